@@ -1,0 +1,14 @@
+# Project-wide compile settings, applied per target so third-party code is left alone.
+set(BERTH_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+
+if(BERTH_SANITIZE)
+    add_compile_options(${BERTH_SANITIZER_FLAGS})
+    add_link_options(-fsanitize=address,undefined)
+endif()
+
+function(berth_target_defaults target)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+    if(BERTH_WERROR)
+        target_compile_options(${target} PRIVATE -Werror)
+    endif()
+endfunction()

@@ -1,0 +1,27 @@
+# berth_add_test(NAME <name> SOURCES <files...> [LIBS <targets...>] [LABELS <labels...>]
+#                [TIMEOUT <seconds>] [ENVIRONMENT <VAR=value...>])
+# One executable per test, registered with CTest. Qt Test and GoogleTest executables both work;
+# labels (unit, integration, e2e, fuzz) select tiers: `ctest -L unit`.
+function(berth_add_test)
+    cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;ENVIRONMENT" ${ARGN})
+    add_executable(${T_NAME} ${T_SOURCES})
+    berth_target_defaults(${T_NAME})
+    target_link_libraries(${T_NAME} PRIVATE ${T_LIBS})
+    target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests/common)
+    add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+    if(NOT T_TIMEOUT)
+        set(T_TIMEOUT 120)
+    endif()
+    set(env "QT_QPA_PLATFORM=offscreen" "BERTH_TEST_DATA=${PROJECT_SOURCE_DIR}/tests/data" ${T_ENVIRONMENT})
+    set_tests_properties(${T_NAME} PROPERTIES
+        LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT} ENVIRONMENT "${env}")
+endfunction()
+
+# Adds each listed subdirectory that exists, so parts of the tree can land independently.
+function(berth_add_subdirectories_if_present)
+    foreach(dir ${ARGN})
+        if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/${dir}/CMakeLists.txt")
+            add_subdirectory(${dir})
+        endif()
+    endforeach()
+endfunction()
