@@ -1,0 +1,285 @@
+#include "berth/settings/admin_policy.h"
+
+#include <algorithm>
+#include <set>
+
+#include "berth/settings/schema.h"
+
+namespace berth::settings {
+
+namespace {
+
+// Docker Desktop settings that Berth recognises but does not implement: they are reported as
+// ignored with that explanation instead of as unknown.
+const std::set<std::string, std::less<>>& dockerOnlyKeys()
+{
+    static const std::set<std::string, std::less<>> names = {
+        "displayedOnboarding", "desktopTerminalEnabled", "silentModulesUpdate", "extensionsEnabled",
+        "onlyMarketplaceExtensions", "extensionsPrivateMarketplace", "extensionsPrivateMarketplaceAdminContactURL",
+        "filesharingAllowedDirectories", "useVirtualizationFrameworkVirtioFS", "useGrpcfuse",
+        "useVirtualizationFrameworkRosetta", "scout", "proxy", "containersProxy", "kubernetes",
+        "windowsContainers", "defaultNetworkingMode", "dnsInhibition", "portBindingBehavior", "enableInference",
+        "enableInferenceTCP", "enableInferenceTCPPort", "enableInferenceCORS", "enableInferenceGPUVariant",
+        "allowBetaFeatures", "allowExperimentalFeatures", "enableDockerAI", "enableDockerMCPToolkit", "enableCloud",
+        "KubernetesImagesRepository", "useWindowsContainers", "wslEngineEnabled", "vpnkitCIDR"};
+    return names;
+}
+
+// The shape of admin-settings.json that Berth understands, derived from the schema.
+struct AdminShape {
+    std::map<std::string, const SettingSpec*, std::less<>> wrapped;  // {"locked", "value"} objects
+    std::map<std::string, const SettingSpec*, std::less<>> members;  // plain values inside a group
+    std::set<std::string, std::less<>> containers;                   // objects that hold the above
+
+    static const AdminShape& get()
+    {
+        static const AdminShape shape = [] {
+            AdminShape s;
+            for (const auto& spec : schema()) {
+                if (spec.adminForm == AdminForm::None) { continue; }
+                const std::string path(spec.adminPath);
+                (spec.adminForm == AdminForm::Wrapped ? s.wrapped : s.members)[path] = &spec;
+                for (auto slash = path.rfind('/'); slash != 0 && slash != std::string::npos;
+                     slash = path.rfind('/', slash - 1)) {
+                    s.containers.insert(path.substr(0, slash));
+                }
+            }
+            return s;
+        }();
+        return shape;
+    }
+};
+
+class Checker {
+public:
+    Checker(const LocatedJson& doc, AdminPolicy& policy) : doc_(doc), policy_(policy) {}
+
+    void run()
+    {
+        const auto& root = doc_.value;
+        if (!root.is_object()) {
+            error("", "the file must hold a JSON object, not " + std::string(root.type_name()),
+                  "start from {\"configurationFileVersion\": 2}");
+            return;
+        }
+        checkVersion(root);
+        walkContainer("", root);
+        collect();
+    }
+
+private:
+    void report(Diagnostic::Severity severity, const std::string& pointer, std::string message, std::string fix)
+    {
+        const TextPosition at = doc_.positionOf(pointer);
+        policy_.diagnostics.push_back(Diagnostic{severity, policy_.file, at.line, at.column, displayKey(pointer),
+                                                 std::move(message), std::move(fix)});
+    }
+    void error(const std::string& pointer, std::string message, std::string fix)
+    {
+        report(Diagnostic::Severity::Error, pointer, std::move(message), std::move(fix));
+    }
+
+    static std::string displayKey(const std::string& pointer)
+    {
+        std::string key = pointer.empty() ? "" : pointer.substr(1);
+        std::replace(key.begin(), key.end(), '/', '.');
+        return key;
+    }
+
+    void checkVersion(const nlohmann::json& root)
+    {
+        const auto it = root.find("configurationFileVersion");
+        if (it == root.end()) {
+            error("", "\"configurationFileVersion\" is missing",
+                  "add \"configurationFileVersion\": 2 as the first member");
+        } else if (!it->is_number_integer()) {
+            error("/configurationFileVersion", "\"configurationFileVersion\" must be the number 2, got " + it->dump(),
+                  "write \"configurationFileVersion\": 2");
+        } else if (it->get<std::int64_t>() != 2) {
+            error("/configurationFileVersion",
+                  "configurationFileVersion " + it->dump() + " is not supported; Berth reads version 2",
+                  "convert the file to Docker Desktop's version 2 format (settings as {\"locked\": ..., "
+                  "\"value\": ...}) and set \"configurationFileVersion\": 2");
+        }
+    }
+
+    void ignored(const std::string& pointer, const std::string& name)
+    {
+        const bool docker = dockerOnlyKeys().contains(name);
+        report(Diagnostic::Severity::Warning, pointer,
+               "\"" + displayKey(pointer) + "\" is ignored: "
+                   + (docker ? "Berth does not implement this Docker Desktop setting" : "not a setting Berth knows"),
+               docker ? "" : "check the spelling; keys are case-sensitive");
+    }
+
+    void walkContainer(const std::string& pointer, const nlohmann::json& node)
+    {
+        for (const auto& [name, child] : node.items()) {
+            const std::string childPointer = pointerChild(pointer, name);
+            if (pointer.empty() && name == "configurationFileVersion") { continue; }
+            const auto& shape = AdminShape::get();
+            if (auto w = shape.wrapped.find(childPointer); w != shape.wrapped.end()) {
+                wrapped(childPointer, child, *w->second);
+            } else if (auto m = shape.members.find(childPointer); m != shape.members.end()) {
+                member(childPointer, child, *m->second);
+            } else if (shape.containers.contains(childPointer)) {
+                if (!child.is_object()) {
+                    error(childPointer, "\"" + displayKey(childPointer) + "\" must be an object, got "
+                                            + std::string(child.type_name()), "");
+                } else {
+                    walkContainer(childPointer, child);
+                }
+            } else {
+                ignored(childPointer, name);
+            }
+        }
+    }
+
+    bool valueMatches(const std::string& pointer, const nlohmann::json& value, const SettingSpec& spec)
+    {
+        if (auto problem = typeError(spec, value)) {
+            error(pointer, "wrong value for \"" + displayKey(pointer) + "\": " + *problem,
+                  "use " + describeType(spec));
+            return false;
+        }
+        return true;
+    }
+
+    void wrapped(const std::string& pointer, const nlohmann::json& node, const SettingSpec& spec)
+    {
+        const std::string key = displayKey(pointer);
+        if (!node.is_object()) {
+            error(pointer, "\"" + key + "\" must be an object like {\"locked\": true, \"value\": ...}, got "
+                               + node.dump(),
+                  "wrap the value: \"" + key + "\": {\"locked\": true, \"value\": " + node.dump() + "}");
+            return;
+        }
+        bool locked = false;
+        if (auto it = node.find("locked"); it != node.end()) {
+            if (it->is_boolean()) {
+                locked = it->get<bool>();
+            } else {
+                error(pointer + "/locked", "\"locked\" must be true or false, got " + it->dump(), "");
+                locked = true;  // an admin meant to lock something; never treat a typo as unlocked
+            }
+        }
+        locks_[pointer] = locked;
+        if (auto it = node.find("value"); it != node.end()) {
+            if (valueMatches(pointer + "/value", *it, spec)) {
+                found_[std::string(spec.key)] = {*it, pointer + "/value"};
+            }
+        } else if (locked) {
+            error(pointer, "\"" + key + "\" is locked but has no \"value\"",
+                  "add \"value\": " + spec.defaultValue.dump() + " (or the value to enforce)");
+        }
+        for (const auto& [name, child] : node.items()) {
+            if (name == "locked" || name == "value") { continue; }
+            const std::string childPointer = pointerChild(pointer, name);
+            if (AdminShape::get().containers.contains(childPointer)) {
+                if (child.is_object()) {
+                    walkContainer(childPointer, child);
+                } else {
+                    error(childPointer, "\"" + displayKey(childPointer) + "\" must be an object", "");
+                }
+            } else {
+                ignored(childPointer, name);
+            }
+        }
+    }
+
+    void member(const std::string& pointer, const nlohmann::json& value, const SettingSpec& spec)
+    {
+        if (valueMatches(pointer, value, spec)) { found_[std::string(spec.key)] = {value, pointer}; }
+    }
+
+    // A lock on a group locks all of its members, including those the file does not mention:
+    // they are held at their built-in defaults.
+    void collect()
+    {
+        for (const auto& spec : schema()) {
+            if (spec.adminForm == AdminForm::None) { continue; }
+            const auto lock = locks_.find(spec.lockPath);
+            const bool locked = lock != locks_.end() && lock->second;
+            const std::string key(spec.key);
+            if (auto it = found_.find(key); it != found_.end()) {
+                policy_.settings[key] = AdminSetting{it->second.value, locked, doc_.positionOf(it->second.pointer)};
+            } else if (locked && spec.adminForm == AdminForm::GroupMember) {
+                policy_.settings[key] =
+                    AdminSetting{spec.defaultValue, true, doc_.positionOf(std::string(spec.lockPath))};
+            }
+        }
+    }
+
+    struct Found {
+        nlohmann::json value;
+        std::string pointer;
+    };
+
+    const LocatedJson& doc_;
+    AdminPolicy& policy_;
+    std::map<std::string, bool, std::less<>> locks_;
+    std::map<std::string, Found, std::less<>> found_;
+};
+
+}  // namespace
+
+const AdminSetting* AdminPolicy::find(std::string_view key) const
+{
+    if (state != State::Valid) { return nullptr; }
+    const auto it = settings.find(key);
+    return it == settings.end() ? nullptr : &it->second;
+}
+
+bool AdminPolicy::isLocked(std::string_view key) const
+{
+    const AdminSetting* setting = find(key);
+    return setting != nullptr && setting->locked;
+}
+
+const Diagnostic* AdminPolicy::firstError() const
+{
+    for (const auto& d : diagnostics) {
+        if (d.severity == Diagnostic::Severity::Error) { return &d; }
+    }
+    return nullptr;
+}
+
+AdminPolicy parseAdminPolicy(std::string_view text, const std::string& file)
+{
+    AdminPolicy policy;
+    policy.file = file;
+    auto parsed = parseLocatedJson(text);
+    if (auto* failure = std::get_if<JsonTextError>(&parsed)) {
+        policy.state = AdminPolicy::State::Invalid;
+        policy.diagnostics.push_back(Diagnostic{Diagnostic::Severity::Error, file, failure->at.line,
+                                                failure->at.column, "", failure->message, failure->fix});
+        return policy;
+    }
+    Checker(std::get<LocatedJson>(parsed), policy).run();
+    policy.state = hasErrors(policy.diagnostics) ? AdminPolicy::State::Invalid : AdminPolicy::State::Valid;
+    if (policy.state == AdminPolicy::State::Invalid) { policy.settings.clear(); }
+    return policy;
+}
+
+AdminPolicy loadAdminPolicy(const std::filesystem::path& path, const TrustRules& rules)
+{
+    TrustedFile file = readTrustedFile(path, rules);
+    switch (file.status) {
+    case TrustedFile::Status::Absent: {
+        AdminPolicy policy;
+        policy.file = path.string();
+        return policy;
+    }
+    case TrustedFile::Status::Rejected: {
+        AdminPolicy policy;
+        policy.file = path.string();
+        policy.state = AdminPolicy::State::Invalid;
+        policy.diagnostics.push_back(std::move(file.problem));
+        return policy;
+    }
+    case TrustedFile::Status::Read: break;
+    }
+    return parseAdminPolicy(file.contents, path.string());
+}
+
+}  // namespace berth::settings

@@ -1,0 +1,50 @@
+#include "berth/settings/guest_config.h"
+
+#include <array>
+#include <string_view>
+
+namespace berth::settings {
+
+namespace {
+
+constexpr std::array<std::string_view, 15> kControlledDaemonOptions = {
+    "hosts", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey",    // the endpoint
+    "data-root", "exec-root", "pidfile", "containerd",                // the data disk and sockets
+    "runtimes", "default-runtime", "userns-remap",                    // ECI's runtime
+    "authorization-plugins", "no-new-privileges"};                    // ECI's API policy
+
+}  // namespace
+
+nlohmann::json guestConfig(const Settings& settings)
+{
+    using nlohmann::json;
+    const auto value = [&](std::string_view key) { return settings.get(key).value; };
+
+    json daemon = json::parse(value(keys::kDockerDaemonOptions).get<std::string>(), nullptr, false);
+    if (!daemon.is_object()) { daemon = json::object(); }  // validated earlier; never trust it blindly
+    json overridden = json::array();
+    for (const auto key : kControlledDaemonOptions) {
+        if (daemon.erase(std::string(key)) > 0) { overridden.push_back(key); }
+    }
+    const bool eci = value(keys::kEnhancedContainerIsolation).get<bool>();
+    if (eci) { daemon["default-runtime"] = "sysbox-runc"; }
+
+    return json{
+        {"configVersion", kGuestConfigVersion},
+        {"enhancedContainerIsolation",
+         {{"enabled", eci},
+          {"dockerSocketMount",
+           {{"imageList",
+             {{"images", value(keys::kSocketMountImages)},
+              {"allowDerivedImages", value(keys::kSocketMountAllowDerivedImages)}}},
+            {"commandList",
+             {{"type", value(keys::kSocketMountCommandListType)},
+              {"commands", value(keys::kSocketMountCommands)}}}}}}},
+        {"blockDockerLoad", value(keys::kBlockDockerLoad)},
+        {"exposeDockerAPIOnTCP2375", value(keys::kExposeDockerApiOnTcp2375)},
+        {"dockerDaemonOptions", daemon},
+        {"overriddenDaemonOptions", overridden},
+    };
+}
+
+}  // namespace berth::settings

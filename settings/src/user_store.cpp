@@ -1,0 +1,163 @@
+#include "berth/settings/user_store.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+#include <variant>
+
+#include <spdlog/spdlog.h>
+
+#include "berth/settings/atomic_file.h"
+#include "berth/settings/json_text.h"
+#include "berth/settings/schema.h"
+
+namespace berth::settings {
+
+namespace {
+
+constexpr std::uintmax_t kMaxUserFileBytes = 1U << 20;
+constexpr const char* kVersionKey = "settingsVersion";
+
+Diagnostic problem(Diagnostic::Severity severity, const std::filesystem::path& file, TextPosition at,
+                   std::string key, std::string message, std::string fix)
+{
+    return Diagnostic{severity, file.string(), at.line, at.column, std::move(key), std::move(message),
+                      std::move(fix)};
+}
+
+}  // namespace
+
+std::filesystem::path asideName(const std::filesystem::path& file, std::string_view suffix)
+{
+    const std::string base = file.string() + "." + std::string(suffix) + "-" + fileTimestamp();
+    std::filesystem::path candidate = base;
+    std::error_code ec;
+    for (int n = 1; std::filesystem::exists(candidate, ec); ++n) {
+        candidate = base + "-" + std::to_string(n);
+    }
+    return candidate;
+}
+
+UserStore::UserStore(std::filesystem::path file) : file_(std::move(file)) {}
+
+Diagnostics UserStore::load()
+{
+    Diagnostics out;
+    document_ = nlohmann::json::object();
+    values_.clear();
+    removeStaleTemporaryFiles(file_);
+
+    std::error_code ec;
+    if (!std::filesystem::exists(file_, ec)) { return out; }
+    const auto size = std::filesystem::file_size(file_, ec);
+    std::string text;
+    std::optional<Diagnostic> corruption;
+    if (ec) {
+        out.push_back(problem(Diagnostic::Severity::Error, file_, {}, "", "cannot read the file: " + ec.message(),
+                              "check its permissions; your settings are untouched"));
+        return out;
+    }
+    if (size > kMaxUserFileBytes) {
+        corruption = problem(Diagnostic::Severity::Warning, file_, {}, "",
+                             "is larger than 1 MiB (" + std::to_string(size) + " bytes)", "");
+    } else {
+        std::ifstream in(file_, std::ios::binary);
+        std::ostringstream buffer;
+        buffer << in.rdbuf();
+        if (!in.good() && !in.eof()) {
+            out.push_back(problem(Diagnostic::Severity::Error, file_, {}, "", "cannot read the file",
+                                  "check its permissions; your settings are untouched"));
+            return out;
+        }
+        text = buffer.str();
+        auto parsed = parseLocatedJson(text);
+        if (auto* failure = std::get_if<JsonTextError>(&parsed)) {
+            corruption = problem(Diagnostic::Severity::Warning, file_, failure->at, "", failure->message, "");
+        } else if (!std::get<LocatedJson>(parsed).value.is_object()) {
+            corruption = problem(Diagnostic::Severity::Warning, file_, {1, 1}, "", "is not a JSON object", "");
+        } else {
+            auto& doc = std::get<LocatedJson>(parsed);
+            document_ = std::move(doc.value);
+            for (const auto& [key, value] : document_.items()) {
+                const SettingSpec* spec = findSpec(key);
+                if (spec == nullptr) { continue; }  // a newer Berth's key, or the version: kept as is
+                if (auto error = typeError(*spec, value)) {
+                    out.push_back(problem(Diagnostic::Severity::Warning, file_,
+                                          doc.positionOf(pointerChild("", key)), key,
+                                          "\"" + key + "\" is ignored: " + *error,
+                                          "set it again with `berthctl settings set " + key + "=...`"));
+                    continue;
+                }
+                values_.emplace(key, value);
+            }
+        }
+    }
+
+    if (corruption) {
+        // Keep the damaged file for the user to inspect; never overwrite it.
+        const auto aside = asideName(file_, "corrupt");
+        std::filesystem::rename(file_, aside, ec);
+        corruption->message = "settings could not be read (" + corruption->message + ")";
+        corruption->fix = ec ? "it could not be moved aside (" + ec.message() + "); defaults are used for now"
+                             : "the file was kept as " + aside.string() + " and defaults are used";
+        spdlog::warn("{}", corruption->format());
+        out.push_back(*corruption);
+        document_ = nlohmann::json::object();
+        values_.clear();
+    }
+    return out;
+}
+
+std::optional<nlohmann::json> UserStore::value(std::string_view key) const
+{
+    const auto it = values_.find(key);
+    if (it == values_.end()) { return std::nullopt; }
+    return it->second;
+}
+
+void UserStore::set(const std::string& key, const nlohmann::json& value)
+{
+    values_[key] = value;
+    document_[key] = value;
+}
+
+std::optional<Diagnostic> UserStore::save(const std::function<void()>& beforeRename)
+{
+    std::error_code ec;
+    const auto dir = file_.parent_path();
+    if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
+        std::filesystem::create_directories(dir, ec);
+        if (ec) {
+            return problem(Diagnostic::Severity::Error, dir, {}, "", "cannot create the directory: " + ec.message(),
+                           "");
+        }
+        ::chmod(dir.c_str(), 0700);
+    }
+    document_[kVersionKey] = kVersion;
+    const std::string error = writeFileAtomically(file_, document_.dump(2) + "\n", 0600, beforeRename);
+    if (!error.empty()) {
+        return problem(Diagnostic::Severity::Error, file_, {}, "", error,
+                       "your previous settings file is unchanged");
+    }
+    return std::nullopt;
+}
+
+std::optional<Diagnostic> UserStore::reset(std::string& backup)
+{
+    std::error_code ec;
+    if (std::filesystem::exists(file_, ec)) {
+        const auto aside = asideName(file_, "bak");
+        std::filesystem::copy_file(file_, aside, ec);
+        if (ec) {
+            return problem(Diagnostic::Severity::Error, file_, {}, "", "cannot back up the file: " + ec.message(),
+                           "nothing was reset");
+        }
+        backup = aside.string();
+    }
+    document_ = nlohmann::json::object();
+    values_.clear();
+    return save();
+}
+
+}  // namespace berth::settings

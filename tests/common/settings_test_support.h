@@ -1,0 +1,52 @@
+#pragma once
+
+// Helpers shared by the settings tests: files in a private temporary directory, trust rules
+// that accept the test user as the "administrator", and readable comparisons of std::string.
+
+#include <QString>
+#include <QtTest>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "berth/settings/trusted_file.h"
+
+#define COMPARE_STR(actual, expected) QCOMPARE(QString::fromStdString(actual), QString::fromStdString(expected))
+
+namespace berth::test {
+
+inline std::filesystem::path testData(const std::string& relative)
+{
+    const char* root = std::getenv("BERTH_TEST_DATA");
+    return std::filesystem::path(root != nullptr ? root : "tests/data") / relative;
+}
+
+inline std::string readText(const std::filesystem::path& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+inline void writeText(const std::filesystem::path& path, const std::string& text, mode_t mode = 0644)
+{
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+    ::chmod(path.c_str(), mode);
+}
+
+// The test process plays the administrator: its own files count as trusted.
+inline settings::TrustRules ownerIsMe()
+{
+    settings::TrustRules rules;
+    rules.trustedOwner = ::geteuid();
+    return rules;
+}
+
+}  // namespace berth::test

@@ -1,0 +1,191 @@
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "berth/settings/atomic_file.h"
+#include "berth/settings/schema.h"
+#include "berth/settings/user_store.h"
+#include "settings_test_support.h"
+
+using namespace berth::settings;
+using berth::test::readText;
+using berth::test::writeText;
+
+class TestUserStore : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    std::filesystem::path file_;
+
+    std::vector<std::filesystem::path> filesBeside(const std::string& prefix) const
+    {
+        std::vector<std::filesystem::path> out;
+        for (const auto& e : std::filesystem::directory_iterator(file_.parent_path())) {
+            if (e.path().filename().string().rfind(prefix, 0) == 0) { out.push_back(e.path()); }
+        }
+        return out;
+    }
+
+private slots:
+    void init()
+    {
+        QVERIFY(dir_.isValid());
+        file_ = std::filesystem::path(dir_.path().toStdString()) / "berth" / "settings-store.json";
+        std::filesystem::remove_all(file_.parent_path());
+    }
+
+    void missingFileMeansNoValues()
+    {
+        UserStore store(file_);
+        QVERIFY(store.load().empty());
+        QVERIFY(store.values().empty());
+    }
+
+    void saveCreatesAPrivateFileAndReadsBack()
+    {
+        UserStore store(file_);
+        store.set(std::string(keys::kEnhancedContainerIsolation), true);
+        QVERIFY(!store.save());
+        struct stat st {};
+        QCOMPARE(::stat(file_.c_str(), &st), 0);
+        QCOMPARE(st.st_mode & 0777, 0600u);
+        QCOMPARE(::stat(file_.parent_path().c_str(), &st), 0);
+        QCOMPARE(st.st_mode & 0777, 0700u);
+
+        UserStore again(file_);
+        QVERIFY(again.load().empty());
+        QCOMPARE(again.value(keys::kEnhancedContainerIsolation), std::optional<nlohmann::json>(true));
+        QCOMPARE(nlohmann::json::parse(readText(file_))["settingsVersion"], nlohmann::json(1));
+    }
+
+    void unknownKeysFromANewerBerthSurviveARewrite()
+    {
+        std::filesystem::create_directories(file_.parent_path());
+        writeText(file_, R"({"settingsVersion": 7, "futureFeature": {"x": [1, 2]}, "vm.cpus": 3})");
+        UserStore store(file_);
+        QVERIFY(store.load().empty());
+        store.set(std::string(keys::kCpus), 4);
+        QVERIFY(!store.save());
+        const auto doc = nlohmann::json::parse(readText(file_));
+        QCOMPARE(doc["futureFeature"], nlohmann::json::parse(R"({"x": [1, 2]})"));
+        QCOMPARE(doc["vm.cpus"], nlohmann::json(4));
+    }
+
+    void wrongTypedValueIsReportedAndKept()
+    {
+        std::filesystem::create_directories(file_.parent_path());
+        writeText(file_, "{\n  \"vm.cpus\": \"four\",\n  \"app.theme\": \"dark\"\n}");
+        UserStore store(file_);
+        const auto problems = store.load();
+        QCOMPARE(problems.size(), size_t(1));
+        QCOMPARE(problems.front().line, 2);
+        COMPARE_STR(problems.front().key, "vm.cpus");
+        QVERIFY(!store.value(keys::kCpus));
+        QCOMPARE(store.value(keys::kTheme), std::optional<nlohmann::json>("dark"));
+        store.set(std::string(keys::kTheme), "light");
+        QVERIFY(!store.save());
+        QCOMPARE(nlohmann::json::parse(readText(file_))["vm.cpus"], nlohmann::json("four"));
+    }
+
+    void corruptFileIsKeptAsideAndDefaultsUsed_data()
+    {
+        QTest::addColumn<QByteArray>("contents");
+        QTest::newRow("truncated") << QByteArray("{\"vm.cpus\": 4,");
+        QTest::newRow("not an object") << QByteArray("[1, 2]");
+        QTest::newRow("byte order mark") << QByteArray("\xEF\xBB\xBF{}");
+        QTest::newRow("binary") << QByteArray("\x00\x01\xFF", 3);
+    }
+
+    void corruptFileIsKeptAsideAndDefaultsUsed()
+    {
+        QFETCH(QByteArray, contents);
+        std::filesystem::create_directories(file_.parent_path());
+        writeText(file_, contents.toStdString());
+        UserStore store(file_);
+        const auto problems = store.load();
+        QCOMPARE(problems.size(), size_t(1));
+        QVERIFY(QString::fromStdString(problems.front().fix).contains("settings-store.json.corrupt-"));
+        QVERIFY(store.values().empty());
+        QVERIFY(!std::filesystem::exists(file_));
+        const auto aside = filesBeside("settings-store.json.corrupt-");
+        QCOMPARE(aside.size(), size_t(1));
+        QCOMPARE(QByteArray::fromStdString(readText(aside.front())), contents);  // nothing lost
+    }
+
+    void killedBetweenWriteAndRenameLeavesTheOldFile()
+    {
+        UserStore store(file_);
+        store.set(std::string(keys::kCpus), 2);
+        QVERIFY(!store.save());
+        const std::string before = readText(file_);
+
+        const pid_t child = ::fork();
+        QVERIFY(child >= 0);
+        if (child == 0) {
+            UserStore writer(file_);
+            writer.load();
+            writer.set(std::string(keys::kCpus), 8);
+            writer.save([] { ::raise(SIGKILL); });
+            ::_exit(0);  // not reached
+        }
+        int status = 0;
+        QCOMPARE(::waitpid(child, &status, 0), child);
+        QVERIFY(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+        COMPARE_STR(readText(file_), before);
+        QCOMPARE(filesBeside(".settings-store.json.tmp-").size(), size_t(1));  // the dead writer's file
+
+        // A later load still reads the old values.
+        UserStore reader(file_);
+        QVERIFY(reader.load().empty());
+        QCOMPARE(reader.value(keys::kCpus), std::optional<nlohmann::json>(2));
+    }
+
+    void staleTemporaryFilesAreCleanedUp()
+    {
+        std::filesystem::create_directories(file_.parent_path());
+        const auto stale = file_.parent_path() / ".settings-store.json.tmp-abcdef";
+        const auto fresh = file_.parent_path() / ".settings-store.json.tmp-123456";
+        writeText(stale, "{");
+        writeText(fresh, "{");
+        std::filesystem::last_write_time(stale, std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+        removeStaleTemporaryFiles(file_);
+        QVERIFY(!std::filesystem::exists(stale));
+        QVERIFY(std::filesystem::exists(fresh));  // may belong to a writer that is still running
+    }
+
+    void resetKeepsABackup()
+    {
+        UserStore store(file_);
+        store.set(std::string(keys::kCpus), 6);
+        QVERIFY(!store.save());
+        std::string backup;
+        QVERIFY(!store.reset(backup));
+        QVERIFY(store.values().empty());
+        QCOMPARE(nlohmann::json::parse(readText(backup))["vm.cpus"], nlohmann::json(6));
+        UserStore again(file_);
+        again.load();
+        QVERIFY(again.values().empty());
+    }
+
+    void failedSaveReportsAndLeavesNoTemporaryFile()
+    {
+        // A directory where the file should be: rename() fails even for root.
+        std::filesystem::create_directories(file_ / "occupied");
+        UserStore store(file_);
+        store.set(std::string(keys::kCpus), 3);
+        const auto error = store.save();
+        QVERIFY(error.has_value());
+        QVERIFY(QString::fromStdString(error->message).contains("cannot replace"));
+        QVERIFY(std::filesystem::exists(file_ / "occupied"));
+        QVERIFY(filesBeside(".settings-store.json.tmp-").empty());
+    }
+};
+
+QTEST_APPLESS_MAIN(TestUserStore)
+#include "tst_user_store.moc"
