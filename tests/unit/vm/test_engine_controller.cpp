@@ -1,0 +1,407 @@
+// The engine controller against a fake QEMU: states, merging, serialization and every way a
+// stop or a guest can go wrong, without a hypervisor.
+#include "berth/vm/engine_controller.h"
+
+#include "fake_qemu.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace berth::vm;
+using namespace berth::vm::testing;
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using State = EngineController::State;
+using Operation = EngineController::Operation;
+
+namespace {
+
+struct Finished {
+    Operation operation;
+    bool ok;
+    QString message;
+};
+
+class EngineControllerTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        ASSERT_TRUE(m_tmp.isValid());
+        QFile kernel(m_tmp.filePath("vmlinuz"));
+        ASSERT_TRUE(kernel.open(QIODevice::WriteOnly));
+        options.instanceDir = m_tmp.filePath("instance");
+        options.kernel = kernel.fileName();
+        options.initrd = m_tmp.filePath("initramfs.img");
+        options.accelerator = EngineOptions::AcceleratorChoice::Tcg;
+        options.timeouts.agentShutdown = 2s;
+        options.timeouts.powerdown = 2s;
+        options.timeouts.kill = 2s;
+        options.timeouts.bootToReady = 5s;
+        options.timeouts.qmpConnect = 2s;
+    }
+
+    EngineController& controller()
+    {
+        if (!m_controller) {
+            m_controller = std::make_unique<EngineController>(options, processes);
+            QObject::connect(m_controller.get(), &EngineController::stateChanged, [this](State state, const QString&) {
+                if (states.empty() || states.back() != state)
+                    states.push_back(state);
+            });
+            QObject::connect(m_controller.get(), &EngineController::operationFinished,
+                             [this](Operation operation, bool ok, const QString& message) { finished.push_back({operation, ok, message}); });
+            QObject::connect(m_controller.get(), &EngineController::progress, [this](const QString& text) { progress << text; });
+        }
+        return *m_controller;
+    }
+
+    // Waits until `count` operations have finished; returns the last one.
+    Finished waitForOperations(size_t count, int timeoutMs = 5000)
+    {
+        EXPECT_TRUE(QTest::qWaitFor([&] { return finished.size() >= count; }, timeoutMs))
+            << "only " << finished.size() << " of " << count << " operations finished";
+        return finished.empty() ? Finished{Operation::Start, false, "none"} : finished.back();
+    }
+
+    void startRunning(const QByteArray& config = R"({"eci":false})")
+    {
+        controller().start(config);
+        const auto result = waitForOperations(finished.size() + 1);
+        ASSERT_TRUE(result.ok) << result.message.toStdString();
+        ASSERT_EQ(controller().state(), State::Running);
+    }
+
+    QString instanceFile(const char* name) const { return options.instanceDir + "/" + name; }
+
+    QTemporaryDir m_tmp;
+    EngineOptions options;
+    std::shared_ptr<FakeProcessFactory> processes = std::make_shared<FakeProcessFactory>();
+    std::unique_ptr<EngineController> m_controller;
+    std::vector<State> states;
+    std::vector<Finished> finished;
+    QStringList progress;
+};
+
+}  // namespace
+
+TEST_F(EngineControllerTest, StartReachesRunningAndTheGuestEchoesTheConfig)
+{
+    controller().start(nlohmann::json{{"eci", true}, {"memory", 2048}});
+    EXPECT_EQ(controller().state(), State::Stopped) << "requests return before anything happens";
+    const auto result = waitForOperations(1);
+    ASSERT_TRUE(result.ok) << result.message.toStdString();
+    EXPECT_EQ(result.operation, Operation::Start);
+    EXPECT_THAT(states, ElementsAre(State::Starting, State::WaitingForEngine, State::Running));
+    EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString()), (nlohmann::json{{"eci", true}, {"memory", 2048}}));
+    EXPECT_NE(controller().qemuPid(), 0);
+    EXPECT_EQ(controller().accelerator(), Accelerator::Tcg);
+    EXPECT_NE(controller().enginePort(), 0);
+
+    auto* qemu = processes->lastQemu();
+    ASSERT_NE(qemu, nullptr);
+    EXPECT_THAT(qemu->qmpCommands, ::testing::Contains("qmp_capabilities"));
+    EXPECT_EQ(qemu->qmpCommands.first(), "qmp_capabilities") << "the handshake comes first";
+    QFile config(instanceFile("guest-config.json"));
+    ASSERT_TRUE(config.open(QIODevice::ReadOnly));
+    EXPECT_EQ(nlohmann::json::parse(config.readAll().toStdString())["memory"], 2048);
+    EXPECT_FALSE(config.permissions().testFlag(QFile::ReadOther));
+
+    const auto status = EngineController::readStatusFile(options.instanceDir);
+    EXPECT_EQ(status["state"], "Running");
+    EXPECT_EQ(status["qemuPid"], controller().qemuPid());
+    EXPECT_EQ(status["accelerator"], "tcg");
+}
+
+TEST_F(EngineControllerTest, GracefulStopGoesThroughTheAgent)
+{
+    startRunning();
+    auto* qemu = processes->lastQemu();
+    QStringList qmpCommands;
+    QStringList agentRequests;
+    bool killed = true;
+    QObject::connect(qemu, &Process::finished, [&] {
+        qmpCommands = qemu->qmpCommands;
+        agentRequests = qemu->agentRequests;
+        killed = qemu->killed;
+    });
+    controller().stop();
+    const auto result = waitForOperations(2);
+    ASSERT_TRUE(result.ok) << result.message.toStdString();
+    EXPECT_EQ(result.operation, Operation::Stop);
+    EXPECT_THAT(agentRequests.join('\n').toStdString(), HasSubstr(R"({"timeout":2,"type":"shutdown"})"));
+    EXPECT_THAT(qmpCommands, ::testing::Not(::testing::Contains("system_powerdown")));
+    EXPECT_FALSE(killed);
+    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_THAT(states, ElementsAre(State::Starting, State::WaitingForEngine, State::Running, State::Stopping, State::Stopped));
+    EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid")));
+    EXPECT_EQ(processes->runningCount(), 0);
+    EXPECT_EQ(controller().qemuPid(), 0);
+    EXPECT_EQ(processes->qemuLaunches(), 1);
+}
+
+TEST_F(EngineControllerTest, StopFallsBackToThePowerButtonWhenTheAgentIgnoresShutdown)
+{
+    processes->behaviour.ignoreAgentShutdown = true;
+    options.timeouts.agentShutdown = 100ms;
+    startRunning();
+    QStringList qmpCommands;
+    QStringList agentRequests;
+    auto* qemu = processes->lastQemu();
+    QObject::connect(qemu, &Process::finished, [&] {
+        qmpCommands = qemu->qmpCommands;
+        agentRequests = qemu->agentRequests;
+    });
+    controller().stop();
+    const auto result = waitForOperations(2);
+    ASSERT_TRUE(result.ok) << result.message.toStdString();
+    EXPECT_THAT(agentRequests.join('\n').toStdString(), HasSubstr("\"type\":\"shutdown\""));
+    EXPECT_THAT(qmpCommands, ::testing::Contains("system_powerdown"));
+    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("power button"));
+}
+
+TEST_F(EngineControllerTest, HungGuestIsKilledAfterTheTimeouts)
+{
+    processes->behaviour.ignoreAgentShutdown = true;
+    processes->behaviour.ignoreAcpi = true;
+    options.timeouts.agentShutdown = 100ms;
+    options.timeouts.powerdown = 100ms;
+    startRunning();
+    auto* qemu = processes->lastQemu();
+    bool killed = false;
+    QObject::connect(qemu, &Process::finished, [&] { killed = qemu->killed; });
+    QElapsedTimer clock;
+    clock.start();
+    controller().stop();
+    const auto result = waitForOperations(2);
+    ASSERT_TRUE(result.ok) << result.message.toStdString();
+    EXPECT_TRUE(killed);
+    EXPECT_GE(clock.elapsed(), 200) << "both grace periods were honoured";
+    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid"))) << "SIGKILL leaves the pidfile; Stopped means it is gone";
+    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("killing QEMU"));
+}
+
+TEST_F(EngineControllerTest, ForceStopKillsWithoutAskingTheGuest)
+{
+    startRunning();
+    auto* qemu = processes->lastQemu();
+    bool killed = false;
+    QStringList agentRequests;
+    QObject::connect(qemu, &Process::finished, [&] {
+        killed = qemu->killed;
+        agentRequests = qemu->agentRequests;
+    });
+    controller().stop(EngineController::StopMode::Force);
+    ASSERT_TRUE(waitForOperations(2).ok);
+    EXPECT_TRUE(killed);
+    EXPECT_THAT(agentRequests.join('\n').toStdString(), ::testing::Not(HasSubstr("shutdown")));
+}
+
+TEST_F(EngineControllerTest, ForceDuringAGracefulStopEscalates)
+{
+    processes->behaviour.ignoreAgentShutdown = true;
+    processes->behaviour.ignoreAcpi = true;
+    options.timeouts.agentShutdown = 30s;
+    startRunning();
+    controller().stop();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Stopping; }, 2000));
+    QElapsedTimer clock;
+    clock.start();
+    controller().stop(EngineController::StopMode::Force);
+    ASSERT_TRUE(waitForOperations(2).ok);
+    EXPECT_LT(clock.elapsed(), 2000);
+    EXPECT_EQ(finished.size(), 2u) << "the second stop merged into the first";
+}
+
+TEST_F(EngineControllerTest, UnexpectedExitIsAnErrorWithinASecondWithTheSerialLogTail)
+{
+    startRunning();
+    QElapsedTimer clock;
+    clock.start();
+    processes->lastQemu()->crash("[   12.3] Kernel panic - not syncing: Attempted to kill init!");
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 1000));
+    EXPECT_LT(clock.elapsed(), 1000);
+    const std::string reason = controller().stateDetail().toStdString();
+    EXPECT_THAT(reason, HasSubstr("unexpectedly"));
+    EXPECT_THAT(reason, HasSubstr("Kernel panic - not syncing: Attempted to kill init!"));
+    EXPECT_THAT(reason, HasSubstr("fake crash")) << "QEMU's stderr is part of the diagnosis";
+    EXPECT_THAT(reason, HasSubstr("serial.log"));
+    EXPECT_EQ(controller().qemuPid(), 0);
+
+    // Error is not a dead end: start again.
+    controller().start();
+    ASSERT_TRUE(waitForOperations(2).ok);
+    EXPECT_EQ(controller().state(), State::Running);
+}
+
+TEST_F(EngineControllerTest, RestartRequestsDuringARestartMergeIntoIt)
+{
+    startRunning(R"({"v":"A"})");
+    controller().restart(QByteArray(R"({"v":"B"})"));
+    controller().restart(QByteArray(R"({"v":"C"})"));
+    controller().restart(QByteArray(R"({"v":"D"})"));
+    const auto result = waitForOperations(2);
+    ASSERT_TRUE(result.ok) << result.message.toStdString();
+    EXPECT_EQ(result.operation, Operation::Restart);
+    // Let anything wrongly queued run: nothing more may happen.
+    QTest::qWait(100);
+    EXPECT_EQ(finished.size(), 2u);
+    EXPECT_EQ(processes->qemuLaunches(), 2) << "one restart, one fresh QEMU";
+    EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString())["v"], "D");
+}
+
+TEST_F(EngineControllerTest, RestartAfterTheNewQemuLaunchedQueuesExactlyOneMore)
+{
+    startRunning(R"({"v":"A"})");
+    controller().restart(QByteArray(R"({"v":"B"})"));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return processes->qemuLaunches() == 2; }, 5000));
+    controller().restart(QByteArray(R"({"v":"B"})"));  // what is being launched: nothing to do
+    controller().restart(QByteArray(R"({"v":"C"})"));
+    controller().restart(QByteArray(R"({"v":"D"})"));
+    waitForOperations(3);
+    QTest::qWait(100);
+    ASSERT_EQ(finished.size(), 3u);
+    EXPECT_TRUE(finished[1].ok);
+    EXPECT_TRUE(finished[2].ok);
+    EXPECT_EQ(processes->qemuLaunches(), 3);
+    EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString())["v"], "D");
+    EXPECT_EQ(processes->maxRunningAtOnce, 1);
+}
+
+TEST_F(EngineControllerTest, OperationsRunOneAtATimeInOrder)
+{
+    startRunning(R"({"v":"A"})");
+    controller().stop();
+    controller().start(QByteArray(R"({"v":"B"})"));
+    controller().stop();
+    controller().start(QByteArray(R"({"v":"C"})"));
+    waitForOperations(4);  // start A, stop (the second stop merged into it), start B cancelled... see below
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !controller().isBusy(); }, 5000));
+    // start(B) was cancelled by the second stop, which itself merged into the first.
+    ASSERT_EQ(finished.size(), 4u);
+    EXPECT_EQ(finished[1].operation, Operation::Start);
+    EXPECT_FALSE(finished[1].ok);
+    EXPECT_THAT(finished[1].message.toStdString(), HasSubstr("Cancelled"));
+    EXPECT_EQ(finished[2].operation, Operation::Stop);
+    EXPECT_TRUE(finished[2].ok);
+    EXPECT_EQ(finished[3].operation, Operation::Start);
+    EXPECT_TRUE(finished[3].ok);
+    EXPECT_EQ(controller().state(), State::Running);
+    EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString())["v"], "C");
+    EXPECT_EQ(processes->maxRunningAtOnce, 1) << "never two QEMUs at once";
+}
+
+TEST_F(EngineControllerTest, StopDuringBootCancelsTheStart)
+{
+    processes->behaviour.agent = false;  // the guest never gets ready
+    options.timeouts.powerdown = 100ms;
+    controller().start(QByteArray("{}"));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::WaitingForEngine; }, 2000));
+    controller().stop();
+    waitForOperations(2);
+    EXPECT_EQ(finished[0].operation, Operation::Start);
+    EXPECT_FALSE(finished[0].ok);
+    EXPECT_EQ(finished[1].operation, Operation::Stop);
+    EXPECT_TRUE(finished[1].ok);
+    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_EQ(processes->runningCount(), 0);
+}
+
+TEST_F(EngineControllerTest, GuestBootFailureIsAnErrorAndQemuIsStopped)
+{
+    processes->behaviour.failBoot = true;
+    controller().start(QByteArray("{}"));
+    const auto result = waitForOperations(1);
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(controller().state(), State::Error);
+    EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("at step \"config\": failBoot requested"));
+    EXPECT_EQ(processes->runningCount(), 0);
+    EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid")));
+}
+
+TEST_F(EngineControllerTest, GuestThatNeverReportsReadyTimesOut)
+{
+    processes->behaviour.agent = false;
+    options.timeouts.bootToReady = 300ms;
+    controller().start(QByteArray("{}"));
+    const auto result = waitForOperations(1);
+    EXPECT_FALSE(result.ok);
+    EXPECT_THAT(result.message.toStdString(), HasSubstr("did not report ready within 0.3 s"));
+    EXPECT_THAT(result.message.toStdString(), HasSubstr("fake guest booting")) << "serial log tail";
+    EXPECT_EQ(processes->runningCount(), 0);
+}
+
+TEST_F(EngineControllerTest, IncompatibleAgentIsAnError)
+{
+    processes->behaviour.agentVersion = 2;
+    controller().start(QByteArray("{}"));
+    const auto result = waitForOperations(1);
+    EXPECT_FALSE(result.ok);
+    EXPECT_THAT(result.message.toStdString(), HasSubstr("protocol version 2"));
+}
+
+TEST_F(EngineControllerTest, QmpThatNeverGreetsIsAnError)
+{
+    processes->behaviour.qmpGreets = false;
+    options.timeouts.qmpConnect = 200ms;
+    options.timeouts.bootToReady = 500ms;
+    controller().start(QByteArray("{}"));
+    const auto result = waitForOperations(1);
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(controller().state(), State::Error);
+    EXPECT_EQ(processes->runningCount(), 0);
+}
+
+TEST_F(EngineControllerTest, InvalidConfigIsRejectedBeforeLaunching)
+{
+    controller().start(QByteArray("[not an object]"));
+    const auto result = waitForOperations(1);
+    EXPECT_FALSE(result.ok);
+    EXPECT_THAT(result.message.toStdString(), HasSubstr("not a JSON object"));
+    EXPECT_EQ(processes->qemuLaunches(), 0);
+}
+
+TEST_F(EngineControllerTest, MissingKernelIsAClearError)
+{
+    options.kernel = m_tmp.filePath("no-such-kernel");
+    controller().start(QByteArray("{}"));
+    const auto result = waitForOperations(1);
+    EXPECT_FALSE(result.ok);
+    EXPECT_THAT(result.message.toStdString(), HasSubstr("no-such-kernel"));
+}
+
+TEST_F(EngineControllerTest, StartWhileRunningWithTheSameConfigIsANoOp)
+{
+    startRunning(R"({"v":1})");
+    controller().start(QByteArray(R"({ "v" : 1 })"));
+    const auto result = waitForOperations(2);
+    EXPECT_TRUE(result.ok);
+    EXPECT_EQ(processes->qemuLaunches(), 1);
+}
+
+TEST_F(EngineControllerTest, DataDiskIsCreatedWhenMissing)
+{
+    options.dataDisk = m_tmp.filePath("data.qcow2");
+    options.dataDiskSizeBytes = 1 << 30;
+    startRunning();
+    ASSERT_GE(processes->launched.size(), 2u);
+    EXPECT_TRUE(processes->launched[0].program.endsWith("qemu-img"));
+    EXPECT_THAT(processes->launched[0].arguments, ::testing::Contains(options.dataDisk));
+}
+
+TEST_F(EngineControllerTest, DestroyingTheControllerKillsQemu)
+{
+    startRunning();
+    auto* qemu = processes->lastQemu();
+    ASSERT_NE(qemu, nullptr);
+    m_controller.reset();
+    EXPECT_EQ(processes->runningCount(), 0);
+    EXPECT_TRUE(processes->alive.empty()) << "the QEMU process object was destroyed with its controller";
+}

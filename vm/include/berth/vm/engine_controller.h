@@ -1,0 +1,190 @@
+#pragma once
+
+// EngineController: the one object the GUI and berthctl talk to about the VM.
+//
+//   EngineController engine(options);              // options: images, CPUs, memory, timeouts
+//   connect(&engine, &EngineController::stateChanged, ...);   // state + human-readable detail
+//   connect(&engine, &EngineController::progress, ...);       // "Pressing the VM's power button"
+//   connect(&engine, &EngineController::operationFinished, ...);  // CLI: exit when this arrives
+//   engine.start(guestConfigJson);
+//   engine.restart(newGuestConfigJson);  // Apply & restart: full quit, fresh QEMU, new config
+//   engine.stop();                       // or stop(StopMode::Force)
+//
+// States: Stopped -> Starting -> WaitingForEngine -> Running -> Stopping -> Stopped, or Error.
+// Operations run one at a time, in order. Merging rules, so repeated clicks never pile up:
+//   - restart() while a start/restart has not launched QEMU yet replaces its config; while one
+//     has launched, the same config is a no-op and a different one queues a single restart
+//     (later requests replace that queued config);
+//   - stop() cancels queued and in-flight starts/restarts (their operationFinished says so);
+//     stop(Force) during a graceful stop escalates it to SIGKILL;
+//   - start() while running with the same config (or none) succeeds at once.
+// Stopping is a full quit: the guest agent's shutdown (containers, engine, sync, power off),
+// then the ACPI power button, then SIGKILL, each after its timeout. "Stopped" means the QEMU
+// process is reaped and its pidfile gone. A QEMU that dies on its own moves to Error at once,
+// with QEMU's stderr and the serial log's last lines in the reason. QEMU gets a parent-death
+// signal, so it never outlives the process that owns the controller.
+//
+// Another process (berthctl status while the GUI owns the VM) reads the same facts from the
+// instance directory with readStatusFile().
+
+#include "berth/vm/accelerator.h"
+#include "berth/vm/instance_dir.h"
+#include "berth/vm/virtual_machine.h"
+
+#include <QByteArray>
+#include <QObject>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <deque>
+#include <optional>
+
+class QTimer;
+
+namespace berth::vm {
+
+class AgentChannel;
+class StaleQemuReaper;
+
+struct EngineOptions {
+    enum class AcceleratorChoice { Auto, Kvm, Tcg };
+
+    QString instanceDir = InstanceDir::defaultRoot();
+    QString qemuBinary = QStringLiteral("qemu-system-x86_64");
+    QString kernel;
+    QString initrd;
+    QString kernelCmdline = QStringLiteral("console=ttyS0 panic=-1 quiet");
+    QString rootImage;
+    QString dataDisk;
+    qint64 dataDiskSizeBytes = 0;
+    int cpus = 2;
+    int memoryMiB = 2048;
+    AcceleratorChoice accelerator = AcceleratorChoice::Auto;
+    QString kvmDevice = QStringLiteral("/dev/kvm");
+    quint16 engineGuestPort = 2376;  // reached through a free 127.0.0.1 port (enginePort()); 0: none
+
+    struct Timeouts {
+        std::chrono::milliseconds agentShutdown = std::chrono::seconds(20);  // containers, engine, sync
+        std::chrono::milliseconds powerdown = std::chrono::seconds(10);      // after the ACPI button
+        std::chrono::milliseconds kill = std::chrono::seconds(5);            // after SIGKILL
+        std::chrono::milliseconds bootToReady = std::chrono::minutes(3);
+        std::chrono::milliseconds qmpConnect = std::chrono::seconds(10);
+        std::chrono::milliseconds acceleratorProbe = std::chrono::seconds(4);
+    } timeouts;
+
+    // Off only in tests that simulate a QEMU surviving its controller.
+    bool qemuDiesWithController = true;
+};
+
+class EngineController : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Stopped, Starting, WaitingForEngine, Running, Stopping, Error };
+    Q_ENUM(State)
+    enum class StopMode { Graceful, Force };
+    enum class Operation { Start, Stop, Restart };
+    Q_ENUM(Operation)
+
+    explicit EngineController(EngineOptions options, QObject* parent = nullptr);
+    // Tests inject a fake QEMU through `processes`; `backend` defaults to QEMU over `processes`.
+    EngineController(EngineOptions options, std::shared_ptr<ProcessFactory> processes,
+                     std::shared_ptr<VmBackend> backend = {}, QObject* parent = nullptr);
+    // Kills and reaps a running QEMU: use stop() first for a graceful quit.
+    ~EngineController() override;
+
+    // guestConfig: a JSON object, handed to the guest verbatim over fw_cfg.
+    void start(const QByteArray& guestConfig);
+    void start(const nlohmann::json& guestConfig) { start(QByteArray::fromStdString(guestConfig.dump())); }
+    void start();  // with the last config
+    void stop(StopMode mode = StopMode::Graceful);
+    void restart(const QByteArray& newGuestConfig);
+    void restart(const nlohmann::json& newGuestConfig) { restart(QByteArray::fromStdString(newGuestConfig.dump())); }
+
+    State state() const { return m_state; }
+    QString stateDetail() const { return m_detail; }  // the error reason in Error
+    bool isBusy() const { return m_op.has_value() || !m_queue.empty(); }
+    std::optional<Accelerator> accelerator() const;
+    QString acceleratorReason() const;
+    qint64 qemuPid() const;
+    quint16 enginePort() const { return m_enginePort; }  // 127.0.0.1:<port> -> guest engine
+    QString serialLogPath() const { return m_dir.serialLog(); }
+    QString instanceDir() const { return m_dir.root(); }
+    QByteArray guestConfig() const { return m_launchedConfig; }           // what the VM was started with
+    QByteArray guestReportedConfig() const { return m_reportedConfig; }  // what the guest agent echoed
+
+    static QString toString(State state);
+    static QString toString(Operation operation);
+    // The status the controller last wrote to <instanceDir>/status.json (null if none).
+    static nlohmann::json readStatusFile(const QString& instanceDir);
+
+signals:
+    void stateChanged(berth::vm::EngineController::State state, const QString& detail);
+    void progress(const QString& text);
+    void operationFinished(berth::vm::EngineController::Operation operation, bool ok, const QString& message);
+    void guestPhase(const QString& name);
+
+private:
+    enum class Step { Idle, CleaningStale, ChoosingAccelerator, Launching, WaitingForReady, StopAgent, StopPowerdown, StopKill, Failing };
+    struct Op {
+        Operation kind;
+        QByteArray config;
+        bool force = false;
+        bool launched = false;  // QEMU is already running with `config`
+    };
+
+    void enqueue(Op op);
+    void scheduleNext();
+    void runNext();
+    void finishOp(bool ok, const QString& message);
+    void cancelCurrent(const QString& why);
+    bool isStopStep() const;
+
+    void beginLaunch();
+    void cleanStale();
+    void chooseAccelerator();
+    void launch();
+    void onVmRunning();
+    void onAgentReady(const QByteArray& config);
+    void failWithVm(const QString& reason);
+    void failWithoutVm(const QString& reason);
+
+    void beginStop();
+    void stopViaAgent();
+    void stopViaPowerdown();
+    void stopViaKill();
+    void onVmStopped(const VmExit& exit);
+    void dropVm();
+
+    void setState(State state, const QString& detail);
+    void setStep(Step step);
+    void armTimer(std::chrono::milliseconds timeout, void (EngineController::*onTimeout)());
+    void writeStatusFile() const;
+
+    EngineOptions m_options;
+    InstanceDir m_dir;
+    std::shared_ptr<ProcessFactory> m_processes;
+    std::shared_ptr<VmBackend> m_backend;
+
+    State m_state = State::Stopped;
+    QString m_detail;
+    Step m_step = Step::Idle;
+    std::optional<Op> m_op;
+    std::deque<Op> m_queue;
+    bool m_nextScheduled = false;
+
+    std::unique_ptr<VirtualMachine> m_vm;
+    AgentChannel* m_agent = nullptr;
+    QTimer* m_timer = nullptr;
+    StaleQemuReaper* m_reaper = nullptr;
+    AcceleratorProbe* m_probe = nullptr;
+    std::optional<AcceleratorVerdict> m_verdict;
+    QString m_failure;
+    QByteArray m_lastConfig;
+    QByteArray m_launchedConfig;
+    QByteArray m_reportedConfig;
+    quint16 m_enginePort = 0;
+    qint64 m_lastPid = 0;
+};
+
+}  // namespace berth::vm

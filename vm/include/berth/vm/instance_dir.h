@@ -1,0 +1,41 @@
+#pragma once
+
+// The files of one VM instance, all in one private directory (0700): QMP and agent sockets, the
+// serial log, QEMU's pidfile and stderr log, the guest config handed over fw_cfg, and caches.
+
+#include <QString>
+
+namespace berth::vm {
+
+class InstanceDir {
+public:
+    explicit InstanceDir(QString root = defaultRoot());
+
+    // $XDG_DATA_HOME/berth/vm/default
+    static QString defaultRoot();
+
+    // Creates the directory if needed and makes it 0700. On failure returns false and says why.
+    bool ensure(QString* error) const;
+
+    const QString& root() const { return m_root; }
+    QString qmpSocket() const { return path("qmp.sock"); }
+    QString agentSocket() const { return path("agent.sock"); }
+    QString serialLog() const { return path("serial.log"); }
+    QString qemuLog() const { return path("qemu.log"); }
+    QString pidFile() const { return path("qemu.pid"); }
+    QString guestConfig() const { return path("guest-config.json"); }
+    QString acceleratorCache() const { return path("accelerator.json"); }
+    QString statusFile() const { return path("status.json"); }
+
+    // The last lines of the serial log, for error messages when the guest dies or hangs.
+    QString serialLogTail(int maxLines = 20) const;
+
+private:
+    QString path(const char* name) const;
+    QString m_root;
+};
+
+// Reads the last maxLines lines (at most 16 KiB) of a text file; empty if unreadable.
+QString fileTail(const QString& path, int maxLines);
+
+}  // namespace berth::vm

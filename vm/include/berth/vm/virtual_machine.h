@@ -1,0 +1,80 @@
+#pragma once
+
+// The backend interface: one VM described by a VmSpec, which a backend creates, starts, asks to
+// shut down, force-stops and reports on. Small on purpose so the engine controller can be tested
+// against fakes and a libvirt backend can sit next to the QEMU one.
+
+#include "berth/vm/process.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+namespace berth::vm {
+
+enum class Accelerator { Kvm, Tcg };
+QString toString(Accelerator accelerator);
+
+struct VmSpec {
+    QString qemuBinary = QStringLiteral("qemu-system-x86_64");
+    QString kernel;
+    QString initrd;
+    QString kernelCmdline = QStringLiteral("console=ttyS0 panic=-1 quiet");
+    QString rootImage;              // optional: raw, attached read-only
+    QString dataDisk;               // optional: qcow2, read-write
+    qint64 dataDiskSizeBytes = 0;   // when set and the data disk is missing, it is created
+    int cpus = 2;
+    int memoryMiB = 1024;
+    QString guestConfigFile;        // handed to the guest as fw_cfg opt/berth/config
+    Accelerator accelerator = Accelerator::Tcg;
+    quint16 engineHostPort = 0;     // 127.0.0.1:<this> forwards to the guest's engineGuestPort; 0 = none
+    quint16 engineGuestPort = 2376;
+    QString instanceDir;            // sockets, logs and pidfile (see InstanceDir)
+    bool dieWithParent = true;      // see ProcessSpec::dieWithParent
+};
+
+struct VmExit {
+    ProcessExit process;
+    bool requested = false;       // requestShutdown() or forceStop() was called
+    QString guestShutdownReason;  // from QMP SHUTDOWN ("guest-shutdown", "host-qmp-quit", ...), if seen
+    QString diagnostics;          // QEMU's stderr tail and the serial log tail
+};
+
+class VirtualMachine : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Off, Launching, Running, ShuttingDown };
+
+    using QObject::QObject;
+
+    virtual void start() = 0;
+    // ACPI power button: the guest decides whether and when to power off.
+    virtual void requestShutdown() = 0;
+    // SIGKILL. stopped() follows once the process is reaped.
+    virtual void forceStop() = 0;
+    virtual State state() const = 0;
+    virtual qint64 pid() const = 0;
+    // What to show when something went wrong: QEMU's stderr and the serial console's last lines.
+    virtual QString diagnostics() const = 0;
+
+signals:
+    void stateChanged(berth::vm::VirtualMachine::State state);
+    // QEMU is up and its monitor answers; the guest is booting.
+    void running();
+    // The QEMU process is reaped and its pidfile removed.
+    void stopped(const berth::vm::VmExit& exit);
+    // QMP events such as SHUTDOWN, POWERDOWN, RESET, STOP.
+    void guestEvent(const QString& name, const QByteArray& dataJson);
+};
+
+class VmBackend {
+public:
+    virtual ~VmBackend() = default;
+    virtual QString name() const = 0;
+    virtual std::unique_ptr<VirtualMachine> create(const VmSpec& spec) = 0;
+};
+
+}  // namespace berth::vm
+
+Q_DECLARE_METATYPE(berth::vm::VmExit)

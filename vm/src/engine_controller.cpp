@@ -1,0 +1,685 @@
+#include "berth/vm/engine_controller.h"
+
+#include "berth/vm/agent_channel.h"
+#include "berth/vm/qemu_backend.h"
+#include "berth/vm/stale_qemu.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QFile>
+#include <QHostAddress>
+#include <QSaveFile>
+#include <QTcpServer>
+#include <QTimer>
+
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+namespace berth::vm {
+
+namespace {
+
+using namespace std::chrono;
+
+QString seconds(milliseconds duration)
+{
+    return QString::number(duration.count() / 1000.0, 'g', 3);
+}
+
+// A free loopback port for the engine forward. QEMU binds it a moment later; the window for
+// another process to take it is small and a failure shows up as QEMU refusing to start.
+quint16 freeLoopbackPort()
+{
+    QTcpServer server;
+    if (!server.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    return server.serverPort();
+}
+
+bool sameJson(const QByteArray& a, const QByteArray& b)
+{
+    const auto ja = nlohmann::json::parse(a.constData(), a.constData() + a.size(), nullptr, false);
+    const auto jb = nlohmann::json::parse(b.constData(), b.constData() + b.size(), nullptr, false);
+    if (ja.is_discarded() || jb.is_discarded())
+        return a == b;
+    return ja == jb;
+}
+
+}  // namespace
+
+EngineController::EngineController(EngineOptions options, QObject* parent)
+    : EngineController(std::move(options), systemProcessFactory(), {}, parent)
+{
+}
+
+EngineController::EngineController(EngineOptions options, std::shared_ptr<ProcessFactory> processes,
+                                   std::shared_ptr<VmBackend> backend, QObject* parent)
+    : QObject(parent),
+      m_options(std::move(options)),
+      m_dir(m_options.instanceDir),
+      m_processes(std::move(processes)),
+      m_backend(backend ? std::move(backend) : std::make_shared<QemuBackend>(m_processes, m_options.timeouts.qmpConnect)),
+      m_timer(new QTimer(this))
+{
+    qRegisterMetaType<berth::vm::EngineController::State>();
+    qRegisterMetaType<berth::vm::EngineController::Operation>();
+    m_timer->setSingleShot(true);
+}
+
+EngineController::~EngineController()
+{
+    if (m_agent)
+        m_agent->close();
+    if (m_vm) {
+        m_vm->disconnect(this);
+        m_vm.reset();  // SIGKILLs and reaps QEMU
+    }
+}
+
+QString EngineController::toString(State state)
+{
+    switch (state) {
+    case State::Stopped: return QStringLiteral("Stopped");
+    case State::Starting: return QStringLiteral("Starting");
+    case State::WaitingForEngine: return QStringLiteral("WaitingForEngine");
+    case State::Running: return QStringLiteral("Running");
+    case State::Stopping: return QStringLiteral("Stopping");
+    case State::Error: return QStringLiteral("Error");
+    }
+    return {};
+}
+
+QString EngineController::toString(Operation operation)
+{
+    switch (operation) {
+    case Operation::Start: return QStringLiteral("start");
+    case Operation::Stop: return QStringLiteral("stop");
+    case Operation::Restart: return QStringLiteral("restart");
+    }
+    return {};
+}
+
+std::optional<Accelerator> EngineController::accelerator() const
+{
+    if (!m_verdict)
+        return std::nullopt;
+    return m_verdict->accelerator;
+}
+
+QString EngineController::acceleratorReason() const
+{
+    return m_verdict ? m_verdict->reason : QString();
+}
+
+qint64 EngineController::qemuPid() const
+{
+    return m_vm ? m_vm->pid() : 0;
+}
+
+// ---- requests --------------------------------------------------------------------------------
+
+void EngineController::start()
+{
+    start(m_lastConfig.isEmpty() ? QByteArrayLiteral("{}") : m_lastConfig);
+}
+
+void EngineController::start(const QByteArray& guestConfig)
+{
+    if (m_op && m_op->kind != Operation::Stop) {
+        if (!m_op->launched) {
+            m_op->config = guestConfig;
+            emit progress(QStringLiteral("A start is already in progress; it will use this configuration"));
+            return;
+        }
+        if (sameJson(m_op->config, guestConfig)) {
+            emit progress(QStringLiteral("A start is already in progress"));
+            return;
+        }
+        restart(guestConfig);
+        return;
+    }
+    if (!m_queue.empty() && m_queue.back().kind != Operation::Stop) {
+        m_queue.back().config = guestConfig;
+        return;
+    }
+    if (!m_op && m_queue.empty() && m_state == State::Running) {
+        if (sameJson(m_launchedConfig, guestConfig)) {
+            QTimer::singleShot(0, this, [this] { emit operationFinished(Operation::Start, true, QStringLiteral("Already running")); });
+            return;
+        }
+        enqueue({Operation::Restart, guestConfig});
+        return;
+    }
+    enqueue({Operation::Start, guestConfig});
+}
+
+void EngineController::restart(const QByteArray& newGuestConfig)
+{
+    if (m_op && m_op->kind != Operation::Stop) {
+        if (!m_op->launched) {
+            m_op->config = newGuestConfig;
+            emit progress(QStringLiteral("Merged into the restart in progress"));
+            return;
+        }
+        if (sameJson(m_op->config, newGuestConfig) && m_queue.empty()) {
+            emit progress(QStringLiteral("The restart in progress already applies this configuration"));
+            return;
+        }
+    }
+    if (!m_queue.empty() && m_queue.back().kind != Operation::Stop) {
+        m_queue.back().kind = Operation::Restart;
+        m_queue.back().config = newGuestConfig;
+        emit progress(QStringLiteral("Merged into the pending restart"));
+        return;
+    }
+    enqueue({Operation::Restart, newGuestConfig});
+}
+
+void EngineController::stop(StopMode mode)
+{
+    const bool force = mode == StopMode::Force;
+    // A stop supersedes every start or restart that has not finished.
+    for (auto it = m_queue.begin(); it != m_queue.end();) {
+        if (it->kind == Operation::Stop) {
+            ++it;
+            continue;
+        }
+        const auto kind = it->kind;
+        it = m_queue.erase(it);
+        QTimer::singleShot(0, this, [this, kind] { emit operationFinished(kind, false, QStringLiteral("Cancelled by a stop request")); });
+    }
+    for (auto& queued : m_queue) {
+        if (queued.kind == Operation::Stop) {
+            queued.force = queued.force || force;
+            return;
+        }
+    }
+    if (m_op && m_op->kind == Operation::Stop) {
+        if (force && !m_op->force) {
+            m_op->force = true;
+            if (m_step == Step::StopAgent || m_step == Step::StopPowerdown)
+                stopViaKill();
+        }
+        return;
+    }
+    if (m_op && m_step != Step::Failing) {
+        if (isStopStep()) {
+            // A restart that is still stopping simply does not launch again.
+            const auto kind = m_op->kind;
+            m_op = Op{Operation::Stop, {}, force};
+            emit operationFinished(kind, false, QStringLiteral("Cancelled by a stop request"));
+            if (force && m_step != Step::StopKill)
+                stopViaKill();
+            return;
+        }
+        cancelCurrent(QStringLiteral("Cancelled by a stop request"));
+        m_op = Op{Operation::Stop, {}, force};
+        beginStop();
+        return;
+    }
+    enqueue({Operation::Stop, {}, force});
+}
+
+// ---- operation queue -------------------------------------------------------------------------
+
+void EngineController::enqueue(Op op)
+{
+    m_queue.push_back(std::move(op));
+    scheduleNext();
+}
+
+void EngineController::scheduleNext()
+{
+    // Queued, so that a request returns before any of its signals fire.
+    if (m_nextScheduled)
+        return;
+    m_nextScheduled = true;
+    QTimer::singleShot(0, this, [this] {
+        m_nextScheduled = false;
+        runNext();
+    });
+}
+
+void EngineController::runNext()
+{
+    if (m_op || m_queue.empty())
+        return;
+    m_op = std::move(m_queue.front());
+    m_queue.pop_front();
+    spdlog::info("engine: {} begins", toString(m_op->kind).toStdString());
+    switch (m_op->kind) {
+    case Operation::Start:
+        if (m_vm && m_state == State::Running && sameJson(m_launchedConfig, m_op->config)) {
+            finishOp(true, QStringLiteral("Already running"));
+            return;
+        }
+        if (m_vm) {  // running with another config, or in Error with QEMU still around
+            m_op->kind = Operation::Restart;
+            beginStop();
+            return;
+        }
+        beginLaunch();
+        return;
+    case Operation::Restart:
+        if (!m_vm) {
+            beginLaunch();
+            return;
+        }
+        beginStop();
+        return;
+    case Operation::Stop:
+        beginStop();
+        return;
+    }
+}
+
+void EngineController::finishOp(bool ok, const QString& message)
+{
+    if (!m_op)
+        return;
+    const auto kind = m_op->kind;
+    m_op.reset();
+    setStep(Step::Idle);
+    spdlog::info("engine: {} {}: {}", toString(kind).toStdString(), ok ? "succeeded" : "failed", message.toStdString());
+    emit operationFinished(kind, ok, message);
+    scheduleNext();
+}
+
+void EngineController::cancelCurrent(const QString& why)
+{
+    if (!m_op)
+        return;
+    const auto kind = m_op->kind;
+    m_timer->stop();
+    if (m_reaper) {
+        m_reaper->disconnect(this);
+        m_reaper->deleteLater();
+        m_reaper = nullptr;
+    }
+    if (m_probe) {
+        m_probe->disconnect(this);
+        m_probe->deleteLater();
+        m_probe = nullptr;
+    }
+    m_op.reset();
+    emit operationFinished(kind, false, why);
+}
+
+bool EngineController::isStopStep() const
+{
+    return m_step == Step::StopAgent || m_step == Step::StopPowerdown || m_step == Step::StopKill;
+}
+
+// ---- launching -------------------------------------------------------------------------------
+
+void EngineController::beginLaunch()
+{
+    const QByteArray config = m_op->config;
+    m_reportedConfig.clear();
+    setState(State::Starting, QStringLiteral("Preparing the VM"));
+
+    const auto json = nlohmann::json::parse(config.constData(), config.constData() + config.size(), nullptr, false);
+    if (json.is_discarded() || !json.is_object()) {
+        failWithoutVm(QStringLiteral("The guest configuration is not a JSON object"));
+        return;
+    }
+    if (m_options.kernel.isEmpty() || !QFile::exists(m_options.kernel)) {
+        failWithoutVm(QStringLiteral("The VM kernel \"%1\" does not exist").arg(m_options.kernel));
+        return;
+    }
+    QString error;
+    if (!m_dir.ensure(&error)) {
+        failWithoutVm(error);
+        return;
+    }
+    QSaveFile file(m_dir.guestConfig());
+    if (!file.open(QIODevice::WriteOnly) || file.write(config) != config.size() || !file.commit()) {
+        failWithoutVm(QStringLiteral("Cannot write the guest configuration %1: %2").arg(m_dir.guestConfig(), file.errorString()));
+        return;
+    }
+    QFile::setPermissions(m_dir.guestConfig(), QFile::ReadOwner | QFile::WriteOwner);
+    m_lastConfig = config;
+    cleanStale();
+}
+
+void EngineController::cleanStale()
+{
+    setStep(Step::CleaningStale);
+    m_reaper = new StaleQemuReaper(m_dir, m_options.timeouts.powerdown, this);
+    connect(m_reaper, &StaleQemuReaper::finished, this, [this](bool found, bool ok, const QString& message) {
+        m_reaper->deleteLater();
+        m_reaper = nullptr;
+        if (!ok) {
+            failWithoutVm(message);
+            return;
+        }
+        if (found)
+            emit progress(message);
+        chooseAccelerator();
+    });
+    if (findStaleQemu(m_dir) != 0)
+        emit progress(QStringLiteral("Shutting down a QEMU left by an earlier run"));
+    m_reaper->run();
+}
+
+void EngineController::chooseAccelerator()
+{
+    setStep(Step::ChoosingAccelerator);
+    using Choice = EngineOptions::AcceleratorChoice;
+    if (m_options.accelerator == Choice::Tcg) {
+        m_verdict = AcceleratorVerdict{Accelerator::Tcg, QStringLiteral("TCG was requested"), false};
+    } else if (m_options.accelerator == Choice::Kvm) {
+        m_verdict = AcceleratorVerdict{Accelerator::Kvm, QStringLiteral("KVM was requested"), false};
+    }
+    if (m_verdict) {
+        launch();
+        return;
+    }
+    emit progress(QStringLiteral("Checking whether KVM works on this host"));
+    AcceleratorProbe::Options probeOptions;
+    probeOptions.qemuBinary = m_options.qemuBinary;
+    probeOptions.kernel = m_options.kernel;
+    probeOptions.kvmDevice = m_options.kvmDevice;
+    probeOptions.timeout = m_options.timeouts.acceleratorProbe;
+    probeOptions.cacheFile = m_dir.acceleratorCache();
+    m_probe = new AcceleratorProbe(probeOptions, m_processes, this);
+    connect(m_probe, &AcceleratorProbe::finished, this, [this](const AcceleratorVerdict& verdict) {
+        m_probe->deleteLater();
+        m_probe = nullptr;
+        m_verdict = verdict;
+        launch();
+    });
+    m_probe->run();
+}
+
+void EngineController::launch()
+{
+    VmSpec spec;
+    spec.qemuBinary = m_options.qemuBinary;
+    spec.kernel = m_options.kernel;
+    spec.initrd = m_options.initrd;
+    spec.kernelCmdline = m_options.kernelCmdline;
+    spec.rootImage = m_options.rootImage;
+    spec.dataDisk = m_options.dataDisk;
+    spec.dataDiskSizeBytes = m_options.dataDiskSizeBytes;
+    spec.cpus = m_options.cpus;
+    spec.memoryMiB = m_options.memoryMiB;
+    spec.guestConfigFile = m_dir.guestConfig();
+    spec.accelerator = m_verdict->accelerator;
+    spec.engineGuestPort = m_options.engineGuestPort;
+    spec.engineHostPort = m_options.engineGuestPort != 0 ? freeLoopbackPort() : 0;
+    spec.instanceDir = m_dir.root();
+    spec.dieWithParent = m_options.qemuDiesWithController;
+    m_enginePort = spec.engineHostPort;
+
+    setStep(Step::Launching);
+    m_vm = m_backend->create(spec);
+    m_agent = new AgentChannel(this);
+    connect(m_vm.get(), &VirtualMachine::running, this, &EngineController::onVmRunning);
+    connect(m_vm.get(), &VirtualMachine::stopped, this, &EngineController::onVmStopped);
+    connect(m_agent, &AgentChannel::hello, this, [this](int version, const QString& agentName) {
+        emit progress(QStringLiteral("Guest agent %1 connected (protocol %2)").arg(agentName.isEmpty() ? QStringLiteral("(unnamed)") : agentName).arg(version));
+    });
+    connect(m_agent, &AgentChannel::phase, this, [this](const QString& name) {
+        emit guestPhase(name);
+        if (m_state == State::WaitingForEngine)
+            setState(State::WaitingForEngine, QStringLiteral("Guest: %1").arg(name));
+        emit progress(QStringLiteral("Guest: %1").arg(name));
+    });
+    connect(m_agent, &AgentChannel::ready, this, &EngineController::onAgentReady);
+    connect(m_agent, &AgentChannel::guestError, this, [this](const QString& step, const QString& message) {
+        if (m_step == Step::WaitingForReady || m_step == Step::Launching || m_state == State::Running)
+            failWithVm(QStringLiteral("The guest failed%1: %2").arg(step.isEmpty() ? QString() : QStringLiteral(" at step \"%1\"").arg(step), message));
+    });
+    connect(m_agent, &AgentChannel::incompatibleAgent, this, [this](const QString& reason) {
+        if (m_step == Step::WaitingForReady || m_step == Step::Launching)
+            failWithVm(reason);
+    });
+    connect(m_agent, &AgentChannel::shuttingDown, this, [this] { emit progress(QStringLiteral("The guest is shutting down")); });
+
+    m_op->launched = true;
+    m_launchedConfig = m_op->config;
+    emit progress(QStringLiteral("Launching QEMU with %1 (%2)").arg(vm::toString(m_verdict->accelerator).toUpper(), m_verdict->reason));
+    armTimer(m_options.timeouts.bootToReady, nullptr);
+    m_vm->start();
+}
+
+void EngineController::onVmRunning()
+{
+    if (m_step != Step::Launching)
+        return;
+    m_lastPid = m_vm->pid();
+    setStep(Step::WaitingForReady);
+    setState(State::WaitingForEngine, QStringLiteral("Waiting for the guest to boot (QEMU pid %1)").arg(m_lastPid));
+    // QEMU creates all its sockets before its monitor answers, so the agent socket is there.
+    m_agent->connectToSocket(m_dir.agentSocket(), m_options.timeouts.bootToReady);
+}
+
+void EngineController::onAgentReady(const QByteArray& config)
+{
+    m_reportedConfig = config;
+    if (m_step != Step::WaitingForReady)
+        return;
+    m_timer->stop();
+    setState(State::Running, QStringLiteral("Running (QEMU pid %1, %2)").arg(m_lastPid).arg(vm::toString(m_verdict->accelerator).toUpper()));
+    finishOp(true, QStringLiteral("Running"));
+}
+
+void EngineController::failWithVm(const QString& reason)
+{
+    if (!m_vm) {
+        failWithoutVm(reason);
+        return;
+    }
+    if (m_step == Step::Failing)
+        return;
+    m_failure = reason + QStringLiteral("\n") + m_vm->diagnostics();
+    spdlog::error("engine: {}", reason.toStdString());
+    setStep(Step::Failing);
+    emit progress(QStringLiteral("%1; stopping QEMU").arg(reason));
+    armTimer(m_options.timeouts.kill, &EngineController::stopViaKill);
+    m_vm->forceStop();
+}
+
+void EngineController::failWithoutVm(const QString& reason)
+{
+    spdlog::error("engine: {}", reason.toStdString());
+    setState(State::Error, reason);
+    finishOp(false, reason);
+}
+
+// ---- stopping --------------------------------------------------------------------------------
+
+void EngineController::beginStop()
+{
+    if (!m_vm) {
+        // Nothing of ours runs, but a QEMU from an earlier run might: stop means stopped.
+        setState(State::Stopping, QStringLiteral("Checking for a QEMU left by an earlier run"));
+        m_reaper = new StaleQemuReaper(m_dir, m_op->force ? milliseconds(0) : m_options.timeouts.powerdown, this);
+        connect(m_reaper, &StaleQemuReaper::finished, this, [this](bool found, bool ok, const QString& message) {
+            m_reaper->deleteLater();
+            m_reaper = nullptr;
+            if (!ok) {
+                failWithoutVm(message);
+                return;
+            }
+            if (found)
+                emit progress(message);
+            setState(State::Stopped, QStringLiteral("Stopped"));
+            if (m_op->kind == Operation::Restart)
+                beginLaunch();
+            else
+                finishOp(true, QStringLiteral("Stopped"));
+        });
+        m_reaper->run();
+        return;
+    }
+    setState(State::Stopping, QStringLiteral("Stopping the VM"));
+    if (m_op->force)
+        stopViaKill();
+    else if (m_agent && m_agent->isConnected() && m_agent->isAgentKnown())
+        stopViaAgent();
+    else
+        stopViaPowerdown();
+}
+
+void EngineController::stopViaAgent()
+{
+    setStep(Step::StopAgent);
+    const auto timeout = m_options.timeouts.agentShutdown;
+    emit progress(QStringLiteral("Asking the guest to stop the engine and power off (up to %1 s)").arg(seconds(timeout)));
+    m_agent->requestShutdown(std::max<int>(1, static_cast<int>(duration_cast<std::chrono::seconds>(timeout).count())));
+    armTimer(timeout, &EngineController::stopViaPowerdown);
+}
+
+void EngineController::stopViaPowerdown()
+{
+    if (!m_vm)
+        return;
+    if (m_step == Step::StopAgent)
+        emit progress(QStringLiteral("The guest did not power off within %1 s").arg(seconds(m_options.timeouts.agentShutdown)));
+    setStep(Step::StopPowerdown);
+    emit progress(QStringLiteral("Pressing the VM's power button (up to %1 s)").arg(seconds(m_options.timeouts.powerdown)));
+    m_vm->requestShutdown();
+    armTimer(m_options.timeouts.powerdown, &EngineController::stopViaKill);
+}
+
+void EngineController::stopViaKill()
+{
+    if (!m_vm)
+        return;
+    if (m_step == Step::StopKill) {
+        // SIGKILL did not end it within the kill timeout: something is badly wrong (D state?).
+        const QString reason = QStringLiteral("QEMU (pid %1) did not exit %2 s after SIGKILL").arg(m_vm->pid()).arg(seconds(m_options.timeouts.kill));
+        setState(State::Error, reason);
+        finishOp(false, reason);
+        return;
+    }
+    if (m_step == Step::StopPowerdown)
+        emit progress(QStringLiteral("The guest did not power off within %1 s; killing QEMU").arg(seconds(m_options.timeouts.powerdown)));
+    else
+        emit progress(QStringLiteral("Killing QEMU"));
+    if (m_step != Step::Failing)
+        setStep(Step::StopKill);
+    m_vm->forceStop();
+    armTimer(m_options.timeouts.kill, &EngineController::stopViaKill);
+}
+
+void EngineController::onVmStopped(const VmExit& exit)
+{
+    m_timer->stop();
+    const Step step = m_step;
+    dropVm();
+
+    if (isStopStep()) {
+        setState(State::Stopped, QStringLiteral("Stopped"));
+        if (m_op && m_op->kind == Operation::Restart) {
+            beginLaunch();
+        } else {
+            finishOp(true, QStringLiteral("Stopped"));
+        }
+        return;
+    }
+    if (step == Step::Failing) {
+        setState(State::Error, m_failure);
+        finishOp(false, m_failure);
+        return;
+    }
+    // Nobody asked for this: the guest crashed, powered itself off, or QEMU was killed.
+    QString reason = QStringLiteral("QEMU (pid %1) %2 unexpectedly").arg(m_lastPid).arg(exit.process.describe());
+    if (exit.process.failedToStart)
+        reason = QStringLiteral("QEMU %1").arg(exit.process.describe());
+    if (!exit.guestShutdownReason.isEmpty())
+        reason += QStringLiteral(" (QEMU shutdown reason: %1)").arg(exit.guestShutdownReason);
+    reason += QStringLiteral("\n") + exit.diagnostics;
+    spdlog::error("engine: {}", reason.toStdString());
+    setState(State::Error, reason);
+    if (m_op)
+        finishOp(false, reason);
+}
+
+void EngineController::dropVm()
+{
+    if (m_agent) {
+        m_agent->close();
+        m_agent->disconnect(this);
+        m_agent->deleteLater();
+        m_agent = nullptr;
+    }
+    if (m_vm) {
+        m_vm->disconnect(this);
+        m_vm.release()->deleteLater();  // we may be inside its signal
+    }
+    m_enginePort = 0;
+}
+
+// ---- plumbing --------------------------------------------------------------------------------
+
+void EngineController::setStep(Step step)
+{
+    m_step = step;
+}
+
+void EngineController::armTimer(milliseconds timeout, void (EngineController::*onTimeout)())
+{
+    m_timer->stop();
+    m_timer->disconnect();
+    if (onTimeout) {
+        connect(m_timer, &QTimer::timeout, this, onTimeout);
+    } else {
+        // The boot deadline.
+        connect(m_timer, &QTimer::timeout, this, [this, timeout] {
+            if (m_step == Step::Launching || m_step == Step::WaitingForReady)
+                failWithVm(QStringLiteral("The guest did not report ready within %1 s").arg(seconds(timeout)));
+        });
+    }
+    m_timer->start(timeout);
+}
+
+void EngineController::setState(State state, const QString& detail)
+{
+    const bool changed = state != m_state || detail != m_detail;
+    m_state = state;
+    m_detail = detail;
+    if (!changed)
+        return;
+    spdlog::info("engine: state {}: {}", toString(state).toStdString(), detail.section(QLatin1Char('\n'), 0, 0).toStdString());
+    writeStatusFile();
+    emit stateChanged(state, detail);
+}
+
+void EngineController::writeStatusFile() const
+{
+    if (!QFile::exists(m_dir.root()))
+        return;
+    nlohmann::json status = {
+        {"state", toString(m_state).toStdString()},
+        {"detail", m_detail.toStdString()},
+        {"qemuPid", qemuPid()},
+        {"controllerPid", static_cast<qint64>(::getpid())},
+        {"serialLog", m_dir.serialLog().toStdString()},
+        {"enginePort", m_enginePort},
+        {"updated", QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString()},
+    };
+    if (m_verdict) {
+        status["accelerator"] = vm::toString(m_verdict->accelerator).toStdString();
+        status["acceleratorReason"] = m_verdict->reason.toStdString();
+    }
+    QSaveFile file(m_dir.statusFile());
+    if (file.open(QIODevice::WriteOnly)) {
+        file.write(QByteArray::fromStdString(status.dump(2)) + '\n');
+        file.commit();
+    }
+}
+
+nlohmann::json EngineController::readStatusFile(const QString& instanceDir)
+{
+    QFile file(InstanceDir(instanceDir).statusFile());
+    if (!file.open(QIODevice::ReadOnly))
+        return nullptr;
+    auto json = nlohmann::json::parse(file.readAll().toStdString(), nullptr, false);
+    return json.is_discarded() ? nlohmann::json(nullptr) : json;
+}
+
+}  // namespace berth::vm

@@ -1,0 +1,66 @@
+#include "berth/vm/instance_dir.h"
+
+#include <QDir>
+#include <QFile>
+#include <QStandardPaths>
+
+#include <sys/stat.h>
+#include <sys/un.h>
+
+namespace berth::vm {
+
+InstanceDir::InstanceDir(QString root) : m_root(std::move(root)) {}
+
+QString InstanceDir::defaultRoot()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/berth/vm/default");
+}
+
+QString InstanceDir::path(const char* name) const
+{
+    return m_root + QLatin1Char('/') + QLatin1String(name);
+}
+
+bool InstanceDir::ensure(QString* error) const
+{
+    const auto fail = [&](const QString& why) {
+        if (error)
+            *error = QStringLiteral("instance directory %1: %2").arg(m_root, why);
+        return false;
+    };
+    if (m_root.isEmpty())
+        return fail(QStringLiteral("no path given"));
+    // sockaddr_un holds 108 bytes; a longer socket path would fail deep inside QEMU.
+    if (qmpSocket().toLocal8Bit().size() >= static_cast<qsizetype>(sizeof(sockaddr_un::sun_path)))
+        return fail(QStringLiteral("path too long for unix sockets (limit %1 bytes)").arg(sizeof(sockaddr_un::sun_path) - 1));
+    if (!QDir().mkpath(m_root))
+        return fail(QStringLiteral("cannot create it"));
+    if (::chmod(QFile::encodeName(m_root).constData(), 0700) != 0)
+        return fail(QStringLiteral("cannot make it private (chmod 0700): %1").arg(QString::fromLocal8Bit(strerror(errno))));
+    return true;
+}
+
+QString InstanceDir::serialLogTail(int maxLines) const
+{
+    return fileTail(serialLog(), maxLines);
+}
+
+QString fileTail(const QString& path, int maxLines)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    constexpr qint64 window = 16 * 1024;
+    if (file.size() > window)
+        file.seek(file.size() - window);
+    QString text = QString::fromUtf8(file.readAll());
+    text.remove(QLatin1Char('\r'));
+    QStringList lines = text.split(QLatin1Char('\n'));
+    while (!lines.isEmpty() && lines.last().trimmed().isEmpty())
+        lines.removeLast();
+    if (lines.size() > maxLines)
+        lines = lines.mid(lines.size() - maxLines);
+    return lines.join(QLatin1Char('\n'));
+}
+
+}  // namespace berth::vm

@@ -1,0 +1,296 @@
+#include "berth/vm/qemu_backend.h"
+
+#include "berth/vm/instance_dir.h"
+#include "berth/vm/qmp_client.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QTimer>
+
+#include <spdlog/spdlog.h>
+
+namespace berth::vm {
+
+QString toString(Accelerator accelerator)
+{
+    return accelerator == Accelerator::Kvm ? QStringLiteral("kvm") : QStringLiteral("tcg");
+}
+
+QString qemuOptionValue(const QString& value)
+{
+    QString escaped = value;
+    return escaped.replace(QLatin1Char(','), QStringLiteral(",,"));
+}
+
+QStringList qemuArguments(const VmSpec& spec)
+{
+    const InstanceDir dir(spec.instanceDir);
+    QStringList args = {
+        QStringLiteral("-name"), QStringLiteral("berth,debug-threads=on"),
+        QStringLiteral("-nodefaults"), QStringLiteral("-no-user-config"), QStringLiteral("-no-reboot"),
+        QStringLiteral("-display"), QStringLiteral("none"),
+        QStringLiteral("-machine"), QStringLiteral("q35"),
+    };
+    if (spec.accelerator == Accelerator::Kvm)
+        args << QStringLiteral("-accel") << QStringLiteral("kvm") << QStringLiteral("-cpu") << QStringLiteral("host");
+    else
+        args << QStringLiteral("-accel") << QStringLiteral("tcg,thread=multi") << QStringLiteral("-cpu") << QStringLiteral("max");
+    args << QStringLiteral("-smp") << QString::number(spec.cpus)
+         << QStringLiteral("-m") << QStringLiteral("%1M").arg(spec.memoryMiB)
+         << QStringLiteral("-pidfile") << dir.pidFile()
+         // QMP: QEMU listens, the host connects (and a later Berth can reach a stale QEMU).
+         << QStringLiteral("-chardev") << QStringLiteral("socket,id=qmp,path=%1,server=on,wait=off").arg(qemuOptionValue(dir.qmpSocket()))
+         << QStringLiteral("-mon") << QStringLiteral("chardev=qmp,mode=control")
+         << QStringLiteral("-chardev") << QStringLiteral("file,id=serial0,path=%1").arg(qemuOptionValue(dir.serialLog()))
+         << QStringLiteral("-serial") << QStringLiteral("chardev:serial0")
+         << QStringLiteral("-kernel") << spec.kernel;
+    if (!spec.initrd.isEmpty())
+        args << QStringLiteral("-initrd") << spec.initrd;
+    args << QStringLiteral("-append") << spec.kernelCmdline;
+    if (!spec.rootImage.isEmpty())
+        args << QStringLiteral("-drive") << QStringLiteral("if=none,id=root,format=raw,readonly=on,file=%1").arg(qemuOptionValue(spec.rootImage))
+             << QStringLiteral("-device") << QStringLiteral("virtio-blk-pci,drive=root,serial=berth-root");
+    if (!spec.dataDisk.isEmpty())
+        args << QStringLiteral("-drive") << QStringLiteral("if=none,id=data,format=qcow2,discard=unmap,file=%1").arg(qemuOptionValue(spec.dataDisk))
+             << QStringLiteral("-device") << QStringLiteral("virtio-blk-pci,drive=data,serial=berth-data");
+    if (!spec.guestConfigFile.isEmpty())
+        args << QStringLiteral("-fw_cfg") << QStringLiteral("name=opt/berth/config,file=%1").arg(qemuOptionValue(spec.guestConfigFile));
+    args << QStringLiteral("-device") << QStringLiteral("virtio-serial-pci")
+         << QStringLiteral("-chardev") << QStringLiteral("socket,id=agent,path=%1,server=on,wait=off").arg(qemuOptionValue(dir.agentSocket()))
+         << QStringLiteral("-device") << QStringLiteral("virtserialport,chardev=agent,name=org.berth.agent.0");
+    QString netdev = QStringLiteral("user,id=net0");
+    if (spec.engineHostPort != 0)
+        netdev += QStringLiteral(",hostfwd=tcp:127.0.0.1:%1-:%2").arg(spec.engineHostPort).arg(spec.engineGuestPort);
+    args << QStringLiteral("-netdev") << netdev
+         << QStringLiteral("-device") << QStringLiteral("virtio-net-pci,netdev=net0")
+         << QStringLiteral("-device") << QStringLiteral("virtio-rng-pci");
+    return args;
+}
+
+namespace {
+
+constexpr qsizetype kStderrTailBytes = 8 * 1024;
+
+class QemuVirtualMachine final : public VirtualMachine {
+public:
+    QemuVirtualMachine(const VmSpec& spec, std::shared_ptr<ProcessFactory> processes, std::chrono::milliseconds qmpTimeout)
+        : m_spec(spec), m_dir(spec.instanceDir), m_processes(std::move(processes)), m_qmpTimeout(qmpTimeout),
+          m_qmp(new QmpClient(this))
+    {
+        connect(m_qmp, &QmpClient::ready, this, [this] {
+            if (m_state != State::Launching)
+                return;
+            setState(State::Running);
+            emit running();
+            if (m_powerdownPending)
+                sendPowerdown();
+        });
+        connect(m_qmp, &QmpClient::failed, this, [this](const QString& reason) {
+            if (!m_process || !m_process->isRunning())
+                return;
+            spdlog::error("qemu: {}; killing QEMU", reason.toStdString());
+            m_stderr += QStringLiteral("berth: %1\n").arg(reason);
+            m_process->kill();
+        });
+        connect(m_qmp, &QmpClient::event, this, [this](const QString& name, const QByteArray& data) {
+            spdlog::info("qemu: event {} {}", name.toStdString(), data.toStdString());
+            if (name == QLatin1String("SHUTDOWN")) {
+                const auto json = nlohmann::json::parse(data.constData(), nullptr, false);
+                if (json.is_object() && json.contains("reason") && json["reason"].is_string())
+                    m_shutdownReason = QString::fromStdString(json["reason"].get<std::string>());
+                else
+                    m_shutdownReason = QStringLiteral("shutdown");
+            }
+            emit guestEvent(name, data);
+        });
+    }
+
+    ~QemuVirtualMachine() override
+    {
+        m_qmp->close();
+        if (m_process) {
+            m_process->disconnect(this);
+            m_process.reset();  // kills and reaps a running child
+            cleanupFiles();
+        }
+    }
+
+    void start() override
+    {
+        if (m_state != State::Off)
+            return;
+        m_requested = false;
+        m_powerdownPending = false;
+        m_shutdownReason.clear();
+        m_stderr.clear();
+        setState(State::Launching);
+        // QEMU recreates these; a leftover from a crash must not be mistaken for the new ones.
+        QFile::remove(m_dir.qmpSocket());
+        QFile::remove(m_dir.agentSocket());
+        QFile::remove(m_dir.pidFile());
+        if (!m_spec.dataDisk.isEmpty() && m_spec.dataDiskSizeBytes > 0 && !QFileInfo::exists(m_spec.dataDisk))
+            createDataDisk();
+        else
+            launch();
+    }
+
+    void requestShutdown() override
+    {
+        if (m_state == State::Off)
+            return;
+        m_requested = true;
+        if (m_state == State::Running || m_state == State::ShuttingDown) {
+            setState(State::ShuttingDown);
+            sendPowerdown();
+        } else {
+            m_powerdownPending = true;  // sent once QMP is up
+        }
+    }
+
+    void forceStop() override
+    {
+        if (m_state == State::Off)
+            return;
+        m_requested = true;
+        if (m_helper)
+            m_helper->kill();
+        if (m_process) {
+            spdlog::warn("qemu: sending SIGKILL to pid {}", m_process->pid());
+            m_process->kill();
+        }
+    }
+
+    State state() const override { return m_state; }
+    qint64 pid() const override { return m_process ? m_process->pid() : 0; }
+
+    QString diagnostics() const override
+    {
+        QString text;
+        const QString stderrText = m_stderr.trimmed();
+        if (!stderrText.isEmpty())
+            text += QStringLiteral("QEMU said:\n%1\n").arg(stderrText);
+        const QString tail = m_dir.serialLogTail();
+        text += tail.isEmpty() ? QStringLiteral("serial log %1 is empty").arg(m_dir.serialLog())
+                               : QStringLiteral("last lines of the serial log %1:\n%2").arg(m_dir.serialLog(), tail);
+        return text;
+    }
+
+private:
+    void setState(State state)
+    {
+        if (m_state == state)
+            return;
+        m_state = state;
+        emit stateChanged(state);
+    }
+
+    void sendPowerdown()
+    {
+        m_powerdownPending = false;
+        m_qmp->execute(QStringLiteral("system_powerdown"));
+    }
+
+    void createDataDisk()
+    {
+        const QString qemuImg = QFileInfo(m_spec.qemuBinary).path() == QLatin1String(".")
+                                    ? QStringLiteral("qemu-img")
+                                    : QFileInfo(m_spec.qemuBinary).path() + QStringLiteral("/qemu-img");
+        spdlog::info("qemu: creating data disk {}", m_spec.dataDisk.toStdString());
+        m_helper = m_processes->create({qemuImg,
+                                        {QStringLiteral("create"), QStringLiteral("-q"), QStringLiteral("-f"), QStringLiteral("qcow2"),
+                                         m_spec.dataDisk, QString::number(m_spec.dataDiskSizeBytes)},
+                                        {}});
+        connect(m_helper.get(), &Process::finished, this, [this](const ProcessExit& exit) {
+            m_stderr += QString::fromLocal8Bit(m_helper->readAllStandardError());
+            m_helper.release()->deleteLater();
+            if (exit.failedToStart || exit.crashed || exit.exitCode != 0 || m_requested) {
+                m_stderr += QStringLiteral("berth: creating the data disk %1 failed: %2\n").arg(m_spec.dataDisk, exit.describe());
+                finish(exit);
+                return;
+            }
+            launch();
+        });
+        m_helper->start();
+    }
+
+    void launch()
+    {
+        ProcessSpec spec{m_spec.qemuBinary, qemuArguments(m_spec), m_spec.instanceDir};
+        spec.dieWithParent = m_spec.dieWithParent;
+        spdlog::info("qemu: launching {} {}", spec.program.toStdString(), spec.arguments.join(QLatin1Char(' ')).toStdString());
+        m_process = m_processes->create(spec);
+        connect(m_process.get(), &Process::started, this, [this] {
+            spdlog::info("qemu: started, pid {}", m_process->pid());
+            m_qmp->connectToSocket(m_dir.qmpSocket(), m_qmpTimeout);
+        });
+        connect(m_process.get(), &Process::readyReadStandardError, this, [this] { collectStderr(); });
+        connect(m_process.get(), &Process::readyReadStandardOutput, this, [this] { collectStderr(); });
+        connect(m_process.get(), &Process::finished, this, [this](const ProcessExit& exit) {
+            collectStderr();
+            finish(exit);
+        });
+        m_process->start();
+    }
+
+    void collectStderr()
+    {
+        if (!m_process)
+            return;
+        const QString text = QString::fromLocal8Bit(m_process->readAllStandardError() + m_process->readAllStandardOutput());
+        if (text.isEmpty())
+            return;
+        for (const auto& line : text.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+            spdlog::warn("qemu: {}", line.toStdString());
+        m_stderr += text;
+        if (m_stderr.size() > kStderrTailBytes)
+            m_stderr = m_stderr.right(kStderrTailBytes);
+    }
+
+    void cleanupFiles()
+    {
+        // QEMU removes its pidfile on a clean exit; after SIGKILL it is left for us.
+        QFile::remove(m_dir.pidFile());
+        QFile::remove(m_dir.qmpSocket());
+        QFile::remove(m_dir.agentSocket());
+    }
+
+    void finish(const ProcessExit& exit)
+    {
+        m_qmp->close();
+        cleanupFiles();
+        VmExit vmExit{exit, m_requested, m_shutdownReason, diagnostics()};
+        spdlog::info("qemu: {} (requested: {}, shutdown reason: {})", exit.describe().toStdString(), m_requested,
+                     m_shutdownReason.isEmpty() ? "none" : m_shutdownReason.toStdString());
+        if (m_process)
+            m_process.release()->deleteLater();  // we are inside its signal
+        setState(State::Off);
+        emit stopped(vmExit);
+    }
+
+    VmSpec m_spec;
+    InstanceDir m_dir;
+    std::shared_ptr<ProcessFactory> m_processes;
+    std::chrono::milliseconds m_qmpTimeout;
+    QmpClient* m_qmp;
+    std::unique_ptr<Process> m_process;
+    std::unique_ptr<Process> m_helper;
+    State m_state = State::Off;
+    bool m_requested = false;
+    bool m_powerdownPending = false;
+    QString m_shutdownReason;
+    QString m_stderr;
+};
+
+}  // namespace
+
+QemuBackend::QemuBackend(std::shared_ptr<ProcessFactory> processes, std::chrono::milliseconds qmpConnectTimeout)
+    : m_processes(std::move(processes)), m_qmpConnectTimeout(qmpConnectTimeout)
+{
+}
+
+std::unique_ptr<VirtualMachine> QemuBackend::create(const VmSpec& spec)
+{
+    return std::make_unique<QemuVirtualMachine>(spec, m_processes, m_qmpConnectTimeout);
+}
+
+}  // namespace berth::vm
