@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "berth/settings/schema.h"
 
@@ -256,6 +257,10 @@ AdminPolicy parseAdminPolicy(std::string_view text, const std::string& file)
         return policy;
     }
     Checker(std::get<LocatedJson>(parsed), policy).run();
+    // The checker walks members in name order; report them in file order.
+    std::stable_sort(policy.diagnostics.begin(), policy.diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+        return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
     policy.state = hasErrors(policy.diagnostics) ? AdminPolicy::State::Invalid : AdminPolicy::State::Valid;
     if (policy.state == AdminPolicy::State::Invalid) { policy.settings.clear(); }
     return policy;

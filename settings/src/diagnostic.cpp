@@ -28,8 +28,9 @@ std::string Diagnostic::format() const
     out += ": ";
     out += message;
     if (!fix.empty()) {
-        out += ". ";
+        out += " (fix: ";
         out += fix;
+        out += ')';
     }
     return out;
 }

@@ -195,6 +195,10 @@ JsonTextError syntaxError(std::string_view text, const nlohmann::json::parse_err
                              std::string("trailing comma before '") + text[offending] + "'",
                              "remove the comma after the last entry; JSON does not allow it"};
     }
+    if (offending < text.size() && text[offending] == '/') {
+        return JsonTextError{positionAt(text, offending), "comments are not allowed in JSON",
+                             "remove the comment"};
+    }
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         return JsonTextError{TextPosition{1, 1}, "the file is empty",
                              "write a JSON object, e.g. {\"configurationFileVersion\": 2}"};

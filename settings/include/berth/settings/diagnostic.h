@@ -17,7 +17,7 @@ struct Diagnostic {
     std::string message;  // what is wrong
     std::string fix;      // what to do about it, in plain words
 
-    // "file:line:col: error: message. fix" (the compiler format editors and terminals understand).
+    // "file:line:col: error: message (fix: ...)" (the compiler format editors and terminals understand).
     [[nodiscard]] std::string format() const;
 };
 

@@ -1,0 +1,45 @@
+#include "cli.h"
+
+#include <ostream>
+
+#include "berth/settings/settings.h"
+
+namespace berth::cli {
+
+namespace {
+
+constexpr const char* kUsageText = R"(Usage: berthctl <command> [options]
+
+Commands:
+  status [--json]                   Show the engine and policy state
+  settings list [--json]            Show every setting: value, source, lock, restart needed
+  settings get KEY                  Print one setting's value
+  settings set KEY=VALUE...         Change settings (refused when locked by the administrator)
+  settings check-admin [PATH] [--content-only]
+                                    Check an admin-settings.json (default /etc/berth/admin-settings.json)
+  settings reset                    Forget your own settings (a backup is kept)
+
+Options:
+  -v, --verbose                     Also log to the terminal
+  -h, --help                        Show this help
+      --version                     Show the version
+
+Exit codes: 0 success, 1 error, 2 usage error, 3 the setting is locked by your administrator.
+)";
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, Context& context)
+{
+    if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+        (args.empty() ? context.err : context.out) << kUsageText;
+        return args.empty() ? kUsage : kOk;
+    }
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (args[0] == "settings") { return settingsCommand(rest, context); }
+    if (args[0] == "status") { return statusCommand(rest, context); }
+    context.err << "berthctl: unknown command \"" << args[0] << "\"\n\n" << kUsageText;
+    return kUsage;
+}
+
+}  // namespace berth::cli

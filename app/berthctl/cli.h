@@ -1,0 +1,32 @@
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "berth/settings/settings.h"
+
+namespace berth::cli {
+
+// Exit codes scripts can rely on.
+enum ExitCode : int {
+    kOk = 0,
+    kFailed = 1,      // an error: invalid input, invalid admin policy, engine failure
+    kUsage = 2,       // the command line itself is wrong
+    kLocked = 3,      // a setting is locked by the administrator
+};
+
+// Everything a command touches from outside, so tests can run commands in-process.
+struct Context {
+    settings::SettingsPaths paths;
+    std::ostream& out;
+    std::ostream& err;
+};
+
+// berthctl's entry point without main(): `args` excludes the program name.
+int run(const std::vector<std::string>& args, Context& context);
+
+int settingsCommand(const std::vector<std::string>& args, Context& context);
+int statusCommand(const std::vector<std::string>& args, Context& context);
+
+}  // namespace berth::cli

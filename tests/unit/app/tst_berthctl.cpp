@@ -1,0 +1,153 @@
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <sstream>
+
+#include "cli.h"
+#include "settings_test_support.h"
+
+using namespace berth;
+using berth::test::ownerIsMe;
+using berth::test::readText;
+using berth::test::testData;
+using berth::test::writeText;
+
+// berthctl's commands run in-process against injected admin and user files.
+class TestBerthctl : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    settings::SettingsPaths paths_;
+    std::string out_;
+    std::string err_;
+
+    int run(std::vector<std::string> args)
+    {
+        std::ostringstream out;
+        std::ostringstream err;
+        cli::Context context{paths_, out, err};
+        const int code = cli::run(args, context);
+        out_ = out.str();
+        err_ = err.str();
+        return code;
+    }
+
+    void admin(const std::string& fixture) { writeText(paths_.adminFile, readText(testData(fixture))); }
+
+private slots:
+    void init()
+    {
+        QVERIFY(dir_.isValid());
+        const std::filesystem::path base = dir_.path().toStdString();
+        std::filesystem::remove_all(base / "etc");
+        std::filesystem::remove_all(base / "home");
+        std::filesystem::create_directories(base / "etc");
+        paths_.adminFile = base / "etc" / "admin-settings.json";
+        paths_.userFile = base / "home" / "settings-store.json";
+        paths_.adminRules = ownerIsMe();
+    }
+
+    void usageErrorsExitWith2()
+    {
+        QCOMPARE(run({}), 2);
+        QCOMPARE(run({"frobnicate"}), 2);
+        QCOMPARE(run({"settings"}), 2);
+        QCOMPARE(run({"settings", "set", "novalue"}), 2);
+        QCOMPARE(run({"--help"}), 0);
+        QVERIFY(QString::fromStdString(out_).contains("check-admin"));
+    }
+
+    void listShowsSourcesAndLocks()
+    {
+        admin("admin/eci-locked.json");
+        QCOMPARE(run({"settings", "list", "--json"}), 0);
+        const auto list = nlohmann::json::parse(out_);
+        QCOMPARE(list.size(), settings::schema().size());
+        const auto& eci = list[0];
+        QCOMPARE(eci["key"], nlohmann::json("enhancedContainerIsolation"));
+        QCOMPARE(eci["value"], nlohmann::json(true));
+        QCOMPARE(eci["locked"], nlohmann::json(true));
+        QCOMPARE(eci["source"], nlohmann::json("admin lock"));
+        QCOMPARE(eci["restartNeeded"], nlohmann::json(true));
+        QCOMPARE(eci["lockedBy"], nlohmann::json(paths_.adminFile.string()));
+
+        QCOMPARE(run({"settings", "list"}), 0);
+        QVERIFY(QString::fromStdString(out_).contains("locked by " + QString::fromStdString(paths_.adminFile.string())));
+    }
+
+    void setChangesGetReadsBack()
+    {
+        QCOMPARE(run({"settings", "set", "enhancedContainerIsolation=on", "vm.cpus=4"}), 0);
+        QVERIFY(QString::fromStdString(out_).contains("enhancedContainerIsolation: false -> true"));
+        QVERIFY(QString::fromStdString(out_).contains("berthctl restart"));
+        QCOMPARE(run({"settings", "get", "vm.cpus"}), 0);
+        COMPARE_STR(out_, "4\n");
+        QCOMPARE(run({"settings", "set", "vm.cpus=4"}), 0);
+        COMPARE_STR(out_, "Status: no changes necessary.\n");
+    }
+
+    void lockedSettingIsRefusedWithExitCode3()
+    {
+        admin("admin/eci-locked.json");
+        QCOMPARE(run({"settings", "set", "enhancedContainerIsolation=false"}), 3);
+        QVERIFY(QString::fromStdString(err_).contains("field \"enhancedContainerIsolation\" is locked by "
+                                                      + QString::fromStdString(paths_.adminFile.string())));
+        QVERIFY(!std::filesystem::exists(paths_.userFile));
+        // Setting the locked value itself is not a change.
+        QCOMPARE(run({"settings", "set", "enhancedContainerIsolation=true"}), 0);
+        COMPARE_STR(out_, "Status: no changes necessary.\n");
+    }
+
+    void badValuesAndKeysExitWith1()
+    {
+        QCOMPARE(run({"settings", "set", "vm.cpus=many"}), 1);
+        QVERIFY(QString::fromStdString(err_).contains("expected a whole number"));
+        QCOMPARE(run({"settings", "set", "nope=1"}), 1);
+        QCOMPARE(run({"settings", "get", "nope"}), 1);
+        QCOMPARE(run({"settings", "set", "app.theme=purple"}), 1);
+        QVERIFY(QString::fromStdString(err_).contains("one of system, light, dark"));
+    }
+
+    void checkAdminReportsLocations()
+    {
+        QCOMPARE(run({"settings", "check-admin"}), 0);  // no file: nothing managed
+        QVERIFY(QString::fromStdString(out_).contains("nothing is managed"));
+
+        admin("admin/malformed/trailing-comma.json");
+        QCOMPARE(run({"settings", "check-admin"}), 1);
+        QVERIFY2(QString::fromStdString(err_).contains(QString::fromStdString(paths_.adminFile.string())
+                                                       + ":5:18: error: trailing comma"),
+                 err_.c_str());
+
+        QCOMPARE(run({"settings", "check-admin", testData("admin/docker-full-example.json").string(),
+                      "--content-only"}),
+                 0);
+        QVERIFY(QString::fromStdString(out_).contains("is valid: 10 settings (6 locked), 21 ignored"));
+        QCOMPARE(run({"settings", "check-admin", (dir_.path() + "/missing.json").toStdString()}), 1);
+    }
+
+    void invalidPolicyBlocksTheEngineAndSaysWhere()
+    {
+        admin("admin/malformed/wrong-type.json");
+        QCOMPARE(run({"status", "--json"}), 1);
+        const auto status = nlohmann::json::parse(out_);
+        QCOMPARE(status["engineStartAllowed"], nlohmann::json(false));
+        QCOMPARE(status["adminPolicy"]["state"], nlohmann::json("invalid"));
+        QVERIFY(QString::fromStdString(status["adminPolicy"]["error"].get<std::string>()).contains(":5:14: error:"));
+        QCOMPARE(run({"settings", "set", "app.theme=dark"}), 1);
+        QVERIFY(QString::fromStdString(err_).contains("is invalid"));
+    }
+
+    void resetKeepsABackup()
+    {
+        QCOMPARE(run({"settings", "set", "vm.cpus=3"}), 0);
+        QCOMPARE(run({"settings", "reset"}), 0);
+        QVERIFY(QString::fromStdString(out_).contains("settings-store.json.bak-"));
+        QCOMPARE(run({"settings", "get", "vm.cpus"}), 0);
+        COMPARE_STR(out_, "2\n");
+    }
+};
+
+QTEST_APPLESS_MAIN(TestBerthctl)
+#include "tst_berthctl.moc"
