@@ -128,7 +128,7 @@ private slots:
         QTest::newRow("byte order mark") << "bom.json" << 1 << 1 << "byte order mark";
         QTest::newRow("invalid UTF-8") << "invalid-utf8.json" << 3 << 50 << "invalid UTF-8";
         QTest::newRow("syntax error") << "syntax-error.json" << 3 << 3 << "JSON syntax error";
-        QTest::newRow("comment") << "comment.json" << 3 << 3 << "JSON syntax error";
+        QTest::newRow("comment") << "comment.json" << 3 << 3 << "comments are not allowed";
         QTest::newRow("wrong version") << "wrong-version.json" << 2 << 31 << "not supported";
         QTest::newRow("missing version") << "missing-version.json" << 1 << 1 << "missing";
         QTest::newRow("wrong type") << "wrong-type.json" << 5 << 14 << "expected a boolean";
