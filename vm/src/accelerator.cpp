@@ -46,6 +46,7 @@ AcceleratorProbe::AcceleratorProbe(Options options, std::shared_ptr<ProcessFacto
       m_timer(new QTimer(this))
 {
     m_timer->setSingleShot(true);
+    m_timer->setTimerType(Qt::PreciseTimer);  // grace periods are promises: never cut them short
 }
 
 AcceleratorProbe::~AcceleratorProbe()

@@ -65,6 +65,7 @@ EngineController::EngineController(EngineOptions options, std::shared_ptr<Proces
     qRegisterMetaType<berth::vm::EngineController::State>();
     qRegisterMetaType<berth::vm::EngineController::Operation>();
     m_timer->setSingleShot(true);
+    m_timer->setTimerType(Qt::PreciseTimer);  // grace periods are promises: never cut them short
 }
 
 EngineController::~EngineController()

@@ -97,6 +97,7 @@ StaleQemuReaper::StaleQemuReaper(InstanceDir dir, std::chrono::milliseconds grac
     : QObject(parent), m_dir(std::move(dir)), m_grace(gracePeriod), m_timer(new QTimer(this))
 {
     m_timer->setSingleShot(true);
+    m_timer->setTimerType(Qt::PreciseTimer);  // grace periods are promises: never cut them short
 }
 
 void StaleQemuReaper::run()

@@ -1,0 +1,270 @@
+// The engine controller with a real qemu-system-x86_64 (TCG) and the test guest: boot, config
+// over fw_cfg, the agent channel, graceful and forced quits, crashes and stale processes.
+// Every QEMU started here is stopped or killed before the test ends.
+#include "berth/vm/accelerator.h"
+#include "berth/vm/engine_controller.h"
+#include "berth/vm/stale_qemu.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <cstdio>
+
+using namespace berth::vm;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using State = EngineController::State;
+using Operation = EngineController::Operation;
+
+namespace {
+
+constexpr int kBootMs = 60'000;  // TCG boots the test guest in a few seconds; leave room for a busy host
+
+QString guestFile(const char* name)
+{
+    return qEnvironmentVariable("BERTH_TEST_GUEST_DIR") + "/" + name;
+}
+
+bool isAlive(qint64 pid)
+{
+    return pid > 0 && !ProcessExitWatcher(pid).hasExited();
+}
+
+bool waitForExit(qint64 pid, int timeoutMs)
+{
+    ProcessExitWatcher watcher(pid);
+    return QTest::qWaitFor([&] { return watcher.hasExited(); }, timeoutMs);
+}
+
+void report(const char* what, qint64 ms)
+{
+    std::printf("[ timing   ] %s: %lld ms\n", what, static_cast<long long>(ms));
+    std::fflush(stdout);
+}
+
+class QemuIntegrationTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        if (!QFile::exists(guestFile("vmlinuz")) || !QFile::exists(guestFile("initramfs.img")))
+            GTEST_FAIL() << "test guest not found in " << qPrintable(qEnvironmentVariable("BERTH_TEST_GUEST_DIR"))
+                         << " (build the berth_test_guest target)";
+        ASSERT_TRUE(m_tmp.isValid());
+        options.instanceDir = m_tmp.filePath("instance");
+        options.kernel = guestFile("vmlinuz");
+        options.initrd = guestFile("initramfs.img");
+        options.memoryMiB = 256;
+        options.cpus = 1;
+        options.kvmDevice = qEnvironmentVariable("BERTH_TEST_KVM_DEVICE", "/dev/kvm");
+        options.timeouts.bootToReady = std::chrono::milliseconds(kBootMs);
+    }
+
+    void TearDown() override
+    {
+        m_controller.reset();  // kills a QEMU a failed test left running
+        for (const qint64 pid : m_foreignPids) {
+            if (isAlive(pid))
+                ::kill(static_cast<pid_t>(pid), SIGKILL);
+        }
+        for (auto* helper : m_helpers) {
+            helper->kill();
+            helper->waitForFinished(5000);
+            delete helper;
+        }
+    }
+
+    EngineController& controller()
+    {
+        if (!m_controller) {
+            m_controller = std::make_unique<EngineController>(options);
+            QObject::connect(m_controller.get(), &EngineController::operationFinished,
+                             [this](Operation, bool ok, const QString& message) { results.push_back({ok, message}); });
+            QObject::connect(m_controller.get(), &EngineController::progress, [this](const QString& text) { progress << text; });
+        }
+        return *m_controller;
+    }
+
+    // Runs one request to completion; returns how long it took.
+    qint64 run(const std::function<void()>& request, bool expectOk = true, int timeoutMs = kBootMs)
+    {
+        const size_t before = results.size();
+        QElapsedTimer clock;
+        clock.start();
+        request();
+        EXPECT_TRUE(QTest::qWaitFor([&] { return results.size() > before; }, timeoutMs)) << "operation did not finish";
+        if (results.size() > before) {
+            EXPECT_EQ(results.back().first, expectOk) << results.back().second.toStdString();
+        }
+        return clock.elapsed();
+    }
+
+    nlohmann::json reportedConfig() { return nlohmann::json::parse(controller().guestReportedConfig().toStdString(), nullptr, false); }
+
+    // An app process owning a controller, to be killed with SIGKILL.
+    qint64 startHelper(const QString& instanceDir, const QByteArray& config, bool qemuSurvives)
+    {
+        auto* helper = new QProcess;
+        m_helpers.push_back(helper);
+        QStringList args{instanceDir, guestFile("vmlinuz"), guestFile("initramfs.img"), QString::fromUtf8(config)};
+        if (qemuSurvives)
+            args << "--qemu-survives";
+        helper->start(qEnvironmentVariable("BERTH_VM_CONTROLLER_HELPER"), args);
+        EXPECT_TRUE(helper->waitForStarted(5000));
+        QByteArray output;
+        EXPECT_TRUE(QTest::qWaitFor([&] {
+            output += helper->readAllStandardOutput();
+            return output.contains('\n') || helper->state() == QProcess::NotRunning;
+        }, kBootMs)) << "helper did not report";
+        EXPECT_TRUE(output.startsWith("RUNNING ")) << output.toStdString() << helper->readAllStandardError().toStdString();
+        const qint64 pid = output.mid(8).trimmed().toLongLong();
+        m_foreignPids.push_back(pid);
+        return pid;
+    }
+
+    QTemporaryDir m_tmp;
+    EngineOptions options;
+    std::unique_ptr<EngineController> m_controller;
+    std::vector<std::pair<bool, QString>> results;
+    QStringList progress;
+    std::vector<qint64> m_foreignPids;
+    std::vector<QProcess*> m_helpers;
+};
+
+}  // namespace
+
+TEST_F(QemuIntegrationTest, StartReachesReadyWithTheConfigEchoedAndAnIdleGuestStopsFast)
+{
+    const nlohmann::json config = {{"eci", {{"enabled", true}}}, {"marker", "first boot"}};
+    const qint64 startMs = run([&] { controller().start(config); });
+    report("start -> ready (includes the accelerator choice)", startMs);
+    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    EXPECT_EQ(reportedConfig(), config);
+    const qint64 pid = controller().qemuPid();
+    EXPECT_TRUE(isAlive(pid));
+    ASSERT_TRUE(controller().accelerator().has_value());
+    EXPECT_FALSE(controller().acceleratorReason().isEmpty());
+    std::printf("[ accel    ] %s: %s\n", qPrintable(toString(*controller().accelerator())), qPrintable(controller().acceleratorReason()));
+
+    const auto status = EngineController::readStatusFile(options.instanceDir);
+    EXPECT_EQ(status["state"], "Running");
+    EXPECT_EQ(status["qemuPid"], pid);
+
+    QFile::Permissions socketPermissions = QFile::permissions(options.instanceDir + "/agent.sock");
+    EXPECT_FALSE(socketPermissions & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther))
+        << "sockets are private";
+
+    const qint64 stopMs = run([&] { controller().stop(); });
+    report("graceful stop (idle guest)", stopMs);
+    EXPECT_LT(stopMs, 2000);
+    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_FALSE(isAlive(pid));
+    EXPECT_FALSE(QFile::exists(options.instanceDir + "/qemu.pid"));
+}
+
+TEST_F(QemuIntegrationTest, RestartBootsAFreshQemuWithTheNewConfig)
+{
+    run([&] { controller().start(nlohmann::json{{"generation", 1}}); });
+    ASSERT_EQ(controller().state(), State::Running);
+    const qint64 firstPid = controller().qemuPid();
+
+    const qint64 restartMs = run([&] { controller().restart(nlohmann::json{{"generation", 2}, {"eci", true}}); });
+    report("restart (stop + launch + boot to ready)", restartMs);
+    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    EXPECT_EQ(reportedConfig(), (nlohmann::json{{"generation", 2}, {"eci", true}}));
+    EXPECT_NE(controller().qemuPid(), firstPid);
+    EXPECT_FALSE(isAlive(firstPid)) << "a full quit, not a reboot";
+    run([&] { controller().stop(); });
+}
+
+TEST_F(QemuIntegrationTest, GuestIgnoringShutdownIsKilledAfterTheTimeout)
+{
+    options.timeouts.agentShutdown = 1s;
+    options.timeouts.powerdown = 1s;
+    run([&] { controller().start(nlohmann::json{{"ignoreShutdown", true}}); });
+    ASSERT_EQ(controller().state(), State::Running);
+    const qint64 pid = controller().qemuPid();
+    const qint64 stopMs = run([&] { controller().stop(); });
+    report("stop of a guest ignoring shutdown (1 s + 1 s grace)", stopMs);
+    EXPECT_GE(stopMs, 2000);
+    EXPECT_LT(stopMs, 6000);
+    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_FALSE(isAlive(pid));
+    EXPECT_FALSE(QFile::exists(options.instanceDir + "/qemu.pid"));
+    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("killing QEMU"));
+}
+
+TEST_F(QemuIntegrationTest, QemuKilledExternallyIsAnErrorWithTheSerialLogTail)
+{
+    run([&] { controller().start(nlohmann::json::object()); });
+    ASSERT_EQ(controller().state(), State::Running);
+    QElapsedTimer clock;
+    clock.start();
+    ::kill(static_cast<pid_t>(controller().qemuPid()), SIGKILL);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 1000));
+    report("external SIGKILL -> Error", clock.elapsed());
+    const std::string reason = controller().stateDetail().toStdString();
+    EXPECT_THAT(reason, HasSubstr("killed by signal 9"));
+    EXPECT_THAT(reason, HasSubstr("serial.log"));
+    EXPECT_THAT(reason, HasSubstr("berth-init")) << "the guest's console output is in the reason";
+    EXPECT_FALSE(QFile::exists(options.instanceDir + "/qemu.pid"));
+}
+
+TEST_F(QemuIntegrationTest, GuestBootFailureIsAnErrorWithTheGuestsMessage)
+{
+    run([&] { controller().start(nlohmann::json{{"failBoot", true}}); }, false);
+    EXPECT_EQ(controller().state(), State::Error);
+    EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("failBoot"));
+    EXPECT_EQ(controller().qemuPid(), 0);
+}
+
+TEST_F(QemuIntegrationTest, QemuDiesWithAControllerKilledBySigkill)
+{
+    const QString instance = m_tmp.filePath("helper-instance");
+    const qint64 qemuPid = startHelper(instance, "{}", false);
+    ASSERT_TRUE(isAlive(qemuPid));
+    m_helpers.back()->kill();
+    EXPECT_TRUE(waitForExit(qemuPid, 5000)) << "QEMU outlived its controller";
+}
+
+TEST_F(QemuIntegrationTest, StaleQemuFromAKilledControllerIsCleanedUpOnTheNextStart)
+{
+    const qint64 stalePid = startHelper(options.instanceDir, "{}", true);
+    ASSERT_TRUE(isAlive(stalePid));
+    m_helpers.back()->kill();
+    m_helpers.back()->waitForFinished(5000);
+    ASSERT_TRUE(isAlive(stalePid)) << "the simulated crash left QEMU running";
+
+    run([&] { controller().start(nlohmann::json{{"after", "crash"}}); });
+    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    EXPECT_FALSE(isAlive(stalePid));
+    EXPECT_NE(controller().qemuPid(), stalePid);
+    EXPECT_EQ(reportedConfig()["after"], "crash");
+    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("earlier run"));
+    run([&] { controller().stop(); });
+}
+
+TEST_F(QemuIntegrationTest, AcceleratorProbeDecidesQuickly)
+{
+    AcceleratorProbe::Options probeOptions;
+    probeOptions.kernel = guestFile("vmlinuz");
+    probeOptions.kvmDevice = options.kvmDevice;
+    probeOptions.timeout = 3s;
+    AcceleratorProbe probe(probeOptions, systemProcessFactory());
+    std::optional<AcceleratorVerdict> verdict;
+    QObject::connect(&probe, &AcceleratorProbe::finished, [&](const AcceleratorVerdict& v) { verdict = v; });
+    QElapsedTimer clock;
+    clock.start();
+    probe.run();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return verdict.has_value(); }, 10'000));
+    report("accelerator probe", clock.elapsed());
+    std::printf("[ accel    ] %s: %s\n", qPrintable(toString(verdict->accelerator)), qPrintable(verdict->reason));
+    EXPECT_LT(clock.elapsed(), 4000);
+    EXPECT_FALSE(verdict->reason.isEmpty());
+}
