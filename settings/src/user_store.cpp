@@ -28,6 +28,34 @@ Diagnostic problem(Diagnostic::Severity severity, const std::filesystem::path& f
 
 }  // namespace
 
+ParsedUserSettings parseUserSettings(std::string_view text, const std::filesystem::path& file)
+{
+    ParsedUserSettings out;
+    auto parsed = parseLocatedJson(text);
+    if (auto* failure = std::get_if<JsonTextError>(&parsed)) {
+        out.corruption = problem(Diagnostic::Severity::Warning, file, failure->at, "", failure->message, "");
+        return out;
+    }
+    auto& doc = std::get<LocatedJson>(parsed);
+    if (!doc.value.is_object()) {
+        out.corruption = problem(Diagnostic::Severity::Warning, file, {1, 1}, "", "is not a JSON object", "");
+        return out;
+    }
+    out.document = std::move(doc.value);
+    for (const auto& [key, value] : out.document.items()) {
+        const SettingSpec* spec = findSpec(key);
+        if (spec == nullptr) { continue; }  // a newer Berth's key, or the version: kept as is
+        if (auto error = typeError(*spec, value)) {
+            out.problems.push_back(problem(Diagnostic::Severity::Warning, file, doc.positionOf(pointerChild("", key)),
+                                           key, "\"" + key + "\" is ignored: " + *error,
+                                           "set it again with `berthctl settings set " + key + "=...`"));
+            continue;
+        }
+        out.values.emplace(key, value);
+    }
+    return out;
+}
+
 std::filesystem::path asideName(const std::filesystem::path& file, std::string_view suffix)
 {
     const std::string base = file.string() + "." + std::string(suffix) + "-" + fileTimestamp();
@@ -46,6 +74,7 @@ Diagnostics UserStore::load()
     Diagnostics out;
     document_ = nlohmann::json::object();
     values_.clear();
+    unsafeToWrite_ = false;
     removeStaleTemporaryFiles(file_);
 
     std::error_code ec;
@@ -54,6 +83,7 @@ Diagnostics UserStore::load()
     std::string text;
     std::optional<Diagnostic> corruption;
     if (ec) {
+        unsafeToWrite_ = true;
         out.push_back(problem(Diagnostic::Severity::Error, file_, {}, "", "cannot read the file: " + ec.message(),
                               "check its permissions; your settings are untouched"));
         return out;
@@ -66,38 +96,24 @@ Diagnostics UserStore::load()
         std::ostringstream buffer;
         buffer << in.rdbuf();
         if (!in.good() && !in.eof()) {
+            unsafeToWrite_ = true;
             out.push_back(problem(Diagnostic::Severity::Error, file_, {}, "", "cannot read the file",
                                   "check its permissions; your settings are untouched"));
             return out;
         }
         text = buffer.str();
-        auto parsed = parseLocatedJson(text);
-        if (auto* failure = std::get_if<JsonTextError>(&parsed)) {
-            corruption = problem(Diagnostic::Severity::Warning, file_, failure->at, "", failure->message, "");
-        } else if (!std::get<LocatedJson>(parsed).value.is_object()) {
-            corruption = problem(Diagnostic::Severity::Warning, file_, {1, 1}, "", "is not a JSON object", "");
-        } else {
-            auto& doc = std::get<LocatedJson>(parsed);
-            document_ = std::move(doc.value);
-            for (const auto& [key, value] : document_.items()) {
-                const SettingSpec* spec = findSpec(key);
-                if (spec == nullptr) { continue; }  // a newer Berth's key, or the version: kept as is
-                if (auto error = typeError(*spec, value)) {
-                    out.push_back(problem(Diagnostic::Severity::Warning, file_,
-                                          doc.positionOf(pointerChild("", key)), key,
-                                          "\"" + key + "\" is ignored: " + *error,
-                                          "set it again with `berthctl settings set " + key + "=...`"));
-                    continue;
-                }
-                values_.emplace(key, value);
-            }
-        }
+        ParsedUserSettings parsed = parseUserSettings(text, file_);
+        corruption = std::move(parsed.corruption);
+        document_ = std::move(parsed.document);
+        values_ = std::move(parsed.values);
+        out = std::move(parsed.problems);
     }
 
     if (corruption) {
         // Keep the damaged file for the user to inspect; never overwrite it.
         const auto aside = asideName(file_, "corrupt");
         std::filesystem::rename(file_, aside, ec);
+        unsafeToWrite_ = static_cast<bool>(ec);
         corruption->message = "settings could not be read (" + corruption->message + ")";
         corruption->fix = ec ? "it could not be moved aside (" + ec.message() + "); defaults are used for now"
                              : "the file was kept as " + aside.string() + " and defaults are used";
@@ -124,6 +140,10 @@ void UserStore::set(const std::string& key, const nlohmann::json& value)
 
 std::optional<Diagnostic> UserStore::save(const std::function<void()>& beforeRename)
 {
+    if (unsafeToWrite_) {
+        return problem(Diagnostic::Severity::Error, file_, {}, "", "not saved: the existing file could not be read",
+                       "fix its permissions or move it away; it was left as it is");
+    }
     std::error_code ec;
     const auto dir = file_.parent_path();
     if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
@@ -157,6 +177,7 @@ std::optional<Diagnostic> UserStore::reset(std::string& backup)
     }
     document_ = nlohmann::json::object();
     values_.clear();
+    unsafeToWrite_ = false;  // backed up above
     return save();
 }
 

@@ -173,6 +173,21 @@ private slots:
         QVERIFY(again.values().empty());
     }
 
+    void unreadableFileIsNeverOverwritten()
+    {
+        // Something unreadable where the file should be (a directory works even for root).
+        std::filesystem::create_directories(file_ / "occupied");
+        UserStore store(file_);
+        const auto problems = store.load();
+        QCOMPARE(problems.size(), size_t(1));
+        QCOMPARE(problems.front().severity, Diagnostic::Severity::Error);
+        store.set(std::string(keys::kCpus), 3);
+        const auto error = store.save();
+        QVERIFY(error.has_value());
+        QVERIFY(QString::fromStdString(error->message).contains("not saved"));
+        QVERIFY(std::filesystem::exists(file_ / "occupied"));
+    }
+
     void failedSaveReportsAndLeavesNoTemporaryFile()
     {
         // A directory where the file should be: rename() fails even for root.

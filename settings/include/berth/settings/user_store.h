@@ -45,7 +45,17 @@ private:
     std::filesystem::path file_;
     nlohmann::json document_ = nlohmann::json::object();
     std::map<std::string, nlohmann::json, std::less<>> values_;
+    bool unsafeToWrite_ = false;  // the file exists but could not be read or moved aside
 };
+
+// The contents of a user settings file, checked against the schema. Never throws.
+struct ParsedUserSettings {
+    nlohmann::json document = nlohmann::json::object();               // everything, unknown keys too
+    std::map<std::string, nlohmann::json, std::less<>> values;         // known keys with valid values
+    Diagnostics problems;                                              // known keys with wrong values
+    std::optional<Diagnostic> corruption;                              // set when the text is unusable
+};
+ParsedUserSettings parseUserSettings(std::string_view text, const std::filesystem::path& file);
 
 // A free name next to `file` with `suffix` and a timestamp, e.g. settings-store.json.corrupt-2026...Z.
 std::filesystem::path asideName(const std::filesystem::path& file, std::string_view suffix);

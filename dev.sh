@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Berth's developer entry point. On a fresh Debian 12 machine:
+#   ./dev.sh run     install build dependencies, build, and launch Berth
+#   ./dev.sh test    install build dependencies, build, and run the whole test suite
+# Both install what they need with apt (via sudo when not root) and are safe to re-run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+# One list for building, running and testing; see docs/DEVELOPING.md for what each is for.
+PACKAGES=(
+    build-essential cmake ninja-build pkg-config git binutils
+    clang libclang-rt-14-dev
+    qt6-base-dev qt6-base-dev-tools libqt6svg6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
+    qt6-svg-plugins libgl-dev
+    nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev
+    qemu-system-x86 qemu-utils
+    busybox-static cpio
+    xvfb xauth
+)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+install_dependencies() {
+    local missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        say "Installing ${missing[*]}"
+        as_root apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+    # The test guest is assembled from Debian packages fetched by apt; make sure its lists exist.
+    if ! apt-cache policy linux-image-cloud-amd64 2>/dev/null | grep -q Candidate:.*[0-9]; then
+        as_root apt-get update -q
+    fi
+}
+
+build() {
+    local preset=$1
+    say "Configuring and building ($preset)"
+    cmake --preset "$preset" >/dev/null
+    cmake --build --preset "$preset"
+}
+
+run_berth() {
+    install_dependencies
+    build dev
+    local bin=build/dev/app
+    if [[ -x $bin/gui/berth ]]; then
+        say "Launching Berth"
+        exec "$bin/gui/berth" "$@"
+    fi
+    exec "$bin/berthctl" status "$@"
+}
+
+# Runs one CTest preset, keeping its log so the final line can count every run.
+run_ctest() {
+    local preset=$1 log=build/ctest-$1.log
+    ctest --preset "$preset" --output-on-failure -j2 2>&1 | tee "$log"
+}
+
+# "N passed, N failed" over all runs, the last line CI reads.
+summarize() {
+    local passed=0 failed=0 line total bad
+    for log in "$@"; do
+        line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1) || true
+        [[ -n $line ]] || continue
+        bad=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+        total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+        passed=$((passed + total - bad))
+        failed=$((failed + bad))
+    done
+    echo "ctest: ${passed} passed, ${failed} failed"
+}
+
+run_tests() {
+    install_dependencies
+    local started=$SECONDS status=0
+    build ci
+    say "Running the test suite (ci preset)"
+    run_ctest ci || status=1
+    build asan
+    say "Running unit tests and fuzz smoke under ASan + UBSan"
+    run_ctest asan || status=1
+    say "Test suite finished in $((SECONDS - started)) s"
+    summarize build/ctest-ci.log build/ctest-asan.log
+    return $status
+}
+
+case "${1:-}" in
+    run) shift; run_berth "$@" ;;
+    test) shift; run_tests "$@" ;;
+    *) die "usage: ./dev.sh run | ./dev.sh test" ;;
+esac
