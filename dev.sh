@@ -10,8 +10,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 PACKAGES=(
     build-essential cmake ninja-build pkg-config git binutils
     clang libclang-rt-14-dev
-    qt6-base-dev qt6-base-dev-tools libqt6svg6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
-    qt6-svg-plugins libgl-dev
+    qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
+    libgl-dev
     nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev
     qemu-system-x86 qemu-utils
     busybox-static cpio

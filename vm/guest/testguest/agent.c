@@ -32,7 +32,7 @@
 #define PORT_NAME "org.berth.agent.0"
 #define PORT_DIR "/dev/virtio-ports"
 #define CONFIG_PATH "/sys/firmware/qemu_fw_cfg/by_name/opt/berth/config/raw"
-/* One line on the channel, '\n' included, is at most 64 KiB. */
+/* One line on the channel is at most 64 KiB, not counting its '\n'. */
 #define MAX_LINE 65536
 #define MAX_CONFIG (1024 * 1024)
 #define MAX_INPUTS 32
@@ -558,7 +558,7 @@ static void log_line(const char *dir, const char *line, size_t n)
 /* Queues one message (a complete JSON object without the newline). */
 static void send_line(const struct buf *msg)
 {
-    if (msg->len + 1 > MAX_LINE) {
+    if (msg->len > MAX_LINE) {
         logmsg("not sending a %zu-byte message: over the channel's line limit", msg->len);
         return;
     }
@@ -825,7 +825,7 @@ static void read_port(void)
                 chan.in.len = 0;
                 continue;
             }
-            if (chan.in.len + 1 >= MAX_LINE) {
+            if (chan.in.len >= MAX_LINE) {
                 logmsg("ignoring a line longer than %d bytes", MAX_LINE);
                 chan.in.len = 0;
                 chan.discarding = true;
@@ -942,7 +942,7 @@ static void boot(void)
         json_add_string(&msg, cfg.data, cfg.len);
     }
     buf_addc(&msg, '}');
-    if (msg.len + 1 > MAX_LINE) {
+    if (msg.len > MAX_LINE) {
         snprintf(err, sizeof err, "guest config too large: %zu bytes, a channel line holds %d",
                  cfg.len, MAX_LINE);
         msg.len = 0;
