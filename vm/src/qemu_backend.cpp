@@ -80,6 +80,10 @@ public:
         connect(m_qmp, &QmpClient::ready, this, [this] {
             if (m_state != State::Launching)
                 return;
+            // QEMU created its sockets under umask 077 (0700); read-write for the owner is all
+            // a socket needs. The 0700 instance directory is what keeps others out.
+            for (const auto& socket : {m_dir.qmpSocket(), m_dir.agentSocket()})
+                QFile::setPermissions(socket, QFile::ReadOwner | QFile::WriteOwner);
             setState(State::Running);
             emit running();
             if (m_powerdownPending)

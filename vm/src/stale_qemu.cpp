@@ -118,7 +118,7 @@ void StaleQemuReaper::run()
     });
 
     const auto kill = [this] {
-        spdlog::warn("stale QEMU pid {} did not power off within {} ms; SIGKILL", m_pid, m_grace.count());
+        spdlog::warn("stale QEMU pid {} is still running; SIGKILL", m_pid);
         ::kill(static_cast<pid_t>(m_pid), SIGKILL);
         m_timer->disconnect();
         connect(m_timer, &QTimer::timeout, this, [this] {
@@ -126,7 +126,19 @@ void StaleQemuReaper::run()
         });
         m_timer->start(std::chrono::seconds(5));
     };
-    connect(m_timer, &QTimer::timeout, this, kill);
+    const auto quit = [this, kill] {
+        m_timer->disconnect();
+        if (!m_qmp->isReady()) {
+            kill();
+            return;
+        }
+        // QMP quit ends QEMU at once but cleanly: its disk images are flushed, unlike after SIGKILL.
+        spdlog::warn("stale QEMU pid {} did not power off within {} ms; QMP quit", m_pid, m_grace.count());
+        m_qmp->execute(QStringLiteral("quit"));
+        connect(m_timer, &QTimer::timeout, this, kill);
+        m_timer->start(std::chrono::seconds(2));
+    };
+    connect(m_timer, &QTimer::timeout, this, quit);
     m_timer->start(m_grace);
 
     // Press the power button over its QMP socket, so the guest can sync its disks; without QMP,
@@ -137,6 +149,11 @@ void StaleQemuReaper::run()
         spdlog::warn("stale QEMU pid {}: {}; sending SIGTERM", m_pid, reason.toStdString());
         ::kill(static_cast<pid_t>(m_pid), SIGTERM);
     });
+    if (!QFile::exists(m_dir.qmpSocket())) {
+        m_qmp->blockSignals(true);
+        ::kill(static_cast<pid_t>(m_pid), SIGTERM);
+        return;
+    }
     m_qmp->connectToSocket(m_dir.qmpSocket(), std::chrono::seconds(1));
 }
 
