@@ -44,8 +44,8 @@ public:
     {
         connect(&m_agent, &QLocalSocket::readyRead, this, [this] { readAgent(); });
         connect(&m_qmp, &QLocalSocket::readyRead, this, [this] { readQmp(); });
-        connect(&m_agent, &QLocalSocket::connected, this, &Guest::changed);
-        connect(&m_qmp, &QLocalSocket::connected, this, &Guest::changed);
+        connect(&m_agent, &QLocalSocket::stateChanged, this, &Guest::changed);
+        connect(&m_qmp, &QLocalSocket::stateChanged, this, &Guest::changed);
         connect(&m_qemu, &QProcess::finished, this, &Guest::changed);
         connect(&m_qemu, &QProcess::errorOccurred, this, &Guest::changed);
         connect(&m_serialWatch, &QFileSystemWatcher::fileChanged, this, &Guest::changed);
@@ -59,8 +59,9 @@ public:
         }
     }
 
-    // Launches QEMU with `config` as the fw_cfg guest config and connects to its sockets.
-    bool start(const QByteArray& config)
+    // Launches QEMU with `config` as the fw_cfg guest config and connects to QMP and, unless
+    // told otherwise, to the agent channel.
+    bool start(const QByteArray& config, bool connectAgentNow = true)
     {
         const QString qemu = QStandardPaths::findExecutable(QStringLiteral("qemu-system-x86_64"));
         const QString kernel = guestFile("BERTH_TEST_GUEST_KERNEL", "vmlinuz");
@@ -76,6 +77,12 @@ public:
         if (!cfg.open(QIODevice::WriteOnly) || cfg.write(config) != config.size())
             return fail(QStringLiteral("cannot write %1").arg(cfg.fileName()));
         cfg.close();
+        // The serial log exists before QEMU starts (QEMU truncates it, keeping the inode), so it
+        // can be watched from the first line on.
+        QFile serial(path("serial.log"));
+        if (!serial.open(QIODevice::WriteOnly) || !m_serialWatch.addPath(serial.fileName()))
+            return fail(QStringLiteral("cannot create and watch %1").arg(serial.fileName()));
+        serial.close();
 
         const QStringList args = {
             QStringLiteral("-accel"), QStringLiteral("tcg"),
@@ -101,16 +108,41 @@ public:
         // QEMU creates its listening sockets while starting up; connecting is retried until
         // they exist (the only timer-driven wait in here).
         const QDeadlineTimer deadline(kBootMs);
-        connectWithRetry(m_agent, path("agent.sock"));
         connectWithRetry(m_qmp, path("qmp.sock"));
-        if (!waitUntil([this] { return isConnected(m_agent) && isConnected(m_qmp); }, deadline))
-            return fail(QStringLiteral("cannot connect to QEMU's sockets: %1").arg(diagnostics()));
-        m_serialWatch.addPath(path("serial.log"));
+        if (!waitUntil([this] { return isConnected(m_qmp); }, deadline))
+            return fail(QStringLiteral("cannot connect to QEMU's QMP socket: %1").arg(diagnostics()));
+        if (connectAgentNow && !connectAgent())
+            return false;
 
         // QMP: greeting, then capabilities negotiation before any command.
         if (!waitUntil([this] { return !m_qmpMessages.isEmpty(); }, deadline))
             return fail(QStringLiteral("no QMP greeting"));
         return qmpCommand("qmp_capabilities");
+    }
+
+    // (Re)connects to the agent channel; what was received before is dropped. On a reconnect it
+    // waits until the guest has seen the disconnect: the guest can only notice a host that goes
+    // away and comes back if the port stays closed until its agent looks.
+    bool connectAgent()
+    {
+        if (isConnected(m_agent)) {
+            const qsizetype seen = serialLog().count("host disconnected");
+            m_agent.disconnectFromServer();
+            if (!waitUntil([&] { return serialLog().count("host disconnected") > seen; }, QDeadlineTimer(kReplyMs)))
+                return fail(QStringLiteral("the guest did not notice the disconnect"));
+        }
+        m_messages.clear();
+        m_rawLines.clear();
+        m_agentBuffer.clear();
+        if (!m_agentRetrying) {
+            connectWithRetry(m_agent, path("agent.sock"));
+            m_agentRetrying = true;
+        } else {
+            m_agent.connectToServer(path("agent.sock"));
+        }
+        if (!waitUntil([this] { return isConnected(m_agent); }, QDeadlineTimer(kBootMs)))
+            return fail(QStringLiteral("cannot connect to the agent channel: %1").arg(diagnostics()));
+        return true;
     }
 
     // Waits for the next agent message of `type` (earlier messages of other types are kept).
@@ -299,6 +331,7 @@ private:
     QList<QJsonObject> m_qmpMessages;
     QElapsedTimer m_clock;
     QString m_error;
+    bool m_agentRetrying = false;
 };
 
 QJsonObject statusRequestReply(Guest& guest)
@@ -400,6 +433,16 @@ private slots:
         QVERIFY(guest);
         auto dump = qScopeGuard([&] { if (QTest::currentTestFailed()) qWarning().noquote() << guest->diagnostics(); });
 
+        // A host that reconnects gets hello and the boot result again.
+        QVERIFY2(guest->connectAgent(), qPrintable(guest->error()));
+        const auto hello = guest->next(kReplyMs);
+        QVERIFY(hello);
+        QCOMPARE(hello->value(QLatin1String("type")).toString(), QStringLiteral("hello"));
+        const auto ready = guest->next(kReplyMs);
+        QVERIFY(ready);
+        QCOMPARE(ready->value(QLatin1String("type")).toString(), QStringLiteral("ready"));
+        QCOMPARE(ready->value(QLatin1String("config")).toObject(), QJsonObject({{QStringLiteral("version"), 1}}));
+
         QElapsedTimer clock;
         clock.start();
         QVERIFY2(guest->qmpCommand("system_powerdown"), qPrintable(guest->error()));
@@ -447,6 +490,27 @@ private slots:
             QVERIFY(m.value(QLatin1String("type")).toString() != QLatin1String("ready"));
         // The guest still shuts down on request.
         guest->send("{\"type\":\"shutdown\",\"timeout\":1}" "\n");
+        QVERIFY(guest->waitForExit(kExitMs));
+    }
+
+    void hostConnectingLateGetsEverythingInOrder()
+    {
+        auto guest = std::make_unique<Guest>();
+        QVERIFY2(guest->start("{\"late\":true}", /*connectAgentNow=*/false), qPrintable(guest->error()));
+        auto dump = qScopeGuard([&] { if (QTest::currentTestFailed()) qWarning().noquote() << guest->diagnostics(); });
+        // The agent has booted and queued its messages before any host listens.
+        QVERIFY(guest->waitForSerial("-> {\"type\":\"ready\"", kBootMs));
+        QVERIFY2(guest->connectAgent(), qPrintable(guest->error()));
+        QStringList types;
+        while (types.isEmpty() || types.last() != QLatin1String("ready")) {
+            const auto m = guest->next(kReplyMs);
+            QVERIFY(m);
+            types << m->value(QLatin1String("type")).toString();
+        }
+        QCOMPARE(types.first(), QStringLiteral("hello"));
+        QVERIFY(types.count(QStringLiteral("phase")) > 0);
+        QCOMPARE(types.count(QStringLiteral("hello")), 1);
+        guest->send("{\"type\":\"shutdown\",\"timeout\":1}\n");
         QVERIFY(guest->waitForExit(kExitMs));
     }
 
