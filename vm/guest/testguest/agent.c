@@ -91,6 +91,8 @@ static void buf_reserve(struct buf *b, size_t extra)
 
 static void buf_add(struct buf *b, const char *s, size_t n)
 {
+    if (n == 0)
+        return;
     buf_reserve(b, n);
     memcpy(b->data + b->len, s, n);
     b->len += n;
