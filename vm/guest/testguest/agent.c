@@ -911,6 +911,10 @@ static bool read_file(const char *path, struct buf *out)
 /* Reads the guest config and sends "ready", or the error that replaces it. */
 static void boot(void)
 {
+    /* The power button works whatever happens to the config. */
+    send_phase("watching power button");
+    open_inputs();
+
     send_phase("reading guest config");
     struct buf cfg = {0};
     struct buf msg = {0};
@@ -927,9 +931,6 @@ static void boot(void)
     guest.fail_boot = config_flag(cfg.data, cfg.len, "\"failBoot\"");
     if (guest.ignore_shutdown)
         logmsg("test hook: ignoring shutdown requests and the power button");
-
-    send_phase("watching power button");
-    open_inputs();
 
     if (guest.fail_boot) {
         make_error(&msg, "boot", "failBoot is set in the guest config (test hook)");
