@@ -419,6 +419,16 @@ void EngineController::launch()
     m_agent = new AgentChannel(this);
     connect(m_vm.get(), &VirtualMachine::running, this, &EngineController::onVmRunning);
     connect(m_vm.get(), &VirtualMachine::stopped, this, &EngineController::onVmStopped);
+    connect(m_vm.get(), &VirtualMachine::guestEvent, this, [this](const QString& name, const QByteArray& data) {
+        // STOP means QEMU paused the guest (an I/O error, a guest panic): say so, the timeouts
+        // take care of the rest. SHUTDOWN and POWERDOWN are what a stop expects.
+        if (name == QLatin1String("STOP"))
+            emit progress(QStringLiteral("QEMU paused the VM (%1)").arg(QString::fromUtf8(data)));
+        else if (name == QLatin1String("POWERDOWN"))
+            emit progress(QStringLiteral("The VM received the power button press"));
+        else if (name == QLatin1String("SHUTDOWN"))
+            emit progress(QStringLiteral("The VM is powering off"));
+    });
     connect(m_agent, &AgentChannel::hello, this, [this](int version, const QString& agentName) {
         emit progress(QStringLiteral("Guest agent %1 connected (protocol %2)").arg(agentName.isEmpty() ? QStringLiteral("(unnamed)") : agentName).arg(version));
     });

@@ -96,7 +96,7 @@ public:
             m_stderr += QStringLiteral("berth: %1\n").arg(reason);
             m_process->kill();
         });
-        connect(m_qmp, &QmpClient::event, this, [this](const QString& name, const QByteArray& data) {
+        connect(m_qmp, &QmpClient::qmpEvent, this, [this](const QString& name, const QByteArray& data) {
             spdlog::info("qemu: event {} {}", name.toStdString(), data.toStdString());
             if (name == QLatin1String("SHUTDOWN")) {
                 const auto json = nlohmann::json::parse(data.constData(), nullptr, false);

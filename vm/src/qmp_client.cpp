@@ -140,7 +140,7 @@ void QmpClient::handleLine(const QByteArray& rawLine)
     }
     if (message.contains("event") && message["event"].is_string()) {
         const auto data = message.contains("data") ? message["data"].dump() : std::string("{}");
-        emit event(QString::fromStdString(message["event"].get<std::string>()), QByteArray::fromStdString(data));
+        emit qmpEvent(QString::fromStdString(message["event"].get<std::string>()), QByteArray::fromStdString(data));
         return;
     }
     const bool isReturn = message.contains("return");

@@ -84,7 +84,7 @@ TEST(QmpClient, InterleavedEventsAndRepliesAreMatchedById)
     QmpServer qemu(dir.filePath("qmp.sock"));
     qemu.listen();
     QmpClient client;
-    QSignalSpy events(&client, &QmpClient::event);
+    QSignalSpy events(&client, &QmpClient::qmpEvent);
     QSignalSpy ready(&client, &QmpClient::ready);
     client.connectToSocket(dir.filePath("qmp.sock"), 2s);
     ASSERT_TRUE(qemu.waitForClient());
@@ -153,7 +153,7 @@ TEST(QmpClient, GivesUpWithAClearReasonWhenNoSocketAppears)
 TEST(QmpClient, NonObjectJsonAndRepliesWithoutIdAreIgnored)
 {
     QmpClient client;
-    QSignalSpy events(&client, &QmpClient::event);
+    QSignalSpy events(&client, &QmpClient::qmpEvent);
     client.handleLine("[1, 2, 3]");
     client.handleLine("42");
     client.handleLine(R"({"return": {}})");

@@ -18,8 +18,9 @@ namespace berth::vm {
 
 enum class EngineState { Stopped, Starting, WaitingForEngine, Running, Stopping, Error, Unknown };
 
-QString engineStateName(EngineState state);   // "Running", "Waiting for engine", ...
-EngineState engineStateFromName(const QString& name);
+QString engineStateName(EngineState state);  // for people: "Running", "Waiting for engine", ...
+QString engineStateId(EngineState state);    // for scripts: "running", "waiting-for-engine", ...
+EngineState engineStateFromId(const QString& id);
 
 // A snapshot of the engine, as `berthctl status --json` prints it.
 struct EngineStatus {
@@ -50,6 +51,8 @@ public:
     // A full quit and relaunch with the guest config derived from the current settings.
     virtual void restart() = 0;
     virtual EngineStatus status() const = 0;
+    // Asks for the current status; statusChanged follows.
+    virtual void refresh() = 0;
 
 signals:
     void statusChanged(const berth::vm::EngineStatus& status);

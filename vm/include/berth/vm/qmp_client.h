@@ -41,7 +41,7 @@ public:
 
 signals:
     void ready();
-    void event(const QString& name, const QByteArray& dataJson);
+    void qmpEvent(const QString& name, const QByteArray& dataJson);
     void failed(const QString& reason);  // could not connect, or the handshake was refused
     void disconnected();
 

@@ -1,0 +1,200 @@
+#include "berth/vm/engine_client.h"
+
+#include <QCoreApplication>
+
+#include <algorithm>
+#include <QFileInfo>
+#include <QLocalSocket>
+#include <QProcess>
+#include <QTimer>
+
+#include <spdlog/spdlog.h>
+
+#include "berth/vm/engine_host.h"
+#include "berth/vm/instance_dir.h"
+
+namespace berth::vm {
+
+namespace {
+
+constexpr auto kRetryInterval = std::chrono::milliseconds(100);
+constexpr qint64 kMaxLineBytes = 1 << 20;
+
+QByteArray requestLine(const nlohmann::json& request) { return QByteArray::fromStdString(request.dump() + "\n"); }
+
+EngineHandle::Operation operationFromName(const std::string& name)
+{
+    if (name == "stop") { return EngineHandle::Operation::Stop; }
+    if (name == "restart") { return EngineHandle::Operation::Restart; }
+    return EngineHandle::Operation::Start;
+}
+
+}  // namespace
+
+EngineClient::EngineClient(QObject* parent) : EngineClient(EngineClientOptions{}, parent) {}
+
+EngineClient::EngineClient(EngineClientOptions options, QObject* parent)
+    : EngineHandle(parent), m_options(std::move(options))
+{
+    if (m_options.instanceDir.isEmpty()) { m_options.instanceDir = InstanceDir::defaultRoot(); }
+    if (m_options.hostProgram.isEmpty()) { m_options.hostProgram = defaultHostProgram(); }
+    m_socket = new QLocalSocket(this);
+    m_retry = new QTimer(this);
+    m_retry->setSingleShot(true);
+    connect(m_retry, &QTimer::timeout, this, &EngineClient::connectNow);
+    connect(m_socket, &QLocalSocket::connected, this, &EngineClient::onConnected);
+    connect(m_socket, &QLocalSocket::readyRead, this, &EngineClient::onReadyRead);
+    connect(m_socket, &QLocalSocket::disconnected, this, &EngineClient::onDisconnected);
+    connect(m_socket, &QLocalSocket::errorOccurred, this, [this] {
+        if (m_socket->state() != QLocalSocket::ConnectedState) { onConnectFailed(); }
+    });
+}
+
+EngineClient::~EngineClient() = default;
+
+QString EngineClient::defaultHostProgram()
+{
+    const QString dir = QCoreApplication::applicationDirPath();
+    for (const QString& candidate : {dir + "/berth-engine", dir + "/../libexec/berth/berth-engine"}) {
+        if (QFileInfo(candidate).isExecutable()) { return QFileInfo(candidate).canonicalFilePath(); }
+    }
+    return dir + "/berth-engine";
+}
+
+void EngineClient::start()
+{
+    submit({requestLine({{"op", "start"}}), true, Operation::Start, false});
+}
+
+void EngineClient::stop(bool force)
+{
+    submit({requestLine({{"op", "stop"}, {"force", force}}), false, Operation::Stop, false});
+}
+
+void EngineClient::restart()
+{
+    submit({requestLine({{"op", "restart"}}), true, Operation::Restart, false});
+}
+
+void EngineClient::refresh()
+{
+    submit({requestLine({{"op", "status"}}), false, Operation::Start, true});
+}
+
+void EngineClient::submit(Request request)
+{
+    m_pending.push_back(std::move(request));
+    if (m_socket->state() == QLocalSocket::ConnectedState) {
+        flush();
+    } else if (m_socket->state() == QLocalSocket::UnconnectedState && !m_retry->isActive()) {
+        connectNow();
+    }
+}
+
+void EngineClient::connectNow()
+{
+    if (m_socket->state() != QLocalSocket::UnconnectedState) { return; }
+    m_socket->connectToServer(EngineHost::socketPath(m_options.instanceDir));
+}
+
+void EngineClient::onConnected()
+{
+    m_hostLaunched = false;
+    flush();
+}
+
+void EngineClient::onConnectFailed()
+{
+    const bool needsHost = std::any_of(m_pending.begin(), m_pending.end(), [](const Request& r) { return r.needsHost; });
+    if (!needsHost) {
+        // Nobody hosts the engine, so it is not running: answer what can be answered.
+        EngineStatus stopped;
+        stopped.state = EngineState::Stopped;
+        stopped.detail = tr("The engine is not running.");
+        setStatus(stopped);
+        for (const Request& r : m_pending) {
+            if (!r.isStatus) { emit operationFinished(r.operation, true, tr("The engine is not running.")); }
+        }
+        m_pending.clear();
+        return;
+    }
+    if (!m_hostLaunched) {
+        QProcess host;
+        host.setProgram(m_options.hostProgram);
+        host.setArguments(m_options.hostArguments);
+        host.setStandardInputFile(QProcess::nullDevice());
+        host.setStandardOutputFile(QProcess::nullDevice());
+        host.setStandardErrorFile(QProcess::nullDevice());
+        if (!host.startDetached()) {
+            failPending(tr("Cannot launch the engine host %1: %2").arg(m_options.hostProgram, host.errorString()));
+            return;
+        }
+        spdlog::info("launched engine host {}", m_options.hostProgram.toStdString());
+        m_hostLaunched = true;
+        m_launchDeadline = std::chrono::steady_clock::now() + m_options.hostStartTimeout;
+    } else if (std::chrono::steady_clock::now() > m_launchDeadline) {
+        m_hostLaunched = false;
+        failPending(tr("The engine host %1 did not answer within %2 s; see its log in ~/.local/state/berth/logs.")
+                        .arg(m_options.hostProgram)
+                        .arg(std::chrono::duration_cast<std::chrono::seconds>(m_options.hostStartTimeout).count()));
+        return;
+    }
+    m_retry->start(kRetryInterval);  // the host needs a moment to create its socket
+}
+
+void EngineClient::flush()
+{
+    while (!m_pending.empty()) {
+        m_socket->write(m_pending.front().line);
+        m_pending.pop_front();
+    }
+}
+
+void EngineClient::failPending(const QString& why)
+{
+    spdlog::error("{}", why.toStdString());
+    for (const Request& r : m_pending) {
+        if (!r.isStatus) { emit operationFinished(r.operation, false, why); }
+    }
+    m_pending.clear();
+}
+
+void EngineClient::onReadyRead()
+{
+    while (m_socket->canReadLine()) {
+        const QByteArray line = m_socket->readLine(kMaxLineBytes);
+        const auto event = nlohmann::json::parse(line.toStdString(), nullptr, false);
+        if (!event.is_object()) { continue; }
+        const std::string type = event.value("type", std::string());
+        if (type == "status") {
+            setStatus(EngineStatus::fromJson(event.value("status", nlohmann::json::object())));
+        } else if (type == "progress") {
+            emit progress(QString::fromStdString(event.value("text", std::string())));
+        } else if (type == "finished") {
+            const auto ok = event.find("ok");
+            emit operationFinished(operationFromName(event.value("op", std::string())),
+                                   ok != event.end() && ok->is_boolean() && ok->get<bool>(),
+                                   QString::fromStdString(event.value("message", std::string())));
+        } else if (type == "error") {
+            spdlog::warn("engine host: {}", event.value("message", std::string()));
+        }
+    }
+}
+
+void EngineClient::onDisconnected()
+{
+    // The host exits after a requested stop; QEMU cannot outlive it.
+    EngineStatus stopped;
+    stopped.state = EngineState::Stopped;
+    stopped.detail = tr("The engine is not running.");
+    setStatus(stopped);
+    if (!m_pending.empty()) { m_retry->start(kRetryInterval); }
+}
+
+void EngineClient::setStatus(EngineStatus status)
+{
+    m_status = std::move(status);
+    emit statusChanged(m_status);
+}
+
+}  // namespace berth::vm
