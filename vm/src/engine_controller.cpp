@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QFile>
 #include <QHostAddress>
+#include <QPointer>
 #include <QSaveFile>
 #include <QTcpServer>
 #include <QTimer>
@@ -66,6 +67,9 @@ EngineController::EngineController(EngineOptions options, std::shared_ptr<Proces
     qRegisterMetaType<berth::vm::EngineController::Operation>();
     m_timer->setSingleShot(true);
     m_timer->setTimerType(Qt::PreciseTimer);  // grace periods are promises: never cut them short
+    m_engineRetry = new QTimer(this);
+    m_engineRetry->setSingleShot(true);
+    connect(m_engineRetry, &QTimer::timeout, this, &EngineController::checkEngine);
 }
 
 EngineController::~EngineController()
@@ -383,7 +387,7 @@ void EngineController::chooseAccelerator()
     probeOptions.kernel = m_options.kernel;
     probeOptions.kvmDevice = m_options.kvmDevice;
     probeOptions.timeout = m_options.timeouts.acceleratorProbe;
-    probeOptions.cacheFile = m_dir.acceleratorCache();
+    probeOptions.cacheFile = m_options.acceleratorCacheFile.isEmpty() ? m_dir.acceleratorCache() : m_options.acceleratorCacheFile;
     m_probe = new AcceleratorProbe(probeOptions, m_processes, this);
     connect(m_probe, &AcceleratorProbe::finished, this, [this](const AcceleratorVerdict& verdict) {
         m_probe->deleteLater();
@@ -415,6 +419,8 @@ void EngineController::launch()
     m_enginePort = spec.engineHostPort;
 
     setStep(Step::Launching);
+    ++m_generation;
+    m_lastEngineProblem.clear();
     m_vm = m_backend->create(spec);
     m_agent = new AgentChannel(this);
     connect(m_vm.get(), &VirtualMachine::running, this, &EngineController::onVmRunning);
@@ -472,7 +478,39 @@ void EngineController::onAgentReady(const QByteArray& config)
     m_reportedConfig = config;
     if (m_step != Step::WaitingForReady)
         return;
+    if (!m_options.engineCheck) {
+        becomeRunning();
+        return;
+    }
+    setState(State::WaitingForEngine, QStringLiteral("Waiting for the engine to answer"));
+    checkEngine();
+}
+
+void EngineController::checkEngine()
+{
+    if (m_step != Step::WaitingForReady)
+        return;
+    const quint64 generation = m_generation;
+    QPointer<EngineController> self(this);
+    m_options.engineCheck(m_enginePort, [self, generation](bool ok, const QString& why) {
+        if (!self || self->m_generation != generation || self->m_step != Step::WaitingForReady)
+            return;
+        if (ok) {
+            self->becomeRunning();
+            return;
+        }
+        if (why != self->m_lastEngineProblem) {
+            self->m_lastEngineProblem = why;
+            emit self->progress(QStringLiteral("The engine does not answer yet: %1").arg(why));
+        }
+        self->m_engineRetry->start(self->m_options.engineCheckInterval);
+    });
+}
+
+void EngineController::becomeRunning()
+{
     m_timer->stop();
+    m_engineRetry->stop();
     setState(State::Running, QStringLiteral("Running (QEMU pid %1, %2)").arg(m_lastPid).arg(vm::toString(m_verdict->accelerator).toUpper()));
     finishOp(true, QStringLiteral("Running"));
 }
@@ -641,7 +679,12 @@ void EngineController::armTimer(milliseconds timeout, void (EngineController::*o
     } else {
         // The boot deadline.
         connect(m_timer, &QTimer::timeout, this, [this, timeout] {
-            if (m_step == Step::Launching || m_step == Step::WaitingForReady)
+            if (m_step != Step::Launching && m_step != Step::WaitingForReady)
+                return;
+            m_engineRetry->stop();
+            if (!m_reportedConfig.isEmpty())
+                failWithVm(QStringLiteral("The engine did not answer within %1 s of boot: %2").arg(seconds(timeout), m_lastEngineProblem));
+            else
                 failWithVm(QStringLiteral("The guest did not report ready within %1 s").arg(seconds(timeout)));
         });
     }

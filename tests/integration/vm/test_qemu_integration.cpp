@@ -64,6 +64,9 @@ protected:
         options.cpus = 1;
         options.kvmDevice = qEnvironmentVariable("BERTH_TEST_KVM_DEVICE", "/dev/kvm");
         options.timeouts.bootToReady = std::chrono::milliseconds(kBootMs);
+        // One KVM probe for the whole run, as one per host boot in real use.
+        static QTemporaryDir sharedCache;
+        options.acceleratorCacheFile = sharedCache.filePath("accelerator.json");
     }
 
     void TearDown() override

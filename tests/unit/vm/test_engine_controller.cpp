@@ -405,3 +405,35 @@ TEST_F(EngineControllerTest, DestroyingTheControllerKillsQemu)
     EXPECT_EQ(processes->runningCount(), 0);
     EXPECT_TRUE(processes->alive.empty()) << "the QEMU process object was destroyed with its controller";
 }
+
+TEST_F(EngineControllerTest, RunningWaitsForTheEngineCheck)
+{
+    int calls = 0;
+    quint16 checkedPort = 0;
+    options.engineCheckInterval = 20ms;
+    options.engineCheck = [&](quint16 port, EngineOptions::EngineCheckDone done) {
+        checkedPort = port;
+        ++calls;
+        done(calls >= 3, QStringLiteral("connection refused"));
+    };
+    controller().start(QByteArray("{}"));
+    const auto result = waitForOperations(1);
+    ASSERT_TRUE(result.ok) << result.message.toStdString();
+    EXPECT_EQ(calls, 3);
+    EXPECT_EQ(checkedPort, controller().enginePort());
+    EXPECT_THAT(states, ElementsAre(State::Starting, State::WaitingForEngine, State::Running));
+    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("does not answer yet: connection refused"));
+}
+
+TEST_F(EngineControllerTest, EngineThatNeverAnswersIsAnErrorNamingTheProblem)
+{
+    options.engineCheckInterval = 20ms;
+    options.timeouts.bootToReady = 400ms;
+    options.engineCheck = [](quint16, EngineOptions::EngineCheckDone done) { done(false, QStringLiteral("TLS handshake failed")); };
+    controller().start(QByteArray("{}"));
+    const auto result = waitForOperations(1);
+    EXPECT_FALSE(result.ok);
+    EXPECT_THAT(result.message.toStdString(), HasSubstr("engine did not answer"));
+    EXPECT_THAT(result.message.toStdString(), HasSubstr("TLS handshake failed"));
+    EXPECT_EQ(processes->runningCount(), 0);
+}

@@ -38,6 +38,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <optional>
 
 class QTimer;
@@ -62,6 +63,7 @@ struct EngineOptions {
     int memoryMiB = 2048;
     AcceleratorChoice accelerator = AcceleratorChoice::Auto;
     QString kvmDevice = QStringLiteral("/dev/kvm");
+    QString acceleratorCacheFile;    // where the KVM probe's verdict is kept; empty: in the instance dir
     quint16 engineGuestPort = 2376;  // reached through a free 127.0.0.1 port (enginePort()); 0: none
 
     struct Timeouts {
@@ -75,6 +77,13 @@ struct EngineOptions {
 
     // Off only in tests that simulate a QEMU surviving its controller.
     bool qemuDiesWithController = true;
+
+    // Asked after the guest agent reports ready; the engine is Running once it answers
+    // done(true). For the real guest: GET /_ping over TLS on 127.0.0.1:enginePort. A failure
+    // is retried every engineCheckInterval until the boot deadline. Unset: ready is enough.
+    using EngineCheckDone = std::function<void(bool ok, const QString& why)>;
+    std::function<void(quint16 enginePort, EngineCheckDone done)> engineCheck;
+    std::chrono::milliseconds engineCheckInterval = std::chrono::milliseconds(250);
 };
 
 class EngineController : public QObject {
@@ -146,6 +155,8 @@ private:
     void launch();
     void onVmRunning();
     void onAgentReady(const QByteArray& config);
+    void checkEngine();
+    void becomeRunning();
     void failWithVm(const QString& reason);
     void failWithoutVm(const QString& reason);
 
@@ -185,6 +196,9 @@ private:
     QByteArray m_reportedConfig;
     quint16 m_enginePort = 0;
     qint64 m_lastPid = 0;
+    quint64 m_generation = 0;  // bumped per launch, so late engine-check answers are ignored
+    QTimer* m_engineRetry = nullptr;
+    QString m_lastEngineProblem;
 };
 
 }  // namespace berth::vm
