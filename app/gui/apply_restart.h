@@ -1,0 +1,59 @@
+#pragma once
+
+#include <QObject>
+
+#include "berth/settings/settings.h"
+#include "berth/vm/engine_handle.h"
+
+namespace berth::gui {
+
+class ContainerSource;
+class SettingsDraft;
+class UserPrompts;
+
+// Apply & restart: persist the draft through the settings library, then ask the engine for one
+// full restart (the engine host derives the new guest config from the settings itself).
+// While a restart runs, further applies do nothing: they merge into the running one.
+class ApplyRestart : public QObject {
+    Q_OBJECT
+public:
+    enum class Outcome {
+        Applied,     // persisted; nothing needed a restart
+        Restarting,  // persisted, one restart requested
+        Merged,      // a restart is already running: nothing sent
+        Cancelled,   // the user cancelled at the containers question
+        Refused,     // nothing to apply, the library rejected the draft, or removal failed
+    };
+    Q_ENUM(Outcome)
+
+    ApplyRestart(SettingsDraft& draft, vm::EngineHandle& engine, ContainerSource& containers, UserPrompts& prompts,
+                 QObject* parent = nullptr);
+
+    [[nodiscard]] bool isRestarting() const { return restartInFlight_ || engine_.status().busy; }
+    [[nodiscard]] bool canApply() const;
+
+    Outcome apply();
+    // After a failed restart: the same restart again.
+    void retry();
+
+signals:
+    void availabilityChanged();  // canApply() or isRestarting() may have changed
+    void applied(const berth::settings::Proposal& proposal);
+    void applyFailed(const QString& message);
+    void restartStarted();
+    void restartFinished(bool ok, const QString& message);
+
+private:
+    // True to go on, false when the user cancelled or removal failed.
+    bool settleUnprotectedContainers(const settings::Proposal& proposal);
+    void requestRestart();
+    void onOperationFinished(vm::EngineHandle::Operation operation, bool ok, const QString& message);
+
+    SettingsDraft& draft_;
+    vm::EngineHandle& engine_;
+    ContainerSource& containers_;
+    UserPrompts& prompts_;
+    bool restartInFlight_ = false;
+};
+
+}  // namespace berth::gui

@@ -1,0 +1,95 @@
+// berth: the desktop app. Everything is in berth_gui; this only picks the production parts.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QIcon>
+
+#include <memory>
+
+#include "app_controller.h"
+#include "container_source.h"
+#include "dashboard_window.h"
+#include "logging.h"
+#include "single_instance.h"
+#include "translations.h"
+#include "user_prompts.h"
+
+#ifdef BERTH_HAVE_ENGINE_CLIENT
+#include "berth/vm/engine_client.h"
+#endif
+
+namespace {
+
+#ifndef BERTH_HAVE_ENGINE_CLIENT
+// Stands in while this build has no engine client: the dashboard says so instead of failing.
+class EngineUnavailable final : public berth::vm::EngineHandle {
+public:
+    using EngineHandle::EngineHandle;
+    void start() override { report(); }
+    void stop(bool) override { emit operationFinished(Operation::Stop, true, {}); }
+    void restart() override { report(); }
+    berth::vm::EngineStatus status() const override
+    {
+        berth::vm::EngineStatus s;
+        s.state = berth::vm::EngineState::Error;
+        s.detail = QApplication::translate("main", "This build of Berth has no engine service.");
+        return s;
+    }
+
+    void refresh() override { report(); }
+
+private:
+    void report() { emit statusChanged(status()); }
+};
+#endif
+
+std::unique_ptr<berth::vm::EngineHandle> makeEngine()
+{
+#ifdef BERTH_HAVE_ENGINE_CLIENT
+    return std::make_unique<berth::vm::EngineClient>();
+#else
+    return std::make_unique<EngineUnavailable>();
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char* argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("berth"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Berth"));
+    QApplication::setApplicationVersion(QStringLiteral(BERTH_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("berth"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/berth.svg")));
+    QApplication::setQuitOnLastWindowClosed(false);  // the tray keeps Berth running; Quit quits
+    berth::gui::installTranslations();
+
+    QCommandLineParser options;
+    options.setApplicationDescription(QApplication::translate("main", "Berth: containers in a VM, with Enhanced Container Isolation."));
+    options.addHelpOption();
+    options.addVersionOption();
+    const QCommandLineOption background(QStringLiteral("background"), QApplication::translate("main", "Start without opening the dashboard."));
+    const QCommandLineOption openSettings(QStringLiteral("settings"), QApplication::translate("main", "Open the Settings window."));
+    const QCommandLineOption verbose(QStringLiteral("verbose"), QApplication::translate("main", "Log debug messages."));
+    options.addOptions({background, openSettings, verbose});
+    options.process(app);
+    berth::app::initLogging("berth", /*console=*/false, options.isSet(verbose));
+
+    berth::gui::SingleInstance instance;
+    if (!instance.claim()) { return 0; }  // the running Berth comes forward instead
+
+    auto settings = berth::settings::Settings::load(berth::settings::SettingsPaths::forCurrentUser());
+    const auto engine = makeEngine();
+    berth::gui::NoContainers containers;
+    berth::gui::MessageBoxPrompts prompts;
+    berth::gui::AppController controller({settings, *engine, containers, prompts, berth::gui::AutostartEntry(),
+                                          QApplication::applicationFilePath()});
+    prompts.setParent(controller.dashboard());
+    QObject::connect(&instance, &berth::gui::SingleInstance::raiseRequested, &controller,
+                     &berth::gui::AppController::showDashboard);
+    QObject::connect(&controller, &berth::gui::AppController::quitReady, &app, &QApplication::quit, Qt::QueuedConnection);
+
+    controller.startUp(options.isSet(background));
+    if (options.isSet(openSettings)) { controller.showSettings(); }
+    return QApplication::exec();
+}

@@ -1,0 +1,105 @@
+#include "managed_settings_page.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include "berth/settings/settings.h"
+
+namespace berth::gui {
+
+namespace {
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+QString located(const std::string& file, int line, int column)
+{
+    if (line <= 0) { return qs(file); }
+    return QStringLiteral("%1:%2:%3").arg(qs(file)).arg(line).arg(column);
+}
+
+QString problemText(const settings::Diagnostic& d)
+{
+    QString text = qs(d.message);
+    if (!d.fix.empty()) { text += QStringLiteral(" (") + ManagedSettingsPage::tr("fix: %1").arg(qs(d.fix)) + QLatin1Char(')'); }
+    return text;
+}
+
+}  // namespace
+
+ManagedSettingsPage::ManagedSettingsPage(const settings::Settings& settings, QWidget* parent)
+    : QWidget(parent), settings_(settings), summary_(new QLabel(this)), table_(new QTableWidget(this))
+{
+    auto* column = new QVBoxLayout(this);
+    auto* heading = new QLabel(title(), this);
+    QFont font = heading->font();
+    font.setPointSizeF(font.pointSizeF() * 1.4);
+    font.setBold(true);
+    heading->setFont(font);
+    column->addWidget(heading);
+    summary_->setObjectName(QStringLiteral("managedSummary"));
+    summary_->setWordWrap(true);
+    summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    column->addWidget(summary_);
+
+    table_->setObjectName(QStringLiteral("managedTable"));
+    table_->setAccessibleName(tr("Settings managed by your administrator"));
+    table_->setColumnCount(ColumnCount);
+    table_->setHorizontalHeaderLabels({tr("Key"), tr("Value"), tr("Status"), tr("Source"), tr("Problems")});
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->verticalHeader()->hide();
+    table_->horizontalHeader()->setStretchLastSection(true);
+    table_->setWordWrap(true);
+    column->addWidget(table_, 1);
+    refresh();
+}
+
+QString ManagedSettingsPage::summary() const
+{
+    return summary_->text();
+}
+
+void ManagedSettingsPage::refresh()
+{
+    const settings::AdminPolicy& policy = settings_.adminPolicy();
+    const QString file = qs(policy.file.empty() ? std::string(settings::kAdminSettingsPath) : policy.file);
+    switch (policy.state) {
+    case settings::AdminPolicy::State::Absent:
+        summary_->setText(tr("No settings are managed: %1 does not exist.").arg(file));
+        break;
+    case settings::AdminPolicy::State::Valid:
+        summary_->setText(tr("%n setting(s) from %1.", nullptr, static_cast<int>(policy.settings.size())).arg(file));
+        break;
+    case settings::AdminPolicy::State::Invalid:
+        summary_->setText(tr("%1 is invalid, so the engine will not start until it is fixed.").arg(file));
+        break;
+    }
+
+    table_->setRowCount(0);
+    const auto addRow = [this](const QStringList& cells) {
+        const int row = table_->rowCount();
+        table_->insertRow(row);
+        for (int c = 0; c < cells.size(); ++c) { table_->setItem(row, c, new QTableWidgetItem(cells[c])); }
+    };
+    for (const auto& [key, setting] : policy.settings) {
+        QStringList problems;
+        for (const auto& d : policy.diagnostics) {
+            if (d.key == key) { problems << problemText(d); }
+        }
+        addRow({qs(key), qs(settings::displayValue(setting.value)), setting.locked ? tr("Locked") : tr("Default"),
+                located(policy.file, setting.at.line, setting.at.column), problems.join(QLatin1Char('\n'))});
+    }
+    // Problems not tied to an applied setting: ignored keys, and errors of an invalid file.
+    for (const auto& d : policy.diagnostics) {
+        if (!d.key.empty() && policy.settings.count(d.key) != 0) { continue; }
+        const QString status = d.severity == settings::Diagnostic::Severity::Error     ? tr("Error")
+                               : d.severity == settings::Diagnostic::Severity::Warning ? tr("Warning")
+                                                                                        : tr("Note");
+        addRow({qs(d.key), QString(), status, located(d.file, d.line, d.column), problemText(d)});
+    }
+    table_->resizeColumnsToContents();
+}
+
+}  // namespace berth::gui

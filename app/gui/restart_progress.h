@@ -1,0 +1,49 @@
+#pragma once
+
+#include <QWidget>
+
+#include "berth/vm/engine_handle.h"
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+
+namespace berth::gui {
+
+// The restart in front of the user: each phase (stopping engine, VM stopped, starting VM,
+// waiting for engine, running) with a progress bar, the engine's progress text, and on failure
+// the error with "Show log" and "Retry".
+class RestartProgress : public QWidget {
+    Q_OBJECT
+public:
+    explicit RestartProgress(vm::EngineHandle& engine, QWidget* parent = nullptr);
+
+    [[nodiscard]] QString phaseText() const;
+    [[nodiscard]] int step() const;
+    [[nodiscard]] static int stepCount() { return 5; }
+    [[nodiscard]] bool showsFailure() const;
+    [[nodiscard]] QPushButton* retryButton() const { return retry_; }
+    [[nodiscard]] QPushButton* showLogButton() const { return showLog_; }
+
+public slots:
+    void begin();
+    void finish(bool ok, const QString& message);
+
+signals:
+    void retryRequested();
+    void showLogRequested();
+
+private:
+    void onStatus(const vm::EngineStatus& status);
+
+    vm::EngineHandle& engine_;
+    bool active_ = false;
+    QLabel* phase_;
+    QLabel* detail_;
+    QProgressBar* bar_;
+    QLabel* error_;
+    QPushButton* showLog_;
+    QPushButton* retry_;
+};
+
+}  // namespace berth::gui

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <QObject>
+
+#include <string_view>
+
+#include "berth/settings/settings.h"
+
+namespace berth::gui {
+
+// The Settings window's edits, kept apart from the effective settings until Apply. All rules
+// (types, locks, what restarts) are the settings library's: this only holds desired values.
+class SettingsDraft : public QObject {
+    Q_OBJECT
+public:
+    explicit SettingsDraft(settings::Settings& settings, QObject* parent = nullptr);
+
+    [[nodiscard]] settings::Settings& settings() { return settings_; }
+    [[nodiscard]] const settings::Settings& settings() const { return settings_; }
+    [[nodiscard]] settings::EffectiveValue effective(std::string_view key) const;
+    // The draft value when edited, the effective one otherwise.
+    [[nodiscard]] nlohmann::json value(std::string_view key) const;
+    [[nodiscard]] const settings::Draft& edits() const { return edits_; }
+
+    // Records an edit; setting a key back to its effective value forgets the edit.
+    void set(std::string_view key, const nlohmann::json& value);
+    void discard();
+
+    [[nodiscard]] bool isDirty() const { return !edits_.empty(); }
+    [[nodiscard]] settings::Proposal proposal() const { return settings_.propose(edits_); }
+    // The draft changes something and the library accepts it.
+    [[nodiscard]] bool isApplicable() const;
+
+    // Persists the draft through the library; on success the draft is empty again.
+    settings::Proposal commit();
+
+signals:
+    void edited();    // a value of the draft changed
+    void reloaded();  // the draft was discarded or committed: show the effective values again
+
+private:
+    settings::Settings& settings_;
+    settings::Draft edits_;
+};
+
+}  // namespace berth::gui

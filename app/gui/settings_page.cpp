@@ -1,0 +1,115 @@
+#include "settings_page.h"
+
+#include <QFormLayout>
+#include <QFrame>
+#include <QHBoxLayout>
+#include <QIcon>
+#include <QLabel>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+#include "schema_strings.h"
+#include "setting_editor.h"
+#include "settings_draft.h"
+
+namespace berth::gui {
+
+QFrame* makeBanner(const QString& text, const QString& iconPath, QWidget* parent)
+{
+    auto* banner = new QFrame(parent);
+    banner->setFrameShape(QFrame::StyledPanel);
+    banner->setAutoFillBackground(true);
+    banner->setBackgroundRole(QPalette::AlternateBase);
+    auto* icon = new QLabel(banner);
+    icon->setPixmap(QIcon(iconPath).pixmap(20, 20));
+    auto* label = new QLabel(text, banner);
+    label->setObjectName(QStringLiteral("bannerText"));
+    label->setWordWrap(true);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* row = new QHBoxLayout(banner);
+    row->addWidget(icon, 0, Qt::AlignTop);
+    row->addWidget(label, 1);
+    banner->setAccessibleName(text);
+    return banner;
+}
+
+SettingsPage::SettingsPage(settings::Page page, SettingsDraft& draft, QWidget* parent)
+    : QWidget(parent), page_(page), draft_(draft)
+{
+    auto* column = new QVBoxLayout(this);
+    auto* heading = new QLabel(title(), this);
+    QFont font = heading->font();
+    font.setPointSizeF(font.pointSizeF() * 1.4);
+    font.setBold(true);
+    heading->setFont(font);
+    column->addWidget(heading);
+
+    banner_ = makeBanner(tr("Some settings are managed by your administrator."), QStringLiteral(":/icons/lock.svg"), this);
+    banner_->setObjectName(QStringLiteral("managedBanner"));
+    banner_->hide();
+    column->addWidget(banner_);
+
+    auto* form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
+    for (const auto& spec : settings::schema()) {
+        if (spec.page != page) { continue; }
+        SettingEditor* editor = SettingEditor::create(spec, this);
+        editors_ << editor;
+        const std::string key(spec.key);
+        connect(editor, &SettingEditor::edited, this, [this, key](const nlohmann::json& value) { draft_.set(key, value); });
+        if (editor->labelsItself()) {
+            form->addRow(editor);
+        } else {
+            auto* label = new QLabel(settingLabel(spec), this);
+            label->setBuddy(editor->control());
+            form->addRow(label, editor);
+        }
+        const QString description = settingDescription(spec);
+        if (!description.isEmpty() && page != settings::Page::DockerEngine) {
+            auto* hint = new QLabel(description, this);
+            hint->setWordWrap(true);
+            hint->setForegroundRole(QPalette::PlaceholderText);
+            form->addRow(QString(), hint);
+        }
+    }
+    column->addLayout(form);
+    if (page != settings::Page::DockerEngine) { column->addStretch(1); }
+
+    connect(&draft_, &SettingsDraft::reloaded, this, &SettingsPage::refresh);
+    refresh();
+}
+
+QString SettingsPage::title() const
+{
+    switch (page_) {
+    case settings::Page::General: return tr("General");
+    case settings::Page::Resources: return tr("Resources");
+    case settings::Page::DockerEngine: return tr("Docker Engine");
+    case settings::Page::Hidden: break;
+    }
+    return {};
+}
+
+SettingEditor* SettingsPage::editor(std::string_view key) const
+{
+    const auto it = std::find_if(editors_.begin(), editors_.end(), [&](SettingEditor* e) { return e->spec().key == key; });
+    return it != editors_.end() ? *it : nullptr;
+}
+
+bool SettingsPage::showsManagedBanner() const
+{
+    return !banner_->isHidden();
+}
+
+void SettingsPage::refresh()
+{
+    bool anyLocked = false;
+    for (SettingEditor* editor : editors_) {
+        editor->present(draft_.effective(editor->spec().key), draft_.value(editor->spec().key));
+        anyLocked = anyLocked || editor->isLocked();
+    }
+    banner_->setVisible(anyLocked);
+}
+
+}  // namespace berth::gui

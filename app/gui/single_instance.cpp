@@ -1,0 +1,48 @@
+#include "single_instance.h"
+
+#include <QLocalServer>
+#include <QLocalSocket>
+
+#include <unistd.h>
+
+namespace berth::gui {
+
+namespace {
+constexpr int kConnectTimeoutMs = 500;
+const QByteArray kRaise = QByteArrayLiteral("raise\n");
+}  // namespace
+
+SingleInstance::SingleInstance(QString name, QObject* parent) : QObject(parent), name_(std::move(name)) {}
+
+QString SingleInstance::defaultName()
+{
+    return QStringLiteral("berth-gui-%1").arg(::getuid());
+}
+
+bool SingleInstance::claim()
+{
+    QLocalSocket probe;
+    probe.connectToServer(name_);
+    if (probe.waitForConnected(kConnectTimeoutMs)) {
+        probe.write(kRaise);
+        probe.waitForBytesWritten(kConnectTimeoutMs);
+        probe.disconnectFromServer();
+        return false;
+    }
+    // Nobody answers: a socket left by a crashed instance is stale.
+    QLocalServer::removeServer(name_);
+    server_ = new QLocalServer(this);
+    server_->setSocketOptions(QLocalServer::UserAccessOption);
+    if (!server_->listen(name_)) { return true; }  // still run; only raising will not work
+    connect(server_, &QLocalServer::newConnection, this, [this] {
+        while (QLocalSocket* client = server_->nextPendingConnection()) {
+            connect(client, &QLocalSocket::disconnected, client, &QObject::deleteLater);
+            connect(client, &QLocalSocket::readyRead, this, [this, client] {
+                if (client->readAll().contains(kRaise.trimmed())) { emit raiseRequested(); }
+            });
+        }
+    });
+    return true;
+}
+
+}  // namespace berth::gui

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <QObject>
+
+class QLocalServer;
+
+namespace berth::gui {
+
+// One Berth window per user: the first launch listens on a per-user local socket; a second
+// launch connects, asks the first to raise its window, and exits.
+class SingleInstance : public QObject {
+    Q_OBJECT
+public:
+    explicit SingleInstance(QString name = defaultName(), QObject* parent = nullptr);
+
+    // True when this process is the first; false after asking the running one to come forward.
+    bool claim();
+    static QString defaultName();
+
+signals:
+    void raiseRequested();
+
+private:
+    QString name_;
+    QLocalServer* server_ = nullptr;
+};
+
+}  // namespace berth::gui

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <QObject>
+
+#include "berth/vm/engine_handle.h"
+
+class QAction;
+class QMenu;
+class QSystemTrayIcon;
+
+namespace berth::gui {
+
+// The tray icon with the engine state, the dashboard, Settings and Quit. Where the desktop has
+// no tray (or offscreen) it creates nothing and isAvailable() is false; the app then quits when
+// the dashboard closes instead of staying in the background.
+class TrayIcon : public QObject {
+    Q_OBJECT
+public:
+    explicit TrayIcon(vm::EngineHandle& engine, QObject* parent = nullptr);
+    ~TrayIcon() override;
+
+    [[nodiscard]] bool isAvailable() const { return tray_ != nullptr; }
+
+signals:
+    void dashboardRequested();
+    void settingsRequested();
+    void quitRequested();
+
+private:
+    void showStatus(const vm::EngineStatus& status);
+
+    QSystemTrayIcon* tray_ = nullptr;
+    QMenu* menu_ = nullptr;
+    QAction* state_ = nullptr;
+};
+
+// The icon for a state: running, busy, stopped, error.
+QString stateIconPath(vm::EngineState state, bool busy);
+
+}  // namespace berth::gui

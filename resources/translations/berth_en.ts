@@ -1,0 +1,558 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en">
+<context>
+    <name>MessageBoxPrompts</name>
+    <message>
+        <source>Existing containers are not protected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n container(s) were created before Enhanced Container Isolation was turned on. They keep running without isolation until they are removed.</source>
+        <translation>
+            <numerusform>%n container was created before Enhanced Container Isolation was turned on. It keeps running without isolation until it is removed.</numerusform>
+            <numerusform>%n containers were created before Enhanced Container Isolation was turned on. They keep running without isolation until they are removed.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Remove them (stop and remove) before the restart?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove containers and restart</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restart and keep them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1, line %2, column %3: %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fix: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Administrator settings are invalid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is invalid. Berth will not start the engine until your administrator fixes it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Setting</name>
+    <message>
+        <source>Use Enhanced Container Isolation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run every new container in its own user namespace, refuse host namespaces, and guard the Docker socket, so malicious containers cannot compromise the VM or the host.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Images allowed to mount the Docker socket</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>name[:tag], name:*, name@sha256:..., or &quot;*&quot; for every image.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allow images derived from allowed images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Local images built FROM an allowed image may mount the Docker socket too.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Docker socket command list type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>deny: block the listed commands; allow: allow only the listed commands.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Docker socket commands</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Docker commands (e.g. push, build, image*) the command list applies to.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Docker Engine configuration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>daemon.json options for the engine in the VM, as a JSON object.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expose daemon on tcp://localhost:2375 without TLS (unsafe)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Anyone on this machine could control the engine. Loopback only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Block docker load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make `docker load` fail.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send usage statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Berth collects nothing unless this is on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Disable update checks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No update checks or notifications.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CPUs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Virtual CPUs for the VM.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Memory (MiB)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Memory for the VM.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Disk size (MiB)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Size of the data disk holding images, containers and volumes. It can only grow.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start Berth when you sign in to your computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the Berth dashboard when Berth starts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Light, dark, or follow the system.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>system</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>light</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>dark</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>allow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>deny</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::AppController</name>
+    <message>
+        <source>Could not change the autostart entry</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::ApplyRestart</name>
+    <message>
+        <source>Could not remove the containers</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::DashboardWindow</name>
+    <message>
+        <source>Stopped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for engine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stopping</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S&amp;top</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Restart</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show &amp;log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Berth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Berth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit Berth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start the engine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop the engine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restart the engine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the engine log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S&amp;ettings…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Engine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Containers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Runtime</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Isolation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is invalid: the engine will not start until your administrator fixes it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accelerator: not chosen yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Accelerator: %1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Isolated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not protected: created before Enhanced Container Isolation was turned on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not isolated</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::LogViewer</name>
+    <message>
+        <source>Engine log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No log yet: the engine has not been started.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::ManagedSettingsPage</name>
+    <message>
+        <source>fix: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settings managed by your administrator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Problems</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No settings are managed: %1 does not exist.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n setting(s) from %1.</source>
+        <translation>
+            <numerusform>%n setting from %1.</numerusform>
+            <numerusform>%n settings from %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 is invalid, so the engine will not start until it is fixed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Locked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Default</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Managed settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::RestartProgress</name>
+    <message>
+        <source>Show log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restart progress</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restarting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stopping engine…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>VM stopped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starting VM…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for engine…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The engine restarted with the new settings.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The restart failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::SettingEditor</name>
+    <message>
+        <source>Locked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Locked by your administrator (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::SettingsPage</name>
+    <message>
+        <source>Some settings are managed by your administrator.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resources</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Docker Engine</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::SettingsWindow</name>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Apply &amp;&amp; restart</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Berth Settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settings pages</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Apply and restart</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is invalid: settings cannot be changed and the engine will not start. See Managed settings for what to fix.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Applying takes effect at once; the VM keeps running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Applying restarts the VM (a full quit and relaunch) for: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::TrayIcon</name>
+    <message>
+        <source>Open dashboard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit Berth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Berth: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,556 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>MessageBoxPrompts</name>
+    <message>
+        <source>Existing containers are not protected</source>
+        <translation>现有容器未受保护</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n container(s) were created before Enhanced Container Isolation was turned on. They keep running without isolation until they are removed.</source>
+        <translation>
+            <numerusform>有 %n 个容器是在启用增强型容器隔离之前创建的。在删除之前，它们会继续在没有隔离的情况下运行。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Remove them (stop and remove) before the restart?</source>
+        <translation>是否在重启前删除它们（停止并删除）？</translation>
+    </message>
+    <message>
+        <source>Remove containers and restart</source>
+        <translation>删除容器并重启</translation>
+    </message>
+    <message>
+        <source>Restart and keep them</source>
+        <translation>重启并保留容器</translation>
+    </message>
+    <message>
+        <source>%1, line %2, column %3: %4</source>
+        <translation>%1，第 %2 行，第 %3 列：%4</translation>
+    </message>
+    <message>
+        <source>Fix: %1</source>
+        <translation>修复方法：%1</translation>
+    </message>
+    <message>
+        <source>Administrator settings are invalid</source>
+        <translation>管理员设置无效</translation>
+    </message>
+    <message>
+        <source>%1 is invalid. Berth will not start the engine until your administrator fixes it.</source>
+        <translation>%1 无效。在管理员修复之前，Berth 不会启动引擎。</translation>
+    </message>
+</context>
+<context>
+    <name>Setting</name>
+    <message>
+        <source>Use Enhanced Container Isolation</source>
+        <translation>使用增强型容器隔离</translation>
+    </message>
+    <message>
+        <source>Run every new container in its own user namespace, refuse host namespaces, and guard the Docker socket, so malicious containers cannot compromise the VM or the host.</source>
+        <translation>每个新容器都在自己的用户命名空间中运行，拒绝使用主机命名空间，并保护 Docker 套接字，使恶意容器无法危害虚拟机或主机。</translation>
+    </message>
+    <message>
+        <source>Images allowed to mount the Docker socket</source>
+        <translation>允许挂载 Docker 套接字的镜像</translation>
+    </message>
+    <message>
+        <source>name[:tag], name:*, name@sha256:..., or &quot;*&quot; for every image.</source>
+        <translation>name[:tag]、name:*、name@sha256:...，或用 "*" 表示所有镜像。</translation>
+    </message>
+    <message>
+        <source>Allow images derived from allowed images</source>
+        <translation>允许由允许的镜像派生的镜像</translation>
+    </message>
+    <message>
+        <source>Local images built FROM an allowed image may mount the Docker socket too.</source>
+        <translation>以允许的镜像为 FROM 构建的本地镜像也可以挂载 Docker 套接字。</translation>
+    </message>
+    <message>
+        <source>Docker socket command list type</source>
+        <translation>Docker 套接字命令列表类型</translation>
+    </message>
+    <message>
+        <source>deny: block the listed commands; allow: allow only the listed commands.</source>
+        <translation>deny：阻止列出的命令；allow：只允许列出的命令。</translation>
+    </message>
+    <message>
+        <source>Docker socket commands</source>
+        <translation>Docker 套接字命令</translation>
+    </message>
+    <message>
+        <source>Docker commands (e.g. push, build, image*) the command list applies to.</source>
+        <translation>命令列表所适用的 Docker 命令（例如 push、build、image*）。</translation>
+    </message>
+    <message>
+        <source>Docker Engine configuration</source>
+        <translation>Docker 引擎配置</translation>
+    </message>
+    <message>
+        <source>daemon.json options for the engine in the VM, as a JSON object.</source>
+        <translation>虚拟机中引擎的 daemon.json 选项，以 JSON 对象表示。</translation>
+    </message>
+    <message>
+        <source>Expose daemon on tcp://localhost:2375 without TLS (unsafe)</source>
+        <translation>在 tcp://localhost:2375 上不使用 TLS 公开守护进程（不安全）</translation>
+    </message>
+    <message>
+        <source>Anyone on this machine could control the engine. Loopback only.</source>
+        <translation>本机上的任何人都可以控制引擎。仅限回环地址。</translation>
+    </message>
+    <message>
+        <source>Block docker load</source>
+        <translation>阻止 docker load</translation>
+    </message>
+    <message>
+        <source>Make `docker load` fail.</source>
+        <translation>使 `docker load` 失败。</translation>
+    </message>
+    <message>
+        <source>Send usage statistics</source>
+        <translation>发送使用情况统计</translation>
+    </message>
+    <message>
+        <source>Berth collects nothing unless this is on.</source>
+        <translation>除非开启此项，否则 Berth 不收集任何信息。</translation>
+    </message>
+    <message>
+        <source>Disable update checks</source>
+        <translation>禁用更新检查</translation>
+    </message>
+    <message>
+        <source>No update checks or notifications.</source>
+        <translation>不检查更新，也不发送更新通知。</translation>
+    </message>
+    <message>
+        <source>CPUs</source>
+        <translation>CPU 数量</translation>
+    </message>
+    <message>
+        <source>Virtual CPUs for the VM.</source>
+        <translation>虚拟机的虚拟 CPU 数量。</translation>
+    </message>
+    <message>
+        <source>Memory (MiB)</source>
+        <translation>内存（MiB）</translation>
+    </message>
+    <message>
+        <source>Memory for the VM.</source>
+        <translation>虚拟机的内存。</translation>
+    </message>
+    <message>
+        <source>Disk size (MiB)</source>
+        <translation>磁盘大小（MiB）</translation>
+    </message>
+    <message>
+        <source>Size of the data disk holding images, containers and volumes. It can only grow.</source>
+        <translation>存放镜像、容器和卷的数据磁盘大小。只能增大。</translation>
+    </message>
+    <message>
+        <source>Start Berth when you sign in to your computer</source>
+        <translation>登录计算机时启动 Berth</translation>
+    </message>
+    <message>
+        <source>Open the Berth dashboard when Berth starts</source>
+        <translation>Berth 启动时打开仪表板</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <source>Light, dark, or follow the system.</source>
+        <translation>浅色、深色或跟随系统。</translation>
+    </message>
+    <message>
+        <source>system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <source>allow</source>
+        <translation>允许</translation>
+    </message>
+    <message>
+        <source>deny</source>
+        <translation>拒绝</translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::AppController</name>
+    <message>
+        <source>Could not change the autostart entry</source>
+        <translation>无法更改自动启动项</translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::ApplyRestart</name>
+    <message>
+        <source>Could not remove the containers</source>
+        <translation>无法删除容器</translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::DashboardWindow</name>
+    <message>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>Starting</source>
+        <translation>正在启动</translation>
+    </message>
+    <message>
+        <source>Waiting for engine</source>
+        <translation>正在等待引擎</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>正在运行</translation>
+    </message>
+    <message>
+        <source>Stopping</source>
+        <translation>正在停止</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>&amp;Start</source>
+        <translation>启动(&amp;S)</translation>
+    </message>
+    <message>
+        <source>S&amp;top</source>
+        <translation>停止(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Restart</source>
+        <translation>重启(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Show &amp;log</source>
+        <translation>显示日志(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Berth</source>
+        <translation>Berth</translation>
+    </message>
+    <message>
+        <source>&amp;Berth</source>
+        <translation>Berth(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit Berth</source>
+        <translation>退出 Berth(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Start the engine</source>
+        <translation>启动引擎</translation>
+    </message>
+    <message>
+        <source>Stop the engine</source>
+        <translation>停止引擎</translation>
+    </message>
+    <message>
+        <source>Restart the engine</source>
+        <translation>重启引擎</translation>
+    </message>
+    <message>
+        <source>Show the engine log</source>
+        <translation>显示引擎日志</translation>
+    </message>
+    <message>
+        <source>S&amp;ettings…</source>
+        <translation>设置(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Open settings</source>
+        <translation>打开设置</translation>
+    </message>
+    <message>
+        <source>Engine</source>
+        <translation>引擎</translation>
+    </message>
+    <message>
+        <source>Containers</source>
+        <translation>容器</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation>镜像</translation>
+    </message>
+    <message>
+        <source>Runtime</source>
+        <translation>运行时</translation>
+    </message>
+    <message>
+        <source>Isolation</source>
+        <translation>隔离</translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>错误：%1</translation>
+    </message>
+    <message>
+        <source>%1 is invalid: the engine will not start until your administrator fixes it.</source>
+        <translation>%1 无效：在管理员修复之前，引擎不会启动。</translation>
+    </message>
+    <message>
+        <source>Accelerator: not chosen yet</source>
+        <translation>加速器：尚未选择</translation>
+    </message>
+    <message>
+        <source>Accelerator: %1 (%2)</source>
+        <translation>加速器：%1（%2）</translation>
+    </message>
+    <message>
+        <source>Isolated</source>
+        <translation>已隔离</translation>
+    </message>
+    <message>
+        <source>Not protected: created before Enhanced Container Isolation was turned on</source>
+        <translation>未受保护：在启用增强型容器隔离之前创建</translation>
+    </message>
+    <message>
+        <source>Not isolated</source>
+        <translation>未隔离</translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::LogViewer</name>
+    <message>
+        <source>Engine log</source>
+        <translation>引擎日志</translation>
+    </message>
+    <message>
+        <source>No log yet: the engine has not been started.</source>
+        <translation>尚无日志：引擎尚未启动。</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>无法读取 %1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::ManagedSettingsPage</name>
+    <message>
+        <source>fix: %1</source>
+        <translation>修复方法：%1</translation>
+    </message>
+    <message>
+        <source>Settings managed by your administrator</source>
+        <translation>由管理员管理的设置</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>键</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Problems</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>No settings are managed: %1 does not exist.</source>
+        <translation>没有受管理的设置：%1 不存在。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n setting(s) from %1.</source>
+        <translation>
+            <numerusform>来自 %1 的 %n 项设置。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 is invalid, so the engine will not start until it is fixed.</source>
+        <translation>%1 无效，因此在修复之前引擎不会启动。</translation>
+    </message>
+    <message>
+        <source>Locked</source>
+        <translation>已锁定</translation>
+    </message>
+    <message>
+        <source>Default</source>
+        <translation>默认值</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <source>Managed settings</source>
+        <translation>受管理的设置</translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::RestartProgress</name>
+    <message>
+        <source>Show log</source>
+        <translation>显示日志</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Restart progress</source>
+        <translation>重启进度</translation>
+    </message>
+    <message>
+        <source>Restarting…</source>
+        <translation>正在重启…</translation>
+    </message>
+    <message>
+        <source>Stopping engine…</source>
+        <translation>正在停止引擎…</translation>
+    </message>
+    <message>
+        <source>VM stopped</source>
+        <translation>虚拟机已停止</translation>
+    </message>
+    <message>
+        <source>Starting VM…</source>
+        <translation>正在启动虚拟机…</translation>
+    </message>
+    <message>
+        <source>Waiting for engine…</source>
+        <translation>正在等待引擎…</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>正在运行</translation>
+    </message>
+    <message>
+        <source>The engine restarted with the new settings.</source>
+        <translation>引擎已使用新设置重启。</translation>
+    </message>
+    <message>
+        <source>The restart failed</source>
+        <translation>重启失败</translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::SettingEditor</name>
+    <message>
+        <source>Locked</source>
+        <translation>已锁定</translation>
+    </message>
+    <message>
+        <source>Locked by your administrator (%1)</source>
+        <translation>已被管理员锁定（%1）</translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::SettingsPage</name>
+    <message>
+        <source>Some settings are managed by your administrator.</source>
+        <translation>部分设置由管理员管理。</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>常规</translation>
+    </message>
+    <message>
+        <source>Resources</source>
+        <translation>资源</translation>
+    </message>
+    <message>
+        <source>Docker Engine</source>
+        <translation>Docker 引擎</translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::SettingsWindow</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Apply &amp;&amp; restart</source>
+        <translation>应用并重启</translation>
+    </message>
+    <message>
+        <source>Berth Settings</source>
+        <translation>Berth 设置</translation>
+    </message>
+    <message>
+        <source>Settings pages</source>
+        <translation>设置页面</translation>
+    </message>
+    <message>
+        <source>Apply and restart</source>
+        <translation>应用并重启</translation>
+    </message>
+    <message>
+        <source>%1 is invalid: settings cannot be changed and the engine will not start. See Managed settings for what to fix.</source>
+        <translation>%1 无效：无法更改设置，引擎也不会启动。请在“受管理的设置”中查看需要修复的内容。</translation>
+    </message>
+    <message>
+        <source>Applying takes effect at once; the VM keeps running.</source>
+        <translation>应用后立即生效，虚拟机保持运行。</translation>
+    </message>
+    <message>
+        <source>Applying restarts the VM (a full quit and relaunch) for: %1</source>
+        <translation>应用以下设置需要重启虚拟机（完全退出并重新启动）：%1</translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::TrayIcon</name>
+    <message>
+        <source>Open dashboard</source>
+        <translation>打开仪表板</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <source>Quit Berth</source>
+        <translation>退出 Berth</translation>
+    </message>
+    <message>
+        <source>Berth: %1</source>
+        <translation>Berth：%1</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,159 @@
+#pragma once
+
+// Fakes for the Settings window and dashboard tests: an engine that records what it was asked
+// and moves through states when the test says so, containers, and prompts with scripted answers.
+// The settings are always the real library, on files in a private temporary directory.
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "berth/settings/guest_config.h"
+#include "berth/settings/settings.h"
+#include "berth/vm/engine_handle.h"
+#include "container_source.h"
+#include "settings_test_support.h"
+#include "user_prompts.h"
+
+namespace berth::test {
+
+class FakeEngine final : public vm::EngineHandle {
+public:
+    // `paths` lets restart() derive the guest config from the settings files, as the engine host does.
+    explicit FakeEngine(settings::SettingsPaths paths) : paths_(std::move(paths))
+    {
+        status_.state = vm::EngineState::Running;
+        status_.accelerator = QStringLiteral("tcg");
+        status_.acceleratorReason = QStringLiteral("/dev/kvm is not usable");
+    }
+
+    int starts = 0;
+    int stops = 0;
+    int forcedStops = 0;
+    int restarts = 0;
+    QStringList calls;  // "start", "stop", "restart", in order, shared with FakeContainers
+
+    void start() override
+    {
+        ++starts;
+        calls << QStringLiteral("start");
+        status_.busy = true;
+        moveTo(vm::EngineState::Starting);
+    }
+    void stop(bool force) override
+    {
+        ++stops;
+        forcedStops += force ? 1 : 0;
+        calls << QStringLiteral("stop");
+        status_.busy = true;
+        moveTo(vm::EngineState::Stopping);
+    }
+    void restart() override
+    {
+        ++restarts;
+        calls << QStringLiteral("restart");
+        status_.busy = true;
+        moveTo(vm::EngineState::Stopping);
+    }
+    vm::EngineStatus status() const override { return status_; }
+    void refresh() override
+    {
+        ++refreshes;
+        emit statusChanged(status_);
+    }
+    int refreshes = 0;
+
+    void moveTo(vm::EngineState state, const QString& detail = {})
+    {
+        status_.state = state;
+        status_.detail = detail;
+        emit statusChanged(status_);
+    }
+    // Ends the running operation as the engine host would; a restart boots with the config the
+    // settings files now describe.
+    void finish(Operation operation, bool ok, const QString& message = {})
+    {
+        status_.busy = false;
+        if (ok && operation != Operation::Stop) {
+            status_.guestConfig = settings::guestConfig(settings::Settings::load(paths_));
+            moveTo(vm::EngineState::Running);
+        } else if (ok) {
+            moveTo(vm::EngineState::Stopped);
+        } else {
+            moveTo(vm::EngineState::Error, message);
+        }
+        emit operationFinished(operation, ok, message);
+    }
+    void setStatus(const vm::EngineStatus& status) { status_ = status; emit statusChanged(status_); }
+
+private:
+    settings::SettingsPaths paths_;
+    vm::EngineStatus status_;
+};
+
+class FakeContainers final : public gui::ContainerSource {
+public:
+    explicit FakeContainers(QStringList& calls) : calls_(calls) {}
+    QVector<gui::ContainerInfo> containers;
+    QString removeError;
+    QVector<gui::ContainerInfo> list() override { return containers; }
+    QString removeAll() override
+    {
+        calls_ << QStringLiteral("removeAll");
+        if (removeError.isEmpty()) { containers.clear(); }
+        return removeError;
+    }
+
+private:
+    QStringList& calls_;
+};
+
+class ScriptedPrompts final : public gui::UserPrompts {
+public:
+    ExistingContainersChoice answer = ExistingContainersChoice::Cancel;
+    int containerQuestions = 0;
+    QVector<gui::ContainerInfo> askedAbout;
+    int invalidPolicyShown = 0;
+    settings::AdminPolicy shownPolicy;
+    QStringList errors;
+
+    ExistingContainersChoice askAboutUnprotectedContainers(const QVector<gui::ContainerInfo>& containers) override
+    {
+        ++containerQuestions;
+        askedAbout = containers;
+        return answer;
+    }
+    void showInvalidAdminPolicy(const settings::AdminPolicy& policy) override
+    {
+        ++invalidPolicyShown;
+        shownPolicy = policy;
+    }
+    void showError(const QString& title, const QString& message) override { errors << title + QStringLiteral(": ") + message; }
+};
+
+// Admin and user files in a private directory; the test process plays the administrator.
+struct SettingsFiles {
+    QTemporaryDir dir;
+    settings::SettingsPaths paths;
+
+    // `adminFixture`: a file under tests/data/admin, or empty for no admin file.
+    explicit SettingsFiles(const std::string& adminFixture = {})
+    {
+        const std::filesystem::path root = dir.path().toStdString();
+        paths.adminFile = root / "admin-settings.json";
+        paths.userFile = root / "settings-store.json";
+        paths.adminRules = ownerIsMe();
+        if (!adminFixture.empty()) { writeText(paths.adminFile, readText(testData("admin/" + adminFixture)), 0644); }
+    }
+    [[nodiscard]] QString adminPath() const { return QString::fromStdString(paths.adminFile.string()); }
+    [[nodiscard]] nlohmann::json userJson() const
+    {
+        if (!std::filesystem::exists(paths.userFile)) { return nlohmann::json::object(); }
+        return nlohmann::json::parse(readText(paths.userFile));
+    }
+};
+
+}  // namespace berth::test
