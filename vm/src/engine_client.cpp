@@ -3,6 +3,8 @@
 #include <QCoreApplication>
 
 #include <algorithm>
+
+#include <signal.h>
 #include <QFileInfo>
 #include <QLocalSocket>
 #include <QProcess>
@@ -125,13 +127,18 @@ void EngineClient::onConnectFailed()
         host.setStandardInputFile(QProcess::nullDevice());
         host.setStandardOutputFile(QProcess::nullDevice());
         host.setStandardErrorFile(QProcess::nullDevice());
-        if (!host.startDetached()) {
+        if (!host.startDetached(&m_hostPid)) {
             failPending(tr("Cannot launch the engine host %1: %2").arg(m_options.hostProgram, host.errorString()));
             return;
         }
         spdlog::info("launched engine host {}", m_options.hostProgram.toStdString());
         m_hostLaunched = true;
         m_launchDeadline = std::chrono::steady_clock::now() + m_options.hostStartTimeout;
+    } else if (::kill(static_cast<pid_t>(m_hostPid), 0) != 0) {
+        m_hostLaunched = false;
+        failPending(tr("The engine host %1 exited at once; see its log in %2.")
+                        .arg(m_options.hostProgram, QStringLiteral("~/.local/state/berth/logs/berth-engine.log")));
+        return;
     } else if (std::chrono::steady_clock::now() > m_launchDeadline) {
         m_hostLaunched = false;
         failPending(tr("The engine host %1 did not answer within %2 s; see its log in ~/.local/state/berth/logs.")

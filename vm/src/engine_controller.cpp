@@ -59,6 +59,7 @@ EngineController::EngineController(EngineOptions options, std::shared_ptr<Proces
     : QObject(parent),
       m_options(std::move(options)),
       m_dir(m_options.instanceDir),
+      m_lock(m_dir),
       m_processes(std::move(processes)),
       m_backend(backend ? std::move(backend) : std::make_shared<QemuBackend>(m_processes, m_options.timeouts.qmpConnect)),
       m_timer(new QTimer(this))
@@ -333,11 +334,8 @@ void EngineController::beginLaunch()
         failWithoutVm(QStringLiteral("The VM kernel \"%1\" does not exist").arg(m_options.kernel));
         return;
     }
-    QString error;
-    if (!m_dir.ensure(&error)) {
-        failWithoutVm(error);
+    if (!claimInstance())
         return;
-    }
     QSaveFile file(m_dir.guestConfig());
     if (!file.open(QIODevice::WriteOnly) || file.write(config) != config.size() || !file.commit()) {
         failWithoutVm(QStringLiteral("Cannot write the guest configuration %1: %2").arg(m_dir.guestConfig(), file.errorString()));
@@ -540,9 +538,21 @@ void EngineController::failWithoutVm(const QString& reason)
 
 // ---- stopping --------------------------------------------------------------------------------
 
+bool EngineController::claimInstance()
+{
+    QString error;
+    if (!m_dir.ensure(&error) || !m_lock.acquire(&error)) {
+        failWithoutVm(error);
+        return false;
+    }
+    return true;
+}
+
 void EngineController::beginStop()
 {
     if (!m_vm) {
+        if (!claimInstance())
+            return;
         // Nothing of ours runs, but a QEMU from an earlier run might: stop means stopped.
         setState(State::Stopping, QStringLiteral("Checking for a QEMU left by an earlier run"));
         m_reaper = new StaleQemuReaper(m_dir, m_op->force ? milliseconds(0) : m_options.timeouts.powerdown, this);

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "berth/vm/engine_controller.h"
+#include "berth/vm/instance_dir.h"
 
 namespace berth::vm {
 
@@ -76,6 +77,7 @@ QString EngineHost::socketPath(const QString& instanceDir) { return QDir(instanc
 
 bool EngineHost::listen(const QString& instanceDir, QString* error)
 {
+    if (!InstanceDir(instanceDir).ensure(error)) { return false; }
     const QString path = socketPath(instanceDir);
     {
         QLocalSocket probe;

@@ -2,9 +2,13 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QStandardPaths>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sys/un.h>
 
 namespace berth::vm {
@@ -43,6 +47,43 @@ bool InstanceDir::ensure(QString* error) const
 QString InstanceDir::serialLogTail(int maxLines) const
 {
     return fileTail(serialLog(), maxLines);
+}
+
+InstanceLock::InstanceLock(const InstanceDir& dir) : m_path(dir.lockFile()) {}
+
+InstanceLock::~InstanceLock()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);  // releases the flock
+}
+
+bool InstanceLock::acquire(QString* error)
+{
+    if (m_fd >= 0)
+        return true;
+    const int fd = ::open(QFile::encodeName(m_path).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (error)
+            *error = QStringLiteral("cannot open %1: %2").arg(m_path, QString::fromLocal8Bit(strerror(errno)));
+        return false;
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char holder[32] = {};
+        const auto n = ::pread(fd, holder, sizeof holder - 1, 0);
+        ::close(fd);
+        if (error) {
+            const QString pid = n > 0 ? QString::fromLatin1(holder).trimmed() : QStringLiteral("unknown");
+            *error = QStringLiteral("The VM in %1 is managed by another Berth process (pid %2)")
+                         .arg(QFileInfo(m_path).path(), pid);
+        }
+        return false;
+    }
+    const QByteArray pid = QByteArray::number(static_cast<qint64>(::getpid())) + '\n';
+    if (::ftruncate(fd, 0) == 0 && ::pwrite(fd, pid.constData(), static_cast<size_t>(pid.size()), 0) < 0) {
+        // The pid is only for the message above; the lock itself is what matters.
+    }
+    m_fd = fd;
+    return true;
 }
 
 QString fileTail(const QString& path, int maxLines)

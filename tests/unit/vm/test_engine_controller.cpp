@@ -437,3 +437,19 @@ TEST_F(EngineControllerTest, EngineThatNeverAnswersIsAnErrorNamingTheProblem)
     EXPECT_THAT(result.message.toStdString(), HasSubstr("TLS handshake failed"));
     EXPECT_EQ(processes->runningCount(), 0);
 }
+
+TEST_F(EngineControllerTest, ASecondControllerOnTheSameInstanceIsRefused)
+{
+    startRunning();
+    const qint64 pid = controller().qemuPid();
+    EngineController second(options, processes);
+    std::optional<std::pair<bool, QString>> result;
+    QObject::connect(&second, &EngineController::operationFinished, [&](Operation, bool ok, const QString& message) { result = {ok, message}; });
+    second.stop();  // would otherwise take the first one's QEMU for a stale leftover
+    ASSERT_TRUE(QTest::qWaitFor([&] { return result.has_value(); }, 5000));
+    EXPECT_FALSE(result->first);
+    EXPECT_THAT(result->second.toStdString(), HasSubstr("managed by another Berth process"));
+    EXPECT_EQ(controller().state(), State::Running);
+    EXPECT_EQ(controller().qemuPid(), pid);
+    EXPECT_EQ(processes->runningCount(), 1);
+}

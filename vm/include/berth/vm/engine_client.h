@@ -65,6 +65,7 @@ private:
     EngineStatus m_status;
     QByteArray m_buffer;
     bool m_hostLaunched = false;
+    qint64 m_hostPid = 0;
     std::chrono::steady_clock::time_point m_launchDeadline;
 };
 

@@ -148,6 +148,7 @@ private:
     void finishOp(bool ok, const QString& message);
     void cancelCurrent(const QString& why);
     bool isStopStep() const;
+    bool claimInstance();
 
     void beginLaunch();
     void cleanStale();
@@ -174,6 +175,7 @@ private:
 
     EngineOptions m_options;
     InstanceDir m_dir;
+    InstanceLock m_lock;
     std::shared_ptr<ProcessFactory> m_processes;
     std::shared_ptr<VmBackend> m_backend;
 

@@ -26,6 +26,7 @@ public:
     QString guestConfig() const { return path("guest-config.json"); }
     QString acceleratorCache() const { return path("accelerator.json"); }
     QString statusFile() const { return path("status.json"); }
+    QString lockFile() const { return path("lock"); }
 
     // The last lines of the serial log, for error messages when the guest dies or hangs.
     QString serialLogTail(int maxLines = 20) const;
@@ -33,6 +34,25 @@ public:
 private:
     QString path(const char* name) const;
     QString m_root;
+};
+
+// One controller per instance directory: a second one would take the first one's QEMU for a
+// stale leftover and shut it down. flock on <instance>/lock, held while this object lives and
+// released by the kernel if the process dies; close-on-exec, so QEMU never inherits it.
+class InstanceLock {
+public:
+    explicit InstanceLock(const InstanceDir& dir);
+    ~InstanceLock();
+    InstanceLock(const InstanceLock&) = delete;
+    InstanceLock& operator=(const InstanceLock&) = delete;
+
+    // True if this process holds the lock now. Otherwise `error` names the holder when known.
+    bool acquire(QString* error);
+    bool isHeld() const { return m_fd >= 0; }
+
+private:
+    QString m_path;
+    int m_fd = -1;
 };
 
 // Reads the last maxLines lines (at most 16 KiB) of a text file; empty if unreadable.
