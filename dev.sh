@@ -51,10 +51,10 @@ build() {
 run_berth() {
     install_dependencies
     build dev
-    local bin=build/dev/app
-    if [[ -x $bin/gui/berth ]]; then
+    local bin=build/dev/bin
+    if [[ -x $bin/berth ]]; then
         say "Launching Berth"
-        exec "$bin/gui/berth" "$@"
+        exec "$bin/berth" "$@"
     fi
     exec "$bin/berthctl" status "$@"
 }

@@ -11,6 +11,9 @@ namespace {
 constexpr const char* kUsageText = R"(Usage: berthctl <command> [options]
 
 Commands:
+  start                             Start the engine (the VM with its Docker Engine)
+  stop [--force]                    Shut the engine down fully (--force: kill the VM at once)
+  restart                           Full quit and relaunch with the current settings
   status [--json]                   Show the engine and policy state
   settings list [--json]            Show every setting: value, source, lock, restart needed
   settings get KEY                  Print one setting's value
@@ -38,6 +41,9 @@ int run(const std::vector<std::string>& args, Context& context)
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "settings") { return settingsCommand(rest, context); }
     if (args[0] == "status") { return statusCommand(rest, context); }
+    if (args[0] == "start" || args[0] == "stop" || args[0] == "restart") {
+        return engineCommand(args[0], rest, context);
+    }
     context.err << "berthctl: unknown command \"" << args[0] << "\"\n\n" << kUsageText;
     return kUsage;
 }

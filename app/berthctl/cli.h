@@ -1,10 +1,13 @@
 #pragma once
 
+#include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "berth/settings/settings.h"
+#include "berth/vm/engine_handle.h"
 
 namespace berth::cli {
 
@@ -21,6 +24,8 @@ struct Context {
     settings::SettingsPaths paths;
     std::ostream& out;
     std::ostream& err;
+    // Reaches the engine host; production: vm::EngineClient.
+    std::function<std::unique_ptr<vm::EngineHandle>()> connectEngine;
 };
 
 // berthctl's entry point without main(): `args` excludes the program name.
@@ -28,5 +33,7 @@ int run(const std::vector<std::string>& args, Context& context);
 
 int settingsCommand(const std::vector<std::string>& args, Context& context);
 int statusCommand(const std::vector<std::string>& args, Context& context);
+// start | stop [--force] | restart: waits for the engine, printing progress; non-zero on failure.
+int engineCommand(const std::string& command, const std::vector<std::string>& args, Context& context);
 
 }  // namespace berth::cli

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "berth/vm/engine_client.h"
 #include "cli.h"
 #include "logging.h"
 
@@ -26,6 +27,7 @@ int main(int argc, char* argv[])
     }
     berth::app::initLogging("berthctl", /*console=*/true, verbose);
 
-    berth::cli::Context context{berth::settings::SettingsPaths::forCurrentUser(), std::cout, std::cerr};
+    berth::cli::Context context{berth::settings::SettingsPaths::forCurrentUser(), std::cout, std::cerr,
+                                [] { return std::make_unique<berth::vm::EngineClient>(); }};
     return berth::cli::run(args, context);
 }

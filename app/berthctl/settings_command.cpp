@@ -204,30 +204,4 @@ int settingsCommand(const std::vector<std::string>& args, Context& c)
     return kUsage;
 }
 
-int statusCommand(const std::vector<std::string>& args, Context& c)
-{
-    const bool json = std::find(args.begin(), args.end(), "--json") != args.end();
-    const Settings s = Settings::load(c.paths);
-    const auto& policy = s.adminPolicy();
-    const char* policyState = policy.state == settings::AdminPolicy::State::Absent  ? "none"
-                              : policy.state == settings::AdminPolicy::State::Valid ? "valid"
-                                                                                     : "invalid";
-    const auto eci = s.get(settings::keys::kEnhancedContainerIsolation);
-    if (json) {
-        nlohmann::json out = {{"adminPolicy", {{"file", policy.file}, {"state", policyState}}},
-                              {"engineStartAllowed", s.engineStartAllowed()},
-                              {"enhancedContainerIsolation", {{"enabled", eci.value}, {"locked", eci.locked()}}}};
-        if (const auto* error = policy.firstError()) { out["adminPolicy"]["error"] = error->format(); }
-        c.out << out.dump(2) << "\n";
-    } else {
-        c.out << "Admin policy:     " << policyState << " (" << policy.file << ")\n";
-        c.out << "Enhanced Container Isolation: " << (eci.value.get<bool>() ? "on" : "off")
-              << (eci.locked() ? " (locked by your administrator)" : "") << "\n";
-        if (!s.engineStartAllowed()) {
-            warnIfPolicyInvalid(s, c.err);
-        }
-    }
-    return s.engineStartAllowed() ? kOk : kFailed;
-}
-
 }  // namespace berth::cli

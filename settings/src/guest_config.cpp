@@ -47,4 +47,16 @@ nlohmann::json guestConfig(const Settings& settings)
     };
 }
 
+LaunchDecision decideLaunch(const Settings& settings)
+{
+    if (!settings.engineStartAllowed()) {
+        const Diagnostic* error = settings.adminPolicy().firstError();
+        return {false, {},
+                "The administrator's settings file " + settings.adminPolicy().file
+                    + " is invalid, so the engine will not start until it is fixed: "
+                    + (error != nullptr ? error->format() : std::string("unknown problem"))};
+    }
+    return {true, guestConfig(settings), {}};
+}
+
 }  // namespace berth::settings

@@ -153,6 +153,7 @@ void EngineClient::flush()
 {
     while (!m_pending.empty()) {
         m_socket->write(m_pending.front().line);
+        if (!m_pending.front().isStatus) { m_inFlight.push_back(m_pending.front().operation); }
         m_pending.pop_front();
     }
 }
@@ -179,7 +180,11 @@ void EngineClient::onReadyRead()
             emit progress(QString::fromStdString(event.value("text", std::string())));
         } else if (type == "finished") {
             const auto ok = event.find("ok");
-            emit operationFinished(operationFromName(event.value("op", std::string())),
+            const Operation operation = operationFromName(event.value("op", std::string()));
+            if (auto it = std::find(m_inFlight.begin(), m_inFlight.end(), operation); it != m_inFlight.end()) {
+                m_inFlight.erase(it);
+            }
+            emit operationFinished(operation,
                                    ok != event.end() && ok->is_boolean() && ok->get<bool>(),
                                    QString::fromStdString(event.value("message", std::string())));
         } else if (type == "error") {
@@ -190,11 +195,20 @@ void EngineClient::onReadyRead()
 
 void EngineClient::onDisconnected()
 {
-    // The host exits after a requested stop; QEMU cannot outlive it.
+    // The host exits after a requested stop; QEMU cannot outlive it. Whatever was still awaited
+    // is settled now: a stop has happened, anything else did not.
     EngineStatus stopped;
     stopped.state = EngineState::Stopped;
     stopped.detail = tr("The engine is not running.");
     setStatus(stopped);
+    const std::vector<Operation> settled = std::exchange(m_inFlight, {});
+    for (const Operation operation : settled) {
+        if (operation == Operation::Stop) {
+            emit operationFinished(operation, true, tr("The engine is stopped."));
+        } else {
+            emit operationFinished(operation, false, tr("The engine host exited before the engine was ready."));
+        }
+    }
     if (!m_pending.empty()) { m_retry->start(kRetryInterval); }
 }
 

@@ -66,6 +66,7 @@ EngineHost::EngineHost(EngineController* controller, LaunchConfigProvider provid
                 broadcast({{"type", "status"}, {"status", status().toJson()}});
                 if (operation == EngineController::Operation::Stop && ok && !m_controller->isBusy()
                     && m_controller->state() == EngineController::State::Stopped) {
+                    for (QLocalSocket* client : m_server->findChildren<QLocalSocket*>()) { client->flush(); }
                     emit idle();
                 }
             });

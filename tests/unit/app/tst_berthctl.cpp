@@ -12,6 +12,35 @@ using berth::test::readText;
 using berth::test::testData;
 using berth::test::writeText;
 
+// Stands in for the engine host: answers at once, as scripted.
+class FakeEngine : public vm::EngineHandle {
+public:
+    vm::EngineStatus current;
+    bool failStart = false;
+    std::vector<std::string>* calls = nullptr;
+
+    void start() override { finish(Operation::Start, "start", !failStart, failStart ? "boot failed" : ""); }
+    void stop(bool force) override { finish(Operation::Stop, force ? "stop --force" : "stop", true, ""); }
+    void restart() override { finish(Operation::Restart, "restart", true, ""); }
+    vm::EngineStatus status() const override { return current; }
+    void refresh() override
+    {
+        QMetaObject::invokeMethod(this, [this] { emit statusChanged(current); }, Qt::QueuedConnection);
+    }
+
+private:
+    void finish(Operation op, const char* name, bool ok, const char* message)
+    {
+        calls->push_back(name);
+        QMetaObject::invokeMethod(this, [=, this] {
+            emit progress("Pressing buttons");
+            current.state = ok && op != Operation::Stop ? vm::EngineState::Running : vm::EngineState::Stopped;
+            emit statusChanged(current);
+            emit operationFinished(op, ok, message);
+        }, Qt::QueuedConnection);
+    }
+};
+
 // berthctl's commands run in-process against injected admin and user files.
 class TestBerthctl : public QObject {
     Q_OBJECT
@@ -21,12 +50,21 @@ private:
     settings::SettingsPaths paths_;
     std::string out_;
     std::string err_;
+    vm::EngineStatus engineStatus_;
+    bool failStart_ = false;
+    std::vector<std::string> engineCalls_;
 
     int run(std::vector<std::string> args)
     {
         std::ostringstream out;
         std::ostringstream err;
-        cli::Context context{paths_, out, err};
+        cli::Context context{paths_, out, err, [this] {
+                                 auto engine = std::make_unique<FakeEngine>();
+                                 engine->current = engineStatus_;
+                                 engine->failStart = failStart_;
+                                 engine->calls = &engineCalls_;
+                                 return engine;
+                             }};
         const int code = cli::run(args, context);
         out_ = out.str();
         err_ = err.str();
@@ -139,6 +177,34 @@ private slots:
         QVERIFY(QString::fromStdString(err_).contains("is invalid"));
     }
 
+    void engineCommandsWaitForTheOutcome()
+    {
+        engineCalls_.clear();
+        QCOMPARE(run({"start"}), 0);
+        QVERIFY(QString::fromStdString(out_).contains("Pressing buttons"));
+        QVERIFY(QString::fromStdString(out_).contains("Running"));
+        QCOMPARE(run({"stop", "--force"}), 0);
+        QCOMPARE(run({"restart"}), 0);
+        QCOMPARE(engineCalls_, (std::vector<std::string>{"start", "stop --force", "restart"}));
+        failStart_ = true;
+        QCOMPARE(run({"start"}), 1);
+        COMPARE_STR(err_, "berthctl: boot failed\n");
+        QCOMPARE(run({"restart", "--force"}), 2);
+    }
+
+    void statusShowsTheEngine()
+    {
+        engineStatus_.state = vm::EngineState::Running;
+        engineStatus_.qemuPid = 4242;
+        engineStatus_.accelerator = "tcg";
+        engineStatus_.acceleratorReason = "KVM guests do not boot here";
+        QCOMPARE(run({"status"}), 0);
+        QVERIFY2(QString::fromStdString(out_).contains("Engine:        Running (QEMU pid 4242)"), out_.c_str());
+        QVERIFY(QString::fromStdString(out_).contains("Accelerator:   TCG (KVM guests do not boot here)"));
+        QCOMPARE(run({"status", "--json"}), 0);
+        QCOMPARE(nlohmann::json::parse(out_)["engine"]["state"], nlohmann::json("running"));
+    }
+
     void resetKeepsABackup()
     {
         QCOMPARE(run({"settings", "set", "vm.cpus=3"}), 0);
@@ -149,5 +215,5 @@ private slots:
     }
 };
 
-QTEST_APPLESS_MAIN(TestBerthctl)
+QTEST_GUILESS_MAIN(TestBerthctl)
 #include "tst_berthctl.moc"

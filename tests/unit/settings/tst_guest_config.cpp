@@ -68,6 +68,18 @@ private slots:
         QCOMPARE(config["overriddenDaemonOptions"], json({"hosts", "tlsverify", "default-runtime", "userns-remap"}));
     }
 
+    void invalidPolicyRefusesTheLaunchAndSaysWhere()
+    {
+        const auto decision = decideLaunch(settingsWith(readText(testData("admin/malformed/wrong-type.json"))));
+        QVERIFY(!decision.allowed);
+        QVERIFY(decision.guestConfig.is_null());
+        QVERIFY2(QString::fromStdString(decision.refusal).contains("admin-settings.json:5:14: error:"),
+                 decision.refusal.c_str());
+        const auto fine = decideLaunch(settingsWith(readText(testData("admin/eci-locked.json"))));
+        QVERIFY(fine.allowed);
+        QCOMPARE(fine.guestConfig["enhancedContainerIsolation"]["enabled"], json(true));
+    }
+
     void sameSettingsSameConfig()
     {
         const std::string text = readText(testData("admin/docker-full-example.json"));

@@ -22,4 +22,13 @@ inline constexpr int kGuestConfigVersion = 1;
 // or ECI; with ECI on, the default runtime is Berth's isolating runtime.
 nlohmann::json guestConfig(const Settings& settings);
 
+// Whether the engine may boot now, and with what. While a present admin policy is invalid the
+// ECI state it demands is unknown, so the answer is no, with the file, line and column to fix.
+struct LaunchDecision {
+    bool allowed = false;
+    nlohmann::json guestConfig;  // when allowed
+    std::string refusal;         // when not
+};
+LaunchDecision decideLaunch(const Settings& settings);
+
 }  // namespace berth::settings

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <deque>
+#include <vector>
 
 #include "berth/vm/engine_handle.h"
 
@@ -62,6 +63,7 @@ private:
     QLocalSocket* m_socket = nullptr;
     QTimer* m_retry = nullptr;
     std::deque<Request> m_pending;
+    std::vector<Operation> m_inFlight;  // sent, outcome not heard yet
     EngineStatus m_status;
     QByteArray m_buffer;
     bool m_hostLaunched = false;

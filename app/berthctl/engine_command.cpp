@@ -1,0 +1,145 @@
+#include <QEventLoop>
+#include <QObject>
+#include <QTimer>
+
+#include <algorithm>
+#include <ostream>
+
+#include "berth/settings/admin_policy.h"
+#include "berth/settings/settings.h"
+#include "cli.h"
+
+namespace berth::cli {
+
+namespace {
+
+using vm::EngineHandle;
+using vm::EngineState;
+using vm::EngineStatus;
+
+bool hasFlag(const std::vector<std::string>& args, const char* flag)
+{
+    return std::find(args.begin(), args.end(), flag) != args.end();
+}
+
+std::string describe(const EngineStatus& status)
+{
+    std::string text = vm::engineStateName(status.state).toStdString();
+    if (status.qemuPid > 0 && status.state != EngineState::Stopped) {
+        text += " (QEMU pid " + std::to_string(status.qemuPid) + ")";
+    }
+    if (status.state == EngineState::Error && !status.detail.isEmpty()) { text += ": " + status.detail.toStdString(); }
+    return text;
+}
+
+// Sends one operation and waits for its outcome, printing what happens on the way.
+int runOperation(EngineHandle& engine, EngineHandle::Operation operation, const std::function<void()>& send,
+                 Context& c)
+{
+    QEventLoop loop;
+    int code = kFailed;
+    EngineState lastState = EngineState::Unknown;
+    std::string lastLine;
+    QObject::connect(&engine, &EngineHandle::progress, &loop,
+                     [&](const QString& text) { c.out << "  " << text.toStdString() << "\n" << std::flush; });
+    QObject::connect(&engine, &EngineHandle::statusChanged, &loop, [&](const EngineStatus& status) {
+        if (status.state != lastState && status.state != EngineState::Unknown) {
+            lastState = status.state;
+            lastLine = vm::engineStateName(status.state).toStdString();
+            c.out << lastLine << "\n" << std::flush;
+        }
+    });
+    QObject::connect(&engine, &EngineHandle::operationFinished, &loop,
+                     [&](EngineHandle::Operation finished, bool ok, const QString& message) {
+                         if (finished != operation) { return; }  // another client's request
+                         if (ok) {
+                             if (!message.isEmpty() && message.toStdString() != lastLine) {
+                                 c.out << message.toStdString() << "\n";
+                             }
+                             code = kOk;
+                         } else {
+                             c.err << "berthctl: " << message.toStdString() << "\n";
+                         }
+                         loop.quit();
+                     });
+    // Sent from inside the loop: the answer may come back before a later exec() could see it.
+    QTimer::singleShot(0, &loop, send);
+    loop.exec();
+    return code;
+}
+
+}  // namespace
+
+int engineCommand(const std::string& command, const std::vector<std::string>& args, Context& c)
+{
+    const bool force = hasFlag(args, "--force");
+    for (const auto& arg : args) {
+        if (arg != "--force" || command != "stop") {
+            c.err << "berthctl: unknown option " << arg << " for " << command << "\n";
+            return kUsage;
+        }
+    }
+    auto engine = c.connectEngine();
+    if (command == "start") {
+        return runOperation(*engine, EngineHandle::Operation::Start, [&] { engine->start(); }, c);
+    }
+    if (command == "restart") {
+        return runOperation(*engine, EngineHandle::Operation::Restart, [&] { engine->restart(); }, c);
+    }
+    return runOperation(*engine, EngineHandle::Operation::Stop, [&] { engine->stop(force); }, c);
+}
+
+int statusCommand(const std::vector<std::string>& args, Context& c)
+{
+    for (const auto& arg : args) {
+        if (arg != "--json") {
+            c.err << "berthctl: unknown option " << arg << " for status\n";
+            return kUsage;
+        }
+    }
+    const bool json = hasFlag(args, "--json");
+    const settings::Settings s = settings::Settings::load(c.paths);
+
+    auto engine = c.connectEngine();
+    QEventLoop loop;
+    EngineStatus engineStatus;
+    QObject::connect(engine.get(), &EngineHandle::statusChanged, &loop, [&](const EngineStatus& status) {
+        engineStatus = status;
+        loop.quit();
+    });
+    QTimer::singleShot(0, &loop, [&] { engine->refresh(); });
+    loop.exec();
+
+    const auto& policy = s.adminPolicy();
+    const char* policyState = policy.state == settings::AdminPolicy::State::Absent  ? "none"
+                              : policy.state == settings::AdminPolicy::State::Valid ? "valid"
+                                                                                     : "invalid";
+    const auto eci = s.get(settings::keys::kEnhancedContainerIsolation);
+    if (json) {
+        nlohmann::json out = {{"engine", engineStatus.toJson()},
+                              {"adminPolicy", {{"file", policy.file}, {"state", policyState}}},
+                              {"engineStartAllowed", s.engineStartAllowed()},
+                              {"enhancedContainerIsolation", {{"enabled", eci.value}, {"locked", eci.locked()}}}};
+        if (const auto* error = policy.firstError()) { out["adminPolicy"]["error"] = error->format(); }
+        c.out << out.dump(2) << "\n";
+    } else {
+        c.out << "Engine:        " << describe(engineStatus) << "\n";
+        if (!engineStatus.accelerator.isEmpty()) {
+            c.out << "Accelerator:   " << engineStatus.accelerator.toUpper().toStdString() << " ("
+                  << engineStatus.acceleratorReason.toStdString() << ")\n";
+        }
+        if (engineStatus.enginePort != 0) {
+            c.out << "Engine API:    127.0.0.1:" << engineStatus.enginePort << "\n";
+        }
+        c.out << "Admin policy:  " << policyState << " (" << policy.file << ")\n";
+        c.out << "Enhanced Container Isolation: " << (eci.value.get<bool>() ? "on" : "off")
+              << (eci.locked() ? " (locked by your administrator)" : "") << "\n";
+        if (!s.engineStartAllowed()) {
+            for (const auto& d : policy.diagnostics) { c.err << d.format() << "\n"; }
+            c.err << "The administrator's settings file is invalid, so the engine will not start until it is fixed.\n";
+        }
+    }
+    return s.engineStartAllowed() ? kOk : kFailed;
+}
+
+}  // namespace berth::cli

@@ -1,0 +1,100 @@
+// berth-engine: the process that owns the VM. Front ends (the Berth window, berthctl) launch it
+// on demand and talk to it over <instanceDir>/engine.sock; it exits once the engine is stopped.
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+
+#include <QSocketNotifier>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
+#include "berth/settings/guest_config.h"
+#include "berth/vm/engine_controller.h"
+#include "berth/vm/engine_host.h"
+#include "logging.h"
+
+namespace {
+
+// Where the build or the package put the guest image (kernel + initramfs).
+QString defaultGuestDir()
+{
+    const QString installed = QCoreApplication::applicationDirPath() + "/../share/berth/guest";
+    if (QFileInfo::exists(installed + "/vmlinuz")) { return QDir(installed).canonicalPath(); }
+    return QStringLiteral(BERTH_GUEST_DIR);
+}
+
+}  // namespace
+
+int main(int argc, char* argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName("berth-engine");
+    QCoreApplication::setApplicationVersion(BERTH_VERSION);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription("Owns Berth's VM and serves it to the Berth window and berthctl.");
+    parser.addHelpOption();
+    parser.addVersionOption();
+    QCommandLineOption instanceDir("instance-dir", "VM instance directory.", "dir", berth::vm::InstanceDir::defaultRoot());
+    QCommandLineOption guestDir("guest-dir", "Directory with the guest's vmlinuz and initramfs.img.", "dir",
+                                defaultGuestDir());
+    QCommandLineOption verbose({"v", "verbose"}, "Log debug messages.");
+    parser.addOptions({instanceDir, guestDir, verbose});
+    parser.process(app);
+
+    berth::app::initLogging("berth-engine", /*console=*/false, parser.isSet(verbose));
+
+    // The admin policy path is fixed (SettingsPaths::forCurrentUser); nothing here can move it.
+    const auto paths = berth::settings::SettingsPaths::forCurrentUser();
+    const auto settings = berth::settings::Settings::load(paths);
+
+    berth::vm::EngineOptions options;
+    options.instanceDir = parser.value(instanceDir);
+    options.kernel = parser.value(guestDir) + "/vmlinuz";
+    options.initrd = parser.value(guestDir) + "/initramfs.img";
+    options.cpus = static_cast<int>(settings.get(berth::settings::keys::kCpus).value.get<std::int64_t>());
+    options.memoryMiB = static_cast<int>(settings.get(berth::settings::keys::kMemoryMiB).value.get<std::int64_t>());
+
+    berth::vm::EngineController controller(options);
+    berth::vm::EngineHost host(&controller, [paths] {
+        const auto decision = berth::settings::decideLaunch(berth::settings::Settings::load(paths));
+        return berth::vm::LaunchConfig{decision.allowed, decision.guestConfig,
+                                       QString::fromStdString(decision.refusal)};
+    });
+    QString error;
+    if (!host.listen(options.instanceDir, &error)) {
+        spdlog::error("{}", error.toStdString());
+        std::fprintf(stderr, "berth-engine: %s\n", qPrintable(error));
+        return 1;
+    }
+    QObject::connect(&host, &berth::vm::EngineHost::idle, &app, [] {
+        spdlog::info("engine stopped; the host exits");
+        QCoreApplication::quit();
+    });
+    // SIGTERM and SIGINT (logout, systemd, Ctrl-C) mean a graceful stop, not an abandoned VM.
+    static int signalPipe[2];
+    if (::pipe2(signalPipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        spdlog::error("cannot create the signal pipe");
+        return 1;
+    }
+    QSocketNotifier notifier(signalPipe[0], QSocketNotifier::Read);
+    QObject::connect(&notifier, &QSocketNotifier::activated, &controller, [&controller] {
+        char drained[16];
+        while (::read(signalPipe[0], drained, sizeof drained) > 0) {}
+        spdlog::info("asked to terminate: stopping the engine");
+        controller.stop();
+    });
+    struct sigaction action {};
+    action.sa_handler = [](int) { [[maybe_unused]] auto n = ::write(signalPipe[1], "x", 1); };
+    ::sigaction(SIGTERM, &action, nullptr);
+    ::sigaction(SIGINT, &action, nullptr);
+    return app.exec();
+}
