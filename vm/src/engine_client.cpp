@@ -89,7 +89,7 @@ void EngineClient::submit(Request request)
     if (m_socket->state() == QLocalSocket::ConnectedState) {
         flush();
     } else if (m_socket->state() == QLocalSocket::UnconnectedState && !m_retry->isActive()) {
-        connectNow();
+        m_retry->start(0);  // from the event loop, so no signal fires before the caller returns
     }
 }
 

@@ -59,7 +59,8 @@ nlohmann::json EngineStatus::toJson() const
             {"enginePort", enginePort},
             {"serialLog", serialLog.toStdString()},
             {"busy", busy},
-            {"guestConfig", guestConfig}};
+            {"guestConfig", guestConfig},
+            {"guestReportedConfig", guestReportedConfig}};
 }
 
 EngineStatus EngineStatus::fromJson(const nlohmann::json& json)
@@ -85,6 +86,8 @@ EngineStatus EngineStatus::fromJson(const nlohmann::json& json)
     s.busy = busy != json.end() && busy->is_boolean() && busy->get<bool>();
     const auto config = json.find("guestConfig");
     if (config != json.end()) { s.guestConfig = *config; }
+    const auto reported = json.find("guestReportedConfig");
+    if (reported != json.end()) { s.guestReportedConfig = *reported; }
     return s;
 }
 

@@ -113,6 +113,8 @@ EngineStatus EngineHost::status() const
     s.busy = m_controller->isBusy();
     const QByteArray config = m_controller->guestConfig();
     if (!config.isEmpty()) { s.guestConfig = nlohmann::json::parse(config.toStdString(), nullptr, false); }
+    const QByteArray reported = m_controller->guestReportedConfig();
+    if (!reported.isEmpty()) { s.guestReportedConfig = nlohmann::json::parse(reported.toStdString(), nullptr, false); }
     return s;
 }
 

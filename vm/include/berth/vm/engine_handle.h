@@ -32,7 +32,8 @@ struct EngineStatus {
     quint16 enginePort = 0;      // 127.0.0.1:<port> reaches the engine's TLS endpoint
     QString serialLog;           // the guest console log, for "Show log"
     bool busy = false;           // an operation is running or queued
-    nlohmann::json guestConfig;  // what the running VM was started with
+    nlohmann::json guestConfig;          // what the running VM was started with
+    nlohmann::json guestReportedConfig;  // what the guest agent says it read (fw_cfg)
 
     nlohmann::json toJson() const;
     static EngineStatus fromJson(const nlohmann::json& json);
@@ -61,3 +62,4 @@ signals:
 };
 
 }  // namespace berth::vm
+Q_DECLARE_METATYPE(berth::vm::EngineStatus)

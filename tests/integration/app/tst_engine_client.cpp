@@ -1,0 +1,138 @@
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include "berth/settings/settings.h"
+#include "berth/vm/engine_client.h"
+#include "berth/vm/engine_host.h"
+#include "settings_test_support.h"
+
+using namespace berth;
+using berth::test::readText;
+using berth::test::testData;
+using berth::test::writeText;
+using Operation = vm::EngineHandle::Operation;
+
+// A window or berthctl starting, reconfiguring and stopping a real VM through the engine host.
+class TestEngineClient : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    settings::SettingsPaths paths_;
+    vm::EngineClientOptions options_;
+
+    std::unique_ptr<vm::EngineClient> client() { return std::make_unique<vm::EngineClient>(options_); }
+
+    // Waits for `operation` to finish and returns (ok, message).
+    static std::pair<bool, QString> outcome(vm::EngineClient& engine, Operation operation, int timeoutMs = 120000)
+    {
+        QSignalSpy finished(&engine, &vm::EngineHandle::operationFinished);
+        QDeadlineTimer deadline(timeoutMs);
+        while (!deadline.hasExpired()) {
+            for (const auto& args : finished) {
+                if (args.at(0).value<Operation>() == operation) { return {args.at(1).toBool(), args.at(2).toString()}; }
+            }
+            finished.wait(static_cast<int>(std::max<qint64>(1, deadline.remainingTime())));
+        }
+        return {false, QStringLiteral("timed out")};
+    }
+
+    static vm::EngineStatus freshStatus(vm::EngineClient& engine)
+    {
+        QSignalSpy changed(&engine, &vm::EngineHandle::statusChanged);
+        engine.refresh();
+        if (changed.isEmpty() && !changed.wait(5000)) { return {}; }
+        return changed.last().at(0).value<vm::EngineStatus>();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        qRegisterMetaType<vm::EngineStatus>();
+        QVERIFY(dir_.isValid());
+        const QString guest = qEnvironmentVariable("BERTH_TEST_GUEST_DIR");
+        if (!QFileInfo::exists(guest + "/vmlinuz")) { QFAIL(qPrintable("test guest not built in " + guest)); }
+        const std::filesystem::path base = dir_.path().toStdString();
+        std::filesystem::create_directories(base / "etc");
+        paths_.adminFile = base / "etc" / "admin-settings.json";
+        paths_.userFile = base / "config" / "settings-store.json";
+        paths_.adminRules = berth::test::ownerIsMe();
+        options_.instanceDir = dir_.path() + "/vm";
+        options_.hostProgram = qEnvironmentVariable("BERTH_ENGINE_HOST_FOR_TESTS");
+        options_.hostArguments = {options_.instanceDir, guest, QString::fromStdString(paths_.adminFile.string()),
+                                  QString::fromStdString(paths_.userFile.string()), QString::number(::geteuid())};
+    }
+
+    void startLaunchesAHostAndBootsWithTheSettings()
+    {
+        auto engine = client();
+        QCOMPARE(freshStatus(*engine).state, vm::EngineState::Stopped);  // nothing runs yet, nothing launched
+        engine->start();
+        const auto [ok, message] = outcome(*engine, Operation::Start);
+        QVERIFY2(ok, qPrintable(message));
+        const auto status = freshStatus(*engine);
+        QCOMPARE(status.state, vm::EngineState::Running);
+        QVERIFY(status.qemuPid > 0);
+        QCOMPARE(status.guestReportedConfig["enhancedContainerIsolation"]["enabled"], nlohmann::json(false));
+        QCOMPARE(status.accelerator, QStringLiteral("tcg"));
+    }
+
+    void applyAndRestartBootsAFreshVmWithTheNewConfig()
+    {
+        auto engine = client();
+        const qint64 before = freshStatus(*engine).qemuPid;
+        QVERIFY(settings::Settings::load(paths_).apply({{"enhancedContainerIsolation", true}}).ok());
+        engine->restart();
+        const auto [ok, message] = outcome(*engine, Operation::Restart);
+        QVERIFY2(ok, qPrintable(message));
+        const auto status = freshStatus(*engine);
+        QCOMPARE(status.state, vm::EngineState::Running);
+        QVERIFY(status.qemuPid != before);
+        QCOMPARE(::kill(static_cast<pid_t>(before), 0), -1);  // the old QEMU is gone, not left behind
+        QCOMPARE(status.guestReportedConfig["enhancedContainerIsolation"]["enabled"], nlohmann::json(true));
+        QCOMPARE(status.guestReportedConfig["dockerDaemonOptions"]["default-runtime"], nlohmann::json("sysbox-runc"));
+    }
+
+    void anInvalidPolicyRefusesTheRestartAndSaysWhere()
+    {
+        auto engine = client();
+        const qint64 before = freshStatus(*engine).qemuPid;
+        writeText(paths_.adminFile, readText(testData("admin/malformed/trailing-comma.json")));
+        engine->restart();
+        const auto [ok, message] = outcome(*engine, Operation::Restart);
+        std::filesystem::remove(paths_.adminFile);
+        QVERIFY(!ok);
+        QVERIFY2(message.contains("admin-settings.json:5:18: error: trailing comma"), qPrintable(message));
+        QCOMPARE(freshStatus(*engine).qemuPid, before);  // refused before anything was touched
+    }
+
+    void anotherClientSeesTheSameEngine()
+    {
+        auto first = client();
+        auto second = client();
+        QCOMPARE(freshStatus(*first).qemuPid, freshStatus(*second).qemuPid);
+        QCOMPARE(freshStatus(*second).state, vm::EngineState::Running);
+    }
+
+    void stopEndsTheVmAndTheHost()
+    {
+        auto engine = client();
+        const qint64 pid = freshStatus(*engine).qemuPid;
+        engine->stop();
+        const auto [ok, message] = outcome(*engine, Operation::Stop, 60000);
+        QVERIFY2(ok, qPrintable(message));
+        QCOMPARE(::kill(static_cast<pid_t>(pid), 0), -1);
+        QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(vm::EngineHost::socketPath(options_.instanceDir)), 5000);
+        QCOMPARE(freshStatus(*engine).state, vm::EngineState::Stopped);
+        // Stopping a stopped engine is fine and launches nothing.
+        engine->stop();
+        QVERIFY(outcome(*engine, Operation::Stop, 5000).first);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEngineClient)
+#include "tst_engine_client.moc"
