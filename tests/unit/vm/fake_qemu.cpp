@@ -60,6 +60,18 @@ void FakeQemuProcess::start()
         });
         return;
     }
+    if (m_behaviour.failToStart) {
+        QTimer::singleShot(0, this, [this] {
+            m_running = false;
+            m_factory->noteRunningChanged();
+            ProcessExit exit;
+            exit.failedToStart = true;
+            exit.exitCode = -1;
+            exit.errorString = m_spec.program + QStringLiteral(": No such file or directory");
+            emit finished(exit);
+        });
+        return;
+    }
     if (argument(QStringLiteral("-append")).contains(QLatin1String("berth-probe"))) {
         startAsProbe();
         return;

@@ -20,6 +20,7 @@ class QLocalSocket;
 namespace berth::vm::testing {
 
 struct FakeQemuBehaviour {
+    bool failToStart = false;         // exec fails (missing binary, no permission)
     bool qmpGreets = true;            // false: QMP accepts connections but never says hello
     bool qmpNoise = true;             // non-JSON lines before the greeting
     bool qmpInterleaveEvents = true;  // an event between every command and its reply

@@ -453,3 +453,13 @@ TEST_F(EngineControllerTest, ASecondControllerOnTheSameInstanceIsRefused)
     EXPECT_EQ(controller().qemuPid(), pid);
     EXPECT_EQ(processes->runningCount(), 1);
 }
+
+TEST_F(EngineControllerTest, QemuThatCannotStartIsAClearError)
+{
+    processes->behaviour.failToStart = true;
+    controller().start(QByteArray("{}"));
+    const auto result = waitForOperations(1);
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(controller().state(), State::Error);
+    EXPECT_THAT(result.message.toStdString(), HasSubstr("failed to start: qemu-system-x86_64: No such file or directory"));
+}
