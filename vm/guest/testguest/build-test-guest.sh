@@ -86,6 +86,10 @@ if outputs_present && [[ $(stamp_field inputs) == "$inputs_hash" && $(stamp_fiel
     exit 0
 fi
 
+# Build trees may share one package cache: one of them fetches or prunes it at a time.
+exec 8>"$cache_dir/.lock"
+flock 8 || die "cannot lock $cache_dir/.lock"
+
 # --- resolve: which kernel and busybox package files ------------------------------------------
 # Each line: <package> <version> <filename> <size> <sha256>
 resolved_file="$cache_dir/resolved"
