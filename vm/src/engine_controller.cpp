@@ -4,7 +4,6 @@
 #include "berth/vm/qemu_backend.h"
 #include "berth/vm/stale_qemu.h"
 
-#include <QCoreApplication>
 #include <QDateTime>
 #include <QFile>
 #include <QHostAddress>
@@ -23,7 +22,7 @@ namespace {
 
 using namespace std::chrono;
 
-QString seconds(milliseconds duration)
+QString secondsText(milliseconds duration)
 {
     return QString::number(duration.count() / 1000.0, 'g', 3);
 }
@@ -168,7 +167,15 @@ void EngineController::restart(const QByteArray& newGuestConfig)
             emit progress(QStringLiteral("Merged into the restart in progress"));
             return;
         }
-        if (sameJson(m_op->config, newGuestConfig) && m_queue.empty()) {
+        if (sameJson(m_op->config, newGuestConfig)) {
+            // The latest wish is what is being launched: a restart queued since is obsolete.
+            if (!m_queue.empty() && m_queue.back().kind != Operation::Stop) {
+                const auto kind = m_queue.back().kind;
+                m_queue.pop_back();
+                QTimer::singleShot(0, this, [this, kind] {
+                    emit operationFinished(kind, true, QStringLiteral("Superseded: the restart in progress applies the latest configuration"));
+                });
+            }
             emit progress(QStringLiteral("The restart in progress already applies this configuration"));
             return;
         }
@@ -587,7 +594,7 @@ void EngineController::stopViaAgent()
 {
     setStep(Step::StopAgent);
     const auto timeout = m_options.timeouts.agentShutdown;
-    emit progress(QStringLiteral("Asking the guest to stop the engine and power off (up to %1 s)").arg(seconds(timeout)));
+    emit progress(QStringLiteral("Asking the guest to stop the engine and power off (up to %1 s)").arg(secondsText(timeout)));
     m_agent->requestShutdown(std::max<int>(1, static_cast<int>(duration_cast<std::chrono::seconds>(timeout).count())));
     armTimer(timeout, &EngineController::stopViaPowerdown);
 }
@@ -597,9 +604,9 @@ void EngineController::stopViaPowerdown()
     if (!m_vm)
         return;
     if (m_step == Step::StopAgent)
-        emit progress(QStringLiteral("The guest did not power off within %1 s").arg(seconds(m_options.timeouts.agentShutdown)));
+        emit progress(QStringLiteral("The guest did not power off within %1 s").arg(secondsText(m_options.timeouts.agentShutdown)));
     setStep(Step::StopPowerdown);
-    emit progress(QStringLiteral("Pressing the VM's power button (up to %1 s)").arg(seconds(m_options.timeouts.powerdown)));
+    emit progress(QStringLiteral("Pressing the VM's power button (up to %1 s)").arg(secondsText(m_options.timeouts.powerdown)));
     m_vm->requestShutdown();
     armTimer(m_options.timeouts.powerdown, &EngineController::stopViaKill);
 }
@@ -610,13 +617,13 @@ void EngineController::stopViaKill()
         return;
     if (m_step == Step::StopKill) {
         // SIGKILL did not end it within the kill timeout: something is badly wrong (D state?).
-        const QString reason = QStringLiteral("QEMU (pid %1) did not exit %2 s after SIGKILL").arg(m_vm->pid()).arg(seconds(m_options.timeouts.kill));
+        const QString reason = QStringLiteral("QEMU (pid %1) did not exit %2 s after SIGKILL").arg(m_vm->pid()).arg(secondsText(m_options.timeouts.kill));
         setState(State::Error, reason);
         finishOp(false, reason);
         return;
     }
     if (m_step == Step::StopPowerdown)
-        emit progress(QStringLiteral("The guest did not power off within %1 s; killing QEMU").arg(seconds(m_options.timeouts.powerdown)));
+        emit progress(QStringLiteral("The guest did not power off within %1 s; killing QEMU").arg(secondsText(m_options.timeouts.powerdown)));
     else
         emit progress(QStringLiteral("Killing QEMU"));
     if (m_step != Step::Failing)
@@ -693,9 +700,9 @@ void EngineController::armTimer(milliseconds timeout, void (EngineController::*o
                 return;
             m_engineRetry->stop();
             if (!m_reportedConfig.isEmpty())
-                failWithVm(QStringLiteral("The engine did not answer within %1 s of boot: %2").arg(seconds(timeout), m_lastEngineProblem));
+                failWithVm(QStringLiteral("The engine did not answer within %1 s of boot: %2").arg(secondsText(timeout), m_lastEngineProblem));
             else
-                failWithVm(QStringLiteral("The guest did not report ready within %1 s").arg(seconds(timeout)));
+                failWithVm(QStringLiteral("The guest did not report ready within %1 s").arg(secondsText(timeout)));
         });
     }
     m_timer->start(timeout);

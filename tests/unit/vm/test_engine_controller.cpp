@@ -463,3 +463,20 @@ TEST_F(EngineControllerTest, QemuThatCannotStartIsAClearError)
     EXPECT_EQ(controller().state(), State::Error);
     EXPECT_THAT(result.message.toStdString(), HasSubstr("failed to start: qemu-system-x86_64: No such file or directory"));
 }
+
+TEST_F(EngineControllerTest, GoingBackToTheConfigBeingLaunchedDropsTheQueuedRestart)
+{
+    startRunning(R"({"v":"A"})");
+    controller().restart(QByteArray(R"({"v":"B"})"));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return processes->qemuLaunches() == 2; }, 5000));
+    controller().restart(QByteArray(R"({"v":"C"})"));  // queued behind the restart to B
+    controller().restart(QByteArray(R"({"v":"B"})"));  // changed my mind: B it is
+    waitForOperations(3);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !controller().isBusy(); }, 5000));
+    QTest::qWait(100);
+    EXPECT_EQ(processes->qemuLaunches(), 2);
+    EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString())["v"], "B");
+    ASSERT_EQ(finished.size(), 3u);
+    EXPECT_TRUE(finished[1].ok);
+    EXPECT_TRUE(finished[2].ok);
+}
