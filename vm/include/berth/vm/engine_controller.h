@@ -13,8 +13,8 @@
 // States: Stopped -> Starting -> WaitingForEngine -> Running -> Stopping -> Stopped, or Error.
 // Operations run one at a time, in order. Merging rules, so repeated clicks never pile up:
 //   - restart() while a start/restart has not launched QEMU yet replaces its config; while one
-//     has launched, the same config is a no-op and a different one queues a single restart
-//     (later requests replace that queued config);
+//     has launched, a different config queues a single restart (later requests replace that
+//     queued config) and the config being launched is a no-op that drops any queued restart;
 //   - stop() cancels queued and in-flight starts/restarts (their operationFinished says so);
 //     stop(Force) during a graceful stop escalates it to SIGKILL;
 //   - start() while running with the same config (or none) succeeds at once.
