@@ -9,6 +9,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QSpinBox>
+#include <QStyle>
 #include <QVBoxLayout>
 
 #include <limits>
@@ -179,6 +180,16 @@ void SettingEditor::install(QWidget* control)
     auto* column = new QVBoxLayout(this);
     column->setContentsMargins(0, 0, 0, 0);
     column->addLayout(row);
+    const QString description = settingDescription(spec_);
+    if (!description.isEmpty()) {
+        auto* hint = new QLabel(description, this);
+        hint->setObjectName(key() + QStringLiteral(".description"));
+        hint->setWordWrap(true);
+        hint->setForegroundRole(QPalette::PlaceholderText);
+        // Under a check box the text lines up with the box's label, not with the box.
+        hint->setIndent(labelsItself() ? style()->pixelMetric(QStyle::PM_IndicatorWidth) + 6 : 0);
+        column->addWidget(hint);
+    }
     column->addWidget(problem_);
     setFocusProxy(control);
 }

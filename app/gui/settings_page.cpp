@@ -65,13 +65,6 @@ SettingsPage::SettingsPage(settings::Page page, SettingsDraft& draft, QWidget* p
             label->setBuddy(editor->control());
             form->addRow(label, editor);
         }
-        const QString description = settingDescription(spec);
-        if (!description.isEmpty() && page != settings::Page::DockerEngine) {
-            auto* hint = new QLabel(description, this);
-            hint->setWordWrap(true);
-            hint->setForegroundRole(QPalette::PlaceholderText);
-            form->addRow(QString(), hint);
-        }
     }
     column->addLayout(form);
     if (page != settings::Page::DockerEngine) { column->addStretch(1); }

@@ -33,6 +33,7 @@ SettingsWindow::SettingsWindow(SettingsDraft& draft, ApplyRestart& applier, vm::
     sidebar_->setObjectName(QStringLiteral("settingsSidebar"));
     sidebar_->setAccessibleName(tr("Settings pages"));
     sidebar_->setFixedWidth(180);
+    sidebar_->setSpacing(3);
     apply_->setObjectName(QStringLiteral("applyButton"));
     apply_->setAccessibleName(tr("Apply and restart"));
     apply_->setDefault(true);
