@@ -3,8 +3,6 @@
 #include <QCommandLineParser>
 #include <QIcon>
 
-#include <memory>
-
 #include "app_controller.h"
 #include "container_source.h"
 #include "dashboard_window.h"
@@ -13,45 +11,7 @@
 #include "translations.h"
 #include "user_prompts.h"
 
-#ifdef BERTH_HAVE_ENGINE_CLIENT
 #include "berth/vm/engine_client.h"
-#endif
-
-namespace {
-
-#ifndef BERTH_HAVE_ENGINE_CLIENT
-// Stands in while this build has no engine client: the dashboard says so instead of failing.
-class EngineUnavailable final : public berth::vm::EngineHandle {
-public:
-    using EngineHandle::EngineHandle;
-    void start() override { report(); }
-    void stop(bool) override { emit operationFinished(Operation::Stop, true, {}); }
-    void restart() override { report(); }
-    berth::vm::EngineStatus status() const override
-    {
-        berth::vm::EngineStatus s;
-        s.state = berth::vm::EngineState::Error;
-        s.detail = QApplication::translate("main", "This build of Berth has no engine service.");
-        return s;
-    }
-
-    void refresh() override { report(); }
-
-private:
-    void report() { emit statusChanged(status()); }
-};
-#endif
-
-std::unique_ptr<berth::vm::EngineHandle> makeEngine()
-{
-#ifdef BERTH_HAVE_ENGINE_CLIENT
-    return std::make_unique<berth::vm::EngineClient>();
-#else
-    return std::make_unique<EngineUnavailable>();
-#endif
-}
-
-}  // namespace
 
 int main(int argc, char* argv[])
 {
@@ -79,10 +39,10 @@ int main(int argc, char* argv[])
     if (!instance.claim()) { return 0; }  // the running Berth comes forward instead
 
     auto settings = berth::settings::Settings::load(berth::settings::SettingsPaths::forCurrentUser());
-    const auto engine = makeEngine();
+    berth::vm::EngineClient engine;  // launches berth-engine, which owns the VM, on the first start
     berth::gui::NoContainers containers;
     berth::gui::MessageBoxPrompts prompts;
-    berth::gui::AppController controller({settings, *engine, containers, prompts, berth::gui::AutostartEntry(),
+    berth::gui::AppController controller({settings, engine, containers, prompts, berth::gui::AutostartEntry(),
                                           QApplication::applicationFilePath()});
     prompts.setParent(controller.dashboard());
     QObject::connect(&instance, &berth::gui::SingleInstance::raiseRequested, &controller,
