@@ -32,6 +32,13 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the setting is locked by your a
 
 }  // namespace
 
+void reportInvalidPolicy(const settings::Settings& settings, std::ostream& err)
+{
+    if (settings.engineStartAllowed()) { return; }
+    for (const auto& d : settings.adminPolicy().diagnostics) { err << d.format() << "\n"; }
+    err << "The administrator's settings file is invalid, so the engine will not start until it is fixed.\n";
+}
+
 int run(const std::vector<std::string>& args, Context& context)
 {
     if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {

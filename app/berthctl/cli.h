@@ -31,6 +31,10 @@ struct Context {
 // berthctl's entry point without main(): `args` excludes the program name.
 int run(const std::vector<std::string>& args, Context& context);
 
+// When the admin policy is invalid, says so with every problem's file:line:col (on `err`): nothing
+// else a command prints is complete while it stands.
+void reportInvalidPolicy(const settings::Settings& settings, std::ostream& err);
+
 int settingsCommand(const std::vector<std::string>& args, Context& context);
 int statusCommand(const std::vector<std::string>& args, Context& context);
 // start | stop [--force] | restart: waits for the engine, printing progress; non-zero on failure.

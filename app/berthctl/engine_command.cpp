@@ -111,9 +111,7 @@ int statusCommand(const std::vector<std::string>& args, Context& c)
     loop.exec();
 
     const auto& policy = s.adminPolicy();
-    const char* policyState = policy.state == settings::AdminPolicy::State::Absent  ? "none"
-                              : policy.state == settings::AdminPolicy::State::Valid ? "valid"
-                                                                                     : "invalid";
+    const char* policyState = settings::stateName(policy.state);
     const auto eci = s.get(settings::keys::kEnhancedContainerIsolation);
     if (json) {
         nlohmann::json out = {{"engine", engineStatus.toJson()},
@@ -134,10 +132,7 @@ int statusCommand(const std::vector<std::string>& args, Context& c)
         c.out << "Admin policy:  " << policyState << " (" << policy.file << ")\n";
         c.out << "Enhanced Container Isolation: " << (eci.value.get<bool>() ? "on" : "off")
               << (eci.locked() ? " (locked by your administrator)" : "") << "\n";
-        if (!s.engineStartAllowed()) {
-            for (const auto& d : policy.diagnostics) { c.err << d.format() << "\n"; }
-            c.err << "The administrator's settings file is invalid, so the engine will not start until it is fixed.\n";
-        }
+        reportInvalidPolicy(s, c.err);
     }
     return s.engineStartAllowed() ? kOk : kFailed;
 }

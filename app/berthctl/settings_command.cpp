@@ -30,17 +30,9 @@ void printDiagnostics(const settings::Diagnostics& diagnostics, std::ostream& er
     for (const auto& d : diagnostics) { err << d.format() << "\n"; }
 }
 
-// An invalid admin file is said first and loudly: nothing else the command prints is complete.
-void warnIfPolicyInvalid(const Settings& s, std::ostream& err)
-{
-    if (s.engineStartAllowed()) { return; }
-    printDiagnostics(s.adminPolicy().diagnostics, err);
-    err << "The administrator's settings file is invalid, so the engine will not start until it is fixed.\n";
-}
-
 int list(const Settings& s, bool json, Context& c)
 {
-    warnIfPolicyInvalid(s, c.err);
+    reportInvalidPolicy(s, c.err);
     if (json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& v : s.all()) { out.push_back(toJson(v)); }
@@ -69,7 +61,7 @@ int get(const Settings& s, const std::string& key, Context& c)
         c.err << "berthctl: unknown setting \"" << key << "\" (see `berthctl settings list`)\n";
         return kFailed;
     }
-    warnIfPolicyInvalid(s, c.err);
+    reportInvalidPolicy(s, c.err);
     c.out << settings::displayValue(s.get(key).value) << "\n";
     return kOk;
 }

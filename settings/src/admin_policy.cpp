@@ -245,6 +245,16 @@ const Diagnostic* AdminPolicy::firstError() const
     return nullptr;
 }
 
+const char* stateName(AdminPolicy::State state)
+{
+    switch (state) {
+    case AdminPolicy::State::Absent: return "none";
+    case AdminPolicy::State::Valid: return "valid";
+    case AdminPolicy::State::Invalid: return "invalid";
+    }
+    return "invalid";
+}
+
 AdminPolicy parseAdminPolicy(std::string_view text, const std::string& file)
 {
     AdminPolicy policy;

@@ -43,6 +43,9 @@ struct AdminPolicy {
     [[nodiscard]] const Diagnostic* firstError() const;
 };
 
+// "none", "valid" or "invalid", as berthctl status reports it.
+const char* stateName(AdminPolicy::State state);
+
 // Reads and checks the file at `path` (trust rules first, then the contents). Never throws.
 AdminPolicy loadAdminPolicy(const std::filesystem::path& path, const TrustRules& rules = {});
 
