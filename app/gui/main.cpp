@@ -7,6 +7,7 @@
 #include "container_source.h"
 #include "dashboard_window.h"
 #include "logging.h"
+#include "quit_signals.h"
 #include "single_instance.h"
 #include "translations.h"
 #include "user_prompts.h"
@@ -47,6 +48,9 @@ int main(int argc, char* argv[])
     prompts.setParent(controller.dashboard());
     QObject::connect(&instance, &berth::gui::SingleInstance::raiseRequested, &controller,
                      &berth::gui::AppController::showDashboard);
+    berth::gui::QuitSignals quitSignals;
+    QObject::connect(&quitSignals, &berth::gui::QuitSignals::quitRequested, &controller,
+                     &berth::gui::AppController::requestQuit);
     QObject::connect(&controller, &berth::gui::AppController::quitReady, &app, &QApplication::quit, Qt::QueuedConnection);
 
     controller.startUp(options.isSet(background));
