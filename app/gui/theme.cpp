@@ -36,7 +36,8 @@ QPalette darkPalette()
 
 void applyTheme(const QString& theme)
 {
-    // The palette the platform gave us, kept so "system" can return to it.
+    // The style and palette the platform gave us, kept so "system" can return to them.
+    static const QString systemStyle = QApplication::style()->name();
     static const QPalette systemPalette = QApplication::palette();
     if (theme == QLatin1String("dark")) {
         QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
@@ -45,6 +46,7 @@ void applyTheme(const QString& theme)
         QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
         QApplication::setPalette(QApplication::style()->standardPalette());
     } else {
+        if (QApplication::style()->name() != systemStyle) { QApplication::setStyle(QStyleFactory::create(systemStyle)); }
         QApplication::setPalette(systemPalette);
     }
 }

@@ -2,6 +2,7 @@
 // single instance, autostart, the real dialogs, and the translations.
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -260,6 +261,23 @@ private slots:
         box->click();
         QTest::mouseClick(w->applyButton(), Qt::LeftButton);
         QVERIFY(!entry.exists());
+        QCOMPARE(rig.engine.restarts, 0);
+    }
+
+    void theme_followsTheSettingOnApply()
+    {
+        AppRig rig;
+        rig.app.showSettings();
+        gui::SettingsWindow* w = rig.app.settingsWindow();
+        auto* theme = qobject_cast<QComboBox*>(w->editor(keys::kTheme)->control());
+        const QPalette before = QApplication::palette();
+        theme->setCurrentIndex(theme->findData(QStringLiteral("dark")));
+        QCOMPARE(QApplication::palette().color(QPalette::Window), before.color(QPalette::Window));  // only on Apply
+        QTest::mouseClick(w->applyButton(), Qt::LeftButton);
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 100);
+        theme->setCurrentIndex(theme->findData(QStringLiteral("system")));
+        QTest::mouseClick(w->applyButton(), Qt::LeftButton);
+        QCOMPARE(QApplication::palette().color(QPalette::Window), before.color(QPalette::Window));
         QCOMPARE(rig.engine.restarts, 0);
     }
 
