@@ -58,7 +58,7 @@
     </message>
     <message>
         <source>name[:tag], name:*, name@sha256:..., or &quot;*&quot; for every image.</source>
-        <translation>name[:tag]、name:*、name@sha256:...，或用 "*" 表示所有镜像。</translation>
+        <translation>name[:tag]、name:*、name@sha256:...，或用 &quot;*&quot; 表示所有镜像。</translation>
     </message>
     <message>
         <source>Allow images derived from allowed images</source>
