@@ -15,7 +15,7 @@ PACKAGES=(
     nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev
     qemu-system-x86 qemu-utils
     busybox-static cpio
-    xvfb xauth
+    xvfb xauth fonts-wqy-microhei
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }

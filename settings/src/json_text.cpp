@@ -223,18 +223,7 @@ JsonTextError syntaxError(std::string_view text, const nlohmann::json::parse_err
 
 TextPosition positionAt(std::string_view text, std::size_t offset)
 {
-    offset = std::min(offset, text.size());
-    TextPosition p{1, 1};
-    for (std::size_t i = 0; i < offset; ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c == '\n') {
-            ++p.line;
-            p.column = 1;
-        } else if (!isContinuationByte(c)) {
-            ++p.column;
-        }
-    }
-    return p;
+    return PositionTracker(text).at(offset);
 }
 
 std::string pointerChild(const std::string& parent, std::string_view member)

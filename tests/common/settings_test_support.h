@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 
+#include "berth/settings/settings.h"
 #include "berth/settings/trusted_file.h"
 
 #define COMPARE_STR(actual, expected) QCOMPARE(QString::fromStdString(actual), QString::fromStdString(expected))
@@ -47,6 +48,20 @@ inline settings::TrustRules ownerIsMe()
     settings::TrustRules rules;
     rules.trustedOwner = ::geteuid();
     return rules;
+}
+
+// Fresh admin and user file locations under `base` (etc/admin-settings.json,
+// home/berth/settings-store.json), neither file present, the test user as administrator.
+inline settings::SettingsPaths freshSettingsPaths(const std::filesystem::path& base)
+{
+    std::filesystem::remove_all(base / "etc");
+    std::filesystem::remove_all(base / "home");
+    std::filesystem::create_directories(base / "etc");
+    settings::SettingsPaths paths;
+    paths.adminFile = base / "etc" / "admin-settings.json";
+    paths.userFile = base / "home" / "berth" / "settings-store.json";
+    paths.adminRules = ownerIsMe();
+    return paths;
 }
 
 }  // namespace berth::test

@@ -7,7 +7,6 @@
 #include "settings_test_support.h"
 
 using namespace berth;
-using berth::test::ownerIsMe;
 using berth::test::readText;
 using berth::test::testData;
 using berth::test::writeText;
@@ -77,13 +76,7 @@ private slots:
     void init()
     {
         QVERIFY(dir_.isValid());
-        const std::filesystem::path base = dir_.path().toStdString();
-        std::filesystem::remove_all(base / "etc");
-        std::filesystem::remove_all(base / "home");
-        std::filesystem::create_directories(base / "etc");
-        paths_.adminFile = base / "etc" / "admin-settings.json";
-        paths_.userFile = base / "home" / "settings-store.json";
-        paths_.adminRules = ownerIsMe();
+        paths_ = berth::test::freshSettingsPaths(dir_.path().toStdString());
     }
 
     void usageErrorsExitWith2()

@@ -5,7 +5,6 @@
 #include "settings_test_support.h"
 
 using namespace berth::settings;
-using berth::test::ownerIsMe;
 using berth::test::readText;
 using berth::test::testData;
 using berth::test::writeText;
@@ -19,13 +18,7 @@ private:
 
     Settings settingsWith(const std::string& adminText)
     {
-        SettingsPaths paths;
-        const std::filesystem::path base = dir_.path().toStdString();
-        paths.adminFile = base / "admin-settings.json";
-        paths.userFile = base / "user" / "settings-store.json";
-        paths.adminRules = ownerIsMe();
-        std::filesystem::remove(paths.adminFile);
-        std::filesystem::remove_all(base / "user");
+        const auto paths = berth::test::freshSettingsPaths(dir_.path().toStdString());
         if (!adminText.empty()) { writeText(paths.adminFile, adminText); }
         return Settings::load(paths);
     }

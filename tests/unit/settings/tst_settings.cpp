@@ -5,7 +5,6 @@
 #include "settings_test_support.h"
 
 using namespace berth::settings;
-using berth::test::ownerIsMe;
 using berth::test::readText;
 using berth::test::testData;
 using berth::test::writeText;
@@ -30,13 +29,7 @@ private slots:
     void init()
     {
         QVERIFY(dir_.isValid());
-        const std::filesystem::path base = dir_.path().toStdString();
-        std::filesystem::remove_all(base / "etc");
-        std::filesystem::remove_all(base / "home");
-        std::filesystem::create_directories(base / "etc");
-        paths_.adminFile = base / "etc" / "admin-settings.json";
-        paths_.userFile = base / "home" / "berth" / "settings-store.json";
-        paths_.adminRules = ownerIsMe();
+        paths_ = berth::test::freshSettingsPaths(dir_.path().toStdString());
     }
 
     void builtInDefaultsWithoutAnyFile()
