@@ -35,13 +35,13 @@ private slots:
     void columnsCountCharactersNotBytes()
     {
         const std::string text = "{\"\xC3\xA9\xC3\xA9\": 1, \"b\": 2}";
-        const auto& doc = std::get<LocatedJson>(parseLocatedJson(text));
+        const auto doc = std::get<LocatedJson>(parseLocatedJson(text));
         QCOMPARE(doc.positionOf("/b").column, 16);
     }
 
     void pointerEscapesSlashAndTilde()
     {
-        const auto& doc = std::get<LocatedJson>(parseLocatedJson("{\"a/b~c\": 1}"));
+        const auto doc = std::get<LocatedJson>(parseLocatedJson("{\"a/b~c\": 1}"));
         QVERIFY(doc.positions.contains("/a~1b~0c"));
     }
 
