@@ -264,6 +264,17 @@ std::variant<LocatedJson, JsonTextError> parseLocatedJson(std::string_view text)
                                              /*ignore_comments=*/false);
     } catch (const nlohmann::json::parse_error& e) {
         return syntaxError(text, e);
+    } catch (const nlohmann::json::out_of_range& e) {
+        // A number too large for a double, e.g. 1e999. nlohmann names the token but not where it is.
+        const std::string what = e.what();
+        const auto open = what.find('\'');
+        const auto close = what.rfind('\'');
+        const std::string token = open != std::string::npos && close > open ? what.substr(open + 1, close - open - 1)
+                                                                             : std::string();
+        const auto at = token.empty() ? std::string_view::npos : text.find(token);
+        return JsonTextError{positionAt(text, at == std::string_view::npos ? 0 : at),
+                             "number out of range" + (token.empty() ? std::string() : ": " + token),
+                             "use a smaller number"};
     }
     Locator locator(text);
     if (auto error = locator.run(result.positions)) { return *error; }

@@ -134,6 +134,7 @@ private slots:
         QTest::newRow("wrong type") << "wrong-type.json" << 5 << 14 << "expected a boolean";
         QTest::newRow("duplicate key") << "duplicate-key.json" << 4 << 3 << "duplicate member";
         QTest::newRow("daemon options") << "daemon-options-not-json.json" << 4 << 54 << "not valid JSON";
+        QTest::newRow("number overflow") << "number-overflow.json" << 3 << 49 << "number out of range: 1e999";
     }
 
     void malformedFilesFailClosedWithLocations()

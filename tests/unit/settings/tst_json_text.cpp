@@ -83,6 +83,14 @@ private slots:
         QVERIFY(QString::fromStdString(e.message).startsWith("JSON syntax error"));
     }
 
+    void hugeNumbersAreAnErrorNotACrash()
+    {
+        const auto e = failure("{\n  \"a\": 190000010018821e026034\n}");
+        QCOMPARE(e.at.line, 2);
+        QCOMPARE(e.at.column, 8);
+        QVERIFY(QString::fromStdString(e.message).contains("number out of range"));
+    }
+
     void commentsAreRejected() { QCOMPARE(failure("{\n// no\n}").at.line, 2); }
 
     void emptyTextSaysSo() { QVERIFY(QString::fromStdString(failure("  \n").message).contains("empty")); }
