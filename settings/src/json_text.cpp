@@ -275,6 +275,8 @@ std::variant<LocatedJson, JsonTextError> parseLocatedJson(std::string_view text)
         return JsonTextError{positionAt(text, at == std::string_view::npos ? 0 : at),
                              "number out of range" + (token.empty() ? std::string() : ": " + token),
                              "use a smaller number"};
+    } catch (const nlohmann::json::exception& e) {
+        return JsonTextError{TextPosition{1, 1}, std::string("cannot read the JSON: ") + e.what(), ""};
     }
     Locator locator(text);
     if (auto error = locator.run(result.positions)) { return *error; }
