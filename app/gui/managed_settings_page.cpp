@@ -6,6 +6,7 @@
 #include <QVBoxLayout>
 
 #include "berth/settings/settings.h"
+#include "settings_page.h"
 
 namespace berth::gui {
 
@@ -32,12 +33,7 @@ ManagedSettingsPage::ManagedSettingsPage(const settings::Settings& settings, QWi
     : QWidget(parent), settings_(settings), summary_(new QLabel(this)), table_(new QTableWidget(this))
 {
     auto* column = new QVBoxLayout(this);
-    auto* heading = new QLabel(title(), this);
-    QFont font = heading->font();
-    font.setPointSizeF(font.pointSizeF() * 1.4);
-    font.setBold(true);
-    heading->setFont(font);
-    column->addWidget(heading);
+    column->addWidget(makePageHeading(title(), this));
     summary_->setObjectName(QStringLiteral("managedSummary"));
     summary_->setWordWrap(true);
     summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);

@@ -15,6 +15,16 @@
 
 namespace berth::gui {
 
+QLabel* makePageHeading(const QString& text, QWidget* parent)
+{
+    auto* heading = new QLabel(text, parent);
+    QFont font = heading->font();
+    font.setPointSizeF(font.pointSizeF() * 1.4);
+    font.setBold(true);
+    heading->setFont(font);
+    return heading;
+}
+
 QFrame* makeBanner(const QString& text, const QString& iconPath, QWidget* parent)
 {
     auto* banner = new QFrame(parent);
@@ -38,12 +48,7 @@ SettingsPage::SettingsPage(settings::Page page, SettingsDraft& draft, QWidget* p
     : QWidget(parent), page_(page), draft_(draft)
 {
     auto* column = new QVBoxLayout(this);
-    auto* heading = new QLabel(title(), this);
-    QFont font = heading->font();
-    font.setPointSizeF(font.pointSizeF() * 1.4);
-    font.setBold(true);
-    heading->setFont(font);
-    column->addWidget(heading);
+    column->addWidget(makePageHeading(title(), this));
 
     banner_ = makeBanner(tr("Some settings are managed by your administrator."), QStringLiteral(":/icons/lock.svg"), this);
     banner_->setObjectName(QStringLiteral("managedBanner"));

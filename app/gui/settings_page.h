@@ -39,4 +39,7 @@ private:
 // The banner pages show when a control is locked (also used by the Managed settings page).
 QFrame* makeBanner(const QString& text, const QString& iconPath, QWidget* parent);
 
+// A Settings page's title, larger and bold, the same on every page.
+QLabel* makePageHeading(const QString& text, QWidget* parent);
+
 }  // namespace berth::gui
