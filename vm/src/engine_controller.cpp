@@ -416,6 +416,7 @@ void EngineController::launch()
     spec.cpus = m_options.cpus;
     spec.memoryMiB = m_options.memoryMiB;
     spec.guestConfigFile = m_dir.guestConfig();
+    spec.extraFwCfg = m_options.extraFwCfg;
     spec.accelerator = m_verdict->accelerator;
     spec.engineGuestPort = m_options.engineGuestPort;
     spec.engineHostPort = m_options.engineGuestPort != 0 ? freeLoopbackPort() : 0;

@@ -55,6 +55,8 @@ QStringList qemuArguments(const VmSpec& spec)
              << QStringLiteral("-device") << QStringLiteral("virtio-blk-pci,drive=data,serial=berth-data");
     if (!spec.guestConfigFile.isEmpty())
         args << QStringLiteral("-fw_cfg") << QStringLiteral("name=opt/berth/config,file=%1").arg(qemuOptionValue(spec.guestConfigFile));
+    for (const auto& entry : spec.extraFwCfg)
+        args << QStringLiteral("-fw_cfg") << QStringLiteral("name=%1,file=%2").arg(qemuOptionValue(entry.name), qemuOptionValue(entry.file));
     args << QStringLiteral("-device") << QStringLiteral("virtio-serial-pci")
          << QStringLiteral("-chardev") << QStringLiteral("socket,id=agent,path=%1,server=on,wait=off").arg(qemuOptionValue(dir.agentSocket()))
          << QStringLiteral("-device") << QStringLiteral("virtserialport,chardev=agent,name=org.berth.agent.0");

@@ -64,6 +64,7 @@ struct EngineOptions {
     AcceleratorChoice accelerator = AcceleratorChoice::Auto;
     QString kvmDevice = QStringLiteral("/dev/kvm");
     QString acceleratorCacheFile;    // where the KVM probe's verdict is kept; empty: in the instance dir
+    QList<FwCfgFile> extraFwCfg;     // handed to the guest next to the config (TLS material)
     quint16 engineGuestPort = 2376;  // reached through a free 127.0.0.1 port (enginePort()); 0: none
 
     struct Timeouts {

@@ -6,6 +6,7 @@
 
 #include "berth/vm/process.h"
 
+#include <QList>
 #include <QObject>
 #include <QString>
 
@@ -15,6 +16,13 @@ namespace berth::vm {
 
 enum class Accelerator { Kvm, Tcg };
 QString toString(Accelerator accelerator);
+
+// A file handed to the guest read-only over fw_cfg, readable there at
+// /sys/firmware/qemu_fw_cfg/by_name/<name>/raw.
+struct FwCfgFile {
+    QString name;  // e.g. "opt/berth/tls"
+    QString file;
+};
 
 struct VmSpec {
     QString qemuBinary = QStringLiteral("qemu-system-x86_64");
@@ -27,6 +35,7 @@ struct VmSpec {
     int cpus = 2;
     int memoryMiB = 1024;
     QString guestConfigFile;        // handed to the guest as fw_cfg opt/berth/config
+    QList<FwCfgFile> extraFwCfg;    // more fw_cfg files (the engine's TLS material)
     Accelerator accelerator = Accelerator::Tcg;
     quint16 engineHostPort = 0;     // 127.0.0.1:<this> forwards to the guest's engineGuestPort; 0 = none
     quint16 engineGuestPort = 2376;
