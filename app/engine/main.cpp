@@ -44,7 +44,7 @@ int main(int argc, char* argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     QCommandLineOption instanceDir("instance-dir", "VM instance directory.", "dir", berth::vm::InstanceDir::defaultRoot());
-    QCommandLineOption guestDir("guest-dir", "Directory with the guest's vmlinuz and initramfs.img.", "dir",
+    QCommandLineOption guestDir("guest-dir", "Directory with the guest image (vmlinuz, initramfs.img, root.squashfs).", "dir",
                                 defaultGuestDir());
     QCommandLineOption verbose({"v", "verbose"}, "Log debug messages.");
     parser.addOptions({instanceDir, guestDir, verbose});
@@ -60,6 +60,13 @@ int main(int argc, char* argv[])
     options.instanceDir = parser.value(instanceDir);
     options.kernel = parser.value(guestDir) + "/vmlinuz";
     options.initrd = parser.value(guestDir) + "/initramfs.img";
+    // The full guest: a read-only root and the persistent data disk for /var/lib/docker. (The
+    // test guest has neither.)
+    if (const QString root = parser.value(guestDir) + "/root.squashfs"; QFileInfo::exists(root)) {
+        options.rootImage = root;
+        options.dataDisk = options.instanceDir + "/data.qcow2";
+        options.dataDiskSizeBytes = settings.get(berth::settings::keys::kDiskSizeMiB).value.get<std::int64_t>() * 1024 * 1024;
+    }
     options.cpus = static_cast<int>(settings.get(berth::settings::keys::kCpus).value.get<std::int64_t>());
     options.memoryMiB = static_cast<int>(settings.get(berth::settings::keys::kMemoryMiB).value.get<std::int64_t>());
 
