@@ -19,6 +19,7 @@
 #include "berth/settings/guest_config.h"
 #include "berth/vm/engine_controller.h"
 #include "berth/vm/engine_host.h"
+#include "berth/vm/vm_backends.h"
 #include "logging.h"
 
 namespace {
@@ -29,6 +30,13 @@ QString defaultGuestDir()
     const QString installed = QCoreApplication::applicationDirPath() + "/../share/berth/guest";
     if (QFileInfo::exists(installed + "/vmlinuz")) { return QDir(installed).canonicalPath(); }
     return QStringLiteral(BERTH_GUEST_DIR);
+}
+
+// The backend the settings choose (vm.manager, vm.libvirtUri).
+std::shared_ptr<berth::vm::VmBackend> chosenBackend(const berth::settings::Settings& settings)
+{
+    const auto text = [&](std::string_view key) { return QString::fromStdString(settings.get(key).value.get<std::string>()); };
+    return berth::vm::makeVmBackend(text(berth::settings::keys::kVmManager), text(berth::settings::keys::kLibvirtUri));
 }
 
 }  // namespace
@@ -63,9 +71,11 @@ int main(int argc, char* argv[])
     options.cpus = static_cast<int>(settings.get(berth::settings::keys::kCpus).value.get<std::int64_t>());
     options.memoryMiB = static_cast<int>(settings.get(berth::settings::keys::kMemoryMiB).value.get<std::int64_t>());
 
-    berth::vm::EngineController controller(options);
-    berth::vm::EngineHost host(&controller, [paths] {
-        const auto decision = berth::settings::decideLaunch(berth::settings::Settings::load(paths));
+    berth::vm::EngineController controller(options, berth::vm::systemProcessFactory(), chosenBackend(settings));
+    berth::vm::EngineHost host(&controller, [paths, &controller] {
+        const auto current = berth::settings::Settings::load(paths);
+        controller.setBackend(chosenBackend(current));  // a switch takes effect at this launch
+        const auto decision = berth::settings::decideLaunch(current);
         return berth::vm::LaunchConfig{decision.allowed, decision.guestConfig,
                                        QString::fromStdString(decision.refusal)};
     });
