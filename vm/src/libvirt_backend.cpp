@@ -422,6 +422,9 @@ private:
             return;
         }
         m_domainStarted = true;
+        // libvirt creates the socket 0775; the 0700 directory keeps others out, and like the QEMU
+        // backend we leave no more on the socket than its owner needs (a no-op when not ours).
+        QFile::setPermissions(m_dir.agentSocket(), QFile::ReadOwner | QFile::WriteOwner);
         m_pid = m_connection->qemuPid(m_name);
         spdlog::info("libvirt: domain {} started (QEMU pid {})", m_name.toStdString(), m_pid);
         setState(State::Running);

@@ -81,8 +81,9 @@ public:
         if (m_startedPid <= 0)
             return;
         ::kill(static_cast<pid_t>(m_startedPid), SIGTERM);
-        QTest::qWaitFor([&] { return ::kill(static_cast<pid_t>(m_startedPid), 0) != 0; }, 10'000);
-        std::printf("[ daemon   ] stopped %s (pid %lld)\n", qPrintable(m_program), static_cast<long long>(m_startedPid));
+        const bool gone = QTest::qWaitFor([&] { return ::kill(static_cast<pid_t>(m_startedPid), 0) != 0; }, 10'000);
+        std::printf("[ daemon   ] %s %s (pid %lld)\n", gone ? "stopped" : "could not stop", qPrintable(m_program),
+                    static_cast<long long>(m_startedPid));
         m_startedPid = 0;
     }
 
@@ -152,7 +153,9 @@ protected:
         QString error;
         if (m_connection)
             m_connection->destroy(domainName(), &error);
-        QProcess::execute("virsh", {"-q", "-c", s_uri, "undefine", domainName()});
+        QProcess virsh;  // output kept: a test that defined nothing has nothing to undefine
+        virsh.start("virsh", {"-q", "-c", s_uri, "undefine", domainName()});
+        virsh.waitForFinished(10'000);
     }
 
     EngineController& controller()
@@ -232,6 +235,9 @@ TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
     EXPECT_EQ(domain().value_or(DomainInfo{}).uuid, libvirtDomainUuid(options.instanceDir));
     const qint64 firstPid = controller().qemuPid();
     EXPECT_GT(firstPid, 0);
+    ASSERT_TRUE(QFile::exists(options.instanceDir + "/agent.sock"));
+    EXPECT_FALSE(QFile::permissions(options.instanceDir + "/agent.sock") & (QFile::ReadOther | QFile::WriteOther))
+        << "sockets are private";
     EXPECT_THAT(QFile(options.instanceDir + "/serial.log").size(), ::testing::Gt(0)) << "the console goes to serial.log";
 
     const nlohmann::json second = {{"generation", 2}, {"eci", true}};
@@ -245,7 +251,7 @@ TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
     report("libvirt: graceful stop (idle guest, through the agent)", stopMs);
     EXPECT_EQ(controller().state(), State::Stopped);
     EXPECT_FALSE(domainActive());
-    EXPECT_THAT(progress.join('\n').toStdString(), ::testing::Not(HasSubstr("power button")))
+    EXPECT_THAT(progress.join('\n').toStdString(), ::testing::Not(HasSubstr("Pressing the VM's power button")))
         << "the agent powered the guest off; ACPI was not needed";
     EXPECT_TRUE(domain().has_value()) << "the domain stays defined for virsh and virt-manager";
 }
@@ -263,7 +269,7 @@ TEST_F(LibvirtIntegrationTest, GuestIgnoringShutdownGetsTheButtonThenIsDestroyed
     EXPECT_EQ(controller().state(), State::Stopped);
     EXPECT_FALSE(domainActive());
     const std::string steps = progress.join('\n').toStdString();
-    EXPECT_THAT(steps, HasSubstr("power button"));
+    EXPECT_THAT(steps, HasSubstr("Pressing the VM's power button"));
     EXPECT_THAT(steps, HasSubstr("killing QEMU"));
 }
 
