@@ -5,6 +5,7 @@
 // started. It skips only when libvirtd is not installed.
 #include "berth/vm/engine_controller.h"
 #include "berth/vm/libvirt_backend.h"
+#include "berth/vm/qemu_backend.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -20,6 +21,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace berth::vm;
@@ -254,6 +256,42 @@ TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
     EXPECT_THAT(progress.join('\n').toStdString(), ::testing::Not(HasSubstr("Pressing the VM's power button")))
         << "the agent powered the guest off; ACPI was not needed";
     EXPECT_TRUE(domain().has_value()) << "the domain stays defined for virsh and virt-manager";
+}
+
+// Apply & restart after `vm.manager` changed: berth-engine calls setBackend, then restart.
+TEST_F(LibvirtIntegrationTest, SwitchingBackendsOnRestartKeepsTheDataDisk)
+{
+    options.dataDisk = m_tmp.filePath("data.qcow2");
+    options.dataDiskSizeBytes = qint64(64) << 20;
+    m_controller = std::make_unique<EngineController>(options, systemProcessFactory(), std::make_shared<QemuBackend>());
+    QObject::connect(m_controller.get(), &EngineController::operationFinished,
+                     [this](Operation, bool ok, const QString& message) { results.push_back({ok, message}); });
+    run([&] { controller().start(nlohmann::json{{"on", "qemu"}}); });
+    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    EXPECT_EQ(controller().vmManager(), "qemu");
+    const auto inode = [&] {
+        struct stat st {};
+        return ::stat(options.dataDisk.toLocal8Bit().constData(), &st) == 0 ? st.st_ino : ino_t(0);
+    };
+    const ino_t disk = inode();
+    ASSERT_NE(disk, ino_t(0)) << "the QEMU backend created the data disk";
+
+    controller().setBackend(std::make_shared<LibvirtBackend>(backendOptions));
+    const qint64 switchMs = run([&] { controller().restart(nlohmann::json{{"on", "libvirt"}}); });
+    report("restart switching QEMU -> libvirt", switchMs);
+    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    EXPECT_EQ(controller().vmManager(), "libvirt (" + s_uri + ")");
+    EXPECT_EQ(reportedConfig(), (nlohmann::json{{"on", "libvirt"}}));
+    EXPECT_TRUE(domainActive());
+    EXPECT_EQ(inode(), disk) << "the same data disk, not a new one";
+
+    controller().setBackend(std::make_shared<QemuBackend>());
+    run([&] { controller().restart(nlohmann::json{{"on", "qemu again"}}); });
+    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    EXPECT_EQ(controller().vmManager(), "qemu");
+    EXPECT_FALSE(domainActive()) << "the libvirt domain was shut down by the switch back";
+    EXPECT_EQ(inode(), disk);
+    run([&] { controller().stop(EngineController::StopMode::Force); });
 }
 
 TEST_F(LibvirtIntegrationTest, GuestIgnoringShutdownGetsTheButtonThenIsDestroyed)

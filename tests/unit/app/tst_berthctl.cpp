@@ -147,8 +147,11 @@ private slots:
 
     void adminsCanLockTheVmManager()
     {
-        writeText(paths_.adminFile, R"({"configurationFileVersion": 2,
-            "linuxVM": {"vmManager": {"value": "libvirt", "locked": true}, "libvirtUri": {"value": "qemu:///system", "locked": false}}})");
+        const nlohmann::json policy = {
+            {"configurationFileVersion", 2},
+            {"linuxVM", {{"vmManager", {{"value", "libvirt"}, {"locked", true}}},
+                         {"libvirtUri", {{"value", "qemu:///system"}, {"locked", false}}}}}};
+        writeText(paths_.adminFile, policy.dump());
         QCOMPARE(run({"settings", "get", "vm.manager"}), 0);
         COMPARE_STR(out_, "libvirt\n");
         QCOMPARE(run({"settings", "set", "vm.manager", "qemu"}), 3);
