@@ -1,8 +1,8 @@
 // The engine controller through the libvirt backend with a real libvirtd and the test guest (TCG):
-// start, restart with a new config, graceful stop, a guest ignoring shutdown, forced stop, a
-// domain left running by a crash, and an unreachable daemon. libvirtd and virtlogd do not run on
-// a fresh machine: the suite starts them when they are not running and stops only what it
-// started. It skips only when libvirtd is not installed.
+// start, restart with a new config, graceful stop, switching backends on restart, a guest
+// ignoring shutdown, a domain left running by a crash, forced stop, and an unreachable daemon.
+// libvirtd and virtlogd do not run on a fresh machine: the suite starts them when they are not
+// running and stops only what it started. It skips only when libvirtd is not installed.
 #include "berth/vm/engine_controller.h"
 #include "berth/vm/libvirt_backend.h"
 #include "berth/vm/qemu_backend.h"
@@ -311,18 +311,7 @@ TEST_F(LibvirtIntegrationTest, GuestIgnoringShutdownGetsTheButtonThenIsDestroyed
     EXPECT_THAT(steps, HasSubstr("killing QEMU"));
 }
 
-TEST_F(LibvirtIntegrationTest, ForcedStopDestroysTheDomainAtOnce)
-{
-    run([&] { controller().start(nlohmann::json::object()); });
-    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
-    const qint64 stopMs = run([&] { controller().stop(EngineController::StopMode::Force); });
-    report("libvirt: forced stop", stopMs);
-    EXPECT_LT(stopMs, 5000);
-    EXPECT_EQ(controller().state(), State::Stopped);
-    EXPECT_FALSE(domainActive());
-}
-
-TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStart)
+TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStartAndAForcedStopDestroysIt)
 {
     // What a Berth killed without autodestroy leaves behind: our domain, running.
     VmSpec spec;
@@ -345,7 +334,15 @@ TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStar
     ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(reportedConfig(), (nlohmann::json{{"after", "crash"}}));
     EXPECT_NE(controller().qemuPid(), leftoverPid);
-    run([&] { controller().stop(EngineController::StopMode::Force); });
+
+    // The forced stop (berthctl stop --force): virDomainDestroy at once, no agent, no button.
+    progress.clear();
+    const qint64 stopMs = run([&] { controller().stop(EngineController::StopMode::Force); });
+    report("libvirt: forced stop", stopMs);
+    EXPECT_LT(stopMs, 5000);
+    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_FALSE(domainActive());
+    EXPECT_THAT(progress.join('\n').toStdString(), ::testing::Not(HasSubstr("Asking the guest")));
 }
 
 TEST_F(LibvirtIntegrationTest, AnUnreachableDaemonIsAClearError)
