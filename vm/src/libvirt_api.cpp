@@ -13,6 +13,8 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
 namespace berth::vm {
 
 QString explainConnectFailure(const QString& uri, const QString& libvirtMessage)
@@ -194,7 +196,12 @@ public:
     bool callbackRegistered() const { return m_callback >= 0; }
 
     QString uri() const override { return m_uri; }
-    bool isPrivileged() const override { return QUrl(m_uri).path() == QLatin1String("/system"); }
+    bool isPrivileged() const override
+    {
+        // As root, qemu:///session is served by the system daemon too (QEMU runs as libvirt-qemu).
+        const QUrl url(m_uri);
+        return url.path() == QLatin1String("/system") || (::geteuid() == 0 && url.host().isEmpty());
+    }
 
     std::optional<DomainInfo> lookup(const QString& name, QString* error) override
     {

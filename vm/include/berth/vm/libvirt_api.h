@@ -31,8 +31,8 @@ public:
     using QObject::QObject;
 
     virtual QString uri() const = 0;
-    // True for a connection to a privileged daemon (qemu:///system), where QEMU runs as another
-    // user unless the domain says otherwise.
+    // True for a connection to a privileged daemon (qemu:///system, or any local URI as root),
+    // where QEMU runs as another user unless the domain says otherwise.
     virtual bool isPrivileged() const = 0;
 
     // nullopt and an empty error when no such domain exists; nullopt and an error if asking failed.
