@@ -244,6 +244,7 @@ public:
         m_powerdownPending = false;
         m_domainStarted = false;
         m_leftover = false;
+        m_abortBeforeStart = false;
         m_shutdownReason.clear();
         m_messages.clear();
         setState(State::Launching);

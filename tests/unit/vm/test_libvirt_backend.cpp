@@ -209,6 +209,27 @@ TEST_F(LibvirtBackendTest, ForceStopDestroysTheDomain)
     EXPECT_EQ(libvirt->calls.last(), "destroy " + domainName());
 }
 
+TEST_F(LibvirtBackendTest, AForceStopBeforeTheDomainStartsCancelsTheStart)
+{
+    auto vm = createVm();
+    vm->start();
+    vm->forceStop();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
+    EXPECT_TRUE(exits[0].requested);
+    EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
+    EXPECT_THAT(libvirt->calls, Not(Contains("start " + domainName() + " autodestroy")));
+}
+
+TEST_F(LibvirtBackendTest, AShutdownRequestedWhileLaunchingIsSentOnceTheDomainRuns)
+{
+    auto vm = createVm();
+    vm->start();
+    vm->requestShutdown();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
+    EXPECT_TRUE(exits[0].requested);
+    EXPECT_THAT(libvirt->calls.mid(libvirt->calls.size() - 2), ElementsAre("start " + domainName() + " autodestroy", "shutdown " + domainName()));
+}
+
 TEST_F(LibvirtBackendTest, ADomainThatStopsOnItsOwnIsReportedAsUnrequested)
 {
     auto vm = createVm();
