@@ -19,7 +19,8 @@ namespace berth::vm {
 
 QString explainConnectFailure(const QString& uri, const QString& libvirtMessage)
 {
-    const bool system = QUrl(uri).path() == QLatin1String("/system");
+    // As root even qemu:///session goes to the system daemon's socket.
+    const bool system = QUrl(uri).path() == QLatin1String("/system") || libvirtMessage.contains(QLatin1String("/run/libvirt/libvirt-sock"));
     const QString said = QStringLiteral("Cannot connect to libvirt at %1: %2").arg(uri, libvirtMessage);
     const auto has = [&](const char* text) { return libvirtMessage.contains(QLatin1String(text), Qt::CaseInsensitive); };
 

@@ -344,6 +344,9 @@ TEST(LibvirtConnectFailure, SaysWhatToStartInstallOrJoin)
     const auto noDaemon = explainConnectFailure("qemu:///session", "Cannot find 'libvirtd' in path: No such file or directory");
     EXPECT_THAT(text(noDaemon), HasSubstr("install libvirt"));
 
+    const auto rootSession = explainConnectFailure("qemu:///session", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
+    EXPECT_THAT(text(rootSession), HasSubstr("systemctl start libvirtd")) << "as root, session means the system daemon";
+
     const auto other = explainConnectFailure("qemu:///session", "something else");
     EXPECT_EQ(text(other), "Cannot connect to libvirt at qemu:///session: something else");
 }
