@@ -20,6 +20,7 @@ Commands:
   settings list [--json]            Show every setting: value, source, lock, restart needed
   settings get KEY                  Print one setting's value
   settings set KEY=VALUE...         Change settings (refused when locked by the administrator)
+  settings set KEY VALUE            The same for one setting, e.g. settings set vm.manager libvirt
   settings check-admin [PATH] [--content-only]
                                     Check an admin-settings.json (default /etc/berth/admin-settings.json)
   settings reset                    Forget your own settings (a backup is kept)

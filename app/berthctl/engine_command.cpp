@@ -122,6 +122,14 @@ int statusCommand(const std::vector<std::string>& args, Context& c)
         c.out << out.dump(2) << "\n";
     } else {
         c.out << "Engine:        " << describe(engineStatus) << "\n";
+        // Which backend runs the VM, and which the next start uses if the settings changed since.
+        const std::string manager = s.get(settings::keys::kVmManager).value.get<std::string>();
+        const std::string configured =
+            manager == "libvirt" ? "libvirt (" + s.get(settings::keys::kLibvirtUri).value.get<std::string>() + ")" : manager;
+        const std::string running = engineStatus.vmManager.toStdString();
+        c.out << "VM manager:    " << (running.empty() ? configured : running);
+        if (!running.empty() && running != configured) { c.out << "; the next start uses " << configured; }
+        c.out << "\n";
         if (!engineStatus.accelerator.isEmpty()) {
             c.out << "Accelerator:   " << engineStatus.accelerator.toUpper().toStdString() << " ("
                   << engineStatus.acceleratorReason.toStdString() << ")\n";

@@ -66,8 +66,12 @@ int get(const Settings& s, const std::string& key, Context& c)
     return kOk;
 }
 
-int set(Settings& s, const std::vector<std::string>& assignments, Context& c)
+int set(Settings& s, std::vector<std::string> assignments, Context& c)
 {
+    // `settings set KEY VALUE` is the one-setting form of `settings set KEY=VALUE`.
+    if (assignments.size() == 2 && assignments[0].find('=') == std::string::npos) {
+        assignments = {assignments[0] + "=" + assignments[1]};
+    }
     if (assignments.empty()) {
         c.err << "berthctl: settings set needs KEY=VALUE\n";
         return kUsage;

@@ -22,6 +22,7 @@
 #include "berth/vm/engine_certs.h"
 #include "berth/vm/engine_controller.h"
 #include "berth/vm/engine_host.h"
+#include "berth/vm/vm_backends.h"
 #include "logging.h"
 
 namespace {
@@ -56,6 +57,13 @@ void applyLaunchSettings(berth::vm::EngineController& controller, const berth::s
         spdlog::warn("exposeDockerAPIOnTCP2375 is on: 127.0.0.1:2375 reaches the engine without TLS (unsafe)");
     }
     controller.setExtraForwards(forwards);
+}
+
+// The backend the settings choose (vm.manager, vm.libvirtUri).
+std::shared_ptr<berth::vm::VmBackend> chosenBackend(const berth::settings::Settings& settings)
+{
+    const auto text = [&](std::string_view key) { return QString::fromStdString(settings.get(key).value.get<std::string>()); };
+    return berth::vm::makeVmBackend(text(berth::settings::keys::kVmManager), text(berth::settings::keys::kLibvirtUri));
 }
 
 }  // namespace
@@ -110,12 +118,13 @@ int main(int argc, char* argv[])
         };
     }
 
-    berth::vm::EngineController controller(options);
+    berth::vm::EngineController controller(options, berth::vm::systemProcessFactory(), chosenBackend(settings));
     applyLaunchSettings(controller, settings, fullGuest);
     berth::vm::EngineHost host(&controller, [paths, fullGuest, certs, instance, &controller] {
         const auto current = berth::settings::Settings::load(paths);
         const auto decision = berth::settings::decideLaunch(current);
         if (decision.allowed) {
+            controller.setBackend(chosenBackend(current));  // a switch takes effect at this launch
             applyLaunchSettings(controller, current, fullGuest);
             QString problem;
             if (fullGuest) {

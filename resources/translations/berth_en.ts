@@ -150,6 +150,22 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Virtual machine manager</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>QEMU runs the VM directly; libvirt runs it as a domain you see in virsh and virt-manager. Switching keeps your images and volumes.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>libvirt connection</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>qemu:///session: your own VMs; qemu:///system: the system&apos;s (needs the libvirt group).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Start Berth when you sign in to your computer</source>
         <translation type="unfinished"></translation>
     </message>

@@ -149,6 +149,22 @@
         <translation>存放镜像、容器和卷的数据磁盘大小。只能增大。</translation>
     </message>
     <message>
+        <source>Virtual machine manager</source>
+        <translation>虚拟机管理器</translation>
+    </message>
+    <message>
+        <source>QEMU runs the VM directly; libvirt runs it as a domain you see in virsh and virt-manager. Switching keeps your images and volumes.</source>
+        <translation>QEMU 直接运行虚拟机；libvirt 将其作为域运行，可在 virsh 和 virt-manager 中看到。切换后镜像和卷会保留。</translation>
+    </message>
+    <message>
+        <source>libvirt connection</source>
+        <translation>libvirt 连接</translation>
+    </message>
+    <message>
+        <source>qemu:///session: your own VMs; qemu:///system: the system&apos;s (needs the libvirt group).</source>
+        <translation>qemu:///session：你自己的虚拟机；qemu:///system：系统的虚拟机（需要加入 libvirt 组）。</translation>
+    </message>
+    <message>
         <source>Start Berth when you sign in to your computer</source>
         <translation>登录计算机时启动 Berth</translation>
     </message>

@@ -80,6 +80,18 @@ std::vector<SettingSpec> buildSchema()
          .restartNeeded = true, .page = Page::Resources, .adminForm = AdminForm::Wrapped,
          .adminPath = "/linuxVM/diskSizeMiB", .lockPath = "/linuxVM/diskSizeMiB", .minimum = 8192,
          .maximum = 4194304, .mayOnlyGrow = true},
+        // Berth's own keys (Docker Desktop has no such choice), admin-lockable like the resources.
+        {.key = keys::kVmManager, .type = ValueType::Enum, .defaultValue = "qemu", .label = "Virtual machine manager",
+         .description = "QEMU runs the VM directly; libvirt runs it as a domain you see in virsh and virt-manager. "
+                        "Switching keeps your images and volumes.",
+         .restartNeeded = true, .page = Page::Resources, .adminForm = AdminForm::Wrapped,
+         .adminPath = "/linuxVM/vmManager", .lockPath = "/linuxVM/vmManager", .choices = {"qemu", "libvirt"}},
+        {.key = keys::kLibvirtUri, .type = ValueType::Enum, .defaultValue = "qemu:///session",
+         .label = "libvirt connection",
+         .description = "qemu:///session: your own VMs; qemu:///system: the system's (needs the libvirt group).",
+         .restartNeeded = true, .page = Page::Resources, .adminForm = AdminForm::Wrapped,
+         .adminPath = "/linuxVM/libvirtUri", .lockPath = "/linuxVM/libvirtUri",
+         .choices = {"qemu:///session", "qemu:///system"}},
         {.key = keys::kStartAtLogin, .type = ValueType::Bool, .defaultValue = false,
          .label = "Start Berth when you sign in to your computer", .description = "",
          .restartNeeded = false, .page = Page::General},

@@ -88,6 +88,20 @@ EngineController::~EngineController()
     }
 }
 
+void EngineController::setBackend(std::shared_ptr<VmBackend> backend)
+{
+    if (!backend)
+        return;
+    if (backend->description() != m_backend->description())
+        spdlog::info("engine: the next launch uses {}", backend->description().toStdString());
+    m_backend = std::move(backend);
+}
+
+QString EngineController::vmManager() const
+{
+    return m_vm ? m_vmManager : m_backend->description();
+}
+
 QString EngineController::toString(State state)
 {
     switch (state) {
@@ -443,6 +457,7 @@ void EngineController::launch()
     ++m_generation;
     m_lastEngineProblem.clear();
     m_vm = m_backend->create(spec);
+    m_vmManager = m_backend->description();
     m_agent = new AgentChannel(this);
     connect(m_vm.get(), &VirtualMachine::running, this, &EngineController::onVmRunning);
     connect(m_vm.get(), &VirtualMachine::stopped, this, &EngineController::onVmStopped);
@@ -478,7 +493,8 @@ void EngineController::launch()
 
     m_op->launched = true;
     m_launchedConfig = m_op->config;
-    emit progress(QStringLiteral("Launching QEMU with %1 (%2)").arg(vm::toString(m_verdict->accelerator).toUpper(), m_verdict->reason));
+    emit progress(QStringLiteral("Launching QEMU with %1 (%2) through %3")
+                      .arg(vm::toString(m_verdict->accelerator).toUpper(), m_verdict->reason, m_vmManager));
     armTimer(m_options.timeouts.bootToReady, nullptr);
     m_vm->start();
 }
@@ -777,6 +793,7 @@ void EngineController::writeStatusFile() const
         {"controllerPid", static_cast<qint64>(::getpid())},
         {"serialLog", m_dir.serialLog().toStdString()},
         {"enginePort", m_enginePort},
+        {"vmManager", vmManager().toStdString()},
         {"updated", QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString()},
     };
     if (m_verdict) {

@@ -56,6 +56,7 @@ nlohmann::json EngineStatus::toJson() const
             {"accelerator", accelerator.toStdString()},
             {"acceleratorReason", acceleratorReason.toStdString()},
             {"qemuPid", qemuPid},
+            {"vmManager", vmManager.toStdString()},
             {"enginePort", enginePort},
             {"serialLog", serialLog.toStdString()},
             {"busy", busy},
@@ -80,6 +81,7 @@ EngineStatus EngineStatus::fromJson(const nlohmann::json& json)
     s.accelerator = text("accelerator");
     s.acceleratorReason = text("acceleratorReason");
     s.qemuPid = number("qemuPid");
+    s.vmManager = text("vmManager");
     s.enginePort = static_cast<quint16>(number("enginePort"));
     s.serialLog = text("serialLog");
     const auto busy = json.find("busy");

@@ -112,6 +112,7 @@ EngineStatus EngineHost::status() const
     if (const auto accelerator = m_controller->accelerator()) { s.accelerator = toString(*accelerator); }
     s.acceleratorReason = m_controller->acceleratorReason();
     s.qemuPid = m_controller->qemuPid();
+    s.vmManager = m_controller->vmManager();
     s.enginePort = m_controller->enginePort();
     s.serialLog = m_controller->serialLogPath();
     s.busy = m_controller->isBusy();

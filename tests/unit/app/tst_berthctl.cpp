@@ -157,6 +157,49 @@ private slots:
         COMPARE_STR(out_, "Status: no changes necessary.\n");
     }
 
+    void vmManagerIsChosenFromTheSchemaAndShownByStatus()
+    {
+        QCOMPARE(run({"settings", "get", "vm.manager"}), 0);
+        COMPARE_STR(out_, "qemu\n");
+        QCOMPARE(run({"status"}), 0);
+        QVERIFY2(QString::fromStdString(out_).contains("VM manager:    qemu\n"), out_.c_str());
+
+        QCOMPARE(run({"settings", "set", "vm.manager", "libvirt"}), 0);
+        QVERIFY2(QString::fromStdString(out_).contains("vm.manager: qemu -> libvirt"), out_.c_str());
+        QVERIFY(QString::fromStdString(out_).contains("berthctl restart"));
+        QCOMPARE(run({"settings", "set", "vm.libvirtUri=qemu:///system"}), 0);
+        QCOMPARE(run({"settings", "set", "vm.manager", "virtualbox"}), 1);
+        QVERIFY(QString::fromStdString(err_).contains("one of qemu, libvirt"));
+        QCOMPARE(run({"settings", "set", "vm.libvirtUri=qemu+ssh://host/system"}), 1);
+
+        // The engine still runs on QEMU until a restart; status says both.
+        engineStatus_.state = vm::EngineState::Running;
+        engineStatus_.vmManager = "qemu";
+        QCOMPARE(run({"status"}), 0);
+        QVERIFY2(QString::fromStdString(out_).contains("VM manager:    qemu; the next start uses libvirt (qemu:///system)\n"), out_.c_str());
+        engineStatus_.vmManager = "libvirt (qemu:///system)";
+        QCOMPARE(run({"status"}), 0);
+        QVERIFY2(QString::fromStdString(out_).contains("VM manager:    libvirt (qemu:///system)\n"), out_.c_str());
+        QCOMPARE(run({"status", "--json"}), 0);
+        QCOMPARE(nlohmann::json::parse(out_)["engine"]["vmManager"], nlohmann::json("libvirt (qemu:///system)"));
+    }
+
+    void adminsCanLockTheVmManager()
+    {
+        const nlohmann::json policy = {
+            {"configurationFileVersion", 2},
+            {"linuxVM", {{"vmManager", {{"value", "libvirt"}, {"locked", true}}},
+                         {"libvirtUri", {{"value", "qemu:///system"}, {"locked", false}}}}}};
+        writeText(paths_.adminFile, policy.dump());
+        QCOMPARE(run({"settings", "get", "vm.manager"}), 0);
+        COMPARE_STR(out_, "libvirt\n");
+        QCOMPARE(run({"settings", "set", "vm.manager", "qemu"}), 3);
+        QVERIFY(QString::fromStdString(err_).contains("field \"vm.manager\" is locked"));
+        QCOMPARE(run({"settings", "get", "vm.libvirtUri"}), 0);
+        COMPARE_STR(out_, "qemu:///system\n");
+        QCOMPARE(run({"settings", "set", "vm.libvirtUri", "qemu:///session"}), 0);  // unlocked: a default only
+    }
+
     void lockedSettingIsRefusedWithExitCode3()
     {
         admin("admin/eci-locked.json");

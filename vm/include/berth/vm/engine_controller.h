@@ -104,6 +104,13 @@ public:
     // Kills and reaps a running QEMU: use stop() first for a graceful quit.
     ~EngineController() override;
 
+    // The backend for the next launch (the vm.manager setting); a running VM keeps the backend
+    // that started it until it stops. Operations are serialized, so a restart stops the VM
+    // through its old backend and launches through this one.
+    void setBackend(std::shared_ptr<VmBackend> backend);
+    // The running VM's backend, or the next launch's when none runs ("qemu", "libvirt (URI)").
+    QString vmManager() const;
+
     // guestConfig: a JSON object, handed to the guest verbatim over fw_cfg.
     void start(const QByteArray& guestConfig);
     void start(const nlohmann::json& guestConfig) { start(QByteArray::fromStdString(guestConfig.dump())); }
@@ -204,6 +211,7 @@ private:
     bool m_nextScheduled = false;
 
     std::unique_ptr<VirtualMachine> m_vm;
+    QString m_vmManager;  // description of the backend that launched m_vm
     AgentChannel* m_agent = nullptr;
     QTimer* m_timer = nullptr;
     StaleQemuReaper* m_reaper = nullptr;

@@ -29,6 +29,7 @@ struct EngineStatus {
     QString accelerator;         // "kvm" or "tcg", empty before the first start
     QString acceleratorReason;   // why that accelerator was chosen
     qint64 qemuPid = 0;
+    QString vmManager;           // the backend running the VM: "qemu" or "libvirt (URI)"
     quint16 enginePort = 0;      // 127.0.0.1:<port> reaches the engine's TLS endpoint
     QString serialLog;           // the guest console log, for "Show log"
     bool busy = false;           // an operation is running or queued

@@ -93,6 +93,8 @@ class VmBackend {
 public:
     virtual ~VmBackend() = default;
     virtual QString name() const = 0;
+    // What `berthctl status` shows, e.g. "libvirt (qemu:///session)".
+    virtual QString description() const { return name(); }
     virtual std::unique_ptr<VirtualMachine> create(const VmSpec& spec) = 0;
 };
 

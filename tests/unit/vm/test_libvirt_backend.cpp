@@ -1,0 +1,455 @@
+// The libvirt backend against a fake libvirt daemon: the domain XML, the lifecycle driven by
+// events, leftovers from a crash, foreign domains, connection failures, and the engine controller
+// stopping and switching backends through it.
+#include "berth/vm/engine_controller.h"
+#include "berth/vm/instance_dir.h"
+#include "berth/vm/libvirt_backend.h"
+#include "berth/vm/qemu_backend.h"
+
+#include "fake_libvirt.h"
+#include "fake_qemu.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QXmlStreamReader>
+
+#include <unistd.h>
+
+using namespace berth::vm;
+using namespace berth::vm::testing;
+using namespace std::chrono_literals;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using State = EngineController::State;
+using Operation = EngineController::Operation;
+
+namespace {
+
+std::string text(const QString& s) { return s.toStdString(); }
+
+class LibvirtBackendTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        ASSERT_TRUE(m_tmp.isValid());
+        spec.kernel = m_tmp.filePath("vmlinuz");
+        spec.initrd = m_tmp.filePath("initramfs.img");
+        spec.kernelCmdline = "console=ttyS0 berth.test=1";
+        spec.rootImage = m_tmp.filePath("root.img");
+        spec.dataDisk = m_tmp.filePath("data.qcow2");
+        spec.cpus = 3;
+        spec.memoryMiB = 768;
+        spec.instanceDir = m_tmp.filePath("instance");
+        spec.guestConfigFile = spec.instanceDir + "/guest-config.json";
+        spec.extraFwCfg = {{"opt/berth/tls", m_tmp.filePath("tls.tar")}};
+        spec.engineHostPort = 45678;
+        QString error;
+        ASSERT_TRUE(InstanceDir(spec.instanceDir).ensure(&error)) << text(error);
+        QFile config(spec.guestConfigFile);
+        ASSERT_TRUE(config.open(QIODevice::WriteOnly));
+        config.write(R"({"eci":true})");
+    }
+
+    std::unique_ptr<VirtualMachine> createVm(std::chrono::milliseconds leftoverShutdown = 10s)
+    {
+        LibvirtBackend backend({"qemu:///session", leftoverShutdown}, libvirt, processes);
+        auto vm = backend.create(spec);
+        QObject::connect(vm.get(), &VirtualMachine::stopped, [this](const VmExit& exit) { exits.push_back(exit); });
+        return vm;
+    }
+
+    QString domainName() const { return libvirtDomainName(spec.instanceDir); }
+
+    QTemporaryDir m_tmp;
+    VmSpec spec;
+    std::shared_ptr<FakeLibvirt> libvirt = std::make_shared<FakeLibvirt>();
+    std::shared_ptr<FakeProcessFactory> processes = std::make_shared<FakeProcessFactory>();
+    std::vector<VmExit> exits;
+};
+
+}  // namespace
+
+TEST_F(LibvirtBackendTest, DomainXmlGivesTheGuestTheSameDevicesAsTheQemuBackend)
+{
+    const QString xml = libvirtDomainXml(spec, false);
+    QXmlStreamReader reader(xml);
+    while (!reader.atEnd())
+        reader.readNext();
+    ASSERT_FALSE(reader.hasError()) << text(reader.errorString());
+
+    const QString dir = spec.instanceDir;
+    EXPECT_THAT(text(xml), HasSubstr("<domain type=\"qemu\""));  // TCG
+    EXPECT_THAT(text(xml), HasSubstr("<name>" + text(domainName()) + "</name>"));
+    EXPECT_THAT(text(xml), HasSubstr("<uuid>" + text(libvirtDomainUuid(dir)) + "</uuid>"));
+    EXPECT_THAT(text(xml), HasSubstr("<memory unit=\"MiB\">768</memory>"));
+    EXPECT_THAT(text(xml), HasSubstr("<vcpu>3</vcpu>"));
+    EXPECT_THAT(text(xml), HasSubstr("machine=\"q35\""));
+    EXPECT_THAT(text(xml), HasSubstr("<kernel>" + text(spec.kernel) + "</kernel>"));
+    EXPECT_THAT(text(xml), HasSubstr("<initrd>" + text(spec.initrd) + "</initrd>"));
+    EXPECT_THAT(text(xml), HasSubstr("<cmdline>console=ttyS0 berth.test=1</cmdline>"));
+    EXPECT_THAT(text(xml), HasSubstr("<sysinfo type=\"fwcfg\">"));
+    EXPECT_THAT(text(xml), HasSubstr("<entry name=\"opt/berth/config\" file=\"" + text(spec.guestConfigFile) + "\"/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<entry name=\"opt/berth/tls\" file=\"" + text(m_tmp.filePath("tls.tar")) + "\"/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<acpi/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<cpu mode=\"maximum\"/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<on_reboot>destroy</on_reboot>"));
+    // The root image read-only, the data disk read-write, with the serials the guest looks for.
+    EXPECT_THAT(text(xml), HasSubstr("<driver name=\"qemu\" type=\"raw\"/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<source file=\"" + text(spec.rootImage) + "\"/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<readonly/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<serial>berth-root</serial>"));
+    EXPECT_THAT(text(xml), HasSubstr("<driver name=\"qemu\" type=\"qcow2\" discard=\"unmap\"/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<serial>berth-data</serial>"));
+    EXPECT_EQ(xml.count("<readonly/>"), 1);
+    // Console to the instance's serial log, the agent port on its socket.
+    EXPECT_THAT(text(xml), HasSubstr("<source path=\"" + text(dir) + "/serial.log\"/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<source mode=\"bind\" path=\"" + text(dir) + "/agent.sock\"/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<target type=\"virtio\" name=\"org.berth.agent.0\"/>"));
+    // User networking with the engine's port on loopback only.
+    EXPECT_THAT(text(xml), HasSubstr("user,id=berthnet0,hostfwd=tcp:127.0.0.1:45678-:2376"));
+    EXPECT_THAT(text(xml), HasSubstr("{&quot;driver&quot;:&quot;virtio-net-pci&quot;,&quot;id&quot;:&quot;berthnic0&quot;,&quot;netdev&quot;:&quot;berthnet0&quot;}"));
+    EXPECT_THAT(text(xml), HasSubstr("<rng model=\"virtio\">"));
+    EXPECT_THAT(text(xml), Not(HasSubstr("seclabel"))) << "a session daemon runs QEMU as the user already";
+}
+
+TEST_F(LibvirtBackendTest, DomainXmlFollowsTheAcceleratorThePortAndTheDaemon)
+{
+    spec.accelerator = Accelerator::Kvm;
+    spec.engineHostPort = 0;
+    spec.rootImage.clear();
+    spec.dataDisk.clear();
+    const QString xml = libvirtDomainXml(spec, true);
+    EXPECT_THAT(text(xml), HasSubstr("<domain type=\"kvm\""));
+    EXPECT_THAT(text(xml), HasSubstr("<cpu mode=\"host-passthrough\"/>"));
+    EXPECT_THAT(text(xml), Not(HasSubstr("hostfwd")));
+    EXPECT_THAT(text(xml), Not(HasSubstr("<disk")));
+    EXPECT_THAT(text(xml), HasSubstr("<seclabel type=\"static\" model=\"dac\" relabel=\"no\">"));
+    EXPECT_THAT(text(xml), HasSubstr(QStringLiteral("<label>+%1:+%2</label>").arg(::getuid()).arg(::getgid()).toStdString()));
+}
+
+TEST_F(LibvirtBackendTest, DomainXmlEscapesPaths)
+{
+    spec.kernel = m_tmp.filePath("a&b<c>\"d\"/vmlinuz");
+    const QString xml = libvirtDomainXml(spec, false);
+    QXmlStreamReader reader(xml);
+    QString kernel;
+    while (!reader.atEnd()) {
+        if (reader.readNext() == QXmlStreamReader::StartElement && reader.name() == QLatin1String("kernel"))
+            kernel = reader.readElementText();
+    }
+    ASSERT_FALSE(reader.hasError()) << text(reader.errorString());
+    EXPECT_EQ(kernel, spec.kernel);
+}
+
+TEST_F(LibvirtBackendTest, DomainNamesAndUuidsArePerInstanceAndStable)
+{
+    EXPECT_EQ(libvirtDomainName(InstanceDir::defaultRoot()), "berth");
+    const QString other = libvirtDomainName(spec.instanceDir);
+    EXPECT_THAT(text(other), ::testing::MatchesRegex("berth-[0-9a-f]{8}"));
+    EXPECT_EQ(libvirtDomainName(spec.instanceDir + "/"), other);
+    EXPECT_NE(libvirtDomainName(m_tmp.filePath("other")), other);
+    EXPECT_EQ(libvirtDomainUuid(spec.instanceDir), libvirtDomainUuid(spec.instanceDir));
+    EXPECT_NE(libvirtDomainUuid(spec.instanceDir), libvirtDomainUuid(m_tmp.filePath("other")));
+}
+
+TEST_F(LibvirtBackendTest, StartDefinesAndStartsThenAnAcpiShutdownEndsIt)
+{
+    auto vm = createVm();
+    QSignalSpy running(vm.get(), &VirtualMachine::running);
+    QSignalSpy events(vm.get(), &VirtualMachine::guestEvent);
+    vm->start();
+    EXPECT_EQ(vm->state(), VirtualMachine::State::Launching);
+    EXPECT_TRUE(libvirt->calls.isEmpty()) << "start() returns before talking to libvirt";
+    ASSERT_TRUE(running.wait(5000));
+    EXPECT_EQ(vm->state(), VirtualMachine::State::Running);
+    EXPECT_NE(vm->pid(), 0);
+    EXPECT_THAT(libvirt->calls, ElementsAre("open qemu:///session", "define " + domainName(), "start " + domainName() + " autodestroy"));
+
+    vm->requestShutdown();
+    EXPECT_EQ(vm->state(), VirtualMachine::State::ShuttingDown);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
+    EXPECT_TRUE(exits[0].requested);
+    EXPECT_EQ(exits[0].guestShutdownReason, "guest-shutdown");
+    EXPECT_FALSE(exits[0].process.failedToStart);
+    EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
+    EXPECT_EQ(libvirt->calls.last(), "shutdown " + domainName());
+    QStringList names;
+    for (const auto& e : events)
+        names << e.at(0).toString();
+    EXPECT_THAT(names, ElementsAre("POWERDOWN", "SHUTDOWN"));
+}
+
+TEST_F(LibvirtBackendTest, WithoutDieWithParentTheDomainIsNotAutoDestroyed)
+{
+    spec.dieWithParent = false;
+    auto vm = createVm();
+    QSignalSpy running(vm.get(), &VirtualMachine::running);
+    vm->start();
+    ASSERT_TRUE(running.wait(5000));
+    EXPECT_EQ(libvirt->calls.last(), "start " + domainName());
+}
+
+TEST_F(LibvirtBackendTest, ForceStopDestroysTheDomain)
+{
+    auto vm = createVm();
+    QSignalSpy running(vm.get(), &VirtualMachine::running);
+    vm->start();
+    ASSERT_TRUE(running.wait(5000));
+    vm->forceStop();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
+    EXPECT_TRUE(exits[0].requested);
+    EXPECT_EQ(exits[0].guestShutdownReason, "destroyed");
+    EXPECT_EQ(libvirt->calls.last(), "destroy " + domainName());
+}
+
+TEST_F(LibvirtBackendTest, AForceStopBeforeTheDomainStartsCancelsTheStart)
+{
+    auto vm = createVm();
+    vm->start();
+    vm->forceStop();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
+    EXPECT_TRUE(exits[0].requested);
+    EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
+    EXPECT_THAT(libvirt->calls, Not(Contains("start " + domainName() + " autodestroy")));
+}
+
+TEST_F(LibvirtBackendTest, AShutdownRequestedWhileLaunchingIsSentOnceTheDomainRuns)
+{
+    auto vm = createVm();
+    vm->start();
+    vm->requestShutdown();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
+    EXPECT_TRUE(exits[0].requested);
+    EXPECT_THAT(libvirt->calls.mid(libvirt->calls.size() - 2), ElementsAre("start " + domainName() + " autodestroy", "shutdown " + domainName()));
+}
+
+TEST_F(LibvirtBackendTest, ADomainThatStopsOnItsOwnIsReportedAsUnrequested)
+{
+    auto vm = createVm();
+    QSignalSpy running(vm.get(), &VirtualMachine::running);
+    vm->start();
+    ASSERT_TRUE(running.wait(5000));
+    libvirt->powerOff(domainName(), "crashed");
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
+    EXPECT_FALSE(exits[0].requested);
+    EXPECT_EQ(exits[0].guestShutdownReason, "crashed");
+    EXPECT_THAT(text(exits[0].diagnostics), HasSubstr("serial.log"));
+}
+
+TEST_F(LibvirtBackendTest, ADomainLeftRunningByACrashIsShutDownBeforeTheNewStart)
+{
+    libvirt->domains.insert(domainName(), {libvirtDomainUuid(spec.instanceDir), "<old/>", true});
+    auto vm = createVm();
+    QSignalSpy running(vm.get(), &VirtualMachine::running);
+    vm->start();
+    ASSERT_TRUE(running.wait(5000));
+    EXPECT_THAT(libvirt->calls, ElementsAre("open qemu:///session", "shutdown " + domainName(), "define " + domainName(),
+                                            "start " + domainName() + " autodestroy"));
+    EXPECT_THAT(text(vm->diagnostics()), HasSubstr("left running by an earlier run"));
+}
+
+TEST_F(LibvirtBackendTest, ALeftoverThatIgnoresTheButtonIsDestroyedAfterTheGracePeriod)
+{
+    libvirt->domains.insert(domainName(), {libvirtDomainUuid(spec.instanceDir), "<old/>", true});
+    libvirt->ignoreAcpi = true;
+    auto vm = createVm(100ms);
+    QSignalSpy running(vm.get(), &VirtualMachine::running);
+    vm->start();
+    ASSERT_TRUE(running.wait(5000));
+    EXPECT_THAT(libvirt->calls, ElementsAre("open qemu:///session", "shutdown " + domainName(), "destroy " + domainName(),
+                                            "define " + domainName(), "start " + domainName() + " autodestroy"));
+}
+
+TEST_F(LibvirtBackendTest, ADomainOfTheSameNameThatIsNotOursIsLeftAlone)
+{
+    libvirt->domains.insert(domainName(), {"00000000-1111-2222-3333-444444444444", "<theirs/>", true});
+    auto vm = createVm();
+    vm->start();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
+    EXPECT_TRUE(exits[0].process.failedToStart);
+    EXPECT_THAT(text(exits[0].process.errorString), HasSubstr("already exists"));
+    EXPECT_THAT(text(exits[0].process.errorString), HasSubstr("undefine " + text(domainName())));
+    EXPECT_THAT(libvirt->calls, ElementsAre("open qemu:///session"));
+    EXPECT_TRUE(libvirt->domains.value(domainName()).active);
+}
+
+TEST_F(LibvirtBackendTest, AConnectionFailureEndsTheStartWithTheExplanation)
+{
+    libvirt->openError = explainConnectFailure("qemu:///system", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
+    auto vm = createVm();
+    vm->start();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
+    EXPECT_TRUE(exits[0].process.failedToStart);
+    EXPECT_THAT(text(exits[0].process.describe()), HasSubstr("libvirtd is not running"));
+    EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
+}
+
+TEST_F(LibvirtBackendTest, AStartRefusedByLibvirtSaysWhy)
+{
+    libvirt->startError = "internal error: process exited while connecting to monitor";
+    auto vm = createVm();
+    vm->start();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
+    EXPECT_TRUE(exits[0].process.failedToStart);
+    EXPECT_THAT(text(exits[0].process.errorString), HasSubstr("process exited while connecting to monitor"));
+    EXPECT_THAT(text(exits[0].diagnostics), HasSubstr("process exited while connecting to monitor"));
+}
+
+TEST_F(LibvirtBackendTest, LosingTheDaemonEndsTheVmWithAReason)
+{
+    auto vm = createVm();
+    QSignalSpy running(vm.get(), &VirtualMachine::running);
+    vm->start();
+    ASSERT_TRUE(running.wait(5000));
+    libvirt->lastConnection->dropConnection("libvirtd stopped answering");
+    ASSERT_EQ(exits.size(), 1u);
+    EXPECT_FALSE(exits[0].requested);
+    EXPECT_THAT(text(exits[0].diagnostics), HasSubstr("Lost the connection to libvirt"));
+}
+
+TEST_F(LibvirtBackendTest, AMissingDataDiskIsCreatedFirst)
+{
+    spec.dataDiskSizeBytes = 1 << 30;
+    auto vm = createVm();
+    QSignalSpy running(vm.get(), &VirtualMachine::running);
+    vm->start();
+    ASSERT_TRUE(running.wait(5000));
+    ASSERT_FALSE(processes->launched.empty());
+    EXPECT_EQ(processes->launched.front().program, "qemu-img");
+    EXPECT_THAT(processes->launched.front().arguments, Contains(spec.dataDisk));
+}
+
+TEST(LibvirtConnectFailure, SaysWhatToStartInstallOrJoin)
+{
+    const auto notRunning = explainConnectFailure("qemu:///system", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
+    EXPECT_THAT(text(notRunning), HasSubstr("qemu:///system"));
+    EXPECT_THAT(text(notRunning), HasSubstr("systemctl start libvirtd"));
+    EXPECT_THAT(text(notRunning), HasSubstr("libvirt-daemon-system"));
+
+    const auto denied = explainConnectFailure("qemu:///system", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': Permission denied");
+    EXPECT_THAT(text(denied), HasSubstr("libvirt group"));
+    const auto polkit = explainConnectFailure("qemu:///system", "authentication unavailable: no polkit agent available to authenticate action 'org.libvirt.unix.manage'");
+    EXPECT_THAT(text(polkit), HasSubstr("libvirt group"));
+
+    const auto noDriver = explainConnectFailure("qemu:///session", "no connection driver available for qemu:///session");
+    EXPECT_THAT(text(noDriver), HasSubstr("libvirt-daemon-driver-qemu"));
+
+    const auto noDaemon = explainConnectFailure("qemu:///session", "Cannot find 'libvirtd' in path: No such file or directory");
+    EXPECT_THAT(text(noDaemon), HasSubstr("install libvirt"));
+
+    const auto rootSession = explainConnectFailure("qemu:///session", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
+    EXPECT_THAT(text(rootSession), HasSubstr("systemctl start libvirtd")) << "as root, session means the system daemon";
+
+    const auto other = explainConnectFailure("qemu:///session", "something else");
+    EXPECT_EQ(text(other), "Cannot connect to libvirt at qemu:///session: something else");
+}
+
+// ---- the engine controller over the libvirt backend --------------------------------------------
+
+namespace {
+
+class LibvirtControllerTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        ASSERT_TRUE(m_tmp.isValid());
+        QFile kernel(m_tmp.filePath("vmlinuz"));
+        ASSERT_TRUE(kernel.open(QIODevice::WriteOnly));
+        options.instanceDir = m_tmp.filePath("instance");
+        options.kernel = kernel.fileName();
+        options.accelerator = EngineOptions::AcceleratorChoice::Tcg;
+        options.timeouts.agentShutdown = 300ms;
+        options.timeouts.powerdown = 300ms;
+        options.timeouts.kill = 2s;
+        options.timeouts.bootToReady = 5s;
+    }
+
+    std::shared_ptr<LibvirtBackend> libvirtBackend() { return std::make_shared<LibvirtBackend>(LibvirtBackend::Options{}, libvirt, processes); }
+
+    EngineController& controller(std::shared_ptr<VmBackend> backend)
+    {
+        m_controller = std::make_unique<EngineController>(options, processes, std::move(backend));
+        QObject::connect(m_controller.get(), &EngineController::operationFinished,
+                         [this](Operation, bool ok, const QString& message) { finished.push_back({ok, message}); });
+        return *m_controller;
+    }
+
+    std::pair<bool, QString> waitForOperations(size_t count)
+    {
+        EXPECT_TRUE(QTest::qWaitFor([&] { return finished.size() >= count; }, 8000));
+        return finished.empty() ? std::pair{false, QStringLiteral("none")} : finished.back();
+    }
+
+    QString domainName() const { return libvirtDomainName(options.instanceDir); }
+
+    QTemporaryDir m_tmp;
+    EngineOptions options;
+    std::shared_ptr<FakeLibvirt> libvirt = std::make_shared<FakeLibvirt>();
+    std::shared_ptr<FakeProcessFactory> processes = std::make_shared<FakeProcessFactory>();
+    std::unique_ptr<EngineController> m_controller;
+    std::vector<std::pair<bool, QString>> finished;
+};
+
+}  // namespace
+
+TEST_F(LibvirtControllerTest, StartsAndStopsThroughTheAgentFirst)
+{
+    auto& engine = controller(libvirtBackend());
+    EXPECT_EQ(engine.vmManager(), "libvirt (qemu:///session)");
+    engine.start(QByteArray(R"({"eci":true})"));
+    auto result = waitForOperations(1);
+    ASSERT_TRUE(result.first) << text(result.second);
+    EXPECT_EQ(engine.state(), State::Running);
+    EXPECT_EQ(nlohmann::json::parse(engine.guestReportedConfig().toStdString()), (nlohmann::json{{"eci", true}}));
+    EXPECT_EQ(EngineController::readStatusFile(options.instanceDir)["vmManager"], "libvirt (qemu:///session)");
+
+    engine.stop();
+    result = waitForOperations(2);
+    ASSERT_TRUE(result.first) << text(result.second);
+    EXPECT_EQ(engine.state(), State::Stopped);
+    EXPECT_THAT(libvirt->calls, Not(Contains("shutdown " + domainName()))) << "the agent powered the guest off";
+    EXPECT_THAT(libvirt->calls, Not(Contains("destroy " + domainName())));
+}
+
+TEST_F(LibvirtControllerTest, AGuestIgnoringTheAgentGetsTheButtonThenIsDestroyed)
+{
+    libvirt->ignoreAgentShutdown = true;
+    libvirt->ignoreAcpi = true;
+    auto& engine = controller(libvirtBackend());
+    engine.start(QByteArray("{}"));
+    ASSERT_TRUE(waitForOperations(1).first);
+    engine.stop();
+    const auto result = waitForOperations(2);
+    ASSERT_TRUE(result.first) << text(result.second);
+    EXPECT_EQ(engine.state(), State::Stopped);
+    const auto tail = libvirt->calls.mid(libvirt->calls.size() - 2);
+    EXPECT_THAT(tail, ElementsAre("shutdown " + domainName(), "destroy " + domainName()));
+}
+
+TEST_F(LibvirtControllerTest, ARestartAfterSetBackendLaunchesThroughTheNewBackend)
+{
+    auto& engine = controller(std::make_shared<QemuBackend>(processes, 2s));
+    engine.start(QByteArray("{}"));
+    ASSERT_TRUE(waitForOperations(1).first);
+    EXPECT_EQ(processes->qemuLaunches(), 1);
+    EXPECT_EQ(engine.vmManager(), "qemu");
+
+    engine.setBackend(libvirtBackend());
+    EXPECT_EQ(engine.vmManager(), "qemu") << "the running VM keeps its backend";
+    engine.restart(QByteArray(R"({"eci":true})"));
+    const auto result = waitForOperations(2);
+    ASSERT_TRUE(result.first) << text(result.second);
+    EXPECT_EQ(engine.state(), State::Running);
+    EXPECT_EQ(processes->qemuLaunches(), 1) << "no second QEMU process of our own";
+    EXPECT_EQ(processes->runningCount(), 0) << "the QEMU-backend VM was stopped";
+    EXPECT_EQ(libvirt->startedDomains, 1);
+    EXPECT_EQ(engine.vmManager(), "libvirt (qemu:///session)");
+    EXPECT_EQ(nlohmann::json::parse(engine.guestReportedConfig().toStdString()), (nlohmann::json{{"eci", true}}));
+}
