@@ -71,7 +71,7 @@ int main(int argc, char* argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     QCommandLineOption instanceDir("instance-dir", "VM instance directory.", "dir", berth::vm::InstanceDir::defaultRoot());
-    QCommandLineOption guestDir("guest-dir", "Directory with the guest's vmlinuz and initramfs.img.", "dir",
+    QCommandLineOption guestDir("guest-dir", "Directory with the guest image (vmlinuz, initramfs.img, root.squashfs).", "dir",
                                 defaultGuestDir());
     QCommandLineOption verbose({"v", "verbose"}, "Log debug messages.");
     parser.addOptions({instanceDir, guestDir, verbose});
