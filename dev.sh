@@ -14,7 +14,7 @@ PACKAGES=(
     libgl-dev
     nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libssl-dev
     qemu-system-x86 qemu-utils
-    busybox-static cpio
+    busybox-static cpio mmdebstrap squashfs-tools
     xvfb xauth fonts-wqy-microhei
 )
 

@@ -57,6 +57,10 @@ EngineHost::EngineHost(EngineController* controller, LaunchConfigProvider provid
             [this] { broadcast({{"type", "status"}, {"status", status().toJson()}}); });
     connect(m_controller, &EngineController::progress, this,
             [this](const QString& text) { broadcast({{"type", "progress"}, {"text", text.toStdString()}}); });
+    // The guest's boot steps ("starting dockerd", "data disk repaired by fsck ...") are progress too.
+    connect(m_controller, &EngineController::guestPhase, this, [this](const QString& name) {
+        broadcast({{"type", "progress"}, {"text", "Guest: " + name.toStdString()}});
+    });
     connect(m_controller, &EngineController::operationFinished, this,
             [this](EngineController::Operation operation, bool ok, const QString& message) {
                 broadcast({{"type", "finished"},

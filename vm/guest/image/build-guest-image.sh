@@ -47,7 +47,11 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n $outdir && -n $programs_dir ]] || die "usage: $0 --programs DIR [--cache-dir DIR] OUTDIR"
 [[ -x $programs_dir/berth-guest-agent ]] || die "$programs_dir/berth-guest-agent is missing (build the guest programs first)"
-[[ $(id -u) == 0 ]] || die "needs root: the root filesystem holds files owned by several users (run the build as root)"
+if [[ $(id -u) != 0 ]]; then
+    # The root filesystem holds files owned by several users: only root can assemble it.
+    command -v sudo >/dev/null || die "needs root (the guest's root holds files of several users); run the build as root"
+    exec sudo --preserve-env=BERTH_GUEST_CACHE_DIR,SOURCE_DATE_EPOCH "$0" --programs "$programs_dir" ${cache_dir:+--cache-dir "$cache_dir"} "$outdir"
+fi
 for tool in mmdebstrap mksquashfs cpio chroot apt-get dpkg-deb; do
     command -v "$tool" >/dev/null || die "$tool not found (./dev.sh installs the build's packages)"
 done
@@ -103,7 +107,11 @@ if [[ ! -s $base_tar ]]; then
     note "building the base root with mmdebstrap (${ROOT_PACKAGES[*]})"
     includes=$(IFS=,; echo "${ROOT_PACKAGES[*]}")
     # Downloaded .debs are synced in and out of the cache, so a rebuild downloads only what changed.
-    mmdebstrap --mode=root --variant=essential --format=tar --include="$includes" \
+    base_dir=$(mktemp -d "$cache_dir/.base.XXXXXX")
+    # mmdebstrap's hooks pass data through a new descriptor in dash, which cannot name one above
+    # 9: run it with only stdin, stdout and stderr open (ninja leaves more open than a shell does).
+    (for fd in /proc/self/fd/*; do fd=${fd##*/}; [[ $fd -gt 2 ]] && eval "exec $fd>&-"; done 2>/dev/null
+     exec mmdebstrap --mode=root --variant=essential --format=directory --include="$includes" \
         --aptopt='APT::Install-Recommends "false"' \
         --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
         --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
@@ -113,8 +121,10 @@ if [[ ! -s $base_tar ]]; then
         --customize-hook="sync-out /var/cache/apt/archives $cache_dir/image-debs" \
         --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
         --customize-hook='chroot "$1" dpkg-query -W -f "\${Package} \${Version}\n" > "$1"/packages.txt' \
-        "$SUITE" "$base_tar.tmp" "${sources[@]}" >"$cache_dir/mmdebstrap.log" 2>&1 ||
-        { tail -n 30 "$cache_dir/mmdebstrap.log" >&2; die "mmdebstrap failed (log: $cache_dir/mmdebstrap.log)"; }
+        "$SUITE" "$base_dir" "${sources[@]}") >"$cache_dir/mmdebstrap.log" 2>&1 ||
+        { tail -n 30 "$cache_dir/mmdebstrap.log" >&2; rm -rf "$base_dir"; die "mmdebstrap failed (log: $cache_dir/mmdebstrap.log)"; }
+    tar -C "$base_dir" --numeric-owner -cf "$base_tar.tmp" . || { rm -rf "$base_dir"; die "cannot write $base_tar"; }
+    rm -rf "$base_dir"
     mv -f "$base_tar.tmp" "$base_tar"
     find "$cache_dir" -maxdepth 1 -name 'guest-base-*.tar' ! -name "$(basename "$base_tar")" -delete
     note "base root in $(( ($(now_ms) - t_start) / 1000 )) s"
@@ -124,7 +134,7 @@ work=$(mktemp -d "$outdir/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root="$work/root"
 mkdir -p "$root"
-tar -x -C "$root" -f "$base_tar" || die "cannot unpack $base_tar"
+tar -x -C "$root" --numeric-owner -f "$base_tar" || die "cannot unpack $base_tar"
 
 # --- kernel: vmlinuz and all modules from the .deb ---------------------------------------------
 kpkg=$(apt-cache show --no-all-versions "$KERNEL_META" 2>/dev/null |

@@ -20,7 +20,10 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <netinet/in.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -30,6 +33,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -397,6 +401,63 @@ void waitForService(const std::string& name, pid_t pid, const std::string& logFi
     }
 }
 
+// exposeDockerAPIOnTCP2375: dockerd's TLS settings cover all of its TCP listeners, so the
+// unauthenticated one is this relay from :2375 to the engine's unix socket. The host forwards it
+// from 127.0.0.1:2375 only.
+void relay(int a, int b)
+{
+    pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+    char buffer[16384];
+    for (;;) {
+        if (::poll(fds, 2, -1) < 0 && errno != EINTR) { break; }
+        bool done = false;
+        for (int i = 0; i < 2 && !done; ++i) {
+            if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) { continue; }
+            const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+            done = n <= 0;
+            for (ssize_t sent = 0; !done && sent < n;) {
+                const ssize_t w = ::send(fds[1 - i].fd, buffer + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
+                done = w <= 0;
+                sent += w > 0 ? w : 0;
+            }
+        }
+        if (done) { break; }
+    }
+    ::close(a);
+    ::close(b);
+}
+
+void startUnsafeTcpRelay()
+{
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int on = 1;
+    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(2375);
+    addr.sin_addr.s_addr = htonl(INADDR_ANY);
+    if (listener < 0 || ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 16) != 0) {
+        throw StepFailed{"exposing the engine on TCP 2375", std::string("cannot listen on :2375: ") + std::strerror(errno)};
+    }
+    guest::log("UNSAFE: exposeDockerAPIOnTCP2375 is on; :2375 relays to the engine without TLS");
+    std::thread([listener] {
+        for (;;) {
+            const int client = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+            if (client < 0) { continue; }
+            const int engine = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            sockaddr_un target{};
+            target.sun_family = AF_UNIX;
+            std::snprintf(target.sun_path, sizeof target.sun_path, "%s", guest::kEngineSocket);
+            if (engine < 0 || ::connect(engine, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
+                ::close(client);
+                if (engine >= 0) { ::close(engine); }
+                continue;
+            }
+            std::thread(relay, client, engine).detach();
+        }
+    }).detach();
+}
+
 json boot()
 {
     g_channel.setPhase("loading modules");
@@ -429,6 +490,7 @@ json boot()
     const pid_t dockerd = startService("dockerd", {"/usr/sbin/dockerd", "--config-file", "/etc/docker/daemon.json"});
     waitForService("dockerd", dockerd, std::string(kLogDir) + "/dockerd.log", 300s,
                    [] { return guest::unixHttp(guest::kEngineSocket, "GET", "/_ping", 2s).body == "OK"; });
+    if (config.value("exposeDockerAPIOnTCP2375", false)) { startUnsafeTcpRelay(); }
     return config;
 }
 

@@ -1,9 +1,10 @@
 #!/bin/bash
-# The engine endpoint end to end with the full guest under TCG, as a user drives it:
-#   berthctl start; docker --context berth version; a locally imported busybox image runs
-#   `echo hello`; a volume survives `berthctl restart` (on the same engine port); clients without
-#   the client certificate are refused; a forced stop leaves a clean qcow2 and the next start
-#   reports the fsck repair; `berthctl reset --data` keeps a backup.
+# The host side of the engine endpoint with the full guest under TCG, as a user drives it
+# (tst_engine_e2e covers the rest: echo hello, volumes, a hard kill, refused clients):
+#   the certificates are private; the engine creates the docker context "berth" but leaves the
+#   current context alone; `berthctl restart` keeps the engine port (so the context stays valid);
+#   `berthctl stop --force` (QMP quit) leaves a clean qcow2, the next start reports the fsck
+#   repair and the data is still there; `berthctl reset --data` keeps a backup.
 # Everything lives in a temporary HOME/XDG/DOCKER_CONFIG: the user's own files are never touched.
 # Usage: engine_e2e.sh <bin dir with berthctl and berth-engine> <guest image dir>
 set -euo pipefail
@@ -41,26 +42,19 @@ out=$("$DOCKER" --context berth version 2>&1) || fail "docker version: $out"
 expect "docker version" "API version" "$out"
 expect "current context" "default" "$("$DOCKER" context show)"
 
-step "a locally imported image runs echo hello"
+step "a volume to find again"
 mkdir -p "$WORK/rootfs/bin" && cp /bin/busybox "$WORK/rootfs/bin/"
 tar -C "$WORK/rootfs" -cf "$WORK/tiny.tar" .
 "$DOCKER" --context berth import "$WORK/tiny.tar" berth-e2e-tiny:1 >/dev/null || fail "docker import"
-expect "echo hello" "hello" "$("$DOCKER" --context berth run --rm berth-e2e-tiny:1 /bin/busybox echo hello 2>&1)"
 "$DOCKER" --context berth run --rm -v berth-e2e:/data berth-e2e-tiny:1 /bin/busybox sh -c 'echo kept > /data/f' \
     || fail "writing the volume"
 
-step "clients without the client certificate are refused"
-if out=$("$DOCKER" -H "tcp://127.0.0.1:$port" version 2>&1); then fail "plain HTTP was answered: $out"; fi
-if out=$("$DOCKER" -H "tcp://127.0.0.1:$port" --tls --tlscacert "$CERTS/ca.pem" version 2>&1); then
-    fail "TLS without a client certificate was answered: $out"
-fi
-
-step "restart keeps the volume and the port"
+step "restart keeps the engine port"
 out=$("$BIN/berthctl" restart 2>&1) || fail "berthctl restart: $out"
 [[ $(cat "$INSTANCE/engine-port") == "$port" ]] || fail "the engine port changed from $port"
-expect "volume after restart" "kept" "$("$DOCKER" --context berth run --rm -v berth-e2e:/data berth-e2e-tiny:1 /bin/busybox cat /data/f 2>&1)"
+"$DOCKER" --context berth version >/dev/null 2>&1 || fail "the context does not reach the restarted engine"
 
-step "forced stop, then start: the disk is consistent and fsck reports the repair"
+step "forced stop (QMP quit), then start: the qcow2 is clean and fsck reports the repair"
 "$BIN/berthctl" stop --force >/dev/null 2>&1 || fail "stop --force"
 qemu-img check -q "$INSTANCE/data.qcow2" || fail "qemu-img check after a forced stop"
 out=$("$BIN/berthctl" start 2>&1) || fail "start after a forced stop: $out"

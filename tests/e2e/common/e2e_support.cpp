@@ -1,0 +1,179 @@
+#include "e2e_support.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QStandardPaths>
+
+namespace berth::e2e {
+
+QString Run::describe() const
+{
+    return QStringLiteral("%1\n  exit %2 after %3 s\n%4").arg(command).arg(exitCode).arg(seconds, 0, 'f', 1).arg(QString::fromUtf8(output.right(6000)));
+}
+
+bool Environment::setUp(QString* why)
+{
+    const auto env = QProcessEnvironment::systemEnvironment();
+    m_binDir = env.value("BERTH_E2E_BIN_DIR");
+    const QString imageDir = env.value("BERTH_GUEST_IMAGE_DIR");
+    if (!QFileInfo(m_binDir + "/berthctl").isExecutable()) {
+        *why = "BERTH_E2E_BIN_DIR has no berthctl: " + m_binDir;
+        return false;
+    }
+    if (!QFileInfo::exists(imageDir + "/root.squashfs")) {
+        *why = "no guest image in BERTH_GUEST_IMAGE_DIR (" + imageDir + "); build target berth_guest_image";
+        return false;
+    }
+    if (QFileInfo::exists("/etc/berth/admin-settings.json")) {
+        *why = "this machine has an admin policy (/etc/berth/admin-settings.json) that would steer the engine";
+        return false;
+    }
+    // The image's client is the one these tests are written against (Debian 12's docker.io).
+    m_docker = imageDir + "/docker";
+
+    m_home = std::make_unique<QTemporaryDir>(QDir::tempPath() + "/berth-e2e-XXXXXX");
+    if (!m_home->isValid()) {
+        *why = "cannot create a temporary home";
+        return false;
+    }
+    m_env = env;
+    const QString home = m_home->path();
+    m_env.insert("HOME", home);
+    m_env.insert("XDG_CONFIG_HOME", home + "/config");
+    m_env.insert("XDG_DATA_HOME", home + "/data");
+    m_env.insert("XDG_STATE_HOME", home + "/state");
+    m_env.insert("XDG_CACHE_HOME", home + "/cache");
+    m_env.insert("DOCKER_CONFIG", home + "/docker-config");
+    m_env.remove("DOCKER_HOST");
+    m_env.remove("DOCKER_CONTEXT");
+    // berth-engine's docker context set-up finds the client on PATH first: make it this one.
+    m_env.insert("PATH", imageDir + ":" + env.value("PATH"));
+    return true;
+}
+
+void Environment::tearDown()
+{
+    if (!m_home) { return; }
+    if (engineState() != "stopped") {
+        const Run stop = berthctl({"stop"}, std::chrono::minutes(1));
+        if (stop.exitCode != 0) { berthctl({"stop", "--force"}, std::chrono::minutes(1)); }
+    }
+    if (qgetenv("BERTH_E2E_KEEP") == "1") {
+        m_home->setAutoRemove(false);
+        qInfo("kept the e2e home: %s", qPrintable(m_home->path()));
+    }
+    m_home.reset();
+}
+
+Run Environment::run(const QString& program, const QStringList& args, std::chrono::milliseconds timeout) const
+{
+    Run result;
+    result.command = program + " " + args.join(' ');
+    QProcess process;
+    process.setProcessEnvironment(m_env);
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    QElapsedTimer clock;
+    clock.start();
+    process.start(program, args);
+    if (!process.waitForStarted(10000)) {
+        result.output = process.errorString().toUtf8();
+        return result;
+    }
+    process.closeWriteChannel();
+    const bool finished = process.waitForFinished(static_cast<int>(timeout.count()));
+    result.seconds = static_cast<double>(clock.elapsed()) / 1000.0;
+    result.output = process.readAll();
+    if (!finished) {
+        process.kill();
+        process.waitForFinished(5000);
+        result.output += "\n(timed out)";
+        return result;
+    }
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    return result;
+}
+
+Run Environment::berthctl(const QStringList& args, std::chrono::milliseconds timeout) const
+{
+    return run(m_binDir + "/berthctl", args, timeout);
+}
+
+Run Environment::docker(const QStringList& args, std::chrono::milliseconds timeout) const
+{
+    return run(m_docker, args, timeout);
+}
+
+bool Environment::importTinyImage()
+{
+    if (docker({"--context", "berth", "image", "inspect", kTinyImage}).exitCode == 0) { return true; }
+    QString busybox;
+    for (const QString& candidate : {QStringLiteral("/bin/busybox"), QStringLiteral("/usr/bin/busybox")}) {
+        if (QFileInfo(candidate).isExecutable()) { busybox = candidate; }
+    }
+    if (busybox.isEmpty()) {
+        qWarning("busybox-static is not installed: no image can be made");
+        return false;
+    }
+    const QString rootfs = m_home->path() + "/tiny-rootfs";
+    QDir().mkpath(rootfs + "/bin");
+    QDir().mkpath(rootfs + "/tmp");
+    QFile::copy(busybox, rootfs + "/bin/busybox");
+    for (const char* applet : {"sh", "echo", "cat", "ls", "id", "true", "sleep", "touch", "stat", "mkdir"}) {
+        QFile::link("busybox", rootfs + "/bin/" + applet);
+    }
+    const QString tarball = m_home->path() + "/tiny.tar";
+    const Run tar = run("tar", {"-C", rootfs, "-cf", tarball, "."}, std::chrono::minutes(1));
+    if (tar.exitCode != 0) {
+        qWarning("%s", qPrintable(tar.describe()));
+        return false;
+    }
+    const Run import = docker({"--context", "berth", "import", "--change", "CMD [\"sh\"]", tarball, kTinyImage});
+    if (import.exitCode != 0) { qWarning("%s", qPrintable(import.describe())); }
+    return import.exitCode == 0;
+}
+
+nlohmann::json Environment::status() const
+{
+    const Run status = berthctl({"status", "--json"}, std::chrono::seconds(30));
+    auto parsed = nlohmann::json::parse(status.output.toStdString(), nullptr, false);
+    return parsed.is_discarded() ? nlohmann::json::object() : parsed;
+}
+
+QString Environment::engineState() const
+{
+    const auto s = status();
+    return QString::fromStdString(s.contains("engine") ? s["engine"].value("state", "") : "");
+}
+
+qint64 Environment::qemuPid() const
+{
+    const auto s = status();
+    return s.contains("engine") ? s["engine"].value("qemuPid", qint64{0}) : 0;
+}
+
+quint16 Environment::enginePort() const
+{
+    const auto s = status();
+    return s.contains("engine") ? static_cast<quint16>(s["engine"].value("enginePort", 0)) : 0;
+}
+
+QString Environment::certsDir() const
+{
+    return m_home->path() + "/data/berth/certs";
+}
+
+QByteArray Environment::serialLog() const
+{
+    QFile log(m_home->path() + "/data/berth/vm/default/serial.log");
+    return log.open(QIODevice::ReadOnly) ? log.readAll() : QByteArray();
+}
+
+QString Environment::settingsFile() const
+{
+    return m_home->path() + "/config/berth/settings-store.json";
+}
+
+}  // namespace berth::e2e

@@ -1,0 +1,66 @@
+#pragma once
+
+// Shared by the end-to-end tests: a throw-away home for one engine, driven through the shipped
+// binaries (berthctl, which launches berth-engine) and the docker CLI from the guest image.
+//
+// Environment (set by CMake): BERTH_E2E_BIN_DIR (berthctl and berth-engine),
+// BERTH_GUEST_IMAGE_DIR (the image, whose `docker` client is used when the host has none).
+
+#include <QByteArray>
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+#include <QTemporaryDir>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <memory>
+
+#include <signal.h>
+
+namespace berth::e2e {
+
+// A tiny image made locally (no registry is reachable): busybox-static, imported with docker import.
+inline constexpr const char* kTinyImage = "berth-e2e/tiny:1";
+
+struct Run {
+    int exitCode = -1;  // -1: did not start or timed out
+    QByteArray output;  // stdout and stderr
+    double seconds = 0;
+    QString command;
+    QString describe() const;  // for failure messages: the command, its exit and its output
+};
+
+class Environment {
+public:
+    // False (with the reason) when the e2e prerequisites are missing, e.g. no guest image.
+    bool setUp(QString* why);
+    // Stops the engine (force if need be) and removes the temporary home.
+    void tearDown();
+
+    Run berthctl(const QStringList& args, std::chrono::milliseconds timeout = std::chrono::minutes(2)) const;
+    Run docker(const QStringList& args, std::chrono::milliseconds timeout = std::chrono::minutes(3)) const;
+    Run run(const QString& program, const QStringList& args, std::chrono::milliseconds timeout) const;
+
+    // Imports kTinyImage once per engine (idempotent).
+    bool importTinyImage();
+
+    nlohmann::json status() const;  // berthctl status --json
+    QString engineState() const;     // status().engine.state
+    qint64 qemuPid() const;
+    quint16 enginePort() const;
+    QString certsDir() const;     // the client's ca.pem, cert.pem, key.pem
+    QString home() const { return m_home ? m_home->path() : QString(); }
+    QByteArray serialLog() const;  // the guest console
+    QString settingsFile() const;  // the user's settings-store.json
+    QProcessEnvironment environment() const { return m_env; }
+
+private:
+    std::unique_ptr<QTemporaryDir> m_home;
+    QProcessEnvironment m_env;
+    QString m_binDir;
+    QString m_docker;
+};
+
+}  // namespace berth::e2e

@@ -1,0 +1,125 @@
+// End to end, the way a user meets the engine: `berthctl start` boots the real guest image under
+// TCG (berth-engine, QEMU, the guest agent, containerd, dockerd), and the docker CLI reaches it
+// through the `berth` context over TLS. Every case shares one engine; they run in order.
+//
+// Everything the engine writes lives in a temporary home (XDG dirs, DOCKER_CONFIG), so the
+// machine's own Berth and docker set-ups are untouched.
+
+#include "e2e_support.h"
+
+#include <QtTest>
+
+using berth::e2e::Run;
+
+class EngineE2e : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void dockerContextAnswers();
+    void importedImageRunsEchoHello();
+    void volumeSurvivesRestart();
+    void hardKillThenStartRepairsTheDataDisk();
+    void clientWithoutCertificateIsRefused();
+    void stopPowersOffCleanly();
+
+private:
+    berth::e2e::Environment m_env;
+};
+
+void EngineE2e::initTestCase()
+{
+    QString why;
+    if (!m_env.setUp(&why)) { QSKIP(qPrintable(why)); }
+    const Run start = m_env.berthctl({"start"}, std::chrono::minutes(6));
+    QVERIFY2(start.exitCode == 0, qPrintable(start.describe()));
+    qInfo("engine up in %.1f s", start.seconds);
+}
+
+void EngineE2e::cleanupTestCase()
+{
+    m_env.tearDown();
+}
+
+void EngineE2e::dockerContextAnswers()
+{
+    const Run version = m_env.docker({"--context", "berth", "version", "--format", "{{.Server.Version}}"});
+    QVERIFY2(version.exitCode == 0, qPrintable(version.describe()));
+    QVERIFY2(version.output.trimmed().startsWith("20.10"), qPrintable(version.describe()));  // Debian 12's dockerd
+}
+
+void EngineE2e::importedImageRunsEchoHello()
+{
+    QVERIFY(m_env.importTinyImage());
+    const Run hello = m_env.docker({"--context", "berth", "run", "--rm", berth::e2e::kTinyImage, "echo", "hello"});
+    QVERIFY2(hello.exitCode == 0, qPrintable(hello.describe()));
+    QCOMPARE(hello.output.trimmed(), QByteArray("hello"));
+}
+
+void EngineE2e::volumeSurvivesRestart()
+{
+    QVERIFY(m_env.importTinyImage());
+    const Run write = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data", berth::e2e::kTinyImage,
+                                    "sh", "-c", "echo written-before-restart > /data/note"});
+    QVERIFY2(write.exitCode == 0, qPrintable(write.describe()));
+
+    const Run restart = m_env.berthctl({"restart"}, std::chrono::minutes(6));
+    QVERIFY2(restart.exitCode == 0, qPrintable(restart.describe()));
+    qInfo("restart took %.1f s", restart.seconds);
+
+    const Run read = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data", berth::e2e::kTinyImage,
+                                   "cat", "/data/note"});
+    QVERIFY2(read.exitCode == 0, qPrintable(read.describe()));
+    QCOMPARE(read.output.trimmed(), QByteArray("written-before-restart"));
+}
+
+void EngineE2e::hardKillThenStartRepairsTheDataDisk()
+{
+    const qint64 qemuPid = m_env.qemuPid();
+    QVERIFY2(qemuPid > 0, "berthctl status --json names no QEMU");
+    QVERIFY(::kill(static_cast<pid_t>(qemuPid), SIGKILL) == 0);
+    // The engine host notices QEMU's death and reports an error; then the user starts again.
+    QTRY_VERIFY_WITH_TIMEOUT(m_env.engineState() != "running", 30000);
+
+    const Run start = m_env.berthctl({"start"}, std::chrono::minutes(6));
+    QVERIFY2(start.exitCode == 0, qPrintable(start.describe()));
+    QVERIFY2(start.output.contains("data disk repaired by fsck"), qPrintable(start.describe()));
+
+    // What was there before the kill still is.
+    const Run read = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data", berth::e2e::kTinyImage,
+                                   "cat", "/data/note"});
+    QVERIFY2(read.exitCode == 0, qPrintable(read.describe()));
+    QCOMPARE(read.output.trimmed(), QByteArray("written-before-restart"));
+}
+
+void EngineE2e::clientWithoutCertificateIsRefused()
+{
+    const quint16 port = m_env.enginePort();
+    QVERIFY(port != 0);
+    const QString host = QStringLiteral("tcp://127.0.0.1:%1").arg(port);
+    // The CA alone (server verified, no client certificate): the engine refuses the handshake.
+    const Run noCert = m_env.docker({"-H", host, "--tlsverify", "--tlscacert", m_env.certsDir() + "/ca.pem", "version"});
+    QVERIFY2(noCert.exitCode != 0, qPrintable(noCert.describe()));
+    QVERIFY2(!noCert.output.contains("Server:\n Engine"), qPrintable(noCert.describe()));
+    // Plain HTTP: no answer from the engine either.
+    const Run plain = m_env.docker({"-H", host, "version", "--format", "{{.Server.Version}}"});
+    QVERIFY2(plain.exitCode != 0, qPrintable(plain.describe()));
+    // And with the client certificate it works, so the refusals above are about the certificate.
+    const Run withCert = m_env.docker({"-H", host, "--tlsverify", "--tlscacert", m_env.certsDir() + "/ca.pem", "--tlscert",
+                                       m_env.certsDir() + "/cert.pem", "--tlskey", m_env.certsDir() + "/key.pem", "version",
+                                       "--format", "{{.Server.Version}}"});
+    QVERIFY2(withCert.exitCode == 0, qPrintable(withCert.describe()));
+}
+
+void EngineE2e::stopPowersOffCleanly()
+{
+    const Run stop = m_env.berthctl({"stop"}, std::chrono::minutes(2));
+    QVERIFY2(stop.exitCode == 0, qPrintable(stop.describe()));
+    QVERIFY2(m_env.serialLog().contains("powering off"), "the guest agent did not power off by itself");
+    QVERIFY2(!m_env.serialLog().contains("remounted read-only"), "the data disk was not unmounted cleanly");
+}
+
+QTEST_GUILESS_MAIN(EngineE2e)
+#include "tst_engine_e2e.moc"
