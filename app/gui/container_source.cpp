@@ -31,6 +31,15 @@ EngineContainers::EngineContainers(const vm::EngineHandle& engine, vm::EngineCer
 
 QVector<ContainerInfo> EngineContainers::list()
 {
+    if (listing_) { return lastList_; }
+    listing_ = true;
+    lastList_ = listNow();
+    listing_ = false;
+    return lastList_;
+}
+
+QVector<ContainerInfo> EngineContainers::listNow()
+{
     lastError_.clear();
     const auto api = engineApi(engine_, certs_, timeout_, &lastError_);
     if (!api) { return {}; }

@@ -48,10 +48,14 @@ public:
     [[nodiscard]] QString lastError() const { return lastError_; }
 
 private:
+    QVector<ContainerInfo> listNow();
+
     const vm::EngineHandle& engine_;
     vm::EngineCertPaths certs_;
     std::chrono::milliseconds timeout_;
     QString lastError_;
+    bool listing_ = false;               // a status change during the wait must not nest another
+    QVector<ContainerInfo> lastList_;
 };
 
 }  // namespace berth::gui

@@ -510,6 +510,7 @@ quint16 EngineController::chooseEnginePort() const
             spdlog::info("engine: port {} is taken; the engine moves to 127.0.0.1:{}", kept, port);
         QSaveFile save(m_dir.enginePortFile());
         if (save.open(QIODevice::WriteOnly)) {
+            save.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
             save.write(QByteArray::number(port) + '\n');
             save.commit();
         }
@@ -687,7 +688,7 @@ void EngineController::stopViaKill()
     if (m_step == Step::StopPowerdown)
         emit progress(QStringLiteral("The guest did not power off within %1 s; killing QEMU").arg(secondsText(m_options.timeouts.powerdown)));
     else
-        emit progress(QStringLiteral("Killing QEMU"));
+        emit progress(QStringLiteral("Stopping QEMU without the guest (QMP quit, then SIGKILL if it hangs)"));
     if (m_step != Step::Failing)
         setStep(Step::StopKill);
     m_vm->forceStop();

@@ -2,6 +2,7 @@
 // over fw_cfg, the agent channel, graceful and forced quits, crashes and stale processes.
 // Every QEMU started here is stopped or killed before the test ends.
 #include "berth/vm/accelerator.h"
+#include "berth/vm/data_disk.h"
 #include "berth/vm/engine_controller.h"
 #include "berth/vm/stale_qemu.h"
 
@@ -201,6 +202,32 @@ TEST_F(QemuIntegrationTest, GuestIgnoringShutdownIsKilledAfterTheTimeout)
     EXPECT_FALSE(isAlive(pid));
     EXPECT_FALSE(QFile::exists(options.instanceDir + "/qemu.pid"));
     EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("killing QEMU"));
+}
+
+// The data disk with real qemu-img and QEMU: created, grown at the next launch, and consistent
+// after a forced stop, because QMP quit lets QEMU flush the qcow2 metadata.
+TEST_F(QemuIntegrationTest, DataDiskGrowsAndSurvivesAForcedStopConsistent)
+{
+    options.dataDisk = m_tmp.filePath("data.qcow2");
+    options.dataDiskSizeBytes = 1ll << 30;
+    run([&] { controller().start(nlohmann::json{{"generation", 1}}); });
+    ASSERT_EQ(controller().state(), State::Running);
+    EXPECT_EQ(qcow2VirtualSize(options.dataDisk), 1ll << 30);
+
+    controller().setResources({1, 256, 2ll << 30});
+    run([&] { controller().restart(nlohmann::json{{"generation", 2}}); });
+    ASSERT_EQ(controller().state(), State::Running);
+    EXPECT_EQ(qcow2VirtualSize(options.dataDisk), 2ll << 30);
+
+    const qint64 stopMs = run([&] { controller().stop(EngineController::StopMode::Force); });
+    report("forced stop (QMP quit)", stopMs);
+    EXPECT_LT(stopMs, 1000) << "quit answered; no SIGKILL grace was needed";
+    EXPECT_EQ(controller().state(), State::Stopped);
+
+    QProcess check;
+    check.start("qemu-img", {"check", "-q", options.dataDisk});
+    ASSERT_TRUE(check.waitForFinished(30000));
+    EXPECT_EQ(check.exitCode(), 0) << check.readAllStandardOutput().toStdString() << check.readAllStandardError().toStdString();
 }
 
 TEST_F(QemuIntegrationTest, QemuKilledExternallyIsAnErrorWithTheSerialLogTail)
