@@ -138,8 +138,8 @@ int statusCommand(const std::vector<std::string>& args, Context& c)
             c.out << "Engine API:    tcp://127.0.0.1:" << engineStatus.enginePort
                   << " (TLS with a client certificate; docker --context berth ...)\n";
         }
-        const auto& running = engineStatus.guestConfig;
-        if (running.is_object() && running.value("exposeDockerAPIOnTCP2375", false) == true) {
+        const auto& launched = engineStatus.guestConfig;
+        if (launched.is_object() && launched.value("exposeDockerAPIOnTCP2375", false) == true) {
             c.out << "UNSAFE:        tcp://127.0.0.1:2375 answers without TLS or authentication "
                      "(exposeDockerAPIOnTCP2375)\n";
         }
