@@ -23,12 +23,15 @@
 
 namespace {
 
-// Where the build or the package put the guest image (kernel + initramfs).
+// Where the package or the build put the guest image, found relative to this binary so no path
+// of the build machine is compiled in: the package has /usr/libexec/berth/berth-engine and
+// /usr/lib/berth/guest; a build tree has <build>/bin and the guest its CMake chose.
 QString defaultGuestDir()
 {
-    const QString installed = QCoreApplication::applicationDirPath() + "/../share/berth/guest";
+    const QString bin = QCoreApplication::applicationDirPath();
+    const QString installed = bin + "/../../lib/berth/guest";
     if (QFileInfo::exists(installed + "/vmlinuz")) { return QDir(installed).canonicalPath(); }
-    return QStringLiteral(BERTH_GUEST_DIR);
+    return QDir::cleanPath(bin + "/" + QStringLiteral(BERTH_GUEST_DIR_FROM_BIN));
 }
 
 }  // namespace
