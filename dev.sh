@@ -2,6 +2,7 @@
 # Berth's developer entry point. On a fresh Debian 12 machine:
 #   ./dev.sh run     install build dependencies, build, and launch Berth
 #   ./dev.sh test    install build dependencies, build, and run the whole test suite
+#   ./dev.sh package build the .deb and .rpm into build/ci/packages
 # Both install what they need with apt (via sudo when not root) and are safe to re-run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -16,6 +17,7 @@ PACKAGES=(
     qemu-system-x86 qemu-utils
     busybox-static cpio
     xvfb xauth fonts-wqy-microhei
+    rpm lintian mmdebstrap
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -93,8 +95,17 @@ run_tests() {
     return $status
 }
 
+build_packages() {
+    install_dependencies
+    build ci
+    say "Packaging"
+    (cd build/ci && cpack)
+    ls -l build/ci/packages/*.deb build/ci/packages/*.rpm
+}
+
 case "${1:-}" in
     run) shift; run_berth "$@" ;;
     test) shift; run_tests "$@" ;;
-    *) die "usage: ./dev.sh run | ./dev.sh test" ;;
+    package) shift; build_packages ;;
+    *) die "usage: ./dev.sh run | ./dev.sh test | ./dev.sh package" ;;
 esac
