@@ -12,7 +12,15 @@ source "$here/debian-chroot.sh"
 deb=$(ls "$packages"/*.deb)
 upgrade=$(ls "$packages"/upgrade/*.deb)
 work=$(mktemp -d "$packages/install-test.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+root=
+# /proc is mounted in each root (Qt finds its binary's directory through it); unmount before removing.
+drop_root() {
+    [[ -n $root ]] || return 0
+    umount "$root/proc" 2>/dev/null || true
+    rm -rf --one-file-system "$root"
+    root=
+}
+trap 'drop_root; rm -rf --one-file-system "$work"' EXIT
 started=$SECONDS
 base=$(base_tarball "$cache" "$deb")
 
@@ -25,7 +33,6 @@ locked=$(tr -d '\n' <"$fixtures/eci-locked.json")
 unlocked=$(tr -d '\n' <"$fixtures/eci-default-unlocked.json")
 trailing_comma=$(tr -d '\n' <"$fixtures/malformed/trailing-comma.json")
 
-root=
 in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DEBIAN_FRONTEND=noninteractive "$@"; }
 admin_file() { echo "$root/etc/berth/admin-settings.json"; }
 # Runs dpkg in the root with extra environment (NAME=VALUE...) before "--"; prints its output.
@@ -42,6 +49,7 @@ expect_mode() {  # PATH OWNER:GROUP MODE
 preseed() { in_root debconf-set-selections <<<"berth berth/admin-settings string $1"; }
 new_root() {
     root=$(fresh_root "$base" "$work")
+    mount -t proc proc "$root/proc"
     cp "$deb" "$root/tmp/berth.deb"
     cp "$upgrade" "$root/tmp/berth-upgrade.deb"
 }
@@ -96,7 +104,7 @@ output=$(dpkg_in_root -- -P berth) || fail "purge failed: $output"
 [[ ! -e $root/var/lib/berth ]] || fail "purge left /var/lib/berth"
 [[ -s $root/root/.config/berth/settings-store.json && -s $root/root/.local/share/berth/disk.qcow2 ]] \
     || fail "purge touched the user's data"
-rm -rf "$root"
+drop_root
 
 step "Preseeded invalid policy: the install fails, nothing is deployed"
 new_root
@@ -124,7 +132,7 @@ step "Purge after a preseeded install"
 output=$(dpkg_in_root -- -P berth) || fail "purge failed: $output"
 [[ ! -e $root/etc/berth ]] || fail "purge left /etc/berth"
 in_root debconf-show berth 2>/dev/null | grep -q admin-settings && fail "purge left the debconf answer"
-rm -rf "$root"
+drop_root
 
 echo "deb install tests took $((SECONDS - started)) s"
 [[ $failures -eq 0 ]] || { echo "$failures problems" >&2; exit 1; }
