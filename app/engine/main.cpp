@@ -47,9 +47,13 @@ int main(int argc, char* argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     QCommandLineOption instanceDir("instance-dir", "VM instance directory.", "dir", berth::vm::InstanceDir::defaultRoot());
-    QCommandLineOption guestDir("guest-dir", "Directory with the guest's vmlinuz and initramfs.img.", "dir",
-                                defaultGuestDir());
-    QCommandLineOption verbose({"v", "verbose"}, "Log debug messages.");
+    const QString guestDirDefault = defaultGuestDir();
+    QCommandLineOption guestDir("guest-dir",
+                                QString("Directory with the guest's vmlinuz and initramfs.img (default %1).")
+                                    .arg(guestDirDefault),
+                                "dir", guestDirDefault);
+    // Long form only: -v is --version's (addVersionOption).
+    QCommandLineOption verbose("verbose", "Log debug messages.");
     parser.addOptions({instanceDir, guestDir, verbose});
     parser.process(app);
 

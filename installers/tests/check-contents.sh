@@ -3,7 +3,7 @@
 # maintainer scripts, and no path of the build machine anywhere (binaries included).
 #   check-contents.sh PACKAGE_DIR SOURCE_DIR BINARY_DIR
 set -euo pipefail
-packages=$1 source_dir=$2 binary_dir=$3
+packages=$(realpath "$1") source_dir=$(realpath "$2") binary_dir=$(realpath "$3")
 deb=$(ls "$packages"/*.deb) rpm=$(ls "$packages"/*.rpm)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -5,7 +5,11 @@
 # remove keeping the policy and users' data, purge removing only what the package created.
 #   deb-install.sh PACKAGE_DIR CACHE_DIR ADMIN_FIXTURES_DIR
 set -euo pipefail
-packages=$1 cache=$2 fixtures=$3
+packages=$(realpath "$1") cache=$2 fixtures=$(realpath "$3")
+if [[ $(id -u) -ne 0 ]]; then
+    echo "deb install tests need root (chroot, mount); skipped"
+    exit 77
+fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/debian-chroot.sh"
 
@@ -132,6 +136,14 @@ step "Purge after a preseeded install"
 output=$(dpkg_in_root -- -P berth) || fail "purge failed: $output"
 [[ ! -e $root/etc/berth ]] || fail "purge left /etc/berth"
 in_root debconf-show berth 2>/dev/null | grep -q admin-settings && fail "purge left the debconf answer"
+
+step "A policy the package did not deploy survives purge"
+mkdir -p "$root/etc/berth"
+printf '%s\n' "$locked" >"$(admin_file)"
+output=$(dpkg_in_root -- -i /tmp/berth.deb) || fail "install over an existing policy failed: $output"
+in_root berthctl settings list | grep -q 'locked by /etc/berth/admin-settings.json' || fail "no lock shown"
+output=$(dpkg_in_root -- -P berth) || fail "purge failed: $output"
+[[ -s $(admin_file) ]] || fail "purge removed a policy the package did not deploy"
 drop_root
 
 echo "deb install tests took $((SECONDS - started)) s"

@@ -3,6 +3,6 @@
 # installers/lintian-overrides (shipped in the package, where lintian reads it).
 #   lint-deb.sh PACKAGE_DIR
 set -euo pipefail
-deb=$(ls "$1"/*.deb)
+deb=$(realpath "$1"/*.deb)
 lintian --fail-on error,warning,info --display-info --show-overrides "$deb"
 echo "lintian: clean"
