@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Lints the .deb. Every finding must be fixed or overridden with its reason in
-# installers/lintian-overrides (shipped in the package, where lintian reads it).
+# Lints the .deb; any finding, down to info, fails. Fix it, or override it: a file installed as
+# /usr/share/lintian/overrides/berth, each override with a comment saying why.
 #   lint-deb.sh PACKAGE_DIR
 set -euo pipefail
 deb=$(realpath "$1"/*.deb)
