@@ -14,13 +14,16 @@ dependency_names() {
 base_tarball() {
     local cache=$1 deb=$2 names key tarball
     names=$(dependency_names "$deb")
-    key=$(printf 'bookworm\n%s\n' "$names" | sha256sum | cut -c1-16)
+    # Everything that decides the root's contents is in the key: change the mmdebstrap options
+    # below and this line changes with them.
+    local suite=bookworm options=(--variant=apt)
+    key=$(printf '%s %s\n%s\n' "$suite" "${options[*]}" "$names" | sha256sum | cut -c1-16)
     tarball="$cache/debian12-berth-deps-$key.tar"
     if [[ ! -s $tarball ]]; then
         mkdir -p "$cache"
         echo "Making the Debian 12 base root ($(wc -l <<<"$names") packages) in $tarball" >&2
-        mmdebstrap --quiet --variant=apt --include="$(paste -sd, <<<"$names")" \
-            bookworm "$tarball.partial" >&2
+        mmdebstrap --quiet "${options[@]}" --include="$(paste -sd, <<<"$names")" \
+            "$suite" "$tarball.partial" >&2
         mv "$tarball.partial" "$tarball"
     fi
     echo "$tarball"
