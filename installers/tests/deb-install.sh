@@ -132,6 +132,11 @@ output=$(dpkg_in_root -- -i /tmp/berth-upgrade.deb) || fail "upgrade failed: $ou
 [[ $(cat "$(admin_file)") == "$unlocked" ]] || fail "the upgrade replaced the administrator's policy"
 [[ $(in_root dpkg-query -W -f='${Version}' berth) == *+upgrade1 ]] || fail "the upgrade was not installed"
 
+step "dpkg-reconfigure deploys the debconf answer again"
+preseed "$locked"
+output=$(in_root dpkg-reconfigure -fnoninteractive berth 2>&1) || fail "dpkg-reconfigure failed: $output"
+[[ $(cat "$(admin_file)") == "$locked" ]] || fail "dpkg-reconfigure did not deploy the answer"
+
 step "Purge after a preseeded install"
 output=$(dpkg_in_root -- -P berth) || fail "purge failed: $output"
 [[ ! -e $root/etc/berth ]] || fail "purge left /etc/berth"
