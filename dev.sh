@@ -3,7 +3,7 @@
 #   ./dev.sh run     install build dependencies, build, and launch Berth
 #   ./dev.sh test    install build dependencies, build, and run the whole test suite
 #   ./dev.sh package build the .deb and .rpm into build/ci/packages
-# Both install what they need with apt (via sudo when not root) and are safe to re-run.
+# Each installs what it needs with apt (via sudo when not root) and is safe to re-run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
