@@ -2,7 +2,8 @@
 # Berth's developer entry point. On a fresh Debian 12 machine:
 #   ./dev.sh run     install build dependencies, build, and launch Berth
 #   ./dev.sh test    install build dependencies, build, and run the whole test suite
-# Both install what they need with apt (via sudo when not root) and are safe to re-run.
+#   ./dev.sh package build the .deb and .rpm into build/ci/packages
+# Each installs what it needs with apt (via sudo when not root) and is safe to re-run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -17,6 +18,7 @@ PACKAGES=(
     libvirt-dev libvirt-daemon-system
     busybox-static cpio mmdebstrap squashfs-tools
     xvfb xauth fonts-wqy-microhei
+    rpm lintian mmdebstrap
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -94,8 +96,17 @@ run_tests() {
     return $status
 }
 
+build_packages() {
+    install_dependencies
+    build ci
+    say "Packaging"
+    (cd build/ci && cpack)
+    ls -l build/ci/packages/*.deb build/ci/packages/*.rpm
+}
+
 case "${1:-}" in
     run) shift; run_berth "$@" ;;
     test) shift; run_tests "$@" ;;
-    *) die "usage: ./dev.sh run | ./dev.sh test" ;;
+    package) shift; build_packages ;;
+    *) die "usage: ./dev.sh run | ./dev.sh test | ./dev.sh package" ;;
 esac

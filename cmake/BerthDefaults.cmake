@@ -11,4 +11,10 @@ function(berth_target_defaults target)
     if(BERTH_WERROR)
         target_compile_options(${target} PRIVATE -Werror)
     endif()
+    # The hardening Debian expects of packaged binaries: checked libc calls where the optimizer can
+    # check them (not under the sanitizers, which intercept the same calls), and immediate binding.
+    if(NOT BERTH_SANITIZE)
+        target_compile_definitions(${target} PRIVATE $<$<CONFIG:Release,RelWithDebInfo,MinSizeRel>:_FORTIFY_SOURCE=2>)
+    endif()
+    target_link_options(${target} PRIVATE LINKER:-z,relro,-z,now)
 endfunction()

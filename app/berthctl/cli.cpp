@@ -24,6 +24,11 @@ Commands:
   settings check-admin [PATH] [--content-only]
                                     Check an admin-settings.json (default /etc/berth/admin-settings.json)
   settings reset                    Forget your own settings (a backup is kept)
+  admin deploy --admin-settings='<json>' [--force]
+                                    As root: check the policy and write /etc/berth/admin-settings.json
+                                    (--force replaces a different policy already there;
+                                    --admin-settings-file=PATH reads the policy from a file)
+  admin show                        Print the deployed policy and its problems
 
 Options:
   -v, --verbose                     Also log to the terminal
@@ -50,6 +55,7 @@ int run(const std::vector<std::string>& args, Context& context)
     }
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "settings") { return settingsCommand(rest, context); }
+    if (args[0] == "admin") { return adminCommand(rest, context); }
     if (args[0] == "status") { return statusCommand(rest, context); }
     if (args[0] == "reset") { return resetCommand(rest, context); }
     if (args[0] == "start" || args[0] == "stop" || args[0] == "restart") {

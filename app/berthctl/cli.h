@@ -39,6 +39,9 @@ int run(const std::vector<std::string>& args, Context& context);
 // else a command prints is complete while it stands.
 void reportInvalidPolicy(const settings::Settings& settings, std::ostream& err);
 
+// deploy --admin-settings='<json>' [--force] | show: the administrator's policy file (root only
+// for deploy); the target is `paths.adminFile`, so tests deploy into their own directory.
+int adminCommand(const std::vector<std::string>& args, Context& context);
 int settingsCommand(const std::vector<std::string>& args, Context& context);
 int statusCommand(const std::vector<std::string>& args, Context& context);
 // start | stop [--force] | restart: waits for the engine, printing progress; non-zero on failure.

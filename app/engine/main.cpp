@@ -27,12 +27,15 @@
 
 namespace {
 
-// Where the build or the package put the guest image (kernel + initramfs).
+// Where the package or the build put the guest image, found relative to this binary so no path
+// of the build machine is compiled in: the package has /usr/libexec/berth/berth-engine and
+// /usr/lib/berth/guest; a build tree has <build>/bin and the guest its CMake chose.
 QString defaultGuestDir()
 {
-    const QString installed = QCoreApplication::applicationDirPath() + "/../share/berth/guest";
+    const QString bin = QCoreApplication::applicationDirPath();
+    const QString installed = bin + "/../../lib/berth/guest";
     if (QFileInfo::exists(installed + "/vmlinuz")) { return QDir(installed).canonicalPath(); }
-    return QStringLiteral(BERTH_GUEST_DIR);
+    return QDir::cleanPath(bin + "/" + QStringLiteral(BERTH_GUEST_DIR_FROM_BIN));
 }
 
 std::int64_t integerSetting(const berth::settings::Settings& settings, std::string_view key)
@@ -79,9 +82,13 @@ int main(int argc, char* argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     QCommandLineOption instanceDir("instance-dir", "VM instance directory.", "dir", berth::vm::InstanceDir::defaultRoot());
-    QCommandLineOption guestDir("guest-dir", "Directory with the guest image (vmlinuz, initramfs.img, root.squashfs).", "dir",
-                                defaultGuestDir());
-    QCommandLineOption verbose({"v", "verbose"}, "Log debug messages.");
+    const QString guestDirDefault = defaultGuestDir();
+    QCommandLineOption guestDir("guest-dir",
+                                QString("Directory with the guest image: vmlinuz, initramfs.img, root.squashfs (default %1).")
+                                    .arg(guestDirDefault),
+                                "dir", guestDirDefault);
+    // Long form only: -v is --version's (addVersionOption).
+    QCommandLineOption verbose("verbose", "Log debug messages.");
     parser.addOptions({instanceDir, guestDir, verbose});
     parser.process(app);
 

@@ -288,6 +288,96 @@ private slots:
         QCOMPARE(run({"settings", "get", "vm.cpus"}), 0);
         COMPARE_STR(out_, "2\n");
     }
+    // admin deploy writes where paths_.adminFile points; the test user is the "administrator".
+    void adminDeployWritesTheCheckedPolicy()
+    {
+        paths_.adminFile = paths_.adminFile.parent_path() / "berth" / "admin-settings.json";
+        const std::string policy = readText(testData("admin/eci-locked.json"));
+        QCOMPARE(run({"admin", "deploy", "--admin-settings=" + policy}), 0);
+        QVERIFY(QString::fromStdString(out_).contains("Deployed "));
+        COMPARE_STR(readText(paths_.adminFile), policy);
+        struct stat file {};
+        struct stat dir {};
+        QCOMPARE(::stat(paths_.adminFile.c_str(), &file), 0);
+        QCOMPARE(::stat(paths_.adminFile.parent_path().c_str(), &dir), 0);
+        QCOMPARE(file.st_mode & 07777, 0644U);
+        QCOMPARE(dir.st_mode & 07777, 0755U);
+        QCOMPARE(file.st_uid, ::geteuid());
+
+        // The lock is in force for the settings commands straight away.
+        QCOMPARE(run({"settings", "set", "enhancedContainerIsolation=false"}), 3);
+        QCOMPARE(run({"admin", "show"}), 0);
+        QVERIFY(QString::fromStdString(out_).contains("\"configurationFileVersion\": 2"));
+        QVERIFY(QString::fromStdString(out_).contains("enhancedContainerIsolation (locked)"));
+
+        // Deploying the same policy again changes nothing and needs no --force.
+        QCOMPARE(run({"admin", "deploy", "--admin-settings=" + policy}), 0);
+        QVERIFY(QString::fromStdString(out_).contains("Nothing changed"));
+    }
+
+    void adminDeployRefusesAnInvalidPolicyAndKeepsTheFile()
+    {
+        admin("admin/eci-locked.json");
+        const std::string before = readText(paths_.adminFile);
+        const std::string trailingComma = readText(testData("admin/malformed/trailing-comma.json"));
+        QCOMPARE(run({"admin", "deploy", "--force", "--admin-settings=" + trailingComma}), 1);
+        QVERIFY(QString::fromStdString(err_).contains("--admin-settings:5:"));
+        QVERIFY(QString::fromStdString(err_).contains("trailing comma"));
+        QVERIFY(QString::fromStdString(err_).contains("nothing was deployed"));
+        COMPARE_STR(readText(paths_.adminFile), before);
+
+        std::filesystem::remove(paths_.adminFile);
+        QCOMPARE(run({"admin", "deploy", "--admin-settings={\"configurationFileVersion\": 1}"}), 1);
+        QVERIFY(!std::filesystem::exists(paths_.adminFile));
+    }
+
+    void adminDeployReplacesADifferentPolicyOnlyWithForce()
+    {
+        admin("admin/eci-locked.json");
+        const std::string unlocked = readText(testData("admin/eci-default-unlocked.json"));
+        QCOMPARE(run({"admin", "deploy", "--admin-settings=" + unlocked}), 1);
+        QVERIFY(QString::fromStdString(err_).contains("--force"));
+        COMPARE_STR(readText(paths_.adminFile), readText(testData("admin/eci-locked.json")));
+        QCOMPARE(run({"admin", "deploy", "--admin-settings=" + unlocked, "--force"}), 0);
+        COMPARE_STR(readText(paths_.adminFile), unlocked);
+    }
+
+    void adminDeployReadsAFileAndAddsTheFinalNewline()
+    {
+        const auto source = paths_.adminFile.parent_path() / "policy.json";
+        writeText(source, "{\"configurationFileVersion\": 2, \"analyticsEnabled\": {\"locked\": true, \"value\": false}}");
+        QCOMPARE(run({"admin", "deploy", "--admin-settings-file=" + source.string()}), 0);
+        COMPARE_STR(readText(paths_.adminFile), readText(source) + "\n");
+    }
+
+    void adminDeployIsForTheAdministratorOnly()
+    {
+        paths_.adminRules.trustedOwner = ::geteuid() + 1;
+        QCOMPARE(run({"admin", "deploy", "--admin-settings={\"configurationFileVersion\": 2}"}), 1);
+        QVERIFY(QString::fromStdString(err_).contains("only root"));
+        QVERIFY(!std::filesystem::exists(paths_.adminFile));
+    }
+
+    void adminDeployRefusesADirectoryOthersCanWrite()
+    {
+        ::chmod(paths_.adminFile.parent_path().c_str(), 0777);
+        QCOMPARE(run({"admin", "deploy", "--admin-settings={\"configurationFileVersion\": 2}"}), 1);
+        QVERIFY(QString::fromStdString(err_).contains("not writable by group or others"));
+        QVERIFY(!std::filesystem::exists(paths_.adminFile));
+        ::chmod(paths_.adminFile.parent_path().c_str(), 0755);
+    }
+
+    void adminShowReportsAbsentAndInvalidPolicies()
+    {
+        QCOMPARE(run({"admin", "show"}), 0);
+        QVERIFY(QString::fromStdString(out_).contains("nothing is managed"));
+        admin("admin/malformed/trailing-comma.json");
+        QCOMPARE(run({"admin", "show"}), 1);
+        QVERIFY(QString::fromStdString(out_).contains("\"value\": true,"));
+        QVERIFY(QString::fromStdString(err_).contains("admin-settings.json:5:"));
+        QCOMPARE(run({"admin"}), 2);
+        QCOMPARE(run({"admin", "deploy"}), 2);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestBerthctl)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the .deb and .rpm into OUT_DIR, and a second .deb with a higher version into
+# OUT_DIR/upgrade for the upgrade test.
+#   build-packages.sh CPACK_CONFIG OUT_DIR
+set -euo pipefail
+config=$1 out=$2
+rm -rf "$out"
+mkdir -p "$out/upgrade"
+started=$SECONDS
+cpack --config "$config" -B "$out/work" -G "DEB;RPM"
+mv "$out"/work/*.deb "$out"/work/*.rpm "$out/"
+version=$(dpkg-deb -f "$out"/*.deb Version)
+# The same contents under a higher version stand in for the next release: repacked, not rebuilt,
+# and lightly compressed, since only the upgrade test reads it.
+dpkg-deb -R "$out"/*.deb "$out/work/upgrade"
+sed -i "s/^Version: .*/Version: $version+upgrade1/" "$out/work/upgrade/DEBIAN/control"
+dpkg-deb -Zgzip -z1 -b "$out/work/upgrade" "$out/upgrade/berth_${version}+upgrade1_amd64.deb" >/dev/null
+rm -rf "$out/work"
+ls -l "$out" "$out/upgrade"
+echo "Packages built in $((SECONDS - started)) s"
