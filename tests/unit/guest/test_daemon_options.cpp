@@ -1,0 +1,33 @@
+#include <gtest/gtest.h>
+
+#include "berth/guest/eci.h"
+
+using namespace berth::guest::eci;
+using nlohmann::json;
+
+TEST(DaemonOptions, EciOnMakesTheWrapperTheDefaultRuntime)
+{
+    const json on = json::parse(R"({"enhancedContainerIsolation":{"enabled":true}})");
+    const json options = daemonOptions(on);
+    EXPECT_EQ(options["default-runtime"], "sysbox-runc");
+    EXPECT_EQ(options["runtimes"]["sysbox-runc"]["path"], "/usr/lib/berth/bin/sysbox-runc");
+    EXPECT_FALSE(options.contains("userns-remap"));
+}
+
+TEST(DaemonOptions, EciOffKeepsRuncTheDefaultButOldContainersStillStart)
+{
+    const json off = json::parse(R"({"enhancedContainerIsolation":{"enabled":false}})");
+    const json options = daemonOptions(off);
+    EXPECT_FALSE(options.contains("default-runtime"));
+    EXPECT_TRUE(options["runtimes"].contains("sysbox-runc"));
+    EXPECT_FALSE(daemonOptions(json()).contains("default-runtime"));
+}
+
+TEST(DaemonOptions, AgreesWithTheSettingsCore)
+{
+    // The settings core puts default-runtime: sysbox-runc into dockerDaemonOptions when ECI is on;
+    // the merge must never contradict it.
+    const json on = json::parse(R"({"enhancedContainerIsolation":{"enabled":true},
+                                   "dockerDaemonOptions":{"default-runtime":"sysbox-runc"}})");
+    EXPECT_EQ(daemonOptions(on)["default-runtime"], on["dockerDaemonOptions"]["default-runtime"]);
+}
