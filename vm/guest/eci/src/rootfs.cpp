@@ -94,6 +94,8 @@ public:
         child_ = ::fork();
         if (child_ < 0) { throw systemError("fork"); }
         if (child_ == 0) {
+            ::close(ready[0]);
+            ::close(release[1]);
             char c = ::unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
             (void)!::write(ready[1], &c, 1);
             (void)!::read(release[0], &c, 1);  // until the parent is done (or dies)
