@@ -12,7 +12,7 @@ PACKAGES=(
     clang libclang-rt-14-dev
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     libgl-dev
-    nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev
+    nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libssl-dev
     qemu-system-x86 qemu-utils
     busybox-static cpio
     xvfb xauth fonts-wqy-microhei

@@ -15,6 +15,8 @@ Commands:
   stop [--force]                    Shut the engine down fully (--force: kill the VM at once)
   restart                           Full quit and relaunch with the current settings
   status [--json]                   Show the engine and policy state
+  reset --data [--yes]              Start over with an empty data disk (images, containers,
+                                    volumes); the old disk is kept as a backup you can restore
   settings list [--json]            Show every setting: value, source, lock, restart needed
   settings get KEY                  Print one setting's value
   settings set KEY=VALUE...         Change settings (refused when locked by the administrator)
@@ -48,6 +50,7 @@ int run(const std::vector<std::string>& args, Context& context)
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "settings") { return settingsCommand(rest, context); }
     if (args[0] == "status") { return statusCommand(rest, context); }
+    if (args[0] == "reset") { return resetCommand(rest, context); }
     if (args[0] == "start" || args[0] == "stop" || args[0] == "restart") {
         return engineCommand(args[0], rest, context);
     }

@@ -26,6 +26,10 @@ struct Context {
     std::ostream& err;
     // Reaches the engine host; production: vm::EngineClient.
     std::function<std::unique_ptr<vm::EngineHandle>()> connectEngine;
+    // Answers to questions (reset --data asks for "yes"); null: nobody can answer.
+    std::istream* in;
+    // The VM instance directory (data disk); empty: vm::InstanceDir::defaultRoot().
+    std::string instanceDir;
 };
 
 // berthctl's entry point without main(): `args` excludes the program name.
@@ -39,5 +43,10 @@ int settingsCommand(const std::vector<std::string>& args, Context& context);
 int statusCommand(const std::vector<std::string>& args, Context& context);
 // start | stop [--force] | restart: waits for the engine, printing progress; non-zero on failure.
 int engineCommand(const std::string& command, const std::vector<std::string>& args, Context& context);
+// reset --data [--yes]: stops the engine and moves its data disk aside to a timestamped backup.
+int resetCommand(const std::vector<std::string>& args, Context& context);
+// Runs one engine operation and waits for its outcome, printing progress (engine_command.cpp).
+int runEngineOperation(vm::EngineHandle& engine, vm::EngineHandle::Operation operation,
+                       const std::function<void()>& send, Context& context);
 
 }  // namespace berth::cli

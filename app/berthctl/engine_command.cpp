@@ -32,9 +32,11 @@ std::string describe(const EngineStatus& status)
     return text;
 }
 
+}  // namespace
+
 // Sends one operation and waits for its outcome, printing what happens on the way.
-int runOperation(EngineHandle& engine, EngineHandle::Operation operation, const std::function<void()>& send,
-                 Context& c)
+int runEngineOperation(EngineHandle& engine, EngineHandle::Operation operation, const std::function<void()>& send,
+                       Context& c)
 {
     QEventLoop loop;
     int code = kFailed;
@@ -68,8 +70,6 @@ int runOperation(EngineHandle& engine, EngineHandle::Operation operation, const 
     return code;
 }
 
-}  // namespace
-
 int engineCommand(const std::string& command, const std::vector<std::string>& args, Context& c)
 {
     const bool force = hasFlag(args, "--force");
@@ -81,12 +81,12 @@ int engineCommand(const std::string& command, const std::vector<std::string>& ar
     }
     auto engine = c.connectEngine();
     if (command == "start") {
-        return runOperation(*engine, EngineHandle::Operation::Start, [&] { engine->start(); }, c);
+        return runEngineOperation(*engine, EngineHandle::Operation::Start, [&] { engine->start(); }, c);
     }
     if (command == "restart") {
-        return runOperation(*engine, EngineHandle::Operation::Restart, [&] { engine->restart(); }, c);
+        return runEngineOperation(*engine, EngineHandle::Operation::Restart, [&] { engine->restart(); }, c);
     }
-    return runOperation(*engine, EngineHandle::Operation::Stop, [&] { engine->stop(force); }, c);
+    return runEngineOperation(*engine, EngineHandle::Operation::Stop, [&] { engine->stop(force); }, c);
 }
 
 int statusCommand(const std::vector<std::string>& args, Context& c)
@@ -127,7 +127,13 @@ int statusCommand(const std::vector<std::string>& args, Context& c)
                   << engineStatus.acceleratorReason.toStdString() << ")\n";
         }
         if (engineStatus.enginePort != 0) {
-            c.out << "Engine API:    127.0.0.1:" << engineStatus.enginePort << "\n";
+            c.out << "Engine API:    tcp://127.0.0.1:" << engineStatus.enginePort
+                  << " (TLS with a client certificate; docker --context berth ...)\n";
+        }
+        const auto& running = engineStatus.guestConfig;
+        if (running.is_object() && running.value("exposeDockerAPIOnTCP2375", false) == true) {
+            c.out << "UNSAFE:        tcp://127.0.0.1:2375 answers without TLS or authentication "
+                     "(exposeDockerAPIOnTCP2375)\n";
         }
         c.out << "Admin policy:  " << policyState << " (" << policy.file << ")\n";
         c.out << "Enhanced Container Isolation: " << (eci.value.get<bool>() ? "on" : "off")

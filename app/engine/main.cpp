@@ -17,6 +17,9 @@
 #include <spdlog/spdlog.h>
 
 #include "berth/settings/guest_config.h"
+#include "berth/vm/docker_context.h"
+#include "berth/vm/engine_api.h"
+#include "berth/vm/engine_certs.h"
 #include "berth/vm/engine_controller.h"
 #include "berth/vm/engine_host.h"
 #include "logging.h"
@@ -29,6 +32,30 @@ QString defaultGuestDir()
     const QString installed = QCoreApplication::applicationDirPath() + "/../share/berth/guest";
     if (QFileInfo::exists(installed + "/vmlinuz")) { return QDir(installed).canonicalPath(); }
     return QStringLiteral(BERTH_GUEST_DIR);
+}
+
+std::int64_t integerSetting(const berth::settings::Settings& settings, std::string_view key)
+{
+    return settings.get(key).value.get<std::int64_t>();
+}
+
+// What the next launch gets from the settings: read at every start and restart, so a change
+// applied with Apply & restart reaches the VM without restarting this host.
+void applyLaunchSettings(berth::vm::EngineController& controller, const berth::settings::Settings& settings, bool dataDisk)
+{
+    namespace keys = berth::settings::keys;
+    berth::vm::EngineController::Resources resources;
+    resources.cpus = static_cast<int>(integerSetting(settings, keys::kCpus));
+    resources.memoryMiB = static_cast<int>(integerSetting(settings, keys::kMemoryMiB));
+    resources.dataDiskSizeBytes = dataDisk ? integerSetting(settings, keys::kDiskSizeMiB) * 1024 * 1024 : 0;
+    controller.setResources(resources);
+    // Unsafe by design (no TLS), so only on loopback and only when asked for.
+    QList<berth::vm::PortForward> forwards;
+    if (settings.get(keys::kExposeDockerApiOnTcp2375).value == true) {
+        forwards.append({2375, 2375});
+        spdlog::warn("exposeDockerAPIOnTCP2375 is on: 127.0.0.1:2375 reaches the engine without TLS (unsafe)");
+    }
+    controller.setExtraForwards(forwards);
 }
 
 }  // namespace
@@ -44,7 +71,7 @@ int main(int argc, char* argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     QCommandLineOption instanceDir("instance-dir", "VM instance directory.", "dir", berth::vm::InstanceDir::defaultRoot());
-    QCommandLineOption guestDir("guest-dir", "Directory with the guest's vmlinuz and initramfs.img.", "dir",
+    QCommandLineOption guestDir("guest-dir", "Directory with the guest image (vmlinuz, initramfs.img, root.squashfs).", "dir",
                                 defaultGuestDir());
     QCommandLineOption verbose({"v", "verbose"}, "Log debug messages.");
     parser.addOptions({instanceDir, guestDir, verbose});
@@ -56,19 +83,71 @@ int main(int argc, char* argv[])
     const auto paths = berth::settings::SettingsPaths::forCurrentUser();
     const auto settings = berth::settings::Settings::load(paths);
 
+    const QString guestPath = parser.value(guestDir);
+    // The full guest (dockerd) comes with a root image; the test guest boots from its initramfs.
+    const bool fullGuest = QFileInfo::exists(guestPath + "/root.squashfs");
+    const berth::vm::InstanceDir instance(parser.value(instanceDir));
+    const berth::vm::EngineCertPaths certs{berth::vm::defaultEngineCertsDir()};
+
     berth::vm::EngineOptions options;
-    options.instanceDir = parser.value(instanceDir);
-    options.kernel = parser.value(guestDir) + "/vmlinuz";
-    options.initrd = parser.value(guestDir) + "/initramfs.img";
-    options.cpus = static_cast<int>(settings.get(berth::settings::keys::kCpus).value.get<std::int64_t>());
-    options.memoryMiB = static_cast<int>(settings.get(berth::settings::keys::kMemoryMiB).value.get<std::int64_t>());
+    options.instanceDir = instance.root();
+    options.kernel = guestPath + "/vmlinuz";
+    options.initrd = guestPath + "/initramfs.img";
+    if (fullGuest) {
+        options.rootImage = guestPath + "/root.squashfs";
+        options.dataDisk = instance.dataDisk();
+        options.extraFwCfg = {{QStringLiteral("opt/berth/tls"), instance.guestTlsFile()}};
+        // Running means dockerd answers over TLS with our client certificate, not just "booted".
+        options.engineCheck = [certs](quint16 port, berth::vm::EngineOptions::EngineCheckDone done) {
+            QString problem;
+            const auto tls = berth::vm::EngineApi::tlsConfiguration(certs, &problem);
+            if (!tls) {
+                done(false, problem);
+                return;
+            }
+            berth::vm::EngineApi(port, *tls, std::chrono::seconds(3))
+                .ping(QCoreApplication::instance(), [done](bool ok, const QString& why) { done(ok, why); });
+        };
+    }
 
     berth::vm::EngineController controller(options);
-    berth::vm::EngineHost host(&controller, [paths] {
-        const auto decision = berth::settings::decideLaunch(berth::settings::Settings::load(paths));
+    applyLaunchSettings(controller, settings, fullGuest);
+    berth::vm::EngineHost host(&controller, [paths, fullGuest, certs, instance, &controller] {
+        const auto current = berth::settings::Settings::load(paths);
+        const auto decision = berth::settings::decideLaunch(current);
+        if (decision.allowed) {
+            applyLaunchSettings(controller, current, fullGuest);
+            QString problem;
+            if (fullGuest) {
+                // Renewed here when missing, expired or corrupt; the guest gets the server side.
+                const auto ensured = berth::vm::ensureEngineCerts(certs);
+                if (!ensured.ok || !berth::vm::writeGuestTlsFile(certs, instance.guestTlsFile(), &problem)) {
+                    return berth::vm::LaunchConfig{false, {}, ensured.ok ? problem : ensured.message};
+                }
+            }
+        }
         return berth::vm::LaunchConfig{decision.allowed, decision.guestConfig,
                                        QString::fromStdString(decision.refusal)};
     });
+    if (fullGuest) {
+        // Point the docker CLI at the engine whenever it comes up (the port rarely changes).
+        QObject::connect(&controller, &berth::vm::EngineController::stateChanged, &controller,
+                         [&controller, certs, guestPath](berth::vm::EngineController::State state) {
+                             if (state != berth::vm::EngineController::State::Running) { return; }
+                             const QString cli = berth::vm::findDockerCli(guestPath + "/docker");
+                             if (cli.isEmpty()) {
+                                 spdlog::info("no docker CLI found; the docker context is not set up");
+                                 return;
+                             }
+                             const auto result = berth::vm::ensureDockerContext(
+                                 cli, berth::vm::kDockerContextName, controller.enginePort(), certs);
+                             if (result.outcome == berth::vm::DockerContextResult::Outcome::Failed) {
+                                 spdlog::warn("{}", result.message.toStdString());
+                             } else {
+                                 spdlog::info("{}", result.message.toStdString());
+                             }
+                         });
+    }
     QString error;
     if (!host.listen(options.instanceDir, &error)) {
         spdlog::error("{}", error.toStdString());

@@ -3,6 +3,11 @@
 #include <QString>
 #include <QVector>
 
+#include <chrono>
+
+#include "berth/vm/engine_certs.h"
+#include "berth/vm/engine_handle.h"
+
 namespace berth::gui {
 
 // One container as the dashboard lists it.
@@ -14,8 +19,8 @@ struct ContainerInfo {
     [[nodiscard]] bool isolated() const { return runtime == QLatin1String("sysbox-runc"); }
 };
 
-// The engine's containers. The engine API client comes later; until then production uses
-// NoContainers and tests use a fake, so the dashboard list and the remove dialog are real paths.
+// The engine's containers. Production reads them from the engine (EngineContainers); tests use a
+// fake, so the dashboard list and the remove dialog are real paths.
 class ContainerSource {
 public:
     virtual ~ContainerSource() = default;
@@ -28,6 +33,25 @@ class NoContainers final : public ContainerSource {
 public:
     QVector<ContainerInfo> list() override { return {}; }
     QString removeAll() override { return {}; }
+};
+
+// The running engine's containers over its Engine API (TLS with the client certificate, on the
+// port the engine status names). Nothing while the engine is not Running. The calls wait in a
+// local event loop (user input excluded) for at most `timeout`, as the interface is synchronous.
+class EngineContainers final : public ContainerSource {
+public:
+    EngineContainers(const vm::EngineHandle& engine, vm::EngineCertPaths certs,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    QVector<ContainerInfo> list() override;
+    QString removeAll() override;
+    // Why the last list() came back empty-handed, if it failed; empty otherwise.
+    [[nodiscard]] QString lastError() const { return lastError_; }
+
+private:
+    const vm::EngineHandle& engine_;
+    vm::EngineCertPaths certs_;
+    std::chrono::milliseconds timeout_;
+    QString lastError_;
 };
 
 }  // namespace berth::gui

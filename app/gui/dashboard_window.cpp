@@ -39,6 +39,7 @@ DashboardWindow::DashboardWindow(vm::EngineHandle& engine, const settings::Setti
       state_(new QLabel(this)),
       detail_(new QLabel(this)),
       accelerator_(new QLabel(this)),
+      endpoint_(new QLabel(this)),
       start_(new QPushButton(tr("&Start"), this)),
       stop_(new QPushButton(tr("S&top"), this)),
       restart_(new QPushButton(tr("&Restart"), this)),
@@ -64,6 +65,9 @@ DashboardWindow::DashboardWindow(vm::EngineHandle& engine, const settings::Setti
     detail_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     accelerator_->setObjectName(QStringLiteral("accelerator"));
     accelerator_->setWordWrap(true);
+    endpoint_->setObjectName(QStringLiteral("engineEndpoint"));
+    endpoint_->setWordWrap(true);
+    endpoint_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     start_->setAccessibleName(tr("Start the engine"));
     stop_->setAccessibleName(tr("Stop the engine"));
     restart_->setAccessibleName(tr("Restart the engine"));
@@ -80,6 +84,7 @@ DashboardWindow::DashboardWindow(vm::EngineHandle& engine, const settings::Setti
     engineColumn->addWidget(state_);
     engineColumn->addWidget(detail_);
     engineColumn->addWidget(accelerator_);
+    engineColumn->addWidget(endpoint_);
     engineColumn->addLayout(buttons);
 
     auto* containersBox = new QGroupBox(tr("Containers"), this);
@@ -131,6 +136,16 @@ void DashboardWindow::showStatus(const vm::EngineStatus& status)
     } else {
         accelerator_->setText(tr("Accelerator: %1 (%2)").arg(status.accelerator.toUpper(), status.acceleratorReason));
     }
+    QString endpoint;
+    if (status.state == vm::EngineState::Running && status.enginePort != 0) {
+        endpoint = tr("Docker: docker --context berth … (tcp://127.0.0.1:%1, TLS with a client certificate)").arg(status.enginePort);
+        if (status.guestConfig.is_object() && status.guestConfig.value("exposeDockerAPIOnTCP2375", false) == true) {
+            endpoint += QStringLiteral("\n")
+                        + tr("Unsafe: tcp://127.0.0.1:2375 answers without TLS or authentication (exposeDockerAPIOnTCP2375)");
+        }
+    }
+    endpoint_->setText(endpoint);
+    endpoint_->setVisible(!endpoint.isEmpty());
     const bool idle = !status.busy;
     const bool down = status.state == vm::EngineState::Stopped || status.state == vm::EngineState::Error
                       || status.state == vm::EngineState::Unknown;

@@ -50,6 +50,7 @@ private:
     QLabel* state_;
     QLabel* detail_;
     QLabel* accelerator_;
+    QLabel* endpoint_;  // how to reach the engine; the unsafe 2375 listener when it is on
     QPushButton* start_;
     QPushButton* stop_;
     QPushButton* restart_;

@@ -41,7 +41,8 @@ int main(int argc, char* argv[])
 
     auto settings = berth::settings::Settings::load(berth::settings::SettingsPaths::forCurrentUser());
     berth::vm::EngineClient engine;  // launches berth-engine, which owns the VM, on the first start
-    berth::gui::NoContainers containers;
+    // The engine's containers over its TLS endpoint, once it runs (nothing before).
+    berth::gui::EngineContainers containers(engine, {berth::vm::defaultEngineCertsDir()});
     berth::gui::MessageBoxPrompts prompts;
     berth::gui::AppController controller({settings, engine, containers, prompts, berth::gui::AutostartEntry(),
                                           QApplication::applicationFilePath()});

@@ -1,6 +1,7 @@
 #include "berth/vm/engine_controller.h"
 
 #include "berth/vm/agent_channel.h"
+#include "berth/vm/data_disk.h"
 #include "berth/vm/qemu_backend.h"
 #include "berth/vm/stale_qemu.h"
 
@@ -16,6 +17,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace berth::vm {
 
 namespace {
@@ -27,11 +30,14 @@ QString secondsText(milliseconds duration)
     return QString::number(duration.count() / 1000.0, 'g', 3);
 }
 
-// A free loopback port for the engine forward. QEMU binds it a moment later; the window for
-// another process to take it is small and a failure shows up as QEMU refusing to start.
-quint16 freeLoopbackPort()
+// A free loopback port for the engine forward: `preferred` when it is free, else any. QEMU binds
+// it a moment later; the window for another process to take it is small and a failure shows up
+// as QEMU refusing to start.
+quint16 freeLoopbackPort(quint16 preferred = 0)
 {
     QTcpServer server;
+    if (preferred != 0 && server.listen(QHostAddress::LocalHost, preferred))
+        return server.serverPort();
     if (!server.listen(QHostAddress::LocalHost, 0))
         return 0;
     return server.serverPort();
@@ -413,13 +419,22 @@ void EngineController::launch()
     spec.rootImage = m_options.rootImage;
     spec.dataDisk = m_options.dataDisk;
     spec.dataDiskSizeBytes = m_options.dataDiskSizeBytes;
+    const DataDiskSizing sizing = planDataDiskSize(m_options.dataDisk, m_options.dataDiskSizeBytes);
+    if (sizing.action == DataDiskSizing::Action::KeepLarger) {
+        spdlog::warn("engine: {}", sizing.message.toStdString());
+        emit progress(sizing.message);
+    } else if (sizing.action == DataDiskSizing::Action::Grow) {
+        emit progress(sizing.message);
+    }
     spec.cpus = m_options.cpus;
     spec.memoryMiB = m_options.memoryMiB;
     spec.guestConfigFile = m_dir.guestConfig();
     spec.extraFwCfg = m_options.extraFwCfg;
     spec.accelerator = m_verdict->accelerator;
     spec.engineGuestPort = m_options.engineGuestPort;
-    spec.engineHostPort = m_options.engineGuestPort != 0 ? freeLoopbackPort() : 0;
+    spec.engineHostPort = m_options.engineGuestPort != 0 ? chooseEnginePort() : 0;
+    spec.extraForwards = m_options.extraForwards;
+    spec.quitGrace = std::min<milliseconds>(seconds(1), m_options.timeouts.kill / 2);
     spec.instanceDir = m_dir.root();
     spec.dieWithParent = m_options.qemuDiesWithController;
     m_enginePort = spec.engineHostPort;
@@ -466,6 +481,36 @@ void EngineController::launch()
     emit progress(QStringLiteral("Launching QEMU with %1 (%2)").arg(vm::toString(m_verdict->accelerator).toUpper(), m_verdict->reason));
     armTimer(m_options.timeouts.bootToReady, nullptr);
     m_vm->start();
+}
+
+quint16 EngineController::chooseEnginePort() const
+{
+    QFile file(m_dir.enginePortFile());
+    const quint16 kept = file.open(QIODevice::ReadOnly) ? file.readAll().trimmed().toUShort() : 0;
+    file.close();
+    const quint16 port = freeLoopbackPort(kept);
+    if (port != kept && port != 0) {
+        if (kept != 0)
+            spdlog::info("engine: port {} is taken; the engine moves to 127.0.0.1:{}", kept, port);
+        QSaveFile save(m_dir.enginePortFile());
+        if (save.open(QIODevice::WriteOnly)) {
+            save.write(QByteArray::number(port) + '\n');
+            save.commit();
+        }
+    }
+    return port;
+}
+
+void EngineController::setResources(const Resources& resources)
+{
+    m_options.cpus = resources.cpus;
+    m_options.memoryMiB = resources.memoryMiB;
+    m_options.dataDiskSizeBytes = resources.dataDiskSizeBytes;
+}
+
+EngineController::Resources EngineController::resources() const
+{
+    return {m_options.cpus, m_options.memoryMiB, m_options.dataDiskSizeBytes};
 }
 
 void EngineController::onVmRunning()

@@ -1,5 +1,6 @@
 #include "berth/vm/qemu_backend.h"
 
+#include "berth/vm/data_disk.h"
 #include "berth/vm/instance_dir.h"
 #include "berth/vm/qmp_client.h"
 
@@ -63,6 +64,8 @@ QStringList qemuArguments(const VmSpec& spec)
     QString netdev = QStringLiteral("user,id=net0");
     if (spec.engineHostPort != 0)
         netdev += QStringLiteral(",hostfwd=tcp:127.0.0.1:%1-:%2").arg(spec.engineHostPort).arg(spec.engineGuestPort);
+    for (const auto& forward : spec.extraForwards)
+        netdev += QStringLiteral(",hostfwd=tcp:127.0.0.1:%1-:%2").arg(forward.hostPort).arg(forward.guestPort);
     args << QStringLiteral("-netdev") << netdev
          << QStringLiteral("-device") << QStringLiteral("virtio-net-pci,netdev=net0")
          << QStringLiteral("-device") << QStringLiteral("virtio-rng-pci");
@@ -126,6 +129,7 @@ public:
         if (m_state != State::Off)
             return;
         m_requested = false;
+        m_quitSent = false;
         m_powerdownPending = false;
         m_shutdownReason.clear();
         m_stderr.clear();
@@ -134,10 +138,23 @@ public:
         QFile::remove(m_dir.qmpSocket());
         QFile::remove(m_dir.agentSocket());
         QFile::remove(m_dir.pidFile());
-        if (!m_spec.dataDisk.isEmpty() && m_spec.dataDiskSizeBytes > 0 && !QFileInfo::exists(m_spec.dataDisk))
-            createDataDisk();
-        else
+        switch (planDataDiskSize(m_spec.dataDisk, m_spec.dataDiskSizeBytes).action) {
+        case DataDiskSizing::Action::Create:
+            runQemuImg({QStringLiteral("create"), QStringLiteral("-q"), QStringLiteral("-f"), QStringLiteral("qcow2"),
+                        m_spec.dataDisk, QString::number(m_spec.dataDiskSizeBytes)},
+                       QStringLiteral("creating"));
+            break;
+        case DataDiskSizing::Action::Grow:
+            // The guest's resize2fs at boot grows the file system into the new space.
+            runQemuImg({QStringLiteral("resize"), QStringLiteral("-q"), QStringLiteral("-f"), QStringLiteral("qcow2"),
+                        m_spec.dataDisk, QString::number(m_spec.dataDiskSizeBytes)},
+                       QStringLiteral("growing"));
+            break;
+        case DataDiskSizing::Action::None:
+        case DataDiskSizing::Action::KeepLarger:  // never shrink; the controller tells the user
             launch();
+            break;
+        }
     }
 
     void requestShutdown() override
@@ -160,10 +177,18 @@ public:
         m_requested = true;
         if (m_helper)
             m_helper->kill();
-        if (m_process) {
-            spdlog::warn("qemu: sending SIGKILL to pid {}", m_process->pid());
-            m_process->kill();
+        if (!m_process)
+            return;
+        // QMP quit ends QEMU without the guest's cooperation but after flushing its block
+        // layer, so the qcow2 data disk stays consistent; SIGKILL if even that hangs.
+        if (!m_quitSent && (m_state == State::Running || m_state == State::ShuttingDown)) {
+            m_quitSent = true;
+            spdlog::warn("qemu: asking pid {} to quit (SIGKILL in {} ms)", m_process->pid(), m_spec.quitGrace.count());
+            m_qmp->execute(QStringLiteral("quit"));
+            QTimer::singleShot(m_spec.quitGrace, this, [this] { killNow(); });
+            return;
         }
+        killNow();
     }
 
     State state() const override { return m_state; }
@@ -182,6 +207,14 @@ public:
     }
 
 private:
+    void killNow()
+    {
+        if (!m_process || !m_process->isRunning())
+            return;
+        spdlog::warn("qemu: sending SIGKILL to pid {}", m_process->pid());
+        m_process->kill();
+    }
+
     void setState(State state)
     {
         if (m_state == state)
@@ -196,21 +229,22 @@ private:
         m_qmp->execute(QStringLiteral("system_powerdown"));
     }
 
-    void createDataDisk()
+    QString qemuImgBinary() const
     {
-        const QString qemuImg = QFileInfo(m_spec.qemuBinary).path() == QLatin1String(".")
-                                    ? QStringLiteral("qemu-img")
-                                    : QFileInfo(m_spec.qemuBinary).path() + QStringLiteral("/qemu-img");
-        spdlog::info("qemu: creating data disk {}", m_spec.dataDisk.toStdString());
-        m_helper = m_processes->create({qemuImg,
-                                        {QStringLiteral("create"), QStringLiteral("-q"), QStringLiteral("-f"), QStringLiteral("qcow2"),
-                                         m_spec.dataDisk, QString::number(m_spec.dataDiskSizeBytes)},
-                                        {}});
-        connect(m_helper.get(), &Process::finished, this, [this](const ProcessExit& exit) {
+        return QFileInfo(m_spec.qemuBinary).path() == QLatin1String(".") ? QStringLiteral("qemu-img")
+                                                                          : QFileInfo(m_spec.qemuBinary).path() + QStringLiteral("/qemu-img");
+    }
+
+    // Prepares the data disk with qemu-img, then launches QEMU.
+    void runQemuImg(const QStringList& arguments, const QString& what)
+    {
+        spdlog::info("qemu: {} data disk {} ({} bytes)", what.toStdString(), m_spec.dataDisk.toStdString(), m_spec.dataDiskSizeBytes);
+        m_helper = m_processes->create({qemuImgBinary(), arguments, {}});
+        connect(m_helper.get(), &Process::finished, this, [this, what](const ProcessExit& exit) {
             m_stderr += QString::fromLocal8Bit(m_helper->readAllStandardError());
             m_helper.release()->deleteLater();
             if (exit.failedToStart || exit.crashed || exit.exitCode != 0 || m_requested) {
-                m_stderr += QStringLiteral("berth: creating the data disk %1 failed: %2\n").arg(m_spec.dataDisk, exit.describe());
+                m_stderr += QStringLiteral("berth: %1 the data disk %2 failed: %3\n").arg(what, m_spec.dataDisk, exit.describe());
                 finish(exit);
                 return;
             }
@@ -283,6 +317,7 @@ private:
     State m_state = State::Off;
     bool m_requested = false;
     bool m_powerdownPending = false;
+    bool m_quitSent = false;
     QString m_shutdownReason;
     QString m_stderr;
 };

@@ -1,6 +1,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <QDir>
+#include <QFile>
+
 #include <sstream>
 
 #include "cli.h"
@@ -52,6 +55,8 @@ private:
     vm::EngineStatus engineStatus_;
     bool failStart_ = false;
     std::vector<std::string> engineCalls_;
+    std::istringstream in_;
+    std::string instanceDir_;
 
     int run(std::vector<std::string> args)
     {
@@ -63,7 +68,8 @@ private:
                                  engine->failStart = failStart_;
                                  engine->calls = &engineCalls_;
                                  return engine;
-                             }};
+                             },
+                             &in_, instanceDir_};
         const int code = cli::run(args, context);
         out_ = out.str();
         err_ = err.str();
@@ -77,6 +83,39 @@ private slots:
     {
         QVERIFY(dir_.isValid());
         paths_ = berth::test::freshSettingsPaths(dir_.path().toStdString());
+        instanceDir_ = (dir_.path() + "/instance").toStdString();
+        in_.str({});
+        in_.clear();
+        engineCalls_.clear();
+    }
+
+    void resetDataAsksStopsAndKeepsABackup()
+    {
+        const QString instance = QString::fromStdString(instanceDir_);
+        QVERIFY(QDir().mkpath(instance));
+        writeText((instance + "/data.qcow2").toStdString(), "images and volumes");
+
+        in_.str("no\n");
+        QCOMPARE(run({"reset", "--data"}), 1);
+        QVERIFY(QFile::exists(instance + "/data.qcow2"));
+        QVERIFY(engineCalls_.empty());  // not even stopped
+        QVERIFY(err_.find("not reset") != std::string::npos);
+
+        in_.clear();
+        in_.str("yes\n");
+        QCOMPARE(run({"reset", "--data"}), 0);
+        QCOMPARE(engineCalls_, std::vector<std::string>{"stop"});
+        QVERIFY(!QFile::exists(instance + "/data.qcow2"));
+        const QStringList backups = QDir(instance).entryList({"data.qcow2.backup-*"});
+        QCOMPARE(backups.size(), 1);
+        QCOMPARE(readText((instance + "/" + backups.first()).toStdString()), std::string("images and volumes"));
+        QVERIFY(out_.find("To restore the old one: berthctl stop && mv") != std::string::npos);
+        QVERIFY(out_.find("rm '" + (instance + "/" + backups.first()).toStdString()) != std::string::npos);
+
+        QCOMPARE(run({"reset", "--data", "--yes"}), 0);
+        QVERIFY(out_.find("nothing to reset") != std::string::npos);
+        QCOMPARE(run({"reset"}), 2);
+        QCOMPARE(run({"reset", "--data", "--force"}), 2);
     }
 
     void usageErrorsExitWith2()

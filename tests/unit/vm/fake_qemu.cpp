@@ -186,7 +186,7 @@ void FakeQemuProcess::onQmpLine(QLocalSocket* client, const QByteArray& line)
         return;
     }
     client->write(QByteArray::fromStdString(reply.dump()) + '\n');
-    if (name == QLatin1String("quit"))
+    if (name == QLatin1String("quit") && !m_behaviour.ignoreQuit)
         QTimer::singleShot(0, this, [this] { powerOff(QStringLiteral("host-qmp-quit")); });
 }
 

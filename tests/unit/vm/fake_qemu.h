@@ -29,6 +29,7 @@ struct FakeQemuBehaviour {
     bool failBoot = false;            // agent reports an error instead of ready
     bool ignoreAgentShutdown = false;
     bool ignoreAcpi = false;
+    bool ignoreQuit = false;          // QMP quit hangs (QEMU stuck in I/O): only SIGKILL ends it
     // KVM probe runs (recognised by their kernel command line)
     enum class Probe { Boots, Hangs, Fails } probe = Probe::Boots;
 };

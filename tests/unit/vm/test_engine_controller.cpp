@@ -1,5 +1,6 @@
 // The engine controller against a fake QEMU: states, merging, serialization and every way a
 // stop or a guest can go wrong, without a hypervisor.
+#include "berth/vm/data_disk.h"
 #include "berth/vm/engine_controller.h"
 
 #include "fake_qemu.h"
@@ -10,6 +11,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -170,6 +172,7 @@ TEST_F(EngineControllerTest, HungGuestIsKilledAfterTheTimeouts)
 {
     processes->behaviour.ignoreAgentShutdown = true;
     processes->behaviour.ignoreAcpi = true;
+    processes->behaviour.ignoreQuit = true;
     options.timeouts.agentShutdown = 100ms;
     options.timeouts.powerdown = 100ms;
     startRunning();
@@ -182,26 +185,49 @@ TEST_F(EngineControllerTest, HungGuestIsKilledAfterTheTimeouts)
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
     EXPECT_TRUE(killed);
-    EXPECT_GE(clock.elapsed(), 200) << "both grace periods were honoured";
+    EXPECT_GE(clock.elapsed(), 200 + 1000) << "both grace periods and QMP quit's were honoured";
     EXPECT_EQ(controller().state(), State::Stopped);
     EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid"))) << "SIGKILL leaves the pidfile; Stopped means it is gone";
     EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("killing QEMU"));
 }
 
-TEST_F(EngineControllerTest, ForceStopKillsWithoutAskingTheGuest)
+TEST_F(EngineControllerTest, ForceStopQuitsQemuWithoutAskingTheGuest)
 {
     startRunning();
     auto* qemu = processes->lastQemu();
-    bool killed = false;
+    bool killed = true;
     QStringList agentRequests;
+    QStringList qmpCommands;
     QObject::connect(qemu, &Process::finished, [&] {
         killed = qemu->killed;
         agentRequests = qemu->agentRequests;
+        qmpCommands = qemu->qmpCommands;
     });
+    QElapsedTimer clock;
+    clock.start();
     controller().stop(EngineController::StopMode::Force);
     ASSERT_TRUE(waitForOperations(2).ok);
-    EXPECT_TRUE(killed);
+    EXPECT_LT(clock.elapsed(), 1000);
+    EXPECT_THAT(qmpCommands, ::testing::Contains("quit")) << "QEMU flushes the qcow2 data disk on quit";
+    EXPECT_FALSE(killed) << "quit was enough";
     EXPECT_THAT(agentRequests.join('\n').toStdString(), ::testing::Not(HasSubstr("shutdown")));
+}
+
+TEST_F(EngineControllerTest, ForceStopKillsAQemuThatDoesNotQuit)
+{
+    processes->behaviour.ignoreQuit = true;
+    startRunning();
+    auto* qemu = processes->lastQemu();
+    bool killed = false;
+    QObject::connect(qemu, &Process::finished, [&] { killed = qemu->killed; });
+    QElapsedTimer clock;
+    clock.start();
+    controller().stop(EngineController::StopMode::Force);
+    const auto result = waitForOperations(2);
+    ASSERT_TRUE(result.ok) << result.message.toStdString();
+    EXPECT_TRUE(killed);
+    EXPECT_GE(clock.elapsed(), 900) << "QMP quit gets its grace (1 s with a 2 s kill timeout)";
+    EXPECT_EQ(controller().state(), State::Stopped);
 }
 
 TEST_F(EngineControllerTest, ForceDuringAGracefulStopEscalates)
@@ -394,6 +420,96 @@ TEST_F(EngineControllerTest, DataDiskIsCreatedWhenMissing)
     ASSERT_GE(processes->launched.size(), 2u);
     EXPECT_TRUE(processes->launched[0].program.endsWith("qemu-img"));
     EXPECT_THAT(processes->launched[0].arguments, ::testing::Contains(options.dataDisk));
+}
+
+namespace {
+
+// A qcow2 header claiming `size` bytes (all qcow2VirtualSize reads).
+void writeQcow2Header(const QString& path, quint64 size)
+{
+    QByteArray header(104, '\0');
+    header.replace(0, 4, QByteArray("QFI\xfb", 4));
+    header[7] = 3;  // version
+    for (int i = 0; i < 8; ++i)
+        header[24 + i] = static_cast<char>((size >> (56 - 8 * i)) & 0xff);
+    QFile file(path);
+    ASSERT_TRUE(file.open(QIODevice::WriteOnly));
+    file.write(header);
+}
+
+}  // namespace
+
+TEST_F(EngineControllerTest, DataDiskGrowsBeforeLaunchWhenTheSettingGrows)
+{
+    options.dataDisk = m_tmp.filePath("data.qcow2");
+    writeQcow2Header(options.dataDisk, 8ull << 30);
+    EXPECT_EQ(qcow2VirtualSize(options.dataDisk), 8ll << 30);
+    options.dataDiskSizeBytes = 8ll << 30;
+    startRunning();
+    EXPECT_EQ(processes->launched.size(), 1u) << "same size: no qemu-img";
+
+    controller().setResources({2, 2048, 16ll << 30});
+    controller().restart(QByteArray(R"({"eci":true})"));
+    ASSERT_TRUE(waitForOperations(2).ok);
+    ASSERT_EQ(processes->launched.size(), 3u);
+    EXPECT_TRUE(processes->launched[1].program.endsWith("qemu-img"));
+    EXPECT_EQ(processes->launched[1].arguments,
+              QStringList({"resize", "-q", "-f", "qcow2", options.dataDisk, QString::number(16ll << 30)}));
+    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("Growing the data disk from 8 GiB to 16 GiB"));
+}
+
+TEST_F(EngineControllerTest, DataDiskIsNeverShrunkAndTheUserIsToldWhy)
+{
+    options.dataDisk = m_tmp.filePath("data.qcow2");
+    writeQcow2Header(options.dataDisk, 64ull << 30);
+    options.dataDiskSizeBytes = 32ll << 30;
+    startRunning();
+    ASSERT_EQ(processes->launched.size(), 1u) << "no qemu-img: nothing is resized";
+    const std::string text = progress.join('\n').toStdString();
+    EXPECT_THAT(text, HasSubstr("stays at 64 GiB"));
+    EXPECT_THAT(text, HasSubstr("smaller setting (32 GiB) is not applied"));
+    EXPECT_THAT(text, HasSubstr("reset --data"));
+}
+
+TEST_F(EngineControllerTest, ResourcesApplyAtTheNextLaunch)
+{
+    startRunning();
+    auto arg = [this](const char* option) { return processes->lastQemu()->argument(option); };
+    EXPECT_EQ(arg("-smp"), "2");
+    controller().setResources({1, 512, 0});
+    controller().setExtraForwards({{12375, 2375}});
+    EXPECT_EQ(arg("-smp"), "2") << "the running VM keeps what it has";
+    controller().restart(QByteArray(R"({"eci":true})"));
+    ASSERT_TRUE(waitForOperations(2).ok);
+    EXPECT_EQ(arg("-smp"), "1");
+    EXPECT_EQ(arg("-m"), "512M");
+    EXPECT_THAT(arg("-netdev").toStdString(), HasSubstr(",hostfwd=tcp:127.0.0.1:12375-:2375"));
+}
+
+TEST_F(EngineControllerTest, EnginePortIsKeptAcrossLaunchesWhileFree)
+{
+    startRunning();
+    const quint16 first = controller().enginePort();
+    ASSERT_NE(first, 0);
+    QFile kept(instanceFile("engine-port"));
+    ASSERT_TRUE(kept.open(QIODevice::ReadOnly));
+    EXPECT_EQ(kept.readAll().trimmed().toUShort(), first);
+    kept.close();
+
+    controller().restart(QByteArray(R"({"eci":true})"));
+    ASSERT_TRUE(waitForOperations(2).ok);
+    EXPECT_EQ(controller().enginePort(), first);
+
+    // Someone else took it: another port, remembered from now on.
+    controller().stop();
+    ASSERT_TRUE(waitForOperations(3).ok);
+    QTcpServer squatter;
+    ASSERT_TRUE(squatter.listen(QHostAddress::LocalHost, first));
+    controller().start(QByteArray(R"({"eci":true})"));
+    ASSERT_TRUE(waitForOperations(4).ok);
+    EXPECT_NE(controller().enginePort(), first);
+    ASSERT_TRUE(kept.open(QIODevice::ReadOnly));
+    EXPECT_EQ(kept.readAll().trimmed().toUShort(), controller().enginePort());
 }
 
 TEST_F(EngineControllerTest, DestroyingTheControllerKillsQemu)

@@ -65,7 +65,8 @@ struct EngineOptions {
     QString kvmDevice = QStringLiteral("/dev/kvm");
     QString acceleratorCacheFile;    // where the KVM probe's verdict is kept; empty: in the instance dir
     QList<FwCfgFile> extraFwCfg;     // handed to the guest next to the config (TLS material)
-    quint16 engineGuestPort = 2376;  // reached through a free 127.0.0.1 port (enginePort()); 0: none
+    quint16 engineGuestPort = 2376;  // reached through a 127.0.0.1 port (enginePort()); 0: none
+    QList<PortForward> extraForwards;  // more loopback-only forwards
 
     struct Timeouts {
         std::chrono::milliseconds agentShutdown = std::chrono::seconds(20);  // containers, engine, sync
@@ -111,13 +112,27 @@ public:
     void restart(const QByteArray& newGuestConfig);
     void restart(const nlohmann::json& newGuestConfig) { restart(QByteArray::fromStdString(newGuestConfig.dump())); }
 
+    // What the next launch gets (a running VM keeps what it has until its restart). The engine
+    // host sets these from the settings just before each start or restart.
+    struct Resources {
+        int cpus = 2;
+        int memoryMiB = 2048;
+        qint64 dataDiskSizeBytes = 0;  // grows the data disk when larger than it; never shrinks it
+        bool operator==(const Resources&) const = default;
+    };
+    void setResources(const Resources& resources);
+    Resources resources() const;
+    void setExtraForwards(const QList<PortForward>& forwards) { m_options.extraForwards = forwards; }
+
     State state() const { return m_state; }
     QString stateDetail() const { return m_detail; }  // the error reason in Error
     bool isBusy() const { return m_op.has_value() || !m_queue.empty(); }
     std::optional<Accelerator> accelerator() const;
     QString acceleratorReason() const;
     qint64 qemuPid() const;
-    quint16 enginePort() const { return m_enginePort; }  // 127.0.0.1:<port> -> guest engine
+    // 127.0.0.1:<port> -> guest engine. The port is kept in <instanceDir>/engine-port and reused
+    // while it is free, so clients configured with it (the docker context) rarely need updating.
+    quint16 enginePort() const { return m_enginePort; }
     QString serialLogPath() const { return m_dir.serialLog(); }
     QString instanceDir() const { return m_dir.root(); }
     QByteArray guestConfig() const { return m_launchedConfig; }           // what the VM was started with
@@ -155,6 +170,7 @@ private:
     void cleanStale();
     void chooseAccelerator();
     void launch();
+    quint16 chooseEnginePort() const;
     void onVmRunning();
     void onAgentReady(const QByteArray& config);
     void checkEngine();

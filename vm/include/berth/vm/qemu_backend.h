@@ -2,8 +2,8 @@
 
 // QEMU backend: qemu-system-x86_64 with -nodefaults -no-reboot, a pidfile, QMP and the agent's
 // virtio-serial port on unix sockets in the instance directory, the serial console in a log file,
-// virtio disks/net/rng, the guest config over fw_cfg and user networking with one loopback
-// port forward.
+// virtio disks/net/rng, the guest config over fw_cfg and user networking with loopback-only port
+// forwards (the engine's TLS port, and whatever VmSpec::extraForwards asks for).
 
 #include "berth/vm/virtual_machine.h"
 

@@ -10,6 +10,7 @@
 #include <QObject>
 #include <QString>
 
+#include <chrono>
 #include <memory>
 
 namespace berth::vm {
@@ -22,6 +23,13 @@ QString toString(Accelerator accelerator);
 struct FwCfgFile {
     QString name;  // e.g. "opt/berth/tls"
     QString file;
+};
+
+// A TCP port of the guest reachable on the host at 127.0.0.1:<hostPort>, never on other addresses.
+struct PortForward {
+    quint16 hostPort = 0;
+    quint16 guestPort = 0;
+    bool operator==(const PortForward&) const = default;
 };
 
 struct VmSpec {
@@ -39,8 +47,11 @@ struct VmSpec {
     Accelerator accelerator = Accelerator::Tcg;
     quint16 engineHostPort = 0;     // 127.0.0.1:<this> forwards to the guest's engineGuestPort; 0 = none
     quint16 engineGuestPort = 2376;
+    QList<PortForward> extraForwards;  // more loopback forwards (the unsafe 2375 when asked for)
     QString instanceDir;            // sockets, logs and pidfile (see InstanceDir)
     bool dieWithParent = true;      // see ProcessSpec::dieWithParent
+    // forceStop() first asks QEMU to quit (it flushes the qcow2 data disk), then SIGKILLs after this.
+    std::chrono::milliseconds quitGrace = std::chrono::seconds(1);
 };
 
 struct VmExit {
@@ -60,7 +71,8 @@ public:
     virtual void start() = 0;
     // ACPI power button: the guest decides whether and when to power off.
     virtual void requestShutdown() = 0;
-    // SIGKILL. stopped() follows once the process is reaped.
+    // QEMU's own quit (no guest shutdown, but disk caches and qcow2 metadata are flushed), then
+    // SIGKILL after VmSpec::quitGrace or on a second call. stopped() follows once QEMU is reaped.
     virtual void forceStop() = 0;
     virtual State state() const = 0;
     virtual qint64 pid() const = 0;

@@ -1,0 +1,53 @@
+#include "daemon_json.h"
+
+namespace berth::guest {
+
+using nlohmann::json;
+
+json daemonJson(const json& guestConfig, const json& eciOptions, bool haveTls, const EngineTls& tls)
+{
+    json daemon = json::object();
+    if (guestConfig.is_object()) {
+        const auto options = guestConfig.find("dockerDaemonOptions");
+        if (options != guestConfig.end() && options->is_object()) { daemon = *options; }
+    }
+
+    json hosts = json::array({std::string("unix://") + kEngineSocket});
+    if (haveTls) { hosts.push_back("tcp://0.0.0.0:" + std::to_string(kEngineTlsPort)); }
+    daemon["hosts"] = hosts;
+    // Absent rather than false without TLS: dockerd then still looks for key files.
+    for (const char* key : {"tls", "tlsverify", "tlscacert", "tlscert", "tlskey"}) { daemon.erase(key); }
+    if (haveTls) {
+        daemon["tls"] = true;
+        daemon["tlsverify"] = true;
+        daemon["tlscacert"] = tls.caFile;
+        daemon["tlscert"] = tls.certFile;
+        daemon["tlskey"] = tls.keyFile;
+    }
+    daemon["data-root"] = "/var/lib/docker";
+    daemon["exec-root"] = "/var/run/docker";
+    daemon["pidfile"] = "/var/run/docker.pid";
+    daemon["containerd"] = kContainerdSocket;
+    // ECI owns these: without ECI they take dockerd's defaults, whatever the options said.
+    for (const char* key : {"runtimes", "default-runtime", "userns-remap", "authorization-plugins"}) {
+        daemon.erase(key);
+    }
+    if (eciOptions.is_object()) {
+        for (const auto& [key, value] : eciOptions.items()) { daemon[key] = value; }
+    }
+    return daemon;
+}
+
+std::string checkTlsBundle(const json& bundle)
+{
+    if (!bundle.is_object()) { return "the TLS bundle is not a JSON object"; }
+    for (const char* key : {"ca", "cert", "key"}) {
+        const auto it = bundle.find(key);
+        if (it == bundle.end() || !it->is_string() || it->get_ref<const std::string&>().find("-----BEGIN ") == std::string::npos) {
+            return std::string("the TLS bundle has no PEM \"") + key + "\"";
+        }
+    }
+    return {};
+}
+
+}  // namespace berth::guest

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Builds Berth's guest image from Debian 12 packages (see README.md beside this script):
+#   OUTDIR/vmlinuz        linux-image-cloud-amd64's kernel
+#   OUTDIR/initramfs.img  busybox, the drivers to reach the root, and ./init: mounts the
+#                         read-only squashfs root under a tmpfs overlay and hands PID 1 to the agent
+#   OUTDIR/root.squashfs  docker.io, containerd, runc, iptables, e2fsprogs, the kernel's modules
+#                         and Berth's guest programs (in /usr/lib/berth/bin)
+#   OUTDIR/docker         the docker client from the same docker.io, for hosts without one
+#   OUTDIR/manifest.txt   kernel and package versions
+#
+# Usage: build-guest-image.sh --programs DIR [--cache-dir DIR] OUTDIR
+#   --programs DIR    Berth's static guest programs (berth-guest-agent, ...), copied into the root
+#   --cache-dir DIR   downloaded packages and the base root, kept between builds (default:
+#                     $BERTH_GUEST_CACHE_DIR, else OUTDIR/.cache)
+#
+# Needs root (mmdebstrap --mode=root, files owned by the guest's users) and Debian's mirrors
+# the first time. Up-to-date check: OUTDIR/.stamp holds a hash of this script, init, the
+# programs and the state of apt's package lists; while they are unchanged a run costs a second.
+set -euo pipefail
+
+SUITE=bookworm
+# What the root holds. No Recommends; the kernel is not installed through apt (its postinst
+# would build an initramfs we do not use): its files are unpacked from the .deb instead.
+ROOT_PACKAGES=(docker.io containerd runc iptables e2fsprogs kmod iproute2 busybox-static)
+KERNEL_META=linux-image-cloud-amd64
+# Drivers the initramfs loads (with their dependencies) to mount the root.
+INITRAMFS_MODULES=(virtio_pci virtio_blk squashfs overlay)
+# Fixed timestamps make the images reproducible for the same packages.
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
+
+prog=build-guest-image
+die() { echo "$prog: error: $*" >&2; exit 1; }
+note() { echo "$prog: $*"; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+cache_dir=${BERTH_GUEST_CACHE_DIR:-}
+programs_dir=
+outdir=
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --cache-dir) [[ $# -ge 2 ]] || die "--cache-dir needs a directory"; cache_dir=$2; shift 2 ;;
+        --programs) [[ $# -ge 2 ]] || die "--programs needs a directory"; programs_dir=$2; shift 2 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -*) die "unknown option $1 (see --help)" ;;
+        *) [[ -z $outdir ]] || die "more than one OUTDIR given"; outdir=$1; shift ;;
+    esac
+done
+[[ -n $outdir && -n $programs_dir ]] || die "usage: $0 --programs DIR [--cache-dir DIR] OUTDIR"
+[[ -x $programs_dir/berth-guest-agent ]] || die "$programs_dir/berth-guest-agent is missing (build the guest programs first)"
+[[ $(id -u) == 0 ]] || die "needs root: the root filesystem holds files owned by several users (run the build as root)"
+for tool in mmdebstrap mksquashfs cpio chroot apt-get dpkg-deb; do
+    command -v "$tool" >/dev/null || die "$tool not found (./dev.sh installs the build's packages)"
+done
+
+src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+script="$src_dir/$(basename "${BASH_SOURCE[0]}")"
+init_src="$src_dir/init"
+programs_dir=$(cd "$programs_dir" && pwd)
+mkdir -p "$outdir" || die "cannot create $outdir"
+outdir=$(cd "$outdir" && pwd)
+cache_dir=${cache_dir:-$outdir/.cache}
+mkdir -p "$cache_dir/image-debs" || die "cannot create $cache_dir"
+cache_dir=$(cd "$cache_dir" && pwd)
+[[ $cache_dir != *[[:space:]]* ]] || die "the cache directory must not contain spaces: $cache_dir"
+stamp="$outdir/.stamp"
+
+exec 9>"$outdir/.lock"
+flock 9 || die "cannot lock $outdir/.lock"
+
+apt_lists_fingerprint() {
+    local f files=()
+    for f in /var/lib/apt/lists/*_Packages* /etc/apt/sources.list /etc/apt/sources.list.d/* \
+             /etc/apt/preferences /etc/apt/preferences.d/*; do
+        [[ -e $f ]] && files+=("$f")
+    done
+    { [[ ${#files[@]} -eq 0 ]] || stat -c '%n %s %Y' "${files[@]}"; } | sha256sum | cut -d' ' -f1
+}
+outputs_present() { [[ -s $outdir/vmlinuz && -s $outdir/initramfs.img && -s $outdir/root.squashfs && -x $outdir/docker ]]; }
+stamp_field() { [[ -f $stamp ]] && sed -n "s/^$1 //p" "$stamp" || true; }
+
+lists_fp=$(apt_lists_fingerprint)
+# The base root depends on the package list and the archive; the image also on init and programs.
+base_key=$( { sed -n '/^SUITE=/,/^SOURCE_DATE_EPOCH=/p' "$script"; echo "$lists_fp"; } | sha256sum | cut -c1-16)
+image_key=$( { cat "$script" "$init_src"; (cd "$programs_dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); echo "$base_key"; } |
+             sha256sum | cut -d' ' -f1)
+if outputs_present && [[ $(stamp_field image) == "$image_key" ]]; then
+    note "up to date: $outdir"
+    exit 0
+fi
+
+exec 8>"$cache_dir/.image-lock"
+flock 8 || die "cannot lock $cache_dir/.image-lock"
+t_start=$(now_ms)
+
+# --- base root: mmdebstrap, cached as a tarball by base_key ------------------------------------
+base_tar="$cache_dir/guest-base-$base_key.tar"
+if [[ ! -s $base_tar ]]; then
+    sources=()
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
+        [[ -s $f ]] && sources+=("$f")
+    done
+    [[ ${#sources[@]} -gt 0 ]] || die "no apt sources on this machine to build the guest from"
+    note "building the base root with mmdebstrap (${ROOT_PACKAGES[*]})"
+    includes=$(IFS=,; echo "${ROOT_PACKAGES[*]}")
+    # Downloaded .debs are synced in and out of the cache, so a rebuild downloads only what changed.
+    mmdebstrap --mode=root --variant=essential --format=tar --include="$includes" \
+        --aptopt='APT::Install-Recommends "false"' \
+        --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+        --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+        --skip=essential/unlink \
+        --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
+        --setup-hook="sync-in $cache_dir/image-debs /var/cache/apt/archives/" \
+        --customize-hook="sync-out /var/cache/apt/archives $cache_dir/image-debs" \
+        --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
+        --customize-hook='chroot "$1" dpkg-query -W -f "\${Package} \${Version}\n" > "$1"/packages.txt' \
+        "$SUITE" "$base_tar.tmp" "${sources[@]}" >"$cache_dir/mmdebstrap.log" 2>&1 ||
+        { tail -n 30 "$cache_dir/mmdebstrap.log" >&2; die "mmdebstrap failed (log: $cache_dir/mmdebstrap.log)"; }
+    mv -f "$base_tar.tmp" "$base_tar"
+    find "$cache_dir" -maxdepth 1 -name 'guest-base-*.tar' ! -name "$(basename "$base_tar")" -delete
+    note "base root in $(( ($(now_ms) - t_start) / 1000 )) s"
+fi
+
+work=$(mktemp -d "$outdir/.build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root="$work/root"
+mkdir -p "$root"
+tar -x -C "$root" -f "$base_tar" || die "cannot unpack $base_tar"
+
+# --- kernel: vmlinuz and all modules from the .deb ---------------------------------------------
+kpkg=$(apt-cache show --no-all-versions "$KERNEL_META" 2>/dev/null |
+       sed -n 's/^Depends: .*\(linux-image-[^ ,]*\) (= \([^)]*\)).*/\1=\2/p' | head -n1)
+[[ -n $kpkg ]] || die "apt cannot resolve $KERNEL_META: run 'apt-get update'"
+kernel_deb=$(ls "$cache_dir"/image-debs/"${kpkg%%=*}"_*.deb 2>/dev/null | head -n1 || true)
+if [[ -z $kernel_deb ]] || ! dpkg-deb -f "$kernel_deb" Version | grep -qxF "${kpkg#*=}"; then
+    rm -f "$cache_dir"/image-debs/"${kpkg%%=*}"_*.deb
+    note "downloading $kpkg"
+    (cd "$cache_dir/image-debs" && apt-get download -q -o APT::Sandbox::User=root "$kpkg" >/dev/null) ||
+        die "apt-get download $kpkg failed (network? run 'apt-get update')"
+    kernel_deb=$(ls "$cache_dir"/image-debs/"${kpkg%%=*}"_*.deb | head -n1)
+fi
+kroot="$work/kernel"
+mkdir -p "$kroot"
+dpkg-deb -x "$kernel_deb" "$kroot" || die "cannot unpack $kernel_deb"
+vmlinuz=$(ls "$kroot"/boot/vmlinuz-* | head -n1)
+kver=${vmlinuz##*/vmlinuz-}
+mkdir -p "$root/lib/modules"
+cp -a "$kroot/lib/modules/$kver" "$root/lib/modules/"
+# The root's own kmod: the build machine need not have one.
+chroot "$root" depmod "$kver" || die "depmod failed for $kver"
+
+# --- Berth's programs and the root's own configuration ------------------------------------------
+install -d -m 0755 "$root/usr/lib/berth/bin"
+install -m 0755 "$programs_dir"/* "$root/usr/lib/berth/bin/"
+install -d -m 0755 "$root/etc/docker" "$root/var/lib/docker" "$root/etc/berth"
+echo berth >"$root/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tberth\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
+# Writable at run time (tmpfs overlay); the agent fills it from QEMU's user network.
+: >"$root/etc/resolv.conf"
+mv "$root/packages.txt" "$work/packages.txt"
+rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/* "$root"/boot
+
+# --- initramfs ------------------------------------------------------------------------------
+iroot="$work/initramfs"
+mkdir -p "$iroot"/{bin,dev,proc,sys,newroot,lib/modules}
+install -m 0755 "$root/bin/busybox" "$iroot/bin/busybox"
+install -m 0755 "$init_src" "$iroot/init"
+: >"$iroot/lib/modules/load-order"
+# modprobe prints the insmod lines in dependency order; built-in modules print "builtin".
+while read -r verb path _; do
+    [[ $verb == insmod ]] || continue
+    rel=${path#"/lib/modules/$kver/"}
+    [[ -f $iroot/lib/modules/$rel ]] && continue
+    mkdir -p "$iroot/lib/modules/$(dirname "$rel")"
+    cp "$root$path" "$iroot/lib/modules/$rel"
+    echo "$rel" >>"$iroot/lib/modules/load-order"
+done < <(chroot "$root" modprobe -S "$kver" --show-depends -a "${INITRAMFS_MODULES[@]}" ||
+         die "modprobe cannot resolve ${INITRAMFS_MODULES[*]} in $kver")
+[[ -s $iroot/lib/modules/load-order ]] || grep -q . <<<"$(chroot "$root" modprobe -S "$kver" --show-depends -a "${INITRAMFS_MODULES[@]}")" ||
+    die "modprobe cannot resolve ${INITRAMFS_MODULES[*]} in kernel $kver"
+find "$iroot" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+(cd "$iroot" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+    cpio --null --create --format=newc --reproducible --owner=0:0 --quiet) |
+    gzip -6 -n >"$work/initramfs.img" || die "cannot create the initramfs"
+
+# --- squashfs root --------------------------------------------------------------------------
+# lz4: the fastest to decompress (what matters under TCG) and to build.
+t_sq=$(now_ms)
+mksquashfs "$root" "$work/root.squashfs" -comp lz4 -noappend -quiet -no-progress \
+    -mkfs-time "$SOURCE_DATE_EPOCH" -all-time "$SOURCE_DATE_EPOCH" >/dev/null ||
+    die "mksquashfs failed"
+note "squashfs root: $(( $(stat -c %s "$work/root.squashfs") / 1048576 )) MiB in $(( ($(now_ms) - t_sq) / 1000 )) s"
+
+rm -f "$stamp"
+cp "$vmlinuz" "$outdir/vmlinuz"
+mv -f "$work/initramfs.img" "$outdir/initramfs.img"
+mv -f "$work/root.squashfs" "$outdir/root.squashfs"
+install -m 0755 "$root/usr/bin/docker" "$outdir/docker"
+{
+    echo "kernel $kver"
+    echo "initramfs modules $(tr '\n' ' ' <"$iroot/lib/modules/load-order")"
+    echo "programs $(cd "$programs_dir" && ls | tr '\n' ' ')"
+    echo "packages:"
+    sed 's/^/  /' "$work/packages.txt"
+} >"$outdir/manifest.txt"
+printf 'image %s\n' "$image_key" >"$stamp.tmp"
+mv -f "$stamp.tmp" "$stamp"
+note "built $outdir in $(( ($(now_ms) - t_start) / 1000 )) s"
