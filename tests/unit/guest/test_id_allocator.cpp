@@ -120,3 +120,19 @@ TEST(IdBlockAllocator, ConcurrentProcessesNeverShareABlock)
     EXPECT_EQ(a.entries().size(), static_cast<std::size_t>(kProcesses * kEach));
     EXPECT_EQ(bases.size(), static_cast<std::size_t>(kProcesses * kEach));
 }
+
+TEST(IdBlockAllocator, BlocksOfAPastBootAreFreedOnceByWhoeverComesFirst)
+{
+    TempDir dir;
+    IdBlockAllocator a(dir.path);
+    EXPECT_TRUE(a.takeStale("boot-1").empty());  // first boot: nothing to free
+    a.allocate("one");
+    a.setChownedUpper("one", "/u");
+    EXPECT_TRUE(a.takeStale("boot-1").empty());  // same boot: the running container keeps its block
+    EXPECT_EQ(a.entries().size(), 1U);
+    const auto stale = a.takeStale("boot-2");
+    ASSERT_EQ(stale.size(), 1U);
+    EXPECT_EQ(stale[0].chownedUpper, "/u");
+    EXPECT_TRUE(a.takeStale("boot-2").empty());
+    EXPECT_EQ(a.allocate("two"), 100000U);
+}

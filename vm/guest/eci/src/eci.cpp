@@ -14,6 +14,7 @@
 #include "berth/guest/eci/paths.h"
 #include "berth/guest/eci/policy.h"
 #include "berth/guest/eci/rootfs.h"
+#include "berth/guest/eci/runtime_wrapper.h"
 
 namespace berth::guest::eci {
 
@@ -54,12 +55,7 @@ std::string replaceRunc()
 std::string freeAllBlocks()
 {
     try {
-        IdBlockAllocator allocator(paths::kStateDir);
-        for (const auto& entry : allocator.takeAll()) {
-            if (!entry.chownedUpper.empty() && fs::exists(entry.chownedUpper)) {
-                shiftOwnership(entry.chownedUpper, entry.base, false);
-            }
-        }
+        reclaimBlocksOfPastBoots(paths::kStateDir);
     } catch (const std::exception& e) {
         return std::string("cannot reset the ID-block allocator: ") + e.what();
     }

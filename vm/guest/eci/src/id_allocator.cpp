@@ -28,10 +28,11 @@ std::runtime_error systemError(const std::string& what)
     return std::runtime_error(what + ": " + std::strerror(errno));
 }
 
-std::vector<IdBlockAllocator::Entry> parse(const std::string& text)
+std::vector<IdBlockAllocator::Entry> parse(const std::string& text, std::string& bootId)
 {
     std::vector<IdBlockAllocator::Entry> out;
     const json doc = json::parse(text, nullptr, false);
+    if (doc.is_object() && doc.contains("bootId") && doc["bootId"].is_string()) { bootId = doc["bootId"]; }
     if (!doc.is_object() || !doc.contains("containers") || !doc["containers"].is_array()) { return out; }
     for (const auto& item : doc["containers"]) {
         if (!item.is_object() || !item.contains("id") || !item.contains("base")) { continue; }
@@ -45,7 +46,7 @@ std::vector<IdBlockAllocator::Entry> parse(const std::string& text)
     return out;
 }
 
-std::string serialize(const std::vector<IdBlockAllocator::Entry>& entries)
+std::string serialize(const std::vector<IdBlockAllocator::Entry>& entries, const std::string& bootId)
 {
     json list = json::array();
     for (const auto& e : entries) {
@@ -54,7 +55,9 @@ std::string serialize(const std::vector<IdBlockAllocator::Entry>& entries)
         if (!e.chownedUpper.empty()) { item["chownedUpper"] = e.chownedUpper; }
         list.push_back(std::move(item));
     }
-    return json{{"version", 1}, {"blockSize", kIdBlockSize}, {"containers", list}}.dump(1) + "\n";
+    json doc = {{"version", 1}, {"blockSize", kIdBlockSize}, {"containers", list}};
+    if (!bootId.empty()) { doc["bootId"] = bootId; }
+    return doc.dump(1) + "\n";
 }
 
 }  // namespace
@@ -76,7 +79,7 @@ public:
         std::ifstream in(a.stateFile_);
         std::stringstream text;
         text << in.rdbuf();
-        entries = parse(text.str());
+        entries = parse(text.str(), bootId);
     }
     ~Locked() { ::close(fd_); }
     Locked(const Locked&) = delete;
@@ -86,7 +89,7 @@ public:
     {
         // Written beside and renamed over, with fsync, so a crash leaves the old or the new state.
         const std::string temp = a_.stateFile_ + ".tmp";
-        const std::string text = serialize(entries);
+        const std::string text = serialize(entries, bootId);
         const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) { throw systemError("cannot write " + temp); }
         std::size_t done = 0;
@@ -104,6 +107,7 @@ public:
     }
 
     std::vector<Entry> entries;
+    std::string bootId;
 
 private:
     const IdBlockAllocator& a_;
@@ -190,6 +194,17 @@ std::vector<IdBlockAllocator::Entry> IdBlockAllocator::takeAll()
     state.entries.clear();
     state.save();
     return all;
+}
+
+std::vector<IdBlockAllocator::Entry> IdBlockAllocator::takeStale(const std::string& bootId)
+{
+    Locked state(*this);
+    if (state.bootId == bootId) { return {}; }
+    std::vector<Entry> stale = std::move(state.entries);
+    state.entries.clear();
+    state.bootId = bootId;
+    state.save();
+    return stale;
 }
 
 }  // namespace berth::guest::eci

@@ -182,6 +182,7 @@ std::string prepareBundle(const WrapperPaths& paths, const RuntimeInvocation& in
     const SystemHostView host;
     IdBlockAllocator allocator(paths.stateDir);
     try {
+        reclaimBlocksOfPastBoots(paths.stateDir);
         const RewriteResult result = rewriteSpec(spec, inv.containerId, image, paths.layout, host,
                                                  [&] { return allocator.allocate(inv.containerId); });
         if (!result) { return result.error; }
@@ -217,6 +218,20 @@ bool runcKnows(const std::string& runc, const RuntimeInvocation& inv)
 }
 
 }  // namespace
+
+void reclaimBlocksOfPastBoots(const std::string& stateDir)
+{
+    std::string bootId = readFile("/proc/sys/kernel/random/boot_id");
+    while (!bootId.empty() && bootId.back() == '\n') { bootId.pop_back(); }
+    if (bootId.empty()) { throw std::runtime_error("cannot read the boot id"); }
+    IdBlockAllocator allocator(stateDir);
+    for (const auto& entry : allocator.takeStale(bootId)) {
+        std::error_code ec;
+        if (!entry.chownedUpper.empty() && fs::is_directory(entry.chownedUpper, ec)) {
+            shiftOwnership(entry.chownedUpper, entry.base, false);
+        }
+    }
+}
 
 WrapperPaths WrapperPaths::fromEnvironment()
 {

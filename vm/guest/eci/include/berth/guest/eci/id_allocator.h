@@ -40,6 +40,10 @@ public:
     std::vector<Entry> entries() const;
     // At boot no container runs yet: returns every entry (to undo chowned uppers) and forgets them.
     std::vector<Entry> takeAll();
+    // The same, done once per boot by whoever comes first: when the state was written during
+    // another boot (bootId: /proc/sys/kernel/random/boot_id), its entries are returned and
+    // forgotten; otherwise nothing changes and the result is empty.
+    std::vector<Entry> takeStale(const std::string& bootId);
 
     const std::string& stateFile() const { return stateFile_; }
 

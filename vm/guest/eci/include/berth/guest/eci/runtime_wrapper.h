@@ -24,6 +24,11 @@ struct WrapperPaths {
     static WrapperPaths fromEnvironment();
 };
 
+// Frees the ID blocks of containers from an earlier boot (none of them runs any more), shifting
+// their upper layers back; the first call in each boot does it, later ones find nothing. Throws
+// std::runtime_error when the state cannot be read or written.
+void reclaimBlocksOfPastBoots(const std::string& stateDir);
+
 // The whole program: returns the exit code, or does not return (exec of runc).
 int runWrapper(const std::vector<std::string>& args, const WrapperPaths& paths);
 
