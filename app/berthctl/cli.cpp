@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "berth/settings/settings.h"
+#include "verify_eci.h"
 
 namespace berth::cli {
 
@@ -23,6 +24,9 @@ Commands:
   settings check-admin [PATH] [--content-only]
                                     Check an admin-settings.json (default /etc/berth/admin-settings.json)
   settings reset                    Forget your own settings (a backup is kept)
+  verify-eci [--image NAME] [--context NAME]
+                                    Run Docker's four Enhanced Container Isolation checks against
+                                    the engine (default image busybox, context berth)
 
 Options:
   -v, --verbose                     Also log to the terminal
@@ -51,6 +55,7 @@ int run(const std::vector<std::string>& args, Context& context)
     if (args[0] == "settings") { return settingsCommand(rest, context); }
     if (args[0] == "status") { return statusCommand(rest, context); }
     if (args[0] == "reset") { return resetCommand(rest, context); }
+    if (args[0] == "verify-eci") { return verifyEciCommand(rest, context); }
     if (args[0] == "start" || args[0] == "stop" || args[0] == "restart") {
         return engineCommand(args[0], rest, context);
     }

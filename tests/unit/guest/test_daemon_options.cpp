@@ -31,3 +31,15 @@ TEST(DaemonOptions, AgreesWithTheSettingsCore)
                                    "dockerDaemonOptions":{"default-runtime":"sysbox-runc"}})");
     EXPECT_EQ(daemonOptions(on)["default-runtime"], on["dockerDaemonOptions"]["default-runtime"]);
 }
+
+TEST(DaemonOptions, EciOnAddsTheAuthorizationPluginAndItsService)
+{
+    const json on = json::parse(R"({"enhancedContainerIsolation":{"enabled":true}})");
+    EXPECT_EQ(daemonOptions(on)["authorization-plugins"], json::array({"berth-eci"}));
+    const auto list = services(on);
+    ASSERT_EQ(list.size(), 1U);
+    EXPECT_EQ(list[0].argv, std::vector<std::string>{"/usr/lib/berth/bin/berth-eci-authz"});
+    const json off = json::parse(R"({"enhancedContainerIsolation":{"enabled":false}})");
+    EXPECT_FALSE(daemonOptions(off).contains("authorization-plugins"));
+    EXPECT_TRUE(services(off).empty());
+}

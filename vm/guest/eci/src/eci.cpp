@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "berth/guest/eci/authz.h"
 #include "berth/guest/eci/id_allocator.h"
 #include "berth/guest/eci/paths.h"
 #include "berth/guest/eci/policy.h"
@@ -93,13 +94,17 @@ std::string prepareBoot(const nlohmann::json& guestConfig)
 nlohmann::json daemonOptions(const nlohmann::json& guestConfig)
 {
     nlohmann::json options = {{"runtimes", {{"sysbox-runc", {{"path", paths::kWrapper}}}}}};
-    if (Policy::fromGuestConfig(guestConfig).enabled) { options["default-runtime"] = "sysbox-runc"; }
+    if (Policy::fromGuestConfig(guestConfig).enabled) {
+        options["default-runtime"] = "sysbox-runc";
+        options["authorization-plugins"] = {kAuthzPluginName};
+    }
     return options;
 }
 
-std::vector<Service> services(const nlohmann::json& /*guestConfig*/)
+std::vector<Service> services(const nlohmann::json& guestConfig)
 {
-    return {};
+    if (!Policy::fromGuestConfig(guestConfig).enabled) { return {}; }
+    return {{"berth-eci-authz", {paths::kAuthzProgram}}};
 }
 
 }  // namespace berth::guest::eci

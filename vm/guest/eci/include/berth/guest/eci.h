@@ -26,13 +26,17 @@ namespace berth::guest::eci {
 std::string prepareBoot(const nlohmann::json& guestConfig);
 
 // Registers the wrapper as runtime "sysbox-runc" (always, so containers created while ECI was on
-// still start) and, with ECI on, makes it the default runtime.
+// still start) and, with ECI on, makes it the default runtime and adds the authorization plugin
+// "berth-eci" (which dockerd then needs for every request: ECI fails closed).
 nlohmann::json daemonOptions(const nlohmann::json& guestConfig);
 
 struct Service {
     std::string name;               // for logs and phases
     std::vector<std::string> argv;  // argv[0] is an absolute path in the guest
 };
+// With ECI on: berth-eci-authz, the authorization plugin (/run/docker/plugins/berth-eci.sock). It
+// runs prepareBoot() itself before it listens, so the ordering above holds even when the agent
+// has not called it (calling it twice is harmless).
 std::vector<Service> services(const nlohmann::json& guestConfig);
 
 }  // namespace berth::guest::eci

@@ -6,6 +6,7 @@
 namespace berth::guest::eci::paths {
 
 inline constexpr const char* kWrapper = "/usr/lib/berth/bin/sysbox-runc";
+inline constexpr const char* kAuthzProgram = "/usr/lib/berth/bin/berth-eci-authz";
 inline constexpr const char* kDebianRunc = "/usr/sbin/runc";
 // Debian's runc, kept reachable here before the wrapper is bind-mounted over /usr/sbin/runc.
 inline constexpr const char* kPreservedRunc = "/run/berth/eci/runc";
