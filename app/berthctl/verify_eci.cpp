@@ -4,6 +4,7 @@
 #include <QStringList>
 
 #include <algorithm>
+#include <cctype>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
