@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "berth/guest/eci/authz.h"
+#include "berth/guest/eci/spec_rewrite.h"
 
 using namespace berth::guest::eci;
 using nlohmann::json;
