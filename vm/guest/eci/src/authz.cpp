@@ -24,6 +24,14 @@ Uri parseUri(std::string uri)
         out.query = uri.substr(q + 1);
         uri.resize(q);
     }
+    // "//v1.41/containers//create/" reaches the same handler in dockerd's router as the clean form.
+    std::string clean;
+    for (const char c : uri) {
+        if (c == '/' && !clean.empty() && clean.back() == '/') { continue; }
+        clean += c;
+    }
+    while (clean.size() > 1 && clean.back() == '/') { clean.pop_back(); }
+    uri = clean;
     if (uri.size() > 2 && uri.compare(0, 2, "/v") == 0 && uri[2] >= '0' && uri[2] <= '9') {
         const auto next = uri.find('/', 1);
         try {
@@ -33,14 +41,7 @@ Uri parseUri(std::string uri)
         }
         uri = next == std::string::npos ? std::string("/") : uri.substr(next);
     }
-    // "//containers/create" and "/containers/create/" reach the same handler in dockerd's router.
-    std::string clean;
-    for (const char c : uri) {
-        if (c == '/' && !clean.empty() && clean.back() == '/') { continue; }
-        clean += c;
-    }
-    while (clean.size() > 1 && clean.back() == '/') { clean.pop_back(); }
-    out.path = clean;
+    out.path = uri;
     return out;
 }
 
