@@ -77,9 +77,11 @@ ContainerImage inspectContainerImage(const Policy& policy, const std::string& do
     const json repositories = readJson(dockerRoot + "/image/overlay2/repositories.json");
     std::vector<std::string> allowedIds;
     if (repositories.is_object() && repositories.contains("Repositories") && repositories["Repositories"].is_object()) {
-        for (const auto& [repo, refs] : repositories["Repositories"].items()) {
+        for (const auto& refs : repositories["Repositories"]) {
             if (!refs.is_object()) { continue; }
-            for (const auto& [ref, id] : refs.items()) {
+            for (auto it = refs.begin(); it != refs.end(); ++it) {
+                const std::string& ref = it.key();
+                const json& id = it.value();
                 if (!id.is_string()) { continue; }
                 const bool matches = std::any_of(policy.socketImages.begin(), policy.socketImages.end(),
                                                  [&](const std::string& p) { return imageMatches(p, ref); });
