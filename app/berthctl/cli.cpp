@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "berth/settings/settings.h"
+#include "verify_eci.h"
 
 namespace berth::cli {
 
@@ -29,6 +30,9 @@ Commands:
                                     (--force replaces a different policy already there;
                                     --admin-settings-file=PATH reads the policy from a file)
   admin show                        Print the deployed policy and its problems
+  verify-eci [--image NAME] [--context NAME]
+                                    Run Docker's four Enhanced Container Isolation checks against
+                                    the engine (default image busybox, context berth)
 
 Options:
   -v, --verbose                     Also log to the terminal
@@ -58,6 +62,7 @@ int run(const std::vector<std::string>& args, Context& context)
     if (args[0] == "admin") { return adminCommand(rest, context); }
     if (args[0] == "status") { return statusCommand(rest, context); }
     if (args[0] == "reset") { return resetCommand(rest, context); }
+    if (args[0] == "verify-eci") { return verifyEciCommand(rest, context); }
     if (args[0] == "start" || args[0] == "stop" || args[0] == "restart") {
         return engineCommand(args[0], rest, context);
     }

@@ -467,6 +467,11 @@ json boot()
     g_channel.setPhase("reading guest config");
     const json config = readGuestConfig();
     prepareDataDisk();
+    g_channel.setPhase("preparing container isolation");
+    if (const std::string problem = berth::guest::eci::prepareBoot(config); !problem.empty()) {
+        // Fail closed: an engine that cannot isolate as configured does not start.
+        throw StepFailed{"preparing container isolation", problem};
+    }
 
     g_channel.setPhase("writing the engine configuration");
     const bool haveTls = installTls();
@@ -483,7 +488,12 @@ json boot()
 
     for (const auto& service : berth::guest::eci::services(config)) {
         g_channel.setPhase("starting " + service.name);
-        startService(service.name, service.argv);
+        const pid_t pid = startService(service.name, service.argv);
+        if (!service.readyPath.empty()) {
+            const std::string path = service.readyPath;
+            waitForService(service.name, pid, std::string(kLogDir) + "/" + service.name + ".log", 60s,
+                           [path] { return ::access(path.c_str(), F_OK) == 0; });
+        }
     }
 
     g_channel.setPhase("starting dockerd");

@@ -1,0 +1,349 @@
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "berth/guest/eci/spec_rewrite.h"
+
+using namespace berth::guest::eci;
+using nlohmann::json;
+
+namespace {
+
+const std::string kId = "c0ffee";
+
+// A VM as the rewrite sees it: a few files, symlinks, namespaces and processes.
+class FakeHost : public HostView {
+public:
+    FakeHost()
+    {
+        files = {{"/run/docker.sock", {1, 10}},
+                 {"/run/containerd/containerd.sock", {1, 11}},
+                 {"/proc/1/ns/net", {4, 100}},
+                 {"/proc/1/ns/pid", {4, 101}},
+                 {"/proc/1/ns/ipc", {4, 102}},
+                 {"/proc/1/ns/uts", {4, 103}},
+                 {"/proc/1/ns/mnt", {4, 104}},
+                 {"/proc/1/ns/user", {4, 105}},
+                 {"/var/run/docker/netns/default", {4, 100}},  // the host netns, bind-mounted
+                 {"/proc/42/ns/net", {4, 200}},
+                 {"/proc/42/ns/ipc", {4, 201}},
+                 {"/proc/42/ns/pid", {4, 202}},
+                 {"/proc/42/ns/user", {4, 203}},
+                 {"/proc/43/ns/net", {4, 300}},
+                 {"/proc/43/ns/user", {4, 303}},
+                 {"/home/user/docker.sock.link", {1, 10}}};
+        links = {{"/var/run", "/run"}, {"/tmp/sock", "/run/docker.sock"}};
+        maps[42] = {{0, 165536, 65536}};
+        maps[43] = {{0, 0, 4294967295U}};
+    }
+    std::optional<FileId> fileId(const std::string& path) const override
+    {
+        const auto it = files.find(resolve(path));
+        if (it == files.end()) { return std::nullopt; }
+        return it->second;
+    }
+    std::string resolve(const std::string& path) const override
+    {
+        for (const auto& [from, to] : links) {
+            if (path == from) { return to; }
+            if (path.rfind(from + "/", 0) == 0) { return to + path.substr(from.size()); }
+        }
+        std::string out = path;
+        while (out.size() > 1 && out.back() == '/') { out.pop_back(); }
+        return out;
+    }
+    std::optional<FileId> hostNamespace(const std::string& type) const override { return fileId("/proc/1/ns/" + type); }
+    std::vector<IdMapping> idMap(int pid, bool) const override
+    {
+        const auto it = maps.find(pid);
+        return it == maps.end() ? std::vector<IdMapping>{} : it->second;
+    }
+    bool isForeignMount(const std::string& path) const override { return foreignMounts.count(path) > 0; }
+
+    std::map<std::string, FileId> files;
+    std::map<std::string, std::string> links;
+    std::map<int, std::vector<IdMapping>> maps;
+    std::set<std::string> foreignMounts;
+};
+
+// The parts of a config.json dockerd 20.10 writes that the rewrite looks at.
+json dockerSpec()
+{
+    return json::parse(R"({
+      "ociVersion": "1.0.2-dev",
+      "process": {"args": ["sh"], "user": {"uid": 0, "gid": 0}},
+      "root": {"path": "/var/lib/docker/overlay2/abc/merged"},
+      "hooks": {"prestart": [{"path": "/usr/sbin/dockerd", "args": ["libnetwork-setkey", "c0ffee", "x"]}]},
+      "mounts": [
+        {"destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]},
+        {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755"]},
+        {"destination": "/dev/shm", "type": "bind", "source": "/var/lib/docker/containers/c0ffee/mounts/shm",
+         "options": ["rbind", "nosuid", "noexec", "nodev"]},
+        {"destination": "/etc/resolv.conf", "type": "bind", "source": "/var/lib/docker/containers/c0ffee/resolv.conf",
+         "options": ["rbind", "rprivate"]},
+        {"destination": "/etc/hostname", "type": "bind", "source": "/var/lib/docker/containers/c0ffee/hostname",
+         "options": ["rbind", "rprivate"]},
+        {"destination": "/etc/hosts", "type": "bind", "source": "/var/lib/docker/containers/c0ffee/hosts",
+         "options": ["rbind", "rprivate"]}
+      ],
+      "linux": {
+        "namespaces": [{"type": "mount"}, {"type": "network"}, {"type": "uts"}, {"type": "pid"}, {"type": "ipc"},
+                       {"type": "cgroup"}],
+        "devices": [],
+        "resources": {"devices": [{"allow": false, "access": "rwm"}]}
+      }
+    })");
+}
+
+json& namespaceOf(json& spec, const std::string& type)
+{
+    for (auto& ns : spec["linux"]["namespaces"]) {
+        if (ns["type"] == type) { return ns; }
+    }
+    throw std::runtime_error("no " + type + " namespace");
+}
+
+void removeNamespace(json& spec, const std::string& type)
+{
+    auto& list = spec["linux"]["namespaces"];
+    for (auto it = list.begin(); it != list.end(); ++it) {
+        if ((*it)["type"] == type) {
+            list.erase(it);
+            return;
+        }
+    }
+}
+
+void addBind(json& spec, const std::string& source, const std::string& destination = "/mnt")
+{
+    spec["mounts"].push_back({{"destination", destination}, {"type", "bind"}, {"source", source},
+                              {"options", {"rbind", "rprivate"}}});
+}
+
+struct SpecRewrite : ::testing::Test {
+    RewriteResult rewrite(json& spec, ContainerImage image = {"docker.io/library/alpine", false})
+    {
+        return rewriteSpec(spec, kId, image, layout, host, [this] {
+            ++allocations;
+            return nextBase;
+        });
+    }
+    FakeHost host;
+    EngineLayout layout;
+    std::uint32_t nextBase = 100000;
+    int allocations = 0;
+};
+
+}  // namespace
+
+TEST_F(SpecRewrite, AnOrdinaryContainerGetsItsOwnUserNamespaceAndBlock)
+{
+    json spec = dockerSpec();
+    const json before = spec;
+    const auto result = rewrite(spec);
+    ASSERT_TRUE(result) << result.error;
+    EXPECT_EQ(allocations, 1);
+    EXPECT_EQ(result.hostIdBase, 100000U);
+    EXPECT_FALSE(result.joined);
+    const json map = json::parse(R"([{"containerID":0,"hostID":100000,"size":65536}])");
+    EXPECT_EQ(spec["linux"]["uidMappings"], map);
+    EXPECT_EQ(spec["linux"]["gidMappings"], map);
+    EXPECT_EQ(namespaceOf(spec, "user"), json({{"type", "user"}}));
+    EXPECT_EQ(spec["mounts"], before["mounts"]);
+    EXPECT_EQ(spec["hooks"], before["hooks"]);
+    EXPECT_EQ(spec["root"], before["root"]);
+}
+
+TEST_F(SpecRewrite, UsernsHostIsOverriddenAndCgroupNamespaceAdded)
+{
+    json spec = dockerSpec();
+    removeNamespace(spec, "cgroup");
+    spec["linux"]["namespaces"].push_back({{"type", "user"}, {"path", "/proc/1/ns/user"}});
+    spec["linux"]["uidMappings"] = json::parse(R"([{"containerID":0,"hostID":0,"size":4294967295}])");
+    ASSERT_TRUE(rewrite(spec));
+    EXPECT_EQ(namespaceOf(spec, "user"), json({{"type", "user"}}));
+    EXPECT_EQ(namespaceOf(spec, "cgroup"), json({{"type", "cgroup"}}));
+    EXPECT_EQ(spec["linux"]["uidMappings"][0]["hostID"], 100000);
+}
+
+TEST_F(SpecRewrite, EachHostNamespaceIsRefusedWithSysboxWording)
+{
+    for (const std::string type : {"pid", "ipc", "uts"}) {
+        json spec = dockerSpec();
+        removeNamespace(spec, type);
+        const auto result = rewrite(spec);
+        EXPECT_EQ(result.error,
+                  "error in the container spec: invalid or unsupported container spec: sysbox containers can't share "
+                  "namespaces ["
+                      + type + "] with the host (because they use the linux user-namespace for isolation)");
+    }
+    EXPECT_EQ(allocations, 0);  // nothing allocated for a refused container
+}
+
+TEST_F(SpecRewrite, SeveralHostNamespacesAreListedTogether)
+{
+    json spec = dockerSpec();
+    removeNamespace(spec, "pid");
+    removeNamespace(spec, "ipc");
+    EXPECT_NE(rewrite(spec).error.find("can't share namespaces [pid ipc] with the host"), std::string::npos);
+}
+
+TEST_F(SpecRewrite, HostNetworkIsRefusedThoughTheNamespaceEntryIsPresent)
+{
+    json spec = dockerSpec();
+    namespaceOf(spec, "network")["path"] = "/var/run/docker/netns/default";  // docker run --network=host
+    EXPECT_EQ(rewrite(spec).error,
+              "error in the container spec: invalid or unsupported container spec: sysbox containers can't share a "
+              "network namespace with the host (because they use the linux user-namespace for isolation)");
+    spec = dockerSpec();
+    removeNamespace(spec, "network");
+    EXPECT_NE(rewrite(spec).error.find("namespaces [network]"), std::string::npos);
+    spec = dockerSpec();
+    namespaceOf(spec, "network")["path"] = "/proc/1/ns/net";
+    EXPECT_EQ(rewrite(spec).error, hostNetworkMessage());
+    spec = dockerSpec();
+    namespaceOf(spec, "network")["path"] = "/nonexistent";
+    EXPECT_EQ(rewrite(spec).error, hostNetworkMessage());
+    spec = dockerSpec();
+    namespaceOf(spec, "pid")["path"] = "/proc/1/ns/pid";
+    EXPECT_NE(rewrite(spec).error.find("namespaces [pid]"), std::string::npos);
+    EXPECT_EQ(allocations, 0);
+}
+
+TEST_F(SpecRewrite, JoiningAnotherContainerSharesItsUserNamespaceAndBlock)
+{
+    json spec = dockerSpec();
+    namespaceOf(spec, "network")["path"] = "/proc/42/ns/net";  // --network=container:X
+    namespaceOf(spec, "ipc")["path"] = "/proc/42/ns/ipc";
+    const auto result = rewrite(spec);
+    ASSERT_TRUE(result) << result.error;
+    EXPECT_TRUE(result.joined);
+    EXPECT_EQ(result.hostIdBase, 165536U);
+    EXPECT_EQ(allocations, 0);
+    EXPECT_EQ(namespaceOf(spec, "user")["path"], "/proc/42/ns/user");
+    EXPECT_EQ(spec["linux"]["uidMappings"][0]["hostID"], 165536);
+}
+
+TEST_F(SpecRewrite, JoiningAnUnisolatedContainerOrTwoDifferentOnesIsRefused)
+{
+    json spec = dockerSpec();
+    namespaceOf(spec, "network")["path"] = "/proc/43/ns/net";
+    EXPECT_NE(rewrite(spec).error.find("not isolated"), std::string::npos);
+    spec = dockerSpec();
+    namespaceOf(spec, "network")["path"] = "/proc/42/ns/net";
+    host.files["/proc/43/ns/ipc"] = {4, 302};
+    namespaceOf(spec, "ipc")["path"] = "/proc/43/ns/ipc";
+    EXPECT_NE(rewrite(spec).error.find("different user namespaces"), std::string::npos);
+}
+
+TEST_F(SpecRewrite, EngineSocketMountIsDeniedUnlessTheImageIsAllowed)
+{
+    const std::string denied =
+        "enhanced container isolation: docker socket mount denied for container with image "
+        "\"docker.io/library/alpine\"; image is not in the allowed list; if you wish to allow it, configure the "
+        "docker socket image list in the ";
+    for (const std::string source : {"/var/run/docker.sock", "/run/docker.sock", "/tmp/sock", "/var/run", "/run",
+                                     "/", "/run/containerd", "/run/containerd/containerd.sock",
+                                     "/home/user/docker.sock.link", "/var/run/docker.sock/"}) {
+        json spec = dockerSpec();
+        addBind(spec, source);
+        EXPECT_EQ(rewrite(spec).error.rfind(denied, 0), 0U) << source;
+    }
+    EXPECT_EQ(allocations, 0);
+}
+
+TEST_F(SpecRewrite, AnAllowedImageGetsTheSocketButNotTheDirectoryAroundIt)
+{
+    const ContainerImage allowed{"docker.io/library/docker:cli", true};
+    json spec = dockerSpec();
+    addBind(spec, "/var/run/docker.sock", "/var/run/docker.sock");
+    ASSERT_TRUE(rewrite(spec, allowed));
+    EXPECT_EQ(spec["mounts"].back()["source"], "/var/run/docker.sock");
+
+    layout.guardedSocket = "/run/berth/eci/guarded.sock";
+    spec = dockerSpec();
+    addBind(spec, "/var/run/docker.sock", "/var/run/docker.sock");
+    ASSERT_TRUE(rewrite(spec, allowed));
+    EXPECT_EQ(spec["mounts"].back()["source"], "/run/berth/eci/guarded.sock");
+
+    spec = dockerSpec();
+    addBind(spec, "/var/run");
+    EXPECT_EQ(rewrite(spec, allowed).error, restrictedMountMessage("/var/run"));
+}
+
+TEST_F(SpecRewrite, VmPathsAreRestricted)
+{
+    for (const std::string source : {"/etc/docker/daemon.json", "/etc/docker", "/var/lib/docker", "/etc",
+                                     "/var/lib/docker/containers", "/var/lib/docker/containers/other/hosts",
+                                     "/var/lib/docker/volumes", "/var/lib/docker/overlay2/abc/diff",
+                                     "/var/lib/docker/berth-eci", "/usr/sbin/runc", "/tmp", "/dev/sda",
+                                     "/var/lib/docker/containers/c0ffee/config.v2.json",
+                                     "/var/lib/docker/volumes/v1/_data/../../../containers"}) {
+        json spec = dockerSpec();
+        addBind(spec, source);
+        EXPECT_EQ(rewrite(spec).error, "error in the container spec: can't mount " + source
+                                           + " because it's configured as a restricted host mount")
+            << source;
+    }
+}
+
+TEST_F(SpecRewrite, VolumesAndDockerManagedFilesKeepWorking)
+{
+    json spec = dockerSpec();
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");
+    addBind(spec, "/var/lib/docker/volumes/data/_data/sub", "/sub");
+    addBind(spec, "/var/lib/docker/containers/other/mounts/shm", "/dev/shm");  // --ipc=container:other
+    addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");               // --init
+    addBind(spec, "/var/lib/docker/buildkit/executor/x/hosts", "/etc/hosts");
+    const auto result = rewrite(spec);
+    EXPECT_TRUE(result) << result.error;
+}
+
+TEST_F(SpecRewrite, AVolumeThatIsABindOfAVmPathIsRestricted)
+{
+    host.foreignMounts.insert("/var/lib/docker/volumes/sneaky/_data");
+    json spec = dockerSpec();
+    addBind(spec, "/var/lib/docker/volumes/sneaky/_data", "/x");
+    EXPECT_EQ(rewrite(spec).error, restrictedMountMessage("/var/lib/docker/volumes/sneaky/_data"));
+    spec = dockerSpec();
+    addBind(spec, "/usr/sbin/docker-init", "/bin/sh");  // the init binary only where Docker puts it
+    EXPECT_FALSE(rewrite(spec));
+}
+
+TEST_F(SpecRewrite, BindByOptionsOnlyIsStillABind)
+{
+    json spec = dockerSpec();
+    spec["mounts"].push_back({{"destination", "/x"}, {"type", "none"}, {"source", "/etc"}, {"options", {"bind"}}});
+    EXPECT_EQ(rewrite(spec).error, restrictedMountMessage("/etc"));
+}
+
+TEST_F(SpecRewrite, PrivilegedContainersLoseBlockDevices)
+{
+    json spec = dockerSpec();
+    spec["linux"]["devices"] = json::parse(R"([{"path":"/dev/sda","type":"b","major":8,"minor":0},
+                                              {"path":"/dev/fuse","type":"c","major":10,"minor":229}])");
+    ASSERT_TRUE(rewrite(spec));
+    ASSERT_EQ(spec["linux"]["devices"].size(), 1U);
+    EXPECT_EQ(spec["linux"]["devices"][0]["path"], "/dev/fuse");
+}
+
+TEST_F(SpecRewrite, ExhaustionIsReportedClearly)
+{
+    json spec = dockerSpec();
+    const auto result = rewriteSpec(spec, kId, {}, layout, host,
+                                    []() -> std::uint32_t { throw std::runtime_error("user-namespace ID range exhausted"); });
+    EXPECT_EQ(result.error, "enhanced container isolation: user-namespace ID range exhausted");
+}
+
+TEST_F(SpecRewrite, MalformedSpecsAreRefused)
+{
+    json spec = json::array();
+    EXPECT_FALSE(rewrite(spec));
+    spec = dockerSpec();
+    spec["mounts"] = "nope";
+    EXPECT_FALSE(rewrite(spec));
+    spec = json::object();  // no namespaces at all: everything would be the host's
+    EXPECT_NE(rewrite(spec).error.find("[pid ipc uts mount network]"), std::string::npos);
+}

@@ -1,0 +1,61 @@
+#pragma once
+
+// The container's root filesystem as its user namespace needs it. Docker's overlay2 "merged" dir
+// sits under /var/lib/docker/overlay2 (0710, root) and its files belong to host root, so a container
+// whose root is host ID 100000 could neither reach nor write it. Like Sysbox on kernels >= 5.19, the
+// wrapper mounts a second overlay of the same layers under /run/berth/eci/<id>/rootfs:
+//   - every lower layer is an ID-mapped mount (host 0..65535 appear as base..base+65535),
+//   - the upper layer (the container's own changes) is chowned by +base, and back by -base when
+//     the container stops or pauses, so docker commit/diff/cp see IDs 0..65535,
+//   - a fresh workdir beside Docker's (each overlay mount needs its own).
+// Where ID-mapped mounts are not possible (not overlay2 on ext4/xfs), the merged dir is bind-mounted
+// there instead: the container runs, but root inside cannot write files owned by the image.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::guest::eci {
+
+struct MountInfo {
+    int id = 0;
+    int parentId = 0;
+    std::string root;          // the part of the filesystem mounted here
+    std::string mountPoint;
+    std::string fsType;
+    std::string source;
+    std::string superOptions;  // per-superblock options (overlay: lowerdir=..., upperdir=..., workdir=...)
+};
+
+// /proc/self/mountinfo, with its octal escapes (\040) decoded.
+std::vector<MountInfo> parseMountInfo(const std::string& text);
+
+struct OverlayLayers {
+    std::vector<std::string> lowers;  // topmost first
+    std::string upper;
+    std::string work;
+};
+// Overlay options as the kernel shows them; relative paths (Docker mounts with "l/XYZ" lowers
+// from inside its overlay2 dir) are made absolute against relativeBase.
+std::optional<OverlayLayers> overlayLayers(const std::string& superOptions, const std::string& relativeBase);
+
+// Shifts owners of everything under dir (dir included, symlinks not followed): IDs in
+// [0, 65536) by +base when `up`, IDs in [base, base+65536) by -base otherwise. Set-ID mode bits,
+// which chown() clears, are put back.
+void shiftOwnership(const std::string& dir, std::uint32_t base, bool up);
+
+struct StagedRootfs {
+    std::string path;   // the new root.path
+    std::string upper;  // chowned upper dir, empty when none was chowned
+    bool idMapped = false;
+};
+
+// Mounts the staged root for a container whose root is host ID `base`; throws std::runtime_error.
+// stagingRoot: /run/berth/eci. rootPath: the bundle's root.path, made absolute.
+StagedRootfs stageRootfs(const std::string& stagingRoot, const std::string& containerId, const std::string& rootPath,
+                         std::uint32_t base);
+// Unmounts and removes what stageRootfs made; harmless when nothing is there.
+void unstageRootfs(const std::string& stagingRoot, const std::string& containerId);
+
+}  // namespace berth::guest::eci

@@ -1,0 +1,89 @@
+#pragma once
+
+// The heart of the runtime wrapper: checks an OCI bundle's config.json against the ECI policy and
+// rewrites it so the container runs in its own user namespace. Pure logic over a HostView, so the
+// unit tests feed it sample bundles and a fake host.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "berth/guest/eci/policy.h"
+
+namespace berth::guest::eci {
+
+inline constexpr std::uint32_t kIdBlockSize = 65536;
+
+struct FileId {
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    bool operator==(const FileId&) const = default;
+};
+
+struct IdMapping {
+    std::uint32_t containerId = 0;
+    std::uint32_t hostId = 0;
+    std::uint32_t size = 0;
+    bool operator==(const IdMapping&) const = default;
+};
+
+// What the rewrite needs to know about the VM; production: the real filesystem and /proc.
+class HostView {
+public:
+    virtual ~HostView() = default;
+    // stat() following symlinks; nullopt when the path does not exist.
+    virtual std::optional<FileId> fileId(const std::string& path) const = 0;
+    // Symlinks resolved (realpath); a path that does not exist comes back lexically cleaned.
+    virtual std::string resolve(const std::string& path) const = 0;
+    // The VM's own namespace of a type ("pid", "net", "ipc", "uts", "mnt", "user", "cgroup").
+    virtual std::optional<FileId> hostNamespace(const std::string& procType) const = 0;
+    // /proc/<pid>/{uid,gid}_map of a process whose namespaces a container joins.
+    virtual std::vector<IdMapping> idMap(int pid, bool gid) const = 0;
+    // Whether a path is itself a mount point of something other than the data disk's own tree
+    // (a local volume created with o=bind or a device): such a "volume" is a host mount in disguise.
+    virtual bool isForeignMount(const std::string& path) const = 0;
+};
+
+// Where the engine keeps its things, and what must never reach a container.
+struct EngineLayout {
+    std::string dockerRoot = "/var/lib/docker";
+    // The engine's sockets: bind-mounting any of them (or a directory holding one) hands out root.
+    std::vector<std::string> engineSockets = {"/run/docker.sock", "/run/containerd/containerd.sock"};
+    // Files Docker bind-mounts into containers itself (docker run --init).
+    std::vector<std::string> engineFiles = {"/usr/sbin/docker-init", "/usr/bin/docker-init"};
+    // Where an allowed container's socket mount is pointed instead (the command-list proxy);
+    // empty: the engine socket itself.
+    std::string guardedSocket;
+};
+
+// What the wrapper found out about the container's image (from the engine's files on disk).
+struct ContainerImage {
+    std::string reference;       // as the user typed it, for messages; empty when not a Docker container
+    bool socketAllowed = false;  // matches the imageList (or a derived image when that is allowed)
+};
+
+struct RewriteResult {
+    std::string error;  // empty when the spec was accepted and rewritten
+    bool joined = false;          // shares another container's user namespace (no block of its own)
+    std::uint32_t hostIdBase = 0;  // the block the container runs in
+    explicit operator bool() const { return error.empty(); }
+};
+
+// Checks and rewrites `spec` (config.json) in place. allocateBlock() is called only once every
+// check has passed and the container does not join another's user namespace; it returns the
+// first host ID of a fresh block or throws std::runtime_error (exhausted).
+RewriteResult rewriteSpec(nlohmann::json& spec, const std::string& containerId, const ContainerImage& image,
+                          const EngineLayout& layout, const HostView& host,
+                          const std::function<std::uint32_t()>& allocateBlock);
+
+// The messages, in the wording of Sysbox and Docker Desktop so scripts and users recognise them.
+std::string hostNamespacesMessage(const std::vector<std::string>& types);
+std::string hostNetworkMessage();
+std::string restrictedMountMessage(const std::string& source);
+std::string socketMountDeniedMessage(const std::string& image);
+
+}  // namespace berth::guest::eci

@@ -1,0 +1,366 @@
+#include "berth/guest/eci/rootfs.h"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "berth/guest/eci/spec_rewrite.h"
+
+namespace berth::guest::eci {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string unescapeMountInfo(const std::string& field)
+{
+    std::string out;
+    for (std::size_t i = 0; i < field.size(); ++i) {
+        if (field[i] == '\\' && i + 3 < field.size()) {
+            const std::string digits = field.substr(i + 1, 3);
+            if (digits.find_first_not_of("01234567") == std::string::npos) {
+                out += static_cast<char>(std::stoi(digits, nullptr, 8));
+                i += 3;
+                continue;
+            }
+        }
+        out += field[i];
+    }
+    return out;
+}
+
+// Splits on `separator` unless it is backslash-escaped (overlay escapes ',' and ':' in paths).
+std::vector<std::string> splitEscaped(const std::string& text, char separator)
+{
+    std::vector<std::string> parts(1);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\\' && i + 1 < text.size()) {
+            parts.back() += text[++i];
+        } else if (text[i] == separator) {
+            parts.emplace_back();
+        } else {
+            parts.back() += text[i];
+        }
+    }
+    return parts;
+}
+
+std::runtime_error systemError(const std::string& what)
+{
+    return std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+std::string readFile(const std::string& path)
+{
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void writeFile(const std::string& path, const std::string& text)
+{
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) { throw systemError("cannot open " + path); }
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    if (n != static_cast<ssize_t>(text.size())) { throw systemError("cannot write " + path); }
+}
+
+// A user namespace whose root is host ID `base`, held open by fd; only its mapping matters
+// (it is what MOUNT_ATTR_IDMAP takes), nothing ever runs in it.
+class MappingNamespace {
+public:
+    explicit MappingNamespace(std::uint32_t base)
+    {
+        int ready[2];
+        int release[2];
+        if (::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(release, O_CLOEXEC) != 0) { throw systemError("pipe"); }
+        child_ = ::fork();
+        if (child_ < 0) { throw systemError("fork"); }
+        if (child_ == 0) {
+            ::close(ready[0]);
+            ::close(release[1]);
+            char c = ::unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+            (void)!::write(ready[1], &c, 1);
+            (void)!::read(release[0], &c, 1);  // until the parent is done (or dies)
+            ::_exit(0);
+        }
+        ::close(ready[1]);
+        ::close(release[0]);
+        release_ = release[1];
+        char c = 'n';
+        const bool ok = ::read(ready[0], &c, 1) == 1 && c == 'y';
+        ::close(ready[0]);
+        if (!ok) {
+            finish();
+            throw std::runtime_error("cannot create a user namespace for ID mapping");
+        }
+        const std::string proc = "/proc/" + std::to_string(child_);
+        const std::string map = "0 " + std::to_string(base) + " " + std::to_string(kIdBlockSize) + "\n";
+        try {
+            writeFile(proc + "/uid_map", map);
+            writeFile(proc + "/gid_map", map);
+        } catch (...) {
+            finish();
+            throw;
+        }
+        fd_ = ::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+        finish();
+        if (fd_ < 0) { throw systemError("cannot open the mapping user namespace"); }
+    }
+    ~MappingNamespace()
+    {
+        if (fd_ >= 0) { ::close(fd_); }
+    }
+    MappingNamespace(const MappingNamespace&) = delete;
+    MappingNamespace& operator=(const MappingNamespace&) = delete;
+    int fd() const { return fd_; }
+
+private:
+    void finish()
+    {
+        if (release_ >= 0) { ::close(release_); }
+        release_ = -1;
+        if (child_ > 0) { ::waitpid(child_, nullptr, 0); }
+        child_ = -1;
+    }
+    pid_t child_ = -1;
+    int release_ = -1;
+    int fd_ = -1;
+};
+
+void idMappedClone(const std::string& source, const std::string& target, int usernsFd)
+{
+    const int tree = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, source.c_str(),
+                                                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+    if (tree < 0) { throw systemError("open_tree " + source); }
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = static_cast<std::uint64_t>(usernsFd);
+    if (::syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0) {
+        const int saved = errno;
+        ::close(tree);
+        errno = saved;
+        throw systemError("ID-mapping " + source);
+    }
+    if (::syscall(SYS_move_mount, tree, "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+        const int saved = errno;
+        ::close(tree);
+        errno = saved;
+        throw systemError("move_mount " + target);
+    }
+    ::close(tree);
+}
+
+std::uint32_t shifted(std::uint32_t id, std::uint32_t base, bool up)
+{
+    if (up) { return id < kIdBlockSize ? id + base : id; }
+    return id >= base && id - base < kIdBlockSize ? id - base : id;
+}
+
+void shiftOne(const std::string& path, std::uint32_t base, bool up)
+{
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) { return; }  // gone meanwhile
+    const uid_t uid = shifted(st.st_uid, base, up);
+    const gid_t gid = shifted(st.st_gid, base, up);
+    if (uid == st.st_uid && gid == st.st_gid) { return; }
+    if (::lchown(path.c_str(), uid, gid) != 0) { throw systemError("chown " + path); }
+    if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)) != 0) {
+        ::chmod(path.c_str(), st.st_mode & 07777);
+    }
+}
+
+void removeStagingDirs(const std::string& staging)
+{
+    // rmdir only: a directory that is still a mount point, or not empty, is left alone rather
+    // than having a layer's contents deleted through it.
+    std::error_code ec;
+    if (fs::is_directory(staging + "/l", ec)) {
+        for (const auto& entry : fs::directory_iterator(staging + "/l", ec)) {
+            ::umount2(entry.path().c_str(), MNT_DETACH);
+            ::rmdir(entry.path().c_str());
+        }
+    }
+    ::rmdir((staging + "/l").c_str());
+    ::rmdir((staging + "/rootfs").c_str());
+    ::rmdir(staging.c_str());
+}
+
+}  // namespace
+
+std::vector<MountInfo> parseMountInfo(const std::string& text)
+{
+    std::vector<MountInfo> out;
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+        std::istringstream in(line);
+        std::vector<std::string> fields;
+        for (std::string f; in >> f;) { fields.push_back(f); }
+        std::size_t dash = 0;
+        for (std::size_t i = 6; i < fields.size(); ++i) {
+            if (fields[i] == "-") {
+                dash = i;
+                break;
+            }
+        }
+        if (dash == 0 || dash + 2 >= fields.size()) { continue; }
+        MountInfo m;
+        try {
+            m.id = std::stoi(fields[0]);
+            m.parentId = std::stoi(fields[1]);
+        } catch (const std::exception&) {
+            continue;
+        }
+        m.root = unescapeMountInfo(fields[3]);
+        m.mountPoint = unescapeMountInfo(fields[4]);
+        m.fsType = fields[dash + 1];
+        m.source = unescapeMountInfo(fields[dash + 2]);
+        m.superOptions = dash + 3 < fields.size() ? unescapeMountInfo(fields[dash + 3]) : std::string();
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+std::optional<OverlayLayers> overlayLayers(const std::string& superOptions, const std::string& relativeBase)
+{
+    OverlayLayers layers;
+    const auto absolute = [&](const std::string& p) { return p.empty() || p[0] == '/' ? p : relativeBase + "/" + p; };
+    // Split on unescaped commas, but keep escapes for the lowerdir split that follows.
+    std::vector<std::string> options(1);
+    for (std::size_t i = 0; i < superOptions.size(); ++i) {
+        if (superOptions[i] == '\\' && i + 1 < superOptions.size()) {
+            options.back() += superOptions.substr(i, 2);
+            ++i;
+        } else if (superOptions[i] == ',') {
+            options.emplace_back();
+        } else {
+            options.back() += superOptions[i];
+        }
+    }
+    for (const auto& option : options) {
+        const auto eq = option.find('=');
+        if (eq == std::string::npos) { continue; }
+        const std::string key = option.substr(0, eq);
+        const std::string value = option.substr(eq + 1);
+        if (key == "lowerdir") {
+            for (const auto& lower : splitEscaped(value, ':')) {
+                if (!lower.empty()) { layers.lowers.push_back(absolute(lower)); }
+            }
+        } else if (key == "upperdir") {
+            layers.upper = absolute(splitEscaped(value, '\0').front());
+        } else if (key == "workdir") {
+            layers.work = absolute(splitEscaped(value, '\0').front());
+        }
+    }
+    if (layers.lowers.empty()) { return std::nullopt; }
+    return layers;
+}
+
+void shiftOwnership(const std::string& dir, std::uint32_t base, bool up)
+{
+    shiftOne(dir, base, up);
+    std::error_code ec;
+    fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
+    if (ec) { return; }
+    for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
+        if (ec) { break; }
+        shiftOne(it->path().string(), base, up);
+    }
+}
+
+StagedRootfs stageRootfs(const std::string& stagingRoot, const std::string& containerId, const std::string& rootPath,
+                         std::uint32_t base)
+{
+    const std::string staging = stagingRoot + "/" + containerId;
+    unstageRootfs(stagingRoot, containerId);  // a leftover from a failed earlier start
+    fs::create_directories(staging + "/rootfs");
+    // The container's root (an unmapped ID) must be able to walk to its rootfs.
+    for (const auto& dir : {stagingRoot, staging}) { ::chmod(dir.c_str(), 0711); }
+
+    const std::string resolved = fs::weakly_canonical(rootPath).string();
+    std::optional<MountInfo> rootMount;
+    for (const auto& m : parseMountInfo(readFile("/proc/self/mountinfo"))) {
+        if (m.mountPoint == resolved) { rootMount = m; }  // the last one is on top
+    }
+    StagedRootfs staged;
+    staged.path = staging + "/rootfs";
+    std::optional<OverlayLayers> layers;
+    if (rootMount && rootMount->fsType == "overlay") {
+        // Docker mounts with relative "l/XYZ" lowers from inside its overlay2 directory.
+        const std::string relativeBase = fs::path(resolved).parent_path().parent_path().string();
+        layers = overlayLayers(rootMount->superOptions, relativeBase);
+    }
+    std::string idMapError;
+    if (layers && !layers->upper.empty()) {
+        try {
+            MappingNamespace userns(base);
+            fs::create_directories(staging + "/l");
+            std::string lowerOption;
+            for (std::size_t i = 0; i < layers->lowers.size(); ++i) {
+                const std::string target = staging + "/l/" + std::to_string(i);
+                fs::create_directory(target);
+                idMappedClone(fs::canonical(layers->lowers[i]).string(), target, userns.fd());
+                lowerOption += (i == 0 ? "" : ":") + ("l/" + std::to_string(i));
+            }
+            const std::string work = fs::path(layers->upper).parent_path().string() + "/berth-work";
+            fs::remove_all(work);
+            fs::create_directory(work);
+            shiftOwnership(layers->upper, base, true);
+            staged.upper = layers->upper;
+            // Relative lowers keep the option string short however many layers the image has.
+            const std::string options =
+                "lowerdir=" + lowerOption + ",upperdir=" + layers->upper + ",workdir=" + work + ",index=off";
+            const int cwd = ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            const bool mounted = ::chdir(staging.c_str()) == 0
+                                 && ::mount("overlay", "rootfs", "overlay", 0, options.c_str()) == 0;
+            const int saved = errno;
+            if (cwd >= 0) {
+                (void)!::fchdir(cwd);
+                ::close(cwd);
+            }
+            errno = saved;
+            if (!mounted) { throw systemError("overlay mount"); }
+            staged.idMapped = true;
+            return staged;
+        } catch (const std::exception& e) {
+            idMapError = e.what();
+            if (!staged.upper.empty()) { shiftOwnership(staged.upper, base, false); }
+            staged.upper.clear();
+            removeStagingDirs(staging);
+            fs::create_directories(staging + "/rootfs");
+        }
+    }
+    // Without ID mapping the container still gets a root it can reach.
+    if (::mount(resolved.c_str(), staged.path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+        throw systemError("cannot bind " + resolved + (idMapError.empty() ? "" : " (after " + idMapError + ")"));
+    }
+    return staged;
+}
+
+void unstageRootfs(const std::string& stagingRoot, const std::string& containerId)
+{
+    if (containerId.empty() || containerId.find('/') != std::string::npos || containerId == "..") { return; }
+    const std::string staging = stagingRoot + "/" + containerId;
+    ::umount2((staging + "/rootfs").c_str(), MNT_DETACH);
+    removeStagingDirs(staging);
+}
+
+}  // namespace berth::guest::eci

@@ -1,0 +1,284 @@
+#include "berth/guest/eci/runtime_wrapper.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "berth/guest/eci/id_allocator.h"
+#include "berth/guest/eci/image_check.h"
+#include "berth/guest/eci/paths.h"
+#include "berth/guest/eci/policy.h"
+#include "berth/guest/eci/rootfs.h"
+#include "berth/guest/eci/runtime_args.h"
+#include "berth/guest/eci/system_host.h"
+
+namespace berth::guest::eci {
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+std::string envOr(const char* name, const std::string& fallback)
+{
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0' ? std::string(value) : fallback;
+}
+
+std::string readFile(const std::string& path)
+{
+    std::ifstream in(path);
+    if (!in) { return {}; }
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string nowRfc3339()
+{
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buffer;
+}
+
+// The shim reads the last error line of runc's --log and reports "OCI runtime create failed: <msg>".
+int fail(const RuntimeInvocation& inv, const std::string& message)
+{
+    if (!inv.log.empty()) {
+        std::ofstream log(inv.log, std::ios::app);
+        if (inv.logFormat == "json") {
+            log << json{{"level", "error"}, {"msg", message}, {"time", nowRfc3339()}}.dump() << "\n";
+        } else {
+            log << "time=\"" << nowRfc3339() << "\" level=error msg=" << json(message).dump() << "\n";
+        }
+    }
+    std::cerr << message << "\n";
+    return 1;
+}
+
+// The policy from the agent's file; the guest config itself when the file is missing. Either
+// way the container is isolated: only the socket allow-list depends on it, and it fails closed.
+Policy loadPolicy(const WrapperPaths& paths)
+{
+    const json file = json::parse(readFile(paths.policyFile), nullptr, false);
+    if (file.is_object()) { return Policy::fromJson(file); }
+    return Policy::fromGuestConfig(json::parse(readFile(paths.fwCfgConfig), nullptr, false));
+}
+
+std::string realRunc(const WrapperPaths& paths)
+{
+    struct stat self {};
+    const bool haveSelf = ::stat("/proc/self/exe", &self) == 0;
+    const auto isSelf = [&](const std::string& path) {
+        struct stat st {};
+        return haveSelf && ::stat(path.c_str(), &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino;
+    };
+    const std::vector<std::string> candidates = {paths.realRunc, paths::kPreservedRunc, paths::kDebianRunc};
+    for (const auto& candidate : candidates) {
+        if (!candidate.empty() && ::access(candidate.c_str(), X_OK) == 0 && !isSelf(candidate)) { return candidate; }
+        if (!paths.realRunc.empty()) { break; }  // an explicit choice is the only choice
+    }
+    return {};
+}
+
+std::vector<char*> argvFor(const std::string& program, const std::vector<std::string>& args)
+{
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(program.c_str()));
+    for (const auto& a : args) { argv.push_back(const_cast<char*>(a.c_str())); }
+    argv.push_back(nullptr);
+    return argv;
+}
+
+[[noreturn]] void execRunc(const std::string& runc, const std::vector<std::string>& args)
+{
+    auto argv = argvFor(runc, args);
+    ::execv(runc.c_str(), argv.data());
+    std::cerr << "sysbox-runc: cannot run " << runc << ": " << std::strerror(errno) << "\n";
+    std::_Exit(127);
+}
+
+pid_t g_child = -1;
+void forwardSignal(int sig)
+{
+    if (g_child > 0) { ::kill(g_child, sig); }
+}
+
+// runc as a child, for the commands after which the wrapper has work left; signals reach it.
+int runRunc(const std::string& runc, const std::vector<std::string>& args)
+{
+    const pid_t child = ::fork();
+    if (child < 0) { return 127; }
+    if (child == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        execRunc(runc, args);
+    }
+    g_child = child;
+    for (const int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH}) {
+        struct sigaction action {};
+        action.sa_handler = forwardSignal;
+        ::sigaction(sig, &action, nullptr);
+    }
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0) {
+        if (errno != EINTR) { return 127; }
+    }
+    g_child = -1;
+    if (WIFEXITED(status)) { return WEXITSTATUS(status); }
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+bool safeId(const std::string& id)
+{
+    return !id.empty() && id.size() <= 256 && id.find('/') == std::string::npos && id != "." && id != "..";
+}
+
+void writeAtomically(const std::string& path, const std::string& text)
+{
+    const std::string temp = path + ".berth-tmp";
+    {
+        std::ofstream out(temp, std::ios::trunc);
+        out << text;
+        if (!out) { throw std::runtime_error("cannot write " + temp); }
+    }
+    fs::rename(temp, path);
+}
+
+// Undoes everything create did; safe to repeat.
+void cleanUp(const WrapperPaths& paths, const std::string& id)
+{
+    unstageRootfs(paths.stagingRoot, id);
+    IdBlockAllocator allocator(paths.stateDir);
+    if (const auto entry = allocator.release(id); entry && !entry->chownedUpper.empty()) {
+        shiftOwnership(entry->chownedUpper, entry->base, false);
+    }
+}
+
+// Rewrites the bundle; on failure nothing is left allocated or mounted.
+std::string prepareBundle(const WrapperPaths& paths, const RuntimeInvocation& inv)
+{
+    const std::string configPath = inv.bundle + "/config.json";
+    json spec = json::parse(readFile(configPath), nullptr, false);
+    if (!spec.is_object()) { return "error in the container spec: cannot read " + configPath; }
+    const Policy policy = loadPolicy(paths);
+    const ContainerImage image = inspectContainerImage(policy, paths.layout.dockerRoot, inv.containerId);
+    const SystemHostView host;
+    IdBlockAllocator allocator(paths.stateDir);
+    try {
+        reclaimBlocksOfPastBoots(paths.stateDir);
+        const RewriteResult result = rewriteSpec(spec, inv.containerId, image, paths.layout, host,
+                                                 [&] { return allocator.allocate(inv.containerId); });
+        if (!result) { return result.error; }
+        if (result.joined) { allocator.recordShared(inv.containerId, result.hostIdBase); }
+        std::string root = spec["root"].value("path", std::string("rootfs"));
+        if (root.empty() || root[0] != '/') { root = inv.bundle + "/" + root; }
+        const StagedRootfs staged = stageRootfs(paths.stagingRoot, inv.containerId, root, result.hostIdBase);
+        if (!staged.upper.empty()) { allocator.setChownedUpper(inv.containerId, staged.upper); }
+        spec["root"]["path"] = staged.path;
+        writeAtomically(configPath, spec.dump());
+    } catch (const std::exception& e) {
+        cleanUp(paths, inv.containerId);
+        return std::string("enhanced container isolation: ") + e.what();
+    }
+    return {};
+}
+
+bool runcKnows(const std::string& runc, const RuntimeInvocation& inv)
+{
+    std::vector<std::string> args;
+    if (!inv.root.empty()) { args = {"--root", inv.root}; }
+    args.insert(args.end(), {"state", inv.containerId});
+    const pid_t child = ::fork();
+    if (child == 0) {
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        execRunc(runc, args);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+}  // namespace
+
+void reclaimBlocksOfPastBoots(const std::string& stateDir)
+{
+    std::string bootId = readFile("/proc/sys/kernel/random/boot_id");
+    while (!bootId.empty() && bootId.back() == '\n') { bootId.pop_back(); }
+    if (bootId.empty()) { throw std::runtime_error("cannot read the boot id"); }
+    IdBlockAllocator allocator(stateDir);
+    for (const auto& entry : allocator.takeStale(bootId)) {
+        std::error_code ec;
+        if (!entry.chownedUpper.empty() && fs::is_directory(entry.chownedUpper, ec)) {
+            shiftOwnership(entry.chownedUpper, entry.base, false);
+        }
+    }
+}
+
+WrapperPaths WrapperPaths::fromEnvironment()
+{
+    WrapperPaths p;
+    p.realRunc = envOr("BERTH_ECI_RUNC", "");
+    const std::string runDir = envOr("BERTH_ECI_RUN_DIR", paths::kRunDir);
+    p.policyFile = runDir + "/policy.json";
+    p.stagingRoot = runDir + "/containers";
+    p.fwCfgConfig = paths::kFwCfgConfig;
+    p.layout.dockerRoot = envOr("BERTH_ECI_DOCKER_ROOT", paths::kDockerRoot);
+    p.stateDir = envOr("BERTH_ECI_STATE_DIR", p.layout.dockerRoot + "/berth-eci");
+    return p;
+}
+
+int runWrapper(const std::vector<std::string>& args, const WrapperPaths& paths)
+{
+    std::error_code ec;
+    const RuntimeInvocation inv = parseRuntimeArgs(args, fs::current_path(ec).string());
+    const std::string runc = realRunc(paths);
+    if (runc.empty()) { return fail(inv, "enhanced container isolation: Debian's runc was not found"); }
+    const std::string& cmd = inv.command;
+
+    if ((cmd == "create" || cmd == "run") && safeId(inv.containerId)) {
+        if (const std::string error = prepareBundle(paths, inv); !error.empty()) { return fail(inv, error); }
+        if (cmd == "create") { execRunc(runc, args); }
+        const int rc = runRunc(runc, args);  // run: the container is gone when runc returns
+        cleanUp(paths, inv.containerId);
+        return rc;
+    }
+    if (cmd == "create" || cmd == "run") { return fail(inv, "enhanced container isolation: invalid container id"); }
+    if (cmd == "delete" && safeId(inv.containerId)) {
+        const int rc = runRunc(runc, args);
+        if (rc == 0 || !runcKnows(runc, inv)) { cleanUp(paths, inv.containerId); }
+        return rc;
+    }
+    // docker commit pauses the container and reads its upper layer: show it the real IDs meanwhile.
+    if ((cmd == "pause" || cmd == "resume") && safeId(inv.containerId)) {
+        IdBlockAllocator allocator(paths.stateDir);
+        const auto entry = allocator.find(inv.containerId);
+        const bool chowned = entry && !entry->chownedUpper.empty();
+        if (cmd == "resume" && chowned) { shiftOwnership(entry->chownedUpper, entry->base, true); }
+        const int rc = runRunc(runc, args);
+        if (cmd == "pause" && chowned && rc == 0) { shiftOwnership(entry->chownedUpper, entry->base, false); }
+        if (cmd == "resume" && chowned && rc != 0) { shiftOwnership(entry->chownedUpper, entry->base, false); }
+        return rc;
+    }
+    execRunc(runc, args);
+}
+
+}  // namespace berth::guest::eci

@@ -1,0 +1,309 @@
+#include "berth/guest/eci/spec_rewrite.h"
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <stdexcept>
+#include <string_view>
+
+namespace berth::guest::eci {
+
+namespace {
+
+using nlohmann::json;
+
+// Sysbox's rule: these must be the container's own; user and cgroup are added when missing.
+constexpr std::array<std::string_view, 5> kRequiredNamespaces = {"pid", "ipc", "uts", "mount", "network"};
+
+std::string procType(std::string_view ociType)
+{
+    if (ociType == "network") { return "net"; }
+    if (ociType == "mount") { return "mnt"; }
+    return std::string(ociType);
+}
+
+bool isUnder(std::string_view path, std::string_view dir)
+{
+    if (dir.empty()) { return false; }
+    if (dir == "/") { return true; }
+    return path == dir || (path.size() > dir.size() && path.substr(0, dir.size()) == dir && path[dir.size()] == '/');
+}
+
+// "/proc/<pid>/ns/<type>" -> pid, the form Docker uses for --net/--ipc/--pid=container:X.
+std::optional<int> procNamespacePid(std::string_view path)
+{
+    constexpr std::string_view prefix = "/proc/";
+    if (path.substr(0, prefix.size()) != prefix) { return std::nullopt; }
+    path.remove_prefix(prefix.size());
+    const auto slash = path.find('/');
+    if (slash == 0 || slash == std::string_view::npos || path.substr(slash, 4) != "/ns/") { return std::nullopt; }
+    int pid = 0;
+    for (const char c : path.substr(0, slash)) {
+        if (c < '0' || c > '9' || pid > 10'000'000) { return std::nullopt; }
+        pid = pid * 10 + (c - '0');
+    }
+    return pid;
+}
+
+// Lexically normal, without a trailing slash: "/a/b/../c/" -> "/a/c".
+std::string clean(const std::string& path)
+{
+    std::string out = std::filesystem::path(path).lexically_normal().string();
+    while (out.size() > 1 && out.back() == '/') { out.pop_back(); }
+    return out;
+}
+
+bool isBindMount(const json& mount)
+{
+    if (mount.value("type", std::string()) == "bind") { return true; }
+    const auto options = mount.find("options");
+    if (options == mount.end() || !options->is_array()) { return false; }
+    return std::any_of(options->begin(), options->end(),
+                       [](const json& o) { return o == "bind" || o == "rbind"; });
+}
+
+json mappingJson(const std::vector<IdMapping>& mappings)
+{
+    json out = json::array();
+    for (const auto& m : mappings) {
+        out.push_back({{"containerID", m.containerId}, {"hostID", m.hostId}, {"size", m.size}});
+    }
+    return out;
+}
+
+class Rewriter {
+public:
+    Rewriter(json& spec, const std::string& id, const ContainerImage& image, const EngineLayout& layout,
+             const HostView& host)
+        : spec_(spec), id_(id), image_(image), layout_(layout), host_(host)
+    {
+    }
+
+    std::string checkNamespaces()
+    {
+        json& linux = spec_["linux"];
+        if (!linux.is_object()) { linux = json::object(); }
+        json& namespaces = linux["namespaces"];
+        if (!namespaces.is_array()) { namespaces = json::array(); }
+
+        std::vector<std::string> shared;
+        for (const auto type : kRequiredNamespaces) {
+            const auto entry = std::find_if(namespaces.begin(), namespaces.end(),
+                                            [&](const json& ns) { return ns.value("type", std::string()) == type; });
+            if (entry == namespaces.end()) {
+                shared.emplace_back(type);
+                continue;
+            }
+            const std::string path = entry->value("path", std::string());
+            if (path.empty()) { continue; }
+            const auto target = host_.fileId(path);
+            const auto own = host_.hostNamespace(procType(type));
+            if (!target || (own && *target == *own)) {
+                // A path that names nothing is refused too: runc would fail later and less clearly.
+                if (type == "network") { return hostNetworkMessage(); }
+                shared.emplace_back(type);
+                continue;
+            }
+            const auto pid = procNamespacePid(path);
+            if (!pid) {
+                // Bind-mounted namespace files (libnetwork's sandboxes) belong to the engine's
+                // user namespace; joining one would hand the container a host-owned namespace.
+                if (type == "network") { return hostNetworkMessage(); }
+                shared.emplace_back(type);
+                continue;
+            }
+            if (joinPid_ && *joinPid_ != *pid) {
+                const auto a = host_.fileId("/proc/" + std::to_string(*joinPid_) + "/ns/user");
+                const auto b = host_.fileId("/proc/" + std::to_string(*pid) + "/ns/user");
+                if (!a || !b || !(*a == *b)) {
+                    return "error in the container spec: invalid or unsupported container spec: the container "
+                           "joins namespaces of containers that have different user namespaces";
+                }
+            }
+            joinPid_ = *pid;
+        }
+        if (!shared.empty()) { return hostNamespacesMessage(shared); }
+        return {};
+    }
+
+    std::string checkMounts()
+    {
+        json& mounts = spec_["mounts"];
+        if (mounts.is_null()) { mounts = json::array(); }
+        if (!mounts.is_array()) { return "error in the container spec: mounts is not a list"; }
+        for (json& mount : mounts) {
+            if (!isBindMount(mount)) { continue; }
+            const std::string source = mount.value("source", std::string());
+            const std::string resolved = clean(host_.resolve(source));
+            const auto sourceId = host_.fileId(resolved);
+            bool exactSocket = false;
+            bool holdsSocket = false;
+            for (const auto& socket : layout_.engineSockets) {
+                const std::string socketPath = clean(host_.resolve(socket));
+                const auto socketId = host_.fileId(socketPath);
+                if (resolved == socketPath || (sourceId && socketId && *sourceId == *socketId)) {
+                    exactSocket = true;
+                } else if (isUnder(socketPath, resolved)) {
+                    holdsSocket = true;
+                }
+            }
+            if (exactSocket || holdsSocket) {
+                if (!image_.socketAllowed) { return socketMountDeniedMessage(image_.reference); }
+                if (exactSocket) {
+                    if (!layout_.guardedSocket.empty()) { mount["source"] = layout_.guardedSocket; }
+                    continue;
+                }
+                // An allowed image still gets the socket only, never the directory around it.
+            }
+            if (!allowedSource(resolved, mount.value("destination", std::string()))) {
+                return restrictedMountMessage(source);
+            }
+        }
+        return {};
+    }
+
+    void isolate(const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids)
+    {
+        json& linux = spec_["linux"];
+        json& namespaces = linux["namespaces"];
+        json kept = json::array();
+        for (auto& ns : namespaces) {
+            const std::string type = ns.value("type", std::string());
+            // The user namespace is ours to decide (--userns=host is overridden, as with Sysbox).
+            if (type == "user") { continue; }
+            kept.push_back(ns);
+        }
+        json user = {{"type", "user"}};
+        if (joinPid_) { user["path"] = "/proc/" + std::to_string(*joinPid_) + "/ns/user"; }
+        kept.push_back(user);
+        const bool hasCgroup = std::any_of(kept.begin(), kept.end(),
+                                           [](const json& ns) { return ns.value("type", std::string()) == "cgroup"; });
+        if (!hasCgroup) { kept.push_back({{"type", "cgroup"}}); }
+        namespaces = std::move(kept);
+        linux["uidMappings"] = mappingJson(uids);
+        linux["gidMappings"] = mappingJson(gids);
+
+        // Privileged containment: no block devices, whatever --privileged or --device asked for.
+        if (auto devices = linux.find("devices"); devices != linux.end() && devices->is_array()) {
+            json kept_devices = json::array();
+            for (auto& device : *devices) {
+                if (device.value("type", std::string()) != "b") { kept_devices.push_back(device); }
+            }
+            *devices = std::move(kept_devices);
+        }
+    }
+
+    std::optional<int> joinPid() const { return joinPid_; }
+
+private:
+    bool allowedSource(const std::string& resolved, const std::string& destination) const
+    {
+        const std::string& root = layout_.dockerRoot;
+        // Docker's per-container files (hostname, hosts, resolv.conf, mounts/shm), this
+        // container's or, for --ipc=container:X, another container's shm.
+        const std::string containers = root + "/containers/";
+        if (resolved.rfind(containers, 0) == 0) {
+            const std::string rest = resolved.substr(containers.size());
+            const auto slash = rest.find('/');
+            if (slash != std::string::npos && slash > 0) {
+                const std::string file = rest.substr(slash + 1);
+                if (file == "hostname" || file == "hosts" || file == "resolv.conf" || isUnder(file, "mounts")) {
+                    return rest.substr(0, slash) == id_ || isUnder(file, "mounts/shm");
+                }
+            }
+            return false;
+        }
+        // Named volumes, unless the volume is itself a bind of some VM path.
+        const std::string volumes = root + "/volumes/";
+        if (resolved.rfind(volumes, 0) == 0) {
+            const std::string rest = resolved.substr(volumes.size());
+            const auto slash = rest.find('/');
+            if (slash == std::string::npos || slash == 0) { return false; }
+            const std::string data = volumes + rest.substr(0, slash) + "/_data";
+            return isUnder(resolved, data) && !host_.isForeignMount(data);
+        }
+        // BuildKit's executor state (resolv.conf, hosts and cache mounts of RUN steps).
+        if (isUnder(resolved, root + "/buildkit")) { return true; }
+        // docker run --init.
+        if (destination == "/sbin/docker-init") {
+            return std::find(layout_.engineFiles.begin(), layout_.engineFiles.end(), resolved)
+                   != layout_.engineFiles.end();
+        }
+        return false;
+    }
+
+    json& spec_;
+    const std::string& id_;
+    const ContainerImage& image_;
+    const EngineLayout& layout_;
+    const HostView& host_;
+    std::optional<int> joinPid_;
+};
+
+}  // namespace
+
+RewriteResult rewriteSpec(json& spec, const std::string& containerId, const ContainerImage& image,
+                          const EngineLayout& layout, const HostView& host,
+                          const std::function<std::uint32_t()>& allocateBlock)
+{
+    if (!spec.is_object()) { return {"error in the container spec: config.json is not an object"}; }
+    Rewriter rewriter(spec, containerId, image, layout, host);
+    if (auto error = rewriter.checkNamespaces(); !error.empty()) { return {std::move(error)}; }
+    if (auto error = rewriter.checkMounts(); !error.empty()) { return {std::move(error)}; }
+
+    RewriteResult result;
+    std::vector<IdMapping> uids;
+    std::vector<IdMapping> gids;
+    if (const auto pid = rewriter.joinPid()) {
+        uids = host.idMap(*pid, false);
+        gids = host.idMap(*pid, true);
+        const bool mapped = !uids.empty() && !gids.empty() && uids.front().containerId == 0
+                            && uids.front().hostId != 0 && gids.front().hostId != 0;
+        if (!mapped) {
+            return {"error in the container spec: invalid or unsupported container spec: the container joins "
+                    "namespaces of a container that is not isolated (it runs without Enhanced Container "
+                    "Isolation); recreate that container"};
+        }
+        result.joined = true;
+        result.hostIdBase = uids.front().hostId;
+    } else {
+        try {
+            result.hostIdBase = allocateBlock();
+        } catch (const std::exception& e) {
+            return {std::string("enhanced container isolation: ") + e.what()};
+        }
+        uids = gids = {IdMapping{0, result.hostIdBase, kIdBlockSize}};
+    }
+    rewriter.isolate(uids, gids);
+    return result;
+}
+
+std::string hostNamespacesMessage(const std::vector<std::string>& types)
+{
+    std::string list;
+    for (const auto& type : types) { list += (list.empty() ? "" : " ") + type; }
+    return "error in the container spec: invalid or unsupported container spec: sysbox containers can't share "
+           "namespaces ["
+           + list + "] with the host (because they use the linux user-namespace for isolation)";
+}
+
+std::string hostNetworkMessage()
+{
+    return "error in the container spec: invalid or unsupported container spec: sysbox containers can't share a "
+           "network namespace with the host (because they use the linux user-namespace for isolation)";
+}
+
+std::string restrictedMountMessage(const std::string& source)
+{
+    return "error in the container spec: can't mount " + source
+           + " because it's configured as a restricted host mount";
+}
+
+std::string socketMountDeniedMessage(const std::string& image)
+{
+    return "enhanced container isolation: docker socket mount denied for container with image \"" + image
+           + "\"; image is not in the allowed list; if you wish to allow it, configure the docker socket image "
+             "list in the Berth settings or admin-settings.";
+}
+
+}  // namespace berth::guest::eci

@@ -1,0 +1,82 @@
+#include "berth/guest/eci/system_host.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "berth/guest/eci/rootfs.h"
+
+namespace berth::guest::eci {
+
+namespace {
+
+std::string readFile(const std::string& path)
+{
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
+std::optional<FileId> SystemHostView::fileId(const std::string& path) const
+{
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) { return std::nullopt; }
+    return FileId{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
+}
+
+std::string SystemHostView::resolve(const std::string& path) const
+{
+    std::error_code ec;
+    // weakly_canonical resolves the part that exists and cleans the rest lexically.
+    auto resolved = std::filesystem::weakly_canonical(path, ec);
+    if (ec) { return std::filesystem::path(path).lexically_normal().string(); }
+    std::string out = resolved.string();
+    while (out.size() > 1 && out.back() == '/') { out.pop_back(); }
+    return out;
+}
+
+std::optional<FileId> SystemHostView::hostNamespace(const std::string& procType) const
+{
+    return fileId("/proc/1/ns/" + procType);
+}
+
+std::vector<IdMapping> SystemHostView::idMap(int pid, bool gid) const
+{
+    return parseIdMap(readFile("/proc/" + std::to_string(pid) + (gid ? "/gid_map" : "/uid_map")));
+}
+
+bool SystemHostView::isForeignMount(const std::string& path) const
+{
+    for (const auto& m : parseMountInfo(readFile("/proc/self/mountinfo"))) {
+        if (m.mountPoint != path) { continue; }
+        // A volume driver's own filesystem (tmpfs, NFS, CIFS) is fine; anything showing a part of
+        // a VM filesystem (o=bind, or a block device) is a host mount in disguise.
+        const bool ownFilesystem = m.root == "/"
+                                   && (m.fsType == "tmpfs" || m.fsType == "nfs" || m.fsType == "nfs4"
+                                       || m.fsType == "cifs" || m.fsType == "smb3");
+        if (!ownFilesystem) { return true; }
+    }
+    return false;
+}
+
+std::vector<IdMapping> parseIdMap(const std::string& text)
+{
+    std::vector<IdMapping> out;
+    std::istringstream in(text);
+    std::uint64_t inside = 0;
+    std::uint64_t outside = 0;
+    std::uint64_t size = 0;
+    while (in >> inside >> outside >> size) {
+        if (inside > UINT32_MAX || outside > UINT32_MAX || size > UINT32_MAX) { continue; }
+        out.push_back({static_cast<std::uint32_t>(inside), static_cast<std::uint32_t>(outside),
+                       static_cast<std::uint32_t>(size)});
+    }
+    return out;
+}
+
+}  // namespace berth::guest::eci
