@@ -58,11 +58,11 @@ TEST(ShiftOwnership, UpAndBackDown)
     const std::string dir = ::mkdtemp(pattern.data());
     fs::create_directories(dir + "/etc");
     std::ofstream(dir + "/etc/file") << "x";
-    ::chown((dir + "/etc/file").c_str(), 5, 6);
+    EXPECT_EQ(::chown((dir + "/etc/file").c_str(), 5, 6), 0);
     ::chmod((dir + "/etc/file").c_str(), 04755);
     fs::create_symlink("file", dir + "/etc/link");
     std::ofstream(dir + "/outside") << "y";
-    ::chown((dir + "/outside").c_str(), 70000, 70000);  // not a container ID: left alone
+    EXPECT_EQ(::chown((dir + "/outside").c_str(), 70000, 70000), 0);  // not a container ID: left alone
 
     shiftOwnership(dir, 100000, true);
     struct stat st {};

@@ -242,11 +242,12 @@ void mountSystem()
     mountOrFail("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
     mountOrFail("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
     mountOrFail("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-    ::symlink("/proc/self/fd", "/dev/fd");
-    ::symlink("pts/ptmx", "/dev/ptmx");
+    // devtmpfs lacks these two links; a failure only costs the programs that use them.
+    if (::symlink("/proc/self/fd", "/dev/fd") != 0 && errno != EEXIST) { guest::log("cannot link /dev/fd"); }
+    if (::symlink("pts/ptmx", "/dev/ptmx") != 0 && errno != EEXIST) { guest::log("cannot link /dev/ptmx"); }
     guest::mkdirs("/run/berth", 0700);
     guest::mkdirs(kLogDir, 0750);
-    ::sethostname("berth", 5);
+    if (::sethostname("berth", 5) != 0) { guest::log("cannot set the hostname"); }
 }
 
 void loadModules()
