@@ -100,7 +100,7 @@ void EciE2e::hostNamespacesAreRefused_data()
     QTest::newRow("pid") << "--pid=host" << "can't share namespaces [pid] with the host";
     QTest::newRow("ipc") << "--ipc=host" << "can't share namespaces [ipc] with the host";
     QTest::newRow("uts") << "--uts=host" << "can't share namespaces [uts] with the host";
-    QTest::newRow("network") << "--network=host" << "can't share namespaces [net] with the host";
+    QTest::newRow("network") << "--network=host" << "can't share a network namespace with the host";
 }
 
 void EciE2e::hostNamespacesAreRefused()

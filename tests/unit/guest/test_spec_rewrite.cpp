@@ -156,6 +156,16 @@ TEST_F(SpecRewrite, AnOrdinaryContainerGetsItsOwnUserNamespaceAndBlock)
     EXPECT_EQ(spec["root"], before["root"]);
 }
 
+TEST_F(SpecRewrite, PingGroupRangeEndsAtTheContainersLastGroup)
+{
+    json spec = dockerSpec();
+    spec["linux"]["sysctl"] = {{"net.ipv4.ping_group_range", "0 2147483647"}, {"net.core.somaxconn", "128"}};
+    ASSERT_TRUE(rewrite(spec));
+    // The kernel refuses a range beyond the namespace's mapped groups (container start fails).
+    EXPECT_EQ(spec["linux"]["sysctl"]["net.ipv4.ping_group_range"], "0 65535");
+    EXPECT_EQ(spec["linux"]["sysctl"]["net.core.somaxconn"], "128");
+}
+
 TEST_F(SpecRewrite, UsernsHostIsOverriddenAndCgroupNamespaceAdded)
 {
     json spec = dockerSpec();

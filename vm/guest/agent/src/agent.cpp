@@ -245,7 +245,8 @@ void mountSystem()
     // devtmpfs lacks these two links; a failure only costs the programs that use them.
     if (::symlink("/proc/self/fd", "/dev/fd") != 0 && errno != EEXIST) { guest::log("cannot link /dev/fd"); }
     if (::symlink("pts/ptmx", "/dev/ptmx") != 0 && errno != EEXIST) { guest::log("cannot link /dev/ptmx"); }
-    guest::mkdirs("/run/berth", 0700);
+    // Traversable: container roots prepared below it are reached by runc inside user namespaces.
+    guest::mkdirs("/run/berth", 0711);
     guest::mkdirs(kLogDir, 0750);
     if (::sethostname("berth", 5) != 0) { guest::log("cannot set the hostname"); }
 }

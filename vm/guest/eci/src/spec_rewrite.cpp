@@ -183,6 +183,15 @@ public:
         linux["uidMappings"] = mappingJson(uids);
         linux["gidMappings"] = mappingJson(gids);
 
+        // dockerd asks for ping_group_range "0 2147483647"; inside a user namespace the kernel
+        // accepts only group IDs the namespace maps, so the range ends at the container's last ID.
+        if (auto sysctl = linux.find("sysctl"); sysctl != linux.end() && sysctl->is_object()
+            && sysctl->contains("net.ipv4.ping_group_range") && !gids.empty()) {
+            std::uint64_t mapped = 0;
+            for (const auto& m : gids) { mapped += m.size; }
+            (*sysctl)["net.ipv4.ping_group_range"] = "0 " + std::to_string(mapped - 1);
+        }
+
         // Privileged containment: no block devices, whatever --privileged or --device asked for.
         if (auto devices = linux.find("devices"); devices != linux.end() && devices->is_array()) {
             json kept_devices = json::array();
