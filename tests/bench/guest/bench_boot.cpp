@@ -38,7 +38,7 @@ std::map<QString, double> agentMilestones(const QByteArray& serialLog)
     for (const QByteArray& raw : serialLog.split('\n')) {
         const auto match = line.match(QString::fromUtf8(raw));
         if (!match.hasMatch()) { continue; }
-        const QString what = match.captured(2);
+        const QString what = match.captured(2).trimmed();  // the console ends lines with \r\n
         const double t = match.captured(1).toDouble();
         if (what.startsWith("starting (kernel up")) { at.emplace("agent", t); }
         if (what == "phase: starting containerd") { at.emplace("containerd", t); }
