@@ -19,11 +19,18 @@ base_tarball() {
     local suite=bookworm options=(--variant=apt)
     key=$(printf '%s %s\n%s\n' "$suite" "${options[*]}" "$names" | sha256sum | cut -c1-16)
     tarball="$cache/debian12-berth-deps-$key.tar"
-    if [[ ! -s $tarball ]]; then
+    if [[ ! -f $tarball || ! -s $tarball ]]; then
         mkdir -p "$cache"
         echo "Making the Debian 12 base root ($(wc -l <<<"$names") packages) in $tarball" >&2
-        mmdebstrap --quiet "${options[@]}" --include="$(paste -sd, <<<"$names")" \
-            "$suite" "$tarball.partial" >&2
+        local dir
+        dir=$(mktemp -d "$cache/.root.XXXXXX")
+        # Into a directory, then tar: mmdebstrap's own tar output passes through a dash
+        # redirection that cannot name a descriptor above 9, and the test runner may hold more.
+        (for fd in /proc/self/fd/*; do fd=${fd##*/}; [[ $fd -gt 2 ]] && eval "exec $fd>&-"; done 2>/dev/null
+         exec mmdebstrap --quiet --format=directory "${options[@]}" --include="$(paste -sd, <<<"$names")" \
+             "$suite" "$dir") >&2 || { rm -rf "$dir"; return 1; }
+        tar -C "$dir" --numeric-owner -cf "$tarball.partial" . || { rm -rf "$dir"; return 1; }
+        rm -rf "$dir"
         mv "$tarball.partial" "$tarball"
     fi
     echo "$tarball"
@@ -34,6 +41,6 @@ fresh_root() {
     local tarball=$1 work=$2 root
     mkdir -p "$work"
     root=$(mktemp -d "$work/root.XXXXXX")
-    tar -C "$root" -xf "$tarball"
+    tar -C "$root" --numeric-owner -xf "$tarball"
     echo "$root"
 }
