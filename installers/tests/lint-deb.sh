@@ -4,5 +4,6 @@
 #   lint-deb.sh PACKAGE_DIR
 set -euo pipefail
 deb=$(realpath "$1"/*.deb)
-lintian --fail-on error,warning,info --display-info --show-overrides "$deb"
+# Without --show-overrides: with it, lintian 2.116 also fails on the overridden tags.
+lintian --fail-on error,warning,info --display-info "$deb"
 echo "lintian: clean"
