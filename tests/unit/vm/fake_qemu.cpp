@@ -19,12 +19,12 @@ FakeQemuProcess::FakeQemuProcess(ProcessSpec spec, FakeQemuBehaviour behaviour, 
 
 FakeQemuProcess::~FakeQemuProcess()
 {
+    m_running = false;
+    if (!m_factory)
+        return;
     auto& alive = m_factory->alive;
     alive.erase(std::remove(alive.begin(), alive.end(), this), alive.end());
-    if (m_running) {
-        m_running = false;
-        m_factory->noteRunningChanged();
-    }
+    m_factory->noteRunningChanged();
 }
 
 QString FakeQemuProcess::argument(const QString& option) const
@@ -52,7 +52,7 @@ QString FakeQemuProcess::chardevPath(const QString& id) const
 void FakeQemuProcess::start()
 {
     m_running = true;
-    m_factory->noteRunningChanged();
+    noteRunningChanged();
     if (m_spec.program.endsWith(QLatin1String("qemu-img"))) {
         QTimer::singleShot(0, this, [this] {
             emit started();
@@ -63,7 +63,7 @@ void FakeQemuProcess::start()
     if (m_behaviour.failToStart) {
         QTimer::singleShot(0, this, [this] {
             m_running = false;
-            m_factory->noteRunningChanged();
+            noteRunningChanged();
             ProcessExit exit;
             exit.failedToStart = true;
             exit.exitCode = -1;
@@ -247,7 +247,7 @@ void FakeQemuProcess::exitWith(int code, bool crashed, bool removePidFile)
     if (!m_running)
         return;
     m_running = false;
-    m_factory->noteRunningChanged();
+    noteRunningChanged();
     // Like QEMU: a clean exit removes the pidfile, SIGKILL leaves it behind.
     if (removePidFile && !argument(QStringLiteral("-pidfile")).isEmpty())
         QFile::remove(argument(QStringLiteral("-pidfile")));
@@ -261,6 +261,19 @@ void FakeQemuProcess::exitWith(int code, bool crashed, bool removePidFile)
     exit.exitCode = code;
     exit.crashed = crashed;
     emit finished(exit);
+}
+
+void FakeQemuProcess::noteRunningChanged()
+{
+    if (m_factory)
+        m_factory->noteRunningChanged();
+}
+
+// A process handed to deleteLater() can outlive its test's factory; it must not reach back into it.
+FakeProcessFactory::~FakeProcessFactory()
+{
+    for (auto* process : alive)
+        process->m_factory = nullptr;
 }
 
 std::unique_ptr<Process> FakeProcessFactory::create(const ProcessSpec& spec) const

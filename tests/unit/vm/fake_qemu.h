@@ -37,6 +37,7 @@ struct FakeQemuBehaviour {
 class FakeProcessFactory;
 
 class FakeQemuProcess final : public Process {
+    friend class FakeProcessFactory;
 public:
     FakeQemuProcess(ProcessSpec spec, FakeQemuBehaviour behaviour, FakeProcessFactory* factory, qint64 pid);
     ~FakeQemuProcess() override;
@@ -67,6 +68,7 @@ private:
     void onAgentLine(const QByteArray& line);
     void sendAgent(const QByteArray& json);
     void startAsProbe();
+    void noteRunningChanged();
 
     ProcessSpec m_spec;
     FakeQemuBehaviour m_behaviour;
@@ -85,6 +87,11 @@ private:
 
 class FakeProcessFactory final : public ProcessFactory {
 public:
+    FakeProcessFactory() = default;
+    FakeProcessFactory(const FakeProcessFactory&) = delete;
+    FakeProcessFactory& operator=(const FakeProcessFactory&) = delete;
+    ~FakeProcessFactory() override;
+
     std::unique_ptr<Process> create(const ProcessSpec& spec) const override;
 
     FakeQemuBehaviour behaviour;  // for processes created from now on
