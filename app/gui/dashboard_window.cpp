@@ -164,21 +164,31 @@ void DashboardWindow::refreshContainers()
     for (const ContainerInfo& c : list) {
         const int row = containersTable_->rowCount();
         containersTable_->insertRow(row);
+        // With ECI on, the guest puts sysbox-runc in place of runc, so a container created before
+        // ECI (runtime "runc") runs isolated too; what it missed are the checks made at creation.
         QString isolation;
+        QString detail;
+        QString icon;
         if (c.isolated()) {
             isolation = tr("Isolated");
         } else if (isolationOn) {
-            isolation = tr("Not protected: created before Enhanced Container Isolation was turned on");
+            isolation = tr("Created before Enhanced Container Isolation: isolated when it runs");
+            detail = tr("This container was created before Enhanced Container Isolation was turned on, or with "
+                        "--runtime=runc. While ECI is on it runs in its own user namespace like every other "
+                        "container; if it shares a host namespace or mounts a VM path or the engine socket, it "
+                        "fails to start. Re-create it to have ECI check it when it is created.");
+            icon = QStringLiteral(":/icons/state-warning.svg");
         } else {
             isolation = tr("Not isolated");
+            icon = QStringLiteral(":/icons/state-error.svg");
         }
         const QStringList cells{c.name, c.image, c.runtime, isolation};
         for (int col = 0; col < cells.size(); ++col) {
             containersTable_->setItem(row, col, new QTableWidgetItem(cells[col]));
         }
-        if (!c.isolated()) {
-            containersTable_->item(row, IsolationColumn)->setIcon(QIcon(QStringLiteral(":/icons/state-error.svg")));
-        }
+        QTableWidgetItem* isolationItem = containersTable_->item(row, IsolationColumn);
+        if (!icon.isEmpty()) { isolationItem->setIcon(QIcon(icon)); }
+        if (!detail.isEmpty()) { isolationItem->setToolTip(detail); }
     }
     containersTable_->resizeColumnsToContents();
 }

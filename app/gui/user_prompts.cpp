@@ -8,9 +8,11 @@ namespace berth::gui {
 UserPrompts::ExistingContainersChoice
 MessageBoxPrompts::askAboutUnprotectedContainers(const QVector<ContainerInfo>& containers)
 {
-    QMessageBox box(QMessageBox::Warning, tr("Existing containers are not protected"),
+    QMessageBox box(QMessageBox::Warning, tr("Existing containers were not checked by isolation"),
                     tr("%n container(s) were created before Enhanced Container Isolation was turned on. "
-                       "They keep running without isolation until they are removed.",
+                       "After the restart they run isolated, but ECI did not check how they were created: "
+                       "any that share a host namespace or mount a VM path or the engine socket will fail "
+                       "to start.",
                        nullptr, static_cast<int>(containers.size())),
                     QMessageBox::NoButton, parent_);
     QStringList names;

@@ -4,14 +4,14 @@
 <context>
     <name>MessageBoxPrompts</name>
     <message>
-        <source>Existing containers are not protected</source>
+        <source>Existing containers were not checked by isolation</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <source>%n container(s) were created before Enhanced Container Isolation was turned on. They keep running without isolation until they are removed.</source>
+        <source>%n container(s) were created before Enhanced Container Isolation was turned on. After the restart they run isolated, but ECI did not check how they were created: any that share a host namespace or mount a VM path or the engine socket will fail to start.</source>
         <translation>
-            <numerusform>%n container was created before Enhanced Container Isolation was turned on. It keeps running without isolation until it is removed.</numerusform>
-            <numerusform>%n containers were created before Enhanced Container Isolation was turned on. They keep running without isolation until they are removed.</numerusform>
+            <numerusform>%n container was created before Enhanced Container Isolation was turned on. After the restart it runs isolated, but ECI did not check how it was created: if it shares a host namespace or mounts a VM path or the engine socket, it will fail to start.</numerusform>
+            <numerusform>%n containers were created before Enhanced Container Isolation was turned on. After the restart they run isolated, but ECI did not check how they were created: any that share a host namespace or mount a VM path or the engine socket will fail to start.</numerusform>
         </translation>
     </message>
     <message>
@@ -347,7 +347,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Not protected: created before Enhanced Container Isolation was turned on</source>
+        <source>Created before Enhanced Container Isolation: isolated when it runs</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -4,13 +4,13 @@
 <context>
     <name>MessageBoxPrompts</name>
     <message>
-        <source>Existing containers are not protected</source>
-        <translation>现有容器未受保护</translation>
+        <source>Existing containers were not checked by isolation</source>
+        <translation>现有容器未经隔离检查</translation>
     </message>
     <message numerus="yes">
-        <source>%n container(s) were created before Enhanced Container Isolation was turned on. They keep running without isolation until they are removed.</source>
+        <source>%n container(s) were created before Enhanced Container Isolation was turned on. After the restart they run isolated, but ECI did not check how they were created: any that share a host namespace or mount a VM path or the engine socket will fail to start.</source>
         <translation>
-            <numerusform>有 %n 个容器是在启用增强型容器隔离之前创建的。在删除之前，它们会继续在没有隔离的情况下运行。</numerusform>
+            <numerusform>有 %n 个容器是在启用增强型容器隔离之前创建的。重启后它们会在隔离下运行，但增强型容器隔离没有检查它们的创建方式：共享主机命名空间、挂载虚拟机路径或引擎套接字的容器将无法启动。</numerusform>
         </translation>
     </message>
     <message>
@@ -346,8 +346,12 @@
         <translation>已隔离</translation>
     </message>
     <message>
-        <source>Not protected: created before Enhanced Container Isolation was turned on</source>
-        <translation>未受保护：在启用增强型容器隔离之前创建</translation>
+        <source>Created before Enhanced Container Isolation: isolated when it runs</source>
+        <translation>在启用增强型容器隔离之前创建：运行时处于隔离中</translation>
+    </message>
+    <message>
+        <source>This container was created before Enhanced Container Isolation was turned on, or with --runtime=runc. While ECI is on it runs in its own user namespace like every other container; if it shares a host namespace or mounts a VM path or the engine socket, it fails to start. Re-create it to have ECI check it when it is created.</source>
+        <translation>此容器是在启用增强型容器隔离之前创建的，或使用了 --runtime=runc。启用增强型容器隔离期间，它与其他容器一样在自己的用户命名空间中运行；如果它共享主机命名空间，或挂载虚拟机路径或引擎套接字，将无法启动。重新创建它，以便增强型容器隔离在创建时检查它。</translation>
     </message>
     <message>
         <source>Not isolated</source>

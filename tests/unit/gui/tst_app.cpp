@@ -219,7 +219,9 @@ private slots:
         QTableWidget* t = rig.app.dashboard()->containersTable();
         QCOMPARE(t->rowCount(), 2);
         QCOMPARE(t->item(0, gui::DashboardWindow::NameColumn)->text(), QStringLiteral("old"));
-        QVERIFY(t->item(0, gui::DashboardWindow::IsolationColumn)->text().startsWith(QStringLiteral("Not protected")));
+        QVERIFY(t->item(0, gui::DashboardWindow::IsolationColumn)->text().startsWith(QStringLiteral("Created before")));
+        QVERIFY(t->item(0, gui::DashboardWindow::IsolationColumn)->toolTip().contains(QStringLiteral("own user namespace")));
+        QVERIFY(!t->item(0, gui::DashboardWindow::IsolationColumn)->icon().isNull());
         QCOMPARE(t->item(1, gui::DashboardWindow::IsolationColumn)->text(), QStringLiteral("Isolated"));
         QCOMPARE(t->item(1, gui::DashboardWindow::RuntimeColumn)->text(), QStringLiteral("sysbox-runc"));
     }
