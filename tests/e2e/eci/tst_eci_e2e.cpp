@@ -29,6 +29,7 @@ private slots:
     void rootFilesystemIsWritableAsContainerRoot();
     void namedVolumeIsSharedAcrossRanges();
     void eciOffRunsPlainRunc();
+    void containersCreatedBeforeEciRunIsolated();
 
 private:
     Run dockerRun(const QStringList& args) const
@@ -165,6 +166,36 @@ void EciE2e::eciOffRunsPlainRunc()
     QCOMPARE(map.output.simplified(), QByteArray("0 0 4294967295"));
     const Run verify = m_env.berthctl({"verify-eci", "--image", kTinyImage}, std::chrono::minutes(5));
     QVERIFY2(verify.exitCode != 0, "verify-eci must not pass with ECI off");
+}
+
+// Turning ECI on restarts the VM, and the guest puts the wrapper in place of runc, so a container
+// created with ECI off runs isolated once started again, and one ECI would have refused does not start.
+void EciE2e::containersCreatedBeforeEciRunIsolated()
+{
+    m_env.docker({"--context", "berth", "rm", "-f", "pre-eci", "pre-eci-hostpid"});
+    const Run plain = m_env.docker({"--context", "berth", "create", "--name", "pre-eci", kTinyImage, "cat", "/proc/self/uid_map"});
+    QVERIFY2(plain.exitCode == 0, qPrintable(plain.describe()));
+    const Run hostPid = m_env.docker({"--context", "berth", "create", "--name", "pre-eci-hostpid", "--pid=host", kTinyImage, "true"});
+    QVERIFY2(hostPid.exitCode == 0, qPrintable(hostPid.describe()));
+    const Run runtime = m_env.docker({"--context", "berth", "inspect", "--format", "{{.HostConfig.Runtime}}", "pre-eci"});
+    QCOMPARE(runtime.output.trimmed(), QByteArray("runc"));
+
+    const Run set = m_env.berthctl({"settings", "set", "enhancedContainerIsolation", "true"});
+    QVERIFY2(set.exitCode == 0, qPrintable(set.describe()));
+    const Run restart = m_env.berthctl({"restart"}, std::chrono::minutes(6));
+    QVERIFY2(restart.exitCode == 0, qPrintable(restart.describe()));
+
+    const Run map = m_env.docker({"--context", "berth", "start", "-a", "pre-eci"});
+    QVERIFY2(map.exitCode == 0, qPrintable(map.describe()));
+    const auto fields = map.output.simplified().split(' ');
+    QCOMPARE(fields.size(), 3);
+    QCOMPARE(fields[0], QByteArray("0"));
+    QVERIFY2(fields[1].toLongLong() >= 100000, qPrintable(map.describe()));
+    QCOMPARE(fields[2], QByteArray("65536"));
+    const Run refused = m_env.docker({"--context", "berth", "start", "pre-eci-hostpid"});
+    QVERIFY2(refused.exitCode != 0, qPrintable(refused.describe()));
+    QVERIFY2(refused.output.contains("can't share namespaces [pid] with the host"), qPrintable(refused.describe()));
+    m_env.docker({"--context", "berth", "rm", "-f", "pre-eci", "pre-eci-hostpid"});
 }
 
 QTEST_GUILESS_MAIN(EciE2e)
