@@ -56,4 +56,10 @@ DataDiskSizing planDataDiskSize(const QString& path, qint64 requestedBytes)
     return plan;
 }
 
+QString qemuImgFor(const QString& qemuBinary)
+{
+    const QString dir = QFileInfo(qemuBinary).path();
+    return dir == QLatin1String(".") ? QStringLiteral("qemu-img") : dir + QStringLiteral("/qemu-img");
+}
+
 }  // namespace berth::vm

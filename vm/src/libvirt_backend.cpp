@@ -1,6 +1,8 @@
 #include "berth/vm/libvirt_backend.h"
 
+#include "berth/vm/data_disk.h"
 #include "berth/vm/instance_dir.h"
+#include "virtual_machine_base.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -188,9 +190,7 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     // assigned to one of its root ports.
     const QString nic = QString::fromStdString(
         nlohmann::json{{"driver", "virtio-net-pci"}, {"netdev", "berthnet0"}, {"id", "berthnic0"}}.dump());
-    QString netdev = QStringLiteral("user,id=berthnet0");
-    if (spec.engineHostPort != 0)
-        netdev += QStringLiteral(",hostfwd=tcp:127.0.0.1:%1-:%2").arg(spec.engineHostPort).arg(spec.engineGuestPort);
+    const QString netdev = userNetdev(spec, QStringLiteral("berthnet0"));
     const QString qemuNs = QStringLiteral("http://libvirt.org/schemas/domain/qemu/1.0");
     w.writeStartElement(qemuNs, QStringLiteral("commandline"));
     for (const auto& arg : {QStringLiteral("-netdev"), netdev, QStringLiteral("-device"), nic}) {
@@ -207,11 +207,11 @@ namespace {
 
 constexpr int kLogTailLines = 20;
 
-class LibvirtVirtualMachine final : public VirtualMachine {
+class LibvirtVirtualMachine final : public VirtualMachineBase {
 public:
     LibvirtVirtualMachine(const VmSpec& spec, const LibvirtBackend::Options& options, std::shared_ptr<LibvirtConnector> libvirt,
                           std::shared_ptr<ProcessFactory> processes)
-        : m_spec(spec), m_options(options), m_dir(spec.instanceDir), m_name(libvirtDomainName(spec.instanceDir)),
+        : VirtualMachineBase(spec.instanceDir), m_spec(spec), m_options(options), m_name(libvirtDomainName(spec.instanceDir)),
           m_uuid(libvirtDomainUuid(spec.instanceDir)), m_libvirt(std::move(libvirt)), m_processes(std::move(processes)),
           m_leftoverTimer(new QTimer(this))
     {
@@ -228,7 +228,7 @@ public:
     {
         if (m_connection) {
             m_connection->disconnect(this);
-            if (m_domainStarted && m_state != State::Off) {
+            if (m_domainStarted && state() != State::Off) {
                 QString error;
                 m_connection->destroy(m_name, &error);
                 QFile::remove(m_dir.agentSocket());
@@ -238,36 +238,20 @@ public:
 
     void start() override
     {
-        if (m_state != State::Off)
+        if (state() != State::Off)
             return;
-        m_requested = false;
-        m_powerdownPending = false;
         m_domainStarted = false;
         m_leftover = false;
         m_abortBeforeStart = false;
-        m_shutdownReason.clear();
         m_messages.clear();
-        setState(State::Launching);
+        beginLaunch();
         // Asynchronous like QEMU's launch: stopped() never fires inside start().
         QTimer::singleShot(0, this, [this] { connectAndCheck(); });
     }
 
-    void requestShutdown() override
-    {
-        if (m_state == State::Off)
-            return;
-        m_requested = true;
-        if (m_state == State::Running || m_state == State::ShuttingDown) {
-            setState(State::ShuttingDown);
-            sendShutdown();
-        } else {
-            m_powerdownPending = true;  // pressed once the domain runs
-        }
-    }
-
     void forceStop() override
     {
-        if (m_state == State::Off)
+        if (state() == State::Off)
             return;
         m_requested = true;
         if (m_helper) {
@@ -291,7 +275,6 @@ public:
             domainMayBeGone(error);
     }
 
-    State state() const override { return m_state; }
     qint64 pid() const override { return m_pid; }
 
     QString diagnostics() const override
@@ -305,21 +288,10 @@ public:
             if (!logTail.isEmpty())
                 text += QStringLiteral("last lines of libvirt's domain log %1:\n%2\n").arg(log, logTail);
         }
-        const QString tail = m_dir.serialLogTail();
-        text += tail.isEmpty() ? QStringLiteral("serial log %1 is empty").arg(m_dir.serialLog())
-                               : QStringLiteral("last lines of the serial log %1:\n%2").arg(m_dir.serialLog(), tail);
-        return text;
+        return text + serialLogDiagnostics();
     }
 
 private:
-    void setState(State state)
-    {
-        if (m_state == state)
-            return;
-        m_state = state;
-        emit stateChanged(state);
-    }
-
     void note(const QString& message)
     {
         spdlog::warn("libvirt: {}", message.toStdString());
@@ -328,7 +300,7 @@ private:
 
     void connectAndCheck()
     {
-        if (m_state != State::Launching)
+        if (state() != State::Launching)
             return;
         QString error;
         if (!m_connection) {
@@ -388,10 +360,8 @@ private:
             defineAndStart();
             return;
         }
-        const QFileInfo qemu(m_spec.qemuBinary);
-        const QString qemuImg = qemu.path() == QLatin1String(".") ? QStringLiteral("qemu-img") : qemu.path() + QStringLiteral("/qemu-img");
         spdlog::info("libvirt: creating data disk {}", m_spec.dataDisk.toStdString());
-        m_helper = m_processes->create({qemuImg,
+        m_helper = m_processes->create({qemuImgFor(m_spec.qemuBinary),
                                         {QStringLiteral("create"), QStringLiteral("-q"), QStringLiteral("-f"), QStringLiteral("qcow2"),
                                          m_spec.dataDisk, QString::number(m_spec.dataDiskSizeBytes)},
                                         {}});
@@ -428,15 +398,11 @@ private:
         QFile::setPermissions(m_dir.agentSocket(), QFile::ReadOwner | QFile::WriteOwner);
         m_pid = m_connection->qemuPid(m_name);
         spdlog::info("libvirt: domain {} started (QEMU pid {})", m_name.toStdString(), m_pid);
-        setState(State::Running);
-        emit running();
-        if (m_powerdownPending)
-            sendShutdown();
+        becomeRunning();
     }
 
-    void sendShutdown()
+    void pressPowerButton() override
     {
-        m_powerdownPending = false;
         QString error;
         if (!m_connection->shutdown(m_name, &error)) {
             domainMayBeGone(error);
@@ -458,7 +424,7 @@ private:
 
     void onEvent(const QString& domain, DomainEvent event, const QString& reason)
     {
-        if (domain != m_name || m_state == State::Off)
+        if (domain != m_name || state() == State::Off)
             return;
         spdlog::info("libvirt: domain {} event {} {}", m_name.toStdString(), static_cast<int>(event), reason.toStdString());
         const auto data = [&reason] { return QByteArray::fromStdString(nlohmann::json{{"reason", reason.toStdString()}}.dump()); };
@@ -492,7 +458,7 @@ private:
 
     void onClosed(const QString& reason)
     {
-        if (m_state == State::Off)
+        if (state() == State::Off)
             return;
         note(QStringLiteral("Lost the connection to libvirt at %1: %2. The domain %3 may still run; the next start shuts it down.")
                  .arg(m_options.uri, reason, m_name));
@@ -513,7 +479,7 @@ private:
 
     void finish(const ProcessExit& exit, const QString& libvirtReason)
     {
-        if (m_state == State::Off)
+        if (state() == State::Off)
             return;
         m_leftoverTimer->stop();
         m_leftover = false;
@@ -521,17 +487,14 @@ private:
         QFile::remove(m_dir.agentSocket());
         if (m_shutdownReason.isEmpty() && !libvirtReason.isEmpty())
             m_shutdownReason = libvirtReason;
-        VmExit vmExit{exit, m_requested, m_shutdownReason, diagnostics()};
         spdlog::info("libvirt: domain {} is off: {} (requested: {}, reason: {})", m_name.toStdString(), exit.describe().toStdString(),
                      m_requested, m_shutdownReason.isEmpty() ? "none" : m_shutdownReason.toStdString());
         m_pid = 0;
-        setState(State::Off);
-        emit stopped(vmExit);
+        endRun(exit);
     }
 
     VmSpec m_spec;
     LibvirtBackend::Options m_options;
-    InstanceDir m_dir;
     QString m_name;
     QString m_uuid;
     std::shared_ptr<LibvirtConnector> m_libvirt;
@@ -539,14 +502,10 @@ private:
     std::shared_ptr<LibvirtConnection> m_connection;
     std::unique_ptr<Process> m_helper;
     QTimer* m_leftoverTimer;
-    State m_state = State::Off;
-    bool m_requested = false;
-    bool m_powerdownPending = false;
     bool m_domainStarted = false;
     bool m_leftover = false;
     bool m_abortBeforeStart = false;
     qint64 m_pid = 0;
-    QString m_shutdownReason;
     QString m_messages;
 };
 

@@ -3,6 +3,7 @@
 #include "berth/vm/data_disk.h"
 #include "berth/vm/instance_dir.h"
 #include "berth/vm/qmp_client.h"
+#include "virtual_machine_base.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -61,12 +62,7 @@ QStringList qemuArguments(const VmSpec& spec)
     args << QStringLiteral("-device") << QStringLiteral("virtio-serial-pci")
          << QStringLiteral("-chardev") << QStringLiteral("socket,id=agent,path=%1,server=on,wait=off").arg(qemuOptionValue(dir.agentSocket()))
          << QStringLiteral("-device") << QStringLiteral("virtserialport,chardev=agent,name=org.berth.agent.0");
-    QString netdev = QStringLiteral("user,id=net0");
-    if (spec.engineHostPort != 0)
-        netdev += QStringLiteral(",hostfwd=tcp:127.0.0.1:%1-:%2").arg(spec.engineHostPort).arg(spec.engineGuestPort);
-    for (const auto& forward : spec.extraForwards)
-        netdev += QStringLiteral(",hostfwd=tcp:127.0.0.1:%1-:%2").arg(forward.hostPort).arg(forward.guestPort);
-    args << QStringLiteral("-netdev") << netdev
+    args << QStringLiteral("-netdev") << userNetdev(spec, QStringLiteral("net0"))
          << QStringLiteral("-device") << QStringLiteral("virtio-net-pci,netdev=net0")
          << QStringLiteral("-device") << QStringLiteral("virtio-rng-pci");
     return args;
@@ -76,23 +72,20 @@ namespace {
 
 constexpr qsizetype kStderrTailBytes = 8 * 1024;
 
-class QemuVirtualMachine final : public VirtualMachine {
+class QemuVirtualMachine final : public VirtualMachineBase {
 public:
     QemuVirtualMachine(const VmSpec& spec, std::shared_ptr<ProcessFactory> processes, std::chrono::milliseconds qmpTimeout)
-        : m_spec(spec), m_dir(spec.instanceDir), m_processes(std::move(processes)), m_qmpTimeout(qmpTimeout),
+        : VirtualMachineBase(spec.instanceDir), m_spec(spec), m_processes(std::move(processes)), m_qmpTimeout(qmpTimeout),
           m_qmp(new QmpClient(this))
     {
         connect(m_qmp, &QmpClient::ready, this, [this] {
-            if (m_state != State::Launching)
+            if (state() != State::Launching)
                 return;
             // QEMU created its sockets under umask 077 (0700); read-write for the owner is all
             // a socket needs. The 0700 instance directory is what keeps others out.
             for (const auto& socket : {m_dir.qmpSocket(), m_dir.agentSocket()})
                 QFile::setPermissions(socket, QFile::ReadOwner | QFile::WriteOwner);
-            setState(State::Running);
-            emit running();
-            if (m_powerdownPending)
-                sendPowerdown();
+            becomeRunning();
         });
         connect(m_qmp, &QmpClient::failed, this, [this](const QString& reason) {
             if (!m_process || !m_process->isRunning())
@@ -126,14 +119,11 @@ public:
 
     void start() override
     {
-        if (m_state != State::Off)
+        if (state() != State::Off)
             return;
-        m_requested = false;
         m_quitSent = false;
-        m_powerdownPending = false;
-        m_shutdownReason.clear();
         m_stderr.clear();
-        setState(State::Launching);
+        beginLaunch();
         // QEMU recreates these; a leftover from a crash must not be mistaken for the new ones.
         QFile::remove(m_dir.qmpSocket());
         QFile::remove(m_dir.agentSocket());
@@ -157,22 +147,9 @@ public:
         }
     }
 
-    void requestShutdown() override
-    {
-        if (m_state == State::Off)
-            return;
-        m_requested = true;
-        if (m_state == State::Running || m_state == State::ShuttingDown) {
-            setState(State::ShuttingDown);
-            sendPowerdown();
-        } else {
-            m_powerdownPending = true;  // sent once QMP is up
-        }
-    }
-
     void forceStop() override
     {
-        if (m_state == State::Off)
+        if (state() == State::Off)
             return;
         m_requested = true;
         if (m_helper)
@@ -181,7 +158,7 @@ public:
             return;
         // QMP quit ends QEMU without the guest's cooperation but after flushing its block
         // layer, so the qcow2 data disk stays consistent; SIGKILL if even that hangs.
-        if (!m_quitSent && (m_state == State::Running || m_state == State::ShuttingDown)) {
+        if (!m_quitSent && (state() == State::Running || state() == State::ShuttingDown)) {
             m_quitSent = true;
             spdlog::warn("qemu: asking pid {} to quit (SIGKILL in {} ms)", m_process->pid(), m_spec.quitGrace.count());
             m_qmp->execute(QStringLiteral("quit"));
@@ -191,7 +168,6 @@ public:
         killNow();
     }
 
-    State state() const override { return m_state; }
     qint64 pid() const override { return m_process ? m_process->pid() : 0; }
 
     QString diagnostics() const override
@@ -200,10 +176,7 @@ public:
         const QString stderrText = m_stderr.trimmed();
         if (!stderrText.isEmpty())
             text += QStringLiteral("QEMU said:\n%1\n").arg(stderrText);
-        const QString tail = m_dir.serialLogTail();
-        text += tail.isEmpty() ? QStringLiteral("serial log %1 is empty").arg(m_dir.serialLog())
-                               : QStringLiteral("last lines of the serial log %1:\n%2").arg(m_dir.serialLog(), tail);
-        return text;
+        return text + serialLogDiagnostics();
     }
 
 private:
@@ -215,31 +188,13 @@ private:
         m_process->kill();
     }
 
-    void setState(State state)
-    {
-        if (m_state == state)
-            return;
-        m_state = state;
-        emit stateChanged(state);
-    }
-
-    void sendPowerdown()
-    {
-        m_powerdownPending = false;
-        m_qmp->execute(QStringLiteral("system_powerdown"));
-    }
-
-    QString qemuImgBinary() const
-    {
-        return QFileInfo(m_spec.qemuBinary).path() == QLatin1String(".") ? QStringLiteral("qemu-img")
-                                                                          : QFileInfo(m_spec.qemuBinary).path() + QStringLiteral("/qemu-img");
-    }
+    void pressPowerButton() override { m_qmp->execute(QStringLiteral("system_powerdown")); }
 
     // Prepares the data disk with qemu-img, then launches QEMU.
     void runQemuImg(const QStringList& arguments, const QString& what)
     {
         spdlog::info("qemu: {} data disk {} ({} bytes)", what.toStdString(), m_spec.dataDisk.toStdString(), m_spec.dataDiskSizeBytes);
-        m_helper = m_processes->create({qemuImgBinary(), arguments, {}});
+        m_helper = m_processes->create({qemuImgFor(m_spec.qemuBinary), arguments, {}});
         connect(m_helper.get(), &Process::finished, this, [this, what](const ProcessExit& exit) {
             m_stderr += QString::fromLocal8Bit(m_helper->readAllStandardError());
             m_helper.release()->deleteLater();
@@ -298,27 +253,20 @@ private:
     {
         m_qmp->close();
         cleanupFiles();
-        VmExit vmExit{exit, m_requested, m_shutdownReason, diagnostics()};
         spdlog::info("qemu: {} (requested: {}, shutdown reason: {})", exit.describe().toStdString(), m_requested,
                      m_shutdownReason.isEmpty() ? "none" : m_shutdownReason.toStdString());
         if (m_process)
             m_process.release()->deleteLater();  // we are inside its signal
-        setState(State::Off);
-        emit stopped(vmExit);
+        endRun(exit);
     }
 
     VmSpec m_spec;
-    InstanceDir m_dir;
     std::shared_ptr<ProcessFactory> m_processes;
     std::chrono::milliseconds m_qmpTimeout;
     QmpClient* m_qmp;
     std::unique_ptr<Process> m_process;
     std::unique_ptr<Process> m_helper;
-    State m_state = State::Off;
-    bool m_requested = false;
-    bool m_powerdownPending = false;
     bool m_quitSent = false;
-    QString m_shutdownReason;
     QString m_stderr;
 };
 

@@ -165,9 +165,14 @@ QString Environment::certsDir() const
     return m_home->path() + "/data/berth/certs";
 }
 
+QString Environment::instanceDir() const
+{
+    return m_home->path() + "/data/berth/vm/default";
+}
+
 QByteArray Environment::serialLog() const
 {
-    QFile log(m_home->path() + "/data/berth/vm/default/serial.log");
+    QFile log(instanceDir() + "/serial.log");
     return log.open(QIODevice::ReadOnly) ? log.readAll() : QByteArray();
 }
 

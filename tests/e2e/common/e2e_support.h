@@ -52,6 +52,7 @@ public:
     quint16 enginePort() const;
     QString certsDir() const;     // the client's ca.pem, cert.pem, key.pem
     QString home() const { return m_home ? m_home->path() : QString(); }
+    QString instanceDir() const;  // the engine's VM instance (its default one under the temporary home)
     QByteArray serialLog() const;  // the guest console
     QString settingsFile() const;  // the user's settings-store.json
     QProcessEnvironment environment() const { return m_env; }

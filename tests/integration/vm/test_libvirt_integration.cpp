@@ -6,15 +6,15 @@
 #include "berth/vm/engine_controller.h"
 #include "berth/vm/libvirt_backend.h"
 #include "berth/vm/qemu_backend.h"
+#include "controller_test.h"
+#include "libvirt_daemons.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <QElapsedTimer>
 #include <QFile>
-#include <QLocalSocket>
 #include <QProcess>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -25,103 +25,28 @@
 #include <unistd.h>
 
 using namespace berth::vm;
+using namespace berth::vm::itest;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-using State = EngineController::State;
-using Operation = EngineController::Operation;
 
 namespace {
 
-constexpr int kBootMs = 60'000;
-
-QString guestFile(const char* name)
-{
-    return qEnvironmentVariable("BERTH_TEST_GUEST_DIR") + "/" + name;
-}
-
-void report(const char* what, qint64 ms)
-{
-    std::printf("[ timing   ] %s: %lld ms\n", what, static_cast<long long>(ms));
-    std::fflush(stdout);
-}
-
-bool answers(const QString& socketPath)
-{
-    QLocalSocket socket;
-    socket.connectToServer(socketPath);
-    return socket.waitForConnected(1000);
-}
-
-// One daemon this suite may have to start: `program -d --pid-file FILE` when `socket` is silent.
-class Daemon {
-public:
-    Daemon(QString program, QString socket) : m_program(std::move(program)), m_socket(std::move(socket)) {}
-
-    // Empty on success, else why not.
-    QString ensureRunning(const QString& pidFile)
-    {
-        if (answers(m_socket))
-            return {};
-        const QString path = QStandardPaths::findExecutable(m_program, {"/usr/sbin", "/sbin", "/usr/bin"});
-        if (path.isEmpty())
-            return m_program + " is not installed";
-        QProcess process;
-        process.start(path, {"-d", "--pid-file", pidFile});
-        if (!process.waitForFinished(20'000) || process.exitCode() != 0)
-            return QStringLiteral("%1 -d failed: %2").arg(m_program, QString::fromLocal8Bit(process.readAllStandardError()));
-        if (!QTest::qWaitFor([&] { return answers(m_socket); }, 20'000))
-            return QStringLiteral("%1 started but %2 does not answer").arg(m_program, m_socket);
-        QFile file(pidFile);
-        if (file.open(QIODevice::ReadOnly))
-            m_startedPid = file.readAll().trimmed().toLongLong();
-        std::printf("[ daemon   ] started %s (pid %lld)\n", qPrintable(m_program), static_cast<long long>(m_startedPid));
-        return {};
-    }
-
-    void stopIfStarted()
-    {
-        if (m_startedPid <= 0)
-            return;
-        ::kill(static_cast<pid_t>(m_startedPid), SIGTERM);
-        const bool gone = QTest::qWaitFor([&] { return ::kill(static_cast<pid_t>(m_startedPid), 0) != 0; }, 10'000);
-        std::printf("[ daemon   ] %s %s (pid %lld)\n", gone ? "stopped" : "could not stop", qPrintable(m_program),
-                    static_cast<long long>(m_startedPid));
-        m_startedPid = 0;
-    }
-
-private:
-    QString m_program;
-    QString m_socket;
-    qint64 m_startedPid = 0;
-};
-
-class LibvirtIntegrationTest : public ::testing::Test {
+class LibvirtIntegrationTest : public berth::vm::itest::ControllerTest {
 protected:
     static void SetUpTestSuite()
     {
-        if (QStandardPaths::findExecutable("libvirtd", {"/usr/sbin", "/sbin", "/usr/bin"}).isEmpty()) {
-            s_skip = "libvirtd is not installed (Debian: apt install libvirt-daemon-system)";
+        s_skip = berth::testing::LibvirtDaemons::notInstalledReason();
+        if (!s_skip.isEmpty())
             return;
-        }
-        s_uri = qEnvironmentVariable("BERTH_TEST_LIBVIRT_URI", ::geteuid() == 0 ? "qemu:///system" : "qemu:///session");
-        if (s_uri != "qemu:///system")
-            return;  // a session daemon is started by libvirt itself
-        s_daemonDir = new QTemporaryDir;
-        for (auto* daemon : {&s_virtlogd, &s_libvirtd}) {
-            const QString error = daemon->ensureRunning(s_daemonDir->filePath(daemon == &s_virtlogd ? "virtlogd.pid" : "libvirtd.pid"));
-            if (!error.isEmpty()) {
-                s_setupError = error;
-                return;
-            }
-        }
+        s_uri = berth::testing::LibvirtDaemons::defaultUri();
+        s_daemons = new berth::testing::LibvirtDaemons;
+        s_setupError = s_daemons->ensureRunning(s_uri);
     }
 
     static void TearDownTestSuite()
     {
-        s_libvirtd.stopIfStarted();
-        s_virtlogd.stopIfStarted();
-        delete s_daemonDir;
-        s_daemonDir = nullptr;
+        delete s_daemons;  // stops what it started
+        s_daemons = nullptr;
     }
 
     void SetUp() override
@@ -129,19 +54,9 @@ protected:
         if (!s_skip.isEmpty())
             GTEST_SKIP() << s_skip.toStdString();
         ASSERT_TRUE(s_setupError.isEmpty()) << s_setupError.toStdString();
-        if (!QFile::exists(guestFile("vmlinuz")) || !QFile::exists(guestFile("initramfs.img")))
-            GTEST_FAIL() << "test guest not found in " << qPrintable(qEnvironmentVariable("BERTH_TEST_GUEST_DIR"))
-                         << " (build the berth_test_guest target)";
-        ASSERT_TRUE(m_tmp.isValid());
-        options.instanceDir = m_tmp.filePath("instance");
-        options.kernel = guestFile("vmlinuz");
-        options.initrd = guestFile("initramfs.img");
-        options.memoryMiB = 256;
-        options.cpus = 1;
-        options.kvmDevice = qEnvironmentVariable("BERTH_TEST_KVM_DEVICE", "/dev/kvm");
-        options.timeouts.bootToReady = std::chrono::milliseconds(kBootMs);
-        static QTemporaryDir sharedCache;
-        options.acceleratorCacheFile = sharedCache.filePath("accelerator.json");
+        ControllerTest::SetUp();
+        if (HasFatalFailure())
+            return;
         backendOptions.uri = s_uri;
         backendOptions.leftoverShutdown = 2s;
     }
@@ -160,32 +75,11 @@ protected:
         virsh.waitForFinished(10'000);
     }
 
-    EngineController& controller()
+    std::unique_ptr<EngineController> makeController() override
     {
-        if (!m_controller) {
-            m_controller = std::make_unique<EngineController>(options, systemProcessFactory(),
-                                                              std::make_shared<LibvirtBackend>(backendOptions));
-            QObject::connect(m_controller.get(), &EngineController::operationFinished,
-                             [this](Operation, bool ok, const QString& message) { results.push_back({ok, message}); });
-            QObject::connect(m_controller.get(), &EngineController::progress, [this](const QString& text) { progress << text; });
-        }
-        return *m_controller;
+        return std::make_unique<EngineController>(options, systemProcessFactory(),
+                                                  firstBackend ? firstBackend : std::make_shared<LibvirtBackend>(backendOptions));
     }
-
-    qint64 run(const std::function<void()>& request, bool expectOk = true)
-    {
-        const size_t before = results.size();
-        QElapsedTimer clock;
-        clock.start();
-        request();
-        EXPECT_TRUE(QTest::qWaitFor([&] { return results.size() > before; }, kBootMs)) << "operation did not finish";
-        if (results.size() > before) {
-            EXPECT_EQ(results.back().first, expectOk) << results.back().second.toStdString();
-        }
-        return clock.elapsed();
-    }
-
-    nlohmann::json reportedConfig() { return nlohmann::json::parse(controller().guestReportedConfig().toStdString(), nullptr, false); }
 
     QString domainName() const { return libvirtDomainName(options.instanceDir); }
 
@@ -210,17 +104,11 @@ protected:
     static inline QString s_skip;
     static inline QString s_setupError;
     static inline QString s_uri;
-    static inline QTemporaryDir* s_daemonDir = nullptr;
-    static inline Daemon s_virtlogd{"virtlogd", "/run/libvirt/virtlogd-sock"};
-    static inline Daemon s_libvirtd{"libvirtd", "/run/libvirt/libvirt-sock"};
+    static inline berth::testing::LibvirtDaemons* s_daemons = nullptr;
 
-    QTemporaryDir m_tmp;
-    EngineOptions options;
     LibvirtBackend::Options backendOptions;
-    std::unique_ptr<EngineController> m_controller;
+    std::shared_ptr<VmBackend> firstBackend;  // the controller's backend when not libvirt
     std::shared_ptr<LibvirtConnection> m_connection;
-    std::vector<std::pair<bool, QString>> results;
-    QStringList progress;
 };
 
 }  // namespace
@@ -263,9 +151,7 @@ TEST_F(LibvirtIntegrationTest, SwitchingBackendsOnRestartKeepsTheDataDisk)
 {
     options.dataDisk = m_tmp.filePath("data.qcow2");
     options.dataDiskSizeBytes = qint64(64) << 20;
-    m_controller = std::make_unique<EngineController>(options, systemProcessFactory(), std::make_shared<QemuBackend>());
-    QObject::connect(m_controller.get(), &EngineController::operationFinished,
-                     [this](Operation, bool ok, const QString& message) { results.push_back({ok, message}); });
+    firstBackend = std::make_shared<QemuBackend>();
     run([&] { controller().start(nlohmann::json{{"on", "qemu"}}); });
     ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(controller().vmManager(), "qemu");

@@ -5,6 +5,7 @@
 #include "berth/vm/data_disk.h"
 #include "berth/vm/engine_controller.h"
 #include "berth/vm/stale_qemu.h"
+#include "controller_test.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -19,19 +20,11 @@
 #include <cstdio>
 
 using namespace berth::vm;
+using namespace berth::vm::itest;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-using State = EngineController::State;
-using Operation = EngineController::Operation;
 
 namespace {
-
-constexpr int kBootMs = 60'000;  // TCG boots the test guest in a few seconds; leave room for a busy host
-
-QString guestFile(const char* name)
-{
-    return qEnvironmentVariable("BERTH_TEST_GUEST_DIR") + "/" + name;
-}
 
 bool isAlive(qint64 pid)
 {
@@ -44,32 +37,8 @@ bool waitForExit(qint64 pid, int timeoutMs)
     return QTest::qWaitFor([&] { return watcher.hasExited(); }, timeoutMs);
 }
 
-void report(const char* what, qint64 ms)
-{
-    std::printf("[ timing   ] %s: %lld ms\n", what, static_cast<long long>(ms));
-    std::fflush(stdout);
-}
-
-class QemuIntegrationTest : public ::testing::Test {
+class QemuIntegrationTest : public berth::vm::itest::ControllerTest {
 protected:
-    void SetUp() override
-    {
-        if (!QFile::exists(guestFile("vmlinuz")) || !QFile::exists(guestFile("initramfs.img")))
-            GTEST_FAIL() << "test guest not found in " << qPrintable(qEnvironmentVariable("BERTH_TEST_GUEST_DIR"))
-                         << " (build the berth_test_guest target)";
-        ASSERT_TRUE(m_tmp.isValid());
-        options.instanceDir = m_tmp.filePath("instance");
-        options.kernel = guestFile("vmlinuz");
-        options.initrd = guestFile("initramfs.img");
-        options.memoryMiB = 256;
-        options.cpus = 1;
-        options.kvmDevice = qEnvironmentVariable("BERTH_TEST_KVM_DEVICE", "/dev/kvm");
-        options.timeouts.bootToReady = std::chrono::milliseconds(kBootMs);
-        // One KVM probe for the whole run, as one per host boot in real use.
-        static QTemporaryDir sharedCache;
-        options.acceleratorCacheFile = sharedCache.filePath("accelerator.json");
-    }
-
     void TearDown() override
     {
         m_controller.reset();  // kills a QEMU a failed test left running
@@ -83,33 +52,6 @@ protected:
             delete helper;
         }
     }
-
-    EngineController& controller()
-    {
-        if (!m_controller) {
-            m_controller = std::make_unique<EngineController>(options);
-            QObject::connect(m_controller.get(), &EngineController::operationFinished,
-                             [this](Operation, bool ok, const QString& message) { results.push_back({ok, message}); });
-            QObject::connect(m_controller.get(), &EngineController::progress, [this](const QString& text) { progress << text; });
-        }
-        return *m_controller;
-    }
-
-    // Runs one request to completion; returns how long it took.
-    qint64 run(const std::function<void()>& request, bool expectOk = true, int timeoutMs = kBootMs)
-    {
-        const size_t before = results.size();
-        QElapsedTimer clock;
-        clock.start();
-        request();
-        EXPECT_TRUE(QTest::qWaitFor([&] { return results.size() > before; }, timeoutMs)) << "operation did not finish";
-        if (results.size() > before) {
-            EXPECT_EQ(results.back().first, expectOk) << results.back().second.toStdString();
-        }
-        return clock.elapsed();
-    }
-
-    nlohmann::json reportedConfig() { return nlohmann::json::parse(controller().guestReportedConfig().toStdString(), nullptr, false); }
 
     // An app process owning a controller, to be killed with SIGKILL.
     qint64 startHelper(const QString& instanceDir, const QByteArray& config, bool qemuSurvives)
@@ -132,11 +74,6 @@ protected:
         return pid;
     }
 
-    QTemporaryDir m_tmp;
-    EngineOptions options;
-    std::unique_ptr<EngineController> m_controller;
-    std::vector<std::pair<bool, QString>> results;
-    QStringList progress;
     std::vector<qint64> m_foreignPids;
     std::vector<QProcess*> m_helpers;
 };

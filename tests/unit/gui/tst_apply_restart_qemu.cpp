@@ -1,8 +1,10 @@
 // Apply & restart from the Settings window against the real engine: EngineClient launches
-// berth-engine, which boots the test guest under QEMU (TCG); ticking ECI and pressing Apply &
-// restart must fully restart the VM, and the guest agent must report the new config it read
-// over fw_cfg.
+// berth-engine, which boots the test guest under TCG; ticking ECI and pressing Apply & restart
+// must fully restart the VM, and the guest agent must report the new config it read over fw_cfg.
+// Once with QEMU run directly, once through libvirt, and once switching QEMU -> libvirt in the
+// same Apply (libvirtd and virtlogd are started for it when they do not run).
 #include <QCheckBox>
+#include <QComboBox>
 #include <QPushButton>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -11,7 +13,9 @@
 
 #include "apply_restart.h"
 #include "berth/vm/engine_client.h"
+#include "berth/vm/libvirt_backend.h"
 #include "container_source.h"
+#include "libvirt_daemons.h"
 #include "restart_progress.h"
 #include "setting_editor.h"
 #include "settings_draft.h"
@@ -55,6 +59,21 @@ bool waitFor(QSignalSpy& finished, Operation operation)
     return false;
 }
 
+QString domainState(const QString& uri, const QString& domain)
+{
+    QProcess virsh;
+    virsh.start(QStringLiteral("virsh"), {QStringLiteral("-q"), QStringLiteral("-c"), uri, QStringLiteral("domstate"), domain});
+    virsh.waitForFinished(30'000);
+    return QString::fromUtf8(virsh.readAllStandardOutput()).trimmed();
+}
+
+void undefineDomain(const QString& uri, const QString& domain)
+{
+    QProcess virsh;  // nothing to undefine when the row never reached libvirt
+    virsh.start(QStringLiteral("virsh"), {QStringLiteral("-q"), QStringLiteral("-c"), uri, QStringLiteral("undefine"), domain});
+    virsh.waitForFinished(30'000);
+}
+
 }  // namespace
 
 class TestApplyRestartQemu : public QObject {
@@ -69,19 +88,52 @@ private slots:
         if (std::filesystem::exists(settings::kAdminSettingsPath)) {
             QSKIP("this machine has an admin-settings.json, which would decide ECI");
         }
-        QVERIFY(home_.isValid());
-        // The engine host reads the user's settings from $XDG_CONFIG_HOME, like the app.
-        qputenv("XDG_CONFIG_HOME", home_.filePath(QStringLiteral("config")).toUtf8());
-        qputenv("XDG_STATE_HOME", home_.filePath(QStringLiteral("state")).toUtf8());
+    }
+
+    void cleanupTestCase() { daemons_.stopStarted(); }
+
+    void applyAndRestart_bootsTheGuestWithTheNewConfig_data()
+    {
+        QTest::addColumn<QString>("startOn");
+        QTest::addColumn<QString>("applyOn");
+        QTest::newRow("qemu") << "qemu" << "qemu";
+        QTest::newRow("libvirt") << "libvirt" << "libvirt";
+        QTest::newRow("qemu to libvirt") << "qemu" << "libvirt";
     }
 
     void applyAndRestart_bootsTheGuestWithTheNewConfig()
     {
+        QFETCH(QString, startOn);
+        QFETCH(QString, applyOn);
+        const bool usesLibvirt = startOn == QLatin1String("libvirt") || applyOn == QLatin1String("libvirt");
+        const QString uri = testing::LibvirtDaemons::defaultUri();
+        if (usesLibvirt) {
+            if (const QString why = testing::LibvirtDaemons::notInstalledReason(); !why.isEmpty()) { QSKIP(qPrintable(why)); }
+            const QString error = daemons_.ensureRunning(uri);
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+        }
+        // A home of its own per row: the engine host reads the user's settings from
+        // $XDG_CONFIG_HOME, like the app.
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        qputenv("XDG_CONFIG_HOME", home.filePath(QStringLiteral("config")).toUtf8());
+        qputenv("XDG_STATE_HOME", home.filePath(QStringLiteral("state")).toUtf8());
+
         settings::Settings s = settings::Settings::load(settings::SettingsPaths::forCurrentUser());
         QCOMPARE(s.get(settings::keys::kEnhancedContainerIsolation).value, nlohmann::json(false));
+        const auto applied = s.apply({{std::string(settings::keys::kVmManager), startOn.toStdString()},
+                                      {std::string(settings::keys::kLibvirtUri), uri.toStdString()}});
+        QVERIFY(applied.ok());
+        const auto managerName = [&](const QString& manager) {
+            return manager == QLatin1String("libvirt") ? QStringLiteral("libvirt (%1)").arg(uri) : manager;
+        };
 
         vm::EngineClientOptions options;
-        options.instanceDir = home_.filePath(QStringLiteral("instance"));
+        options.instanceDir = home.filePath(QStringLiteral("instance"));
+        const QString domain = vm::libvirtDomainName(options.instanceDir);
+        const auto undefine = qScopeGuard([&] {
+            if (usesLibvirt) { undefineDomain(uri, domain); }
+        });
         options.hostProgram = QStringLiteral(BERTH_ENGINE_PROGRAM);
         options.hostArguments = {QStringLiteral("--instance-dir"), options.instanceDir,
                                  QStringLiteral("--guest-dir"), QStringLiteral(BERTH_TEST_GUEST_DIR)};
@@ -90,6 +142,7 @@ private slots:
         engine.start();
         QVERIFY2(waitFor(finished, Operation::Start), qPrintable(engine.status().detail));
         QVERIFY(!eciReported(engine.status()));
+        QCOMPARE(engine.status().vmManager, managerName(startOn));
         const qint64 firstPid = engine.status().qemuPid;
         finished.clear();
 
@@ -108,6 +161,12 @@ private slots:
 
         auto* eci = qobject_cast<QCheckBox*>(window.editor(settings::keys::kEnhancedContainerIsolation)->control());
         QTest::mouseClick(eci, Qt::LeftButton, {}, QPoint(4, eci->height() / 2));
+        if (applyOn != startOn) {
+            auto* manager = qobject_cast<QComboBox*>(window.editor(settings::keys::kVmManager)->control());
+            QVERIFY(manager);
+            manager->setCurrentIndex(manager->findData(applyOn));
+            QCOMPARE(manager->currentData().toString(), applyOn);
+        }
         QVERIFY(window.applyButton()->isEnabled());
         QTest::mouseClick(window.applyButton(), Qt::LeftButton);
         QTest::mouseClick(window.applyButton(), Qt::LeftButton);  // merged: the button is disabled
@@ -116,6 +175,8 @@ private slots:
         QVERIFY2(waitFor(finished, Operation::Restart), qPrintable(engine.status().detail));
         QTRY_VERIFY_WITH_TIMEOUT(eciReported(engine.status()), 10000);
         QVERIFY(engine.status().qemuPid != firstPid);  // a fresh QEMU, not a reboot of the old one
+        QCOMPARE(engine.status().vmManager, managerName(applyOn));
+        if (applyOn == QLatin1String("libvirt")) { QCOMPARE(domainState(uri, domain), QStringLiteral("running")); }
         int restarts = 0;
         for (const auto& args : std::as_const(finished)) { restarts += args.at(0).value<Operation>() == Operation::Restart; }
         QCOMPARE(restarts, 1);
@@ -126,10 +187,11 @@ private slots:
         finished.clear();
         engine.stop();
         QVERIFY(waitFor(finished, Operation::Stop));
+        if (usesLibvirt) { QCOMPARE(domainState(uri, domain), QStringLiteral("shut off")); }
     }
 
 private:
-    QTemporaryDir home_;
+    testing::LibvirtDaemons daemons_;
 };
 
 QTEST_MAIN(TestApplyRestartQemu)

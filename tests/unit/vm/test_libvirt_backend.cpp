@@ -113,7 +113,7 @@ TEST_F(LibvirtBackendTest, DomainXmlGivesTheGuestTheSameDevicesAsTheQemuBackend)
     EXPECT_THAT(text(xml), HasSubstr("<source mode=\"bind\" path=\"" + text(dir) + "/agent.sock\"/>"));
     EXPECT_THAT(text(xml), HasSubstr("<target type=\"virtio\" name=\"org.berth.agent.0\"/>"));
     // User networking with the engine's port on loopback only.
-    EXPECT_THAT(text(xml), HasSubstr("user,id=berthnet0,hostfwd=tcp:127.0.0.1:45678-:2376"));
+    EXPECT_THAT(text(xml), HasSubstr("user,id=berthnet0,hostfwd=tcp:127.0.0.1:45678-:2376\""));
     EXPECT_THAT(text(xml), HasSubstr("{&quot;driver&quot;:&quot;virtio-net-pci&quot;,&quot;id&quot;:&quot;berthnic0&quot;,&quot;netdev&quot;:&quot;berthnet0&quot;}"));
     EXPECT_THAT(text(xml), HasSubstr("<rng model=\"virtio\">"));
     EXPECT_THAT(text(xml), Not(HasSubstr("seclabel"))) << "a session daemon runs QEMU as the user already";
@@ -130,6 +130,9 @@ TEST_F(LibvirtBackendTest, DomainXmlFollowsTheAcceleratorThePortAndTheDaemon)
     EXPECT_THAT(text(xml), HasSubstr("<cpu mode=\"host-passthrough\"/>"));
     EXPECT_THAT(text(xml), Not(HasSubstr("hostfwd")));
     EXPECT_THAT(text(xml), Not(HasSubstr("<disk")));
+    // The unsafe 2375 forward (exposeDockerAPIOnTCP2375) goes to libvirt's QEMU as to ours.
+    spec.extraForwards = {{12375, 2375}};
+    EXPECT_THAT(text(libvirtDomainXml(spec, true)), HasSubstr("\"user,id=berthnet0,hostfwd=tcp:127.0.0.1:12375-:2375\""));
     EXPECT_THAT(text(xml), HasSubstr("<seclabel type=\"static\" model=\"dac\" relabel=\"no\">"));
     EXPECT_THAT(text(xml), HasSubstr(QStringLiteral("<label>+%1:+%2</label>").arg(::getuid()).arg(::getgid()).toStdString()));
 }

@@ -59,6 +59,9 @@ done
 src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 script="$src_dir/$(basename "${BASH_SOURCE[0]}")"
 init_src="$src_dir/init"
+stamp_lib="$src_dir/../build-stamp.sh"
+# shellcheck source-path=SCRIPTDIR/.. source=build-stamp.sh
+source "$stamp_lib"
 programs_dir=$(cd "$programs_dir" && pwd)
 mkdir -p "$outdir" || die "cannot create $outdir"
 outdir=$(cd "$outdir" && pwd)
@@ -71,21 +74,12 @@ stamp="$outdir/.stamp"
 exec 9>"$outdir/.lock"
 flock 9 || die "cannot lock $outdir/.lock"
 
-apt_lists_fingerprint() {
-    local f files=()
-    for f in /var/lib/apt/lists/*_Packages* /etc/apt/sources.list /etc/apt/sources.list.d/* \
-             /etc/apt/preferences /etc/apt/preferences.d/*; do
-        [[ -e $f ]] && files+=("$f")
-    done
-    { [[ ${#files[@]} -eq 0 ]] || stat -c '%n %s %Y' "${files[@]}"; } | sha256sum | cut -d' ' -f1
-}
 outputs_present() { [[ -s $outdir/vmlinuz && -s $outdir/initramfs.img && -s $outdir/root.squashfs && -x $outdir/docker ]]; }
-stamp_field() { [[ -f $stamp ]] && sed -n "s/^$1 //p" "$stamp" || true; }
 
 lists_fp=$(apt_lists_fingerprint)
 # The base root depends on the package list and the archive; the image also on init and programs.
 base_key=$( { sed -n '/^SUITE=/,/^SOURCE_DATE_EPOCH=/p' "$script"; echo "$lists_fp"; } | sha256sum | cut -c1-16)
-image_key=$( { cat "$script" "$init_src"; (cd "$programs_dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); echo "$base_key"; } |
+image_key=$( { cat "$script" "$init_src" "$stamp_lib"; (cd "$programs_dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); echo "$base_key"; } |
              sha256sum | cut -d' ' -f1)
 if outputs_present && [[ $(stamp_field image) == "$image_key" ]]; then
     note "up to date: $outdir"
@@ -220,6 +214,5 @@ install -m 0755 "$root/usr/bin/docker" "$outdir/docker"
     echo "packages:"
     sed 's/^/  /' "$work/packages.txt"
 } >"$outdir/manifest.txt"
-printf 'image %s\n' "$image_key" >"$stamp.tmp"
-mv -f "$stamp.tmp" "$stamp"
+write_stamp "image $image_key"
 note "built $outdir in $(( ($(now_ms) - t_start) / 1000 )) s"

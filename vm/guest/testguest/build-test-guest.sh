@@ -50,6 +50,9 @@ src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 script="$src_dir/$(basename "${BASH_SOURCE[0]}")"
 agent_src="$src_dir/agent.c"
 init_src="$src_dir/init"
+stamp_lib="$src_dir/../build-stamp.sh"
+# shellcheck source-path=SCRIPTDIR/.. source=build-stamp.sh
+source "$stamp_lib"
 [[ -f $agent_src ]] || die "missing $agent_src"
 [[ -f $init_src ]] || die "missing $init_src"
 cc=${CC:-gcc}
@@ -65,20 +68,9 @@ stamp="$outdir/.stamp"
 exec 9>"$outdir/.lock"
 flock 9 || die "cannot lock $outdir/.lock"
 
-inputs_hash=$( { cat "$script" "$agent_src" "$init_src"; echo "cc=$cc"; } | sha256sum | cut -d' ' -f1)
-
-# apt's view of the archive: the package lists and the sources/preferences that select from them.
-apt_lists_fingerprint() {
-    local f files=()
-    for f in /var/lib/apt/lists/*_Packages* /etc/apt/sources.list /etc/apt/sources.list.d/* \
-             /etc/apt/preferences /etc/apt/preferences.d/*; do
-        [[ -e $f ]] && files+=("$f")
-    done
-    { [[ ${#files[@]} -eq 0 ]] || stat -c '%n %s %Y' "${files[@]}"; } | sha256sum | cut -d' ' -f1
-}
+inputs_hash=$( { cat "$script" "$agent_src" "$init_src" "$stamp_lib"; echo "cc=$cc"; } | sha256sum | cut -d' ' -f1)
 
 outputs_present() { [[ -s $outdir/vmlinuz && -s $outdir/initramfs.img ]]; }
-stamp_field() { [[ -f $stamp ]] && sed -n "s/^$1 //p" "$stamp" || true; }
 
 lists_fp=$(apt_lists_fingerprint)
 if outputs_present && [[ $(stamp_field inputs) == "$inputs_hash" && $(stamp_field apt-lists) == "$lists_fp" ]]; then
@@ -248,7 +240,6 @@ mv -f "$work/initramfs.img" "$outdir/initramfs.img"
     echo "packages:"
     cut -d' ' -f1,2,5 <<<"$resolved" | sed 's/^/  /'
 } >"$outdir/manifest.txt"
-printf 'inputs %s\napt-lists %s\nbuild %s\n' "$inputs_hash" "$lists_fp" "$full_hash" >"$stamp.tmp"
-mv -f "$stamp.tmp" "$stamp"
+write_stamp "inputs $inputs_hash" "apt-lists $lists_fp" "build $full_hash"
 t1=$(date +%s%N)
 note "built $outdir/vmlinuz and initramfs.img ($(stat -c %s "$outdir/initramfs.img") bytes) in $(( (t1 - t0) / 1000000 )) ms"

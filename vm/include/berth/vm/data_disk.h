@@ -22,4 +22,7 @@ struct DataDiskSizing {
 // `requestedBytes` 0 means "no size wish": nothing is created or resized.
 DataDiskSizing planDataDiskSize(const QString& path, qint64 requestedBytes);
 
+// The qemu-img that goes with `qemuBinary`: beside it when it is a path, else from PATH.
+QString qemuImgFor(const QString& qemuBinary);
+
 }  // namespace berth::vm

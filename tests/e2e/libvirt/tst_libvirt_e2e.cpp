@@ -1,0 +1,161 @@
+// End to end, the Apply & restart path with a change of VM manager: the engine starts on QEMU,
+// `berthctl settings set vm.manager libvirt` and `berthctl restart` move the same VM (data disk,
+// engine port, TLS material) to a libvirt domain, and back again. After each switch the docker
+// CLI reaches the engine over TLS, a named volume written before still holds its data, and a
+// container runs. Every case shares one engine; they run in order.
+//
+// libvirtd and virtlogd are started when they do not run and stopped afterwards if this test
+// started them. The domain is defined in the daemon (qemu:///system for root), so the test
+// undefines it at the end.
+
+#include "berth/vm/libvirt_backend.h"
+#include "e2e_support.h"
+#include "libvirt_daemons.h"
+
+#include <QtTest>
+
+using berth::e2e::Run;
+
+class LibvirtE2e : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void startsOnQemuAndWritesAVolume();
+    void applyAndRestartMovesTheEngineToLibvirt();
+    void applyAndRestartMovesItBackToQemu();
+    void stopLeavesNoDomainRunning();
+
+private:
+    QStringList runningDomains() const;
+    bool domainDefined() const;
+    void checkEngineServes(const char* manager);
+
+    berth::e2e::Environment m_env;
+    berth::testing::LibvirtDaemons m_daemons;
+    QString m_uri;
+    QString m_domain;
+    bool m_engineStarted = false;
+};
+
+void LibvirtE2e::initTestCase()
+{
+    if (const QString why = berth::testing::LibvirtDaemons::notInstalledReason(); !why.isEmpty()) { QSKIP(qPrintable(why)); }
+    QString why;
+    if (!m_env.setUp(&why)) { QSKIP(qPrintable(why)); }
+    m_uri = berth::testing::LibvirtDaemons::defaultUri();
+    const QString daemons = m_daemons.ensureRunning(m_uri);
+    QVERIFY2(daemons.isEmpty(), qPrintable(daemons));
+
+    // The engine's instance is the default one of its (temporary) home, so its domain name is the
+    // one libvirtDomainName gives there: computed with the engine's data directory.
+    qputenv("XDG_DATA_HOME", m_env.environment().value("XDG_DATA_HOME").toUtf8());
+    m_domain = berth::vm::libvirtDomainName(m_env.instanceDir());
+    if (domainDefined()) {
+        QSKIP(qPrintable(QStringLiteral("a libvirt domain named %1 already exists at %2 (another Berth's?); "
+                                        "this test leaves it alone").arg(m_domain, m_uri)));
+    }
+}
+
+void LibvirtE2e::cleanupTestCase()
+{
+    m_env.tearDown();
+    // The definition outlives the temporary home it points into: remove it, but only ours.
+    if (m_engineStarted && domainDefined()) {
+        const Run undefine = m_env.run("virsh", {"-q", "-c", m_uri, "undefine", m_domain}, std::chrono::seconds(30));
+        if (undefine.exitCode != 0) { qWarning("%s", qPrintable(undefine.describe())); }
+    }
+    m_daemons.stopStarted();
+}
+
+QStringList LibvirtE2e::runningDomains() const
+{
+    const Run list = m_env.run("virsh", {"-c", m_uri, "list", "--name"}, std::chrono::seconds(30));
+    if (list.exitCode != 0) { qWarning("%s", qPrintable(list.describe())); }
+    return QString::fromUtf8(list.output).split('\n', Qt::SkipEmptyParts);
+}
+
+bool LibvirtE2e::domainDefined() const
+{
+    return m_env.run("virsh", {"-q", "-c", m_uri, "dominfo", m_domain}, std::chrono::seconds(30)).exitCode == 0;
+}
+
+// The engine answers over TLS through the berth context, the volume kept its note, a container runs.
+void LibvirtE2e::checkEngineServes(const char* manager)
+{
+    const Run version = m_env.docker({"--context", "berth", "version", "--format", "{{.Server.Version}}"});
+    QVERIFY2(version.exitCode == 0, qPrintable(version.describe()));
+    QVERIFY2(version.output.trimmed().startsWith("20.10"), qPrintable(version.describe()));
+
+    const Run read = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data", berth::e2e::kTinyImage,
+                                   "cat", "/data/note"});
+    QVERIFY2(read.exitCode == 0, qPrintable(read.describe()));
+    QCOMPARE(read.output.trimmed(), QByteArray("written on qemu"));
+
+    const Run hello = m_env.docker({"--context", "berth", "run", "--rm", berth::e2e::kTinyImage, "echo", "hello from", manager});
+    QVERIFY2(hello.exitCode == 0, qPrintable(hello.describe()));
+    QCOMPARE(hello.output.trimmed(), QByteArray("hello from ") + manager);
+}
+
+void LibvirtE2e::startsOnQemuAndWritesAVolume()
+{
+    m_engineStarted = true;
+    const Run start = m_env.berthctl({"start"}, std::chrono::minutes(6));
+    QVERIFY2(start.exitCode == 0, qPrintable(start.describe()));
+    qInfo("engine up on QEMU in %.1f s", start.seconds);
+    QCOMPARE(QString::fromStdString(m_env.status()["engine"].value("vmManager", "")), QStringLiteral("qemu"));
+    QVERIFY2(!runningDomains().contains(m_domain), "QEMU run directly is no libvirt domain");
+
+    QVERIFY(m_env.importTinyImage());
+    const Run write = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data", berth::e2e::kTinyImage,
+                                    "sh", "-c", "echo written on qemu > /data/note"});
+    QVERIFY2(write.exitCode == 0, qPrintable(write.describe()));
+}
+
+void LibvirtE2e::applyAndRestartMovesTheEngineToLibvirt()
+{
+    // What Settings > Resources > Apply & restart does, through the settings core.
+    for (const QStringList& set : {QStringList{"vm.manager", "libvirt"}, QStringList{"vm.libvirtUri", m_uri}}) {
+        const Run done = m_env.berthctl(QStringList{"settings", "set"} + set);
+        QVERIFY2(done.exitCode == 0, qPrintable(done.describe()));
+    }
+    const quint16 port = m_env.enginePort();
+    const Run restart = m_env.berthctl({"restart"}, std::chrono::minutes(6));
+    QVERIFY2(restart.exitCode == 0, qPrintable(restart.describe()));
+    qInfo("restart QEMU -> libvirt took %.1f s", restart.seconds);
+
+    const auto engine = m_env.status()["engine"];
+    QCOMPARE(QString::fromStdString(engine.value("vmManager", "")), QStringLiteral("libvirt (%1)").arg(m_uri));
+    QCOMPARE(QString::fromStdString(engine.value("state", "")), QStringLiteral("running"));
+    QCOMPARE(m_env.enginePort(), port);  // the docker context did not have to change
+    const QStringList running = runningDomains();
+    QVERIFY2(running.contains(m_domain), qPrintable(QStringLiteral("%1 not in virsh list: %2").arg(m_domain, running.join(", "))));
+    checkEngineServes("libvirt");
+}
+
+void LibvirtE2e::applyAndRestartMovesItBackToQemu()
+{
+    const Run set = m_env.berthctl({"settings", "set", "vm.manager", "qemu"});
+    QVERIFY2(set.exitCode == 0, qPrintable(set.describe()));
+    const Run restart = m_env.berthctl({"restart"}, std::chrono::minutes(6));
+    QVERIFY2(restart.exitCode == 0, qPrintable(restart.describe()));
+    qInfo("restart libvirt -> QEMU took %.1f s", restart.seconds);
+
+    QCOMPARE(QString::fromStdString(m_env.status()["engine"].value("vmManager", "")), QStringLiteral("qemu"));
+    QVERIFY2(!runningDomains().contains(m_domain), "the switch back shut the libvirt domain down");
+    QVERIFY2(domainDefined(), "the domain stays defined for virsh and virt-manager");
+    checkEngineServes("qemu");
+}
+
+void LibvirtE2e::stopLeavesNoDomainRunning()
+{
+    const Run stop = m_env.berthctl({"stop"}, std::chrono::minutes(2));
+    QVERIFY2(stop.exitCode == 0, qPrintable(stop.describe()));
+    QCOMPARE(m_env.engineState(), QStringLiteral("stopped"));
+    QVERIFY2(!runningDomains().contains(m_domain), "a domain is still running after stop");
+}
+
+QTEST_GUILESS_MAIN(LibvirtE2e)
+#include "tst_libvirt_e2e.moc"

@@ -1,0 +1,96 @@
+#pragma once
+
+// What the QEMU and libvirt integration tests share: the test guest, an EngineController made on
+// first use with its results and progress collected, and running one request to completion.
+
+#include "berth/vm/engine_controller.h"
+
+#include <gtest/gtest.h>
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace berth::vm::itest {
+
+constexpr int kBootMs = 60'000;  // TCG boots the test guest in a few seconds; leave room for a busy host
+
+inline QString guestFile(const char* name)
+{
+    return qEnvironmentVariable("BERTH_TEST_GUEST_DIR") + "/" + name;
+}
+
+inline void report(const char* what, qint64 ms)
+{
+    std::printf("[ timing   ] %s: %lld ms\n", what, static_cast<long long>(ms));
+    std::fflush(stdout);
+}
+
+class ControllerTest : public ::testing::Test {
+protected:
+    using State = EngineController::State;
+    using Operation = EngineController::Operation;
+
+    void SetUp() override
+    {
+        if (!QFile::exists(guestFile("vmlinuz")) || !QFile::exists(guestFile("initramfs.img")))
+            GTEST_FAIL() << "test guest not found in " << qPrintable(qEnvironmentVariable("BERTH_TEST_GUEST_DIR"))
+                         << " (build the berth_test_guest target)";
+        ASSERT_TRUE(m_tmp.isValid());
+        options.instanceDir = m_tmp.filePath("instance");
+        options.kernel = guestFile("vmlinuz");
+        options.initrd = guestFile("initramfs.img");
+        options.memoryMiB = 256;
+        options.cpus = 1;
+        options.kvmDevice = qEnvironmentVariable("BERTH_TEST_KVM_DEVICE", "/dev/kvm");
+        options.timeouts.bootToReady = std::chrono::milliseconds(kBootMs);
+        // One KVM probe for the whole run, as one per host boot in real use.
+        static QTemporaryDir sharedCache;
+        options.acceleratorCacheFile = sharedCache.filePath("accelerator.json");
+    }
+
+    // The controller under test, made from `options` on first use (so a test can change them).
+    virtual std::unique_ptr<EngineController> makeController() { return std::make_unique<EngineController>(options); }
+
+    EngineController& controller()
+    {
+        if (!m_controller) {
+            m_controller = makeController();
+            QObject::connect(m_controller.get(), &EngineController::operationFinished,
+                             [this](EngineController::Operation, bool ok, const QString& message) { results.push_back({ok, message}); });
+            QObject::connect(m_controller.get(), &EngineController::progress, [this](const QString& text) { progress << text; });
+        }
+        return *m_controller;
+    }
+
+    // Runs one request to completion; returns how long it took.
+    qint64 run(const std::function<void()>& request, bool expectOk = true, int timeoutMs = kBootMs)
+    {
+        const size_t before = results.size();
+        QElapsedTimer clock;
+        clock.start();
+        request();
+        EXPECT_TRUE(QTest::qWaitFor([&] { return results.size() > before; }, timeoutMs)) << "operation did not finish";
+        if (results.size() > before) {
+            EXPECT_EQ(results.back().first, expectOk) << results.back().second.toStdString();
+        }
+        return clock.elapsed();
+    }
+
+    nlohmann::json reportedConfig() { return nlohmann::json::parse(controller().guestReportedConfig().toStdString(), nullptr, false); }
+
+    QTemporaryDir m_tmp;
+    EngineOptions options;
+    std::unique_ptr<EngineController> m_controller;
+    std::vector<std::pair<bool, QString>> results;
+    QStringList progress;
+};
+
+}  // namespace berth::vm::itest

@@ -1,0 +1,72 @@
+#include "virtual_machine_base.h"
+
+namespace berth::vm {
+
+QString userNetdev(const VmSpec& spec, const QString& id)
+{
+    QString netdev = QStringLiteral("user,id=") + id;
+    const auto forward = [&netdev](quint16 hostPort, quint16 guestPort) {
+        netdev += QStringLiteral(",hostfwd=tcp:127.0.0.1:%1-:%2").arg(hostPort).arg(guestPort);
+    };
+    if (spec.engineHostPort != 0)
+        forward(spec.engineHostPort, spec.engineGuestPort);
+    for (const auto& extra : spec.extraForwards)
+        forward(extra.hostPort, extra.guestPort);
+    return netdev;
+}
+
+void VirtualMachineBase::requestShutdown()
+{
+    if (m_state == State::Off)
+        return;
+    m_requested = true;
+    if (m_state == State::Running || m_state == State::ShuttingDown) {
+        setState(State::ShuttingDown);
+        m_powerdownPending = false;
+        pressPowerButton();
+    } else {
+        m_powerdownPending = true;  // pressed once the VM runs
+    }
+}
+
+void VirtualMachineBase::beginLaunch()
+{
+    m_requested = false;
+    m_powerdownPending = false;
+    m_shutdownReason.clear();
+    setState(State::Launching);
+}
+
+void VirtualMachineBase::becomeRunning()
+{
+    setState(State::Running);
+    emit running();
+    if (m_powerdownPending) {
+        m_powerdownPending = false;
+        pressPowerButton();
+    }
+}
+
+void VirtualMachineBase::endRun(const ProcessExit& exit)
+{
+    const VmExit vmExit{exit, m_requested, m_shutdownReason, diagnostics()};
+    setState(State::Off);
+    emit stopped(vmExit);
+}
+
+void VirtualMachineBase::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    emit stateChanged(state);
+}
+
+QString VirtualMachineBase::serialLogDiagnostics() const
+{
+    const QString tail = m_dir.serialLogTail();
+    return tail.isEmpty() ? QStringLiteral("serial log %1 is empty").arg(m_dir.serialLog())
+                          : QStringLiteral("last lines of the serial log %1:\n%2").arg(m_dir.serialLog(), tail);
+}
+
+}  // namespace berth::vm

@@ -1,0 +1,45 @@
+#pragma once
+
+// What the QEMU and libvirt VMs do alike, so the two cannot drift apart: the state and its
+// signal, the power button pressed at once or as soon as the VM runs, the serial log's part of
+// the diagnostics, and the VmExit that ends a run.
+
+#include "berth/vm/instance_dir.h"
+#include "berth/vm/virtual_machine.h"
+
+namespace berth::vm {
+
+// QEMU's user-mode network with every forward of `spec` on loopback only, as a -netdev value.
+QString userNetdev(const VmSpec& spec, const QString& id);
+
+class VirtualMachineBase : public VirtualMachine {
+public:
+    explicit VirtualMachineBase(const QString& instanceDir) : m_dir(instanceDir) {}
+
+    void requestShutdown() final;
+    State state() const final { return m_state; }
+
+protected:
+    // The ACPI power button: QMP system_powerdown, virDomainShutdown.
+    virtual void pressPowerButton() = 0;
+
+    // A start begins: the common per-run fields are reset and the VM is Launching.
+    void beginLaunch();
+    // The VM runs: running() is emitted, and a shutdown asked for while launching goes out now.
+    void becomeRunning();
+    // The run ended: Off, then stopped() with the exit, the shutdown reason and diagnostics().
+    void endRun(const ProcessExit& exit);
+    void setState(State state);
+    // The serial console's last lines (or that it is empty), the end of every diagnostics().
+    QString serialLogDiagnostics() const;
+
+    InstanceDir m_dir;
+    bool m_requested = false;     // requestShutdown() or forceStop() was called in this run
+    QString m_shutdownReason;     // why the guest went down, as the backend heard it
+
+private:
+    State m_state = State::Off;
+    bool m_powerdownPending = false;
+};
+
+}  // namespace berth::vm
