@@ -311,6 +311,55 @@ TEST_F(SpecRewrite, VolumesAndDockerManagedFilesKeepWorking)
     EXPECT_TRUE(result) << result.error;
 }
 
+TEST_F(SpecRewrite, VolumesAndTheContainersOwnFilesAreIdMappedOthersAreNot)
+{
+    json spec = dockerSpec();  // mounts 2..5: shm, resolv.conf, hostname, hosts
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");                 // 6
+    addBind(spec, "/var/lib/docker/volumes/data/_data/sub/", "/sub");             // 7: a path inside
+    addBind(spec, "/var/lib/docker/containers/other/mounts/shm", "/dev/shm");     // 8
+    addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");                  // 9
+    addBind(spec, "/var/lib/docker/buildkit/executor/x/hosts", "/etc/hosts");     // 10
+    spec["mounts"].push_back({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}});  // 11
+    host.links["/home/vol"] = "/var/lib/docker/volumes/other/_data";
+    addBind(spec, "/home/vol", "/linked");                                         // 12
+    const auto result = rewrite(spec);
+    ASSERT_TRUE(result) << result.error;
+    const std::vector<MappedBind> expected = {
+        {3, "/var/lib/docker/containers/c0ffee/resolv.conf"},
+        {4, "/var/lib/docker/containers/c0ffee/hostname"},
+        {5, "/var/lib/docker/containers/c0ffee/hosts"},
+        {6, "/var/lib/docker/volumes/data/_data"},
+        {7, "/var/lib/docker/volumes/data/_data/sub"},
+        {12, "/var/lib/docker/volumes/other/_data"},  // resolved: the mount never follows a link
+    };
+    EXPECT_EQ(result.mappedBinds, expected);
+    // The rewrite only reports them: the wrapper mounts them and points the sources there.
+    EXPECT_EQ(spec["mounts"][6]["source"], "/var/lib/docker/volumes/data/_data");
+}
+
+TEST_F(SpecRewrite, AContainerJoiningAnothersNetworkGetsItsFilesAndVolumesIdMapped)
+{
+    // --network=container:X: dockerd mounts X's hostname, hosts and resolv.conf.
+    json spec = dockerSpec();
+    namespaceOf(spec, "network")["path"] = "/proc/42/ns/net";
+    for (int i = 3; i <= 5; ++i) {
+        auto source = spec["mounts"][i]["source"].get<std::string>();
+        spec["mounts"][i]["source"] = source.replace(source.find(kId), kId.size(), "other");
+    }
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");
+    const auto result = rewrite(spec);
+    ASSERT_TRUE(result) << result.error;
+    EXPECT_EQ(result.hostIdBase, 165536U);
+    ASSERT_EQ(result.mappedBinds.size(), 4U);
+    EXPECT_EQ(result.mappedBinds[2].source, "/var/lib/docker/containers/other/hosts");
+    EXPECT_EQ(result.mappedBinds.back().source, "/var/lib/docker/volumes/data/_data");
+
+    // Without joining X's network, X's files stay off limits.
+    json alone = dockerSpec();
+    addBind(alone, "/var/lib/docker/containers/other/hosts", "/etc/hosts");
+    EXPECT_EQ(rewrite(alone).error, restrictedMountMessage("/var/lib/docker/containers/other/hosts"));
+}
+
 TEST_F(SpecRewrite, AVolumeThatIsABindOfAVmPathIsRestricted)
 {
     host.foreignMounts.insert("/var/lib/docker/volumes/sneaky/_data");
