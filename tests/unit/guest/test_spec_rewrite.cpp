@@ -388,6 +388,33 @@ TEST_F(SpecRewrite, PrivilegedContainersLoseBlockDevices)
     EXPECT_EQ(spec["linux"]["devices"][0]["path"], "/dev/fuse");
 }
 
+TEST_F(SpecRewrite, PrivilegedContainersCannotRemountReadOnlyBindsWritable)
+{
+    json spec = dockerSpec();
+    spec["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_SYS_ADMIN"}}};
+    ASSERT_TRUE(rewrite(spec));
+    const json& seccomp = spec["linux"]["seccomp"];
+    EXPECT_EQ(seccomp["defaultAction"], "SCMP_ACT_ALLOW");
+    const json& mount = seccomp["syscalls"][0];
+    EXPECT_EQ(mount["names"], json::array({"mount"}));
+    EXPECT_EQ(mount["action"], "SCMP_ACT_ERRNO");
+    // (flags & (MS_RDONLY|MS_REMOUNT|MS_BIND)) == MS_REMOUNT|MS_BIND: a bind remount to rw.
+    EXPECT_EQ(mount["args"][0]["value"], 4129);
+    EXPECT_EQ(mount["args"][0]["valueTwo"], 4128);
+    EXPECT_EQ(seccomp["syscalls"][1]["names"], json::array({"mount_setattr"}));
+
+    // A profile of the container's own is left alone, and without CAP_SYS_ADMIN none is added.
+    json own = dockerSpec();
+    own["process"]["capabilities"] = {{"bounding", {"CAP_SYS_ADMIN"}}};
+    own["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ERRNO"}};
+    ASSERT_TRUE(rewrite(own));
+    EXPECT_EQ(own["linux"]["seccomp"], json({{"defaultAction", "SCMP_ACT_ERRNO"}}));
+    json plain = dockerSpec();
+    plain["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN"}}};
+    ASSERT_TRUE(rewrite(plain));
+    EXPECT_FALSE(plain["linux"].contains("seccomp"));
+}
+
 TEST_F(SpecRewrite, ExhaustionIsReportedClearly)
 {
     json spec = dockerSpec();

@@ -198,6 +198,8 @@ public:
             (*sysctl)["net.ipv4.ping_group_range"] = "0 " + std::to_string(mapped - 1);
         }
 
+        lockReadOnlyBinds();
+
         // Privileged containment: no block devices, whatever --privileged or --device asked for.
         if (auto devices = linux.find("devices"); devices != linux.end() && devices->is_array()) {
             json kept_devices = json::array();
@@ -209,6 +211,38 @@ public:
     }
 
     std::optional<int> joinPid() const { return joinPid_; }
+
+    // A container whose root holds CAP_SYS_ADMIN (in its own user namespace) could otherwise
+    // make a read-only bind writable: runc makes the binds inside the container's mount
+    // namespace, so the kernel does not lock their read-only flag. Without a seccomp profile of
+    // its own (--privileged), the container gets one that refuses exactly that: a bind remount
+    // without MS_RDONLY, and mount_setattr (ENOSYS, so tools fall back to mount(2)).
+    void lockReadOnlyBinds()
+    {
+        const json& process = spec_["process"];
+        if (!process.is_object() || !process.contains("capabilities")) { return; }
+        const json& bounding = process["capabilities"].value("bounding", json::array());
+        const bool sysAdmin = bounding.is_array()
+                              && std::find(bounding.begin(), bounding.end(), "CAP_SYS_ADMIN") != bounding.end();
+        json& linux = spec_["linux"];
+        if (!sysAdmin || (linux.contains("seccomp") && !linux["seccomp"].is_null())) { return; }
+        constexpr unsigned kRdonly = 1;      // MS_RDONLY
+        constexpr unsigned kRemount = 32;    // MS_REMOUNT
+        constexpr unsigned kBind = 4096;     // MS_BIND
+        constexpr int kEperm = 1;
+        constexpr int kEnosys = 38;
+        linux["seccomp"] = {
+            {"defaultAction", "SCMP_ACT_ALLOW"},
+            {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
+            {"syscalls",
+             {{{"names", {"mount"}},
+               {"action", "SCMP_ACT_ERRNO"},
+               {"errnoRet", kEperm},
+               {"args",
+                {{{"index", 3}, {"value", kRdonly | kRemount | kBind}, {"valueTwo", kRemount | kBind},
+                  {"op", "SCMP_CMP_MASKED_EQ"}}}}},
+              {{"names", {"mount_setattr"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", kEnosys}}}}};
+    }
 
 private:
     enum class Source { Restricted, Plain, IdMapped };
