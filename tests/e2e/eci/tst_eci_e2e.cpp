@@ -296,10 +296,13 @@ void EciE2e::privilegedStaysContained()
     const Run devices = dockerRun({"--privileged", kTinyImage, "sh", "-c", "ls /dev"});
     QVERIFY2(devices.exitCode == 0, qPrintable(devices.describe()));
     QVERIFY2(!devices.output.contains("vda") && !devices.output.contains("sda"), qPrintable(devices.describe()));
-    // A read-only bind stays read-only.
-    const Run remount = dockerRun({"--privileged", "-v", "eci-shared:/ro:ro", kTinyImage, "sh", "-c",
-                                   "/bin/busybox mount -o remount,rw /ro; touch /ro/written"});
-    QVERIFY2(remount.exitCode != 0, qPrintable(remount.describe()));
+    // A read-only bind stays read-only, whether the filesystem or the bind is remounted.
+    for (const char* options : {"remount,rw", "remount,bind,rw"}) {
+        const Run remount = dockerRun({"--privileged", "-v", "eci-shared:/ro:ro", kTinyImage, "sh", "-c",
+                                       QString("/bin/busybox mount -o %1 /ro; touch /ro/written").arg(options)});
+        QVERIFY2(remount.exitCode != 0, qPrintable(remount.describe()));
+        QVERIFY2(remount.output.contains("Read-only file system"), qPrintable(remount.describe()));
+    }
 }
 
 void EciE2e::eciOffRunsPlainRunc()
