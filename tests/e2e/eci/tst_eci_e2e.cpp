@@ -4,6 +4,8 @@
 
 #include "e2e_support.h"
 
+#include <QDir>
+#include <QFile>
 #include <QtTest>
 
 #include <cstdlib>
@@ -28,13 +30,28 @@ private slots:
     void vmPathsAreRestrictedMounts();
     void rootFilesystemIsWritableAsContainerRoot();
     void namedVolumeIsSharedAcrossRanges();
+    void dockerManagedFilesAreWritableAsRoot();
+    void commitKeepsOwnersInTheContainersRange();
+    void buildKeepsOwnersInTheContainersRange_data();
+    void buildKeepsOwnersInTheContainersRange();
+    void privilegedStaysContained();
     void eciOffRunsPlainRunc();
-    void containersCreatedBeforeEciRunIsolated();
+    void filesOnDiskAreOwnedByZeroBasedIds();
+    void containersCreatedBeforeEciRunIsolated();  // turns ECI back on: keep it last
 
 private:
     Run dockerRun(const QStringList& args) const
     {
         return m_env.docker(QStringList{"--context", "berth", "run", "--rm"} + args);
+    }
+
+    Run docker(const QStringList& args) const { return m_env.docker(QStringList{"--context", "berth"} + args); }
+    // The first host ID of a running container's block, from /proc/self/uid_map inside it.
+    qlonglong blockOf(const QString& container) const
+    {
+        const Run map = docker({"exec", container, "cat", "/proc/self/uid_map"});
+        const auto fields = map.output.simplified().split(' ');
+        return map.exitCode == 0 && fields.size() == 3 ? fields[1].toLongLong() : -1;
     }
 
     berth::e2e::Environment m_env;
@@ -145,14 +162,148 @@ void EciE2e::rootFilesystemIsWritableAsContainerRoot()
 
 void EciE2e::namedVolumeIsSharedAcrossRanges()
 {
-    const Run write = dockerRun({"-v", "eci-shared:/data", kTinyImage, "sh", "-c", "echo shared > /data/f"});
-    // Volumes are not ID-mapped into the container's range yet: dockerd creates them owned by the
-    // VM's root, which a container's root (another ID) cannot write. Issue 6 tracks it.
-    QEXPECT_FAIL("", "named volumes are not ID-mapped yet", Abort);
-    QVERIFY2(write.exitCode == 0, qPrintable(write.describe()));
-    const Run append = dockerRun({"-v", "eci-shared:/data", kTinyImage, "sh", "-c", "echo again >> /data/f && cat /data/f"});
+    // The first container keeps running, so the second gets another block: the volume is
+    // ID-mapped into each, and its files stay owned by 0 on disk (checked again with ECI off).
+    const Run first = docker({"run", "-d", "--name", "eci-vol-first", "-v", "eci-shared:/data", kTinyImage,
+                              "sleep", "600"});
+    QVERIFY2(first.exitCode == 0, qPrintable(first.describe()));
+    const auto removeFirst = qScopeGuard([&] { docker({"rm", "-f", "eci-vol-first"}); });
+    const Run owner = docker({"exec", "eci-vol-first", "sh", "-c",
+                              "echo shared > /data/f && mkdir /data/sub && echo deep > /data/sub/g && "
+                              "stat -c '%u:%g' /data/f /data/sub/g"});
+    QVERIFY2(owner.exitCode == 0, qPrintable(owner.describe()));
+    QCOMPARE(owner.output.simplified(), QByteArray("0:0 0:0"));
+
+    const Run second = docker({"run", "-d", "--name", "eci-vol-second", "-v", "eci-shared:/data", kTinyImage,
+                               "sleep", "600"});
+    QVERIFY2(second.exitCode == 0, qPrintable(second.describe()));
+    const auto removeSecond = qScopeGuard([&] { docker({"rm", "-f", "eci-vol-second"}); });
+    const qlonglong a = blockOf("eci-vol-first");
+    const qlonglong b = blockOf("eci-vol-second");
+    QVERIFY2(a >= 100000 && b >= 100000 && a != b, qPrintable(QString("blocks %1 and %2").arg(a).arg(b)));
+
+    const Run append = docker({"exec", "eci-vol-second", "sh", "-c",
+                               "echo again >> /data/f && echo more >> /data/sub/g && touch /data/h && cat /data/f"});
     QVERIFY2(append.exitCode == 0, qPrintable(append.describe()));
     QCOMPARE(append.output.trimmed(), QByteArray("shared\nagain"));
+    const Run listing = docker({"exec", "eci-vol-second", "ls", "-ln", "/data"});
+    QVERIFY2(listing.exitCode == 0, qPrintable(listing.describe()));
+    for (const QByteArray& line : listing.output.split('\n')) {
+        const auto fields = line.simplified().split(' ');
+        if (fields.size() < 9) { continue; }  // "total 12"
+        QVERIFY2(fields[2] == "0" && fields[3] == "0", qPrintable("not owned by 0:0 inside:\n" + listing.output));
+    }
+    // And back in the first container, which wrote the files from the other block.
+    const Run back = docker({"exec", "eci-vol-first", "sh", "-c", "cat /data/sub/g && stat -c '%u' /data/h"});
+    QVERIFY2(back.exitCode == 0, qPrintable(back.describe()));
+    QCOMPARE(back.output.trimmed(), QByteArray("deep\nmore\n0"));
+
+    // --network=container:X shares X's user namespace and gets X's hostname, hosts, resolv.conf.
+    const Run joined = dockerRun({"--network=container:eci-vol-first", "-v", "eci-shared:/data", kTinyImage, "sh",
+                                  "-c", "cat /proc/self/uid_map && stat -c '%u' /etc/hosts /data/f"});
+    QVERIFY2(joined.exitCode == 0, qPrintable(joined.describe()));
+    const auto joinedLines = joined.output.trimmed().split('\n');
+    QCOMPARE(joinedLines.size(), 3);
+    QCOMPARE(joinedLines[0].simplified(), QByteArray("0 " + QByteArray::number(a) + " 65536"));
+    QCOMPARE(joinedLines[1], QByteArray("0"));
+    QCOMPARE(joinedLines[2], QByteArray("0"));
+
+    // A bind of a path inside a volume is the same volume, mapped the same way.
+    const Run sub = dockerRun({"-v", "/var/lib/docker/volumes/eci-shared/_data/sub:/sub", kTinyImage, "sh", "-c",
+                               "echo bound >> /sub/g && stat -c '%u' /sub/g && cat /sub/g"});
+    QVERIFY2(sub.exitCode == 0, qPrintable(sub.describe()));
+    QCOMPARE(sub.output.trimmed(), QByteArray("0\ndeep\nmore\nbound"));
+}
+
+void EciE2e::dockerManagedFilesAreWritableAsRoot()
+{
+    const Run run = dockerRun({kTinyImage, "sh", "-c",
+                               "echo '10.9.9.9 eci-test' >> /etc/hosts && stat -c '%u' /etc/hosts /etc/hostname "
+                               "/etc/resolv.conf && cat /etc/hosts"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    QVERIFY2(run.output.startsWith("0\n0\n0\n"), qPrintable(run.describe()));
+    QVERIFY2(run.output.contains("10.9.9.9 eci-test"), qPrintable(run.describe()));
+}
+
+void EciE2e::commitKeepsOwnersInTheContainersRange()
+{
+    const Run made = docker({"run", "--name", "eci-commit", kTinyImage, "sh", "-c",
+                             "echo hi > /made && mkdir /dir && touch /dir/x && touch /bin/changed"});
+    const auto remove = qScopeGuard([&] { docker({"rm", "-f", "eci-commit"}); });
+    QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
+    const Run commit = docker({"commit", "eci-commit", "berth-e2e/committed:1"});
+    QVERIFY2(commit.exitCode == 0, qPrintable(commit.describe()));
+    // Inside an isolated container an ID outside 0..65535 on disk would show as 65534 (nobody).
+    const Run owners = dockerRun({"berth-e2e/committed:1", "sh", "-c",
+                                  "stat -c '%u:%g' /made /dir /dir/x /bin/changed && ls -ln /made /dir"});
+    QVERIFY2(owners.exitCode == 0, qPrintable(owners.describe()));
+    QVERIFY2(owners.output.startsWith("0:0\n0:0\n0:0\n0:0\n"), qPrintable(owners.describe()));
+    QVERIFY2(!owners.output.contains("65534"), qPrintable(owners.describe()));
+    const Run diff = docker({"diff", "eci-commit"});
+    QVERIFY2(diff.exitCode == 0 && diff.output.contains("A /made"), qPrintable(diff.describe()));
+
+    // A running container is paused for the commit, and must run on afterwards.
+    const Run running = docker({"run", "-d", "--name", "eci-commit-live", kTinyImage, "sleep", "600"});
+    const auto removeLive = qScopeGuard([&] { docker({"rm", "-f", "eci-commit-live"}); });
+    QVERIFY2(running.exitCode == 0, qPrintable(running.describe()));
+    const Run write = docker({"exec", "eci-commit-live", "sh", "-c", "echo live > /live"});
+    QVERIFY2(write.exitCode == 0, qPrintable(write.describe()));
+    const Run commitLive = docker({"commit", "eci-commit-live", "berth-e2e/committed-live:1"});
+    QVERIFY2(commitLive.exitCode == 0, qPrintable(commitLive.describe()));
+    const Run after = docker({"exec", "eci-commit-live", "sh", "-c", "echo more >> /live && stat -c '%u' /live"});
+    QVERIFY2(after.exitCode == 0, qPrintable(after.describe()));
+    QCOMPARE(after.output.trimmed(), QByteArray("0"));
+    const Run liveOwner = dockerRun({"berth-e2e/committed-live:1", "stat", "-c", "%u:%g", "/live"});
+    QVERIFY2(liveOwner.exitCode == 0, qPrintable(liveOwner.describe()));
+    QCOMPARE(liveOwner.output.trimmed(), QByteArray("0:0"));
+}
+
+void EciE2e::buildKeepsOwnersInTheContainersRange_data()
+{
+    QTest::addColumn<QString>("builder");
+    QTest::newRow("legacy builder") << "0";
+    QTest::newRow("BuildKit") << "1";
+}
+
+void EciE2e::buildKeepsOwnersInTheContainersRange()
+{
+    QFETCH(QString, builder);
+    // A local context: no registry is reachable, and FROM names an image the engine has.
+    const QString context = m_env.home() + "/build-context-" + builder;
+    QVERIFY(QDir().mkpath(context));
+    QFile dockerfile(context + "/Dockerfile");
+    QVERIFY(dockerfile.open(QIODevice::WriteOnly));
+    dockerfile.write(QByteArray("FROM ") + kTinyImage + "\nRUN touch /f && mkdir /d && echo x > /d/y\n");
+    dockerfile.close();
+    const QString tag = "berth-e2e/built-" + builder + ":1";
+    const Run build = m_env.run("env", {"DOCKER_BUILDKIT=" + builder, m_env.environment().value("BERTH_GUEST_IMAGE_DIR") + "/docker",
+                                        "--context", "berth", "build", "-t", tag, context},
+                                std::chrono::minutes(5));
+    QVERIFY2(build.exitCode == 0, qPrintable(build.describe()));
+    const Run owners = dockerRun({tag, "sh", "-c", "stat -c '%u:%g' /f /d /d/y && ls -ln /f /d"});
+    QVERIFY2(owners.exitCode == 0, qPrintable(owners.describe()));
+    QVERIFY2(owners.output.startsWith("0:0\n0:0\n0:0\n"), qPrintable(owners.describe()));
+}
+
+void EciE2e::privilegedStaysContained()
+{
+    // --privileged keeps its capabilities inside the user namespace only: a global sysctl (here
+    // the module loader's path, written back unchanged) needs the VM's root.
+    const Run sysctl = dockerRun({"--privileged", kTinyImage, "sh", "-c",
+                                  "v=$(cat /proc/sys/kernel/modprobe) && echo \"$v\" > /proc/sys/kernel/modprobe"});
+    QVERIFY2(sysctl.exitCode != 0, qPrintable(sysctl.describe()));
+    QVERIFY2(sysctl.output.contains("denied") || sysctl.output.contains("Read-only"), qPrintable(sysctl.describe()));
+    // No block device of the VM appears, whatever --privileged grants.
+    const Run devices = dockerRun({"--privileged", kTinyImage, "sh", "-c", "ls /dev"});
+    QVERIFY2(devices.exitCode == 0, qPrintable(devices.describe()));
+    QVERIFY2(!devices.output.contains("vda") && !devices.output.contains("sda"), qPrintable(devices.describe()));
+    // A read-only bind stays read-only, whether the filesystem or the bind is remounted.
+    for (const char* options : {"remount,rw", "remount,bind,rw"}) {
+        const Run remount = dockerRun({"--privileged", "-v", "eci-shared:/ro:ro", kTinyImage, "sh", "-c",
+                                       QString("/bin/busybox mount -o %1 /ro; touch /ro/written").arg(options)});
+        QVERIFY2(remount.exitCode != 0, qPrintable(remount.describe()));
+        QVERIFY2(remount.output.contains("Read-only file system"), qPrintable(remount.describe()));
+    }
 }
 
 void EciE2e::eciOffRunsPlainRunc()
@@ -166,6 +317,26 @@ void EciE2e::eciOffRunsPlainRunc()
     QCOMPARE(map.output.simplified(), QByteArray("0 0 4294967295"));
     const Run verify = m_env.berthctl({"verify-eci", "--image", kTinyImage}, std::chrono::minutes(5));
     QVERIFY2(verify.exitCode != 0, "verify-eci must not pass with ECI off");
+}
+
+void EciE2e::filesOnDiskAreOwnedByZeroBasedIds()
+{
+    // With ECI off, containers see the disk's own IDs: what isolated containers wrote to a volume,
+    // committed or built must be 0, never a block's host ID.
+    const Run volume = dockerRun({"-v", "eci-shared:/data", kTinyImage, "sh", "-c", "stat -c '%u:%g' /data/f /data/sub/g /data/h"});
+    QVERIFY2(volume.exitCode == 0, qPrintable(volume.describe()));
+    QCOMPARE(volume.output.simplified(), QByteArray("0:0 0:0 0:0"));
+    const Run committed = dockerRun({"berth-e2e/committed:1", "stat", "-c", "%u:%g", "/made", "/dir/x"});
+    QVERIFY2(committed.exitCode == 0, qPrintable(committed.describe()));
+    QCOMPARE(committed.output.simplified(), QByteArray("0:0 0:0"));
+    const Run live = dockerRun({"berth-e2e/committed-live:1", "stat", "-c", "%u:%g", "/live"});
+    QVERIFY2(live.exitCode == 0, qPrintable(live.describe()));
+    QCOMPARE(live.output.simplified(), QByteArray("0:0"));
+    for (const char* tag : {"berth-e2e/built-0:1", "berth-e2e/built-1:1"}) {
+        const Run built = dockerRun({tag, "stat", "-c", "%u:%g", "/f", "/d/y"});
+        QVERIFY2(built.exitCode == 0, qPrintable(built.describe()));
+        QCOMPARE(built.output.simplified(), QByteArray("0:0 0:0"));
+    }
 }
 
 // Turning ECI on restarts the VM, and the guest puts the wrapper in place of runc, so a container

@@ -1,10 +1,15 @@
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "berth/guest/eci/rootfs.h"
 #include "berth/guest/eci/system_host.h"
@@ -83,5 +88,106 @@ TEST(ShiftOwnership, UpAndBackDown)
     EXPECT_EQ(st.st_gid, 6U);
     ::stat(dir.c_str(), &st);
     EXPECT_EQ(st.st_uid, 0U);
+    fs::remove_all(dir);
+}
+
+namespace {
+
+// Runs `action` in a child whose user and group IDs are `id`; true when it returned true.
+template <typename Action>
+bool asId(std::uint32_t id, Action action)
+{
+    const pid_t child = ::fork();
+    if (child == 0) {
+        const bool ok = ::setgroups(0, nullptr) == 0 && ::setresgid(id, id, id) == 0 && ::setresuid(id, id, id) == 0
+                        && action();
+        ::_exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+bool writeAs(const std::string& path, const char* text, int flags)
+{
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | flags, 0644);
+    if (fd < 0) { return false; }
+    const bool ok = ::write(fd, text, std::strlen(text)) == static_cast<ssize_t>(std::strlen(text));
+    ::close(fd);
+    return ok;
+}
+
+std::uint32_t ownerOf(const std::string& path)
+{
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 ? st.st_uid : 0xffffffffU;
+}
+
+}  // namespace
+
+TEST(MappedBinds, AVolumeIsSharedAcrossBlocksAndStaysZeroBasedOnDisk)
+{
+    if (::geteuid() != 0) { GTEST_SKIP() << "needs root to mount"; }
+    std::string pattern = (fs::temp_directory_path() / "berth-eci-binds-XXXXXX").string();
+    const std::string dir = ::mkdtemp(pattern.data());
+    ::chmod(dir.c_str(), 0711);
+    const std::string volume = dir + "/volumes/v/_data";
+    fs::create_directories(volume);
+    std::ofstream(volume + "/existing") << "from the image";
+    std::ofstream(dir + "/hosts") << "127.0.0.1 localhost\n";
+    const std::string staging = dir + "/staging";
+
+    const auto first = stageMappedBinds(staging, "c1", {volume, dir + "/hosts"}, 100000);
+    ASSERT_EQ(first.size(), 2U);
+    if (first[0].empty()) {
+        unstageRootfs(staging, "c1");
+        fs::remove_all(dir);
+        GTEST_SKIP() << "this machine's temporary filesystem cannot be ID-mapped";
+    }
+    EXPECT_EQ(first[0], staging + "/c1/binds/0");
+    EXPECT_EQ(ownerOf(first[0] + "/existing"), 100000U);
+    ASSERT_EQ(first[1], staging + "/c1/binds/1");  // a file source gets a file
+    EXPECT_EQ(ownerOf(first[1]), 100000U);
+    std::ifstream hosts(first[1]);
+    std::string line;
+    std::getline(hosts, line);
+    EXPECT_EQ(line, "127.0.0.1 localhost");
+
+    // The first container's root writes; the file is owned by 0 on disk.
+    EXPECT_TRUE(asId(100000, [&] { return writeAs(first[0] + "/new", "one\n", O_CREAT | O_EXCL); }));
+    EXPECT_EQ(ownerOf(volume + "/new"), 0U);
+    EXPECT_TRUE(asId(100000, [&] { return writeAs(first[1], "::1 localhost\n", O_APPEND); }));
+
+    // A container in another block sees the same files as its own and appends to them.
+    const auto second = stageMappedBinds(staging, "c2", {volume}, 165536);
+    ASSERT_EQ(second.size(), 1U);
+    EXPECT_EQ(ownerOf(second[0] + "/new"), 165536U);
+    EXPECT_TRUE(asId(165536, [&] { return writeAs(second[0] + "/new", "two\n", O_APPEND); }));
+    EXPECT_FALSE(asId(165536, [&] { return writeAs(first[0] + "/new", "x\n", O_APPEND); }));  // not through c1's
+    EXPECT_EQ(ownerOf(volume + "/new"), 0U);
+
+    unstageRootfs(staging, "c1");
+    unstageRootfs(staging, "c2");
+    EXPECT_FALSE(fs::exists(staging + "/c1"));
+    EXPECT_FALSE(fs::exists(staging + "/c2"));
+    std::ifstream written(volume + "/new");
+    std::stringstream text;
+    text << written.rdbuf();
+    EXPECT_EQ(text.str(), "one\ntwo\n");
+    EXPECT_EQ(fs::file_size(dir + "/hosts"), std::string("127.0.0.1 localhost\n::1 localhost\n").size());
+    fs::remove_all(dir);
+}
+
+TEST(MappedBinds, ASymlinkOnTheWayIsNotFollowed)
+{
+    if (::geteuid() != 0) { GTEST_SKIP() << "needs root to mount"; }
+    std::string pattern = (fs::temp_directory_path() / "berth-eci-binds-XXXXXX").string();
+    const std::string dir = ::mkdtemp(pattern.data());
+    fs::create_directories(dir + "/volume");
+    fs::create_directory_symlink(dir + "/volume", dir + "/link");
+    EXPECT_THROW(stageMappedBinds(dir + "/staging", "c1", {dir + "/link"}, 100000), std::runtime_error);
+    EXPECT_THROW(stageMappedBinds(dir + "/staging", "c1", {dir + "/link/."}, 100000), std::runtime_error);
+    unstageRootfs(dir + "/staging", "c1");
+    EXPECT_FALSE(fs::exists(dir + "/staging/c1"));
     fs::remove_all(dir);
 }

@@ -311,6 +311,55 @@ TEST_F(SpecRewrite, VolumesAndDockerManagedFilesKeepWorking)
     EXPECT_TRUE(result) << result.error;
 }
 
+TEST_F(SpecRewrite, VolumesAndTheContainersOwnFilesAreIdMappedOthersAreNot)
+{
+    json spec = dockerSpec();  // mounts 2..5: shm, resolv.conf, hostname, hosts
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");                 // 6
+    addBind(spec, "/var/lib/docker/volumes/data/_data/sub/", "/sub");             // 7: a path inside
+    addBind(spec, "/var/lib/docker/containers/other/mounts/shm", "/dev/shm");     // 8
+    addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");                  // 9
+    addBind(spec, "/var/lib/docker/buildkit/executor/x/hosts", "/etc/hosts");     // 10
+    spec["mounts"].push_back({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}});  // 11
+    host.links["/home/vol"] = "/var/lib/docker/volumes/other/_data";
+    addBind(spec, "/home/vol", "/linked");                                         // 12
+    const auto result = rewrite(spec);
+    ASSERT_TRUE(result) << result.error;
+    const std::vector<MappedBind> expected = {
+        {3, "/var/lib/docker/containers/c0ffee/resolv.conf"},
+        {4, "/var/lib/docker/containers/c0ffee/hostname"},
+        {5, "/var/lib/docker/containers/c0ffee/hosts"},
+        {6, "/var/lib/docker/volumes/data/_data"},
+        {7, "/var/lib/docker/volumes/data/_data/sub"},
+        {12, "/var/lib/docker/volumes/other/_data"},  // resolved: the mount never follows a link
+    };
+    EXPECT_EQ(result.mappedBinds, expected);
+    // The rewrite only reports them: the wrapper mounts them and points the sources there.
+    EXPECT_EQ(spec["mounts"][6]["source"], "/var/lib/docker/volumes/data/_data");
+}
+
+TEST_F(SpecRewrite, AContainerJoiningAnothersNetworkGetsItsFilesAndVolumesIdMapped)
+{
+    // --network=container:X: dockerd mounts X's hostname, hosts and resolv.conf.
+    json spec = dockerSpec();
+    namespaceOf(spec, "network")["path"] = "/proc/42/ns/net";
+    for (int i = 3; i <= 5; ++i) {
+        auto source = spec["mounts"][i]["source"].get<std::string>();
+        spec["mounts"][i]["source"] = source.replace(source.find(kId), kId.size(), "other");
+    }
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");
+    const auto result = rewrite(spec);
+    ASSERT_TRUE(result) << result.error;
+    EXPECT_EQ(result.hostIdBase, 165536U);
+    ASSERT_EQ(result.mappedBinds.size(), 4U);
+    EXPECT_EQ(result.mappedBinds[2].source, "/var/lib/docker/containers/other/hosts");
+    EXPECT_EQ(result.mappedBinds.back().source, "/var/lib/docker/volumes/data/_data");
+
+    // Without joining X's network, X's files stay off limits.
+    json alone = dockerSpec();
+    addBind(alone, "/var/lib/docker/containers/other/hosts", "/etc/hosts");
+    EXPECT_EQ(rewrite(alone).error, restrictedMountMessage("/var/lib/docker/containers/other/hosts"));
+}
+
 TEST_F(SpecRewrite, AVolumeThatIsABindOfAVmPathIsRestricted)
 {
     host.foreignMounts.insert("/var/lib/docker/volumes/sneaky/_data");
@@ -337,6 +386,33 @@ TEST_F(SpecRewrite, PrivilegedContainersLoseBlockDevices)
     ASSERT_TRUE(rewrite(spec));
     ASSERT_EQ(spec["linux"]["devices"].size(), 1U);
     EXPECT_EQ(spec["linux"]["devices"][0]["path"], "/dev/fuse");
+}
+
+TEST_F(SpecRewrite, PrivilegedContainersCannotRemountReadOnlyBindsWritable)
+{
+    json spec = dockerSpec();
+    spec["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN", "CAP_SYS_ADMIN"}}};
+    ASSERT_TRUE(rewrite(spec));
+    const json& seccomp = spec["linux"]["seccomp"];
+    EXPECT_EQ(seccomp["defaultAction"], "SCMP_ACT_ALLOW");
+    const json& mount = seccomp["syscalls"][0];
+    EXPECT_EQ(mount["names"], json::array({"mount"}));
+    EXPECT_EQ(mount["action"], "SCMP_ACT_ERRNO");
+    // (flags & (MS_RDONLY|MS_REMOUNT|MS_BIND)) == MS_REMOUNT|MS_BIND: a bind remount to rw.
+    EXPECT_EQ(mount["args"][0]["value"], 4129);
+    EXPECT_EQ(mount["args"][0]["valueTwo"], 4128);
+    EXPECT_EQ(seccomp["syscalls"][1]["names"], json::array({"mount_setattr"}));
+
+    // A profile of the container's own is left alone, and without CAP_SYS_ADMIN none is added.
+    json own = dockerSpec();
+    own["process"]["capabilities"] = {{"bounding", {"CAP_SYS_ADMIN"}}};
+    own["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ERRNO"}};
+    ASSERT_TRUE(rewrite(own));
+    EXPECT_EQ(own["linux"]["seccomp"], json({{"defaultAction", "SCMP_ACT_ERRNO"}}));
+    json plain = dockerSpec();
+    plain["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN"}}};
+    ASSERT_TRUE(rewrite(plain));
+    EXPECT_FALSE(plain["linux"].contains("seccomp"));
 }
 
 TEST_F(SpecRewrite, ExhaustionIsReportedClearly)

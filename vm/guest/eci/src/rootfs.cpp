@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -145,11 +146,12 @@ private:
     int fd_ = -1;
 };
 
-void idMappedClone(const std::string& source, const std::string& target, int usernsFd)
+// A detached copy of the mount at dirFd/path, ID-mapped through the user namespace usernsFd;
+// -1 with errno set when the filesystem refuses ID mapping.
+int idMappedTree(int dirFd, const char* path, unsigned flags, const std::string& what, int usernsFd)
 {
-    const int tree = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, source.c_str(),
-                                                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
-    if (tree < 0) { throw systemError("open_tree " + source); }
+    const int tree = static_cast<int>(::syscall(SYS_open_tree, dirFd, path, flags | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+    if (tree < 0) { throw systemError("open_tree " + what); }
     mount_attr attr{};
     attr.attr_set = MOUNT_ATTR_IDMAP;
     attr.userns_fd = static_cast<std::uint64_t>(usernsFd);
@@ -157,8 +159,15 @@ void idMappedClone(const std::string& source, const std::string& target, int use
         const int saved = errno;
         ::close(tree);
         errno = saved;
-        throw systemError("ID-mapping " + source);
+        return -1;
     }
+    return tree;
+}
+
+void idMappedClone(const std::string& source, const std::string& target, int usernsFd)
+{
+    const int tree = idMappedTree(AT_FDCWD, source.c_str(), 0, source, usernsFd);
+    if (tree < 0) { throw systemError("ID-mapping " + source); }
     if (::syscall(SYS_move_mount, tree, "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
         const int saved = errno;
         ::close(tree);
@@ -192,6 +201,21 @@ void removeStagingDirs(const std::string& staging)
     // rmdir only: a directory that is still a mount point, or not empty, is left alone rather
     // than having a layer's contents deleted through it.
     std::error_code ec;
+    if (fs::is_directory(staging + "/binds", ec)) {
+        for (const auto& entry : fs::directory_iterator(staging + "/binds", ec)) {
+            const std::string path = entry.path().string();
+            ::umount2(path.c_str(), MNT_DETACH);
+            struct stat st {};
+            // Only the empty placeholder a file source was mounted on is unlinked, never a
+            // file still showing a volume's contents.
+            if (::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+                ::unlink(path.c_str());
+            } else {
+                ::rmdir(path.c_str());
+            }
+        }
+    }
+    ::rmdir((staging + "/binds").c_str());
     if (fs::is_directory(staging + "/l", ec)) {
         for (const auto& entry : fs::directory_iterator(staging + "/l", ec)) {
             ::umount2(entry.path().c_str(), MNT_DETACH);
@@ -351,6 +375,51 @@ StagedRootfs stageRootfs(const std::string& stagingRoot, const std::string& cont
     // Without ID mapping the container still gets a root it can reach.
     if (::mount(resolved.c_str(), staged.path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
         throw systemError("cannot bind " + resolved + (idMapError.empty() ? "" : " (after " + idMapError + ")"));
+    }
+    return staged;
+}
+
+std::vector<std::string> stageMappedBinds(const std::string& stagingRoot, const std::string& containerId,
+                                          const std::vector<std::string>& sources, std::uint32_t base)
+{
+    std::vector<std::string> staged(sources.size());
+    if (sources.empty()) { return staged; }
+    const std::string dir = stagingRoot + "/" + containerId + "/binds";
+    fs::create_directories(dir);
+    // The container's root (an unmapped ID) may have to walk to them.
+    for (const auto& d : {stagingRoot, stagingRoot + "/" + containerId, dir}) { ::chmod(d.c_str(), 0711); }
+    MappingNamespace userns(base);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        // The source was checked as resolved; a symlink appearing since (a container writing to
+        // the same volume) must not redirect the mount, so none is followed.
+        open_how how{};
+        how.flags = O_PATH | O_CLOEXEC;
+        how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+        const int source = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, sources[i].c_str(), &how, sizeof how));
+        if (source < 0) { throw systemError("cannot open " + sources[i] + " without following symlinks"); }
+        struct stat st {};
+        const int tree = ::fstat(source, &st) == 0
+                             ? idMappedTree(source, "", AT_EMPTY_PATH, sources[i], userns.fd())
+                             : -1;
+        ::close(source);
+        if (tree < 0) { continue; }  // not ID-mappable: the bind keeps its source
+        const std::string target = dir + "/" + std::to_string(i);
+        bool made = false;
+        if (S_ISDIR(st.st_mode)) {
+            made = ::mkdir(target.c_str(), 0700) == 0;
+        } else {
+            const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            made = fd >= 0;
+            if (fd >= 0) { ::close(fd); }
+        }
+        if (!made || ::syscall(SYS_move_mount, tree, "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+            const int saved = errno;
+            ::close(tree);
+            errno = saved;
+            throw systemError("cannot mount " + sources[i] + " ID-mapped at " + target);
+        }
+        ::close(tree);
+        staged[i] = target;
     }
     return staged;
 }

@@ -121,6 +121,7 @@ public:
                 }
             }
             joinPid_ = *pid;
+            if (type == "network") { joinsNetwork_ = true; }
         }
         if (!shared.empty()) { return hostNamespacesMessage(shared); }
         return {};
@@ -131,7 +132,8 @@ public:
         json& mounts = spec_["mounts"];
         if (mounts.is_null()) { mounts = json::array(); }
         if (!mounts.is_array()) { return "error in the container spec: mounts is not a list"; }
-        for (json& mount : mounts) {
+        for (std::size_t index = 0; index < mounts.size(); ++index) {
+            json& mount = mounts[index];
             if (!isBindMount(mount)) { continue; }
             const std::string source = mount.value("source", std::string());
             const std::string resolved = clean(host_.resolve(source));
@@ -155,12 +157,16 @@ public:
                 }
                 // An allowed image still gets the socket only, never the directory around it.
             }
-            if (!allowedSource(resolved, mount.value("destination", std::string()))) {
-                return restrictedMountMessage(source);
+            const Source kind = classify(resolved, mount.value("destination", std::string()));
+            if (kind == Source::Restricted) { return restrictedMountMessage(source); }
+            if (kind == Source::IdMapped) {
+                mappedBinds_.push_back({index, resolved});
             }
         }
         return {};
     }
+
+    const std::vector<MappedBind>& mappedBinds() const { return mappedBinds_; }
 
     void isolate(const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids)
     {
@@ -192,6 +198,8 @@ public:
             (*sysctl)["net.ipv4.ping_group_range"] = "0 " + std::to_string(mapped - 1);
         }
 
+        lockReadOnlyBinds();
+
         // Privileged containment: no block devices, whatever --privileged or --device asked for.
         if (auto devices = linux.find("devices"); devices != linux.end() && devices->is_array()) {
             json kept_devices = json::array();
@@ -204,8 +212,42 @@ public:
 
     std::optional<int> joinPid() const { return joinPid_; }
 
+    // A container whose root holds CAP_SYS_ADMIN (in its own user namespace) could otherwise
+    // make a read-only bind writable: runc makes the binds inside the container's mount
+    // namespace, so the kernel does not lock their read-only flag. Without a seccomp profile of
+    // its own (--privileged), the container gets one that refuses exactly that: a bind remount
+    // without MS_RDONLY, and mount_setattr (ENOSYS, so tools fall back to mount(2)).
+    void lockReadOnlyBinds()
+    {
+        const json& process = spec_["process"];
+        if (!process.is_object() || !process.contains("capabilities")) { return; }
+        const json& bounding = process["capabilities"].value("bounding", json::array());
+        const bool sysAdmin = bounding.is_array()
+                              && std::find(bounding.begin(), bounding.end(), "CAP_SYS_ADMIN") != bounding.end();
+        json& linux = spec_["linux"];
+        if (!sysAdmin || (linux.contains("seccomp") && !linux["seccomp"].is_null())) { return; }
+        constexpr unsigned kRdonly = 1;      // MS_RDONLY
+        constexpr unsigned kRemount = 32;    // MS_REMOUNT
+        constexpr unsigned kBind = 4096;     // MS_BIND
+        constexpr int kEperm = 1;
+        constexpr int kEnosys = 38;
+        linux["seccomp"] = {
+            {"defaultAction", "SCMP_ACT_ALLOW"},
+            {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
+            {"syscalls",
+             {{{"names", {"mount"}},
+               {"action", "SCMP_ACT_ERRNO"},
+               {"errnoRet", kEperm},
+               {"args",
+                {{{"index", 3}, {"value", kRdonly | kRemount | kBind}, {"valueTwo", kRemount | kBind},
+                  {"op", "SCMP_CMP_MASKED_EQ"}}}}},
+              {{"names", {"mount_setattr"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", kEnosys}}}}};
+    }
+
 private:
-    bool allowedSource(const std::string& resolved, const std::string& destination) const
+    enum class Source { Restricted, Plain, IdMapped };
+
+    Source classify(const std::string& resolved, const std::string& destination) const
     {
         const std::string& root = layout_.dockerRoot;
         // Docker's per-container files (hostname, hosts, resolv.conf, mounts/shm), this
@@ -216,29 +258,39 @@ private:
             const auto slash = rest.find('/');
             if (slash != std::string::npos && slash > 0) {
                 const std::string file = rest.substr(slash + 1);
-                if (file == "hostname" || file == "hosts" || file == "resolv.conf" || isUnder(file, "mounts")) {
-                    return rest.substr(0, slash) == id_ || isUnder(file, "mounts/shm");
+                const bool own = rest.substr(0, slash) == id_;
+                // Root inside writes /etc/hosts as with plain Docker; shm is a 1777 tmpfs anyway.
+                // With --network=container:X, Docker hands out X's files (and the container
+                // shares X's user namespace, so the same mapping).
+                if (file == "hostname" || file == "hosts" || file == "resolv.conf") {
+                    return own || joinsNetwork_ ? Source::IdMapped : Source::Restricted;
+                }
+                if (isUnder(file, "mounts")) {
+                    return own || isUnder(file, "mounts/shm") ? Source::Plain : Source::Restricted;
                 }
             }
-            return false;
+            return Source::Restricted;
         }
-        // Named volumes, unless the volume is itself a bind of some VM path.
+        // Named volumes, unless the volume is itself a bind of some VM path. ID-mapped, so that
+        // containers in different blocks share the files, which stay 0..65535 on disk.
         const std::string volumes = root + "/volumes/";
         if (resolved.rfind(volumes, 0) == 0) {
             const std::string rest = resolved.substr(volumes.size());
             const auto slash = rest.find('/');
-            if (slash == std::string::npos || slash == 0) { return false; }
+            if (slash == std::string::npos || slash == 0) { return Source::Restricted; }
             const std::string data = volumes + rest.substr(0, slash) + "/_data";
-            return isUnder(resolved, data) && !host_.isForeignMount(data);
+            return isUnder(resolved, data) && !host_.isForeignMount(data) ? Source::IdMapped : Source::Restricted;
         }
         // BuildKit's executor state (resolv.conf, hosts and cache mounts of RUN steps).
-        if (isUnder(resolved, root + "/buildkit")) { return true; }
+        if (isUnder(resolved, root + "/buildkit")) { return Source::Plain; }
         // docker run --init.
         if (destination == "/sbin/docker-init") {
             return std::find(layout_.engineFiles.begin(), layout_.engineFiles.end(), resolved)
-                   != layout_.engineFiles.end();
+                           != layout_.engineFiles.end()
+                       ? Source::Plain
+                       : Source::Restricted;
         }
-        return false;
+        return Source::Restricted;
     }
 
     json& spec_;
@@ -247,6 +299,8 @@ private:
     const EngineLayout& layout_;
     const HostView& host_;
     std::optional<int> joinPid_;
+    bool joinsNetwork_ = false;
+    std::vector<MappedBind> mappedBinds_;
 };
 
 }  // namespace
@@ -284,6 +338,7 @@ RewriteResult rewriteSpec(json& spec, const std::string& containerId, const Cont
         uids = gids = {IdMapping{0, result.hostIdBase, kIdBlockSize}};
     }
     rewriter.isolate(uids, gids);
+    result.mappedBinds = rewriter.mappedBinds();
     return result;
 }
 

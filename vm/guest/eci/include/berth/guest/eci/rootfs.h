@@ -8,6 +8,9 @@
 //   - the upper layer (the container's own changes) is chowned by +base, and back by -base when
 //     the container stops or pauses, so docker commit/diff/cp see IDs 0..65535,
 //   - a fresh workdir beside Docker's (each overlay mount needs its own).
+// Named volumes and the container's hostname/hosts/resolv.conf are bind-mounted ID-mapped the
+// same way (stageMappedBinds), so their files keep IDs 0..65535 on disk and containers in
+// different blocks share them.
 // Where ID-mapped mounts are not possible (not overlay2 on ext4/xfs), the merged dir is bind-mounted
 // there instead: the container runs, but root inside cannot write files owned by the image.
 
@@ -55,7 +58,16 @@ struct StagedRootfs {
 // stagingRoot: /run/berth/eci. rootPath: the bundle's root.path, made absolute.
 StagedRootfs stageRootfs(const std::string& stagingRoot, const std::string& containerId, const std::string& rootPath,
                          std::uint32_t base);
-// Unmounts and removes what stageRootfs made; harmless when nothing is there.
+// Mounts each of `sources` (resolved paths: a symlink met on the way is an error, not followed)
+// ID-mapped into the block `base` at <stagingRoot>/<containerId>/binds/<n>, a directory or a file
+// like its source, and returns those paths in order. An empty path means the source's filesystem
+// cannot be ID-mapped (tmpfs before Linux 6.3): that bind keeps its source, which the container
+// can read but not write as its root. Call after stageRootfs, which clears leftovers. Throws
+// std::runtime_error when a source cannot be opened.
+std::vector<std::string> stageMappedBinds(const std::string& stagingRoot, const std::string& containerId,
+                                          const std::vector<std::string>& sources, std::uint32_t base);
+
+// Unmounts and removes what stageRootfs and stageMappedBinds made; harmless when nothing is there.
 void unstageRootfs(const std::string& stagingRoot, const std::string& containerId);
 
 }  // namespace berth::guest::eci

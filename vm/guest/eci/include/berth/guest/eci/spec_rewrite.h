@@ -66,10 +66,21 @@ struct ContainerImage {
     bool socketAllowed = false;  // matches the imageList (or a derived image when that is allowed)
 };
 
+// A bind mount the container gets through an ID-mapped mount of its source, so that the files
+// on disk keep IDs 0..65535 whichever block the container runs in: named volumes (and paths
+// inside them), shared by containers of different blocks, and the container's own hostname,
+// hosts and resolv.conf, which its root may write as with plain Docker.
+struct MappedBind {
+    std::size_t mountIndex = 0;  // in spec["mounts"]
+    std::string source;          // resolved: no symlinks, no ".."
+    bool operator==(const MappedBind&) const = default;
+};
+
 struct RewriteResult {
     std::string error;  // empty when the spec was accepted and rewritten
     bool joined = false;          // shares another container's user namespace (no block of its own)
     std::uint32_t hostIdBase = 0;  // the block the container runs in
+    std::vector<MappedBind> mappedBinds{};  // for the wrapper to mount and point the spec at
     explicit operator bool() const { return error.empty(); }
 };
 
