@@ -466,18 +466,21 @@ int connectUnix(const std::string& path)
 }
 
 // Passes one body from `from` to `to`: first what `buffered` already holds, then from the socket.
-// Leaves in `buffered` whatever followed the body. `to` < 0 discards. False when `from` ended
-// early or the body is malformed; *sinkFailed when writing to `to` failed (the rest is still read).
+// Leaves in `buffered` whatever followed the body. False when `from` ended early, the body is
+// malformed, or `watch` hung up. *sinkFailed when writing to `to` failed: a request body is still
+// read to its end (dockerd may have answered early, and the client should get that answer); a
+// response is not (its reader, `watch`, is gone).
 bool relayBody(int from, std::string* buffered, int to, const BodyFraming& framing, bool* sinkFailed, int watch = -1)
 {
     const auto pass = [&](std::string_view bytes) {
-        if (to >= 0 && !*sinkFailed && !sendAll(to, bytes)) { *sinkFailed = true; }
+        if (!*sinkFailed && !sendAll(to, bytes)) { *sinkFailed = true; }
+        return !(*sinkFailed && watch >= 0);
     };
     if (framing.kind == BodyFraming::Kind::Length) {
         std::uint64_t remaining = framing.length;
         for (;;) {
             const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, buffered->size()));
-            pass(std::string_view(*buffered).substr(0, n));
+            if (!pass(std::string_view(*buffered).substr(0, n))) { return false; }
             buffered->erase(0, n);
             remaining -= n;
             if (remaining == 0) { return true; }
@@ -488,7 +491,7 @@ bool relayBody(int from, std::string* buffered, int to, const BodyFraming& frami
         ChunkedScanner scanner;
         for (;;) {
             const std::size_t n = scanner.feed(*buffered);
-            pass(std::string_view(*buffered).substr(0, n));
+            if (!pass(std::string_view(*buffered).substr(0, n))) { return false; }
             buffered->erase(0, n);
             if (scanner.done()) { return true; }
             if (scanner.bad() || !receiveMore(from, buffered, watch)) { return false; }
