@@ -136,15 +136,26 @@ void EciAdminE2e::initTestCase()
     QVERIFY2(start.exitCode == 0, qPrintable(start.describe()));
     QVERIFY(m_env.importTinyImage());
 
-    // The docker-in-docker client image: the tiny image plus the guest image's static client.
+    // The docker-in-docker client image: the tiny image plus the guest image's client, with the
+    // libraries it links (Debian's client is linked against libc; host and guest are both Debian 12).
     const QString context = m_env.home() + "/dind-context";
-    QVERIFY(QDir().mkpath(context));
+    const QString rootfs = context + "/rootfs";
+    QVERIFY(QDir().mkpath(rootfs + "/bin"));
     const QString client = m_env.environment().value("BERTH_GUEST_IMAGE_DIR") + "/docker";
-    QFile::remove(context + "/docker");
-    QVERIFY2(QFile::copy(client, context + "/docker"), qPrintable(client));
+    QVERIFY2(QFile::copy(client, rootfs + "/bin/docker"), qPrintable(client));
+    const Run ldd = m_env.run("ldd", {client}, std::chrono::seconds(30));
+    for (const QByteArray& line : ldd.output.split('\n')) {
+        // "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or "/lib64/ld-linux-x86-64.so.2 (0x...)"
+        const QList<QByteArray> fields = line.simplified().split(' ');
+        const qsizetype arrow = fields.indexOf("=>");
+        const QString library = QString::fromUtf8(arrow >= 0 ? fields.value(arrow + 1) : fields.value(0));
+        if (!library.startsWith('/')) { continue; }
+        QVERIFY(QDir().mkpath(rootfs + QFileInfo(library).path()));
+        QVERIFY2(QFile::copy(library, rootfs + library), qPrintable(library));  // the file, not the link
+    }
     QFile dockerfile(context + "/Dockerfile");
     QVERIFY(dockerfile.open(QIODevice::WriteOnly));
-    dockerfile.write(QByteArray("FROM ") + kTinyImage + "\nCOPY docker /bin/docker\n");
+    dockerfile.write(QByteArray("FROM ") + kTinyImage + "\nCOPY rootfs/ /\n");
     dockerfile.close();
     const Run build = m_env.docker({"--context", "berth", "build", "-q", "-t", kClientImage, context});
     QVERIFY2(build.exitCode == 0, qPrintable(build.describe()));
