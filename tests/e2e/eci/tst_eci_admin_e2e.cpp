@@ -93,6 +93,7 @@ private slots:
     void lockedEciSurvivesAHandEditedUserFile();
     void allowedImageUsesTheEngineSocket();
     void containersStartedThroughTheSocketAreIsolated();
+    void requestBodiesStreamThroughTheSocket();
     void deniedCommandIsBlocked();
     void deniedImageCannotMountTheSocket();
 
@@ -246,6 +247,15 @@ void EciAdminE2e::containersStartedThroughTheSocketAreIsolated()
     QCOMPARE(lines.value("runtime").value(0), QByteArray("sysbox-runc"));
 }
 
+void EciAdminE2e::requestBodiesStreamThroughTheSocket()
+{
+    // The client sends the build context as a chunked body; the build is not on the deny list.
+    const Run run = inClientContainer("echo 'FROM " + QString(kTinyImage) + "' | docker build -q -t berth-e2e/via-socket:1 -"
+                                      " && docker image inspect --format built berth-e2e/via-socket:1"
+                                      " && docker image rm berth-e2e/via-socket:1 >/dev/null");
+    QVERIFY2(run.exitCode == 0 && run.output.contains("built"), qPrintable(run.describe()));
+}
+
 void EciAdminE2e::deniedCommandIsBlocked()
 {
     const Run run = inClientContainer("docker volume ls");
@@ -256,6 +266,9 @@ void EciAdminE2e::deniedCommandIsBlocked()
     // The list is the only thing refused: the engine itself still answers on the same socket.
     const Run ps = inClientContainer("docker volume create x 2>&1; docker ps -q >/dev/null && echo still-works");
     QVERIFY2(ps.output.contains("is blocked") && ps.output.contains("still-works"), qPrintable(ps.describe()));
+    const Run push = inClientContainer("docker push " + QString(kTinyImage));
+    QVERIFY2(push.exitCode != 0 && push.output.contains("/push") && push.output.contains("is blocked"),
+             qPrintable(push.describe()));
 }
 
 void EciAdminE2e::deniedImageCannotMountTheSocket()
