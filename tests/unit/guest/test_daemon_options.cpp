@@ -37,8 +37,11 @@ TEST(DaemonOptions, EciOnAddsTheAuthorizationPluginAndItsService)
     const json on = json::parse(R"({"enhancedContainerIsolation":{"enabled":true}})");
     EXPECT_EQ(daemonOptions(on)["authorization-plugins"], json::array({"berth-eci"}));
     const auto list = services(on);
-    ASSERT_EQ(list.size(), 1U);
+    ASSERT_EQ(list.size(), 2U);
     EXPECT_EQ(list[0].argv, std::vector<std::string>{"/usr/lib/berth/bin/berth-eci-authz"});
+    // The command-list filter allowed containers get as their engine socket; ready once it listens.
+    EXPECT_EQ(list[1].argv, std::vector<std::string>{"/usr/lib/berth/bin/berth-eci-socket"});
+    EXPECT_EQ(list[1].readyPath, "/run/berth/eci/engine/docker.sock");
     const json off = json::parse(R"({"enhancedContainerIsolation":{"enabled":false}})");
     EXPECT_FALSE(daemonOptions(off).contains("authorization-plugins"));
     EXPECT_TRUE(services(off).empty());

@@ -275,8 +275,23 @@ TEST_F(SpecRewrite, AnAllowedImageGetsTheSocketButNotTheDirectoryAroundIt)
     layout.guardedSocket = "/run/berth/eci/guarded.sock";
     spec = dockerSpec();
     addBind(spec, "/var/run/docker.sock", "/var/run/docker.sock");
+    // Fail closed: while the filter is not listening an allowed image gets no socket at all.
+    EXPECT_EQ(rewrite(spec, allowed).error,
+              "enhanced container isolation: the docker socket for allowed images (/run/berth/eci/guarded.sock) is not available");
+
+    host.files["/run/berth/eci/guarded.sock"] = {1, 12};
+    spec = dockerSpec();
+    addBind(spec, "/var/run/docker.sock", "/var/run/docker.sock");
     ASSERT_TRUE(rewrite(spec, allowed));
     EXPECT_EQ(spec["mounts"].back()["source"], "/run/berth/eci/guarded.sock");
+
+    // The filter's own socket is no way around it: mounted by its path, it is a VM path like any other.
+    spec = dockerSpec();
+    addBind(spec, "/run/berth/eci/guarded.sock");
+    EXPECT_EQ(rewrite(spec, allowed).error, restrictedMountMessage("/run/berth/eci/guarded.sock"));
+    spec = dockerSpec();
+    addBind(spec, "/run/berth/eci/guarded.sock");
+    EXPECT_EQ(rewrite(spec).error, restrictedMountMessage("/run/berth/eci/guarded.sock"));
 
     spec = dockerSpec();
     addBind(spec, "/var/run");

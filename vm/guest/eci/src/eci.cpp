@@ -16,6 +16,7 @@
 #include "berth/guest/eci/policy.h"
 #include "berth/guest/eci/rootfs.h"
 #include "berth/guest/eci/runtime_wrapper.h"
+#include "berth/guest/eci/socket_proxy.h"
 
 namespace berth::guest::eci {
 
@@ -104,7 +105,9 @@ nlohmann::json daemonOptions(const nlohmann::json& guestConfig)
 std::vector<Service> services(const nlohmann::json& guestConfig)
 {
     if (!Policy::fromGuestConfig(guestConfig).enabled) { return {}; }
-    return {{"berth-eci-authz", {paths::kAuthzProgram}, kAuthzSocket}};
+    // The plugin first: it prepares the boot, and dockerd refuses every request until it listens.
+    return {{"berth-eci-authz", {paths::kAuthzProgram}, kAuthzSocket},
+            {"berth-eci-socket", {kSocketProxyProgram}, kGuardedSocket}};
 }
 
 }  // namespace berth::guest::eci

@@ -22,6 +22,7 @@
 #include "berth/guest/eci/image_check.h"
 #include "berth/guest/eci/paths.h"
 #include "berth/guest/eci/policy.h"
+#include "berth/guest/eci/socket_proxy.h"
 #include "berth/guest/eci/rootfs.h"
 #include "berth/guest/eci/runtime_args.h"
 #include "berth/guest/eci/system_host.h"
@@ -179,11 +180,14 @@ std::string prepareBundle(const WrapperPaths& paths, const RuntimeInvocation& in
     if (!spec.is_object()) { return "error in the container spec: cannot read " + configPath; }
     const Policy policy = loadPolicy(paths);
     const ContainerImage image = inspectContainerImage(policy, paths.layout.dockerRoot, inv.containerId);
+    // With ECI on, an allowed image's socket mount is the command-list filter, never the engine.
+    EngineLayout layout = paths.layout;
+    if (!policy.enabled) { layout.guardedSocket.clear(); }
     const SystemHostView host;
     IdBlockAllocator allocator(paths.stateDir);
     try {
         reclaimBlocksOfPastBoots(paths.stateDir);
-        const RewriteResult result = rewriteSpec(spec, inv.containerId, image, paths.layout, host,
+        const RewriteResult result = rewriteSpec(spec, inv.containerId, image, layout, host,
                                                  [&] { return allocator.allocate(inv.containerId); });
         if (!result) { return result.error; }
         if (result.joined) { allocator.recordShared(inv.containerId, result.hostIdBase); }
@@ -249,6 +253,7 @@ WrapperPaths WrapperPaths::fromEnvironment()
     p.fwCfgConfig = paths::kFwCfgConfig;
     p.layout.dockerRoot = envOr("BERTH_ECI_DOCKER_ROOT", paths::kDockerRoot);
     p.stateDir = envOr("BERTH_ECI_STATE_DIR", p.layout.dockerRoot + "/berth-eci");
+    p.layout.guardedSocket = envOr("BERTH_ECI_GUARDED_SOCKET", kGuardedSocket);
     return p;
 }
 

@@ -152,7 +152,14 @@ public:
             if (exactSocket || holdsSocket) {
                 if (!image_.socketAllowed) { return socketMountDeniedMessage(image_.reference); }
                 if (exactSocket) {
-                    if (!layout_.guardedSocket.empty()) { mount["source"] = layout_.guardedSocket; }
+                    if (!layout_.guardedSocket.empty()) {
+                        // Fail closed: without the filter there is no socket, not the engine's.
+                        if (!host_.fileId(layout_.guardedSocket)) {
+                            return "enhanced container isolation: the docker socket for allowed images ("
+                                   + layout_.guardedSocket + ") is not available";
+                        }
+                        mount["source"] = layout_.guardedSocket;
+                    }
                     continue;
                 }
                 // An allowed image still gets the socket only, never the directory around it.

@@ -37,7 +37,8 @@ struct Service {
 };
 // With ECI on: berth-eci-authz, the authorization plugin (/run/docker/plugins/berth-eci.sock). It
 // runs prepareBoot() itself before it listens, so the ordering above holds even when the agent
-// has not called it (calling it twice is harmless).
+// has not called it (calling it twice is harmless). Then berth-eci-socket, the engine socket that
+// allowed containers get in place of /run/docker.sock (socket_proxy.h).
 std::vector<Service> services(const nlohmann::json& guestConfig);
 
 }  // namespace berth::guest::eci
