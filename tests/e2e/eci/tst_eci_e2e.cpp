@@ -22,6 +22,8 @@ private slots:
 
     void verifyEciPassesAllFourChecks();
     void runtimeIsSysboxRunc();
+    void noFlagLeavesTheUserNamespace_data();
+    void noFlagLeavesTheUserNamespace();
     void liveContainersGetExclusiveBlocks();
     void hostNamespacesAreRefused_data();
     void hostNamespacesAreRefused();
@@ -46,12 +48,18 @@ private:
     }
 
     Run docker(const QStringList& args) const { return m_env.docker(QStringList{"--context", "berth"} + args); }
-    // The first host ID of a running container's block, from /proc/self/uid_map inside it.
+    // The first host ID of the block a /proc/self/uid_map shows (root mapped to 65536 IDs); -1
+    // when the map is anything else, e.g. the identity map of a container that is not isolated.
+    static qlonglong blockIn(const Run& uidMap)
+    {
+        const auto fields = uidMap.output.simplified().split(' ');
+        if (uidMap.exitCode != 0 || fields.size() != 3 || fields[0] != "0" || fields[2] != "65536") { return -1; }
+        return fields[1].toLongLong();
+    }
+    // The block of a running container.
     qlonglong blockOf(const QString& container) const
     {
-        const Run map = docker({"exec", container, "cat", "/proc/self/uid_map"});
-        const auto fields = map.output.simplified().split(' ');
-        return map.exitCode == 0 && fields.size() == 3 ? fields[1].toLongLong() : -1;
+        return blockIn(docker({"exec", container, "cat", "/proc/self/uid_map"}));
     }
 
     berth::e2e::Environment m_env;
@@ -89,6 +97,22 @@ void EciE2e::runtimeIsSysboxRunc()
     m_env.docker({"--context", "berth", "rm", "-f", "eci-runtime"});
 }
 
+void EciE2e::noFlagLeavesTheUserNamespace_data()
+{
+    QTest::addColumn<QString>("flag");
+    QTest::newRow("runtime runc") << "--runtime=runc";
+    QTest::newRow("userns host") << "--userns=host";
+    QTest::newRow("privileged") << "--privileged";
+}
+
+// The ways out Docker Desktop closes: each still runs in its own block.
+void EciE2e::noFlagLeavesTheUserNamespace()
+{
+    QFETCH(QString, flag);
+    const Run map = dockerRun({flag, kTinyImage, "cat", "/proc/self/uid_map"});
+    QVERIFY2(blockIn(map) >= 100000, qPrintable(map.describe()));
+}
+
 void EciE2e::liveContainersGetExclusiveBlocks()
 {
     const Run first = m_env.docker({"--context", "berth", "run", "-d", "--name", "eci-first", kTinyImage, "sleep", "600"});
@@ -96,19 +120,11 @@ void EciE2e::liveContainersGetExclusiveBlocks()
     const Run firstMap = m_env.docker({"--context", "berth", "exec", "eci-first", "cat", "/proc/self/uid_map"});
     const Run secondMap = dockerRun({kTinyImage, "cat", "/proc/self/uid_map"});
     m_env.docker({"--context", "berth", "rm", "-f", "eci-first"});
-    QVERIFY2(firstMap.exitCode == 0 && secondMap.exitCode == 0, qPrintable(firstMap.describe() + secondMap.describe()));
-    const auto fields = [](const QByteArray& map) { return map.simplified().split(' '); };
-    const auto a = fields(firstMap.output);
-    const auto b = fields(secondMap.output);
-    QCOMPARE(a.size(), 3);
-    QCOMPARE(b.size(), 3);
-    QCOMPARE(a[0], QByteArray("0"));
-    QCOMPARE(a[2], QByteArray("65536"));
-    QCOMPARE(b[2], QByteArray("65536"));
-    QVERIFY(a[1].toLongLong() >= 100000);
-    QVERIFY(b[1].toLongLong() >= 100000);
-    QVERIFY2(a[1] != b[1], "two live containers share an ID block");
-    QCOMPARE(std::llabs(a[1].toLongLong() - b[1].toLongLong()) % 65536, 0LL);
+    const qlonglong a = blockIn(firstMap);
+    const qlonglong b = blockIn(secondMap);
+    QVERIFY2(a >= 100000 && b >= 100000, qPrintable(firstMap.describe() + secondMap.describe()));
+    QVERIFY2(a != b, "two live containers share an ID block");
+    QCOMPARE(std::llabs(a - b) % 65536, 0LL);
 }
 
 void EciE2e::hostNamespacesAreRefused_data()
@@ -297,12 +313,15 @@ void EciE2e::privilegedStaysContained()
     const Run devices = dockerRun({"--privileged", kTinyImage, "sh", "-c", "ls /dev"});
     QVERIFY2(devices.exitCode == 0, qPrintable(devices.describe()));
     QVERIFY2(!devices.output.contains("vda") && !devices.output.contains("sda"), qPrintable(devices.describe()));
-    // A read-only bind stays read-only, whether the filesystem or the bind is remounted.
-    for (const char* options : {"remount,rw", "remount,bind,rw"}) {
-        const Run remount = dockerRun({"--privileged", "-v", "eci-shared:/ro:ro", kTinyImage, "sh", "-c",
-                                       QString("/bin/busybox mount -o %1 /ro; touch /ro/written").arg(options)});
-        QVERIFY2(remount.exitCode != 0, qPrintable(remount.describe()));
-        QVERIFY2(remount.output.contains("Read-only file system"), qPrintable(remount.describe()));
+    // A read-only bind stays read-only, whether the filesystem or the bind is remounted, with
+    // --privileged (no seccomp profile) and with CAP_SYS_ADMIN under Docker's default profile.
+    for (const char* grant : {"--privileged", "--cap-add=SYS_ADMIN"}) {
+        for (const char* options : {"remount,rw", "remount,bind,rw"}) {
+            const Run remount = dockerRun({grant, "-v", "eci-shared:/ro:ro", kTinyImage, "sh", "-c",
+                                           QString("/bin/busybox mount -o %1 /ro; touch /ro/written").arg(options)});
+            QVERIFY2(remount.exitCode != 0, qPrintable(remount.describe()));
+            QVERIFY2(remount.output.contains("Read-only file system"), qPrintable(remount.describe()));
+        }
     }
 }
 
@@ -357,12 +376,7 @@ void EciE2e::containersCreatedBeforeEciRunIsolated()
     QVERIFY2(restart.exitCode == 0, qPrintable(restart.describe()));
 
     const Run map = m_env.docker({"--context", "berth", "start", "-a", "pre-eci"});
-    QVERIFY2(map.exitCode == 0, qPrintable(map.describe()));
-    const auto fields = map.output.simplified().split(' ');
-    QCOMPARE(fields.size(), 3);
-    QCOMPARE(fields[0], QByteArray("0"));
-    QVERIFY2(fields[1].toLongLong() >= 100000, qPrintable(map.describe()));
-    QCOMPARE(fields[2], QByteArray("65536"));
+    QVERIFY2(blockIn(map) >= 100000, qPrintable(map.describe()));
     const Run refused = m_env.docker({"--context", "berth", "start", "pre-eci-hostpid"});
     QVERIFY2(refused.exitCode != 0, qPrintable(refused.describe()));
     QVERIFY2(refused.output.contains("can't share namespaces [pid] with the host"), qPrintable(refused.describe()));

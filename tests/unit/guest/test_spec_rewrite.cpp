@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "berth/guest/eci/spec_rewrite.h"
 
@@ -418,16 +420,50 @@ TEST_F(SpecRewrite, PrivilegedContainersCannotRemountReadOnlyBindsWritable)
     EXPECT_EQ(mount["args"][0]["valueTwo"], 4128);
     EXPECT_EQ(seccomp["syscalls"][1]["names"], json::array({"mount_setattr"}));
 
-    // A profile of the container's own is left alone, and without CAP_SYS_ADMIN none is added.
-    json own = dockerSpec();
-    own["process"]["capabilities"] = {{"bounding", {"CAP_SYS_ADMIN"}}};
-    own["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ERRNO"}};
-    ASSERT_TRUE(rewrite(own));
-    EXPECT_EQ(own["linux"]["seccomp"], json({{"defaultAction", "SCMP_ACT_ERRNO"}}));
+    // Without CAP_SYS_ADMIN no profile is added.
     json plain = dockerSpec();
     plain["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN"}}};
     ASSERT_TRUE(rewrite(plain));
     EXPECT_FALSE(plain["linux"].contains("seccomp"));
+}
+
+TEST_F(SpecRewrite, CapSysAdminUnderDockersProfileCannotRemountReadOnlyBindsWritable)
+{
+    // Docker's default profile with --cap-add SYS_ADMIN: mount is allowed outright.
+    json spec = dockerSpec();
+    spec["process"]["capabilities"] = {{"bounding", {"CAP_SYS_ADMIN"}}};
+    spec["linux"]["seccomp"] = json::parse(R"({"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,
+        "syscalls":[{"names":["read","write"],"action":"SCMP_ACT_ALLOW"},
+                    {"names":["mount","umount2","mount_setattr"],"action":"SCMP_ACT_ALLOW"},
+                    {"names":["mount"],"action":"SCMP_ACT_ALLOW","args":[]},
+                    {"names":["clone"],"action":"SCMP_ACT_ALLOW",
+                     "args":[{"index":0,"value":2114060288,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]}]})");
+    ASSERT_TRUE(rewrite(spec));
+    const json& syscalls = spec["linux"]["seccomp"]["syscalls"];
+    EXPECT_EQ(spec["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ERRNO");
+    EXPECT_EQ(syscalls[0]["names"], json::array({"read", "write"}));
+    EXPECT_EQ(syscalls[1]["names"], json::array({"umount2"})) << "mount and mount_setattr leave the outright allow";
+    EXPECT_EQ(syscalls[2]["names"], json::array({"clone"})) << "a rule left with no names is dropped";
+    ASSERT_EQ(syscalls.size(), 7U);
+    // mount comes back as alternatives: not a remount, or not a bind, or read-only.
+    std::vector<std::pair<unsigned, unsigned>> conditions;
+    for (std::size_t i = 3; i < 6; ++i) {
+        EXPECT_EQ(syscalls[i]["names"], json::array({"mount"}));
+        EXPECT_EQ(syscalls[i]["action"], "SCMP_ACT_ALLOW");
+        conditions.emplace_back(syscalls[i]["args"][0]["value"], syscalls[i]["args"][0]["valueTwo"]);
+    }
+    const std::vector<std::pair<unsigned, unsigned>> expected{{32U, 0U}, {4096U, 0U}, {1U, 1U}};
+    EXPECT_EQ(conditions, expected);
+    EXPECT_EQ(syscalls[6]["names"], json::array({"mount_setattr"}));
+    EXPECT_EQ(syscalls[6]["action"], "SCMP_ACT_ERRNO");
+
+    // A profile that does not allow mount gets no mount rule, only mount_setattr's.
+    json strict = dockerSpec();
+    strict["process"]["capabilities"] = {{"bounding", {"CAP_SYS_ADMIN"}}};
+    strict["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ERRNO"}};
+    ASSERT_TRUE(rewrite(strict));
+    ASSERT_EQ(strict["linux"]["seccomp"]["syscalls"].size(), 1U);
+    EXPECT_EQ(strict["linux"]["seccomp"]["syscalls"][0]["names"], json::array({"mount_setattr"}));
 }
 
 TEST_F(SpecRewrite, ExhaustionIsReportedClearly)

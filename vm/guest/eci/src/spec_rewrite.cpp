@@ -221,9 +221,11 @@ public:
 
     // A container whose root holds CAP_SYS_ADMIN (in its own user namespace) could otherwise
     // make a read-only bind writable: runc makes the binds inside the container's mount
-    // namespace, so the kernel does not lock their read-only flag. Without a seccomp profile of
-    // its own (--privileged), the container gets one that refuses exactly that: a bind remount
-    // without MS_RDONLY, and mount_setattr (ENOSYS, so tools fall back to mount(2)).
+    // namespace, so the kernel does not lock their read-only flag. So its seccomp profile refuses
+    // exactly that: a bind remount without MS_RDONLY, and mount_setattr (ENOSYS, so tools fall
+    // back to mount(2)). --privileged has no profile: it gets one that allows everything else.
+    // Docker's default profile with --cap-add SYS_ADMIN allows mount outright: that rule loses
+    // mount, which is allowed again under conditions that leave the bind remount out.
     void lockReadOnlyBinds()
     {
         const json& process = spec_["process"];
@@ -231,24 +233,55 @@ public:
         const json& bounding = process["capabilities"].value("bounding", json::array());
         const bool sysAdmin = bounding.is_array()
                               && std::find(bounding.begin(), bounding.end(), "CAP_SYS_ADMIN") != bounding.end();
+        if (!sysAdmin) { return; }
         json& linux = spec_["linux"];
-        if (!sysAdmin || (linux.contains("seccomp") && !linux["seccomp"].is_null())) { return; }
+        if (!linux.contains("seccomp") || !linux["seccomp"].is_object()) {
+            linux["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                                {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}}};
+        }
+        json& seccomp = linux["seccomp"];
+        if (!seccomp.contains("syscalls") || !seccomp["syscalls"].is_array()) { seccomp["syscalls"] = json::array(); }
+        json& syscalls = seccomp["syscalls"];
+
+        // An unconditional allow would win over the rules added below.
+        bool mountAllowed = false;
+        json kept = json::array();
+        for (json rule : syscalls) {
+            const bool unconditionalAllow = rule.value("action", std::string()) == "SCMP_ACT_ALLOW"
+                                            && (!rule.contains("args") || rule["args"].empty())
+                                            && rule.contains("names") && rule["names"].is_array();
+            if (unconditionalAllow) {
+                json names = json::array();
+                for (const json& name : rule["names"]) {
+                    if (name == "mount") { mountAllowed = true; }
+                    if (name != "mount" && name != "mount_setattr") { names.push_back(name); }
+                }
+                if (names.empty()) { continue; }
+                rule["names"] = names;
+            }
+            kept.push_back(rule);
+        }
+        syscalls = kept;
+
         constexpr unsigned kRdonly = 1;      // MS_RDONLY
         constexpr unsigned kRemount = 32;    // MS_REMOUNT
         constexpr unsigned kBind = 4096;     // MS_BIND
         constexpr int kEperm = 1;
         constexpr int kEnosys = 38;
-        linux["seccomp"] = {
-            {"defaultAction", "SCMP_ACT_ALLOW"},
-            {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}},
-            {"syscalls",
-             {{{"names", {"mount"}},
-               {"action", "SCMP_ACT_ERRNO"},
-               {"errnoRet", kEperm},
-               {"args",
-                {{{"index", 3}, {"value", kRdonly | kRemount | kBind}, {"valueTwo", kRemount | kBind},
-                  {"op", "SCMP_CMP_MASKED_EQ"}}}}},
-              {{"names", {"mount_setattr"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", kEnosys}}}}};
+        const auto flags = [](unsigned mask, unsigned value) {
+            return json::array({{{"index", 3}, {"value", mask}, {"valueTwo", value}, {"op", "SCMP_CMP_MASKED_EQ"}}});
+        };
+        const std::string defaultAction = seccomp.value("defaultAction", std::string());
+        if (defaultAction == "SCMP_ACT_ALLOW" || defaultAction == "SCMP_ACT_LOG") {
+            syscalls.push_back({{"names", {"mount"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", kEperm},
+                                {"args", flags(kRdonly | kRemount | kBind, kRemount | kBind)}});
+        } else if (mountAllowed) {
+            // Rules with the same action are alternatives: not a remount, or not a bind, or read-only.
+            for (const auto& [mask, value] : {std::pair{kRemount, 0U}, std::pair{kBind, 0U}, std::pair{kRdonly, kRdonly}}) {
+                syscalls.push_back({{"names", {"mount"}}, {"action", "SCMP_ACT_ALLOW"}, {"args", flags(mask, value)}});
+            }
+        }
+        syscalls.push_back({{"names", {"mount_setattr"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", kEnosys}});
     }
 
 private:
