@@ -1,6 +1,16 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <unistd.h>
+
 #include "berth/guest/eci/authz.h"
+#include "berth/guest/eci/go_json.h"
+#include "berth/guest/eci/mount_vetting.h"
+#include "berth/guest/eci/request_target.h"
 #include "berth/guest/eci/spec_rewrite.h"
 
 using namespace berth::guest::eci;
@@ -41,6 +51,83 @@ Policy on()
     return p;
 }
 
+// The VM as the plugin sees it: symlinks by table, foreign mounts by set.
+class FakeHost : public HostView {
+public:
+    std::map<std::string, std::string> links;
+    std::set<std::string> foreignMounts;
+
+    std::optional<FileId> fileId(const std::string&) const override { return std::nullopt; }
+    std::string resolve(const std::string& path) const override
+    {
+        std::string clean = std::filesystem::path(path).lexically_normal().string();
+        for (const auto& [from, to] : links) {
+            if (clean == from || clean.rfind(from + "/", 0) == 0) { clean = to + clean.substr(from.size()); }
+        }
+        while (clean.size() > 1 && clean.back() == '/') { clean.pop_back(); }
+        return clean;
+    }
+    std::optional<FileId> hostNamespace(const std::string&) const override { return std::nullopt; }
+    std::vector<IdMapping> idMap(int, bool) const override { return {}; }
+    bool isForeignMount(const std::string& path) const override { return foreignMounts.count(path) > 0; }
+};
+
+class FakeEngine : public EngineState {
+public:
+    std::map<std::string, json> containers;  // by name and by ID
+    std::map<std::string, VolumeOptions> volumes;
+
+    std::optional<json> container(const std::string& nameOrId) const override
+    {
+        const auto it = containers.find(nameOrId);
+        return it == containers.end() ? std::nullopt : std::optional<json>(it->second);
+    }
+    std::optional<VolumeOptions> localVolume(const std::string& name) const override
+    {
+        const auto it = volumes.find(name);
+        return it == volumes.end() ? std::nullopt : std::optional<VolumeOptions>(it->second);
+    }
+};
+
+json mountPoint(const std::string& type, const std::string& source, const std::string& name = {})
+{
+    return {{"Type", type}, {"Source", source}, {"Name", name}, {"Driver", name.empty() ? "" : "local"}};
+}
+
+// A VM with a plain volume "data", a volume "root" that binds "/", a container "plain" using
+// "data", one "etc" that binds /etc (created before ECI) and one "rootvol" using "root".
+class AuthzTest : public ::testing::Test {
+protected:
+    AuthzTest()
+    {
+        engine.volumes = {{"data", {}}, {"root", {{"type", "none"}, {"o", "bind"}, {"device", "/"}}}};
+        host.foreignMounts.insert("/var/lib/docker/volumes/root/_data");
+        engine.containers["plain"] = {{"Name", "/plain"},
+                                      {"MountPoints", {{"/d", mountPoint("volume", "/var/lib/docker/volumes/data/_data", "data")}}}};
+        engine.containers["etc"] = {{"Name", "/etc"}, {"MountPoints", {{"/x", mountPoint("bind", "/etc")}}}};
+        engine.containers["rootvol"] = {{"Name", "/rootvol"},
+                                        {"MountPoints", {{"/x", mountPoint("volume", "/var/lib/docker/volumes/root/_data", "root")}}}};
+    }
+
+    AuthzDecision authorize(const json& r, const Policy& policy = on()) const
+    {
+        return authorizeRequest(policy, r, vetting);
+    }
+    bool allowed(const std::string& method, const std::string& uri, const std::string& body = {}) const
+    {
+        return authorize(request(method, uri, body)).allow;
+    }
+    std::string create(const std::string& hostConfig) const
+    {
+        const auto d = authorize(request("POST", "/v1.41/containers/create", R"({"Image":"alpine","HostConfig":)" + hostConfig + "}"));
+        return d.allow ? std::string("allowed") : d.msg;
+    }
+
+    FakeHost host;
+    FakeEngine engine;
+    MountVetting vetting{engine, host};
+};
+
 }  // namespace
 
 TEST(Authz, Base64RoundTrip)
@@ -49,65 +136,256 @@ TEST(Authz, Base64RoundTrip)
     EXPECT_EQ(decodeBase64("aGk="), "hi");
 }
 
-TEST(Authz, OrdinaryRequestsPass)
+TEST_F(AuthzTest, OrdinaryRequestsPass)
 {
-    EXPECT_TRUE(authorizeRequest(on(), request("GET", "/v1.41/containers/json")).allow);
-    EXPECT_TRUE(authorizeRequest(on(), request("POST", "/v1.41/containers/create", R"({"Image":"alpine"})")).allow);
-    EXPECT_TRUE(authorizeRequest(on(), request("POST", "/v1.41/containers/abc/start")).allow);
-    EXPECT_TRUE(authorizeRequest(on(), request("POST", "/v1.41/build?t=x")).allow);
-    EXPECT_TRUE(authorizeRequest(on(), request("POST", "/v1.41/volumes/create", R"({"Name":"v"})")).allow);
+    EXPECT_TRUE(authorize(request("GET", "/v1.41/containers/json")).allow);
+    EXPECT_TRUE(authorize(request("POST", "/v1.41/containers/create", R"({"Image":"alpine"})")).allow);
+    EXPECT_TRUE(authorize(request("POST", "/v1.41/containers/abc/start")).allow);
+    EXPECT_TRUE(authorize(request("POST", "/v1.41/build?t=x")).allow);
+    EXPECT_TRUE(authorize(request("POST", "/v1.41/volumes/create", R"({"Name":"v"})")).allow);
 }
 
-TEST(Authz, ACreateTheDaemonDidNotShowIsRefused)
+TEST_F(AuthzTest, ACreateTheDaemonDidNotShowIsRefused)
 {
     // e.g. Content-Type "application/json; charset=utf-8": dockerd accepts it but does not forward it.
-    EXPECT_FALSE(authorizeRequest(on(), request("POST", "/v1.41/containers/create")).allow);
-    EXPECT_FALSE(authorizeRequest(on(), request("POST", "//v1.41/containers//create/")).allow);
-    EXPECT_FALSE(authorizeRequest(on(), request("POST", "/containers/create?name=x")).allow);
-    EXPECT_FALSE(authorizeRequest(on(), request("POST", "/v1.41/volumes/create")).allow);
+    EXPECT_FALSE(authorize(request("POST", "/v1.41/containers/create")).allow);
+    EXPECT_FALSE(authorize(request("POST", "//v1.41/containers//create/")).allow);
+    EXPECT_FALSE(authorize(request("POST", "/containers/create?name=x")).allow);
+    EXPECT_FALSE(authorize(request("POST", "/v1.41/volumes/create")).allow);
 }
 
-TEST(Authz, OldApiStartWithAHostConfigIsRefused)
+TEST_F(AuthzTest, OldApiStartWithAHostConfigIsRefused)
 {
-    EXPECT_FALSE(authorizeRequest(on(), request("POST", "/v1.23/containers/abc/start", R"({"PidMode":"host"})")).allow);
-    EXPECT_TRUE(authorizeRequest(on(), request("POST", "/v1.41/containers/abc/start", "{}")).allow);
+    EXPECT_FALSE(authorize(request("POST", "/v1.23/containers/abc/start", R"({"PidMode":"host"})")).allow);
+    EXPECT_TRUE(authorize(request("POST", "/v1.41/containers/abc/start", "{}")).allow);
 }
 
-TEST(Authz, PluginsSwarmAndHostNetworkBuildsAreRefused)
+TEST_F(AuthzTest, PluginsSwarmAndHostNetworkBuildsAreRefused)
 {
-    EXPECT_FALSE(authorizeRequest(on(), request("POST", "/v1.41/plugins/pull?remote=x")).allow);
-    EXPECT_FALSE(authorizeRequest(on(), request("POST", "/v1.41/plugins/x/enable")).allow);
-    EXPECT_FALSE(authorizeRequest(on(), request("POST", "/v1.41/swarm/init", "{}")).allow);
-    const auto build = authorizeRequest(on(), request("POST", "/v1.41/build?t=x&networkmode=host"));
+    EXPECT_FALSE(authorize(request("POST", "/v1.41/plugins/pull?remote=x")).allow);
+    EXPECT_FALSE(authorize(request("POST", "/v1.41/plugins/x/enable")).allow);
+    EXPECT_FALSE(authorize(request("POST", "/v1.41/swarm/init", "{}")).allow);
+    const auto build = authorize(request("POST", "/v1.41/build?t=x&networkmode=host"));
     EXPECT_FALSE(build.allow);
     EXPECT_NE(build.msg.find("--network=host"), std::string::npos);
 }
 
-TEST(Authz, VolumesThatBindVmPathsAreRefused)
+TEST_F(AuthzTest, VolumesThatBindVmPathsAreRefused)
 {
-    const auto bind = authorizeRequest(on(), request("POST", "/v1.41/volumes/create",
+    const auto bind = authorize(request("POST", "/v1.41/volumes/create",
         R"({"Name":"v","Driver":"local","DriverOpts":{"type":"none","o":"bind","device":"/etc/docker"}})"));
     EXPECT_FALSE(bind.allow);
     EXPECT_EQ(bind.msg, restrictedMountMessage("/etc/docker"));
-    EXPECT_FALSE(authorizeRequest(on(), request("POST", "/v1.41/volumes/create",
+    EXPECT_FALSE(authorize(request("POST", "/v1.41/volumes/create",
         R"({"Name":"v","DriverOpts":{"type":"ext4","device":"/dev/vdb"}})")).allow);
-    EXPECT_TRUE(authorizeRequest(on(), request("POST", "/v1.41/volumes/create",
+    EXPECT_TRUE(authorize(request("POST", "/v1.41/volumes/create",
         R"({"Name":"v","DriverOpts":{"type":"tmpfs","device":"tmpfs","o":"size=100m"}})")).allow);
 }
 
-TEST(Authz, EciOffAllowsEverything)
+TEST_F(AuthzTest, EciOffAllowsEverything)
 {
-    EXPECT_TRUE(authorizeRequest(Policy{}, request("POST", "/v1.41/containers/create")).allow);
+    EXPECT_TRUE(authorize(request("POST", "/v1.41/containers/create"), Policy{}).allow);
 }
 
-TEST(Authz, PluginProtocol)
+TEST_F(AuthzTest, PluginProtocol)
 {
-    EXPECT_EQ(*handlePluginCall(on(), "/Plugin.Activate", ""), json::parse(R"({"Implements":["authz"]})"));
-    const auto denied = handlePluginCall(on(), "/AuthZPlugin.AuthZReq", request("POST", "/v1.41/swarm/init").dump());
+    EXPECT_EQ(*handlePluginCall(on(), vetting, "/Plugin.Activate", ""), json::parse(R"({"Implements":["authz"]})"));
+    const auto denied = handlePluginCall(on(), vetting, "/AuthZPlugin.AuthZReq", request("POST", "/v1.41/swarm/init").dump());
     ASSERT_TRUE(denied);
     EXPECT_EQ((*denied)["Allow"], false);
     EXPECT_TRUE((*denied)["Msg"].is_string());
-    EXPECT_EQ((*handlePluginCall(on(), "/AuthZPlugin.AuthZRes", "{}"))["Allow"], true);
-    EXPECT_EQ((*handlePluginCall(on(), "/AuthZPlugin.AuthZReq", "not json"))["Allow"], false);  // fails closed
-    EXPECT_FALSE(handlePluginCall(on(), "/Nope", ""));
+    EXPECT_EQ((*handlePluginCall(on(), vetting, "/AuthZPlugin.AuthZRes", "{}"))["Allow"], true);
+    EXPECT_EQ((*handlePluginCall(on(), vetting, "/AuthZPlugin.AuthZReq", "not json"))["Allow"], false);  // fails closed
+    EXPECT_FALSE(handlePluginCall(on(), vetting, "/Nope", ""));
+}
+
+// The attack classes: what dockerd routes and decodes is what the plugin decides on.
+TEST_F(AuthzTest, TheTargetIsReadAsDockerdRoutesIt)
+{
+    const std::string bindRoot = R"({"Name":"v","DriverOpts":{"type":"none","o":"bind","device":"/"}})";
+    EXPECT_FALSE(allowed("POST", "/v1.41/%76olumes/create", bindRoot));
+    EXPECT_FALSE(allowed("POST", "/v1.41/volumes%2Fcreate", bindRoot));
+    EXPECT_FALSE(allowed("POST", "/%76%31.41/containers/create"));  // no body: hidden from the plugin
+    EXPECT_FALSE(allowed("POST", "/v1.41/%63ontainers/create"));
+    EXPECT_FALSE(allowed("POST", "http://localhost/v1.41/containers/create", R"({"Image":"a"})"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/x/../create", R"({"Image":"a"})"));
+    EXPECT_FALSE(allowed("GET", "/v1.41/containers/%zz/json"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/build?networkmode=%68ost"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/build?t=x&networkmode=ho%73t"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/build?t=x;networkmode=host"));
+    EXPECT_TRUE(allowed("POST", "/v1.41/build?networkmode=bridge&t=a+b"));
+}
+
+TEST_F(AuthzTest, BodiesAreReadAsGoReadsThem)
+{
+    // Field names match case-insensitively, with U+017F for 's' and U+212A for 'k'.
+    EXPECT_NE(create(R"({"binds":["/etc:/x"]})"), "allowed");
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", R"({"hostconfig":{"BINDS":["/etc:/x"]}})"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", "{\"HostConfig\":{\"Mount\xC5\xBF\":[{\"Type\":\"bind\",\"Source\":\"/\",\"Target\":\"/x\"}]}}"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/volumes/create", R"({"driveropts":{"type":"none","o":"bind","device":"/"}})"));
+    // Map keys are not folded: an option the local driver might read in other case is not allowed.
+    EXPECT_FALSE(allowed("POST", "/v1.41/volumes/create", R"({"DriverOpts":{"type":"none","O":"bind","Device":"/"}})"));
+    // Two keys that fold alike, invalid UTF-8, or anything after the value: refused, never guessed.
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", R"({"HostConfig":{},"hostConfig":{"Binds":["/:/x"]}})"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", R"({"HostConfig":{"Binds":[]},"HostConfig":{"Binds":["/:/x"]}})"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/volumes/create", "{\"Name\":\"v\xff\",\"DriverOpts\":{\"o\":\"bind\",\"device\":\"/\"}}"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", R"({"Image":"a"} {"HostConfig":{"Binds":["/:/x"]}})"));
+    EXPECT_TRUE(allowed("POST", "/v1.41/containers/create", "{\"Image\":\"a\"}\n"));
+}
+
+TEST_F(AuthzTest, CreateRefusesRestrictedMountsLikeTheRuntime)
+{
+    EXPECT_EQ(create(R"({"Binds":["/etc:/x"]})"), restrictedMountMessage("/etc"));
+    EXPECT_EQ(create(R"({"Binds":["/tmp:/x:rw"]})"), restrictedMountMessage("/tmp"));
+    EXPECT_EQ(create(R"({"Binds":["/var/lib/docker:/x"]})"), restrictedMountMessage("/var/lib/docker"));
+    EXPECT_EQ(create(R"({"Binds":["data:/d","/var/lib/docker/volumes/data/_data/sub:/s","/anon","/anon2:ro"]})"), "allowed");
+    EXPECT_EQ(create(R"({"Binds":["/var/lib/docker/volumes/data/../root/_data:/x"]})"),
+              restrictedMountMessage("/var/lib/docker/volumes/data/../root/_data"));
+    EXPECT_NE(create(R"({"Binds":["root:/x"]})"), "allowed");  // a volume that binds /
+    host.links["/home/link"] = "/etc";
+    EXPECT_EQ(create(R"({"Binds":["/home/link:/x"]})"), restrictedMountMessage("/home/link"));
+
+    EXPECT_EQ(create(R"({"Mounts":[{"Type":"bind","Source":"/","Target":"/x"}]})"), restrictedMountMessage("/"));
+    EXPECT_EQ(create(R"({"Mounts":[{"Type":"tmpfs","Target":"/t"},{"Type":"volume","Source":"data","Target":"/d"}]})"),
+              "allowed");
+    // Volume options at create time, named or anonymous.
+    const std::string bindOpts = R"({"DriverConfig":{"Name":"local","Options":{"type":"none","o":"bind","device":"/etc"}}})";
+    EXPECT_EQ(create(R"({"Mounts":[{"Type":"volume","Source":"fresh","Target":"/x","VolumeOptions":)" + bindOpts + "}]}"),
+              restrictedMountMessage("/etc"));
+    EXPECT_EQ(create(R"({"Mounts":[{"Type":"volume","Target":"/x","VolumeOptions":)" + bindOpts + "}]}"),
+              restrictedMountMessage("/etc"));
+    EXPECT_NE(create(R"({"Mounts":[{"Type":"volume","Source":"v","Target":"/x","VolumeOptions":{"DriverConfig":{"Name":"other"}}}]})"),
+              "allowed");
+    EXPECT_NE(create(R"({"Mounts":[{"Type":"npipe","Source":"x","Target":"/x"}]})"), "allowed");
+    EXPECT_NE(create(R"({"VolumeDriver":"other","Binds":["v:/x"]})"), "allowed");
+    EXPECT_NE(create(R"({"Binds":"/etc:/x"})"), "allowed");
+    // --volumes-from copies the other container's mounts.
+    EXPECT_EQ(create(R"({"VolumesFrom":["plain:ro"]})"), "allowed");
+    EXPECT_EQ(create(R"({"VolumesFrom":["etc"]})"), restrictedMountMessage("/etc"));
+    EXPECT_NE(create(R"({"VolumesFrom":["rootvol"]})"), "allowed");
+    EXPECT_NE(create(R"({"VolumesFrom":["nobody"]})"), "allowed");
+}
+
+TEST_F(AuthzTest, ArchiveEndpointsAreVettedLikeAStart)
+{
+    for (const std::string method : {"GET", "HEAD", "PUT"}) {
+        EXPECT_TRUE(allowed(method, "/v1.41/containers/plain/archive?path=/d")) << method;
+        EXPECT_FALSE(allowed(method, "/v1.41/containers/etc/archive?path=/x/hostname")) << method;
+        EXPECT_FALSE(allowed(method, "/v1.41/containers/rootvol/archive?path=/x")) << method;
+        EXPECT_FALSE(allowed(method, "/v1.41/containers/%65tc/archive?path=/x")) << method;
+        EXPECT_FALSE(allowed(method, "/v1.41/containers/nobody/archive?path=/")) << method;
+    }
+    EXPECT_FALSE(allowed("POST", "/v1.23/containers/plain/copy", R"({"Resource":"/d"})"));
+}
+
+TEST_F(AuthzTest, VolumeOptionsAreAnAllowList)
+{
+    const auto options = [&](VolumeOptions o) { return vetting.volumeOptions("v", o).empty(); };
+    EXPECT_TRUE(options({}));
+    EXPECT_TRUE(options({{"type", "tmpfs"}, {"device", "tmpfs"}, {"o", "size=100m,uid=1000,mode=1777,noexec"}}));
+    EXPECT_TRUE(options({{"type", "nfs"}, {"device", ":/export"}, {"o", "addr=10.0.0.2,rw,nfsvers=4"}}));
+    EXPECT_TRUE(options({{"type", "nfs4"}, {"device", "server:/export"}}));
+    EXPECT_TRUE(options({{"type", "cifs"}, {"device", "//server/share"}, {"o", "addr=server,username=u,password=p"}}));
+    EXPECT_FALSE(options({{"type", "none"}, {"o", "bind"}, {"device", "/"}}));
+    EXPECT_FALSE(options({{"type", "tmpfs"}, {"o", "bind"}, {"device", "/"}}));
+    EXPECT_FALSE(options({{"type", "tmpfs"}, {"o", "rbind"}, {"device", "tmpfs"}}));
+    EXPECT_FALSE(options({{"type", "nfs"}, {"o", "addr=x,remount"}, {"device", ":/e"}}));
+    EXPECT_FALSE(options({{"type", "ext4"}, {"device", "/dev/vdb"}}));
+    EXPECT_FALSE(options({{"type", "btrfs"}, {"device", "LABEL=x"}}));
+    EXPECT_FALSE(options({{"o", "bind"}}));
+    EXPECT_FALSE(options({{"device", "/etc"}}));
+    EXPECT_FALSE(options({{"Device", "/"}}));
+    EXPECT_FALSE(options({{"type", "nfs"}, {"device", "/srv"}}));
+    EXPECT_FALSE(options({{"type", "cifs"}, {"device", "server/share"}}));
+}
+
+TEST_F(AuthzTest, BlockDockerLoadIsEnforcedWithEciOnOrOff)
+{
+    Policy block;
+    block.blockDockerLoad = true;
+    const auto refused = authorize(request("POST", "/v1.41/images/load?quiet=1"), block);
+    EXPECT_FALSE(refused.allow);
+    EXPECT_NE(refused.msg.find("blockDockerLoad"), std::string::npos);
+    EXPECT_FALSE(authorize(request("POST", "/v1.41/images/%6coad"), block).allow);
+    EXPECT_TRUE(authorize(request("POST", "/v1.41/containers/create"), block).allow);  // ECI off
+    EXPECT_TRUE(allowed("POST", "/v1.41/images/load"));
+    block.enabled = true;
+    EXPECT_FALSE(authorize(request("POST", "/v1.41/images/load"), block).allow);
+}
+
+TEST_F(AuthzTest, OldApiStartsAreRefusedEvenWithAHiddenBody)
+{
+    EXPECT_FALSE(allowed("POST", "/v1.23/containers/abc/start"));  // chunked: the plugin sees no body
+    EXPECT_TRUE(allowed("POST", "/v1.24/containers/abc/start"));
+    EXPECT_TRUE(allowed("POST", "/containers/abc/start"));
+}
+
+TEST(GoJson, FoldsAsGoMatchesFields)
+{
+    EXPECT_EQ(goFoldKey("HostConfig"), "hostconfig");
+    EXPECT_EQ(goFoldKey("Mount\xC5\xBF"), "mounts");
+    EXPECT_EQ(goFoldKey("\xE2\x84\xAA" "ey"), "key");
+    std::string error;
+    const auto body = parseGoJson(R"({"hostconfig":{"binds":["a"]}})", &error);
+    ASSERT_TRUE(body);
+    const json* hostConfig = goField(*body, "HostConfig");
+    ASSERT_NE(hostConfig, nullptr);
+    EXPECT_EQ(*goField(*hostConfig, "Binds"), json::array({"a"}));
+    EXPECT_EQ(goField(*body, "Mounts"), nullptr);
+    EXPECT_FALSE(parseGoJson(R"({"a":{"x":1,"X":2}})", &error));
+    EXPECT_FALSE(parseGoJson("{\"a\":\"\xc3\x28\"}", &error));
+    EXPECT_FALSE(parseGoJson(R"({"a":"\ud800"})", &error));
+}
+
+TEST(RequestTarget, DecodesPathVersionAndQuery)
+{
+    std::string error;
+    const auto route = parseApiTarget("/v1.41/containers/a%2Fb/archive?path=%2Fetc%2Fx&x=1+2", &error);
+    ASSERT_TRUE(route) << error;
+    EXPECT_EQ(route->version, "1.41");
+    EXPECT_EQ(route->path, "/containers/a/b/archive");
+    EXPECT_EQ(route->queryValue("path"), "/etc/x");
+    EXPECT_EQ(route->queryValue("x"), "1 2");
+    EXPECT_EQ(parseApiTarget("/_ping", &error)->path, "/_ping");
+    EXPECT_EQ(parseApiTarget("/v1.41", &error)->path, "/");
+    EXPECT_EQ(parseApiTarget("/vx/containers", &error)->path, "/vx/containers");
+    EXPECT_FALSE(parseApiTarget("*", &error));
+    EXPECT_FALSE(parseApiTarget("/a?b=%g1", &error));
+    EXPECT_FALSE(parseApiTarget("/a%00b", &error));
+}
+
+// dockerd's own files, as DiskEngineState reads them.
+TEST(DiskEngineState, ResolvesContainersAsDockerdDoes)
+{
+    const auto root = std::filesystem::temp_directory_path() / ("berth-authz-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(root);
+    const std::string a(64, 'a');
+    const std::string ab = "ab" + std::string(62, '0');
+    const std::string ac = "ac" + std::string(62, '0');
+    const auto write = [&](const std::filesystem::path& file, const std::string& text) {
+        std::filesystem::create_directories(file.parent_path());
+        std::ofstream(file) << text;
+    };
+    write(root / "containers" / a / "config.v2.json", R"({"ID":")" + a + R"(","Name":"/web"})");
+    write(root / "containers" / ab / "config.v2.json", R"({"ID":")" + ab + R"(","Name":"/db"})");
+    write(root / "containers" / ac / "config.v2.json", R"({"ID":")" + ac + R"(","Name":"/cache"})");
+    write(root / "volumes" / "plain" / "_data" / "f", "");
+    write(root / "volumes" / "bound" / "opts.json", R"({"MountType":"none","MountOpts":"bind","MountDevice":"/"})");
+    const DiskEngineState state(root.string());
+
+    EXPECT_EQ((*state.container(a))["Name"], "/web");
+    EXPECT_EQ((*state.container("web"))["Name"], "/web");
+    EXPECT_EQ((*state.container("/db"))["Name"], "/db");
+    EXPECT_EQ((*state.container("aaa"))["Name"], "/web");
+    EXPECT_EQ((*state.container("ab"))["Name"], "/db");
+    EXPECT_FALSE(state.container("a"));  // ambiguous prefix
+    EXPECT_FALSE(state.container("nobody"));
+    EXPECT_FALSE(state.container("../containers/" + a));
+
+    EXPECT_EQ(*state.localVolume("plain"), VolumeOptions{});
+    EXPECT_EQ(state.localVolume("bound")->at("o"), "bind");
+    EXPECT_EQ(state.localVolume("bound")->at("device"), "/");
+    EXPECT_FALSE(state.localVolume("missing"));
+    EXPECT_FALSE(state.localVolume(".."));
+    std::filesystem::remove_all(root);
 }

@@ -46,3 +46,13 @@ TEST(DaemonOptions, EciOnAddsTheAuthorizationPluginAndItsService)
     EXPECT_FALSE(daemonOptions(off).contains("authorization-plugins"));
     EXPECT_TRUE(services(off).empty());
 }
+
+TEST(DaemonOptions, BlockDockerLoadRunsThePluginWithEciOff)
+{
+    const json block = json::parse(R"({"enhancedContainerIsolation":{"enabled":false},"blockDockerLoad":true})");
+    EXPECT_EQ(daemonOptions(block)["authorization-plugins"], json::array({"berth-eci"}));
+    EXPECT_FALSE(daemonOptions(block).contains("default-runtime"));
+    const auto list = services(block);
+    ASSERT_EQ(list.size(), 1U);
+    EXPECT_EQ(list[0].argv, std::vector<std::string>{"/usr/lib/berth/bin/berth-eci-authz"});
+}

@@ -1,49 +1,16 @@
 #include "berth/guest/eci/authz.h"
 
-#include <array>
+#include <cstdio>
 #include <string_view>
 
-#include "berth/guest/eci/spec_rewrite.h"
+#include "berth/guest/eci/go_json.h"
+#include "berth/guest/eci/request_target.h"
 
 namespace berth::guest::eci {
 
 namespace {
 
 using nlohmann::json;
-
-struct Uri {
-    std::string path;   // version prefix removed: "/containers/create"
-    std::string query;  // without '?'
-    double version = 0;  // 0 when the client sent none
-};
-
-Uri parseUri(std::string uri)
-{
-    Uri out;
-    if (const auto q = uri.find('?'); q != std::string::npos) {
-        out.query = uri.substr(q + 1);
-        uri.resize(q);
-    }
-    // "//v1.41/containers//create/" reaches the same handler in dockerd's router as the clean form.
-    std::string clean;
-    for (const char c : uri) {
-        if (c == '/' && !clean.empty() && clean.back() == '/') { continue; }
-        clean += c;
-    }
-    while (clean.size() > 1 && clean.back() == '/') { clean.pop_back(); }
-    uri = clean;
-    if (uri.size() > 2 && uri.compare(0, 2, "/v") == 0 && uri[2] >= '0' && uri[2] <= '9') {
-        const auto next = uri.find('/', 1);
-        try {
-            out.version = std::stod(uri.substr(2, next == std::string::npos ? std::string::npos : next - 2));
-        } catch (const std::exception&) {
-            out.version = 0;
-        }
-        uri = next == std::string::npos ? std::string("/") : uri.substr(next);
-    }
-    out.path = uri;
-    return out;
-}
 
 bool startsWith(std::string_view text, std::string_view prefix)
 {
@@ -55,16 +22,24 @@ bool endsWith(std::string_view text, std::string_view suffix)
     return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
-std::string queryValue(const std::string& query, const std::string& key)
+// "/containers/{name:.*}/<action>" (the name may hold '/'): the name, or nullopt.
+std::optional<std::string> containerRoute(const std::string& path, std::string_view action)
 {
-    std::size_t pos = 0;
-    while (pos <= query.size()) {
-        const auto end = std::min(query.find('&', pos), query.size());
-        const std::string pair = query.substr(pos, end - pos);
-        if (startsWith(pair, key + "=")) { return pair.substr(key.size() + 1); }
-        pos = end + 1;
+    const std::string prefix = "/containers/";
+    const std::string suffix = "/" + std::string(action);
+    if (!startsWith(path, prefix) || !endsWith(path, suffix) || path.size() <= prefix.size() + suffix.size()) {
+        return std::nullopt;
     }
-    return {};
+    return path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+}
+
+// "1.23" < "1.24", as dockerd's versions.LessThan compares them.
+bool versionBefore(const std::string& version, int major, int minor)
+{
+    int haveMajor = 0;
+    int haveMinor = 0;
+    if (std::sscanf(version.c_str(), "%d.%d", &haveMajor, &haveMinor) < 1) { return false; }
+    return haveMajor < major || (haveMajor == major && haveMinor < minor);
 }
 
 AuthzDecision deny(std::string msg)
@@ -93,26 +68,49 @@ std::string decodeBase64(const std::string& text)
     return out;
 }
 
-AuthzDecision authorizeRequest(const Policy& policy, const json& request)
+AuthzDecision authorizeRequest(const Policy& policy, const json& request, const MountVetting& mounts)
 {
-    if (!policy.enabled) { return {true, {}}; }
+    if (!policy.enabled && !policy.blockDockerLoad) { return {true, {}}; }
     if (!request.is_object()) { return deny("enhanced container isolation: malformed authorization request"); }
     const std::string method = request.value("RequestMethod", std::string());
-    const Uri uri = parseUri(request.value("RequestUri", std::string()));
-    const std::string body = decodeBase64(request.value("RequestBody", std::string()));
-    const std::string& path = uri.path;
-    if (method != "POST" && method != "PUT" && method != "DELETE") { return {true, {}}; }
+    std::string error;
+    const auto route = parseApiTarget(request.value("RequestUri", std::string()), &error);
+    if (!route) { return deny("enhanced container isolation: the request target is refused: " + error); }
+    const std::string& path = route->path;
 
-    // dockerd forwards a body only when it is small JSON with exactly "application/json"; a create
-    // whose body the plugin cannot see is one that slipped around it.
-    const bool needsBody = path == "/containers/create" || path == "/volumes/create"
-                           || (startsWith(path, "/containers/") && endsWith(path, "/update"));
-    if (needsBody && body.empty()) {
-        return deny("enhanced container isolation: the request body must be sent as application/json (under 1 MiB)");
+    if (policy.blockDockerLoad && path == "/images/load") {
+        return deny("docker load is blocked by your administrator (blockDockerLoad)");
     }
-    // API versions before 1.24 still take a HostConfig when a container starts.
-    if (startsWith(path, "/containers/") && endsWith(path, "/start") && !body.empty() && body != "{}"
-        && body != "null") {
+    if (!policy.enabled) { return {true, {}}; }
+
+    // The archive endpoints (docker cp) make dockerd mount the container's volumes as the VM's
+    // root, whether or not the container ever ran: they are vetted like a start.
+    if (const auto name = containerRoute(path, "archive")) {
+        if (std::string refusal = mounts.existingContainer(*name); !refusal.empty()) { return deny(refusal); }
+        return {true, {}};
+    }
+    if (method != "POST" && method != "PUT" && method != "DELETE") { return {true, {}}; }
+    if (containerRoute(path, "copy")) {  // removed in API 1.24; older versions still copy
+        return deny("enhanced container isolation: the copy endpoint is not available; use docker cp");
+    }
+
+    // dockerd forwards a body only when it is small JSON with exactly "application/json"; a body
+    // the plugin cannot see, or cannot read as dockerd does, is one that slipped around it.
+    const bool needsBody = path == "/containers/create" || path == "/volumes/create" || containerRoute(path, "update");
+    std::optional<json> body;
+    const std::string rawBody = decodeBase64(request.value("RequestBody", std::string()));
+    if (needsBody) {
+        if (rawBody.empty()) {
+            return deny("enhanced container isolation: the request body must be sent as application/json (under 1 MiB)");
+        }
+        body = parseGoJson(rawBody, &error);
+        if (!body) { return deny("enhanced container isolation: " + error); }
+    }
+    // API versions before 1.24 still take a HostConfig when a container starts, and a chunked one
+    // is never shown to the plugin.
+    if (containerRoute(path, "start")
+        && ((!route->version.empty() && versionBefore(route->version, 1, 24))
+            || (!rawBody.empty() && rawBody != "{}" && rawBody != "null"))) {
         return deny("enhanced container isolation: a container's configuration cannot be changed when it starts");
     }
     if (startsWith(path, "/plugins/") && path != "/plugins/privileges") {
@@ -121,29 +119,34 @@ AuthzDecision authorizeRequest(const Policy& policy, const json& request)
     if (path == "/swarm/init" || path == "/swarm/join") {
         return deny("enhanced container isolation: swarm mode is not available");
     }
-    if (path == "/build" && queryValue(uri.query, "networkmode") == "host") {
+    if (path == "/build" && route->queryValue("networkmode") == "host") {
         return deny("enhanced container isolation: docker build --network=host is not allowed");
     }
+    if (path == "/containers/create") {
+        if (std::string refusal = mounts.containerCreate(*body); !refusal.empty()) { return deny(refusal); }
+    }
     if (path == "/volumes/create") {
-        const json spec = json::parse(body, nullptr, false);
-        const json options = spec.is_object() ? spec.value("DriverOpts", json::object()) : json::object();
-        if (options.is_object()) {
-            const std::string o = options.value("o", std::string());
-            const std::string device = options.value("device", std::string());
-            const std::string type = options.value("type", std::string());
-            const bool hostPath = o.find("bind") != std::string::npos
-                                  || (!device.empty() && device[0] == '/' && type != "tmpfs");
-            if (hostPath) { return deny(restrictedMountMessage(device.empty() ? o : device)); }
+        const json* name = goField(*body, "Name");
+        const json* driver = goField(*body, "Driver");
+        const json* options = goField(*body, "DriverOpts");
+        const auto requested = volumeOptionsFromJson(options == nullptr ? json() : *options);
+        if ((name != nullptr && !name->is_string()) || (driver != nullptr && !driver->is_string()) || !requested) {
+            return deny("enhanced container isolation: the volume's options are malformed");
         }
+        const std::string refusal = mounts.volume(name == nullptr ? std::string() : name->get<std::string>(),
+                                                  driver == nullptr ? std::string() : driver->get<std::string>(),
+                                                  *requested);
+        if (!refusal.empty()) { return deny(refusal); }
     }
     return {true, {}};
 }
 
-std::optional<json> handlePluginCall(const Policy& policy, const std::string& path, const std::string& body)
+std::optional<json> handlePluginCall(const Policy& policy, const MountVetting& mounts, const std::string& path,
+                                     const std::string& body)
 {
     if (path == "/Plugin.Activate") { return json{{"Implements", {"authz"}}}; }
     if (path == "/AuthZPlugin.AuthZReq") {
-        const AuthzDecision d = authorizeRequest(policy, json::parse(body, nullptr, false));
+        const AuthzDecision d = authorizeRequest(policy, json::parse(body, nullptr, false), mounts);
         json answer = {{"Allow", d.allow}};
         if (!d.allow) { answer["Msg"] = d.msg; }
         return answer;

@@ -21,6 +21,7 @@
 #include "berth/guest/eci/authz.h"
 #include "berth/guest/eci/paths.h"
 #include "berth/guest/eci/policy.h"
+#include "berth/guest/eci/system_host.h"
 
 namespace {
 
@@ -51,7 +52,7 @@ void reply(int fd, int status, const std::string& body)
 }
 
 // One request per connection: "POST /AuthZPlugin.AuthZReq HTTP/1.1", Content-Length, the body.
-void serve(int fd, const Policy& policy)
+void serve(int fd, const Policy& policy, const berth::guest::eci::MountVetting& mounts)
 {
     std::string data;
     char buffer[65536];
@@ -86,7 +87,7 @@ void serve(int fd, const Policy& policy)
     std::string method;
     std::string path;
     requestLine >> method >> path;
-    const auto answer = berth::guest::eci::handlePluginCall(policy, path, data.substr(headerEnd + 4, length));
+    const auto answer = berth::guest::eci::handlePluginCall(policy, mounts, path, data.substr(headerEnd + 4, length));
     if (!answer) { return reply(fd, 404, R"({"Err":"unknown plugin call"})"); }
     reply(fd, 200, answer->dump());
 }
@@ -106,6 +107,9 @@ int main(int argc, char** argv)
         return 1;  // without the plugin dockerd refuses every request: ECI fails closed
     }
     const Policy policy = Policy::fromGuestConfig(config);
+    const berth::guest::eci::SystemHostView host;
+    const berth::guest::eci::DiskEngineState engine(berth::guest::eci::paths::kDockerRoot);
+    const berth::guest::eci::MountVetting mounts(engine, host, berth::guest::eci::paths::kDockerRoot);
     ::signal(SIGPIPE, SIG_IGN);
 
     const std::string socketPath = berth::guest::eci::kAuthzSocket;
@@ -133,7 +137,7 @@ int main(int argc, char** argv)
         timeval timeout{5, 0};  // a stuck client must not hold up every other request
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
         ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-        serve(fd, policy);
+        serve(fd, policy, mounts);
         ::close(fd);
     }
 }

@@ -95,19 +95,19 @@ std::string prepareBoot(const nlohmann::json& guestConfig)
 nlohmann::json daemonOptions(const nlohmann::json& guestConfig)
 {
     nlohmann::json options = {{"runtimes", {{"sysbox-runc", {{"path", paths::kWrapper}}}}}};
-    if (Policy::fromGuestConfig(guestConfig).enabled) {
-        options["default-runtime"] = "sysbox-runc";
-        options["authorization-plugins"] = {kAuthzPluginName};
-    }
+    const Policy policy = Policy::fromGuestConfig(guestConfig);
+    if (policy.enabled) { options["default-runtime"] = "sysbox-runc"; }
+    if (policy.enabled || policy.blockDockerLoad) { options["authorization-plugins"] = {kAuthzPluginName}; }
     return options;
 }
 
 std::vector<Service> services(const nlohmann::json& guestConfig)
 {
-    if (!Policy::fromGuestConfig(guestConfig).enabled) { return {}; }
+    const Policy policy = Policy::fromGuestConfig(guestConfig);
     // The plugin first: it prepares the boot, and dockerd refuses every request until it listens.
-    return {{"berth-eci-authz", {paths::kAuthzProgram}, kAuthzSocket},
-            {"berth-eci-socket", {kSocketProxyProgram}, kGuardedSocket}};
+    const Service plugin{"berth-eci-authz", {paths::kAuthzProgram}, kAuthzSocket};
+    if (!policy.enabled) { return policy.blockDockerLoad ? std::vector<Service>{plugin} : std::vector<Service>{}; }
+    return {plugin, {"berth-eci-socket", {kSocketProxyProgram}, kGuardedSocket}};
 }
 
 }  // namespace berth::guest::eci

@@ -80,7 +80,10 @@ Reference parseReference(std::string_view text)
 
 Policy Policy::fromGuestConfig(const json& guestConfig)
 {
-    return fromJson(member(guestConfig, "enhancedContainerIsolation"));
+    Policy policy = fromJson(member(guestConfig, "enhancedContainerIsolation"));
+    const json& blockLoad = member(guestConfig, "blockDockerLoad");
+    policy.blockDockerLoad = blockLoad.is_boolean() && blockLoad.get<bool>();
+    return policy;
 }
 
 Policy Policy::fromJson(const json& eci)

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "berth/guest/eci/request_target.h"
+
 namespace berth::guest::eci {
 
 namespace {
@@ -46,13 +48,6 @@ bool isToken(std::string_view s)
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return isTokenChar(static_cast<unsigned char>(c)); });
 }
 
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9') { return c - '0'; }
-    if (c >= 'a' && c <= 'f') { return c - 'a' + 10; }
-    if (c >= 'A' && c <= 'F') { return c - 'A' + 10; }
-    return -1;
-}
 
 ParseResult bad(std::string error)
 {
@@ -110,45 +105,6 @@ bool validVersion(std::string_view v)
     return v == "HTTP/1.1" || v == "HTTP/1.0";
 }
 
-// The path dockerd routes on: the target up to '?', percent-decoded; refused unless clean.
-std::optional<std::string> decodePath(std::string_view target, std::string* error)
-{
-    std::string_view raw = target.substr(0, target.find('?'));
-    std::string path;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        char c = raw[i];
-        if (c == '%') {
-            if (i + 2 >= raw.size() || hexValue(raw[i + 1]) < 0 || hexValue(raw[i + 2]) < 0) {
-                *error = "malformed percent-encoding in the path";
-                return std::nullopt;
-            }
-            c = static_cast<char>(hexValue(raw[i + 1]) * 16 + hexValue(raw[i + 2]));
-            i += 2;
-        }
-        const auto u = static_cast<unsigned char>(c);
-        if (u <= 0x20 || u == 0x7f || c == '?' || c == '#' || c == '\\') {
-            *error = "a character the path may not carry";
-            return std::nullopt;
-        }
-        path.push_back(c);
-    }
-    if (path.empty() || path.front() != '/') {
-        *error = "the target is not an absolute path";
-        return std::nullopt;
-    }
-    // dockerd's router would redirect such a path to its cleaned form: refuse instead of guessing.
-    for (std::size_t pos = 1; pos <= path.size();) {
-        const auto next = std::min(path.find('/', pos), path.size());
-        const std::string_view segment = std::string_view(path).substr(pos, next - pos);
-        const bool last = next == path.size();
-        if ((segment.empty() && !last) || segment == "." || segment == "..") {
-            *error = "the path is not clean";
-            return std::nullopt;
-        }
-        pos = next + 1;
-    }
-    return path;
-}
 
 bool parseLength(std::string_view text, std::uint64_t* value)
 {

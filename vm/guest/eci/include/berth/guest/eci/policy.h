@@ -19,6 +19,9 @@ struct Policy {
     // dockerSocketMount.commandList: what an allowed container may ask of the engine.
     std::string commandListType = "deny";  // "allow" | "deny"
     std::vector<std::string> commands;
+    // The admin setting blockDockerLoad (not part of ECI): the authorization plugin refuses
+    // POST /images/load whenever it is set, so the plugin runs for it even with ECI off.
+    bool blockDockerLoad = false;
 
     // Missing or mistyped fields keep the safe defaults (ECI off is only what the config says).
     static Policy fromGuestConfig(const nlohmann::json& guestConfig);

@@ -1,0 +1,71 @@
+#pragma once
+
+// The authorization plugin's view of mounts: what a container create would make dockerd mount,
+// and what an existing container's mounts are, vetted by the rules the runtime wrapper applies at
+// start. dockerd mounts a container's volumes for the archive endpoints (docker cp) as the VM's
+// root whether or not the container ever ran, so these checks cannot wait for the runtime.
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "berth/guest/eci/spec_rewrite.h"
+
+namespace berth::guest::eci {
+
+// The local driver's options as `docker volume create --opt` gives them ("type", "o", "device").
+using VolumeOptions = std::map<std::string, std::string>;
+
+// What dockerd's state on disk says about containers and volumes.
+class EngineState {
+public:
+    virtual ~EngineState() = default;
+    // config.v2.json of the container that a full ID, a name ("x" or "/x") or a unique ID prefix
+    // names, as dockerd resolves it; nullopt when there is none or the prefix is ambiguous.
+    virtual std::optional<nlohmann::json> container(const std::string& nameOrId) const = 0;
+    // The options of an existing local volume (empty for a plain one); nullopt when there is none.
+    virtual std::optional<VolumeOptions> localVolume(const std::string& name) const = 0;
+};
+
+// EngineState over /var/lib/docker (or another root, for tests).
+class DiskEngineState : public EngineState {
+public:
+    explicit DiskEngineState(std::string dockerRoot);
+    std::optional<nlohmann::json> container(const std::string& nameOrId) const override;
+    std::optional<VolumeOptions> localVolume(const std::string& name) const override;
+
+private:
+    std::string root_;
+};
+
+// Every check returns the refusal's message, empty when allowed.
+class MountVetting {
+public:
+    MountVetting(const EngineState& engine, const HostView& host, std::string dockerRoot = "/var/lib/docker");
+
+    // Options a local volume may have under ECI: an allow-list (plain, tmpfs, nfs, cifs), so no
+    // option set that mounts a VM path or device (o=bind, type=none/ext4, remount) gets through.
+    std::string volumeOptions(const std::string& volume, const VolumeOptions& options) const;
+    // A volume by name (empty: anonymous), with the driver and options the request asks for.
+    std::string volume(const std::string& name, const std::string& driver, const VolumeOptions& requested) const;
+    // A bind source: only a path inside a vetted named volume's _data.
+    std::string bindSource(const std::string& source) const;
+    // The body of POST /containers/create: Binds, Mounts, VolumeDriver, VolumesFrom.
+    std::string containerCreate(const nlohmann::json& body) const;
+    // An existing container (by what a request names it): every mount point it has.
+    std::string existingContainer(const std::string& nameOrId) const;
+
+private:
+    std::string mountPoints(const nlohmann::json& config) const;
+
+    const EngineState& engine_;
+    const HostView& host_;
+    std::string root_;
+};
+
+// VolumeOptions from a JSON object of strings; nullopt when it is anything else.
+std::optional<VolumeOptions> volumeOptionsFromJson(const nlohmann::json& options);
+
+}  // namespace berth::guest::eci

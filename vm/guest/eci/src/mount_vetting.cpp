@@ -1,0 +1,330 @@
+#include "berth/guest/eci/mount_vetting.h"
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string_view>
+#include <vector>
+
+#include "berth/guest/eci/go_json.h"
+
+namespace berth::guest::eci {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kPrefix = "enhanced container isolation: ";
+
+std::vector<std::string> split(std::string_view text, char separator)
+{
+    std::vector<std::string> parts;
+    for (std::size_t pos = 0;;) {
+        const auto end = text.find(separator, pos);
+        parts.emplace_back(text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
+        if (end == std::string_view::npos) { return parts; }
+        pos = end + 1;
+    }
+}
+
+bool oneOf(std::string_view value, std::initializer_list<std::string_view> set)
+{
+    return std::find(set.begin(), set.end(), value) != set.end();
+}
+
+json readJson(const std::string& path)
+{
+    std::ifstream in(path);
+    if (!in) { return json(); }
+    std::stringstream text;
+    text << in.rdbuf();
+    return json::parse(text.str(), nullptr, false);
+}
+
+bool isHex(std::string_view text)
+{
+    return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// A name dockerd could have given a volume or container directory: nothing that walks the tree.
+bool plainName(std::string_view name)
+{
+    return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos
+           && name.find('\0') == std::string_view::npos;
+}
+
+// moby's Linux mount modes (volume/mounts/linux_parser.go): "dst:ro" names no source.
+bool isMountMode(std::string_view mode)
+{
+    if (mode.empty()) { return false; }
+    for (const auto& part : split(mode, ',')) {
+        if (!oneOf(part, {"rw", "ro", "z", "Z", "nocopy", "shared", "rshared", "slave", "rslave", "private",
+                          "rprivate", "consistent", "cached", "delegated"})) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// The `o` option's words the local driver turns into mount(2) flags (moby's mount flag table);
+// of those only these leave the filesystem what its type says it is.
+constexpr std::array kMountFlags = {
+    "defaults",   "ro",        "rw",          "suid",   "nosuid",   "dev",       "nodev",    "exec",
+    "noexec",     "sync",      "async",       "dirsync", "remount", "mand",      "nomand",   "atime",
+    "noatime",    "diratime",  "nodiratime",  "bind",   "rbind",    "unbindable", "runbindable", "private",
+    "rprivate",   "shared",    "rshared",     "slave",  "rslave",   "relatime",  "norelatime", "strictatime",
+    "nostrictatime"};
+constexpr std::array kHarmlessFlags = {"defaults", "ro",        "rw",          "nosuid",   "nodev",    "noexec",
+                                       "sync",     "async",     "dirsync",     "atime",    "noatime",  "diratime",
+                                       "nodiratime", "relatime", "norelatime", "strictatime", "nostrictatime",
+                                       "suid",     "dev",       "exec"};
+
+template <std::size_t N>
+bool contains(const std::array<const char*, N>& set, std::string_view word)
+{
+    return std::find(set.begin(), set.end(), word) != set.end();
+}
+
+}  // namespace
+
+std::optional<VolumeOptions> volumeOptionsFromJson(const json& options)
+{
+    VolumeOptions out;
+    if (options.is_null()) { return out; }
+    if (!options.is_object()) { return std::nullopt; }
+    for (const auto& [key, value] : options.items()) {
+        if (!value.is_string()) { return std::nullopt; }
+        out[key] = value.get<std::string>();
+    }
+    return out;
+}
+
+DiskEngineState::DiskEngineState(std::string dockerRoot) : root_(std::move(dockerRoot)) {}
+
+std::optional<json> DiskEngineState::container(const std::string& nameOrId) const
+{
+    if (nameOrId.empty()) { return std::nullopt; }
+    const std::string dir = root_ + "/containers/";
+    if (nameOrId.size() == 64 && isHex(nameOrId)) {
+        json config = readJson(dir + nameOrId + "/config.v2.json");
+        if (config.is_object()) { return config; }
+    }
+    // dockerd tries the full ID, then the name, then a unique ID prefix.
+    const std::string name = nameOrId.front() == '/' ? nameOrId : "/" + nameOrId;
+    std::optional<json> byPrefix;
+    int prefixMatches = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string id = entry.path().filename().string();
+        if (id.size() != 64 || !isHex(id)) { continue; }
+        json config = readJson(entry.path().string() + "/config.v2.json");
+        if (!config.is_object()) { continue; }
+        if (config.value("Name", std::string()) == name) { return config; }
+        if (isHex(nameOrId) && id.compare(0, nameOrId.size(), nameOrId) == 0) {
+            ++prefixMatches;
+            byPrefix = std::move(config);
+        }
+    }
+    if (prefixMatches == 1) { return byPrefix; }
+    return std::nullopt;
+}
+
+std::optional<VolumeOptions> DiskEngineState::localVolume(const std::string& name) const
+{
+    if (!plainName(name)) { return std::nullopt; }
+    const std::string dir = root_ + "/volumes/" + name;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) { return std::nullopt; }
+    VolumeOptions options;
+    // The local driver keeps a volume's options in opts.json; a plain volume has none.
+    const json saved = readJson(dir + "/opts.json");
+    if (saved.is_object()) {
+        for (const auto& [field, key] : {std::pair{"MountType", "type"}, {"MountOpts", "o"}, {"MountDevice", "device"}}) {
+            if (saved.contains(field) && saved[field].is_string() && !saved[field].get<std::string>().empty()) {
+                options[key] = saved[field].get<std::string>();
+            }
+        }
+    } else if (std::filesystem::exists(dir + "/opts.json", ec)) {
+        options["o"] = "(unreadable opts.json)";  // refused: what dockerd would mount is unknown
+    }
+    return options;
+}
+
+MountVetting::MountVetting(const EngineState& engine, const HostView& host, std::string dockerRoot)
+    : engine_(engine), host_(host), root_(std::move(dockerRoot))
+{
+}
+
+std::string MountVetting::volumeOptions(const std::string& volume, const VolumeOptions& options) const
+{
+    const auto refuse = [&](const std::string& what) {
+        return std::string(kPrefix) + "volume " + (volume.empty() ? std::string("(anonymous)") : "\"" + volume + "\"")
+               + ": " + what
+               + " is not allowed (allowed: plain named volumes, tmpfs, and nfs or cifs network mounts)";
+    };
+    for (const auto& [key, value] : options) {
+        if (!oneOf(key, {"type", "o", "device", "size"})) { return refuse("the option \"" + key + "\""); }
+    }
+    const auto get = [&](const char* key) {
+        const auto it = options.find(key);
+        return it == options.end() ? std::string() : it->second;
+    };
+    const std::string type = get("type");
+    const std::string device = get("device");
+    const std::string o = get("o");
+    if (type.empty() && device.empty() && o.empty()) { return {}; }
+    // A device that is a path names a VM file or block device, whatever the type says.
+    if (!device.empty() && device.front() == '/' && device.compare(0, 2, "//") != 0) {
+        return restrictedMountMessage(device);
+    }
+    const bool tmpfs = type == "tmpfs";
+    const bool nfs = type == "nfs" || type == "nfs4";
+    const bool cifs = type == "cifs" || type == "smb3";
+    if (!tmpfs && !nfs && !cifs) { return refuse("the type \"" + type + "\""); }
+    if (tmpfs && !(device.empty() || device == "tmpfs")) { return refuse("the tmpfs device \"" + device + "\""); }
+    if (nfs && (device.empty() || device.find(':') == std::string::npos || device.find(':') > device.find('/'))) {
+        return refuse("the nfs device \"" + device + "\"");
+    }
+    if (cifs && device.compare(0, 2, "//") != 0) { return refuse("the cifs device \"" + device + "\""); }
+    if (o.empty()) { return {}; }
+    for (const auto& word : split(o, ',')) {
+        const std::string key = word.substr(0, word.find('='));
+        if (contains(kMountFlags, word) && !contains(kHarmlessFlags, word)) {
+            return word == "bind" || word == "rbind" ? restrictedMountMessage(device.empty() ? o : device)
+                                                     : refuse("the mount option \"" + word + "\"");
+        }
+        if (tmpfs && !contains(kHarmlessFlags, word)
+            && !oneOf(key, {"size", "mode", "uid", "gid", "nr_inodes", "nr_blocks"})) {
+            return refuse("the tmpfs option \"" + word + "\"");
+        }
+    }
+    return {};
+}
+
+std::string MountVetting::volume(const std::string& name, const std::string& driver, const VolumeOptions& requested) const
+{
+    if (!driver.empty() && driver != "local") {
+        return std::string(kPrefix) + "the volume driver \"" + driver + "\" is not allowed";
+    }
+    if (std::string refusal = volumeOptions(name, requested); !refusal.empty()) { return refusal; }
+    if (name.empty()) { return {}; }
+    const auto existing = engine_.localVolume(name);
+    if (!existing) { return {}; }  // created by this request, with the options just vetted
+    if (std::string refusal = volumeOptions(name, *existing); !refusal.empty()) { return refusal; }
+    const std::string data = root_ + "/volumes/" + name + "/_data";
+    return host_.isForeignMount(data) ? restrictedMountMessage(data) : std::string();
+}
+
+std::string MountVetting::bindSource(const std::string& source) const
+{
+    const std::string resolved = host_.resolve(source);
+    const std::string volumes = root_ + "/volumes/";
+    if (resolved.compare(0, volumes.size(), volumes) == 0) {
+        const std::string rest = resolved.substr(volumes.size());
+        const std::string name = rest.substr(0, rest.find('/'));
+        const std::string data = volumes + name + "/_data";
+        const bool inside = resolved == data || resolved.compare(0, data.size() + 1, data + "/") == 0;
+        if (plainName(name) && inside && engine_.localVolume(name)) {
+            const std::string refusal = volume(name, {}, {});
+            return refusal.empty() ? refusal : restrictedMountMessage(source);
+        }
+    }
+    return restrictedMountMessage(source);
+}
+
+std::string MountVetting::containerCreate(const json& body) const
+{
+    const json* hostConfig = goField(body, "HostConfig");
+    if (hostConfig == nullptr) { return {}; }
+    const auto malformed = [](const char* field) {
+        return std::string(kPrefix) + "the container's HostConfig." + field + " is malformed";
+    };
+    std::string driver;
+    if (const json* value = goField(*hostConfig, "VolumeDriver")) {
+        if (!value->is_string()) { return malformed("VolumeDriver"); }
+        driver = value->get<std::string>();
+    }
+    if (const json* binds = goField(*hostConfig, "Binds")) {
+        if (!binds->is_array()) { return malformed("Binds"); }
+        for (const json& bind : *binds) {
+            if (!bind.is_string()) { return malformed("Binds"); }
+            const auto parts = split(bind.get<std::string>(), ':');
+            if (parts.size() > 3) { return malformed("Binds"); }
+            if (parts.size() == 1 || (parts.size() == 2 && isMountMode(parts[1]))) { continue; }  // anonymous
+            const std::string& source = parts[0];
+            std::string refusal = !source.empty() && source.front() == '/' ? bindSource(source)
+                                                                            : volume(source, driver, {});
+            if (!refusal.empty()) { return refusal; }
+        }
+    }
+    if (const json* mounts = goField(*hostConfig, "Mounts")) {
+        if (!mounts->is_array()) { return malformed("Mounts"); }
+        for (const json& mount : *mounts) {
+            const json* type = goField(mount, "Type");
+            const json* source = goField(mount, "Source");
+            if (type == nullptr || !type->is_string() || (source != nullptr && !source->is_string())) {
+                return malformed("Mounts");
+            }
+            const std::string from = source == nullptr ? std::string() : source->get<std::string>();
+            std::string refusal;
+            if (*type == "bind") {
+                refusal = bindSource(from);
+            } else if (*type == "volume") {
+                const json* config = goField(mount, "VolumeOptions");
+                const json* driverConfig = config == nullptr ? nullptr : goField(*config, "DriverConfig");
+                const json* name = driverConfig == nullptr ? nullptr : goField(*driverConfig, "Name");
+                const json* options = driverConfig == nullptr ? nullptr : goField(*driverConfig, "Options");
+                const auto requested = volumeOptionsFromJson(options == nullptr ? json() : *options);
+                if ((name != nullptr && !name->is_string()) || !requested) { return malformed("Mounts"); }
+                refusal = volume(from, name == nullptr ? driver : name->get<std::string>(), *requested);
+            } else if (*type != "tmpfs") {
+                refusal = std::string(kPrefix) + "mounts of type " + type->dump() + " are not allowed";
+            }
+            if (!refusal.empty()) { return refusal; }
+        }
+    }
+    if (const json* from = goField(*hostConfig, "VolumesFrom")) {
+        if (!from->is_array()) { return malformed("VolumesFrom"); }
+        for (const json& spec : *from) {
+            if (!spec.is_string()) { return malformed("VolumesFrom"); }
+            const std::string text = spec.get<std::string>();
+            if (std::string refusal = existingContainer(text.substr(0, text.find(':'))); !refusal.empty()) {
+                return refusal;
+            }
+        }
+    }
+    return {};
+}
+
+std::string MountVetting::existingContainer(const std::string& nameOrId) const
+{
+    const auto config = engine_.container(nameOrId);
+    if (!config) { return std::string(kPrefix) + "cannot check the mounts of container \"" + nameOrId + "\""; }
+    return mountPoints(*config);
+}
+
+std::string MountVetting::mountPoints(const json& config) const
+{
+    const auto points = config.find("MountPoints");
+    if (points == config.end() || points->is_null()) { return {}; }
+    if (!points->is_object()) { return std::string(kPrefix) + "the container's mount points are unreadable"; }
+    for (const auto& [destination, point] : points->items()) {
+        const std::string type = point.value("Type", std::string());
+        const std::string source = point.value("Source", std::string());
+        std::string refusal;
+        if (type == "bind") {
+            refusal = bindSource(source);
+        } else if (type == "volume") {
+            refusal = volume(point.value("Name", std::string()), point.value("Driver", std::string()), {});
+            if (refusal.empty() && !source.empty()) { refusal = bindSource(source); }
+        } else if (type != "tmpfs") {
+            refusal = std::string(kPrefix) + "a mount of type \"" + type + "\" at " + destination + " is not allowed";
+        }
+        if (!refusal.empty()) { return refusal; }
+    }
+    return {};
+}
+
+}  // namespace berth::guest::eci
