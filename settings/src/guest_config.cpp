@@ -13,7 +13,22 @@ constexpr std::array<std::string_view, 15> kControlledDaemonOptions = {
     "runtimes", "default-runtime", "userns-remap",                    // ECI's runtime
     "authorization-plugins", "no-new-privileges"};                    // ECI's API policy
 
+constexpr std::array<std::string_view, 4> kAdminOnlyUnderEci = {
+    "userland-proxy-path", "init-path",  // programs dockerd runs or mounts for containers
+    "experimental",                      // checkpoint/restore through CRIU, as the VM's root
+    "seccomp-profile"};                  // every container's syscall filter
+
 }  // namespace
+
+std::vector<std::string> adminOnlyDaemonOptionsUnderEci(const nlohmann::json& daemonOptions)
+{
+    std::vector<std::string> found;
+    if (!daemonOptions.is_object()) { return found; }
+    for (const auto key : kAdminOnlyUnderEci) {
+        if (daemonOptions.contains(std::string(key))) { found.emplace_back(key); }
+    }
+    return found;
+}
 
 nlohmann::json guestConfig(const Settings& settings)
 {
@@ -27,6 +42,14 @@ nlohmann::json guestConfig(const Settings& settings)
         if (daemon.erase(std::string(key)) > 0) { overridden.push_back(key); }
     }
     const bool eci = value(keys::kEnhancedContainerIsolation).get<bool>();
+    const Source daemonSource = settings.get(keys::kDockerDaemonOptions).source;
+    const bool fromAdmin = daemonSource == Source::AdminLocked || daemonSource == Source::AdminDefault;
+    if (eci && !fromAdmin) {
+        for (const auto& key : adminOnlyDaemonOptionsUnderEci(daemon)) {
+            daemon.erase(key);
+            overridden.push_back(key);
+        }
+    }
     if (eci) { daemon["default-runtime"] = "sysbox-runc"; }
 
     return json{

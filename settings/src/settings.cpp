@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "berth/settings/guest_config.h"
+
 namespace berth::settings {
 
 const char* sourceName(Source source)
@@ -131,7 +133,31 @@ Proposal Settings::propose(const Draft& draft) const
     for (const auto& [key, value] : draft) {
         if (findSpec(key) == nullptr) { proposal.errors.push_back("Unknown setting \"" + key + "\""); }
     }
+    refuseAdminOnlyDaemonOptions(proposal);
     return proposal;
+}
+
+// With ECI on, some daemon options are an administrator's to set (guest_config.h). A change that
+// would leave the user's options holding one, with ECI on, is refused and says which.
+void Settings::refuseAdminOnlyDaemonOptions(Proposal& proposal) const
+{
+    const auto desired = [&](std::string_view key) {
+        for (const auto& change : proposal.changes) {
+            if (change.key == key) { return std::pair{change.desired, true}; }
+        }
+        return std::pair{get(key).value, false};
+    };
+    const auto [eci, eciChanged] = desired(keys::kEnhancedContainerIsolation);
+    const auto [daemonText, daemonChanged] = desired(keys::kDockerDaemonOptions);
+    const EffectiveValue daemonNow = get(keys::kDockerDaemonOptions);
+    const bool fromAdmin = !daemonChanged
+                           && (daemonNow.source == Source::AdminLocked || daemonNow.source == Source::AdminDefault);
+    if ((!eciChanged && !daemonChanged) || eci != true || fromAdmin || !daemonText.is_string()) { return; }
+    const auto daemon = nlohmann::json::parse(daemonText.get<std::string>(), nullptr, false);
+    for (const auto& key : adminOnlyDaemonOptionsUnderEci(daemon)) {
+        proposal.errors.push_back("Docker Engine option \"" + key
+                                  + "\" can only be set by an administrator while Enhanced Container Isolation is on");
+    }
 }
 
 Proposal Settings::apply(const Draft& draft, const std::function<void()>& beforeRename)

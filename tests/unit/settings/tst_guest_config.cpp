@@ -78,6 +78,35 @@ private slots:
         const std::string text = readText(testData("admin/docker-full-example.json"));
         QCOMPARE(guestConfig(settingsWith(text)), guestConfig(settingsWith(text)));
     }
+
+    void underEciSomeDaemonOptionsAreTheAdministratorsOnly()
+    {
+        const std::string risky = json{{"userland-proxy-path", "/tmp/p"}, {"experimental", true}, {"debug", true}}.dump();
+        auto s = settingsWith("");
+        // Refused when the change would leave them in force with ECI on, either way round.
+        auto p = s.apply({{"linuxVM.dockerDaemonOptions", risky}, {"enhancedContainerIsolation", true}});
+        QCOMPARE(p.errors.size(), size_t(2));
+        QVERIFY2(QString::fromStdString(p.errors[0]).contains("\"userland-proxy-path\" can only be set by an administrator"),
+                 p.errors[0].c_str());
+        QVERIFY(s.apply({{"linuxVM.dockerDaemonOptions", risky}}).ok());
+        QVERIFY(!s.apply({{"enhancedContainerIsolation", true}}).ok());
+        // Should they reach the guest config anyway (an admin locked ECI on later), they are dropped.
+        const auto paths = berth::test::freshSettingsPaths(dir_.path().toStdString());
+        writeText(paths.adminFile, readText(testData("admin/eci-locked.json")));
+        std::filesystem::create_directories(paths.userFile.parent_path());
+        writeText(paths.userFile, json{{"linuxVM.dockerDaemonOptions", risky}}.dump());
+        const json config = guestConfig(Settings::load(paths));
+        QVERIFY(!config["dockerDaemonOptions"].contains("userland-proxy-path"));
+        QVERIFY(!config["dockerDaemonOptions"].contains("experimental"));
+        QCOMPARE(config["dockerDaemonOptions"]["debug"], json(true));
+        QVERIFY(config["overriddenDaemonOptions"].dump().find("userland-proxy-path") != std::string::npos);
+        // An administrator may set them.
+        const json admin = {{"configurationFileVersion", 2},
+                            {"enhancedContainerIsolation", {{"locked", true}, {"value", true}}},
+                            {"linuxVM", {{"dockerDaemonOptions", {{"locked", true}, {"value", R"({"experimental": true})"}}}}}};
+        const json fromAdmin = guestConfig(settingsWith(admin.dump()));
+        QCOMPARE(fromAdmin["dockerDaemonOptions"]["experimental"], json(true));
+    }
 };
 
 QTEST_APPLESS_MAIN(TestGuestConfig)

@@ -88,6 +88,7 @@ public:
     std::optional<Diagnostic> resetUserSettings(std::string& backup);
 
 private:
+    void refuseAdminOnlyDaemonOptions(Proposal& proposal) const;
     SettingsPaths paths_;
     AdminPolicy admin_;
     UserStore user_{""};
