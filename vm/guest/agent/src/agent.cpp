@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -405,7 +406,9 @@ void waitForService(const std::string& name, pid_t pid, const std::string& logFi
 
 // exposeDockerAPIOnTCP2375: dockerd's TLS settings cover all of its TCP listeners, so the
 // unauthenticated one is this relay from :2375 to the engine's unix socket. The host forwards it
-// from 127.0.0.1:2375 only.
+// from 127.0.0.1:2375 only, through QEMU's user network on eth0; the listener takes connections
+// that arrive on eth0 alone (SO_BINDTODEVICE), so containers, whose traffic comes in on docker0
+// or another bridge, cannot reach it even at the VM's own address.
 void relay(int a, int b)
 {
     pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
@@ -437,8 +440,10 @@ void startUnsafeTcpRelay()
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(2375);
-    addr.sin_addr.s_addr = htonl(INADDR_ANY);
-    if (listener < 0 || ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 16) != 0) {
+    addr.sin_addr.s_addr = inet_addr("10.0.2.15");
+    static constexpr char kUplink[] = "eth0";
+    if (listener < 0 || ::setsockopt(listener, SOL_SOCKET, SO_BINDTODEVICE, kUplink, sizeof kUplink) != 0
+        || ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 16) != 0) {
         throw StepFailed{"exposing the engine on TCP 2375", std::string("cannot listen on :2375: ") + std::strerror(errno)};
     }
     guest::log("UNSAFE: exposeDockerAPIOnTCP2375 is on; :2375 relays to the engine without TLS");
