@@ -118,7 +118,7 @@ void EciApiE2e::createRefusesVmPaths_data()
     QTest::addColumn<QStringList>("args");
     QTest::newRow("bind") << QStringList{"-v", "/etc:/x"};
     QTest::newRow("bind read-only") << QStringList{"-v", "/tmp:/x:ro"};
-    QTest::newRow("mount bind") << QStringList{"--mount", "type=bind,src=/,dst=/x"};
+    QTest::newRow("mount bind") << QStringList{"--mount", "type=bind,src=/usr,dst=/x"};
     QTest::newRow("docker's own state") << QStringList{"-v", "/var/lib/docker:/x"};
     QTest::newRow("volume binding a VM path") << QStringList{"-v", "api-etc:/x"};
     QTest::newRow("new volume with bind options")
@@ -158,6 +158,15 @@ void EciApiE2e::archiveOfContainersThatReachVmPathsIsRefused()
     QVERIFY2(docker({"cp", QString::fromLatin1(id.left(12)) + ":/x/hostname", "-"}).exitCode != 0, "by ID prefix");
     const QByteArray encoded = rawRequest("GET", "/v1.41/containers/%61pi-bind/archive?path=/x/hostname", {}, {});
     QVERIFY2(statusLine(encoded).contains(" 403 "), encoded.constData());
+    // A mount of the engine socket's directory is the runtime's to refuse at start (with Docker's
+    // message, by image); a container holding one cannot be read through docker cp meanwhile.
+    const Run holder = docker({"create", "--name", "api-run", "-v", "/var/run:/hostrun", kTinyImage, "true"});
+    QVERIFY2(holder.exitCode == 0, qPrintable(holder.describe()));
+    const Run socketDir = docker({"cp", "api-run:/hostrun/docker.pid", "-"});
+    QVERIFY2(socketDir.exitCode != 0 && socketDir.output.contains(kRestricted), qPrintable(socketDir.describe()));
+    const Run startHolder = docker({"start", "-a", "api-run"});
+    QVERIFY2(startHolder.exitCode != 0 && startHolder.output.contains("docker socket mount denied"),
+             qPrintable(startHolder.describe()));
     // The start is refused too (by the runtime), as before.
     const Run start = docker({"start", "-a", "api-tmp"});
     QVERIFY2(start.exitCode != 0 && start.output.contains(kRestricted), qPrintable(start.describe()));

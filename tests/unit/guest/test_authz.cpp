@@ -221,7 +221,7 @@ TEST_F(AuthzTest, BodiesAreReadAsGoReadsThem)
     // Field names match case-insensitively, with U+017F for 's' and U+212A for 'k'.
     EXPECT_NE(create(R"({"binds":["/etc:/x"]})"), "allowed");
     EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", R"({"hostconfig":{"BINDS":["/etc:/x"]}})"));
-    EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", "{\"HostConfig\":{\"Mount\xC5\xBF\":[{\"Type\":\"bind\",\"Source\":\"/\",\"Target\":\"/x\"}]}}"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", "{\"HostConfig\":{\"Mount\xC5\xBF\":[{\"Type\":\"bind\",\"Source\":\"/etc\",\"Target\":\"/x\"}]}}"));
     EXPECT_FALSE(allowed("POST", "/v1.41/volumes/create", R"({"driveropts":{"type":"none","o":"bind","device":"/"}})"));
     // Map keys are not folded: an option the local driver might read in other case is not allowed.
     EXPECT_FALSE(allowed("POST", "/v1.41/volumes/create", R"({"DriverOpts":{"type":"none","O":"bind","Device":"/"}})"));
@@ -245,7 +245,7 @@ TEST_F(AuthzTest, CreateRefusesRestrictedMountsLikeTheRuntime)
     host.links["/home/link"] = "/etc";
     EXPECT_EQ(create(R"({"Binds":["/home/link:/x"]})"), restrictedMountMessage("/home/link"));
 
-    EXPECT_EQ(create(R"({"Mounts":[{"Type":"bind","Source":"/","Target":"/x"}]})"), restrictedMountMessage("/"));
+    EXPECT_EQ(create(R"({"Mounts":[{"Type":"bind","Source":"/srv","Target":"/x"}]})"), restrictedMountMessage("/srv"));
     EXPECT_EQ(create(R"({"Mounts":[{"Type":"tmpfs","Target":"/t"},{"Type":"volume","Source":"data","Target":"/d"}]})"),
               "allowed");
     // Volume options at create time, named or anonymous.
@@ -264,6 +264,21 @@ TEST_F(AuthzTest, CreateRefusesRestrictedMountsLikeTheRuntime)
     EXPECT_EQ(create(R"({"VolumesFrom":["etc"]})"), restrictedMountMessage("/etc"));
     EXPECT_NE(create(R"({"VolumesFrom":["rootvol"]})"), "allowed");
     EXPECT_NE(create(R"({"VolumesFrom":["nobody"]})"), "allowed");
+}
+
+// Whether an image may have the engine socket is the runtime's call at start (it knows the image's
+// layers and gives Docker's message); with no runtime involved, the archive endpoints refuse it.
+TEST_F(AuthzTest, EngineSocketMountsAreLeftToTheRuntimeAtCreate)
+{
+    host.links["/var/run"] = "/run";
+    EXPECT_EQ(create(R"({"Binds":["/var/run/docker.sock:/var/run/docker.sock"]})"), "allowed");
+    EXPECT_EQ(create(R"({"Binds":["/var/run:/hostrun"],"Mounts":[{"Type":"bind","Source":"/","Target":"/h"}]})"), "allowed");
+    EXPECT_EQ(create(R"({"Binds":["/run/containerd/containerd.sock:/c.sock"]})"), "allowed");
+    EXPECT_EQ(create(R"({"Binds":["/var/run/docker:/x"]})"), restrictedMountMessage("/var/run/docker"));
+    engine.containers["dind"] = {{"Name", "/dind"}, {"MountPoints", {{"/var/run/docker.sock", mountPoint("bind", "/run/docker.sock")}}}};
+    EXPECT_EQ(create(R"({"VolumesFrom":["dind"]})"), "allowed");
+    EXPECT_FALSE(allowed("GET", "/v1.41/containers/dind/archive?path=/var/run/docker.sock"));
+    EXPECT_FALSE(allowed("PUT", "/v1.41/containers/dind/archive?path=/var/run"));
 }
 
 TEST_F(AuthzTest, ArchiveEndpointsAreVettedLikeAStart)

@@ -234,6 +234,25 @@ std::string MountVetting::bindSource(const std::string& source) const
     return restrictedMountMessage(source);
 }
 
+bool MountVetting::isEngineSocketMount(const std::string& source) const
+{
+    const std::string resolved = host_.resolve(source);
+    const auto sourceId = host_.fileId(resolved);
+    for (const std::string& socket : EngineLayout{}.engineSockets) {
+        const std::string real = host_.resolve(socket);
+        const std::string dir = resolved == "/" ? resolved : resolved + "/";
+        if (resolved == real || real.compare(0, dir.size(), dir) == 0) { return true; }
+        if (sourceId && sourceId == host_.fileId(real)) { return true; }
+    }
+    return false;
+}
+
+std::string MountVetting::bind(const std::string& source, Sockets sockets) const
+{
+    if (sockets == Sockets::LeaveToRuntime && isEngineSocketMount(source)) { return {}; }
+    return bindSource(source);
+}
+
 std::string MountVetting::containerCreate(const json& body) const
 {
     const json* hostConfig = goField(body, "HostConfig");
@@ -248,13 +267,13 @@ std::string MountVetting::containerCreate(const json& body) const
     }
     if (const json* binds = goField(*hostConfig, "Binds")) {
         if (!binds->is_array()) { return malformed("Binds"); }
-        for (const json& bind : *binds) {
-            if (!bind.is_string()) { return malformed("Binds"); }
-            const auto parts = split(bind.get<std::string>(), ':');
+        for (const json& entry : *binds) {
+            if (!entry.is_string()) { return malformed("Binds"); }
+            const auto parts = split(entry.get<std::string>(), ':');
             if (parts.size() > 3) { return malformed("Binds"); }
             if (parts.size() == 1 || (parts.size() == 2 && isMountMode(parts[1]))) { continue; }  // anonymous
             const std::string& source = parts[0];
-            std::string refusal = !source.empty() && source.front() == '/' ? bindSource(source)
+            std::string refusal = !source.empty() && source.front() == '/' ? bind(source, Sockets::LeaveToRuntime)
                                                                             : volume(source, driver, {});
             if (!refusal.empty()) { return refusal; }
         }
@@ -270,7 +289,7 @@ std::string MountVetting::containerCreate(const json& body) const
             const std::string from = source == nullptr ? std::string() : source->get<std::string>();
             std::string refusal;
             if (*type == "bind") {
-                refusal = bindSource(from);
+                refusal = bind(from, Sockets::LeaveToRuntime);
             } else if (*type == "volume") {
                 const json* config = goField(mount, "VolumeOptions");
                 const json* driverConfig = config == nullptr ? nullptr : goField(*config, "DriverConfig");
@@ -290,7 +309,10 @@ std::string MountVetting::containerCreate(const json& body) const
         for (const json& spec : *from) {
             if (!spec.is_string()) { return malformed("VolumesFrom"); }
             const std::string text = spec.get<std::string>();
-            if (std::string refusal = existingContainer(text.substr(0, text.find(':'))); !refusal.empty()) {
+            const std::string name = text.substr(0, text.find(':'));
+            const auto config = engine_.container(name);
+            if (!config) { return std::string(kPrefix) + "cannot check the mounts of container \"" + name + "\""; }
+            if (std::string refusal = mountPoints(*config, Sockets::LeaveToRuntime); !refusal.empty()) {
                 return refusal;
             }
         }
@@ -302,10 +324,11 @@ std::string MountVetting::existingContainer(const std::string& nameOrId) const
 {
     const auto config = engine_.container(nameOrId);
     if (!config) { return std::string(kPrefix) + "cannot check the mounts of container \"" + nameOrId + "\""; }
-    return mountPoints(*config);
+    // The archive endpoints mount what the container has, socket or not, with no runtime to ask.
+    return mountPoints(*config, Sockets::Refuse);
 }
 
-std::string MountVetting::mountPoints(const json& config) const
+std::string MountVetting::mountPoints(const json& config, Sockets sockets) const
 {
     const auto points = config.find("MountPoints");
     if (points == config.end() || points->is_null()) { return {}; }
@@ -315,7 +338,7 @@ std::string MountVetting::mountPoints(const json& config) const
         const std::string source = point.value("Source", std::string());
         std::string refusal;
         if (type == "bind") {
-            refusal = bindSource(source);
+            refusal = bind(source, sockets);
         } else if (type == "volume") {
             refusal = volume(point.value("Name", std::string()), point.value("Driver", std::string()), {});
             if (refusal.empty() && !source.empty()) { refusal = bindSource(source); }

@@ -52,13 +52,19 @@ public:
     std::string volume(const std::string& name, const std::string& driver, const VolumeOptions& requested) const;
     // A bind source: only a path inside a vetted named volume's _data.
     std::string bindSource(const std::string& source) const;
+    // Whether a bind source is the engine's socket, resolves to it or holds it: the runtime
+    // decides those at start by the container's image (allowed images get the command-list
+    // filter, others Docker's "docker socket mount denied" message), so a create leaves them to it.
+    bool isEngineSocketMount(const std::string& source) const;
     // The body of POST /containers/create: Binds, Mounts, VolumeDriver, VolumesFrom.
     std::string containerCreate(const nlohmann::json& body) const;
     // An existing container (by what a request names it): every mount point it has.
     std::string existingContainer(const std::string& nameOrId) const;
 
 private:
-    std::string mountPoints(const nlohmann::json& config) const;
+    enum class Sockets { LeaveToRuntime, Refuse };
+    std::string bind(const std::string& source, Sockets sockets) const;
+    std::string mountPoints(const nlohmann::json& config, Sockets sockets) const;
 
     const EngineState& engine_;
     const HostView& host_;
