@@ -450,7 +450,7 @@ private:
         if (!m_slowNoticeGiven && m_startClock.elapsed() < m_options.startTimeout.count()) {
             m_slowNoticeGiven = true;
             emit launchProgress(QStringLiteral("Waiting for libvirt to start the domain %1 (%2 s so far, up to %3 s): %4")
-                                    .arg(m_name, secondsText(std::chrono::milliseconds(m_startClock.elapsed())),
+                                    .arg(m_name, secondsText(std::chrono::seconds((m_startClock.elapsed() + 500) / 1000)),
                                          secondsText(m_options.startTimeout), why));
             m_startTimer->start(std::max<qint64>(0, m_options.startTimeout.count() - m_startClock.elapsed()));
             return;
