@@ -1,7 +1,10 @@
 #include "libvirt_daemons.h"
 
 #include <QDeadlineTimer>
+#include <QDir>
+#include <QFileInfo>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 
 #include <cstdio>
@@ -59,13 +62,40 @@ QString LibvirtDaemons::ensureRunning(const QString& uri)
         report += m_supervisor->readAllStandardOutput();
     }
     printReport(report);
-    if (report.contains("ready\n"))
+    if (report.contains("ready\n")) {
+        removeLeftoverDomains(uri);
         return {};
+    }
     const int at = report.indexOf("error ");
     const QString why = at >= 0 ? QString::fromLocal8Bit(report.mid(at + 6)).trimmed()
                                 : QStringLiteral("berth_test_libvirt_supervisor did not report within 90 s");
     stopStarted();
     return why;
+}
+
+void LibvirtDaemons::removeLeftoverDomains(const QString& uri)
+{
+    // A test killed before its teardown leaves its domain defined. Ours are titled Berth and name
+    // their instance directory, a temporary one of the test: gone, and the domain off, it is a
+    // leftover. Anything else (a user's Berth, a test running now) is left alone.
+    const auto virsh = [&uri](const QStringList& arguments) {
+        QProcess process;
+        process.start(QStringLiteral("virsh"), QStringList{QStringLiteral("-q"), QStringLiteral("-c"), uri} + arguments);
+        process.waitForFinished(30'000);
+        return QString::fromLocal8Bit(process.readAllStandardOutput());
+    };
+    static const QRegularExpression instance(QStringLiteral("<description>Berth&apos;s Docker Engine VM for (\\S+)\\. "));
+    for (const QString& name : virsh({QStringLiteral("list"), QStringLiteral("--inactive"), QStringLiteral("--name")}).split(QLatin1Char('\n'))) {
+        if (!name.startsWith(QLatin1String("berth-")))
+            continue;
+        const QString xml = virsh({QStringLiteral("dumpxml"), QStringLiteral("--inactive"), name});
+        const QString dir = instance.match(xml).captured(1);
+        if (!xml.contains(QLatin1String("<title>Berth</title>")) || !dir.startsWith(QDir::tempPath() + QLatin1Char('/')) || QFileInfo::exists(dir))
+            continue;
+        virsh({QStringLiteral("undefine"), name});
+        std::printf("[ daemon   ] undefined %s, left by an earlier run (%s is gone)\n", qPrintable(name), qPrintable(dir));
+    }
+    std::fflush(stdout);
 }
 
 void LibvirtDaemons::stopStarted()

@@ -31,13 +31,16 @@ public:
     static QString defaultUri();
 
     // Makes the daemons `uri` needs answer: for qemu:///system virtlogd and libvirtd, started when
-    // their sockets are silent; a session daemon libvirt starts by itself. Empty on success.
+    // their sockets are silent; a session daemon libvirt starts by itself. Then undefines the
+    // domains earlier test runs left (inactive, of a temporary instance directory that is gone).
+    // Empty on success.
     QString ensureRunning(const QString& uri);
     // Stops the daemons ensureRunning started (libvirtd first), none other.
     void stopStarted();
 
 private:
     void printReport(const QByteArray& lines);
+    static void removeLeftoverDomains(const QString& uri);
 
     std::unique_ptr<QProcess> m_supervisor;
 };
