@@ -1,5 +1,7 @@
 #include "libvirt_daemons.h"
 
+#include "berth/vm/instance_dir.h"
+
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFileInfo>
@@ -76,8 +78,9 @@ QString LibvirtDaemons::ensureRunning(const QString& uri)
 void LibvirtDaemons::removeLeftoverDomains(const QString& uri)
 {
     // A test killed before its teardown leaves its domain defined. Ours are titled Berth and name
-    // their instance directory, a temporary one of the test: gone, and the domain off, it is a
-    // leftover. Anything else (a user's Berth, a test running now) is left alone.
+    // their instance directory, a temporary one of the test: the domain off and that directory
+    // gone or its instance lock free (no controller uses it), it is a leftover. Anything else (a
+    // user's Berth, a test running now) is left alone.
     const auto virsh = [&uri](const QStringList& arguments) {
         QProcess process;
         process.start(QStringLiteral("virsh"), QStringList{QStringLiteral("-q"), QStringLiteral("-c"), uri} + arguments);
@@ -90,10 +93,15 @@ void LibvirtDaemons::removeLeftoverDomains(const QString& uri)
             continue;
         const QString xml = virsh({QStringLiteral("dumpxml"), QStringLiteral("--inactive"), name});
         const QString dir = instance.match(xml).captured(1);
-        if (!xml.contains(QLatin1String("<title>Berth</title>")) || !dir.startsWith(QDir::tempPath() + QLatin1Char('/')) || QFileInfo::exists(dir))
+        if (!xml.contains(QLatin1String("<title>Berth</title>")) || !dir.startsWith(QDir::tempPath() + QLatin1Char('/')))
+            continue;
+        const bool gone = !QFileInfo::exists(dir);
+        QString lockError;
+        if (!gone && !berth::vm::InstanceLock(berth::vm::InstanceDir(dir)).acquire(&lockError))
             continue;
         virsh({QStringLiteral("undefine"), name});
-        std::printf("[ daemon   ] undefined %s, left by an earlier run (%s is gone)\n", qPrintable(name), qPrintable(dir));
+        std::printf("[ daemon   ] undefined %s, left by an earlier run (%s %s)\n", qPrintable(name), qPrintable(dir),
+                    gone ? "is gone" : "is in use by no one");
     }
     std::fflush(stdout);
 }

@@ -212,6 +212,27 @@ void stopOrphans()
     }
 }
 
+// Pid-file directories of supervisors that were killed (with their daemons) before cleaning up.
+void removeStaleDirectories()
+{
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator("/tmp", error)) {
+        if (entry.path().filename().string().rfind("berth-test-libvirt-", 0) != 0 || !entry.is_directory(error))
+            continue;
+        // One being set up now has no pid file yet, or a live one.
+        bool stale = false;
+        bool live = false;
+        for (const char* program : {"virtlogd", "libvirtd"}) {
+            std::ifstream in(entry.path() / (std::string(program) + ".pid"));
+            pid_t pid = 0;
+            if (in >> pid && pid > 0)
+                (::kill(pid, 0) == 0 ? live : stale) = true;
+        }
+        if (stale && !live)
+            std::filesystem::remove_all(entry.path(), error);
+    }
+}
+
 }  // namespace
 
 int main()
@@ -228,6 +249,7 @@ int main()
     if (::getppid() != parent)
         return 1;  // the test died before the parent-death signal was armed
 
+    removeStaleDirectories();
     char pidDirTemplate[] = "/tmp/berth-test-libvirt-XXXXXX";
     const char* pidDir = ::mkdtemp(pidDirTemplate);
     if (!pidDir || g_signals < 0) {
