@@ -1,13 +1,14 @@
 #include "libvirt_daemons.h"
 
-#include <QDir>
-#include <QFile>
-#include <QLocalSocket>
-#include <QProcess>
-#include <QStandardPaths>
-#include <QTest>
+#include "berth/vm/instance_dir.h"
 
-#include <csignal>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFileInfo>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QStandardPaths>
+
 #include <cstdio>
 
 #include <unistd.h>
@@ -18,14 +19,14 @@ namespace {
 
 const QStringList kSbin = {QStringLiteral("/usr/sbin"), QStringLiteral("/sbin"), QStringLiteral("/usr/bin")};
 
-bool answers(const QString& socketPath)
-{
-    QLocalSocket socket;
-    socket.connectToServer(socketPath);
-    return socket.waitForConnected(1000);
-}
-
 }  // namespace
+
+LibvirtDaemons::LibvirtDaemons() = default;
+
+LibvirtDaemons::~LibvirtDaemons()
+{
+    stopStarted();
+}
 
 QString LibvirtDaemons::notInstalledReason()
 {
@@ -44,58 +45,85 @@ QString LibvirtDaemons::defaultUri()
 
 QString LibvirtDaemons::ensureRunning(const QString& uri)
 {
-    if (uri != QLatin1String("qemu:///system"))
+    if (uri != QLatin1String("qemu:///system") || m_supervisor)
         return {};  // a session daemon is started by libvirt itself
-    if (!m_pidDir)
-        m_pidDir = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/berth-test-libvirt-XXXXXX"));
-    for (Daemon* daemon : {&m_virtlogd, &m_libvirtd}) {
-        const QString error = ensureRunning(*daemon);
-        if (!error.isEmpty())
-            return error;
+    m_supervisor = std::make_unique<QProcess>();
+    m_supervisor->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    m_supervisor->start(QStringLiteral(BERTH_TEST_LIBVIRT_SUPERVISOR), {});
+    if (!m_supervisor->waitForStarted(10'000)) {
+        const QString why = m_supervisor->errorString();
+        m_supervisor.reset();
+        return QStringLiteral("cannot run %1: %2").arg(QStringLiteral(BERTH_TEST_LIBVIRT_SUPERVISOR), why);
     }
-    return {};
-}
-
-QString LibvirtDaemons::ensureRunning(Daemon& daemon)
-{
-    if (answers(daemon.socket))
+    // It answers "ready" or "error ..." once the daemons answer on their sockets (or failed to).
+    const QDeadlineTimer deadline(90'000);
+    QByteArray report;
+    while (!report.contains("ready\n") && !report.contains("error ") && !deadline.hasExpired()) {
+        if (!m_supervisor->waitForReadyRead(static_cast<int>(deadline.remainingTime())))
+            break;
+        report += m_supervisor->readAllStandardOutput();
+    }
+    printReport(report);
+    if (report.contains("ready\n")) {
+        removeLeftoverDomains(uri);
         return {};
-    const QString path = QStandardPaths::findExecutable(daemon.program, kSbin);
-    if (path.isEmpty())
-        return daemon.program + QStringLiteral(" is not installed");
-    const QString pidFile = m_pidDir->filePath(daemon.program + QStringLiteral(".pid"));
-    QProcess process;
-    process.start(path, {QStringLiteral("-d"), QStringLiteral("--pid-file"), pidFile});
-    if (!process.waitForFinished(20'000) || process.exitCode() != 0)
-        return QStringLiteral("%1 -d failed: %2").arg(daemon.program, QString::fromLocal8Bit(process.readAllStandardError()));
-    if (!QTest::qWaitFor([&] { return answers(daemon.socket); }, 20'000))
-        return QStringLiteral("%1 started but %2 does not answer").arg(daemon.program, daemon.socket);
-    QFile file(pidFile);
-    if (file.open(QIODevice::ReadOnly))
-        daemon.startedPid = file.readAll().trimmed().toLongLong();
-    std::printf("[ daemon   ] started %s (pid %lld)\n", qPrintable(daemon.program), static_cast<long long>(daemon.startedPid));
-    std::fflush(stdout);
-    return {};
+    }
+    const int at = report.indexOf("error ");
+    const QString why = at >= 0 ? QString::fromLocal8Bit(report.mid(at + 6)).trimmed()
+                                : QStringLiteral("berth_test_libvirt_supervisor did not report within 90 s");
+    stopStarted();
+    return why;
 }
 
-void LibvirtDaemons::stop(Daemon& daemon)
+void LibvirtDaemons::removeLeftoverDomains(const QString& uri)
 {
-    if (daemon.startedPid <= 0)
-        return;
-    const auto pid = static_cast<pid_t>(daemon.startedPid);
-    ::kill(pid, SIGTERM);
-    const bool gone = QTest::qWaitFor([&] { return ::kill(pid, 0) != 0; }, 10'000);
-    std::printf("[ daemon   ] %s %s (pid %lld)\n", gone ? "stopped" : "could not stop", qPrintable(daemon.program),
-                static_cast<long long>(daemon.startedPid));
+    // A test killed before its teardown leaves its domain defined. Ours are titled Berth and name
+    // their instance directory, a temporary one of the test: the domain off and that directory
+    // gone or its instance lock free (no controller uses it), it is a leftover. Anything else (a
+    // user's Berth, a test running now) is left alone.
+    const auto virsh = [&uri](const QStringList& arguments) {
+        QProcess process;
+        process.start(QStringLiteral("virsh"), QStringList{QStringLiteral("-q"), QStringLiteral("-c"), uri} + arguments);
+        process.waitForFinished(30'000);
+        return QString::fromLocal8Bit(process.readAllStandardOutput());
+    };
+    static const QRegularExpression instance(QStringLiteral("<description>Berth&apos;s Docker Engine VM for (\\S+)\\. "));
+    for (const QString& name : virsh({QStringLiteral("list"), QStringLiteral("--inactive"), QStringLiteral("--name")}).split(QLatin1Char('\n'))) {
+        if (!name.startsWith(QLatin1String("berth-")))
+            continue;
+        const QString xml = virsh({QStringLiteral("dumpxml"), QStringLiteral("--inactive"), name});
+        const QString dir = instance.match(xml).captured(1);
+        if (!xml.contains(QLatin1String("<title>Berth</title>")) || !dir.startsWith(QDir::tempPath() + QLatin1Char('/')))
+            continue;
+        const bool gone = !QFileInfo::exists(dir);
+        QString lockError;
+        if (!gone && !berth::vm::InstanceLock(berth::vm::InstanceDir(dir)).acquire(&lockError))
+            continue;
+        virsh({QStringLiteral("undefine"), name});
+        std::printf("[ daemon   ] undefined %s, left by an earlier run (%s %s)\n", qPrintable(name), qPrintable(dir),
+                    gone ? "is gone" : "is in use by no one");
+    }
     std::fflush(stdout);
-    daemon.startedPid = 0;
 }
 
 void LibvirtDaemons::stopStarted()
 {
-    stop(m_libvirtd);
-    stop(m_virtlogd);
-    m_pidDir.reset();
+    if (!m_supervisor)
+        return;
+    m_supervisor->closeWriteChannel();  // its cue to stop what it started, then exit
+    if (!m_supervisor->waitForFinished(60'000))
+        std::printf("[ daemon   ] berth_test_libvirt_supervisor did not finish within 60 s\n");
+    printReport(m_supervisor->readAllStandardOutput());
+    m_supervisor.reset();
+}
+
+void LibvirtDaemons::printReport(const QByteArray& lines)
+{
+    for (const QByteArray& line : lines.split('\n')) {
+        if (!line.isEmpty() && line != "ready")
+            std::printf("[ daemon   ] %s\n", line.constData());
+    }
+    std::fflush(stdout);
 }
 
 }  // namespace berth::testing

@@ -3,20 +3,27 @@
 // libvirtd and virtlogd for the tests that drive a real libvirt (the VM library's integration
 // test, the GUI's Apply & restart test, the libvirt e2e test). Neither runs on a fresh machine:
 // a test starts the ones that do not answer on their sockets and stops only those it started.
+//
+// They are started by berth_test_libvirt_supervisor (libvirt_supervisor.cpp), a child of the
+// test that is their parent and reaper: it stops them when the test closes its stdin, and also
+// when the test dies without doing so (a crash, CTest's timeout), so no run leaves daemons behind
+// for the next one. The tests that use them share CTest's RESOURCE_LOCK libvirtd, so one test
+// never stops the daemons under another.
 
 #include <QString>
-#include <QTemporaryDir>
 
 #include <memory>
+
+class QProcess;
 
 namespace berth::testing {
 
 class LibvirtDaemons {
 public:
-    LibvirtDaemons() = default;
+    LibvirtDaemons();
     LibvirtDaemons(const LibvirtDaemons&) = delete;
     LibvirtDaemons& operator=(const LibvirtDaemons&) = delete;
-    ~LibvirtDaemons() { stopStarted(); }
+    ~LibvirtDaemons();
 
     // Empty when libvirtd is installed, else why the test cannot run (for a skip message).
     static QString notInstalledReason();
@@ -24,23 +31,18 @@ public:
     static QString defaultUri();
 
     // Makes the daemons `uri` needs answer: for qemu:///system virtlogd and libvirtd, started when
-    // their sockets are silent; a session daemon libvirt starts by itself. Empty on success.
+    // their sockets are silent; a session daemon libvirt starts by itself. Then undefines the
+    // domains earlier test runs left (inactive, of a temporary instance directory that is gone).
+    // Empty on success.
     QString ensureRunning(const QString& uri);
     // Stops the daemons ensureRunning started (libvirtd first), none other.
     void stopStarted();
 
 private:
-    struct Daemon {
-        QString program;
-        QString socket;
-        qint64 startedPid = 0;
-    };
-    QString ensureRunning(Daemon& daemon);
-    void stop(Daemon& daemon);
+    void printReport(const QByteArray& lines);
+    static void removeLeftoverDomains(const QString& uri);
 
-    Daemon m_virtlogd{QStringLiteral("virtlogd"), QStringLiteral("/run/libvirt/virtlogd-sock")};
-    Daemon m_libvirtd{QStringLiteral("libvirtd"), QStringLiteral("/run/libvirt/libvirt-sock")};
-    std::unique_ptr<QTemporaryDir> m_pidDir;  // pidfiles of our own: stopping never guesses
+    std::unique_ptr<QProcess> m_supervisor;
 };
 
 }  // namespace berth::testing

@@ -459,6 +459,18 @@ void EngineController::launch()
     m_vm = m_backend->create(spec);
     m_vmManager = m_backend->description();
     m_agent = new AgentChannel(this);
+    connect(m_vm.get(), &VirtualMachine::launchProgress, this, [this](const QString& text) {
+        if (m_step != Step::Launching)
+            return;
+        // The backend waits for work of its own that it bounds itself (libvirt examining QEMU):
+        // not the boot's time, so the launch gets the controller's longer limit.
+        if (m_launchLimit != m_options.timeouts.launch) {
+            m_launchLimit = m_options.timeouts.launch;
+            armTimer(m_launchLimit, &EngineController::launchTimedOut);
+        }
+        setState(State::Starting, text);
+        emit progress(text);
+    });
     connect(m_vm.get(), &VirtualMachine::running, this, &EngineController::onVmRunning);
     connect(m_vm.get(), &VirtualMachine::stopped, this, &EngineController::onVmStopped);
     connect(m_vm.get(), &VirtualMachine::guestEvent, this, [this](const QString& name, const QByteArray& data) {
@@ -495,7 +507,8 @@ void EngineController::launch()
     m_launchedConfig = m_op->config;
     emit progress(QStringLiteral("Launching QEMU with %1 (%2) through %3")
                       .arg(vm::toString(m_verdict->accelerator).toUpper(), m_verdict->reason, m_vmManager));
-    armTimer(m_options.timeouts.bootToReady, nullptr);
+    m_launchLimit = m_options.timeouts.bootToReady;
+    armTimer(m_launchLimit, &EngineController::launchTimedOut);
     m_vm->start();
 }
 
@@ -537,8 +550,16 @@ void EngineController::onVmRunning()
     m_lastPid = m_vm->pid();
     setStep(Step::WaitingForReady);
     setState(State::WaitingForEngine, QStringLiteral("Waiting for the guest to boot (QEMU pid %1)").arg(m_lastPid));
+    armTimer(m_options.timeouts.bootToReady, nullptr);  // the boot deadline starts with QEMU
     // QEMU creates all its sockets before its monitor answers, so the agent socket is there.
     m_agent->connectToSocket(m_dir.agentSocket(), m_options.timeouts.bootToReady);
+}
+
+void EngineController::launchTimedOut()
+{
+    if (m_step != Step::Launching)
+        return;
+    failWithVm(QStringLiteral("QEMU did not start within %1 s through %2").arg(secondsText(m_launchLimit), m_vmManager));
 }
 
 void EngineController::onAgentReady(const QByteArray& config)

@@ -1,8 +1,11 @@
 #include "berth/vm/libvirt_api.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QPointer>
 #include <QStandardPaths>
+#include <QTimer>
 #include <QUrl>
 
 #include <libvirt/libvirt.h>
@@ -41,6 +44,21 @@ QString explainConnectFailure(const QString& uri, const QString& libvirtMessage)
                               : QStringLiteral("\nlibvirt could not start your session daemon: install libvirt "
                                                "(sudo apt install libvirt-daemon-system)."));
     return said;
+}
+
+void LibvirtConnection::defineAndStart(const QString& xml, const QString& name, bool autoDestroy, QObject* context, StartDone done)
+{
+    QTimer::singleShot(0, context, [self = QPointer<LibvirtConnection>(this), xml, name, autoDestroy, done = std::move(done)] {
+        DomainStartResult result;
+        if (!self) {
+            result.error = QStringLiteral("the libvirt connection is closed");
+            done(result);
+            return;
+        }
+        result.defined = self->define(xml, &result.error);
+        result.started = result.defined && self->start(name, autoDestroy, &result.error);
+        done(result);
+    });
 }
 
 namespace {
@@ -237,6 +255,33 @@ public:
         if (!domain || virDomainCreateWithFlags(domain.get(), autoDestroy ? VIR_DOMAIN_START_AUTODESTROY : 0) < 0)
             return fail(error);
         return true;
+    }
+
+    void defineAndStart(const QString& xml, const QString& /*name: the definition's*/, bool autoDestroy, QObject* context,
+                        StartDone done) override
+    {
+        // The thread holds a reference of its own: a connection closed meanwhile stays open until
+        // the calls return, and then closes (autodestroy applies then).
+        virConnectRef(m_conn);
+        QPointer<QObject> receiver(context);
+        std::thread([conn = m_conn, xml = xml.toUtf8(), autoDestroy, receiver, done = std::move(done)] {
+            DomainStartResult result;
+            virDomainPtr domain = virDomainDefineXML(conn, xml.constData());
+            result.defined = domain != nullptr;
+            if (domain) {
+                result.started = virDomainCreateWithFlags(domain, autoDestroy ? VIR_DOMAIN_START_AUTODESTROY : 0) == 0;
+                virDomainFree(domain);
+            }
+            if (!result.started)
+                result.error = lastError();  // libvirt's errors are per thread
+            virConnectClose(conn);
+            if (QCoreApplication* app = QCoreApplication::instance()) {
+                QMetaObject::invokeMethod(app, [receiver, result, done] {
+                    if (receiver)
+                        done(result);
+                }, Qt::QueuedConnection);
+            }
+        }).detach();
     }
 
     bool shutdown(const QString& name, QString* error) override

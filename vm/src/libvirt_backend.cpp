@@ -6,6 +6,7 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QStandardPaths>
@@ -16,6 +17,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace berth::vm {
@@ -42,6 +46,30 @@ QString libvirtDomainName(const QString& instanceDir)
     if (QDir::cleanPath(absolute(instanceDir)) == QDir::cleanPath(InstanceDir::defaultRoot()))
         return QStringLiteral("berth");
     return QStringLiteral("berth-") + libvirtDomainUuid(instanceDir).left(8);
+}
+
+QString libvirtKvmAccessProblem(const QString& kvmDevice, unsigned permissions, const QString& owner, const QString& group)
+{
+    const bool othersMay = (permissions & (S_IROTH | S_IWOTH)) == (S_IROTH | S_IWOTH);
+    const bool kvmGroupMay = group == QLatin1String("kvm") && (permissions & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP);
+    if (othersMay || kvmGroupMay)
+        return {};
+    return QStringLiteral("%1 is %2 %3:%4, so libvirt's QEMU user (libvirt-qemu, of the kvm group) cannot open it, while "
+                          "libvirt's QEMU probe, which keeps root's file access, finds KVM: libvirt then deems its cached QEMU "
+                          "capabilities stale at every use and examines QEMU again, several times per start. Give the kvm group "
+                          "access, as udev's rules do: sudo chown root:kvm %1 && sudo chmod 0660 %1")
+        .arg(kvmDevice, QStringLiteral("0%1").arg(permissions, 3, 8, QLatin1Char('0')), owner, group);
+}
+
+QString libvirtKvmAccessProblem(const QString& kvmDevice)
+{
+    struct stat st {};
+    if (::stat(kvmDevice.toLocal8Bit().constData(), &st) != 0)
+        return {};  // no KVM: libvirt's probe finds none either
+    const passwd* user = ::getpwuid(st.st_uid);
+    const group* grp = ::getgrgid(st.st_gid);
+    return libvirtKvmAccessProblem(kvmDevice, st.st_mode & 0777, user ? QString::fromLocal8Bit(user->pw_name) : QString::number(st.st_uid),
+                                   grp ? QString::fromLocal8Bit(grp->gr_name) : QString::number(st.st_gid));
 }
 
 QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
@@ -207,14 +235,21 @@ namespace {
 
 constexpr int kLogTailLines = 20;
 
+QString secondsText(std::chrono::milliseconds duration)
+{
+    return QString::number(static_cast<double>(duration.count()) / 1000.0, 'g', 4);
+}
+
 class LibvirtVirtualMachine final : public VirtualMachineBase {
 public:
     LibvirtVirtualMachine(const VmSpec& spec, const LibvirtBackend::Options& options, std::shared_ptr<LibvirtConnector> libvirt,
                           std::shared_ptr<ProcessFactory> processes)
         : VirtualMachineBase(spec.instanceDir), m_spec(spec), m_options(options), m_name(libvirtDomainName(spec.instanceDir)),
           m_uuid(libvirtDomainUuid(spec.instanceDir)), m_libvirt(std::move(libvirt)), m_processes(std::move(processes)),
-          m_leftoverTimer(new QTimer(this))
+          m_leftoverTimer(new QTimer(this)), m_startTimer(new QTimer(this))
     {
+        m_startTimer->setSingleShot(true);
+        connect(m_startTimer, &QTimer::timeout, this, &LibvirtVirtualMachine::startIsSlow);
         m_leftoverTimer->setSingleShot(true);
         connect(m_leftoverTimer, &QTimer::timeout, this, [this] {
             spdlog::warn("libvirt: the leftover domain {} did not power off; destroying it", m_name.toStdString());
@@ -265,6 +300,12 @@ public:
             finish({}, QStringLiteral("stopped while a leftover domain was shutting down"));
             return;
         }
+        if (m_starting) {
+            // Not waiting for libvirt, which may take minutes: its late answer destroys the domain.
+            stopWaitingForStart();
+            finish({}, QStringLiteral("stopped while libvirt was starting the domain"));
+            return;
+        }
         if (!m_domainStarted) {
             m_abortBeforeStart = true;
             return;
@@ -311,6 +352,11 @@ private:
             }
             connect(m_connection.get(), &LibvirtConnection::lifecycleEvent, this, &LibvirtVirtualMachine::onEvent);
             connect(m_connection.get(), &LibvirtConnection::closed, this, &LibvirtVirtualMachine::onClosed);
+        }
+        if (m_connection->isPrivileged()) {
+            m_kvmProblem = libvirtKvmAccessProblem();
+            if (!m_kvmProblem.isEmpty())
+                spdlog::warn("libvirt: starts will be slow: {}", m_kvmProblem.toStdString());
         }
         const auto existing = m_connection->lookup(m_name, &error);
         if (!error.isEmpty()) {
@@ -383,13 +429,63 @@ private:
         QFile::remove(m_dir.agentSocket());
         const QString xml = libvirtDomainXml(m_spec, m_connection->isPrivileged());
         spdlog::info("libvirt: defining domain {} at {}", m_name.toStdString(), m_options.uri.toStdString());
-        QString error;
-        if (!m_connection->define(xml, &error)) {
-            failToStart(QStringLiteral("libvirt refused the domain definition: %1").arg(error));
+        m_starting = true;
+        m_slowNoticeGiven = false;
+        m_startClock.start();
+        m_startTimer->start(std::min(m_options.slowStartNotice, m_options.startTimeout));
+        const quint64 attempt = ++m_startAttempt;
+        m_connection->defineAndStart(xml, m_name, m_spec.dieWithParent, this,
+                                     [this, attempt](const DomainStartResult& result) { startAnswered(attempt, result); });
+    }
+
+    // libvirt has not answered defineAndStart yet: first say so, then give up.
+    void startIsSlow()
+    {
+        if (!m_starting)
+            return;
+        const QString why = m_kvmProblem.isEmpty()
+                                ? QStringLiteral("libvirt examines the QEMU binary before its first use, and whenever its cached "
+                                                 "capabilities are stale, by launching it a few times")
+                                : m_kvmProblem;
+        if (!m_slowNoticeGiven && m_startClock.elapsed() < m_options.startTimeout.count()) {
+            m_slowNoticeGiven = true;
+            emit launchProgress(QStringLiteral("Waiting for libvirt to start the domain %1 (%2 s so far, up to %3 s): %4")
+                                    .arg(m_name, secondsText(std::chrono::seconds((m_startClock.elapsed() + 500) / 1000)),
+                                         secondsText(m_options.startTimeout), why));
+            m_startTimer->start(std::max<qint64>(0, m_options.startTimeout.count() - m_startClock.elapsed()));
             return;
         }
-        if (!m_connection->start(m_name, m_spec.dieWithParent, &error)) {
-            failToStart(QStringLiteral("libvirt could not start the domain %1: %2").arg(m_name, error));
+        stopWaitingForStart();
+        failToStart(QStringLiteral("libvirt at %1 did not start the domain %2 within %3 s: %4\nlibvirtd's log (journalctl -u "
+                                   "libvirtd, or /var/log/libvirt/libvirtd.log) tells what it was doing.")
+                        .arg(m_options.uri, m_name, secondsText(m_options.startTimeout), why));
+    }
+
+    // Stops waiting for libvirt's answer: when it comes, a domain it started is destroyed.
+    void stopWaitingForStart()
+    {
+        m_starting = false;
+        m_startTimer->stop();
+    }
+
+    void startAnswered(quint64 attempt, const DomainStartResult& result)
+    {
+        if (attempt != m_startAttempt || !m_starting) {
+            if (result.started) {
+                spdlog::warn("libvirt: the domain {} started after Berth stopped waiting; destroying it", m_name.toStdString());
+                QString error;
+                m_connection->destroy(m_name, &error);
+            }
+            return;
+        }
+        stopWaitingForStart();
+        spdlog::info("libvirt: defining and starting took {} ms", m_startClock.elapsed());
+        if (!result.defined) {
+            failToStart(QStringLiteral("libvirt refused the domain definition: %1").arg(result.error));
+            return;
+        }
+        if (!result.started) {
+            failToStart(QStringLiteral("libvirt could not start the domain %1: %2").arg(m_name, result.error));
             return;
         }
         m_domainStarted = true;
@@ -481,6 +577,7 @@ private:
     {
         if (state() == State::Off)
             return;
+        stopWaitingForStart();
         m_leftoverTimer->stop();
         m_leftover = false;
         m_domainStarted = false;
@@ -502,6 +599,12 @@ private:
     std::shared_ptr<LibvirtConnection> m_connection;
     std::unique_ptr<Process> m_helper;
     QTimer* m_leftoverTimer;
+    QTimer* m_startTimer;  // the slow-start notice, then the start timeout
+    QElapsedTimer m_startClock;
+    quint64 m_startAttempt = 0;
+    bool m_starting = false;  // waiting for defineAndStart's answer
+    bool m_slowNoticeGiven = false;
+    QString m_kvmProblem;
     bool m_domainStarted = false;
     bool m_leftover = false;
     bool m_abortBeforeStart = false;

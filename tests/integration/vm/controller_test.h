@@ -65,7 +65,12 @@ protected:
             m_controller = makeController();
             QObject::connect(m_controller.get(), &EngineController::operationFinished,
                              [this](EngineController::Operation, bool ok, const QString& message) { results.push_back({ok, message}); });
-            QObject::connect(m_controller.get(), &EngineController::progress, [this](const QString& text) { progress << text; });
+            QObject::connect(m_controller.get(), &EngineController::progress, [this](const QString& text) {
+                progress << text;
+                // In the log too: what a slow or failed operation was waiting for.
+                std::printf("[ progress ] %s\n", qPrintable(text.section(QLatin1Char('\n'), 0, 0)));
+                std::fflush(stdout);
+            });
         }
         return *m_controller;
     }

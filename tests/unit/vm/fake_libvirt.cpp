@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <utility>
+
 namespace berth::vm::testing {
 
 std::optional<DomainInfo> FakeLibvirtConnection::lookup(const QString& name, QString*)
@@ -50,6 +52,28 @@ bool FakeLibvirtConnection::start(const QString& name, bool autoDestroy, QString
     m_daemon->bootGuest(name);
     m_daemon->emitEvent(name, DomainEvent::Started, QStringLiteral("booted"));
     return true;
+}
+
+void FakeLibvirtConnection::defineAndStart(const QString& xml, const QString& name, bool autoDestroy, QObject* context, StartDone done)
+{
+    if (!m_daemon->holdStarts) {
+        LibvirtConnection::defineAndStart(xml, name, autoDestroy, context, std::move(done));
+        return;
+    }
+    m_daemon->m_heldStarts.push_back({this, xml, name, autoDestroy, context, std::move(done)});
+}
+
+void FakeLibvirt::releaseStarts()
+{
+    for (auto& held : std::exchange(m_heldStarts, {})) {
+        if (!held.connection)
+            continue;
+        DomainStartResult result;
+        result.defined = held.connection->define(held.xml, &result.error);
+        result.started = result.defined && held.connection->start(held.name, held.autoDestroy, &result.error);
+        if (held.context)
+            held.done(result);
+    }
 }
 
 bool FakeLibvirtConnection::shutdown(const QString& name, QString* error)

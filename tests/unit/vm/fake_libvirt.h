@@ -12,6 +12,8 @@
 #include <QPointer>
 #include <QStringList>
 
+#include <vector>
+
 class QLocalServer;
 class QLocalSocket;
 
@@ -33,6 +35,7 @@ public:
     std::optional<DomainInfo> lookup(const QString& name, QString* error) override;
     bool define(const QString& xml, QString* error) override;
     bool start(const QString& name, bool autoDestroy, QString* error) override;
+    void defineAndStart(const QString& xml, const QString& name, bool autoDestroy, QObject* context, StartDone done) override;
     bool shutdown(const QString& name, QString* error) override;
     bool destroy(const QString& name, QString* error) override;
     qint64 qemuPid(const QString& name) const override;
@@ -57,6 +60,11 @@ public:
     bool agent = true;           // the guest agent connects and reports ready
     bool ignoreAgentShutdown = false;
     bool ignoreAcpi = false;
+    bool holdStarts = false;     // defineAndStart answers only at releaseStarts(), as a busy libvirt
+
+    // Defines and starts the domains whose defineAndStart was held, and answers those still asked.
+    void releaseStarts();
+    int heldStarts() const { return static_cast<int>(m_heldStarts.size()); }
 
     QHash<QString, FakeDomain> domains;
     QStringList calls;  // "define NAME", "start NAME autodestroy", "shutdown NAME", "destroy NAME", "open URI"
@@ -75,6 +83,15 @@ private:
     void stopGuest(const QString& name);
 
     QHash<QString, QLocalServer*> m_agents;
+    struct HeldStart {
+        QPointer<FakeLibvirtConnection> connection;
+        QString xml;
+        QString name;
+        bool autoDestroy;
+        QPointer<QObject> context;
+        LibvirtConnection::StartDone done;
+    };
+    std::vector<HeldStart> m_heldStarts;
 };
 
 }  // namespace berth::vm::testing

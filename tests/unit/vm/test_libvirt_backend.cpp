@@ -12,10 +12,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <QDir>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QXmlStreamReader>
 
 #include <unistd.h>
@@ -305,6 +307,55 @@ TEST_F(LibvirtBackendTest, AStartRefusedByLibvirtSaysWhy)
     EXPECT_THAT(text(exits[0].diagnostics), HasSubstr("process exited while connecting to monitor"));
 }
 
+TEST_F(LibvirtBackendTest, ASlowStartIsToldThenGivenUpWithTheCauseAndALateStartIsDestroyed)
+{
+    libvirt->holdStarts = true;
+    LibvirtBackend backend({"qemu:///session", 10s, 400ms, 50ms}, libvirt, processes);
+    auto vm = backend.create(spec);
+    QObject::connect(vm.get(), &VirtualMachine::stopped, [this](const VmExit& exit) { exits.push_back(exit); });
+    QSignalSpy notices(vm.get(), &VirtualMachine::launchProgress);
+    vm->start();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
+    ASSERT_EQ(notices.size(), 1) << "one notice while waiting, before giving up";
+    EXPECT_THAT(text(notices[0].at(0).toString()), HasSubstr("Waiting for libvirt to start the domain " + text(domainName())));
+    EXPECT_THAT(text(notices[0].at(0).toString()), HasSubstr("examines the QEMU binary"));
+    EXPECT_TRUE(exits[0].process.failedToStart);
+    EXPECT_THAT(text(exits[0].process.errorString), HasSubstr("did not start the domain " + text(domainName()) + " within 0.4 s"));
+    EXPECT_THAT(text(exits[0].process.errorString), HasSubstr("libvirtd.log"));
+    EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
+
+    ASSERT_EQ(libvirt->heldStarts(), 1);
+    libvirt->releaseStarts();  // libvirt finishes after all
+    EXPECT_EQ(libvirt->calls.last(), "destroy " + domainName()) << "a domain nobody waits for is not left running";
+    EXPECT_FALSE(libvirt->domains.value(domainName()).active);
+}
+
+TEST_F(LibvirtBackendTest, AForceStopWhileLibvirtIsStartingEndsAtOnce)
+{
+    libvirt->holdStarts = true;
+    auto vm = createVm();
+    vm->start();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return libvirt->heldStarts() == 1; }, 5000));
+    vm->forceStop();
+    ASSERT_EQ(exits.size(), 1u) << "not waiting for libvirt";
+    EXPECT_TRUE(exits[0].requested);
+    EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
+    libvirt->releaseStarts();
+    EXPECT_EQ(libvirt->calls.last(), "destroy " + domainName());
+}
+
+TEST(LibvirtKvmAccess, AKvmDeviceLibvirtsQemuUserCannotOpenIsExplained)
+{
+    EXPECT_TRUE(libvirtKvmAccessProblem("/dev/kvm", 0660, "root", "kvm").isEmpty()) << "udev's default";
+    EXPECT_TRUE(libvirtKvmAccessProblem("/dev/kvm", 0666, "root", "root").isEmpty());
+    const QString why = libvirtKvmAccessProblem("/dev/kvm", 0600, "root", "root");
+    EXPECT_THAT(text(why), HasSubstr("/dev/kvm is 0600 root:root"));
+    EXPECT_THAT(text(why), HasSubstr("stale at every use"));
+    EXPECT_THAT(text(why), HasSubstr("sudo chown root:kvm /dev/kvm && sudo chmod 0660 /dev/kvm"));
+    EXPECT_FALSE(libvirtKvmAccessProblem("/dev/kvm", 0660, "root", "root").isEmpty()) << "libvirt-qemu is not in group root";
+    EXPECT_TRUE(libvirtKvmAccessProblem(QDir::temp().filePath("no-such-kvm-device")).isEmpty()) << "no KVM, no problem";
+}
+
 TEST_F(LibvirtBackendTest, LosingTheDaemonEndsTheVmWithAReason)
 {
     auto vm = createVm();
@@ -401,6 +452,28 @@ protected:
 };
 
 }  // namespace
+
+TEST_F(LibvirtControllerTest, LibvirtsOwnWorkIsToldAndNotCountedAgainstTheBootDeadline)
+{
+    options.timeouts.bootToReady = 300ms;
+    libvirt->holdStarts = true;
+    LibvirtBackend::Options backendOptions;
+    backendOptions.slowStartNotice = 50ms;
+    auto& engine = controller(std::make_shared<LibvirtBackend>(backendOptions, libvirt, processes));
+    QStringList progress;
+    QObject::connect(&engine, &EngineController::progress, [&](const QString& text) { progress << text; });
+    engine.start(QByteArray("{}"));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return progress.join('\n').contains("Waiting for libvirt"); }, 5000));
+    EXPECT_EQ(engine.state(), State::Starting);
+    EXPECT_THAT(text(engine.stateDetail()), HasSubstr("Waiting for libvirt to start the domain"));
+    // libvirt answers well after the boot deadline would have passed had it been counted.
+    QTimer::singleShot(3 * options.timeouts.bootToReady, [this] { libvirt->releaseStarts(); });
+    const auto result = waitForOperations(1);
+    EXPECT_TRUE(result.first) << text(result.second);
+    EXPECT_EQ(engine.state(), State::Running);
+    engine.stop(EngineController::StopMode::Force);
+    waitForOperations(2);
+}
 
 TEST_F(LibvirtControllerTest, StartsAndStopsThroughTheAgentFirst)
 {

@@ -72,7 +72,11 @@ struct EngineOptions {
         std::chrono::milliseconds agentShutdown = std::chrono::seconds(20);  // containers, engine, sync
         std::chrono::milliseconds powerdown = std::chrono::seconds(10);      // after the ACPI button
         std::chrono::milliseconds kill = std::chrono::seconds(5);            // after SIGKILL
+        // From QEMU running to the guest (and engine) ready; the launch before it gets as long.
         std::chrono::milliseconds bootToReady = std::chrono::minutes(3);
+        // The launch's limit instead once the backend says it waits for work of its own, which it
+        // bounds itself (libvirt examining QEMU first): that is never counted against the boot.
+        std::chrono::milliseconds launch = std::chrono::minutes(5);
         std::chrono::milliseconds qmpConnect = std::chrono::seconds(10);
         std::chrono::milliseconds acceleratorProbe = std::chrono::seconds(4);
     } timeouts;
@@ -179,6 +183,7 @@ private:
     void launch();
     quint16 chooseEnginePort() const;
     void onVmRunning();
+    void launchTimedOut();
     void onAgentReady(const QByteArray& config);
     void checkEngine();
     void becomeRunning();
@@ -223,6 +228,7 @@ private:
     QByteArray m_reportedConfig;
     quint16 m_enginePort = 0;
     qint64 m_lastPid = 0;
+    std::chrono::milliseconds m_launchLimit{};  // the launch's current limit (see Timeouts::launch)
     quint64 m_generation = 0;  // bumped per launch, so late engine-check answers are ignored
     QTimer* m_engineRetry = nullptr;
     QString m_lastEngineProblem;

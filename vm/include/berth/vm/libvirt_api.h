@@ -5,13 +5,16 @@
 // libvirt_api.cpp touches the C API. Domains are named, not handed around as virDomainPtr, which
 // keeps the fake trivial.
 //
-// Calls are synchronous. They run in berth-engine, which has no window to freeze, and take
-// milliseconds (virDomainCreate about a second under TCG; virDomainDestroy waits briefly for
-// QEMU to die). Events arrive as Qt signals on the connection's thread.
+// Calls are synchronous and take milliseconds (virDomainDestroy waits briefly for QEMU to die),
+// except defining and starting a domain: libvirt examines a QEMU binary (launching it a few
+// times) before its first use and whenever it finds its cached capabilities stale, which can take
+// from seconds to minutes, so defineAndStart() answers later and the real connection makes those
+// calls on a thread of their own. Events arrive as Qt signals on the connection's thread.
 
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -23,6 +26,12 @@ enum class DomainEvent { Started, Suspended, Resumed, Shutdown, Stopped, Crashed
 struct DomainInfo {
     QString uuid;  // lower case, with dashes
     bool active = false;
+};
+
+struct DomainStartResult {
+    bool defined = false;
+    bool started = false;
+    QString error;  // libvirt's message when defining or starting failed
 };
 
 class LibvirtConnection : public QObject {
@@ -42,6 +51,12 @@ public:
     // virDomainCreateWithFlags; autoDestroy: libvirt destroys the domain when this connection
     // closes (our process died), as QEMU's parent-death signal does for the QEMU backend.
     virtual bool start(const QString& name, bool autoDestroy, QString* error) = 0;
+    // define(), then start() when that succeeded, answered through `done` on `context`'s thread:
+    // never inside this call, and not at all once `context` is gone. This default makes the calls
+    // from the caller's event loop; the real connection makes them on a thread of their own, so
+    // the caller's event loop runs on while libvirt examines QEMU.
+    using StartDone = std::function<void(const DomainStartResult& result)>;
+    virtual void defineAndStart(const QString& xml, const QString& name, bool autoDestroy, QObject* context, StartDone done);
     // virDomainShutdownFlags with the ACPI power button.
     virtual bool shutdown(const QString& name, QString* error) = 0;
     // virDomainDestroy: SIGTERM, then SIGKILL, to QEMU.

@@ -81,6 +81,8 @@ public:
 
 signals:
     void stateChanged(berth::vm::VirtualMachine::State state);
+    // What the launch waits for when it is more than QEMU starting (libvirt examining QEMU first).
+    void launchProgress(const QString& text);
     // QEMU is up and its monitor answers; the guest is booting.
     void running();
     // The QEMU process is reaped and its pidfile removed.
