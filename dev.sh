@@ -82,16 +82,27 @@ summarize() {
     echo "ctest: ${passed} passed, ${failed} failed"
 }
 
+# Runs one stage ("name" command...), remembering how long it took for the closing table.
+STAGES=()
+stage() {
+    local name=$1 began=$SECONDS rc=0
+    shift
+    "$@" || rc=$?
+    STAGES+=("$(printf '%-28s %5d s' "$name" $((SECONDS - began)))")
+    return $rc
+}
+
 run_tests() {
-    install_dependencies
     local started=$SECONDS status=0
-    build ci
+    stage "install dependencies" install_dependencies
+    stage "build (ci)" build ci
     say "Running the test suite (ci preset)"
-    run_ctest ci || status=1
-    build asan
+    stage "tests (ci)" run_ctest ci || status=1
+    stage "build (asan)" build asan
     say "Running unit tests and fuzz smoke under ASan + UBSan"
-    run_ctest asan || status=1
+    stage "tests (asan: unit, fuzz)" run_ctest asan || status=1
     say "Test suite finished in $((SECONDS - started)) s"
+    printf '  %s\n' "${STAGES[@]}"
     summarize build/ctest-ci.log build/ctest-asan.log
     return $status
 }
