@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -420,11 +421,11 @@ TEST_F(SpecRewrite, PrivilegedContainersCannotRemountReadOnlyBindsWritable)
     EXPECT_EQ(mount["args"][0]["valueTwo"], 4128);
     EXPECT_EQ(seccomp["syscalls"][1]["names"], json::array({"mount_setattr"}));
 
-    // Without CAP_SYS_ADMIN no profile is added.
+    // Without CAP_SYS_ADMIN the same rules: an exec can add the capability later.
     json plain = dockerSpec();
     plain["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN"}}};
     ASSERT_TRUE(rewrite(plain));
-    EXPECT_FALSE(plain["linux"].contains("seccomp"));
+    EXPECT_EQ(plain["linux"]["seccomp"], seccomp);
 }
 
 TEST_F(SpecRewrite, CapSysAdminUnderDockersProfileCannotRemountReadOnlyBindsWritable)
@@ -459,11 +460,153 @@ TEST_F(SpecRewrite, CapSysAdminUnderDockersProfileCannotRemountReadOnlyBindsWrit
 
     // A profile that does not allow mount gets no mount rule, only mount_setattr's.
     json strict = dockerSpec();
-    strict["process"]["capabilities"] = {{"bounding", {"CAP_SYS_ADMIN"}}};
     strict["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ERRNO"}};
     ASSERT_TRUE(rewrite(strict));
     ASSERT_EQ(strict["linux"]["seccomp"]["syscalls"].size(), 1U);
     EXPECT_EQ(strict["linux"]["seccomp"]["syscalls"][0]["names"], json::array({"mount_setattr"}));
+}
+
+namespace {
+
+constexpr std::uint64_t kMsRdonly = 1;
+constexpr std::uint64_t kMsRemount = 32;
+constexpr std::uint64_t kMsBind = 4096;
+
+bool refusing(const std::string& action)
+{
+    return action == "SCMP_ACT_ERRNO" || action == "SCMP_ACT_KILL" || action == "SCMP_ACT_KILL_PROCESS"
+           || action == "SCMP_ACT_KILL_THREAD" || action == "SCMP_ACT_TRAP";
+}
+
+// Whether a rule names the syscall and its conditions hold for mount(2) with these flags (the
+// other arguments are zero). Conditions on one argument are alternatives, as runc adds them.
+bool ruleMatches(const json& rule, const std::string& syscall, std::uint64_t flags)
+{
+    const json names = rule.value("names", json::array());
+    if (std::find(names.begin(), names.end(), syscall) == names.end()) { return false; }
+    const json args = rule.value("args", json::array());
+    if (args.empty()) { return true; }
+    std::map<int, bool> byIndex;
+    for (const json& arg : args) {
+        const int index = arg.value("index", 0);
+        const std::uint64_t value = arg.value("value", std::uint64_t{0});
+        const std::uint64_t valueTwo = arg.value("valueTwo", std::uint64_t{0});
+        const std::uint64_t actual = index == 3 ? flags : 0;
+        const std::string op = arg.value("op", std::string());
+        bool holds = false;
+        if (op == "SCMP_CMP_MASKED_EQ") { holds = (actual & value) == valueTwo; }
+        if (op == "SCMP_CMP_EQ") { holds = actual == value; }
+        if (op == "SCMP_CMP_NE") { holds = actual != value; }
+        if (op == "SCMP_CMP_GE") { holds = actual >= value; }
+        byIndex[index] = byIndex[index] || holds;
+    }
+    return std::all_of(byIndex.begin(), byIndex.end(), [](const auto& entry) { return entry.second; });
+}
+
+// What the filter does with a call whatever libseccomp makes of overlapping rules: "refused"
+// when every rule it matches refuses and the default does too or a refusing rule matches;
+// "allowed" when it matches no refusing rule and a permitting one or the permitting default.
+// Anything else ("either") would depend on rule precedence, which the guard must never need.
+std::string verdict(const json& seccomp, const std::string& syscall, std::uint64_t flags)
+{
+    bool permits = false;
+    bool refuses = false;
+    for (const json& rule : seccomp["syscalls"]) {
+        if (!ruleMatches(rule, syscall, flags)) { continue; }
+        (refusing(rule.value("action", std::string())) ? refuses : permits) = true;
+    }
+    const bool defaultPermits = !refusing(seccomp.value("defaultAction", std::string()));
+    if (!permits && (refuses || !defaultPermits)) { return "refused"; }
+    if (!refuses && (permits || defaultPermits)) { return "allowed"; }
+    return "either";
+}
+
+json withProfile(const std::string& defaultAction, const json& syscalls)
+{
+    json spec = dockerSpec();
+    spec["process"]["capabilities"] = {{"bounding", {"CAP_SYS_ADMIN"}}};
+    spec["linux"]["seccomp"] = {{"defaultAction", defaultAction}, {"syscalls", syscalls}};
+    return spec;
+}
+
+}  // namespace
+
+TEST_F(SpecRewrite, EveryContainerGetsTheMountGuardWhateverItsProfileAndCapabilities)
+{
+    // seccomp=unconfined and no capability: docker exec --privileged could add CAP_SYS_ADMIN.
+    json spec = dockerSpec();
+    spec["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN"}}};
+    ASSERT_TRUE(rewrite(spec));
+    const json& seccomp = spec["linux"]["seccomp"];
+    EXPECT_EQ(seccomp["defaultAction"], "SCMP_ACT_ALLOW");
+    EXPECT_EQ(verdict(seccomp, "mount", kMsRemount | kMsBind), "refused");
+    EXPECT_EQ(verdict(seccomp, "mount_setattr", 0), "refused");
+    EXPECT_EQ(verdict(seccomp, "mount", kMsRemount | kMsBind | kMsRdonly), "allowed");
+    EXPECT_EQ(verdict(seccomp, "mount", kMsBind), "allowed");
+
+    // No process capabilities at all in the spec is no way around it either.
+    json bare = dockerSpec();
+    ASSERT_TRUE(rewrite(bare));
+    EXPECT_EQ(verdict(bare["linux"]["seccomp"], "mount", kMsRemount | kMsBind), "refused");
+}
+
+TEST_F(SpecRewrite, NoUserRuleLetsTheBindRemountThrough)
+{
+    const json alwaysTrue = json::array({{{"index", 3}, {"value", 0}, {"valueTwo", 0}, {"op", "SCMP_CMP_MASKED_EQ"}}});
+    const json bindRemountOnly =
+        json::array({{{"index", 3}, {"value", kMsRemount | kMsBind}, {"valueTwo", kMsRemount | kMsBind},
+                      {"op", "SCMP_CMP_MASKED_EQ"}}});
+    std::vector<json> userRules;
+    for (const std::string action : {"SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_NOTIFY",
+                                     "SCMP_ACT_SOMETHING_NEW"}) {
+        for (const json& names : {json::array({"mount"}), json::array({"mount_setattr", "mount", "umount2"})}) {
+            userRules.push_back({{"names", names}, {"action", action}});
+            userRules.push_back({{"names", names}, {"action", action}, {"args", alwaysTrue}});
+            userRules.push_back({{"names", names}, {"action", action}, {"args", bindRemountOnly}});
+        }
+    }
+    for (const std::string defaultAction : {"SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_ALLOW",
+                                            "SCMP_ACT_LOG", "SCMP_ACT_TRACE"}) {
+        for (const json& rule : userRules) {
+            json spec = withProfile(defaultAction, json::array({rule}));
+            ASSERT_TRUE(rewrite(spec));
+            const json& seccomp = spec["linux"]["seccomp"];
+            const std::string what = defaultAction + " " + rule.dump();
+            EXPECT_EQ(verdict(seccomp, "mount", kMsRemount | kMsBind), "refused") << what;
+            EXPECT_EQ(verdict(seccomp, "mount", kMsRemount | kMsBind | 0x8), "refused") << what;  // + MS_NOSUID
+            EXPECT_EQ(verdict(seccomp, "mount_setattr", 0), "refused") << what;
+            // Ordinary mounts stay what the profile asked for: some rule (or the default) permitted mount.
+            for (const std::uint64_t flags : {std::uint64_t{0}, kMsBind, kMsRemount, kMsRemount | kMsBind | kMsRdonly}) {
+                EXPECT_EQ(verdict(seccomp, "mount", flags), "allowed") << what << " flags " << flags;
+            }
+            // Only our rules name mount with a permitting action.
+            for (const json& kept : seccomp["syscalls"]) {
+                const json names = kept.value("names", json::array());
+                if (std::find(names.begin(), names.end(), "umount2") != names.end()) {
+                    EXPECT_EQ(kept["action"], rule["action"]) << "other syscalls keep the user's rule";
+                }
+            }
+        }
+    }
+}
+
+TEST_F(SpecRewrite, RefusingUserRulesForMountStay)
+{
+    // A profile that refuses mount keeps refusing it; ours only ever adds refusals there.
+    json spec = withProfile("SCMP_ACT_ALLOW", json::parse(R"([{"names":["mount"],"action":"SCMP_ACT_KILL_PROCESS"}])"));
+    ASSERT_TRUE(rewrite(spec));
+    const json& seccomp = spec["linux"]["seccomp"];
+    EXPECT_EQ(seccomp["syscalls"][0]["action"], "SCMP_ACT_KILL_PROCESS");
+    for (const std::uint64_t flags : {std::uint64_t{0}, kMsBind, kMsRemount | kMsBind}) {
+        EXPECT_EQ(verdict(seccomp, "mount", flags), "refused") << flags;
+    }
+    // A denying default with no rule permitting mount: no mount rule is added at all.
+    json strict = withProfile("SCMP_ACT_ERRNO", json::parse(R"([{"names":["mount"],"action":"SCMP_ACT_ERRNO",
+        "args":[{"index":3,"value":1,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]}])"));
+    ASSERT_TRUE(rewrite(strict));
+    for (const std::uint64_t flags : {std::uint64_t{0}, kMsBind, kMsRdonly, kMsRemount | kMsBind}) {
+        EXPECT_EQ(verdict(strict["linux"]["seccomp"], "mount", flags), "refused") << flags;
+    }
 }
 
 TEST_F(SpecRewrite, ExhaustionIsReportedClearly)

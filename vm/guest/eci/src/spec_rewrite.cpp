@@ -62,6 +62,13 @@ bool isBindMount(const json& mount)
                        [](const json& o) { return o == "bind" || o == "rbind"; });
 }
 
+// Actions after which the call does not happen (ERRNO returns, TRAP raises SIGSYS, KILL ends it).
+bool refuses(const std::string& action)
+{
+    return action == "SCMP_ACT_ERRNO" || action == "SCMP_ACT_TRAP" || action == "SCMP_ACT_KILL"
+           || action == "SCMP_ACT_KILL_THREAD" || action == "SCMP_ACT_KILL_PROCESS";
+}
+
 json mappingJson(const std::vector<IdMapping>& mappings)
 {
     json out = json::array();
@@ -205,7 +212,7 @@ public:
             (*sysctl)["net.ipv4.ping_group_range"] = "0 " + std::to_string(mapped - 1);
         }
 
-        lockReadOnlyBinds();
+        guardMounts();
 
         // Privileged containment: no block devices, whatever --privileged or --device asked for.
         if (auto devices = linux.find("devices"); devices != linux.end() && devices->is_array()) {
@@ -219,23 +226,31 @@ public:
 
     std::optional<int> joinPid() const { return joinPid_; }
 
-    // A container whose root holds CAP_SYS_ADMIN (in its own user namespace) could otherwise
-    // make a read-only bind writable: runc makes the binds inside the container's mount
-    // namespace, so the kernel does not lock their read-only flag. So its seccomp profile refuses
-    // exactly that: a bind remount without MS_RDONLY, and mount_setattr (ENOSYS, so tools fall
-    // back to mount(2)). --privileged has no profile: it gets one that allows everything else.
-    // Docker's default profile with --cap-add SYS_ADMIN allows mount outright: that rule loses
-    // mount, which is allowed again under conditions that leave the bind remount out.
-    void lockReadOnlyBinds()
+    // Every container (whatever its profile and capabilities: docker exec --privileged adds
+    // CAP_SYS_ADMIN to a process later, and the exec'd process gets the container's filter) has a
+    // seccomp profile in which only our rules decide mount and mount_setattr. Root in the
+    // container's user namespace could otherwise make a read-only bind writable: runc makes the
+    // binds inside the container's mount namespace, which that user namespace owns, so the
+    // kernel does not lock their read-only flag. Refused: a bind remount without MS_RDONLY, and
+    // mount_setattr (ENOSYS, so tools fall back to mount(2)). The rest of the new mount API
+    // cannot clear a mount's read-only flag: open_tree clones keep it, move_mount only moves,
+    // fsmount mounts a fresh superblock, and fspick + fsconfig reconfigure a superblock, which
+    // needs CAP_SYS_ADMIN in the user namespace that owns it (the VM's, for volumes and the
+    // rootfs), as a superblock remount through mount(2) does.
+    //
+    // What this relies on (runc 1.1 over libseccomp 2.5): runc skips a rule whose action is the
+    // default action; within one filter libseccomp does NOT pick the most restrictive of several
+    // matching rules (an unconditional rule replaces every conditional one of the syscall,
+    // overlapping conditional ones are decided by the shape of its tree), so nothing here
+    // depends on which of two matching rules wins: every non-denying rule naming mount or
+    // mount_setattr is taken out, and ours never overlap a denying one with an allow. Across
+    // filters the kernel does take the most restrictive action, so a filter the container
+    // installs itself can only refuse more.
+    void guardMounts()
     {
-        const json& process = spec_["process"];
-        if (!process.is_object() || !process.contains("capabilities")) { return; }
-        const json& bounding = process["capabilities"].value("bounding", json::array());
-        const bool sysAdmin = bounding.is_array()
-                              && std::find(bounding.begin(), bounding.end(), "CAP_SYS_ADMIN") != bounding.end();
-        if (!sysAdmin) { return; }
         json& linux = spec_["linux"];
         if (!linux.contains("seccomp") || !linux["seccomp"].is_object()) {
+            // seccomp=unconfined and --privileged: everything else stays allowed.
             linux["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
                                 {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}}};
         }
@@ -243,22 +258,25 @@ public:
         if (!seccomp.contains("syscalls") || !seccomp["syscalls"].is_array()) { seccomp["syscalls"] = json::array(); }
         json& syscalls = seccomp["syscalls"];
 
-        // An unconditional allow would win over the rules added below.
-        bool mountAllowed = false;
+        // A denying rule may stay (two denying rules matching still deny); any other action
+        // (ALLOW, LOG, TRACE: a tracer may let the call through, NOTIFY: an agent decides,
+        // or one runc does not know yet) loses mount and mount_setattr, conditions or not.
+        bool mountPermitted = !refuses(seccomp.value("defaultAction", std::string()));
         json kept = json::array();
         for (json rule : syscalls) {
-            const bool unconditionalAllow = rule.value("action", std::string()) == "SCMP_ACT_ALLOW"
-                                            && (!rule.contains("args") || rule["args"].empty())
-                                            && rule.contains("names") && rule["names"].is_array();
-            if (unconditionalAllow) {
-                json names = json::array();
-                for (const json& name : rule["names"]) {
-                    if (name == "mount") { mountAllowed = true; }
-                    if (name != "mount" && name != "mount_setattr") { names.push_back(name); }
-                }
-                if (names.empty()) { continue; }
-                rule["names"] = names;
+            if (!rule.is_object()) { continue; }
+            if (refuses(rule.value("action", std::string())) || !rule.contains("names")
+                || !rule["names"].is_array()) {
+                kept.push_back(rule);
+                continue;
             }
+            json names = json::array();
+            for (const json& name : rule["names"]) {
+                if (name == "mount") { mountPermitted = true; }
+                if (name != "mount" && name != "mount_setattr") { names.push_back(name); }
+            }
+            if (names.empty()) { continue; }
+            rule["names"] = names;
             kept.push_back(rule);
         }
         syscalls = kept;
@@ -268,15 +286,19 @@ public:
         constexpr unsigned kBind = 4096;     // MS_BIND
         constexpr int kEperm = 1;
         constexpr int kEnosys = 38;
+        // One condition per rule, on the flags (runc turns two conditions on one argument into
+        // two rules, which would be alternatives, not both required).
         const auto flags = [](unsigned mask, unsigned value) {
             return json::array({{{"index", 3}, {"value", mask}, {"valueTwo", value}, {"op", "SCMP_CMP_MASKED_EQ"}}});
         };
-        const std::string defaultAction = seccomp.value("defaultAction", std::string());
-        if (defaultAction == "SCMP_ACT_ALLOW" || defaultAction == "SCMP_ACT_LOG") {
+        if (!refuses(seccomp.value("defaultAction", std::string()))) {
+            // Everything the default lets through, except the bind remount without MS_RDONLY.
             syscalls.push_back({{"names", {"mount"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", kEperm},
                                 {"args", flags(kRdonly | kRemount | kBind, kRemount | kBind)}});
-        } else if (mountAllowed) {
-            // Rules with the same action are alternatives: not a remount, or not a bind, or read-only.
+        } else if (mountPermitted) {
+            // Rules with the same action are alternatives: not a remount, or not a bind, or
+            // read-only. Together they are everything but the refused bind remount, which
+            // falls to the denying default.
             for (const auto& [mask, value] : {std::pair{kRemount, 0U}, std::pair{kBind, 0U}, std::pair{kRdonly, kRdonly}}) {
                 syscalls.push_back({{"names", {"mount"}}, {"action", "SCMP_ACT_ALLOW"}, {"args", flags(mask, value)}});
             }
