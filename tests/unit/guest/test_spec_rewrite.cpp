@@ -36,6 +36,9 @@ public:
                  {"/proc/42/ns/user", {4, 203}},
                  {"/proc/43/ns/net", {4, 300}},
                  {"/proc/43/ns/user", {4, 303}},
+                 {"/proc/44/ns/net", {4, 400}},
+                 {"/proc/44/ns/ipc", {4, 401}},
+                 {"/proc/44/ns/user", {4, 203}},  // "third" shares "other"'s user namespace
                  {"/home/user/docker.sock.link", {1, 10}}};
         links = {{"/var/run", "/run"}, {"/tmp/sock", "/run/docker.sock"}};
         maps[42] = {{0, 165536, 65536}};
@@ -64,11 +67,19 @@ public:
         return it == maps.end() ? std::vector<IdMapping>{} : it->second;
     }
     bool isForeignMount(const std::string& path) const override { return foreignMounts.count(path) > 0; }
+    std::optional<int> containerPid(const std::string& dockerRoot, const std::string& id) const override
+    {
+        if (dockerRoot != "/var/lib/docker") { return std::nullopt; }
+        const auto it = containerPids.find(id);
+        if (it == containerPids.end()) { return std::nullopt; }
+        return it->second;
+    }
 
     std::map<std::string, FileId> files;
     std::map<std::string, std::string> links;
     std::map<int, std::vector<IdMapping>> maps;
     std::set<std::string> foreignMounts;
+    std::map<std::string, int> containerPids = {{"other", 42}, {"third", 44}};
 };
 
 // The parts of a config.json dockerd 20.10 writes that the rewrite looks at.
@@ -126,15 +137,20 @@ void addBind(json& spec, const std::string& source, const std::string& destinati
 }
 
 struct SpecRewrite : ::testing::Test {
-    RewriteResult rewrite(json& spec, ContainerImage image = {"docker.io/library/alpine", false})
+    RewriteResult rewrite(json& spec, ContainerImage image = {"docker.io/library/alpine", false},
+                          const std::string& id = kId)
     {
-        return rewriteSpec(spec, kId, image, layout, host, [this] {
-            ++allocations;
-            return nextBase;
-        });
+        return rewriteSpec(
+            spec, id, image, layout, host,
+            [this] {
+                ++allocations;
+                return nextBase;
+            },
+            bundle);
     }
     FakeHost host;
     EngineLayout layout;
+    std::string bundle = "/run/containerd/io.containerd.runtime.v2.task/moby/" + kId;  // dockerd's, via the shim
     std::uint32_t nextBase = 100000;
     int allocations = 0;
 };
@@ -320,11 +336,11 @@ TEST_F(SpecRewrite, VmPathsAreRestricted)
 TEST_F(SpecRewrite, VolumesAndDockerManagedFilesKeepWorking)
 {
     json spec = dockerSpec();
+    namespaceOf(spec, "ipc")["path"] = "/proc/42/ns/ipc";
     addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");
     addBind(spec, "/var/lib/docker/volumes/data/_data/sub", "/sub");
     addBind(spec, "/var/lib/docker/containers/other/mounts/shm", "/dev/shm");  // --ipc=container:other
     addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");               // --init
-    addBind(spec, "/var/lib/docker/buildkit/executor/x/hosts", "/etc/hosts");
     const auto result = rewrite(spec);
     EXPECT_TRUE(result) << result.error;
 }
@@ -332,12 +348,13 @@ TEST_F(SpecRewrite, VolumesAndDockerManagedFilesKeepWorking)
 TEST_F(SpecRewrite, VolumesAndTheContainersOwnFilesAreIdMappedOthersAreNot)
 {
     json spec = dockerSpec();  // mounts 2..5: shm, resolv.conf, hostname, hosts
+    namespaceOf(spec, "ipc")["path"] = "/proc/42/ns/ipc";
     addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");                 // 6
     addBind(spec, "/var/lib/docker/volumes/data/_data/sub/", "/sub");             // 7: a path inside
     addBind(spec, "/var/lib/docker/containers/other/mounts/shm", "/dev/shm");     // 8
     addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");                  // 9
-    addBind(spec, "/var/lib/docker/buildkit/executor/x/hosts", "/etc/hosts");     // 10
-    spec["mounts"].push_back({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}});  // 11
+    spec["mounts"].push_back({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}});  // 10
+    spec["mounts"].push_back({{"destination", "/u"}, {"type", "tmpfs"}, {"source", "tmpfs"}});  // 11
     host.links["/home/vol"] = "/var/lib/docker/volumes/other/_data";
     addBind(spec, "/home/vol", "/linked");                                         // 12
     const auto result = rewrite(spec);
@@ -376,6 +393,127 @@ TEST_F(SpecRewrite, AContainerJoiningAnothersNetworkGetsItsFilesAndVolumesIdMapp
     json alone = dockerSpec();
     addBind(alone, "/var/lib/docker/containers/other/hosts", "/etc/hosts");
     EXPECT_EQ(rewrite(alone).error, restrictedMountMessage("/var/lib/docker/containers/other/hosts"));
+}
+
+TEST_F(SpecRewrite, BuildKitStateIsOnlyForTheExecutorRunItBelongsTo)
+{
+    // A container of dockerd's (bundle: containerd's task directory) gets none of it.
+    for (const std::string& source : std::vector<std::string>{"/var/lib/docker/buildkit", "/var/lib/docker/buildkit/executor",
+                                     "/var/lib/docker/buildkit/executor/hosts",
+                                     "/var/lib/docker/buildkit/executor/resolv.conf",
+                                     "/var/lib/docker/buildkit/executor/x/rootfs",
+                                     "/var/lib/docker/buildkit/executor/" + kId,
+                                     "/var/lib/docker/buildkit/content/blobs"}) {
+        json spec = dockerSpec();
+        addBind(spec, source);
+        EXPECT_EQ(rewrite(spec).error, restrictedMountMessage(source)) << source;
+    }
+
+    // BuildKit's runc executor: `runc run --bundle <root>/buildkit/executor/<id> <id>`.
+    const std::string id = "k3v8q2m1x0zq7w5e4r6t9y2u1";
+    const std::string executor = "/var/lib/docker/buildkit/executor";
+    bundle = executor + "/" + id;
+    // Its spec has none of dockerd's per-container files.
+    const auto buildKitSpec = [] {
+        json spec = dockerSpec();
+        spec["mounts"].erase(spec["mounts"].begin() + 2, spec["mounts"].end());
+        return spec;
+    };
+    json spec = buildKitSpec();
+    addBind(spec, executor + "/resolv.conf", "/etc/resolv.conf");
+    addBind(spec, executor + "/hosts.n4b2", "/etc/hosts");
+    addBind(spec, executor + "/" + id + "/stub", "/stub");
+    const auto result = rewrite(spec, {}, id);
+    ASSERT_TRUE(result) << result.error;
+    // The files beside the bundles are every step's: read-only, whatever the spec said.
+    for (std::size_t i = spec["mounts"].size() - 3; i < spec["mounts"].size() - 1; ++i) {
+        const json& options = spec["mounts"][i]["options"];
+        EXPECT_NE(std::find(options.begin(), options.end(), "ro"), options.end()) << spec["mounts"][i];
+    }
+    const json& own = spec["mounts"].back()["options"];
+    EXPECT_EQ(std::find(own.begin(), own.end(), "ro"), own.end());
+    EXPECT_TRUE(result.mappedBinds.empty() || result.mappedBinds.back().source.find("buildkit") == std::string::npos);
+
+    // Not another step's bundle, nor the rest of BuildKit's state, nor the executor directory.
+    for (const std::string& source : std::vector<std::string>{executor + "/other-step/rootfs", executor, executor + "/runc-log.json",
+                                     "/var/lib/docker/buildkit", "/var/lib/docker/buildkit/snapshots.db",
+                                     executor + "/" + id + "/../other-step"}) {
+        json step = buildKitSpec();
+        addBind(step, source);
+        EXPECT_FALSE(rewrite(step, {}, id)) << source;
+    }
+
+    // The bundle must be the run's own: another ID, or a bundle elsewhere, is not an executor run.
+    json elsewhere = buildKitSpec();
+    addBind(elsewhere, executor + "/hosts");
+    bundle = executor + "/another-id";
+    EXPECT_EQ(rewrite(elsewhere, {}, id).error, restrictedMountMessage(executor + "/hosts"));
+    bundle = "/run/containerd/io.containerd.runtime.v2.task/moby/" + id;
+    EXPECT_EQ(rewrite(elsewhere, {}, id).error, restrictedMountMessage(executor + "/hosts"));
+    host.links["/tmp/b"] = executor;  // the bundle is compared resolved
+    bundle = "/tmp/b/" + id;
+    EXPECT_TRUE(rewrite(elsewhere, {}, id));
+}
+
+TEST_F(SpecRewrite, AnotherContainersShmIsOnlyForAContainerInItsIpcNamespace)
+{
+    const std::string otherShm = "/var/lib/docker/containers/other/mounts/shm";
+    json alone = dockerSpec();
+    addBind(alone, otherShm, "/dev/shm");
+    EXPECT_EQ(rewrite(alone).error, restrictedMountMessage(otherShm));
+
+    // --ipc=container:other: other's shm, and nobody else's.
+    json joined = dockerSpec();
+    namespaceOf(joined, "ipc")["path"] = "/proc/42/ns/ipc";
+    addBind(joined, otherShm, "/dev/shm");
+    ASSERT_TRUE(rewrite(joined));
+    for (const std::string source : {"/var/lib/docker/containers/third/mounts/shm",
+                                     "/var/lib/docker/containers/other/mounts/secrets",
+                                     "/var/lib/docker/containers/other/mounts"}) {
+        json spec = dockerSpec();
+        namespaceOf(spec, "ipc")["path"] = "/proc/42/ns/ipc";
+        addBind(spec, source, "/x");
+        EXPECT_EQ(rewrite(spec).error, restrictedMountMessage(source)) << source;
+    }
+
+    // Joining other's network is not joining its IPC namespace.
+    json network = dockerSpec();
+    namespaceOf(network, "network")["path"] = "/proc/42/ns/net";
+    addBind(network, otherShm, "/dev/shm");
+    EXPECT_EQ(rewrite(network).error, restrictedMountMessage(otherShm));
+
+    // A container that is not running (or that dockerd has no record of) has no namespace to join.
+    host.containerPids.erase("other");
+    EXPECT_EQ(rewrite(joined).error, restrictedMountMessage(otherShm));
+}
+
+TEST_F(SpecRewrite, AJoinerGetsTheHostsFilesOfTheContainerItJoinsOnly)
+{
+    // --network=container:other may bind other's hosts, not third's (which runs elsewhere).
+    const std::string thirdHosts = "/var/lib/docker/containers/third/hosts";
+    json spec = dockerSpec();
+    namespaceOf(spec, "network")["path"] = "/proc/42/ns/net";
+    addBind(spec, thirdHosts, "/x");
+    EXPECT_EQ(rewrite(spec).error, restrictedMountMessage(thirdHosts));
+    for (const std::string file : {"hostname", "resolv.conf"}) {
+        json other = dockerSpec();
+        namespaceOf(other, "network")["path"] = "/proc/42/ns/net";
+        addBind(other, "/var/lib/docker/containers/third/" + file, "/x");
+        EXPECT_FALSE(rewrite(other)) << file;
+    }
+
+    // Joining other's IPC namespace only does not open its network files.
+    json ipc = dockerSpec();
+    namespaceOf(ipc, "ipc")["path"] = "/proc/42/ns/ipc";
+    addBind(ipc, "/var/lib/docker/containers/other/hosts", "/etc/hosts");
+    EXPECT_FALSE(rewrite(ipc));
+
+    // A container that itself runs in other's network namespace is the same namespace.
+    host.files["/proc/44/ns/net"] = {4, 200};
+    json chained = dockerSpec();
+    namespaceOf(chained, "network")["path"] = "/proc/42/ns/net";
+    addBind(chained, thirdHosts, "/etc/hosts");
+    EXPECT_TRUE(rewrite(chained));
 }
 
 TEST_F(SpecRewrite, AVolumeThatIsABindOfAVmPathIsRestricted)

@@ -188,7 +188,7 @@ std::string prepareBundle(const WrapperPaths& paths, const RuntimeInvocation& in
     try {
         reclaimBlocksOfPastBoots(paths.stateDir);
         const RewriteResult result = rewriteSpec(spec, inv.containerId, image, layout, host,
-                                                 [&] { return allocator.allocate(inv.containerId); });
+                                                 [&] { return allocator.allocate(inv.containerId); }, inv.bundle);
         if (!result) { return result.error; }
         if (result.joined) { allocator.recordShared(inv.containerId, result.hostIdBase); }
         std::string root = spec["root"].value("path", std::string("rootfs"));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string_view>
 
@@ -81,9 +82,14 @@ json mappingJson(const std::vector<IdMapping>& mappings)
 class Rewriter {
 public:
     Rewriter(json& spec, const std::string& id, const ContainerImage& image, const EngineLayout& layout,
-             const HostView& host)
+             const HostView& host, const std::string& bundle)
         : spec_(spec), id_(id), image_(image), layout_(layout), host_(host)
     {
+        // BuildKit's runc executor runs `runc run --bundle <root>/buildkit/executor/<id> <id>`;
+        // dockerd's containers come through containerd's shim, whose bundle is its task directory.
+        // The bundle is chosen by the engine, never by an API client.
+        buildKitRun_ = !bundle.empty() && !id.empty() && id.find('/') == std::string::npos && id != "." && id != ".."
+                       && clean(host_.resolve(bundle)) == layout_.dockerRoot + "/buildkit/executor/" + id;
     }
 
     std::string checkNamespaces()
@@ -128,7 +134,7 @@ public:
                 }
             }
             joinPid_ = *pid;
-            if (type == "network") { joinsNetwork_ = true; }
+            joined_[std::string(type)] = path;
         }
         if (!shared.empty()) { return hostNamespacesMessage(shared); }
         return {};
@@ -173,6 +179,12 @@ public:
             }
             const Source kind = classify(resolved, mount.value("destination", std::string()));
             if (kind == Source::Restricted) { return restrictedMountMessage(source); }
+            if (kind == Source::PlainReadOnly) {
+                // Shared by every build step: no step may change what the next one reads.
+                json& options = mount["options"];
+                if (!options.is_array()) { options = json::array(); }
+                if (std::find(options.begin(), options.end(), "ro") == options.end()) { options.push_back("ro"); }
+            }
             if (kind == Source::IdMapped) {
                 mappedBinds_.push_back({index, resolved});
             }
@@ -307,29 +319,43 @@ public:
     }
 
 private:
-    enum class Source { Restricted, Plain, IdMapped };
+    enum class Source { Restricted, Plain, PlainReadOnly, IdMapped };
+
+    // Whether the container joins the `type` namespace of the running container `other`: the
+    // namespace it names is the one of that container's init, as dockerd recorded its PID.
+    bool joinsNamespaceOf(const std::string& other, const std::string& type) const
+    {
+        const auto path = joined_.find(type);
+        if (path == joined_.end()) { return false; }
+        const auto pid = host_.containerPid(layout_.dockerRoot, other);
+        if (!pid) { return false; }
+        const auto theirs = host_.fileId("/proc/" + std::to_string(*pid) + "/ns/" + procType(type));
+        const auto joined = host_.fileId(path->second);
+        return theirs && joined && *theirs == *joined;
+    }
 
     Source classify(const std::string& resolved, const std::string& destination) const
     {
         const std::string& root = layout_.dockerRoot;
-        // Docker's per-container files (hostname, hosts, resolv.conf, mounts/shm), this
-        // container's or, for --ipc=container:X, another container's shm.
+        // Docker's per-container files (hostname, hosts, resolv.conf, mounts/shm): this
+        // container's, or those dockerd hands out from the container whose namespace it joins.
         const std::string containers = root + "/containers/";
         if (resolved.rfind(containers, 0) == 0) {
             const std::string rest = resolved.substr(containers.size());
             const auto slash = rest.find('/');
             if (slash != std::string::npos && slash > 0) {
+                const std::string owner = rest.substr(0, slash);
                 const std::string file = rest.substr(slash + 1);
-                const bool own = rest.substr(0, slash) == id_;
-                // Root inside writes /etc/hosts as with plain Docker; shm is a 1777 tmpfs anyway.
-                // With --network=container:X, Docker hands out X's files (and the container
-                // shares X's user namespace, so the same mapping).
+                const bool own = owner == id_;
+                // Root inside writes /etc/hosts as with plain Docker. With --network=container:X,
+                // Docker hands out X's files, and the container shares X's user namespace, so
+                // the same mapping; any other container's stay off limits.
                 if (file == "hostname" || file == "hosts" || file == "resolv.conf") {
-                    return own || joinsNetwork_ ? Source::IdMapped : Source::Restricted;
+                    return own || joinsNamespaceOf(owner, "network") ? Source::IdMapped : Source::Restricted;
                 }
-                if (isUnder(file, "mounts")) {
-                    return own || isUnder(file, "mounts/shm") ? Source::Plain : Source::Restricted;
-                }
+                // --ipc=container:X: X's shm (a 1777 tmpfs), for a container in X's IPC namespace.
+                if (own && isUnder(file, "mounts")) { return Source::Plain; }
+                if (file == "mounts/shm" && joinsNamespaceOf(owner, "ipc")) { return Source::Plain; }
             }
             return Source::Restricted;
         }
@@ -343,8 +369,18 @@ private:
             const std::string data = volumes + rest.substr(0, slash) + "/_data";
             return isUnder(resolved, data) && !host_.isForeignMount(data) ? Source::IdMapped : Source::Restricted;
         }
-        // BuildKit's executor state (resolv.conf, hosts and cache mounts of RUN steps).
-        if (isUnder(resolved, root + "/buildkit")) { return Source::Plain; }
+        // BuildKit's state, only for a BuildKit executor run: its own bundle, and the resolv.conf
+        // and hosts files the executor writes beside the bundles (read-only: shared by steps).
+        if (isUnder(resolved, root + "/buildkit")) {
+            if (!buildKitRun_) { return Source::Restricted; }
+            const std::string executor = root + "/buildkit/executor";
+            if (isUnder(resolved, executor + "/" + id_)) { return Source::Plain; }
+            const std::filesystem::path path(resolved);
+            const std::string name = path.filename().string();
+            const bool stateFile = name == "resolv.conf" || name == "resolv-host.conf" || name == "hosts"
+                                   || (name.rfind("hosts.", 0) == 0 && name.size() > 6);
+            return path.parent_path() == executor && stateFile ? Source::PlainReadOnly : Source::Restricted;
+        }
         // docker run --init.
         if (destination == "/sbin/docker-init") {
             return std::find(layout_.engineFiles.begin(), layout_.engineFiles.end(), resolved)
@@ -361,7 +397,8 @@ private:
     const EngineLayout& layout_;
     const HostView& host_;
     std::optional<int> joinPid_;
-    bool joinsNetwork_ = false;
+    std::map<std::string, std::string> joined_;  // namespace type -> the path it joins
+    bool buildKitRun_ = false;
     std::vector<MappedBind> mappedBinds_;
 };
 
@@ -369,10 +406,10 @@ private:
 
 RewriteResult rewriteSpec(json& spec, const std::string& containerId, const ContainerImage& image,
                           const EngineLayout& layout, const HostView& host,
-                          const std::function<std::uint32_t()>& allocateBlock)
+                          const std::function<std::uint32_t()>& allocateBlock, const std::string& bundle)
 {
     if (!spec.is_object()) { return {"error in the container spec: config.json is not an object"}; }
-    Rewriter rewriter(spec, containerId, image, layout, host);
+    Rewriter rewriter(spec, containerId, image, layout, host, bundle);
     if (auto error = rewriter.checkNamespaces(); !error.empty()) { return {std::move(error)}; }
     if (auto error = rewriter.checkMounts(); !error.empty()) { return {std::move(error)}; }
 

@@ -46,6 +46,10 @@ public:
     // Whether a path is itself a mount point of something other than the data disk's own tree
     // (a local volume created with o=bind or a device): such a "volume" is a host mount in disguise.
     virtual bool isForeignMount(const std::string& path) const = 0;
+    // The init process of a running Docker container, as dockerd recorded it
+    // (<dockerRoot>/containers/<id>/config.v2.json); nullopt when not running or unknown. Its
+    // namespaces tell whether another container joins that container's.
+    virtual std::optional<int> containerPid(const std::string& dockerRoot, const std::string& containerId) const = 0;
 };
 
 // Where the engine keeps its things, and what must never reach a container.
@@ -86,10 +90,12 @@ struct RewriteResult {
 
 // Checks and rewrites `spec` (config.json) in place. allocateBlock() is called only once every
 // check has passed and the container does not join another's user namespace; it returns the
-// first host ID of a fresh block or throws std::runtime_error (exhausted).
+// first host ID of a fresh block or throws std::runtime_error (exhausted). bundle: the runtime's
+// --bundle, which tells a BuildKit executor run (<dockerRoot>/buildkit/executor/<id>) from a
+// container of dockerd's (containerd's task directory).
 RewriteResult rewriteSpec(nlohmann::json& spec, const std::string& containerId, const ContainerImage& image,
                           const EngineLayout& layout, const HostView& host,
-                          const std::function<std::uint32_t()>& allocateBlock);
+                          const std::function<std::uint32_t()>& allocateBlock, const std::string& bundle = {});
 
 // The messages, in the wording of Sysbox and Docker Desktop so scripts and users recognise them.
 std::string hostNamespacesMessage(const std::vector<std::string>& types);
