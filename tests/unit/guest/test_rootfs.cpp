@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,6 +89,113 @@ TEST(ShiftOwnership, UpAndBackDown)
     EXPECT_EQ(st.st_gid, 6U);
     ::stat(dir.c_str(), &st);
     EXPECT_EQ(st.st_uid, 0U);
+    fs::remove_all(dir);
+}
+
+namespace {
+
+std::string tempDir(const char* name)
+{
+    std::string pattern = (fs::temp_directory_path() / (std::string(name) + "-XXXXXX")).string();
+    return ::mkdtemp(pattern.data());
+}
+
+struct stat statOf(const std::string& path)
+{
+    struct stat st {};
+    ::lstat(path.c_str(), &st);
+    return st;
+}
+
+}  // namespace
+
+TEST(ShiftOwnership, NeverFollowsASymlinkOutOfTheUpperLayer)
+{
+    if (::geteuid() != 0) { GTEST_SKIP() << "needs root to chown"; }
+    const std::string dir = tempDir("berth-eci-shift");
+    const std::string upper = dir + "/upper";
+    const std::string outside = dir + "/vm";  // stands for a VM file or directory
+    fs::create_directories(upper + "/d");
+    fs::create_directories(outside + "/sub");
+    std::ofstream(outside + "/file") << "vm";
+    std::ofstream(outside + "/sub/deep") << "vm";
+    for (const auto& path : {outside, outside + "/file", outside + "/sub", outside + "/sub/deep"}) {
+        ASSERT_EQ(::chown(path.c_str(), 7, 7), 0);
+    }
+    ::chmod((outside + "/file").c_str(), 0755);
+    fs::create_symlink(outside + "/file", upper + "/to-file");
+    fs::create_directory_symlink(outside, upper + "/to-dir");
+    fs::create_directory_symlink(outside + "/sub", upper + "/d/relative");
+    fs::create_symlink("../../vm/file", upper + "/d/dotdot");
+    std::ofstream(upper + "/d/own") << "x";
+    ASSERT_EQ(::chown((upper + "/d/own").c_str(), 3, 3), 0);
+    ::chmod((upper + "/d/own").c_str(), 02755);
+
+    shiftOwnership(upper, 100000, true);
+    for (const auto& path : {outside, outside + "/file", outside + "/sub", outside + "/sub/deep"}) {
+        EXPECT_EQ(statOf(path).st_uid, 7U) << path;
+        EXPECT_EQ(statOf(path).st_gid, 7U) << path;
+    }
+    EXPECT_EQ(statOf(outside + "/file").st_mode & 07777, 0755U);
+    for (const auto& link : {upper + "/to-file", upper + "/to-dir", upper + "/d/relative", upper + "/d/dotdot"}) {
+        EXPECT_EQ(statOf(link).st_uid, 100000U) << link;  // the link itself is the container's
+    }
+    EXPECT_EQ(statOf(upper + "/d/own").st_uid, 100003U);
+    EXPECT_EQ(statOf(upper + "/d/own").st_mode & 07777, 02755U);
+
+    shiftOwnership(upper, 100000, false);
+    EXPECT_EQ(statOf(upper + "/d/own").st_uid, 3U);
+    EXPECT_EQ(statOf(upper + "/to-dir").st_uid, 0U);
+    EXPECT_EQ(statOf(outside + "/sub/deep").st_uid, 7U);
+
+    // The upper dir given as a symlink is not followed either.
+    fs::create_directory_symlink(outside, dir + "/upper-link");
+    shiftOwnership(dir + "/upper-link", 100000, true);
+    EXPECT_EQ(statOf(outside).st_uid, 7U);
+    EXPECT_EQ(statOf(outside + "/file").st_uid, 7U);
+    fs::remove_all(dir);
+}
+
+TEST(ShiftOwnership, LeavesMountsInTheUpperLayerAlone)
+{
+    if (::geteuid() != 0) { GTEST_SKIP() << "needs root to mount"; }
+    const std::string dir = tempDir("berth-eci-shift");
+    const std::string upper = dir + "/upper";
+    const std::string outside = dir + "/vm";
+    fs::create_directories(upper + "/bind");
+    fs::create_directories(upper + "/tmpfs");
+    fs::create_directories(outside + "/sub");
+    std::ofstream(outside + "/file") << "vm";
+    std::ofstream(upper + "/file-bind") << "";
+    std::ofstream(upper + "/plain") << "x";
+    for (const auto& path : {outside, outside + "/file", outside + "/sub"}) { ASSERT_EQ(::chown(path.c_str(), 7, 7), 0); }
+    // A bind of a VM directory (same file system: only the mount tells it apart), a bind of a
+    // VM file, and a file system of its own.
+    const bool mounted = ::mount(outside.c_str(), (upper + "/bind").c_str(), nullptr, MS_BIND, nullptr) == 0
+                         && ::mount((outside + "/file").c_str(), (upper + "/file-bind").c_str(), nullptr, MS_BIND,
+                                    nullptr) == 0
+                         && ::mount("tmpfs", (upper + "/tmpfs").c_str(), "tmpfs", 0, "mode=0755,uid=9,gid=9") == 0;
+    if (!mounted) {
+        ::umount2((upper + "/bind").c_str(), MNT_DETACH);
+        ::umount2((upper + "/file-bind").c_str(), MNT_DETACH);
+        fs::remove_all(dir);
+        GTEST_SKIP() << "cannot mount here: " << std::strerror(errno);
+    }
+    std::ofstream(upper + "/tmpfs/inside") << "t";
+    ASSERT_EQ(::chown((upper + "/tmpfs/inside").c_str(), 9, 9), 0);
+
+    shiftOwnership(upper, 100000, true);
+    EXPECT_EQ(statOf(outside).st_uid, 7U);
+    EXPECT_EQ(statOf(outside + "/sub").st_uid, 7U);
+    EXPECT_EQ(statOf(outside + "/file").st_uid, 7U);
+    EXPECT_EQ(statOf(upper + "/tmpfs").st_uid, 9U);
+    EXPECT_EQ(statOf(upper + "/tmpfs/inside").st_uid, 9U);
+    EXPECT_EQ(statOf(upper + "/plain").st_uid, 100000U);  // the rest of the layer is shifted
+    EXPECT_EQ(statOf(upper).st_uid, 100000U);
+
+    for (const auto& target : {upper + "/bind", upper + "/file-bind", upper + "/tmpfs"}) {
+        ::umount2(target.c_str(), MNT_DETACH);
+    }
     fs::remove_all(dir);
 }
 

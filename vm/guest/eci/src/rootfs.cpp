@@ -1,5 +1,6 @@
 #include "berth/guest/eci/rootfs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
@@ -183,17 +184,66 @@ std::uint32_t shifted(std::uint32_t id, std::uint32_t base, bool up)
     return id >= base && id - base < kIdBlockSize ? id - base : id;
 }
 
-void shiftOne(const std::string& path, std::uint32_t base, bool up)
+// Opens name in dirFd without following a symlink (a trailing one is opened itself, O_PATH) and
+// without leaving dirFd's mount: a bind or a mount point planted in the upper layer fails with
+// EXDEV instead of being walked into.
+int openBeneath(int dirFd, const char* name)
 {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) { return; }  // gone meanwhile
+    open_how how{};
+    how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    return static_cast<int>(::syscall(SYS_openat2, dirFd, name, &how, sizeof how));
+}
+
+// Shifts the owner of the file open as fd (O_PATH); the file itself, never what a link names.
+void shiftFd(int fd, const struct stat& st, std::uint32_t base, bool up, const std::string& what)
+{
     const uid_t uid = shifted(st.st_uid, base, up);
     const gid_t gid = shifted(st.st_gid, base, up);
     if (uid == st.st_uid && gid == st.st_gid) { return; }
-    if (::lchown(path.c_str(), uid, gid) != 0) { throw systemError("chown " + path); }
-    if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)) != 0) {
-        ::chmod(path.c_str(), st.st_mode & 07777);
+    if (::fchownat(fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) { return; }  // gone meanwhile
+        throw systemError("chown " + what);
     }
+    if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)) != 0) {
+        // chown cleared the set-ID bits; /proc/self/fd/N is the open inode, not a path lookup.
+        ::chmod(("/proc/self/fd/" + std::to_string(fd)).c_str(), st.st_mode & 07777);
+    }
+}
+
+// Walks the directory open as dirFd (O_PATH) on device dev: every entry is opened relative to
+// its parent's fd, so a symlink or a rename elsewhere in the tree cannot redirect the walk.
+void shiftTree(int dirFd, dev_t dev, std::uint32_t base, bool up, const std::string& what)
+{
+    const int listFd = ::openat(dirFd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (listFd < 0) { return; }
+    DIR* dir = ::fdopendir(listFd);
+    if (dir == nullptr) {
+        ::close(listFd);
+        return;
+    }
+    while (const dirent* entry = ::readdir(dir)) {
+        const std::string name = entry->d_name;
+        if (name == "." || name == "..") { continue; }
+        const int fd = openBeneath(::dirfd(dir), name.c_str());
+        if (fd < 0) { continue; }  // gone, or a mount point (EXDEV): not ours to shift
+        struct stat st {};
+        // Another file system (a mount the container planted): neither shifted nor entered.
+        if (::fstat(fd, &st) != 0 || st.st_dev != dev) {
+            ::close(fd);
+            continue;
+        }
+        try {
+            shiftFd(fd, st, base, up, what + "/" + name);
+            if (S_ISDIR(st.st_mode)) { shiftTree(fd, dev, base, up, what + "/" + name); }
+        } catch (...) {
+            ::close(fd);
+            ::closedir(dir);
+            throw;
+        }
+        ::close(fd);
+    }
+    ::closedir(dir);
 }
 
 void removeStagingDirs(const std::string& staging)
@@ -300,14 +350,21 @@ std::optional<OverlayLayers> overlayLayers(const std::string& superOptions, cons
 
 void shiftOwnership(const std::string& dir, std::uint32_t base, bool up)
 {
-    shiftOne(dir, base, up);
-    std::error_code ec;
-    fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
-    if (ec) { return; }
-    for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
-        if (ec) { break; }
-        shiftOne(it->path().string(), base, up);
+    // The upper dir's own path is the engine's (overlay2/<id>/diff); what is inside it is the
+    // container's, and is never followed.
+    const int root = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (root < 0) { return; }
+    struct stat st {};
+    try {
+        if (::fstat(root, &st) == 0) {
+            shiftFd(root, st, base, up, dir);
+            shiftTree(root, st.st_dev, base, up, dir);
+        }
+    } catch (...) {
+        ::close(root);
+        throw;
     }
+    ::close(root);
 }
 
 StagedRootfs stageRootfs(const std::string& stagingRoot, const std::string& containerId, const std::string& rootPath,

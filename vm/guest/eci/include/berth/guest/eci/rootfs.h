@@ -43,9 +43,11 @@ struct OverlayLayers {
 // from inside its overlay2 dir) are made absolute against relativeBase.
 std::optional<OverlayLayers> overlayLayers(const std::string& superOptions, const std::string& relativeBase);
 
-// Shifts owners of everything under dir (dir included, symlinks not followed): IDs in
-// [0, 65536) by +base when `up`, IDs in [base, base+65536) by -base otherwise. Set-ID mode bits,
-// which chown() clears, are put back.
+// Shifts owners of everything under dir (dir included): IDs in [0, 65536) by +base when `up`,
+// IDs in [base, base+65536) by -base otherwise. Set-ID mode bits, which chown() clears, are put
+// back. The tree is the container's to shape, so the walk goes from each directory's fd to its
+// entries, follows no symlink (a link is shifted itself), and neither shifts nor enters anything
+// on another mount (a mount point or bind planted in the upper layer, or another device).
 void shiftOwnership(const std::string& dir, std::uint32_t base, bool up);
 
 struct StagedRootfs {
