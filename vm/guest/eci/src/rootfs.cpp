@@ -226,6 +226,10 @@ void shiftTree(int dirFd, dev_t dev, std::uint32_t base, bool up, const std::str
         const std::string name = entry->d_name;
         if (name == "." || name == "..") { continue; }
         const int fd = openBeneath(::dirfd(dir), name.c_str());
+        if (fd < 0 && errno == ENOSYS) {
+            ::closedir(dir);
+            throw systemError("openat2");  // Linux < 5.6: no walk that could be redirected
+        }
         if (fd < 0) { continue; }  // gone, or a mount point (EXDEV): not ours to shift
         struct stat st {};
         // Another file system (a mount the container planted): neither shifted nor entered.
