@@ -2,7 +2,10 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/mount.h>
+#include <sched.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -168,7 +171,9 @@ TEST(ShiftOwnership, LeavesMountsInTheUpperLayerAlone)
     std::ofstream(outside + "/file") << "vm";
     std::ofstream(upper + "/file-bind") << "";
     std::ofstream(upper + "/plain") << "x";
-    for (const auto& path : {outside, outside + "/file", outside + "/sub"}) { ASSERT_EQ(::chown(path.c_str(), 7, 7), 0); }
+    for (const auto& path : {outside, outside + "/file", outside + "/sub"}) {
+        ASSERT_EQ(::chown(path.c_str(), 7, 7), 0);
+    }
     // A bind of a VM directory (same file system: only the mount tells it apart), a bind of a
     // VM file, and a file system of its own.
     const bool mounted = ::mount(outside.c_str(), (upper + "/bind").c_str(), nullptr, MS_BIND, nullptr) == 0
@@ -298,4 +303,59 @@ TEST(MappedBinds, ASymlinkOnTheWayIsNotFollowed)
     unstageRootfs(dir + "/staging", "c1");
     EXPECT_FALSE(fs::exists(dir + "/staging/c1"));
     fs::remove_all(dir);
+}
+
+TEST(MappedBinds, AReadOnlyBindStagedInTheVmIsLockedReadOnlyInAContainersNamespace)
+{
+    if (::geteuid() != 0) { GTEST_SKIP() << "needs root to mount"; }
+    const std::string dir = tempDir("berth-eci-binds");
+    ::chmod(dir.c_str(), 0755);
+    const std::string volume = dir + "/volumes/v/_data";
+    fs::create_directories(volume);
+    fs::create_directories(dir + "/inside");
+    std::ofstream(volume + "/f") << "x";
+    const std::string staging = dir + "/staging";
+    const auto staged = stageBinds(staging, "c1", {{volume, true, true}, {volume, false, true}, {volume, true, false}},
+                                   100000);
+    ASSERT_EQ(staged.size(), 3U);
+    ASSERT_FALSE(staged[1].empty());  // read-only binds are always staged
+    EXPECT_EQ(::access((staged[1] + "/f").c_str(), W_OK), -1);
+    EXPECT_EQ(errno, EROFS);
+    if (!staged[0].empty()) { EXPECT_EQ(::access((staged[0] + "/f").c_str(), W_OK), -1); }
+
+    // What runc does for a container: a mount namespace made from a new user namespace, then a
+    // bind of the staged source. Root there (all capabilities in its namespace) cannot make it
+    // writable by either remount, nor through mount_setattr; a read-only bind made inside the
+    // namespace, as runc makes ":ro" binds without staging, could be.
+    const pid_t child = ::fork();
+    if (child == 0) {
+        if (::unshare(CLONE_NEWUSER) != 0 || ::unshare(CLONE_NEWNS) != 0
+            || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+            ::_exit(10);
+        }
+        const std::string target = dir + "/inside";
+        if (::mount(staged[1].c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) { ::_exit(11); }
+        if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT, nullptr) == 0) { ::_exit(12); }
+        if (::mount(nullptr, staged[1].c_str(), nullptr, MS_BIND | MS_REMOUNT, nullptr) == 0) { ::_exit(13); }
+        mount_attr attr{};
+        attr.attr_clr = MOUNT_ATTR_RDONLY;
+        if (::syscall(SYS_mount_setattr, AT_FDCWD, target.c_str(), 0, &attr, sizeof attr) == 0) { ::_exit(14); }
+        if (::umount2(target.c_str(), MNT_DETACH) != 0) { ::_exit(15); }
+        // The unstaged way, for contrast: bound from the writable source and made read-only here.
+        if (::mount(volume.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0
+            || ::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+            ::_exit(16);
+        }
+        ::_exit(::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT, nullptr) == 0 ? 0 : 17);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    unstageRootfs(staging, "c1");
+    const bool skipped = WIFEXITED(status) && WEXITSTATUS(status) == 10;
+    if (!skipped) {
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child exit " << WEXITSTATUS(status);
+    }
+    EXPECT_FALSE(fs::exists(staging + "/c1"));
+    fs::remove_all(dir);
+    if (skipped) { GTEST_SKIP() << "no user and mount namespaces here"; }
 }

@@ -372,6 +372,37 @@ TEST_F(SpecRewrite, VolumesAndTheContainersOwnFilesAreIdMappedOthersAreNot)
     EXPECT_EQ(spec["mounts"][6]["source"], "/var/lib/docker/volumes/data/_data");
 }
 
+TEST_F(SpecRewrite, ReadOnlyBindsAreStagedReadOnlySoTheKernelLocksThem)
+{
+    json spec = dockerSpec();  // mounts 2..5: shm, resolv.conf, hostname, hosts
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/ro");                      // 6
+    spec["mounts"][6]["options"] = {"rbind", "ro", "rprivate"};
+    addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");                   // 7
+    spec["mounts"][7]["options"] = {"bind", "ro"};
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/rw");                      // 8
+    const auto result = rewrite(spec);
+    ASSERT_TRUE(result) << result.error;
+    const std::vector<MappedBind> expected = {
+        {3, "/var/lib/docker/containers/c0ffee/resolv.conf"},
+        {4, "/var/lib/docker/containers/c0ffee/hostname"},
+        {5, "/var/lib/docker/containers/c0ffee/hosts"},
+        {6, "/var/lib/docker/volumes/data/_data", true, true},
+        {7, "/usr/sbin/docker-init", false, true},  // not mapped, but staged read-only all the same
+        {8, "/var/lib/docker/volumes/data/_data", true, false},
+    };
+    EXPECT_EQ(result.mappedBinds, expected);
+
+    // BuildKit's shared files are made read-only, and so staged read-only too.
+    const std::string id = "k3v8q2m1x0zq7w5e4r6t9y2u1";
+    bundle = "/var/lib/docker/buildkit/executor/" + id;
+    json step = dockerSpec();
+    step["mounts"].erase(step["mounts"].begin() + 2, step["mounts"].end());
+    addBind(step, "/var/lib/docker/buildkit/executor/hosts", "/etc/hosts");
+    const auto built = rewrite(step, {}, id);
+    ASSERT_TRUE(built) << built.error;
+    EXPECT_EQ(built.mappedBinds, (std::vector<MappedBind>{{2, "/var/lib/docker/buildkit/executor/hosts", false, true}}));
+}
+
 TEST_F(SpecRewrite, AContainerJoiningAnothersNetworkGetsItsFilesAndVolumesIdMapped)
 {
     // --network=container:X: dockerd mounts X's hostname, hosts and resolv.conf.
@@ -432,7 +463,11 @@ TEST_F(SpecRewrite, BuildKitStateIsOnlyForTheExecutorRunItBelongsTo)
     }
     const json& own = spec["mounts"].back()["options"];
     EXPECT_EQ(std::find(own.begin(), own.end(), "ro"), own.end());
-    EXPECT_TRUE(result.mappedBinds.empty() || result.mappedBinds.back().source.find("buildkit") == std::string::npos);
+    // Never ID-mapped (BuildKit's files are not the container's); the shared ones staged read-only.
+    for (const auto& bind : result.mappedBinds) {
+        EXPECT_FALSE(bind.idMapped) << bind.source;
+        EXPECT_TRUE(bind.readOnly) << bind.source;
+    }
 
     // Not another step's bundle, nor the rest of BuildKit's state, nor the executor directory.
     for (const std::string& source : std::vector<std::string>{executor + "/other-step/rootfs", executor, executor + "/runc-log.json",

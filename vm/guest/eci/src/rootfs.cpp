@@ -440,30 +440,60 @@ StagedRootfs stageRootfs(const std::string& stagingRoot, const std::string& cont
     return staged;
 }
 
-std::vector<std::string> stageMappedBinds(const std::string& stagingRoot, const std::string& containerId,
-                                          const std::vector<std::string>& sources, std::uint32_t base)
+std::vector<std::string> stageBinds(const std::string& stagingRoot, const std::string& containerId,
+                                    const std::vector<BindToStage>& binds, std::uint32_t base)
 {
-    std::vector<std::string> staged(sources.size());
-    if (sources.empty()) { return staged; }
+    std::vector<std::string> staged(binds.size());
+    if (binds.empty()) { return staged; }
     const std::string dir = stagingRoot + "/" + containerId + "/binds";
     fs::create_directories(dir);
     // The container's root (an unmapped ID) may have to walk to them.
     for (const auto& d : {stagingRoot, stagingRoot + "/" + containerId, dir}) { ::chmod(d.c_str(), 0711); }
-    MappingNamespace userns(base);
-    for (std::size_t i = 0; i < sources.size(); ++i) {
+    std::optional<MappingNamespace> userns;
+    for (std::size_t i = 0; i < binds.size(); ++i) {
+        const std::string& what = binds[i].source;
         // The source was checked as resolved; a symlink appearing since (a container writing to
         // the same volume) must not redirect the mount, so none is followed.
         open_how how{};
         how.flags = O_PATH | O_CLOEXEC;
         how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-        const int source = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, sources[i].c_str(), &how, sizeof how));
-        if (source < 0) { throw systemError("cannot open " + sources[i] + " without following symlinks"); }
+        const int source = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, what.c_str(), &how, sizeof how));
+        if (source < 0) { throw systemError("cannot open " + what + " without following symlinks"); }
         struct stat st {};
-        const int tree = ::fstat(source, &st) == 0
-                             ? idMappedTree(source, "", AT_EMPTY_PATH, sources[i], userns.fd())
-                             : -1;
+        const bool statted = ::fstat(source, &st) == 0;
+        const int tree = statted ? static_cast<int>(::syscall(SYS_open_tree, source, "",
+                                                              AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC))
+                                 : -1;
+        const int saved = errno;
         ::close(source);
-        if (tree < 0) { continue; }  // not ID-mappable: the bind keeps its source
+        if (tree < 0) {
+            errno = saved;
+            throw systemError("open_tree " + what);
+        }
+        mount_attr attr{};
+        bool ready = false;
+        if (binds[i].idMapped) {
+            if (!userns) { userns.emplace(base); }
+            attr.attr_set = MOUNT_ATTR_IDMAP | (binds[i].readOnly ? MOUNT_ATTR_RDONLY : 0);
+            attr.userns_fd = static_cast<std::uint64_t>(userns->fd());
+            ready = ::syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) == 0;
+        }
+        if (!ready && binds[i].readOnly) {
+            // Not ID-mappable, or not to be mapped: read-only all the same, so the lock holds.
+            attr = mount_attr{};
+            attr.attr_set = MOUNT_ATTR_RDONLY;
+            if (::syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0) {
+                const int err = errno;
+                ::close(tree);
+                errno = err;
+                throw systemError("cannot make a read-only copy of " + what);
+            }
+            ready = true;
+        }
+        if (!ready) {  // not ID-mappable: the bind keeps its source
+            ::close(tree);
+            continue;
+        }
         const std::string target = dir + "/" + std::to_string(i);
         bool made = false;
         if (S_ISDIR(st.st_mode)) {
@@ -474,15 +504,23 @@ std::vector<std::string> stageMappedBinds(const std::string& stagingRoot, const 
             if (fd >= 0) { ::close(fd); }
         }
         if (!made || ::syscall(SYS_move_mount, tree, "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
-            const int saved = errno;
+            const int err = errno;
             ::close(tree);
-            errno = saved;
-            throw systemError("cannot mount " + sources[i] + " ID-mapped at " + target);
+            errno = err;
+            throw systemError("cannot mount " + what + " at " + target);
         }
         ::close(tree);
         staged[i] = target;
     }
     return staged;
+}
+
+std::vector<std::string> stageMappedBinds(const std::string& stagingRoot, const std::string& containerId,
+                                          const std::vector<std::string>& sources, std::uint32_t base)
+{
+    std::vector<BindToStage> binds;
+    for (const auto& source : sources) { binds.push_back({source, true, false}); }
+    return stageBinds(stagingRoot, containerId, binds, base);
 }
 
 void unstageRootfs(const std::string& stagingRoot, const std::string& containerId)

@@ -54,6 +54,13 @@ std::string clean(const std::string& path)
     return out;
 }
 
+bool hasOption(const json& mount, std::string_view option)
+{
+    const auto options = mount.find("options");
+    return options != mount.end() && options->is_array()
+           && std::any_of(options->begin(), options->end(), [&](const json& o) { return o == option; });
+}
+
 bool isBindMount(const json& mount)
 {
     if (mount.value("type", std::string()) == "bind") { return true; }
@@ -183,10 +190,11 @@ public:
                 // Shared by every build step: no step may change what the next one reads.
                 json& options = mount["options"];
                 if (!options.is_array()) { options = json::array(); }
-                if (std::find(options.begin(), options.end(), "ro") == options.end()) { options.push_back("ro"); }
+                if (!hasOption(mount, "ro")) { options.push_back("ro"); }
             }
-            if (kind == Source::IdMapped) {
-                mappedBinds_.push_back({index, resolved});
+            const bool readOnly = hasOption(mount, "ro");
+            if (kind == Source::IdMapped || readOnly) {
+                mappedBinds_.push_back({index, resolved, kind == Source::IdMapped, readOnly});
             }
         }
         return {};

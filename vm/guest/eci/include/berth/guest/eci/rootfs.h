@@ -60,12 +60,21 @@ struct StagedRootfs {
 // stagingRoot: /run/berth/eci. rootPath: the bundle's root.path, made absolute.
 StagedRootfs stageRootfs(const std::string& stagingRoot, const std::string& containerId, const std::string& rootPath,
                          std::uint32_t base);
-// Mounts each of `sources` (resolved paths: a symlink met on the way is an error, not followed)
-// ID-mapped into the block `base` at <stagingRoot>/<containerId>/binds/<n>, a directory or a file
-// like its source, and returns those paths in order. An empty path means the source's filesystem
-// cannot be ID-mapped (tmpfs before Linux 6.3): that bind keeps its source, which the container
-// can read but not write as its root. Call after stageRootfs, which clears leftovers. Throws
-// std::runtime_error when a source cannot be opened.
+struct BindToStage {
+    std::string source;  // resolved: a symlink met on the way is an error, not followed
+    bool idMapped = true;
+    bool readOnly = false;
+};
+// Mounts a copy of each source at <stagingRoot>/<containerId>/binds/<n>, a directory or a file
+// like its source, ID-mapped into the block `base` where asked and read-only where asked, and
+// returns those paths in order. An empty path: nothing to stage, because the source's filesystem
+// cannot be ID-mapped (tmpfs before Linux 6.3) and the bind is not read-only; that bind keeps its
+// source, which the container can read but not write as its root. A read-only bind is always
+// staged (unmapped when mapping is impossible). Call after stageRootfs, which clears leftovers.
+// Throws std::runtime_error when a source cannot be opened or made read-only.
+std::vector<std::string> stageBinds(const std::string& stagingRoot, const std::string& containerId,
+                                    const std::vector<BindToStage>& binds, std::uint32_t base);
+// stageBinds of writable, ID-mapped binds.
 std::vector<std::string> stageMappedBinds(const std::string& stagingRoot, const std::string& containerId,
                                           const std::vector<std::string>& sources, std::uint32_t base);
 

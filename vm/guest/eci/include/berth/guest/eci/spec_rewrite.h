@@ -70,13 +70,19 @@ struct ContainerImage {
     bool socketAllowed = false;  // matches the imageList (or a derived image when that is allowed)
 };
 
-// A bind mount the container gets through an ID-mapped mount of its source, so that the files
-// on disk keep IDs 0..65535 whichever block the container runs in: named volumes (and paths
-// inside them), shared by containers of different blocks, and the container's own hostname,
-// hosts and resolv.conf, which its root may write as with plain Docker.
+// A bind mount the wrapper stages in the VM's mount namespace for runc to bind from:
+// - ID-mapped, so that the files on disk keep IDs 0..65535 whichever block the container runs
+//   in: named volumes (and paths inside them), shared by containers of different blocks, and the
+//   container's own hostname, hosts and resolv.conf, which its root may write as with plain Docker;
+// - read-only, for every bind the spec asks to be read-only (":ro"): runc creates the container's
+//   mount namespace from its user namespace, so the kernel locks the read-only flag of every
+//   mount it copies, and runc's bind of the staged mount keeps that lock. A read-only bind runc
+//   made inside the namespace itself would not have it.
 struct MappedBind {
     std::size_t mountIndex = 0;  // in spec["mounts"]
     std::string source;          // resolved: no symlinks, no ".."
+    bool idMapped = true;
+    bool readOnly = false;
     bool operator==(const MappedBind&) const = default;
 };
 
