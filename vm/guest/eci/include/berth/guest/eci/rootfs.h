@@ -9,8 +9,8 @@
 //     the container stops or pauses, so docker commit/diff/cp see IDs 0..65535,
 //   - a fresh workdir beside Docker's (each overlay mount needs its own).
 // Named volumes and the container's hostname/hosts/resolv.conf are bind-mounted ID-mapped the
-// same way (stageMappedBinds), so their files keep IDs 0..65535 on disk and containers in
-// different blocks share them.
+// same way (stageBinds), so their files keep IDs 0..65535 on disk and containers in different
+// blocks share them; read-only binds are staged read-only, so the kernel locks the flag.
 // Where ID-mapped mounts are not possible (not overlay2 on ext4/xfs), the merged dir is bind-mounted
 // there instead: the container runs, but root inside cannot write files owned by the image.
 
