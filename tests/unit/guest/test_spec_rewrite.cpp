@@ -773,6 +773,23 @@ TEST_F(SpecRewrite, RefusingUserRulesForMountStay)
     for (const std::uint64_t flags : {std::uint64_t{0}, kMsBind, kMsRemount | kMsBind}) {
         EXPECT_EQ(verdict(seccomp, "mount", flags), "refused") << flags;
     }
+    // mount_setattr is ours alone, whatever the profile said about it (a second unconditional
+    // rule with another action would conflict in libseccomp).
+    json setattr = withProfile("SCMP_ACT_ALLOW", json::parse(R"([
+        {"names":["mount_setattr","chmod"],"action":"SCMP_ACT_KILL_PROCESS"},
+        {"names":["mount_setattr"],"action":"SCMP_ACT_ERRNO","errnoRet":1}])"));
+    ASSERT_TRUE(rewrite(setattr));
+    int setattrRules = 0;
+    for (const json& rule : setattr["linux"]["seccomp"]["syscalls"]) {
+        const json names = rule.value("names", json::array());
+        if (std::find(names.begin(), names.end(), "mount_setattr") == names.end()) { continue; }
+        ++setattrRules;
+        EXPECT_EQ(rule["errnoRet"], 38);
+        EXPECT_FALSE(rule.contains("args"));
+    }
+    EXPECT_EQ(setattrRules, 1);
+    EXPECT_EQ(setattr["linux"]["seccomp"]["syscalls"][0]["names"], json::array({"chmod"}));
+
     // A denying default with no rule permitting mount: no mount rule is added at all.
     json strict = withProfile("SCMP_ACT_ERRNO", json::parse(R"([{"names":["mount"],"action":"SCMP_ACT_ERRNO",
         "args":[{"index":3,"value":1,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]}])"));

@@ -262,10 +262,12 @@ public:
     // default action; within one filter libseccomp does NOT pick the most restrictive of several
     // matching rules (an unconditional rule replaces every conditional one of the syscall,
     // overlapping conditional ones are decided by the shape of its tree), so nothing here
-    // depends on which of two matching rules wins: every non-denying rule naming mount or
-    // mount_setattr is taken out, and ours never overlap a denying one with an allow. Across
-    // filters the kernel does take the most restrictive action, so a filter the container
-    // installs itself can only refuse more.
+    // depends on which of two matching rules wins: afterwards the only permitting rules naming
+    // mount are ours, the refused call matches none of them, and every other rule it can match,
+    // or the default it falls to, denies. mount_setattr has our unconditional rule alone (two
+    // unconditional rules with different actions would conflict). Across filters the kernel
+    // does take the most restrictive action, so a filter the container installs itself can only
+    // refuse more.
     void guardMounts()
     {
         json& linux = spec_["linux"];
@@ -278,22 +280,27 @@ public:
         if (!seccomp.contains("syscalls") || !seccomp["syscalls"].is_array()) { seccomp["syscalls"] = json::array(); }
         json& syscalls = seccomp["syscalls"];
 
-        // A denying rule may stay (two denying rules matching still deny); any other action
+        // A denying rule may keep mount (two denying rules matching still deny); any other action
         // (ALLOW, LOG, TRACE: a tracer may let the call through, NOTIFY: an agent decides,
-        // or one runc does not know yet) loses mount and mount_setattr, conditions or not.
+        // or one runc does not know yet) loses it, conditions or not. Every rule loses
+        // mount_setattr, which gets ours.
         bool mountPermitted = !refuses(seccomp.value("defaultAction", std::string()));
         json kept = json::array();
         for (json rule : syscalls) {
             if (!rule.is_object()) { continue; }
-            if (refuses(rule.value("action", std::string())) || !rule.contains("names")
-                || !rule["names"].is_array()) {
+            if (!rule.contains("names") || !rule["names"].is_array()) {
                 kept.push_back(rule);
                 continue;
             }
+            const bool permits = !refuses(rule.value("action", std::string()));
             json names = json::array();
             for (const json& name : rule["names"]) {
-                if (name == "mount") { mountPermitted = true; }
-                if (name != "mount" && name != "mount_setattr") { names.push_back(name); }
+                if (name == "mount_setattr") { continue; }
+                if (name == "mount" && permits) {
+                    mountPermitted = true;
+                    continue;
+                }
+                names.push_back(name);
             }
             if (names.empty()) { continue; }
             rule["names"] = names;
