@@ -60,6 +60,28 @@ TEST(IdMap, Parses)
     EXPECT_EQ(parseIdMap("0 0 4294967295\n")[0].size, 4294967295U);
 }
 
+TEST(SystemHost, ContainerPidIsDockerdsRecordOfARunningContainer)
+{
+    const std::string root = (fs::temp_directory_path() / ("berth-eci-docker-" + std::to_string(::getpid()))).string();
+    const auto write = [&](const std::string& id, const std::string& text) {
+        fs::create_directories(root + "/containers/" + id);
+        std::ofstream(root + "/containers/" + id + "/config.v2.json") << text;
+    };
+    write("running", R"({"ID":"running","State":{"Running":true,"Paused":false,"Pid":4242}})");
+    write("stopped", R"({"ID":"stopped","State":{"Running":false,"Pid":0}})");
+    write("odd", R"({"State":{"Running":"yes","Pid":"4242"}})");
+    write("garbage", "{not json");
+    const SystemHostView host;
+    EXPECT_EQ(host.containerPid(root, "running"), 4242);
+    EXPECT_EQ(host.containerPid(root, "stopped"), std::nullopt);
+    EXPECT_EQ(host.containerPid(root, "odd"), std::nullopt);
+    EXPECT_EQ(host.containerPid(root, "garbage"), std::nullopt);
+    EXPECT_EQ(host.containerPid(root, "missing"), std::nullopt);
+    EXPECT_EQ(host.containerPid(root + "/containers", "../containers/running"), std::nullopt);
+    EXPECT_EQ(host.containerPid(root, ".."), std::nullopt);
+    fs::remove_all(root);
+}
+
 TEST(ShiftOwnership, UpAndBackDown)
 {
     if (::geteuid() != 0) { GTEST_SKIP() << "needs root to chown"; }
