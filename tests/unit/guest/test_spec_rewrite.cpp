@@ -562,6 +562,25 @@ TEST_F(SpecRewrite, AVolumeThatIsABindOfAVmPathIsRestricted)
     EXPECT_FALSE(rewrite(spec));
 }
 
+TEST_F(SpecRewrite, DockerInitIsFoundWhereverDockerdFoundIt)
+{
+    // dockerd looks docker-init up in its PATH: /bin/docker-init on the guest.
+    host.files["/usr/bin/docker-init"] = {1, 50};
+    host.files["/opt/init-copy"] = {1, 50};  // the same file by another name
+    host.files["/bin/sh"] = {1, 51};
+    for (const std::string source : {"/bin/docker-init", "/usr/bin/docker-init", "/opt/init-copy"}) {
+        json spec = dockerSpec();
+        addBind(spec, source, "/sbin/docker-init");
+        spec["mounts"].back()["options"] = {"bind", "ro"};
+        const auto result = rewrite(spec);
+        ASSERT_TRUE(result) << source << ": " << result.error;
+        EXPECT_EQ(result.mappedBinds.back(), (MappedBind{6, source, false, true})) << source;
+    }
+    json spec = dockerSpec();
+    addBind(spec, "/bin/sh", "/sbin/docker-init");
+    EXPECT_EQ(rewrite(spec).error, restrictedMountMessage("/bin/sh"));
+}
+
 TEST_F(SpecRewrite, BindByOptionsOnlyIsStillABind)
 {
     json spec = dockerSpec();

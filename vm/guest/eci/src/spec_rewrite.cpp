@@ -396,12 +396,13 @@ private:
                                    || (name.rfind("hosts.", 0) == 0 && name.size() > 6);
             return path.parent_path() == executor && stateFile ? Source::PlainReadOnly : Source::Restricted;
         }
-        // docker run --init.
+        // docker run --init: dockerd's docker-init, by whichever of its paths it found it.
         if (destination == "/sbin/docker-init") {
-            return std::find(layout_.engineFiles.begin(), layout_.engineFiles.end(), resolved)
-                           != layout_.engineFiles.end()
-                       ? Source::Plain
-                       : Source::Restricted;
+            const auto source = host_.fileId(resolved);
+            for (const auto& file : layout_.engineFiles) {
+                const auto engineFile = host_.fileId(file);
+                if (resolved == file || (source && engineFile && *source == *engineFile)) { return Source::Plain; }
+            }
         }
         return Source::Restricted;
     }

@@ -57,8 +57,10 @@ struct EngineLayout {
     std::string dockerRoot = "/var/lib/docker";
     // The engine's sockets: bind-mounting any of them (or a directory holding one) hands out root.
     std::vector<std::string> engineSockets = {"/run/docker.sock", "/run/containerd/containerd.sock"};
-    // Files Docker bind-mounts into containers itself (docker run --init).
-    std::vector<std::string> engineFiles = {"/usr/sbin/docker-init", "/usr/bin/docker-init"};
+    // Files Docker bind-mounts into containers itself (docker run --init; dockerd looks it up in
+    // its PATH); a source that is one of them, or the same file, is allowed at /sbin/docker-init.
+    std::vector<std::string> engineFiles = {"/usr/sbin/docker-init", "/usr/bin/docker-init", "/sbin/docker-init",
+                                            "/bin/docker-init"};
     // Where an allowed container's socket mount is pointed instead (the command-list proxy);
     // empty: the engine socket itself.
     std::string guardedSocket;
