@@ -37,6 +37,15 @@ private slots:
     void buildKeepsOwnersInTheContainersRange_data();
     void buildKeepsOwnersInTheContainersRange();
     void privilegedStaysContained();
+    void seccompProfilesCannotLiftTheMountGuard_data();
+    void seccompProfilesCannotLiftTheMountGuard();
+    void execPrivilegedCannotRemountReadOnlyBinds();
+    void ordinaryMountsStillWorkWithCapSysAdmin();
+    void readOnlyBindsStillWork();
+    void buildKitStateIsARestrictedMount();
+    void anotherContainersShmOnlyThroughItsIpcNamespace();
+    void networkJoinerGetsOnlyTheJoinedContainersFiles();
+    void ownershipShiftNeverLeavesTheUpperLayer();
     void eciOffRunsPlainRunc();
     void filesOnDiskAreOwnedByZeroBasedIds();
     void containersCreatedBeforeEciRunIsolated();  // turns ECI back on: keep it last
@@ -60,6 +69,19 @@ private:
     qlonglong blockOf(const QString& container) const
     {
         return blockIn(docker({"exec", container, "cat", "/proc/self/uid_map"}));
+    }
+
+    // A seccomp profile written to the temporary home (the CLI reads it and sends its content).
+    QString profileFile(const QString& name, const QByteArray& json) const
+    {
+        const QString path = m_env.home() + "/seccomp-" + name + ".json";
+        QFile file(path);
+        if (file.open(QIODevice::WriteOnly)) { file.write(json); }
+        return path;
+    }
+    QString idOf(const QString& container) const
+    {
+        return QString::fromUtf8(docker({"inspect", "--format", "{{.Id}}", container}).output.trimmed());
     }
 
     berth::e2e::Environment m_env;
@@ -323,6 +345,201 @@ void EciE2e::privilegedStaysContained()
             QVERIFY2(remount.output.contains("Read-only file system"), qPrintable(remount.describe()));
         }
     }
+}
+
+void EciE2e::seccompProfilesCannotLiftTheMountGuard_data()
+{
+    // Each profile let `mount -o remount,bind,rw` through before: only the wrapper's rules may
+    // decide mount and mount_setattr, whatever a profile says about them.
+    QTest::addColumn<QByteArray>("profile");
+    QTest::newRow("log rule") << QByteArray(R"({"defaultAction":"SCMP_ACT_ALLOW",
+        "syscalls":[{"names":["mount"],"action":"SCMP_ACT_LOG"}]})");
+    QTest::newRow("always-true conditional allow") << QByteArray(R"({"defaultAction":"SCMP_ACT_LOG",
+        "syscalls":[{"names":["mount"],"action":"SCMP_ACT_ALLOW",
+                     "args":[{"index":3,"value":0,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]}]})");
+    // A denying default must allow what runc calls once the filter is loaded, and busybox.
+    QTest::newRow("conditional log under a denying default") << QByteArray(R"({"defaultAction":"SCMP_ACT_ERRNO",
+        "syscalls":[{"names":["mount","mount_setattr"],"action":"SCMP_ACT_LOG",
+                     "args":[{"index":2,"value":0,"valueTwo":0,"op":"SCMP_CMP_GE"}]},
+                    {"names":["accept","accept4","access","arch_prctl","bind","brk","capget","capset","chdir",
+                              "chmod","chown","clock_getres","clock_gettime","clock_nanosleep","clone",
+                              "clone3","close","close_range","connect","dup","dup2","dup3","epoll_create",
+                              "epoll_create1","epoll_ctl","epoll_pwait","epoll_wait","eventfd2","execve",
+                              "execveat","exit","exit_group","faccessat","faccessat2","fchdir","fchmod",
+                              "fchmodat","fchown","fchownat","fcntl","fdatasync","flock","fork","fstat",
+                              "fstatfs","fsync","ftruncate","futex","getcwd","getdents","getdents64",
+                              "getegid","geteuid","getgid","getgroups","getpgid","getpgrp","getpid","getppid",
+                              "getpriority","getrandom","getresgid","getresuid","getrlimit","getrusage",
+                              "getsid","gettid","gettimeofday","getuid","getxattr","ioctl","kill","lchown",
+                              "lgetxattr","link","linkat","listen","lseek","lstat","madvise","memfd_create",
+                              "mkdir","mkdirat","mknodat","mmap","mprotect","mremap","munmap","nanosleep",
+                              "newfstatat","open","openat","openat2","pause","pipe","pipe2","poll","ppoll",
+                              "prctl","pread64","prlimit64","pselect6","pwrite64","read","readlink",
+                              "readlinkat","readv","recvfrom","recvmsg","rename","renameat","renameat2",
+                              "restart_syscall","rmdir","rseq","rt_sigaction","rt_sigpending",
+                              "rt_sigprocmask","rt_sigqueueinfo","rt_sigreturn","rt_sigsuspend",
+                              "rt_sigtimedwait","sched_getaffinity","sched_yield","select","sendmsg","sendto",
+                              "set_robust_list","set_tid_address","setgid","setgroups","setitimer","setpgid",
+                              "setresgid","setresuid","setsid","setuid","sigaltstack","socket","socketpair",
+                              "stat","statfs","statx","symlink","symlinkat","sysinfo","tgkill","time","times",
+                              "tkill","umask","umount2","uname","unlink","unlinkat","utime","utimensat",
+                              "utimes","vfork","wait4","waitid","write","writev"],
+                     "action":"SCMP_ACT_ALLOW"}]})");
+    QTest::newRow("logging default") << QByteArray(R"({"defaultAction":"SCMP_ACT_LOG"})");
+}
+
+void EciE2e::seccompProfilesCannotLiftTheMountGuard()
+{
+    QFETCH(QByteArray, profile);
+    const QString file = profileFile(QString::fromLatin1(QTest::currentDataTag()).replace(' ', '-'), profile);
+    for (const char* options : {"remount,bind,rw", "remount,rw"}) {
+        const Run remount = dockerRun({"--cap-add=SYS_ADMIN", "--security-opt", "seccomp=" + file, "--security-opt",
+                                       "apparmor=unconfined", "-v", "eci-shared:/ro:ro", kTinyImage, "sh", "-c",
+                                       QString("/bin/busybox mount -o %1 /ro; touch /ro/written").arg(options)});
+        QVERIFY2(remount.exitCode != 0, qPrintable(remount.describe()));
+        QVERIFY2(remount.output.contains("Read-only file system"), qPrintable(remount.describe()));
+    }
+}
+
+// seccomp=unconfined and no capability at start: docker exec --privileged hands the exec'd
+// process every capability later, under the container's filter.
+void EciE2e::execPrivilegedCannotRemountReadOnlyBinds()
+{
+    const Run started = docker({"run", "-d", "--name", "eci-exec-priv", "--security-opt", "seccomp=unconfined", "-v",
+                                "eci-shared:/ro:ro", kTinyImage, "sleep", "600"});
+    QVERIFY2(started.exitCode == 0, qPrintable(started.describe()));
+    const auto remove = qScopeGuard([&] { docker({"rm", "-f", "eci-exec-priv"}); });
+    for (const char* options : {"remount,bind,rw", "remount,rw"}) {
+        const Run remount = docker({"exec", "--privileged", "eci-exec-priv", "sh", "-c",
+                                    QString("/bin/busybox mount -o %1 /ro; touch /ro/written").arg(options)});
+        QVERIFY2(remount.exitCode != 0, qPrintable(remount.describe()));
+        QVERIFY2(remount.output.contains("Read-only file system"), qPrintable(remount.describe()));
+    }
+}
+
+void EciE2e::ordinaryMountsStillWorkWithCapSysAdmin()
+{
+    // Not a remount, not a bind, or read-only: what a privileged workload does stays allowed.
+    const QString script = "mkdir -p /m /b && /bin/busybox mount -t tmpfs t /m && touch /m/x && "
+                           "/bin/busybox mount --bind /m /b && ls /b && /bin/busybox mount -o remount,bind,ro /b && "
+                           "! touch /b/y 2>/dev/null && echo mounted";
+    for (const QStringList& grant : {QStringList{"--privileged"},
+                                     QStringList{"--cap-add=SYS_ADMIN", "--security-opt", "apparmor=unconfined"},
+                                     QStringList{"--cap-add=SYS_ADMIN", "--security-opt", "apparmor=unconfined",
+                                                 "--security-opt", "seccomp=unconfined"}}) {
+        const Run run = dockerRun(grant + QStringList{kTinyImage, "sh", "-c", script});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+        QVERIFY2(run.output.contains("x\nmounted"), qPrintable(run.describe()));
+    }
+}
+
+// Read-only binds are staged read-only in the VM (so the kernel locks the flag in the
+// container's namespace); runc still binds and remounts them as it always did.
+void EciE2e::readOnlyBindsStillWork()
+{
+    const Run run = dockerRun({"--init", "-v", "eci-shared:/ro:ro", "-v", "eci-shared:/rw", kTinyImage, "sh", "-c",
+                               "cat /ro/f && ! touch /ro/x 2>/dev/null && touch /rw/rw-ok && ls /ro/rw-ok && "
+                               "stat -c '%u' /ro/f && /bin/busybox ps -o comm | /bin/busybox head -2"});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    QVERIFY2(run.output.contains("/ro/rw-ok\n0\n"), qPrintable(run.describe()));
+    QVERIFY2(run.output.contains("docker-init"), qPrintable(run.describe()));
+}
+
+void EciE2e::buildKitStateIsARestrictedMount()
+{
+    // BuildKit's state belongs to BuildKit's own steps (runc run from its executor), never to a
+    // container of dockerd's, whatever part of it is asked for.
+    for (const char* source : {"/var/lib/docker/buildkit", "/var/lib/docker/buildkit/executor",
+                               "/var/lib/docker/buildkit/executor/resolv.conf"}) {
+        const Run run = dockerRun({"-v", QString(source) + ":/x", kTinyImage, "true"});
+        QVERIFY2(run.exitCode != 0, qPrintable(run.describe()));
+        QVERIFY2(run.output.contains("because it's configured as a restricted host mount"), qPrintable(run.describe()));
+    }
+}
+
+void EciE2e::anotherContainersShmOnlyThroughItsIpcNamespace()
+{
+    for (const char* name : {"eci-ipc-a", "eci-ipc-b"}) {
+        const Run started = docker({"run", "-d", "--name", name, "--ipc=shareable", kTinyImage, "sh", "-c",
+                                    QString("echo %1 > /dev/shm/owner && sleep 600").arg(name)});
+        QVERIFY2(started.exitCode == 0, qPrintable(started.describe()));
+    }
+    const auto remove = qScopeGuard([&] { docker({"rm", "-f", "eci-ipc-a", "eci-ipc-b"}); });
+    const QString shmA = "/var/lib/docker/containers/" + idOf("eci-ipc-a") + "/mounts/shm";
+    const QString shmB = "/var/lib/docker/containers/" + idOf("eci-ipc-b") + "/mounts/shm";
+
+    // By its VM path, from a container of its own: refused.
+    const Run alone = dockerRun({"-v", shmA + ":/x", kTinyImage, "cat", "/x/owner"});
+    QVERIFY2(alone.exitCode != 0, qPrintable(alone.describe()));
+    QVERIFY2(alone.output.contains("restricted host mount"), qPrintable(alone.describe()));
+    // From a container in A's IPC namespace: A's shm, as dockerd hands it out, but not B's.
+    const Run joined = dockerRun({"--ipc=container:eci-ipc-a", kTinyImage, "cat", "/dev/shm/owner"});
+    QVERIFY2(joined.exitCode == 0, qPrintable(joined.describe()));
+    QCOMPARE(joined.output.trimmed(), QByteArray("eci-ipc-a"));
+    const Run other = dockerRun({"--ipc=container:eci-ipc-a", "-v", shmB + ":/x", kTinyImage, "cat", "/x/owner"});
+    QVERIFY2(other.exitCode != 0, qPrintable(other.describe()));
+    QVERIFY2(other.output.contains("restricted host mount"), qPrintable(other.describe()));
+    // Sharing A's network is not sharing its IPC namespace.
+    const Run network = dockerRun({"--network=container:eci-ipc-a", "-v", shmA + ":/x", kTinyImage, "true"});
+    QVERIFY2(network.exitCode != 0, qPrintable(network.describe()));
+}
+
+void EciE2e::networkJoinerGetsOnlyTheJoinedContainersFiles()
+{
+    for (const char* name : {"eci-net-a", "eci-net-b"}) {
+        const Run started = docker({"run", "-d", "--name", name, kTinyImage, "sleep", "600"});
+        QVERIFY2(started.exitCode == 0, qPrintable(started.describe()));
+    }
+    const auto remove = qScopeGuard([&] { docker({"rm", "-f", "eci-net-a", "eci-net-b"}); });
+    const QString dirB = "/var/lib/docker/containers/" + idOf("eci-net-b");
+    for (const char* file : {"hosts", "hostname", "resolv.conf"}) {
+        const Run run = dockerRun({"--network=container:eci-net-a", "-v", dirB + "/" + file + ":/x", kTinyImage, "sh",
+                                   "-c", "echo '10.6.6.6 planted' >> /x"});
+        QVERIFY2(run.exitCode != 0, qPrintable(run.describe()));
+        QVERIFY2(run.output.contains("restricted host mount"), qPrintable(run.describe()));
+    }
+    const Run hostsB = docker({"exec", "eci-net-b", "cat", "/etc/hosts"});
+    QVERIFY2(hostsB.exitCode == 0 && !hostsB.output.contains("planted"), qPrintable(hostsB.describe()));
+    // The joiner still gets A's own files, and writes them as root, as with plain Docker.
+    const Run joined = dockerRun({"--network=container:eci-net-a", kTinyImage, "sh", "-c",
+                                  "echo '10.7.7.7 joiner' >> /etc/hosts && echo ok"});
+    QVERIFY2(joined.exitCode == 0, qPrintable(joined.describe()));
+    const Run hostsA = docker({"exec", "eci-net-a", "cat", "/etc/hosts"});
+    QVERIFY2(hostsA.output.contains("10.7.7.7 joiner"), qPrintable(hostsA.describe()));
+}
+
+void EciE2e::ownershipShiftNeverLeavesTheUpperLayer()
+{
+    // A container plants links in its upper layer to a volume's files by their VM paths
+    // (absolute, and relative to overlay2/<id>/diff); pause, unpause and commit shift the upper
+    // layer's owners each way, and must never chown through them.
+    const Run seed = dockerRun({"-v", "eci-shift:/v", kTinyImage, "sh", "-c",
+                                "echo vm > /v/f && mkdir -p /v/d && echo vm > /v/d/g && stat -c '%u:%g' /v/f /v/d/g"});
+    QVERIFY2(seed.exitCode == 0, qPrintable(seed.describe()));
+    QCOMPARE(seed.output.simplified(), QByteArray("0:0 0:0"));
+    const QString data = "/var/lib/docker/volumes/eci-shift/_data";
+    const Run started = docker({"run", "-d", "--name", "eci-shift-links", kTinyImage, "sh", "-c",
+                                "/bin/busybox ln -s " + data + "/f /abs-file && "
+                                "/bin/busybox ln -s " + data + "/d /abs-dir && "
+                                "/bin/busybox ln -s ../../../volumes/eci-shift/_data/d /rel-dir && sleep 600"});
+    QVERIFY2(started.exitCode == 0, qPrintable(started.describe()));
+    const auto remove = qScopeGuard([&] { docker({"rm", "-f", "eci-shift-links"}); });
+    QTest::qWait(1000);
+    const Run pause = docker({"pause", "eci-shift-links"});
+    QVERIFY2(pause.exitCode == 0, qPrintable(pause.describe()));
+    const Run unpause = docker({"unpause", "eci-shift-links"});
+    QVERIFY2(unpause.exitCode == 0, qPrintable(unpause.describe()));
+    const Run commit = docker({"commit", "eci-shift-links", "berth-e2e/shift-links:1"});
+    QVERIFY2(commit.exitCode == 0, qPrintable(commit.describe()));
+    // Seen from another container (another block), the volume's files are still 0 on disk: a
+    // shift through the links would show them as another block's IDs (65534 here).
+    const Run owners = dockerRun({"-v", "eci-shift:/v", kTinyImage, "stat", "-c", "%u:%g", "/v", "/v/f", "/v/d",
+                                  "/v/d/g"});
+    QVERIFY2(owners.exitCode == 0, qPrintable(owners.describe()));
+    QCOMPARE(owners.output.simplified(), QByteArray("0:0 0:0 0:0 0:0"));
+    const Run links = dockerRun({"berth-e2e/shift-links:1", "sh", "-c", "stat -c '%u:%g' /abs-file /abs-dir /rel-dir"});
+    QVERIFY2(links.exitCode == 0, qPrintable(links.describe()));
+    QCOMPARE(links.output.simplified(), QByteArray("0:0 0:0 0:0"));
 }
 
 void EciE2e::eciOffRunsPlainRunc()

@@ -2,6 +2,10 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,6 +60,28 @@ TEST(IdMap, Parses)
     EXPECT_EQ(parseIdMap("0 0 4294967295\n")[0].size, 4294967295U);
 }
 
+TEST(SystemHost, ContainerPidIsDockerdsRecordOfARunningContainer)
+{
+    const std::string root = (fs::temp_directory_path() / ("berth-eci-docker-" + std::to_string(::getpid()))).string();
+    const auto write = [&](const std::string& id, const std::string& text) {
+        fs::create_directories(root + "/containers/" + id);
+        std::ofstream(root + "/containers/" + id + "/config.v2.json") << text;
+    };
+    write("running", R"({"ID":"running","State":{"Running":true,"Paused":false,"Pid":4242}})");
+    write("stopped", R"({"ID":"stopped","State":{"Running":false,"Pid":0}})");
+    write("odd", R"({"State":{"Running":"yes","Pid":"4242"}})");
+    write("garbage", "{not json");
+    const SystemHostView host;
+    EXPECT_EQ(host.containerPid(root, "running"), 4242);
+    EXPECT_EQ(host.containerPid(root, "stopped"), std::nullopt);
+    EXPECT_EQ(host.containerPid(root, "odd"), std::nullopt);
+    EXPECT_EQ(host.containerPid(root, "garbage"), std::nullopt);
+    EXPECT_EQ(host.containerPid(root, "missing"), std::nullopt);
+    EXPECT_EQ(host.containerPid(root + "/containers", "../containers/running"), std::nullopt);
+    EXPECT_EQ(host.containerPid(root, ".."), std::nullopt);
+    fs::remove_all(root);
+}
+
 TEST(ShiftOwnership, UpAndBackDown)
 {
     if (::geteuid() != 0) { GTEST_SKIP() << "needs root to chown"; }
@@ -88,6 +114,115 @@ TEST(ShiftOwnership, UpAndBackDown)
     EXPECT_EQ(st.st_gid, 6U);
     ::stat(dir.c_str(), &st);
     EXPECT_EQ(st.st_uid, 0U);
+    fs::remove_all(dir);
+}
+
+namespace {
+
+std::string tempDir(const char* name)
+{
+    std::string pattern = (fs::temp_directory_path() / (std::string(name) + "-XXXXXX")).string();
+    return ::mkdtemp(pattern.data());
+}
+
+struct stat statOf(const std::string& path)
+{
+    struct stat st {};
+    ::lstat(path.c_str(), &st);
+    return st;
+}
+
+}  // namespace
+
+TEST(ShiftOwnership, NeverFollowsASymlinkOutOfTheUpperLayer)
+{
+    if (::geteuid() != 0) { GTEST_SKIP() << "needs root to chown"; }
+    const std::string dir = tempDir("berth-eci-shift");
+    const std::string upper = dir + "/upper";
+    const std::string outside = dir + "/vm";  // stands for a VM file or directory
+    fs::create_directories(upper + "/d");
+    fs::create_directories(outside + "/sub");
+    std::ofstream(outside + "/file") << "vm";
+    std::ofstream(outside + "/sub/deep") << "vm";
+    for (const auto& path : {outside, outside + "/file", outside + "/sub", outside + "/sub/deep"}) {
+        ASSERT_EQ(::chown(path.c_str(), 7, 7), 0);
+    }
+    ::chmod((outside + "/file").c_str(), 0755);
+    fs::create_symlink(outside + "/file", upper + "/to-file");
+    fs::create_directory_symlink(outside, upper + "/to-dir");
+    fs::create_directory_symlink(outside + "/sub", upper + "/d/relative");
+    fs::create_symlink("../../vm/file", upper + "/d/dotdot");
+    std::ofstream(upper + "/d/own") << "x";
+    ASSERT_EQ(::chown((upper + "/d/own").c_str(), 3, 3), 0);
+    ::chmod((upper + "/d/own").c_str(), 02755);
+
+    shiftOwnership(upper, 100000, true);
+    for (const auto& path : {outside, outside + "/file", outside + "/sub", outside + "/sub/deep"}) {
+        EXPECT_EQ(statOf(path).st_uid, 7U) << path;
+        EXPECT_EQ(statOf(path).st_gid, 7U) << path;
+    }
+    EXPECT_EQ(statOf(outside + "/file").st_mode & 07777, 0755U);
+    for (const auto& link : {upper + "/to-file", upper + "/to-dir", upper + "/d/relative", upper + "/d/dotdot"}) {
+        EXPECT_EQ(statOf(link).st_uid, 100000U) << link;  // the link itself is the container's
+    }
+    EXPECT_EQ(statOf(upper + "/d/own").st_uid, 100003U);
+    EXPECT_EQ(statOf(upper + "/d/own").st_mode & 07777, 02755U);
+
+    shiftOwnership(upper, 100000, false);
+    EXPECT_EQ(statOf(upper + "/d/own").st_uid, 3U);
+    EXPECT_EQ(statOf(upper + "/to-dir").st_uid, 0U);
+    EXPECT_EQ(statOf(outside + "/sub/deep").st_uid, 7U);
+
+    // The upper dir given as a symlink is not followed either.
+    fs::create_directory_symlink(outside, dir + "/upper-link");
+    shiftOwnership(dir + "/upper-link", 100000, true);
+    EXPECT_EQ(statOf(outside).st_uid, 7U);
+    EXPECT_EQ(statOf(outside + "/file").st_uid, 7U);
+    fs::remove_all(dir);
+}
+
+TEST(ShiftOwnership, LeavesMountsInTheUpperLayerAlone)
+{
+    if (::geteuid() != 0) { GTEST_SKIP() << "needs root to mount"; }
+    const std::string dir = tempDir("berth-eci-shift");
+    const std::string upper = dir + "/upper";
+    const std::string outside = dir + "/vm";
+    fs::create_directories(upper + "/bind");
+    fs::create_directories(upper + "/tmpfs");
+    fs::create_directories(outside + "/sub");
+    std::ofstream(outside + "/file") << "vm";
+    std::ofstream(upper + "/file-bind") << "";
+    std::ofstream(upper + "/plain") << "x";
+    for (const auto& path : {outside, outside + "/file", outside + "/sub"}) {
+        ASSERT_EQ(::chown(path.c_str(), 7, 7), 0);
+    }
+    // A bind of a VM directory (same file system: only the mount tells it apart), a bind of a
+    // VM file, and a file system of its own.
+    const bool mounted = ::mount(outside.c_str(), (upper + "/bind").c_str(), nullptr, MS_BIND, nullptr) == 0
+                         && ::mount((outside + "/file").c_str(), (upper + "/file-bind").c_str(), nullptr, MS_BIND,
+                                    nullptr) == 0
+                         && ::mount("tmpfs", (upper + "/tmpfs").c_str(), "tmpfs", 0, "mode=0755,uid=9,gid=9") == 0;
+    if (!mounted) {
+        ::umount2((upper + "/bind").c_str(), MNT_DETACH);
+        ::umount2((upper + "/file-bind").c_str(), MNT_DETACH);
+        fs::remove_all(dir);
+        GTEST_SKIP() << "cannot mount here: " << std::strerror(errno);
+    }
+    std::ofstream(upper + "/tmpfs/inside") << "t";
+    ASSERT_EQ(::chown((upper + "/tmpfs/inside").c_str(), 9, 9), 0);
+
+    shiftOwnership(upper, 100000, true);
+    EXPECT_EQ(statOf(outside).st_uid, 7U);
+    EXPECT_EQ(statOf(outside + "/sub").st_uid, 7U);
+    EXPECT_EQ(statOf(outside + "/file").st_uid, 7U);
+    EXPECT_EQ(statOf(upper + "/tmpfs").st_uid, 9U);
+    EXPECT_EQ(statOf(upper + "/tmpfs/inside").st_uid, 9U);
+    EXPECT_EQ(statOf(upper + "/plain").st_uid, 100000U);  // the rest of the layer is shifted
+    EXPECT_EQ(statOf(upper).st_uid, 100000U);
+
+    for (const auto& target : {upper + "/bind", upper + "/file-bind", upper + "/tmpfs"}) {
+        ::umount2(target.c_str(), MNT_DETACH);
+    }
     fs::remove_all(dir);
 }
 
@@ -190,4 +325,59 @@ TEST(MappedBinds, ASymlinkOnTheWayIsNotFollowed)
     unstageRootfs(dir + "/staging", "c1");
     EXPECT_FALSE(fs::exists(dir + "/staging/c1"));
     fs::remove_all(dir);
+}
+
+TEST(MappedBinds, AReadOnlyBindStagedInTheVmIsLockedReadOnlyInAContainersNamespace)
+{
+    if (::geteuid() != 0) { GTEST_SKIP() << "needs root to mount"; }
+    const std::string dir = tempDir("berth-eci-binds");
+    ::chmod(dir.c_str(), 0755);
+    const std::string volume = dir + "/volumes/v/_data";
+    fs::create_directories(volume);
+    fs::create_directories(dir + "/inside");
+    std::ofstream(volume + "/f") << "x";
+    const std::string staging = dir + "/staging";
+    const auto staged = stageBinds(staging, "c1", {{volume, true, true}, {volume, false, true}, {volume, true, false}},
+                                   100000);
+    ASSERT_EQ(staged.size(), 3U);
+    ASSERT_FALSE(staged[1].empty());  // read-only binds are always staged
+    EXPECT_EQ(::access((staged[1] + "/f").c_str(), W_OK), -1);
+    EXPECT_EQ(errno, EROFS);
+    if (!staged[0].empty()) { EXPECT_EQ(::access((staged[0] + "/f").c_str(), W_OK), -1); }
+
+    // What runc does for a container: a mount namespace made from a new user namespace, then a
+    // bind of the staged source. Root there (all capabilities in its namespace) cannot make it
+    // writable by either remount, nor through mount_setattr; a read-only bind made inside the
+    // namespace, as runc makes ":ro" binds without staging, could be.
+    const pid_t child = ::fork();
+    if (child == 0) {
+        if (::unshare(CLONE_NEWUSER) != 0 || ::unshare(CLONE_NEWNS) != 0
+            || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+            ::_exit(10);
+        }
+        const std::string target = dir + "/inside";
+        if (::mount(staged[1].c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) { ::_exit(11); }
+        if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT, nullptr) == 0) { ::_exit(12); }
+        if (::mount(nullptr, staged[1].c_str(), nullptr, MS_BIND | MS_REMOUNT, nullptr) == 0) { ::_exit(13); }
+        mount_attr attr{};
+        attr.attr_clr = MOUNT_ATTR_RDONLY;
+        if (::syscall(SYS_mount_setattr, AT_FDCWD, target.c_str(), 0, &attr, sizeof attr) == 0) { ::_exit(14); }
+        if (::umount2(target.c_str(), MNT_DETACH) != 0) { ::_exit(15); }
+        // The unstaged way, for contrast: bound from the writable source and made read-only here.
+        if (::mount(volume.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0
+            || ::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+            ::_exit(16);
+        }
+        ::_exit(::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT, nullptr) == 0 ? 0 : 17);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    unstageRootfs(staging, "c1");
+    const bool skipped = WIFEXITED(status) && WEXITSTATUS(status) == 10;
+    if (!skipped) {
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child exit " << WEXITSTATUS(status);
+    }
+    EXPECT_FALSE(fs::exists(staging + "/c1"));
+    fs::remove_all(dir);
+    if (skipped) { GTEST_SKIP() << "no user and mount namespaces here"; }
 }

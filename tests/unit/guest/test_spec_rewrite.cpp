@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -35,6 +36,9 @@ public:
                  {"/proc/42/ns/user", {4, 203}},
                  {"/proc/43/ns/net", {4, 300}},
                  {"/proc/43/ns/user", {4, 303}},
+                 {"/proc/44/ns/net", {4, 400}},
+                 {"/proc/44/ns/ipc", {4, 401}},
+                 {"/proc/44/ns/user", {4, 203}},  // "third" shares "other"'s user namespace
                  {"/home/user/docker.sock.link", {1, 10}}};
         links = {{"/var/run", "/run"}, {"/tmp/sock", "/run/docker.sock"}};
         maps[42] = {{0, 165536, 65536}};
@@ -63,11 +67,19 @@ public:
         return it == maps.end() ? std::vector<IdMapping>{} : it->second;
     }
     bool isForeignMount(const std::string& path) const override { return foreignMounts.count(path) > 0; }
+    std::optional<int> containerPid(const std::string& dockerRoot, const std::string& id) const override
+    {
+        if (dockerRoot != "/var/lib/docker") { return std::nullopt; }
+        const auto it = containerPids.find(id);
+        if (it == containerPids.end()) { return std::nullopt; }
+        return it->second;
+    }
 
     std::map<std::string, FileId> files;
     std::map<std::string, std::string> links;
     std::map<int, std::vector<IdMapping>> maps;
     std::set<std::string> foreignMounts;
+    std::map<std::string, int> containerPids = {{"other", 42}, {"third", 44}};
 };
 
 // The parts of a config.json dockerd 20.10 writes that the rewrite looks at.
@@ -125,15 +137,20 @@ void addBind(json& spec, const std::string& source, const std::string& destinati
 }
 
 struct SpecRewrite : ::testing::Test {
-    RewriteResult rewrite(json& spec, ContainerImage image = {"docker.io/library/alpine", false})
+    RewriteResult rewrite(json& spec, ContainerImage image = {"docker.io/library/alpine", false},
+                          const std::string& id = kId)
     {
-        return rewriteSpec(spec, kId, image, layout, host, [this] {
-            ++allocations;
-            return nextBase;
-        });
+        return rewriteSpec(
+            spec, id, image, layout, host,
+            [this] {
+                ++allocations;
+                return nextBase;
+            },
+            bundle);
     }
     FakeHost host;
     EngineLayout layout;
+    std::string bundle = "/run/containerd/io.containerd.runtime.v2.task/moby/" + kId;  // dockerd's, via the shim
     std::uint32_t nextBase = 100000;
     int allocations = 0;
 };
@@ -319,11 +336,11 @@ TEST_F(SpecRewrite, VmPathsAreRestricted)
 TEST_F(SpecRewrite, VolumesAndDockerManagedFilesKeepWorking)
 {
     json spec = dockerSpec();
+    namespaceOf(spec, "ipc")["path"] = "/proc/42/ns/ipc";
     addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");
     addBind(spec, "/var/lib/docker/volumes/data/_data/sub", "/sub");
     addBind(spec, "/var/lib/docker/containers/other/mounts/shm", "/dev/shm");  // --ipc=container:other
     addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");               // --init
-    addBind(spec, "/var/lib/docker/buildkit/executor/x/hosts", "/etc/hosts");
     const auto result = rewrite(spec);
     EXPECT_TRUE(result) << result.error;
 }
@@ -331,12 +348,13 @@ TEST_F(SpecRewrite, VolumesAndDockerManagedFilesKeepWorking)
 TEST_F(SpecRewrite, VolumesAndTheContainersOwnFilesAreIdMappedOthersAreNot)
 {
     json spec = dockerSpec();  // mounts 2..5: shm, resolv.conf, hostname, hosts
+    namespaceOf(spec, "ipc")["path"] = "/proc/42/ns/ipc";
     addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");                 // 6
     addBind(spec, "/var/lib/docker/volumes/data/_data/sub/", "/sub");             // 7: a path inside
     addBind(spec, "/var/lib/docker/containers/other/mounts/shm", "/dev/shm");     // 8
     addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");                  // 9
-    addBind(spec, "/var/lib/docker/buildkit/executor/x/hosts", "/etc/hosts");     // 10
-    spec["mounts"].push_back({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}});  // 11
+    spec["mounts"].push_back({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}});  // 10
+    spec["mounts"].push_back({{"destination", "/u"}, {"type", "tmpfs"}, {"source", "tmpfs"}});  // 11
     host.links["/home/vol"] = "/var/lib/docker/volumes/other/_data";
     addBind(spec, "/home/vol", "/linked");                                         // 12
     const auto result = rewrite(spec);
@@ -352,6 +370,37 @@ TEST_F(SpecRewrite, VolumesAndTheContainersOwnFilesAreIdMappedOthersAreNot)
     EXPECT_EQ(result.mappedBinds, expected);
     // The rewrite only reports them: the wrapper mounts them and points the sources there.
     EXPECT_EQ(spec["mounts"][6]["source"], "/var/lib/docker/volumes/data/_data");
+}
+
+TEST_F(SpecRewrite, ReadOnlyBindsAreStagedReadOnlySoTheKernelLocksThem)
+{
+    json spec = dockerSpec();  // mounts 2..5: shm, resolv.conf, hostname, hosts
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/ro");                      // 6
+    spec["mounts"][6]["options"] = {"rbind", "ro", "rprivate"};
+    addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");                   // 7
+    spec["mounts"][7]["options"] = {"bind", "ro"};
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/rw");                      // 8
+    const auto result = rewrite(spec);
+    ASSERT_TRUE(result) << result.error;
+    const std::vector<MappedBind> expected = {
+        {3, "/var/lib/docker/containers/c0ffee/resolv.conf"},
+        {4, "/var/lib/docker/containers/c0ffee/hostname"},
+        {5, "/var/lib/docker/containers/c0ffee/hosts"},
+        {6, "/var/lib/docker/volumes/data/_data", true, true},
+        {7, "/usr/sbin/docker-init", false, true},  // not mapped, but staged read-only all the same
+        {8, "/var/lib/docker/volumes/data/_data", true, false},
+    };
+    EXPECT_EQ(result.mappedBinds, expected);
+
+    // BuildKit's shared files are made read-only, and so staged read-only too.
+    const std::string id = "k3v8q2m1x0zq7w5e4r6t9y2u1";
+    bundle = "/var/lib/docker/buildkit/executor/" + id;
+    json step = dockerSpec();
+    step["mounts"].erase(step["mounts"].begin() + 2, step["mounts"].end());
+    addBind(step, "/var/lib/docker/buildkit/executor/hosts", "/etc/hosts");
+    const auto built = rewrite(step, {}, id);
+    ASSERT_TRUE(built) << built.error;
+    EXPECT_EQ(built.mappedBinds, (std::vector<MappedBind>{{2, "/var/lib/docker/buildkit/executor/hosts", false, true}}));
 }
 
 TEST_F(SpecRewrite, AContainerJoiningAnothersNetworkGetsItsFilesAndVolumesIdMapped)
@@ -377,6 +426,131 @@ TEST_F(SpecRewrite, AContainerJoiningAnothersNetworkGetsItsFilesAndVolumesIdMapp
     EXPECT_EQ(rewrite(alone).error, restrictedMountMessage("/var/lib/docker/containers/other/hosts"));
 }
 
+TEST_F(SpecRewrite, BuildKitStateIsOnlyForTheExecutorRunItBelongsTo)
+{
+    // A container of dockerd's (bundle: containerd's task directory) gets none of it.
+    for (const std::string& source : std::vector<std::string>{"/var/lib/docker/buildkit", "/var/lib/docker/buildkit/executor",
+                                     "/var/lib/docker/buildkit/executor/hosts",
+                                     "/var/lib/docker/buildkit/executor/resolv.conf",
+                                     "/var/lib/docker/buildkit/executor/x/rootfs",
+                                     "/var/lib/docker/buildkit/executor/" + kId,
+                                     "/var/lib/docker/buildkit/content/blobs"}) {
+        json spec = dockerSpec();
+        addBind(spec, source);
+        EXPECT_EQ(rewrite(spec).error, restrictedMountMessage(source)) << source;
+    }
+
+    // BuildKit's runc executor: `runc run --bundle <root>/buildkit/executor/<id> <id>`.
+    const std::string id = "k3v8q2m1x0zq7w5e4r6t9y2u1";
+    const std::string executor = "/var/lib/docker/buildkit/executor";
+    bundle = executor + "/" + id;
+    // Its spec has none of dockerd's per-container files.
+    const auto buildKitSpec = [] {
+        json spec = dockerSpec();
+        spec["mounts"].erase(spec["mounts"].begin() + 2, spec["mounts"].end());
+        return spec;
+    };
+    json spec = buildKitSpec();
+    addBind(spec, executor + "/resolv.conf", "/etc/resolv.conf");
+    addBind(spec, executor + "/hosts.n4b2", "/etc/hosts");
+    addBind(spec, executor + "/" + id + "/stub", "/stub");
+    const auto result = rewrite(spec, {}, id);
+    ASSERT_TRUE(result) << result.error;
+    // The files beside the bundles are every step's: read-only, whatever the spec said.
+    for (std::size_t i = spec["mounts"].size() - 3; i < spec["mounts"].size() - 1; ++i) {
+        const json& options = spec["mounts"][i]["options"];
+        EXPECT_NE(std::find(options.begin(), options.end(), "ro"), options.end()) << spec["mounts"][i];
+    }
+    const json& own = spec["mounts"].back()["options"];
+    EXPECT_EQ(std::find(own.begin(), own.end(), "ro"), own.end());
+    // Never ID-mapped (BuildKit's files are not the container's); the shared ones staged read-only.
+    for (const auto& bind : result.mappedBinds) {
+        EXPECT_FALSE(bind.idMapped) << bind.source;
+        EXPECT_TRUE(bind.readOnly) << bind.source;
+    }
+
+    // Not another step's bundle, nor the rest of BuildKit's state, nor the executor directory.
+    for (const std::string& source : std::vector<std::string>{executor + "/other-step/rootfs", executor, executor + "/runc-log.json",
+                                     "/var/lib/docker/buildkit", "/var/lib/docker/buildkit/snapshots.db",
+                                     executor + "/" + id + "/../other-step"}) {
+        json step = buildKitSpec();
+        addBind(step, source);
+        EXPECT_FALSE(rewrite(step, {}, id)) << source;
+    }
+
+    // The bundle must be the run's own: another ID, or a bundle elsewhere, is not an executor run.
+    json elsewhere = buildKitSpec();
+    addBind(elsewhere, executor + "/hosts");
+    bundle = executor + "/another-id";
+    EXPECT_EQ(rewrite(elsewhere, {}, id).error, restrictedMountMessage(executor + "/hosts"));
+    bundle = "/run/containerd/io.containerd.runtime.v2.task/moby/" + id;
+    EXPECT_EQ(rewrite(elsewhere, {}, id).error, restrictedMountMessage(executor + "/hosts"));
+    host.links["/tmp/b"] = executor;  // the bundle is compared resolved
+    bundle = "/tmp/b/" + id;
+    EXPECT_TRUE(rewrite(elsewhere, {}, id));
+}
+
+TEST_F(SpecRewrite, AnotherContainersShmIsOnlyForAContainerInItsIpcNamespace)
+{
+    const std::string otherShm = "/var/lib/docker/containers/other/mounts/shm";
+    json alone = dockerSpec();
+    addBind(alone, otherShm, "/dev/shm");
+    EXPECT_EQ(rewrite(alone).error, restrictedMountMessage(otherShm));
+
+    // --ipc=container:other: other's shm, and nobody else's.
+    json joined = dockerSpec();
+    namespaceOf(joined, "ipc")["path"] = "/proc/42/ns/ipc";
+    addBind(joined, otherShm, "/dev/shm");
+    ASSERT_TRUE(rewrite(joined));
+    for (const std::string source : {"/var/lib/docker/containers/third/mounts/shm",
+                                     "/var/lib/docker/containers/other/mounts/secrets",
+                                     "/var/lib/docker/containers/other/mounts"}) {
+        json spec = dockerSpec();
+        namespaceOf(spec, "ipc")["path"] = "/proc/42/ns/ipc";
+        addBind(spec, source, "/x");
+        EXPECT_EQ(rewrite(spec).error, restrictedMountMessage(source)) << source;
+    }
+
+    // Joining other's network is not joining its IPC namespace.
+    json network = dockerSpec();
+    namespaceOf(network, "network")["path"] = "/proc/42/ns/net";
+    addBind(network, otherShm, "/dev/shm");
+    EXPECT_EQ(rewrite(network).error, restrictedMountMessage(otherShm));
+
+    // A container that is not running (or that dockerd has no record of) has no namespace to join.
+    host.containerPids.erase("other");
+    EXPECT_EQ(rewrite(joined).error, restrictedMountMessage(otherShm));
+}
+
+TEST_F(SpecRewrite, AJoinerGetsTheHostsFilesOfTheContainerItJoinsOnly)
+{
+    // --network=container:other may bind other's hosts, not third's (which runs elsewhere).
+    const std::string thirdHosts = "/var/lib/docker/containers/third/hosts";
+    json spec = dockerSpec();
+    namespaceOf(spec, "network")["path"] = "/proc/42/ns/net";
+    addBind(spec, thirdHosts, "/x");
+    EXPECT_EQ(rewrite(spec).error, restrictedMountMessage(thirdHosts));
+    for (const std::string file : {"hostname", "resolv.conf"}) {
+        json other = dockerSpec();
+        namespaceOf(other, "network")["path"] = "/proc/42/ns/net";
+        addBind(other, "/var/lib/docker/containers/third/" + file, "/x");
+        EXPECT_FALSE(rewrite(other)) << file;
+    }
+
+    // Joining other's IPC namespace only does not open its network files.
+    json ipc = dockerSpec();
+    namespaceOf(ipc, "ipc")["path"] = "/proc/42/ns/ipc";
+    addBind(ipc, "/var/lib/docker/containers/other/hosts", "/etc/hosts");
+    EXPECT_FALSE(rewrite(ipc));
+
+    // A container that itself runs in other's network namespace is the same namespace.
+    host.files["/proc/44/ns/net"] = {4, 200};
+    json chained = dockerSpec();
+    namespaceOf(chained, "network")["path"] = "/proc/42/ns/net";
+    addBind(chained, thirdHosts, "/etc/hosts");
+    EXPECT_TRUE(rewrite(chained));
+}
+
 TEST_F(SpecRewrite, AVolumeThatIsABindOfAVmPathIsRestricted)
 {
     host.foreignMounts.insert("/var/lib/docker/volumes/sneaky/_data");
@@ -386,6 +560,25 @@ TEST_F(SpecRewrite, AVolumeThatIsABindOfAVmPathIsRestricted)
     spec = dockerSpec();
     addBind(spec, "/usr/sbin/docker-init", "/bin/sh");  // the init binary only where Docker puts it
     EXPECT_FALSE(rewrite(spec));
+}
+
+TEST_F(SpecRewrite, DockerInitIsFoundWhereverDockerdFoundIt)
+{
+    // dockerd looks docker-init up in its PATH: /bin/docker-init on the guest.
+    host.files["/usr/bin/docker-init"] = {1, 50};
+    host.files["/opt/init-copy"] = {1, 50};  // the same file by another name
+    host.files["/bin/sh"] = {1, 51};
+    for (const std::string source : {"/bin/docker-init", "/usr/bin/docker-init", "/opt/init-copy"}) {
+        json spec = dockerSpec();
+        addBind(spec, source, "/sbin/docker-init");
+        spec["mounts"].back()["options"] = {"bind", "ro"};
+        const auto result = rewrite(spec);
+        ASSERT_TRUE(result) << source << ": " << result.error;
+        EXPECT_EQ(result.mappedBinds.back(), (MappedBind{6, source, false, true})) << source;
+    }
+    json spec = dockerSpec();
+    addBind(spec, "/bin/sh", "/sbin/docker-init");
+    EXPECT_EQ(rewrite(spec).error, restrictedMountMessage("/bin/sh"));
 }
 
 TEST_F(SpecRewrite, BindByOptionsOnlyIsStillABind)
@@ -420,11 +613,11 @@ TEST_F(SpecRewrite, PrivilegedContainersCannotRemountReadOnlyBindsWritable)
     EXPECT_EQ(mount["args"][0]["valueTwo"], 4128);
     EXPECT_EQ(seccomp["syscalls"][1]["names"], json::array({"mount_setattr"}));
 
-    // Without CAP_SYS_ADMIN no profile is added.
+    // Without CAP_SYS_ADMIN the same rules: an exec can add the capability later.
     json plain = dockerSpec();
     plain["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN"}}};
     ASSERT_TRUE(rewrite(plain));
-    EXPECT_FALSE(plain["linux"].contains("seccomp"));
+    EXPECT_EQ(plain["linux"]["seccomp"], seccomp);
 }
 
 TEST_F(SpecRewrite, CapSysAdminUnderDockersProfileCannotRemountReadOnlyBindsWritable)
@@ -459,11 +652,170 @@ TEST_F(SpecRewrite, CapSysAdminUnderDockersProfileCannotRemountReadOnlyBindsWrit
 
     // A profile that does not allow mount gets no mount rule, only mount_setattr's.
     json strict = dockerSpec();
-    strict["process"]["capabilities"] = {{"bounding", {"CAP_SYS_ADMIN"}}};
     strict["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ERRNO"}};
     ASSERT_TRUE(rewrite(strict));
     ASSERT_EQ(strict["linux"]["seccomp"]["syscalls"].size(), 1U);
     EXPECT_EQ(strict["linux"]["seccomp"]["syscalls"][0]["names"], json::array({"mount_setattr"}));
+}
+
+namespace {
+
+constexpr std::uint64_t kMsRdonly = 1;
+constexpr std::uint64_t kMsRemount = 32;
+constexpr std::uint64_t kMsBind = 4096;
+
+bool refusing(const std::string& action)
+{
+    return action == "SCMP_ACT_ERRNO" || action == "SCMP_ACT_KILL" || action == "SCMP_ACT_KILL_PROCESS"
+           || action == "SCMP_ACT_KILL_THREAD" || action == "SCMP_ACT_TRAP";
+}
+
+// Whether a rule names the syscall and its conditions hold for mount(2) with these flags (the
+// other arguments are zero). Conditions on one argument are alternatives, as runc adds them.
+bool ruleMatches(const json& rule, const std::string& syscall, std::uint64_t flags)
+{
+    const json names = rule.value("names", json::array());
+    if (std::find(names.begin(), names.end(), syscall) == names.end()) { return false; }
+    const json args = rule.value("args", json::array());
+    if (args.empty()) { return true; }
+    std::map<int, bool> byIndex;
+    for (const json& arg : args) {
+        const int index = arg.value("index", 0);
+        const std::uint64_t value = arg.value("value", std::uint64_t{0});
+        const std::uint64_t valueTwo = arg.value("valueTwo", std::uint64_t{0});
+        const std::uint64_t actual = index == 3 ? flags : 0;
+        const std::string op = arg.value("op", std::string());
+        bool holds = false;
+        if (op == "SCMP_CMP_MASKED_EQ") { holds = (actual & value) == valueTwo; }
+        if (op == "SCMP_CMP_EQ") { holds = actual == value; }
+        if (op == "SCMP_CMP_NE") { holds = actual != value; }
+        if (op == "SCMP_CMP_GE") { holds = actual >= value; }
+        byIndex[index] = byIndex[index] || holds;
+    }
+    return std::all_of(byIndex.begin(), byIndex.end(), [](const auto& entry) { return entry.second; });
+}
+
+// What the filter does with a call whatever libseccomp makes of overlapping rules: "refused"
+// when every rule it matches refuses and the default does too or a refusing rule matches;
+// "allowed" when it matches no refusing rule and a permitting one or the permitting default.
+// Anything else ("either") would depend on rule precedence, which the guard must never need.
+std::string verdict(const json& seccomp, const std::string& syscall, std::uint64_t flags)
+{
+    bool permits = false;
+    bool refuses = false;
+    for (const json& rule : seccomp["syscalls"]) {
+        if (!ruleMatches(rule, syscall, flags)) { continue; }
+        (refusing(rule.value("action", std::string())) ? refuses : permits) = true;
+    }
+    const bool defaultPermits = !refusing(seccomp.value("defaultAction", std::string()));
+    if (!permits && (refuses || !defaultPermits)) { return "refused"; }
+    if (!refuses && (permits || defaultPermits)) { return "allowed"; }
+    return "either";
+}
+
+json withProfile(const std::string& defaultAction, const json& syscalls)
+{
+    json spec = dockerSpec();
+    spec["process"]["capabilities"] = {{"bounding", {"CAP_SYS_ADMIN"}}};
+    spec["linux"]["seccomp"] = {{"defaultAction", defaultAction}, {"syscalls", syscalls}};
+    return spec;
+}
+
+}  // namespace
+
+TEST_F(SpecRewrite, EveryContainerGetsTheMountGuardWhateverItsProfileAndCapabilities)
+{
+    // seccomp=unconfined and no capability: docker exec --privileged could add CAP_SYS_ADMIN.
+    json spec = dockerSpec();
+    spec["process"]["capabilities"] = {{"bounding", {"CAP_CHOWN"}}};
+    ASSERT_TRUE(rewrite(spec));
+    const json& seccomp = spec["linux"]["seccomp"];
+    EXPECT_EQ(seccomp["defaultAction"], "SCMP_ACT_ALLOW");
+    EXPECT_EQ(verdict(seccomp, "mount", kMsRemount | kMsBind), "refused");
+    EXPECT_EQ(verdict(seccomp, "mount_setattr", 0), "refused");
+    EXPECT_EQ(verdict(seccomp, "mount", kMsRemount | kMsBind | kMsRdonly), "allowed");
+    EXPECT_EQ(verdict(seccomp, "mount", kMsBind), "allowed");
+
+    // No process capabilities at all in the spec is no way around it either.
+    json bare = dockerSpec();
+    ASSERT_TRUE(rewrite(bare));
+    EXPECT_EQ(verdict(bare["linux"]["seccomp"], "mount", kMsRemount | kMsBind), "refused");
+}
+
+TEST_F(SpecRewrite, NoUserRuleLetsTheBindRemountThrough)
+{
+    const json alwaysTrue = json::array({{{"index", 3}, {"value", 0}, {"valueTwo", 0}, {"op", "SCMP_CMP_MASKED_EQ"}}});
+    const json bindRemountOnly =
+        json::array({{{"index", 3}, {"value", kMsRemount | kMsBind}, {"valueTwo", kMsRemount | kMsBind},
+                      {"op", "SCMP_CMP_MASKED_EQ"}}});
+    std::vector<json> userRules;
+    for (const std::string action : {"SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_NOTIFY",
+                                     "SCMP_ACT_SOMETHING_NEW"}) {
+        for (const json& names : {json::array({"mount"}), json::array({"mount_setattr", "mount", "umount2"})}) {
+            userRules.push_back({{"names", names}, {"action", action}});
+            userRules.push_back({{"names", names}, {"action", action}, {"args", alwaysTrue}});
+            userRules.push_back({{"names", names}, {"action", action}, {"args", bindRemountOnly}});
+        }
+    }
+    for (const std::string defaultAction : {"SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_ALLOW",
+                                            "SCMP_ACT_LOG", "SCMP_ACT_TRACE"}) {
+        for (const json& rule : userRules) {
+            json spec = withProfile(defaultAction, json::array({rule}));
+            ASSERT_TRUE(rewrite(spec));
+            const json& seccomp = spec["linux"]["seccomp"];
+            const std::string what = defaultAction + " " + rule.dump();
+            EXPECT_EQ(verdict(seccomp, "mount", kMsRemount | kMsBind), "refused") << what;
+            EXPECT_EQ(verdict(seccomp, "mount", kMsRemount | kMsBind | 0x8), "refused") << what;  // + MS_NOSUID
+            EXPECT_EQ(verdict(seccomp, "mount_setattr", 0), "refused") << what;
+            // Ordinary mounts stay what the profile asked for: some rule (or the default) permitted mount.
+            for (const std::uint64_t flags : {std::uint64_t{0}, kMsBind, kMsRemount, kMsRemount | kMsBind | kMsRdonly}) {
+                EXPECT_EQ(verdict(seccomp, "mount", flags), "allowed") << what << " flags " << flags;
+            }
+            // Only our rules name mount with a permitting action.
+            for (const json& kept : seccomp["syscalls"]) {
+                const json names = kept.value("names", json::array());
+                if (std::find(names.begin(), names.end(), "umount2") != names.end()) {
+                    EXPECT_EQ(kept["action"], rule["action"]) << "other syscalls keep the user's rule";
+                }
+            }
+        }
+    }
+}
+
+TEST_F(SpecRewrite, RefusingUserRulesForMountStay)
+{
+    // A profile that refuses mount keeps refusing it; ours only ever adds refusals there.
+    json spec = withProfile("SCMP_ACT_ALLOW", json::parse(R"([{"names":["mount"],"action":"SCMP_ACT_KILL_PROCESS"}])"));
+    ASSERT_TRUE(rewrite(spec));
+    const json& seccomp = spec["linux"]["seccomp"];
+    EXPECT_EQ(seccomp["syscalls"][0]["action"], "SCMP_ACT_KILL_PROCESS");
+    for (const std::uint64_t flags : {std::uint64_t{0}, kMsBind, kMsRemount | kMsBind}) {
+        EXPECT_EQ(verdict(seccomp, "mount", flags), "refused") << flags;
+    }
+    // mount_setattr is ours alone, whatever the profile said about it (a second unconditional
+    // rule with another action would conflict in libseccomp).
+    json setattr = withProfile("SCMP_ACT_ALLOW", json::parse(R"([
+        {"names":["mount_setattr","chmod"],"action":"SCMP_ACT_KILL_PROCESS"},
+        {"names":["mount_setattr"],"action":"SCMP_ACT_ERRNO","errnoRet":1}])"));
+    ASSERT_TRUE(rewrite(setattr));
+    int setattrRules = 0;
+    for (const json& rule : setattr["linux"]["seccomp"]["syscalls"]) {
+        const json names = rule.value("names", json::array());
+        if (std::find(names.begin(), names.end(), "mount_setattr") == names.end()) { continue; }
+        ++setattrRules;
+        EXPECT_EQ(rule["errnoRet"], 38);
+        EXPECT_FALSE(rule.contains("args"));
+    }
+    EXPECT_EQ(setattrRules, 1);
+    EXPECT_EQ(setattr["linux"]["seccomp"]["syscalls"][0]["names"], json::array({"chmod"}));
+
+    // A denying default with no rule permitting mount: no mount rule is added at all.
+    json strict = withProfile("SCMP_ACT_ERRNO", json::parse(R"([{"names":["mount"],"action":"SCMP_ACT_ERRNO",
+        "args":[{"index":3,"value":1,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]}])"));
+    ASSERT_TRUE(rewrite(strict));
+    for (const std::uint64_t flags : {std::uint64_t{0}, kMsBind, kMsRdonly, kMsRemount | kMsBind}) {
+        EXPECT_EQ(verdict(strict["linux"]["seccomp"], "mount", flags), "refused") << flags;
+    }
 }
 
 TEST_F(SpecRewrite, ExhaustionIsReportedClearly)

@@ -1,5 +1,6 @@
 #include "berth/guest/eci/rootfs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
@@ -183,17 +184,70 @@ std::uint32_t shifted(std::uint32_t id, std::uint32_t base, bool up)
     return id >= base && id - base < kIdBlockSize ? id - base : id;
 }
 
-void shiftOne(const std::string& path, std::uint32_t base, bool up)
+// Opens name in dirFd without following a symlink (a trailing one is opened itself, O_PATH) and
+// without leaving dirFd's mount: a bind or a mount point planted in the upper layer fails with
+// EXDEV instead of being walked into.
+int openBeneath(int dirFd, const char* name)
 {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) { return; }  // gone meanwhile
+    open_how how{};
+    how.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    return static_cast<int>(::syscall(SYS_openat2, dirFd, name, &how, sizeof how));
+}
+
+// Shifts the owner of the file open as fd (O_PATH); the file itself, never what a link names.
+void shiftFd(int fd, const struct stat& st, std::uint32_t base, bool up, const std::string& what)
+{
     const uid_t uid = shifted(st.st_uid, base, up);
     const gid_t gid = shifted(st.st_gid, base, up);
     if (uid == st.st_uid && gid == st.st_gid) { return; }
-    if (::lchown(path.c_str(), uid, gid) != 0) { throw systemError("chown " + path); }
-    if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)) != 0) {
-        ::chmod(path.c_str(), st.st_mode & 07777);
+    if (::fchownat(fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) { return; }  // gone meanwhile
+        throw systemError("chown " + what);
     }
+    if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)) != 0) {
+        // chown cleared the set-ID bits; /proc/self/fd/N is the open inode, not a path lookup.
+        ::chmod(("/proc/self/fd/" + std::to_string(fd)).c_str(), st.st_mode & 07777);
+    }
+}
+
+// Walks the directory open as dirFd (O_PATH) on device dev: every entry is opened relative to
+// its parent's fd, so a symlink or a rename elsewhere in the tree cannot redirect the walk.
+void shiftTree(int dirFd, dev_t dev, std::uint32_t base, bool up, const std::string& what)
+{
+    const int listFd = ::openat(dirFd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (listFd < 0) { return; }
+    DIR* dir = ::fdopendir(listFd);
+    if (dir == nullptr) {
+        ::close(listFd);
+        return;
+    }
+    while (const dirent* entry = ::readdir(dir)) {
+        const std::string name = entry->d_name;
+        if (name == "." || name == "..") { continue; }
+        const int fd = openBeneath(::dirfd(dir), name.c_str());
+        if (fd < 0 && errno == ENOSYS) {
+            ::closedir(dir);
+            throw systemError("openat2");  // Linux < 5.6: no walk that could be redirected
+        }
+        if (fd < 0) { continue; }  // gone, or a mount point (EXDEV): not ours to shift
+        struct stat st {};
+        // Another file system (a mount the container planted): neither shifted nor entered.
+        if (::fstat(fd, &st) != 0 || st.st_dev != dev) {
+            ::close(fd);
+            continue;
+        }
+        try {
+            shiftFd(fd, st, base, up, what + "/" + name);
+            if (S_ISDIR(st.st_mode)) { shiftTree(fd, dev, base, up, what + "/" + name); }
+        } catch (...) {
+            ::close(fd);
+            ::closedir(dir);
+            throw;
+        }
+        ::close(fd);
+    }
+    ::closedir(dir);
 }
 
 void removeStagingDirs(const std::string& staging)
@@ -300,14 +354,21 @@ std::optional<OverlayLayers> overlayLayers(const std::string& superOptions, cons
 
 void shiftOwnership(const std::string& dir, std::uint32_t base, bool up)
 {
-    shiftOne(dir, base, up);
-    std::error_code ec;
-    fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
-    if (ec) { return; }
-    for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
-        if (ec) { break; }
-        shiftOne(it->path().string(), base, up);
+    // The upper dir's own path is the engine's (overlay2/<id>/diff); what is inside it is the
+    // container's, and is never followed.
+    const int root = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (root < 0) { return; }
+    struct stat st {};
+    try {
+        if (::fstat(root, &st) == 0) {
+            shiftFd(root, st, base, up, dir);
+            shiftTree(root, st.st_dev, base, up, dir);
+        }
+    } catch (...) {
+        ::close(root);
+        throw;
     }
+    ::close(root);
 }
 
 StagedRootfs stageRootfs(const std::string& stagingRoot, const std::string& containerId, const std::string& rootPath,
@@ -379,30 +440,60 @@ StagedRootfs stageRootfs(const std::string& stagingRoot, const std::string& cont
     return staged;
 }
 
-std::vector<std::string> stageMappedBinds(const std::string& stagingRoot, const std::string& containerId,
-                                          const std::vector<std::string>& sources, std::uint32_t base)
+std::vector<std::string> stageBinds(const std::string& stagingRoot, const std::string& containerId,
+                                    const std::vector<BindToStage>& binds, std::uint32_t base)
 {
-    std::vector<std::string> staged(sources.size());
-    if (sources.empty()) { return staged; }
+    std::vector<std::string> staged(binds.size());
+    if (binds.empty()) { return staged; }
     const std::string dir = stagingRoot + "/" + containerId + "/binds";
     fs::create_directories(dir);
     // The container's root (an unmapped ID) may have to walk to them.
     for (const auto& d : {stagingRoot, stagingRoot + "/" + containerId, dir}) { ::chmod(d.c_str(), 0711); }
-    MappingNamespace userns(base);
-    for (std::size_t i = 0; i < sources.size(); ++i) {
+    std::optional<MappingNamespace> userns;
+    for (std::size_t i = 0; i < binds.size(); ++i) {
+        const std::string& what = binds[i].source;
         // The source was checked as resolved; a symlink appearing since (a container writing to
         // the same volume) must not redirect the mount, so none is followed.
         open_how how{};
         how.flags = O_PATH | O_CLOEXEC;
         how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-        const int source = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, sources[i].c_str(), &how, sizeof how));
-        if (source < 0) { throw systemError("cannot open " + sources[i] + " without following symlinks"); }
+        const int source = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, what.c_str(), &how, sizeof how));
+        if (source < 0) { throw systemError("cannot open " + what + " without following symlinks"); }
         struct stat st {};
-        const int tree = ::fstat(source, &st) == 0
-                             ? idMappedTree(source, "", AT_EMPTY_PATH, sources[i], userns.fd())
-                             : -1;
+        const bool statted = ::fstat(source, &st) == 0;
+        const int tree = statted ? static_cast<int>(::syscall(SYS_open_tree, source, "",
+                                                              AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC))
+                                 : -1;
+        const int saved = errno;
         ::close(source);
-        if (tree < 0) { continue; }  // not ID-mappable: the bind keeps its source
+        if (tree < 0) {
+            errno = saved;
+            throw systemError("open_tree " + what);
+        }
+        mount_attr attr{};
+        bool ready = false;
+        if (binds[i].idMapped) {
+            if (!userns) { userns.emplace(base); }
+            attr.attr_set = MOUNT_ATTR_IDMAP | (binds[i].readOnly ? MOUNT_ATTR_RDONLY : 0);
+            attr.userns_fd = static_cast<std::uint64_t>(userns->fd());
+            ready = ::syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) == 0;
+        }
+        if (!ready && binds[i].readOnly) {
+            // Not ID-mappable, or not to be mapped: read-only all the same, so the lock holds.
+            attr = mount_attr{};
+            attr.attr_set = MOUNT_ATTR_RDONLY;
+            if (::syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0) {
+                const int err = errno;
+                ::close(tree);
+                errno = err;
+                throw systemError("cannot make a read-only copy of " + what);
+            }
+            ready = true;
+        }
+        if (!ready) {  // not ID-mappable: the bind keeps its source
+            ::close(tree);
+            continue;
+        }
         const std::string target = dir + "/" + std::to_string(i);
         bool made = false;
         if (S_ISDIR(st.st_mode)) {
@@ -413,15 +504,23 @@ std::vector<std::string> stageMappedBinds(const std::string& stagingRoot, const 
             if (fd >= 0) { ::close(fd); }
         }
         if (!made || ::syscall(SYS_move_mount, tree, "", AT_FDCWD, target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
-            const int saved = errno;
+            const int err = errno;
             ::close(tree);
-            errno = saved;
-            throw systemError("cannot mount " + sources[i] + " ID-mapped at " + target);
+            errno = err;
+            throw systemError("cannot mount " + what + " at " + target);
         }
         ::close(tree);
         staged[i] = target;
     }
     return staged;
+}
+
+std::vector<std::string> stageMappedBinds(const std::string& stagingRoot, const std::string& containerId,
+                                          const std::vector<std::string>& sources, std::uint32_t base)
+{
+    std::vector<BindToStage> binds;
+    for (const auto& source : sources) { binds.push_back({source, true, false}); }
+    return stageBinds(stagingRoot, containerId, binds, base);
 }
 
 void unstageRootfs(const std::string& stagingRoot, const std::string& containerId)

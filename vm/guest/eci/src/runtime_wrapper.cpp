@@ -188,7 +188,7 @@ std::string prepareBundle(const WrapperPaths& paths, const RuntimeInvocation& in
     try {
         reclaimBlocksOfPastBoots(paths.stateDir);
         const RewriteResult result = rewriteSpec(spec, inv.containerId, image, layout, host,
-                                                 [&] { return allocator.allocate(inv.containerId); });
+                                                 [&] { return allocator.allocate(inv.containerId); }, inv.bundle);
         if (!result) { return result.error; }
         if (result.joined) { allocator.recordShared(inv.containerId, result.hostIdBase); }
         std::string root = spec["root"].value("path", std::string("rootfs"));
@@ -196,9 +196,9 @@ std::string prepareBundle(const WrapperPaths& paths, const RuntimeInvocation& in
         const StagedRootfs staged = stageRootfs(paths.stagingRoot, inv.containerId, root, result.hostIdBase);
         if (!staged.upper.empty()) { allocator.setChownedUpper(inv.containerId, staged.upper); }
         spec["root"]["path"] = staged.path;
-        std::vector<std::string> sources;
-        for (const auto& bind : result.mappedBinds) { sources.push_back(bind.source); }
-        const auto mapped = stageMappedBinds(paths.stagingRoot, inv.containerId, sources, result.hostIdBase);
+        std::vector<BindToStage> binds;
+        for (const auto& bind : result.mappedBinds) { binds.push_back({bind.source, bind.idMapped, bind.readOnly}); }
+        const auto mapped = stageBinds(paths.stagingRoot, inv.containerId, binds, result.hostIdBase);
         for (std::size_t i = 0; i < mapped.size(); ++i) {
             if (!mapped[i].empty()) { spec["mounts"][result.mappedBinds[i].mountIndex]["source"] = mapped[i]; }
         }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string_view>
 
@@ -53,6 +54,13 @@ std::string clean(const std::string& path)
     return out;
 }
 
+bool hasOption(const json& mount, std::string_view option)
+{
+    const auto options = mount.find("options");
+    return options != mount.end() && options->is_array()
+           && std::any_of(options->begin(), options->end(), [&](const json& o) { return o == option; });
+}
+
 bool isBindMount(const json& mount)
 {
     if (mount.value("type", std::string()) == "bind") { return true; }
@@ -60,6 +68,13 @@ bool isBindMount(const json& mount)
     if (options == mount.end() || !options->is_array()) { return false; }
     return std::any_of(options->begin(), options->end(),
                        [](const json& o) { return o == "bind" || o == "rbind"; });
+}
+
+// Actions after which the call does not happen (ERRNO returns, TRAP raises SIGSYS, KILL ends it).
+bool refuses(const std::string& action)
+{
+    return action == "SCMP_ACT_ERRNO" || action == "SCMP_ACT_TRAP" || action == "SCMP_ACT_KILL"
+           || action == "SCMP_ACT_KILL_THREAD" || action == "SCMP_ACT_KILL_PROCESS";
 }
 
 json mappingJson(const std::vector<IdMapping>& mappings)
@@ -74,9 +89,14 @@ json mappingJson(const std::vector<IdMapping>& mappings)
 class Rewriter {
 public:
     Rewriter(json& spec, const std::string& id, const ContainerImage& image, const EngineLayout& layout,
-             const HostView& host)
+             const HostView& host, const std::string& bundle)
         : spec_(spec), id_(id), image_(image), layout_(layout), host_(host)
     {
+        // BuildKit's runc executor runs `runc run --bundle <root>/buildkit/executor/<id> <id>`;
+        // dockerd's containers come through containerd's shim, whose bundle is its task directory.
+        // The bundle is chosen by the engine, never by an API client.
+        buildKitRun_ = !bundle.empty() && !id.empty() && id.find('/') == std::string::npos && id != "." && id != ".."
+                       && clean(host_.resolve(bundle)) == layout_.dockerRoot + "/buildkit/executor/" + id;
     }
 
     std::string checkNamespaces()
@@ -121,7 +141,7 @@ public:
                 }
             }
             joinPid_ = *pid;
-            if (type == "network") { joinsNetwork_ = true; }
+            joined_[std::string(type)] = path;
         }
         if (!shared.empty()) { return hostNamespacesMessage(shared); }
         return {};
@@ -166,8 +186,15 @@ public:
             }
             const Source kind = classify(resolved, mount.value("destination", std::string()));
             if (kind == Source::Restricted) { return restrictedMountMessage(source); }
-            if (kind == Source::IdMapped) {
-                mappedBinds_.push_back({index, resolved});
+            if (kind == Source::PlainReadOnly) {
+                // Shared by every build step: no step may change what the next one reads.
+                json& options = mount["options"];
+                if (!options.is_array()) { options = json::array(); }
+                if (!hasOption(mount, "ro")) { options.push_back("ro"); }
+            }
+            const bool readOnly = hasOption(mount, "ro");
+            if (kind == Source::IdMapped || readOnly) {
+                mappedBinds_.push_back({index, resolved, kind == Source::IdMapped, readOnly});
             }
         }
         return {};
@@ -205,7 +232,7 @@ public:
             (*sysctl)["net.ipv4.ping_group_range"] = "0 " + std::to_string(mapped - 1);
         }
 
-        lockReadOnlyBinds();
+        guardMounts();
 
         // Privileged containment: no block devices, whatever --privileged or --device asked for.
         if (auto devices = linux.find("devices"); devices != linux.end() && devices->is_array()) {
@@ -219,23 +246,33 @@ public:
 
     std::optional<int> joinPid() const { return joinPid_; }
 
-    // A container whose root holds CAP_SYS_ADMIN (in its own user namespace) could otherwise
-    // make a read-only bind writable: runc makes the binds inside the container's mount
-    // namespace, so the kernel does not lock their read-only flag. So its seccomp profile refuses
-    // exactly that: a bind remount without MS_RDONLY, and mount_setattr (ENOSYS, so tools fall
-    // back to mount(2)). --privileged has no profile: it gets one that allows everything else.
-    // Docker's default profile with --cap-add SYS_ADMIN allows mount outright: that rule loses
-    // mount, which is allowed again under conditions that leave the bind remount out.
-    void lockReadOnlyBinds()
+    // Every container (whatever its profile and capabilities: docker exec --privileged adds
+    // CAP_SYS_ADMIN to a process later, and the exec'd process gets the container's filter) has a
+    // seccomp profile in which only our rules decide mount and mount_setattr. Root in the
+    // container's user namespace could otherwise make a read-only bind writable: runc makes the
+    // binds inside the container's mount namespace, which that user namespace owns, so the
+    // kernel does not lock their read-only flag. Refused: a bind remount without MS_RDONLY, and
+    // mount_setattr (ENOSYS, so tools fall back to mount(2)). The rest of the new mount API
+    // cannot clear a mount's read-only flag: open_tree clones keep it, move_mount only moves,
+    // fsmount mounts a fresh superblock, and fspick + fsconfig reconfigure a superblock, which
+    // needs CAP_SYS_ADMIN in the user namespace that owns it (the VM's, for volumes and the
+    // rootfs), as a superblock remount through mount(2) does.
+    //
+    // What this relies on (runc 1.1 over libseccomp 2.5): runc skips a rule whose action is the
+    // default action; within one filter libseccomp does NOT pick the most restrictive of several
+    // matching rules (an unconditional rule replaces every conditional one of the syscall,
+    // overlapping conditional ones are decided by the shape of its tree), so nothing here
+    // depends on which of two matching rules wins: afterwards the only permitting rules naming
+    // mount are ours, the refused call matches none of them, and every other rule it can match,
+    // or the default it falls to, denies. mount_setattr has our unconditional rule alone (two
+    // unconditional rules with different actions would conflict). Across filters the kernel
+    // does take the most restrictive action, so a filter the container installs itself can only
+    // refuse more.
+    void guardMounts()
     {
-        const json& process = spec_["process"];
-        if (!process.is_object() || !process.contains("capabilities")) { return; }
-        const json& bounding = process["capabilities"].value("bounding", json::array());
-        const bool sysAdmin = bounding.is_array()
-                              && std::find(bounding.begin(), bounding.end(), "CAP_SYS_ADMIN") != bounding.end();
-        if (!sysAdmin) { return; }
         json& linux = spec_["linux"];
         if (!linux.contains("seccomp") || !linux["seccomp"].is_object()) {
+            // seccomp=unconfined and --privileged: everything else stays allowed.
             linux["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
                                 {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}}};
         }
@@ -243,22 +280,30 @@ public:
         if (!seccomp.contains("syscalls") || !seccomp["syscalls"].is_array()) { seccomp["syscalls"] = json::array(); }
         json& syscalls = seccomp["syscalls"];
 
-        // An unconditional allow would win over the rules added below.
-        bool mountAllowed = false;
+        // A denying rule may keep mount (two denying rules matching still deny); any other action
+        // (ALLOW, LOG, TRACE: a tracer may let the call through, NOTIFY: an agent decides,
+        // or one runc does not know yet) loses it, conditions or not. Every rule loses
+        // mount_setattr, which gets ours.
+        bool mountPermitted = !refuses(seccomp.value("defaultAction", std::string()));
         json kept = json::array();
         for (json rule : syscalls) {
-            const bool unconditionalAllow = rule.value("action", std::string()) == "SCMP_ACT_ALLOW"
-                                            && (!rule.contains("args") || rule["args"].empty())
-                                            && rule.contains("names") && rule["names"].is_array();
-            if (unconditionalAllow) {
-                json names = json::array();
-                for (const json& name : rule["names"]) {
-                    if (name == "mount") { mountAllowed = true; }
-                    if (name != "mount" && name != "mount_setattr") { names.push_back(name); }
-                }
-                if (names.empty()) { continue; }
-                rule["names"] = names;
+            if (!rule.is_object()) { continue; }
+            if (!rule.contains("names") || !rule["names"].is_array()) {
+                kept.push_back(rule);
+                continue;
             }
+            const bool permits = !refuses(rule.value("action", std::string()));
+            json names = json::array();
+            for (const json& name : rule["names"]) {
+                if (name == "mount_setattr") { continue; }
+                if (name == "mount" && permits) {
+                    mountPermitted = true;
+                    continue;
+                }
+                names.push_back(name);
+            }
+            if (names.empty()) { continue; }
+            rule["names"] = names;
             kept.push_back(rule);
         }
         syscalls = kept;
@@ -268,15 +313,19 @@ public:
         constexpr unsigned kBind = 4096;     // MS_BIND
         constexpr int kEperm = 1;
         constexpr int kEnosys = 38;
+        // One condition per rule, on the flags (runc turns two conditions on one argument into
+        // two rules, which would be alternatives, not both required).
         const auto flags = [](unsigned mask, unsigned value) {
             return json::array({{{"index", 3}, {"value", mask}, {"valueTwo", value}, {"op", "SCMP_CMP_MASKED_EQ"}}});
         };
-        const std::string defaultAction = seccomp.value("defaultAction", std::string());
-        if (defaultAction == "SCMP_ACT_ALLOW" || defaultAction == "SCMP_ACT_LOG") {
+        if (!refuses(seccomp.value("defaultAction", std::string()))) {
+            // Everything the default lets through, except the bind remount without MS_RDONLY.
             syscalls.push_back({{"names", {"mount"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", kEperm},
                                 {"args", flags(kRdonly | kRemount | kBind, kRemount | kBind)}});
-        } else if (mountAllowed) {
-            // Rules with the same action are alternatives: not a remount, or not a bind, or read-only.
+        } else if (mountPermitted) {
+            // Rules with the same action are alternatives: not a remount, or not a bind, or
+            // read-only. Together they are everything but the refused bind remount, which
+            // falls to the denying default.
             for (const auto& [mask, value] : {std::pair{kRemount, 0U}, std::pair{kBind, 0U}, std::pair{kRdonly, kRdonly}}) {
                 syscalls.push_back({{"names", {"mount"}}, {"action", "SCMP_ACT_ALLOW"}, {"args", flags(mask, value)}});
             }
@@ -285,29 +334,43 @@ public:
     }
 
 private:
-    enum class Source { Restricted, Plain, IdMapped };
+    enum class Source { Restricted, Plain, PlainReadOnly, IdMapped };
+
+    // Whether the container joins the `type` namespace of the running container `other`: the
+    // namespace it names is the one of that container's init, as dockerd recorded its PID.
+    bool joinsNamespaceOf(const std::string& other, const std::string& type) const
+    {
+        const auto path = joined_.find(type);
+        if (path == joined_.end()) { return false; }
+        const auto pid = host_.containerPid(layout_.dockerRoot, other);
+        if (!pid) { return false; }
+        const auto theirs = host_.fileId("/proc/" + std::to_string(*pid) + "/ns/" + procType(type));
+        const auto joined = host_.fileId(path->second);
+        return theirs && joined && *theirs == *joined;
+    }
 
     Source classify(const std::string& resolved, const std::string& destination) const
     {
         const std::string& root = layout_.dockerRoot;
-        // Docker's per-container files (hostname, hosts, resolv.conf, mounts/shm), this
-        // container's or, for --ipc=container:X, another container's shm.
+        // Docker's per-container files (hostname, hosts, resolv.conf, mounts/shm): this
+        // container's, or those dockerd hands out from the container whose namespace it joins.
         const std::string containers = root + "/containers/";
         if (resolved.rfind(containers, 0) == 0) {
             const std::string rest = resolved.substr(containers.size());
             const auto slash = rest.find('/');
             if (slash != std::string::npos && slash > 0) {
+                const std::string owner = rest.substr(0, slash);
                 const std::string file = rest.substr(slash + 1);
-                const bool own = rest.substr(0, slash) == id_;
-                // Root inside writes /etc/hosts as with plain Docker; shm is a 1777 tmpfs anyway.
-                // With --network=container:X, Docker hands out X's files (and the container
-                // shares X's user namespace, so the same mapping).
+                const bool own = owner == id_;
+                // Root inside writes /etc/hosts as with plain Docker. With --network=container:X,
+                // Docker hands out X's files, and the container shares X's user namespace, so
+                // the same mapping; any other container's stay off limits.
                 if (file == "hostname" || file == "hosts" || file == "resolv.conf") {
-                    return own || joinsNetwork_ ? Source::IdMapped : Source::Restricted;
+                    return own || joinsNamespaceOf(owner, "network") ? Source::IdMapped : Source::Restricted;
                 }
-                if (isUnder(file, "mounts")) {
-                    return own || isUnder(file, "mounts/shm") ? Source::Plain : Source::Restricted;
-                }
+                // --ipc=container:X: X's shm (a 1777 tmpfs), for a container in X's IPC namespace.
+                if (own && isUnder(file, "mounts")) { return Source::Plain; }
+                if (file == "mounts/shm" && joinsNamespaceOf(owner, "ipc")) { return Source::Plain; }
             }
             return Source::Restricted;
         }
@@ -321,14 +384,25 @@ private:
             const std::string data = volumes + rest.substr(0, slash) + "/_data";
             return isUnder(resolved, data) && !host_.isForeignMount(data) ? Source::IdMapped : Source::Restricted;
         }
-        // BuildKit's executor state (resolv.conf, hosts and cache mounts of RUN steps).
-        if (isUnder(resolved, root + "/buildkit")) { return Source::Plain; }
-        // docker run --init.
+        // BuildKit's state, only for a BuildKit executor run: its own bundle, and the resolv.conf
+        // and hosts files the executor writes beside the bundles (read-only: shared by steps).
+        if (isUnder(resolved, root + "/buildkit")) {
+            if (!buildKitRun_) { return Source::Restricted; }
+            const std::string executor = root + "/buildkit/executor";
+            if (isUnder(resolved, executor + "/" + id_)) { return Source::Plain; }
+            const std::filesystem::path path(resolved);
+            const std::string name = path.filename().string();
+            const bool stateFile = name == "resolv.conf" || name == "resolv-host.conf" || name == "hosts"
+                                   || (name.rfind("hosts.", 0) == 0 && name.size() > 6);
+            return path.parent_path() == executor && stateFile ? Source::PlainReadOnly : Source::Restricted;
+        }
+        // docker run --init: dockerd's docker-init, by whichever of its paths it found it.
         if (destination == "/sbin/docker-init") {
-            return std::find(layout_.engineFiles.begin(), layout_.engineFiles.end(), resolved)
-                           != layout_.engineFiles.end()
-                       ? Source::Plain
-                       : Source::Restricted;
+            const auto source = host_.fileId(resolved);
+            for (const auto& file : layout_.engineFiles) {
+                const auto engineFile = host_.fileId(file);
+                if (resolved == file || (source && engineFile && *source == *engineFile)) { return Source::Plain; }
+            }
         }
         return Source::Restricted;
     }
@@ -339,7 +413,8 @@ private:
     const EngineLayout& layout_;
     const HostView& host_;
     std::optional<int> joinPid_;
-    bool joinsNetwork_ = false;
+    std::map<std::string, std::string> joined_;  // namespace type -> the path it joins
+    bool buildKitRun_ = false;
     std::vector<MappedBind> mappedBinds_;
 };
 
@@ -347,10 +422,10 @@ private:
 
 RewriteResult rewriteSpec(json& spec, const std::string& containerId, const ContainerImage& image,
                           const EngineLayout& layout, const HostView& host,
-                          const std::function<std::uint32_t()>& allocateBlock)
+                          const std::function<std::uint32_t()>& allocateBlock, const std::string& bundle)
 {
     if (!spec.is_object()) { return {"error in the container spec: config.json is not an object"}; }
-    Rewriter rewriter(spec, containerId, image, layout, host);
+    Rewriter rewriter(spec, containerId, image, layout, host, bundle);
     if (auto error = rewriter.checkNamespaces(); !error.empty()) { return {std::move(error)}; }
     if (auto error = rewriter.checkMounts(); !error.empty()) { return {std::move(error)}; }
 

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -62,6 +64,25 @@ bool SystemHostView::isForeignMount(const std::string& path) const
         if (!ownFilesystem) { return true; }
     }
     return false;
+}
+
+std::optional<int> SystemHostView::containerPid(const std::string& dockerRoot, const std::string& containerId) const
+{
+    if (containerId.empty() || containerId.find('/') != std::string::npos || containerId == "." || containerId == "..") {
+        return std::nullopt;
+    }
+    // Written by dockerd alone, after it started the container (and again when it stops).
+    const auto config = nlohmann::json::parse(readFile(dockerRoot + "/containers/" + containerId + "/config.v2.json"),
+                                              nullptr, false);
+    if (!config.is_object() || !config.contains("State") || !config["State"].is_object()) { return std::nullopt; }
+    const auto& state = config["State"];
+    const auto running = state.find("Running");
+    const auto pid = state.find("Pid");
+    if (running == state.end() || *running != true || pid == state.end() || !pid->is_number_integer()
+        || pid->get<long long>() <= 0 || pid->get<long long>() > 10'000'000) {
+        return std::nullopt;
+    }
+    return static_cast<int>(pid->get<long long>());
 }
 
 std::vector<IdMapping> parseIdMap(const std::string& text)

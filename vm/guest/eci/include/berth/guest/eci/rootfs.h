@@ -9,8 +9,8 @@
 //     the container stops or pauses, so docker commit/diff/cp see IDs 0..65535,
 //   - a fresh workdir beside Docker's (each overlay mount needs its own).
 // Named volumes and the container's hostname/hosts/resolv.conf are bind-mounted ID-mapped the
-// same way (stageMappedBinds), so their files keep IDs 0..65535 on disk and containers in
-// different blocks share them.
+// same way (stageBinds), so their files keep IDs 0..65535 on disk and containers in different
+// blocks share them; read-only binds are staged read-only, so the kernel locks the flag.
 // Where ID-mapped mounts are not possible (not overlay2 on ext4/xfs), the merged dir is bind-mounted
 // there instead: the container runs, but root inside cannot write files owned by the image.
 
@@ -43,9 +43,11 @@ struct OverlayLayers {
 // from inside its overlay2 dir) are made absolute against relativeBase.
 std::optional<OverlayLayers> overlayLayers(const std::string& superOptions, const std::string& relativeBase);
 
-// Shifts owners of everything under dir (dir included, symlinks not followed): IDs in
-// [0, 65536) by +base when `up`, IDs in [base, base+65536) by -base otherwise. Set-ID mode bits,
-// which chown() clears, are put back.
+// Shifts owners of everything under dir (dir included): IDs in [0, 65536) by +base when `up`,
+// IDs in [base, base+65536) by -base otherwise. Set-ID mode bits, which chown() clears, are put
+// back. The tree is the container's to shape, so the walk goes from each directory's fd to its
+// entries, follows no symlink (a link is shifted itself), and neither shifts nor enters anything
+// on another mount (a mount point or bind planted in the upper layer, or another device).
 void shiftOwnership(const std::string& dir, std::uint32_t base, bool up);
 
 struct StagedRootfs {
@@ -58,12 +60,21 @@ struct StagedRootfs {
 // stagingRoot: /run/berth/eci. rootPath: the bundle's root.path, made absolute.
 StagedRootfs stageRootfs(const std::string& stagingRoot, const std::string& containerId, const std::string& rootPath,
                          std::uint32_t base);
-// Mounts each of `sources` (resolved paths: a symlink met on the way is an error, not followed)
-// ID-mapped into the block `base` at <stagingRoot>/<containerId>/binds/<n>, a directory or a file
-// like its source, and returns those paths in order. An empty path means the source's filesystem
-// cannot be ID-mapped (tmpfs before Linux 6.3): that bind keeps its source, which the container
-// can read but not write as its root. Call after stageRootfs, which clears leftovers. Throws
-// std::runtime_error when a source cannot be opened.
+struct BindToStage {
+    std::string source;  // resolved: a symlink met on the way is an error, not followed
+    bool idMapped = true;
+    bool readOnly = false;
+};
+// Mounts a copy of each source at <stagingRoot>/<containerId>/binds/<n>, a directory or a file
+// like its source, ID-mapped into the block `base` where asked and read-only where asked, and
+// returns those paths in order. An empty path: nothing to stage, because the source's filesystem
+// cannot be ID-mapped (tmpfs before Linux 6.3) and the bind is not read-only; that bind keeps its
+// source, which the container can read but not write as its root. A read-only bind is always
+// staged (unmapped when mapping is impossible). Call after stageRootfs, which clears leftovers.
+// Throws std::runtime_error when a source cannot be opened or made read-only.
+std::vector<std::string> stageBinds(const std::string& stagingRoot, const std::string& containerId,
+                                    const std::vector<BindToStage>& binds, std::uint32_t base);
+// stageBinds of writable, ID-mapped binds.
 std::vector<std::string> stageMappedBinds(const std::string& stagingRoot, const std::string& containerId,
                                           const std::vector<std::string>& sources, std::uint32_t base);
 

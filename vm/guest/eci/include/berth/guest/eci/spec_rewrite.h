@@ -46,6 +46,10 @@ public:
     // Whether a path is itself a mount point of something other than the data disk's own tree
     // (a local volume created with o=bind or a device): such a "volume" is a host mount in disguise.
     virtual bool isForeignMount(const std::string& path) const = 0;
+    // The init process of a running Docker container, as dockerd recorded it
+    // (<dockerRoot>/containers/<id>/config.v2.json); nullopt when not running or unknown. Its
+    // namespaces tell whether another container joins that container's.
+    virtual std::optional<int> containerPid(const std::string& dockerRoot, const std::string& containerId) const = 0;
 };
 
 // Where the engine keeps its things, and what must never reach a container.
@@ -53,8 +57,10 @@ struct EngineLayout {
     std::string dockerRoot = "/var/lib/docker";
     // The engine's sockets: bind-mounting any of them (or a directory holding one) hands out root.
     std::vector<std::string> engineSockets = {"/run/docker.sock", "/run/containerd/containerd.sock"};
-    // Files Docker bind-mounts into containers itself (docker run --init).
-    std::vector<std::string> engineFiles = {"/usr/sbin/docker-init", "/usr/bin/docker-init"};
+    // Files Docker bind-mounts into containers itself (docker run --init; dockerd looks it up in
+    // its PATH); a source that is one of them, or the same file, is allowed at /sbin/docker-init.
+    std::vector<std::string> engineFiles = {"/usr/sbin/docker-init", "/usr/bin/docker-init", "/sbin/docker-init",
+                                            "/bin/docker-init"};
     // Where an allowed container's socket mount is pointed instead (the command-list proxy);
     // empty: the engine socket itself.
     std::string guardedSocket;
@@ -66,13 +72,19 @@ struct ContainerImage {
     bool socketAllowed = false;  // matches the imageList (or a derived image when that is allowed)
 };
 
-// A bind mount the container gets through an ID-mapped mount of its source, so that the files
-// on disk keep IDs 0..65535 whichever block the container runs in: named volumes (and paths
-// inside them), shared by containers of different blocks, and the container's own hostname,
-// hosts and resolv.conf, which its root may write as with plain Docker.
+// A bind mount the wrapper stages in the VM's mount namespace for runc to bind from:
+// - ID-mapped, so that the files on disk keep IDs 0..65535 whichever block the container runs
+//   in: named volumes (and paths inside them), shared by containers of different blocks, and the
+//   container's own hostname, hosts and resolv.conf, which its root may write as with plain Docker;
+// - read-only, for every bind the spec asks to be read-only (":ro"): runc creates the container's
+//   mount namespace from its user namespace, so the kernel locks the read-only flag of every
+//   mount it copies, and runc's bind of the staged mount keeps that lock. A read-only bind runc
+//   made inside the namespace itself would not have it.
 struct MappedBind {
     std::size_t mountIndex = 0;  // in spec["mounts"]
     std::string source;          // resolved: no symlinks, no ".."
+    bool idMapped = true;
+    bool readOnly = false;
     bool operator==(const MappedBind&) const = default;
 };
 
@@ -86,10 +98,12 @@ struct RewriteResult {
 
 // Checks and rewrites `spec` (config.json) in place. allocateBlock() is called only once every
 // check has passed and the container does not join another's user namespace; it returns the
-// first host ID of a fresh block or throws std::runtime_error (exhausted).
+// first host ID of a fresh block or throws std::runtime_error (exhausted). bundle: the runtime's
+// --bundle, which tells a BuildKit executor run (<dockerRoot>/buildkit/executor/<id>) from a
+// container of dockerd's (containerd's task directory).
 RewriteResult rewriteSpec(nlohmann::json& spec, const std::string& containerId, const ContainerImage& image,
                           const EngineLayout& layout, const HostView& host,
-                          const std::function<std::uint32_t()>& allocateBlock);
+                          const std::function<std::uint32_t()>& allocateBlock, const std::string& bundle = {});
 
 // The messages, in the wording of Sysbox and Docker Desktop so scripts and users recognise them.
 std::string hostNamespacesMessage(const std::vector<std::string>& types);

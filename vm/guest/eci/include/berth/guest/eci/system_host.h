@@ -12,6 +12,7 @@ public:
     std::optional<FileId> hostNamespace(const std::string& procType) const override;
     std::vector<IdMapping> idMap(int pid, bool gid) const override;
     bool isForeignMount(const std::string& path) const override;
+    std::optional<int> containerPid(const std::string& dockerRoot, const std::string& containerId) const override;
 };
 
 std::vector<IdMapping> parseIdMap(const std::string& text);
