@@ -70,6 +70,7 @@ public:
     std::optional<FileId> hostNamespace(const std::string&) const override { return std::nullopt; }
     std::vector<IdMapping> idMap(int, bool) const override { return {}; }
     bool isForeignMount(const std::string& path) const override { return foreignMounts.count(path) > 0; }
+    std::optional<int> containerPid(const std::string&, const std::string&) const override { return std::nullopt; }
 };
 
 class FakeEngine : public EngineState {
