@@ -210,9 +210,15 @@ std::string MountVetting::volume(const std::string& name, const std::string& dri
     }
     if (std::string refusal = volumeOptions(name, requested); !refusal.empty()) { return refusal; }
     if (name.empty()) { return {}; }
-    const auto existing = engine_.localVolume(name);
-    if (!existing) { return {}; }  // created by this request, with the options just vetted
-    if (std::string refusal = volumeOptions(name, *existing); !refusal.empty()) { return refusal; }
+    // A volume that does not exist yet is created by this request, with the options just vetted.
+    return existingVolume(name).value_or(std::string());
+}
+
+std::optional<std::string> MountVetting::existingVolume(const std::string& name) const
+{
+    const auto options = engine_.localVolume(name);
+    if (!options) { return std::nullopt; }
+    if (std::string refusal = volumeOptions(name, *options); !refusal.empty()) { return refusal; }
     const std::string data = root_ + "/volumes/" + name + "/_data";
     return host_.isForeignMount(data) ? restrictedMountMessage(data) : std::string();
 }
@@ -226,10 +232,7 @@ std::string MountVetting::bindSource(const std::string& source) const
         const std::string name = rest.substr(0, rest.find('/'));
         const std::string data = volumes + name + "/_data";
         const bool inside = resolved == data || resolved.compare(0, data.size() + 1, data + "/") == 0;
-        if (plainName(name) && inside && engine_.localVolume(name)) {
-            const std::string refusal = volume(name, {}, {});
-            return refusal.empty() ? refusal : restrictedMountMessage(source);
-        }
+        if (plainName(name) && inside && existingVolume(name) == std::string()) { return {}; }
     }
     return restrictedMountMessage(source);
 }
@@ -340,8 +343,9 @@ std::string MountVetting::mountPoints(const json& config, Sockets sockets) const
         if (type == "bind") {
             refusal = bind(source, sockets);
         } else if (type == "volume") {
-            refusal = volume(point.value("Name", std::string()), point.value("Driver", std::string()), {});
-            if (refusal.empty() && !source.empty()) { refusal = bindSource(source); }
+            // A local volume's source is its _data, vetted with the volume's saved options.
+            const std::string driver = point.value("Driver", std::string());
+            refusal = driver.empty() || driver == "local" ? bindSource(source) : volume({}, driver, {});
         } else if (type != "tmpfs") {
             refusal = std::string(kPrefix) + "a mount of type \"" + type + "\" at " + destination + " is not allowed";
         }

@@ -64,6 +64,9 @@ public:
 private:
     enum class Sockets { LeaveToRuntime, Refuse };
     std::string bind(const std::string& source, Sockets sockets) const;
+    // An existing local volume, by its saved options and what is mounted at its _data: the
+    // refusal, empty when allowed; nullopt when there is no such volume.
+    std::optional<std::string> existingVolume(const std::string& name) const;
     std::string mountPoints(const nlohmann::json& config, Sockets sockets) const;
 
     const EngineState& engine_;
