@@ -17,6 +17,7 @@
 #include <sstream>
 #include <string>
 
+#include "berth/guest/eci/files.h"
 #include "berth/guest/eci.h"
 #include "berth/guest/eci/authz.h"
 #include "berth/guest/eci/paths.h"
@@ -28,14 +29,6 @@ namespace {
 using berth::guest::eci::Policy;
 
 constexpr std::size_t kMaxRequest = 8 * 1024 * 1024;  // dockerd forwards bodies up to 1 MiB, base64
-
-std::string readFile(const std::string& path)
-{
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 void reply(int fd, int status, const std::string& body)
 {
@@ -97,7 +90,7 @@ void serve(int fd, const Policy& policy, const berth::guest::eci::MountVetting& 
 int main(int argc, char** argv)
 {
     const std::string configFile = argc > 1 ? argv[1] : berth::guest::eci::paths::kFwCfgConfig;
-    const auto config = nlohmann::json::parse(readFile(configFile), nullptr, false);
+    const auto config = berth::guest::eci::readJsonFile(configFile);
     if (!config.is_object()) {
         std::cerr << "berth-eci-authz: cannot read the guest config " << configFile << "\n";
         return 1;

@@ -7,27 +7,20 @@
 #include <sstream>
 #include <vector>
 
+#include "berth/guest/eci/files.h"
+
 namespace berth::guest::eci {
 
 namespace {
 
 using nlohmann::json;
 
-json readJson(const std::string& path)
-{
-    std::ifstream in(path);
-    if (!in) { return nullptr; }
-    std::stringstream text;
-    text << in.rdbuf();
-    return json::parse(text.str(), nullptr, false);
-}
-
 std::vector<std::string> layersOf(const std::string& dockerRoot, const std::string& imageId)
 {
     std::vector<std::string> layers;
     const auto colon = imageId.find(':');
     if (colon == std::string::npos || imageId.find('/') != std::string::npos) { return layers; }
-    const json config = readJson(dockerRoot + "/image/overlay2/imagedb/content/" + imageId.substr(0, colon) + "/"
+    const json config = readJsonFile(dockerRoot + "/image/overlay2/imagedb/content/" + imageId.substr(0, colon) + "/"
                                  + imageId.substr(colon + 1));
     if (!config.is_object()) { return layers; }
     const auto rootfs = config.find("rootfs");
@@ -51,7 +44,7 @@ ContainerImage inspectContainerImage(const Policy& policy, const std::string& do
     if (containerId.find('/') != std::string::npos || containerId.find("..") != std::string::npos) {
         return result;
     }
-    const json config = readJson(dockerRoot + "/containers/" + containerId + "/config.v2.json");
+    const json config = readJsonFile(dockerRoot + "/containers/" + containerId + "/config.v2.json");
     std::string imageId;
     if (config.is_object()) {
         imageId = config.value("Image", std::string());
@@ -74,7 +67,7 @@ ContainerImage inspectContainerImage(const Policy& policy, const std::string& do
     if (imageId.empty() || policy.socketImages.empty()) { return result; }
 
     // Every name the engine knows for each image ID.
-    const json repositories = readJson(dockerRoot + "/image/overlay2/repositories.json");
+    const json repositories = readJsonFile(dockerRoot + "/image/overlay2/repositories.json");
     std::vector<std::string> allowedIds;
     if (repositories.is_object() && repositories.contains("Repositories") && repositories["Repositories"].is_object()) {
         for (const auto& refs : repositories["Repositories"]) {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "berth/guest/eci/files.h"
 #include "berth/guest/eci/go_json.h"
 
 namespace berth::guest::eci {
@@ -32,15 +33,6 @@ std::vector<std::string> split(std::string_view text, char separator)
 bool oneOf(std::string_view value, std::initializer_list<std::string_view> set)
 {
     return std::find(set.begin(), set.end(), value) != set.end();
-}
-
-json readJson(const std::string& path)
-{
-    std::ifstream in(path);
-    if (!in) { return json(); }
-    std::stringstream text;
-    text << in.rdbuf();
-    return json::parse(text.str(), nullptr, false);
 }
 
 bool isHex(std::string_view text)
@@ -108,7 +100,7 @@ std::optional<json> DiskEngineState::container(const std::string& nameOrId) cons
     if (nameOrId.empty()) { return std::nullopt; }
     const std::string dir = root_ + "/containers/";
     if (nameOrId.size() == 64 && isHex(nameOrId)) {
-        json config = readJson(dir + nameOrId + "/config.v2.json");
+        json config = readJsonFile(dir + nameOrId + "/config.v2.json");
         if (config.is_object()) { return config; }
     }
     // dockerd tries the full ID, then the name, then a unique ID prefix.
@@ -119,7 +111,7 @@ std::optional<json> DiskEngineState::container(const std::string& nameOrId) cons
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
         const std::string id = entry.path().filename().string();
         if (id.size() != 64 || !isHex(id)) { continue; }
-        json config = readJson(entry.path().string() + "/config.v2.json");
+        json config = readJsonFile(entry.path().string() + "/config.v2.json");
         if (!config.is_object()) { continue; }
         if (config.value("Name", std::string()) == name) { return config; }
         if (isHex(nameOrId) && id.compare(0, nameOrId.size(), nameOrId) == 0) {
@@ -139,7 +131,7 @@ std::optional<VolumeOptions> DiskEngineState::localVolume(const std::string& nam
     if (!std::filesystem::is_directory(dir, ec)) { return std::nullopt; }
     VolumeOptions options;
     // The local driver keeps a volume's options in opts.json; a plain volume has none.
-    const json saved = readJson(dir + "/opts.json");
+    const json saved = readJsonFile(dir + "/opts.json");
     if (saved.is_object()) {
         for (const auto& [field, key] : {std::pair{"MountType", "type"}, {"MountOpts", "o"}, {"MountDevice", "device"}}) {
             if (saved.contains(field) && saved[field].is_string() && !saved[field].get<std::string>().empty()) {

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "berth/guest/eci/files.h"
 #include "berth/guest/eci/spec_rewrite.h"
 
 namespace berth::guest::eci {
@@ -63,14 +64,6 @@ std::vector<std::string> splitEscaped(const std::string& text, char separator)
 std::runtime_error systemError(const std::string& what)
 {
     return std::runtime_error(what + ": " + std::strerror(errno));
-}
-
-std::string readFile(const std::string& path)
-{
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 void writeFile(const std::string& path, const std::string& text)

@@ -18,6 +18,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "berth/guest/eci/files.h"
 #include "berth/guest/eci/id_allocator.h"
 #include "berth/guest/eci/image_check.h"
 #include "berth/guest/eci/paths.h"
@@ -38,15 +39,6 @@ std::string envOr(const char* name, const std::string& fallback)
 {
     const char* value = std::getenv(name);
     return value != nullptr && *value != '\0' ? std::string(value) : fallback;
-}
-
-std::string readFile(const std::string& path)
-{
-    std::ifstream in(path);
-    if (!in) { return {}; }
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 std::string nowRfc3339()
@@ -78,9 +70,9 @@ int fail(const RuntimeInvocation& inv, const std::string& message)
 // way the container is isolated: only the socket allow-list depends on it, and it fails closed.
 Policy loadPolicy(const WrapperPaths& paths)
 {
-    const json file = json::parse(readFile(paths.policyFile), nullptr, false);
+    const json file = readJsonFile(paths.policyFile);
     if (file.is_object()) { return Policy::fromJson(file); }
-    return Policy::fromGuestConfig(json::parse(readFile(paths.fwCfgConfig), nullptr, false));
+    return Policy::fromGuestConfig(readJsonFile(paths.fwCfgConfig));
 }
 
 std::string realRunc(const WrapperPaths& paths)
@@ -176,7 +168,7 @@ void cleanUp(const WrapperPaths& paths, const std::string& id)
 std::string prepareBundle(const WrapperPaths& paths, const RuntimeInvocation& inv)
 {
     const std::string configPath = inv.bundle + "/config.json";
-    json spec = json::parse(readFile(configPath), nullptr, false);
+    json spec = readJsonFile(configPath);
     if (!spec.is_object()) { return "error in the container spec: cannot read " + configPath; }
     const Policy policy = loadPolicy(paths);
     const ContainerImage image = inspectContainerImage(policy, paths.layout.dockerRoot, inv.containerId);

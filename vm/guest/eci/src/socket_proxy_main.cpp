@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "berth/guest/eci/files.h"
 #include "berth/guest/eci/paths.h"
 #include "berth/guest/eci/policy.h"
 #include "berth/guest/eci/socket_proxy.h"
@@ -27,14 +28,6 @@ namespace eci = berth::guest::eci;
 
 // Connections served at once; more wait in the listen backlog (a client cannot exhaust the guest).
 constexpr int kMaxConnections = 256;
-
-std::string readFile(const std::string& path)
-{
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 int fail(const std::string& what)
 {
@@ -49,7 +42,7 @@ int main(int argc, char** argv)
     const std::string configFile = argc > 1 ? argv[1] : eci::paths::kFwCfgConfig;
     const std::string socketPath = argc > 2 ? argv[2] : eci::kGuardedSocket;
     const std::string upstream = argc > 3 ? argv[3] : eci::kEngineSocket;
-    const auto config = nlohmann::json::parse(readFile(configFile), nullptr, false);
+    const auto config = berth::guest::eci::readJsonFile(configFile);
     if (!config.is_object()) {
         std::cerr << "berth-eci-socket: cannot read the guest config " << configFile << "\n";
         return 1;

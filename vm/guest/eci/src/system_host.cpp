@@ -8,21 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "berth/guest/eci/files.h"
 #include "berth/guest/eci/rootfs.h"
 
 namespace berth::guest::eci {
-
-namespace {
-
-std::string readFile(const std::string& path)
-{
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-}  // namespace
 
 std::optional<FileId> SystemHostView::fileId(const std::string& path) const
 {
@@ -72,8 +61,7 @@ std::optional<int> SystemHostView::containerPid(const std::string& dockerRoot, c
         return std::nullopt;
     }
     // Written by dockerd alone, after it started the container (and again when it stops).
-    const auto config = nlohmann::json::parse(readFile(dockerRoot + "/containers/" + containerId + "/config.v2.json"),
-                                              nullptr, false);
+    const auto config = readJsonFile(dockerRoot + "/containers/" + containerId + "/config.v2.json");
     if (!config.is_object() || !config.contains("State") || !config["State"].is_object()) { return std::nullopt; }
     const auto& state = config["State"];
     const auto running = state.find("Running");
