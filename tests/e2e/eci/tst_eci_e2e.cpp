@@ -41,6 +41,10 @@ private slots:
     void seccompProfilesCannotLiftTheMountGuard();
     void execPrivilegedCannotRemountReadOnlyBinds();
     void ordinaryMountsStillWorkWithCapSysAdmin();
+    void dockerMasksStayInPlace_data();
+    void dockerMasksStayInPlace();
+    void lockedStartKeepsTheUserCapabilitiesAndCommand();
+    void execJoinsTheLockedMounts();
     void readOnlyBindsStillWork();
     void buildKitStateIsARestrictedMount();
     void anotherContainersShmOnlyThroughItsIpcNamespace();
@@ -419,10 +423,12 @@ void EciE2e::execPrivilegedCannotRemountReadOnlyBinds()
 
 void EciE2e::ordinaryMountsStillWorkWithCapSysAdmin()
 {
-    // Not a remount, not a bind, or read-only: what a privileged workload does stays allowed.
+    // Not a remount, not a bind, or read-only: what a privileged workload does stays allowed, and
+    // what it mounted itself it unmounts.
     const QString script = "mkdir -p /m /b && /bin/busybox mount -t tmpfs t /m && touch /m/x && "
                            "/bin/busybox mount --bind /m /b && ls /b && /bin/busybox mount -o remount,bind,ro /b && "
-                           "! touch /b/y 2>/dev/null && echo mounted";
+                           "! touch /b/y 2>/dev/null && /bin/busybox umount /b && /bin/busybox umount /m && "
+                           "echo mounted";
     for (const QStringList& grant : {QStringList{"--privileged"},
                                      QStringList{"--cap-add=SYS_ADMIN", "--security-opt", "apparmor=unconfined"},
                                      QStringList{"--cap-add=SYS_ADMIN", "--security-opt", "apparmor=unconfined",
@@ -430,6 +436,127 @@ void EciE2e::ordinaryMountsStillWorkWithCapSysAdmin()
         const Run run = dockerRun(grant + QStringList{kTinyImage, "sh", "-c", script});
         QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
         QVERIFY2(run.output.contains("x\nmounted"), qPrintable(run.describe()));
+    }
+}
+
+// What the container mounts itself it may unmount; Docker's masks over the VM's /proc and /sys
+// it may neither unmount, detach nor move, and no fresh procfs or sysfs uncovers them: the
+// container's mounts are locked by the kernel (berth-eci-init, mount_lock.h).
+void EciE2e::dockerMasksStayInPlace_data()
+{
+    QTest::addColumn<QStringList>("grant");
+    QTest::addColumn<bool>("masked");  // --privileged has no masks, only Docker's /sys/fs/cgroup
+    QTest::newRow("cap-add SYS_ADMIN") << QStringList{"--cap-add=SYS_ADMIN", "--security-opt", "apparmor=unconfined"}
+                                       << true;
+    QTest::newRow("cap-add SYS_ADMIN, seccomp unconfined")
+        << QStringList{"--cap-add=SYS_ADMIN", "--security-opt", "apparmor=unconfined", "--security-opt",
+                       "seccomp=unconfined"}
+        << true;
+    QTest::newRow("cap-add SYS_ADMIN, user 1000 (no capability until it becomes root)")
+        << QStringList{"--cap-add=SYS_ADMIN", "--security-opt", "apparmor=unconfined", "--user", "1000"} << true;
+    QTest::newRow("cap-add SYS_ADMIN, read-only root")
+        << QStringList{"--cap-add=SYS_ADMIN", "--security-opt", "apparmor=unconfined", "--read-only", "--tmpfs", "/tmp"}
+        << true;
+    QTest::newRow("privileged") << QStringList{"--privileged"} << false;
+}
+
+void EciE2e::dockerMasksStayInPlace()
+{
+    QFETCH(QStringList, grant);
+    QFETCH(bool, masked);
+    // Each way out prints a line naming it ("escaped:", "fresh:" for an unmasked procfs or sysfs);
+    // "checked N" counts the masks that were there to try.
+    const QString script = R"(b=/bin/busybox; n=0
+masks="/proc/kcore /proc/keys /proc/timer_list /proc/sysrq-trigger /proc/sys /proc/irq /proc/bus /proc/fs"
+for m in $masks /proc/acpi /proc/scsi /sys/firmware /sys/fs/cgroup; do
+  $b grep -q " $m " /proc/self/mountinfo || continue
+  n=$((n+1))
+  $b umount $m 2>/dev/null && echo "escaped: unmounted $m"
+  $b umount -l $m 2>/dev/null && echo "escaped: detached $m"
+  $b mkdir -p /tmp/moved && $b mount --move $m /tmp/moved 2>/dev/null && echo "escaped: moved $m"
+done
+$b umount -l /proc 2>/dev/null && echo "escaped: detached /proc"
+$b umount -l /sys 2>/dev/null && echo "escaped: detached /sys"
+$b mkdir -p /tmp/p /tmp/s
+$b mount -t proc proc /tmp/p 2>/dev/null && echo "fresh: proc"
+$b mount -t sysfs sysfs /tmp/s 2>/dev/null && echo "fresh: sysfs"
+$b mount -o remount,rw /proc/sys 2>/dev/null && echo "escaped: remounted /proc/sys rw"
+echo "checked $n")";
+    const Run run = dockerRun(grant + QStringList{kTinyImage, "sh", "-c", script});
+    QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+    const int checked = QString::fromUtf8(run.output).section("checked ", 1).trimmed().toInt();
+    QVERIFY2(checked >= (masked ? 8 : 1), qPrintable(run.describe()));
+    QVERIFY2(!run.output.contains("escaped:"), qPrintable(run.describe()));
+    if (masked) { QVERIFY2(!run.output.contains("fresh:"), qPrintable(run.describe())); }
+}
+
+// The container's command runs as PID 1 with the user, groups, working directory, environment and
+// capabilities Docker gave it, exactly as without the init; a missing command fails as with runc.
+void EciE2e::lockedStartKeepsTheUserCapabilitiesAndCommand()
+{
+    const QString report = "id -u; id -g; id -G; pwd; echo \"$FOO\"; /bin/busybox tr '\\0' ' ' < /proc/1/cmdline; echo; "
+                           "/bin/busybox grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status";
+    const auto capabilities = [](const Run& run) {
+        QMap<QString, quint64> caps;
+        for (const QByteArray& line : run.output.split('\n')) {
+            if (!line.startsWith("Cap")) { continue; }
+            const QList<QByteArray> fields = line.simplified().split(' ');
+            if (fields.size() == 2) { caps[QString::fromLatin1(fields[0]).chopped(1)] = fields[1].toULongLong(nullptr, 16); }
+        }
+        return caps;
+    };
+    // Docker's default set, without the init (nothing lets this container change mounts).
+    const Run plain = dockerRun({kTinyImage, "sh", "-c", report});
+    QVERIFY2(plain.exitCode == 0, qPrintable(plain.describe()));
+    const quint64 defaults = capabilities(plain).value("CapBnd");
+    QVERIFY2(defaults != 0, qPrintable(plain.describe()));
+    constexpr quint64 sysAdmin = 1ULL << 21;
+    constexpr quint64 sysChroot = 1ULL << 18;
+    constexpr quint64 setpcap = 1ULL << 8;
+
+    const Run user = dockerRun({"--cap-add=SYS_ADMIN", "--user", "1000:1001", "--group-add", "5", "-w", "/tmp", "-e",
+                                "FOO=bar baz", kTinyImage, "sh", "-c", report});
+    QVERIFY2(user.exitCode == 0, qPrintable(user.describe()));
+    QVERIFY2(user.output.startsWith("1000\n1001\n1001 5\n/tmp\nbar baz\nsh -c id -u"), qPrintable(user.describe()));
+    auto caps = capabilities(user);
+    QCOMPARE(caps.value("CapBnd"), defaults | sysAdmin);
+    QCOMPARE(caps.value("CapEff"), 0ULL);
+    QCOMPARE(caps.value("CapPrm"), 0ULL);
+    QCOMPARE(caps.value("CapInh"), 0ULL);
+    QCOMPARE(caps.value("CapAmb"), 0ULL);
+
+    // Root without the capabilities the init needed for itself: they are gone again.
+    const Run root = dockerRun({"--cap-add=SYS_ADMIN", "--cap-drop=SYS_CHROOT", "--cap-drop=SETPCAP", kTinyImage, "sh",
+                                "-c", report});
+    QVERIFY2(root.exitCode == 0, qPrintable(root.describe()));
+    QVERIFY2(root.output.startsWith("0\n0\n"), qPrintable(root.describe()));
+    caps = capabilities(root);
+    const quint64 expected = (defaults | sysAdmin) & ~(sysChroot | setpcap);
+    QCOMPARE(caps.value("CapBnd"), expected);
+    QCOMPARE(caps.value("CapEff"), expected);
+    QCOMPARE(caps.value("CapPrm"), expected);
+
+    const Run missing = dockerRun({"--cap-add=SYS_ADMIN", kTinyImage, "no-such-command"});
+    QCOMPARE(missing.exitCode, 127);
+    QVERIFY2(missing.output.contains("executable file not found"), qPrintable(missing.describe()));
+}
+
+// docker exec (privileged too) joins the locked mount namespace, from the first moment on.
+void EciE2e::execJoinsTheLockedMounts()
+{
+    const Run started = docker({"run", "-d", "--name", "eci-locked", "--cap-add=SYS_ADMIN", "--security-opt",
+                                "apparmor=unconfined", kTinyImage, "sleep", "600"});
+    QVERIFY2(started.exitCode == 0, qPrintable(started.describe()));
+    const auto remove = qScopeGuard([&] { docker({"rm", "-f", "eci-locked"}); });
+    const Run same = docker({"exec", "eci-locked", "sh", "-c",
+                             "[ \"$(/bin/busybox readlink /proc/self/ns/mnt)\" = \"$(/bin/busybox readlink /proc/1/ns/mnt)\" ] "
+                             "&& echo same"});
+    QVERIFY2(same.exitCode == 0 && same.output.trimmed() == "same", qPrintable(same.describe()));
+    for (const QStringList& exec : {QStringList{"exec"}, QStringList{"exec", "--privileged"}}) {
+        const Run umount = docker(exec + QStringList{"eci-locked", "sh", "-c",
+                                                     "/bin/busybox umount /proc/kcore || /bin/busybox umount -l /proc/kcore "
+                                                     "|| echo refused"});
+        QVERIFY2(umount.exitCode == 0 && umount.output.contains("refused"), qPrintable(umount.describe()));
     }
 }
 

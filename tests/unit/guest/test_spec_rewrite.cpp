@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "berth/guest/eci/mount_lock.h"
 #include "berth/guest/eci/spec_rewrite.h"
 
 using namespace berth::guest::eci;
@@ -835,4 +836,35 @@ TEST_F(SpecRewrite, MalformedSpecsAreRefused)
     EXPECT_FALSE(rewrite(spec));
     spec = json::object();  // no namespaces at all: everything would be the host's
     EXPECT_NE(rewrite(spec).error.find("[pid ipc uts mount network]"), std::string::npos);
+}
+
+TEST_F(SpecRewrite, AContainerThatMayChangeMountsStartsWithTheInitThatLocksThem)
+{
+    layout.mountLockInit = "/usr/lib/berth/bin/berth-eci-init";
+    host.files[layout.mountLockInit] = {1, 50};
+    json privileged = dockerSpec();  // no seccomp profile: --privileged, seccomp=unconfined
+    ASSERT_TRUE(rewrite(privileged));
+    EXPECT_EQ(privileged["process"]["args"][0], kInitInContainer);
+    EXPECT_EQ(privileged["mounts"].back()["source"], layout.mountLockInit);
+
+    json confined = withProfile("SCMP_ACT_ERRNO", json::parse(R"([{"names":["read"],"action":"SCMP_ACT_ALLOW"}])"));
+    ASSERT_TRUE(rewrite(confined));
+    EXPECT_EQ(confined["process"]["args"], json({"sh"}));
+}
+
+TEST_F(SpecRewrite, WithoutTheInitOrACommandNothingIsAllocated)
+{
+    layout.mountLockInit = "/usr/lib/berth/bin/berth-eci-init";
+    json spec = dockerSpec();
+    auto result = rewrite(spec);
+    EXPECT_FALSE(result);
+    EXPECT_NE(result.error.find("berth-eci-init is missing"), std::string::npos) << result.error;
+
+    host.files[layout.mountLockInit] = {1, 50};
+    spec = dockerSpec();
+    spec["process"]["args"] = json::array();
+    result = rewrite(spec);
+    EXPECT_FALSE(result);
+    EXPECT_NE(result.error.find("no command"), std::string::npos) << result.error;
+    EXPECT_EQ(allocations, 0);
 }

@@ -17,10 +17,12 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "berth/guest/eci/files.h"
 #include "berth/guest/eci/id_allocator.h"
 #include "berth/guest/eci/image_check.h"
+#include "berth/guest/eci/mount_lock.h"
 #include "berth/guest/eci/paths.h"
 #include "berth/guest/eci/policy.h"
 #include "berth/guest/eci/socket_proxy.h"
@@ -219,6 +221,66 @@ bool runcKnows(const std::string& runc, const RuntimeInvocation& inv)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// runc's stdout for a command of its own (state); empty when it fails.
+std::string captureRunc(const std::string& runc, const std::vector<std::string>& args)
+{
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) { return {}; }
+    const pid_t child = ::fork();
+    if (child < 0) {
+        ::close(out[0]);
+        ::close(out[1]);
+        return {};
+    }
+    if (child == 0) {
+        ::dup2(out[1], 1);
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, 2);
+        execRunc(runc, args);
+    }
+    ::close(out[1]);
+    std::string text;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(out[0], buffer, sizeof buffer)) != 0;) {
+        if (n < 0 && errno == EINTR) { continue; }
+        if (n < 0) { break; }
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(out[0]);
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? text : std::string();
+}
+
+// runc exec joins the mount namespace the container's init is in at that moment. In the first
+// moments after start berth-eci-init is still locking the mounts: wait for it, so that no process
+// joins the unlocked namespace. Returns an error message when it does not finish in time.
+std::string waitForLockedMounts(const std::string& runc, const RuntimeInvocation& inv)
+{
+    std::vector<std::string> args;
+    if (!inv.root.empty()) { args = {"--root", inv.root}; }
+    args.insert(args.end(), {"state", inv.containerId});
+    const json state = json::parse(captureRunc(runc, args), nullptr, false);
+    if (!state.is_object()) { return {}; }  // runc exec reports an unknown container itself
+    const int pid = state.value("pid", 0);
+    const json spec = readJsonFile(state.value("bundle", std::string()) + "/config.json");
+    const json* process = spec.is_object() && spec.contains("process") ? &spec["process"] : nullptr;
+    const bool startsWithInit = pid > 0 && process != nullptr && process->is_object() && process->contains("args")
+                                && (*process)["args"].is_array() && !(*process)["args"].empty()
+                                && (*process)["args"][0] == kInitInContainer;
+    if (!startsWithInit) { return {}; }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+        const auto locked = mountsLocked(pid);
+        if (!locked || *locked) { return {}; }  // done, or gone (runc exec then fails by itself)
+        if (std::chrono::steady_clock::now() > deadline) {
+            return "enhanced container isolation: the container is still starting (its mounts are not locked "
+                   "yet); try again";
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
 }  // namespace
 
 void reclaimBlocksOfPastBoots(const std::string& stateDir)
@@ -246,6 +308,7 @@ WrapperPaths WrapperPaths::fromEnvironment()
     p.layout.dockerRoot = envOr("BERTH_ECI_DOCKER_ROOT", paths::kDockerRoot);
     p.stateDir = envOr("BERTH_ECI_STATE_DIR", p.layout.dockerRoot + "/berth-eci");
     p.layout.guardedSocket = envOr("BERTH_ECI_GUARDED_SOCKET", kGuardedSocket);
+    p.layout.mountLockInit = envOr("BERTH_ECI_INIT", paths::kEciInit);
     return p;
 }
 
@@ -269,6 +332,9 @@ int runWrapper(const std::vector<std::string>& args, const WrapperPaths& paths)
         const int rc = runRunc(runc, args);
         if (rc == 0 || !runcKnows(runc, inv)) { cleanUp(paths, inv.containerId); }
         return rc;
+    }
+    if (cmd == "exec" && safeId(inv.containerId)) {
+        if (const std::string error = waitForLockedMounts(runc, inv); !error.empty()) { return fail(inv, error); }
     }
     // docker commit pauses the container and reads its upper layer: show it the real IDs meanwhile.
     if ((cmd == "pause" || cmd == "resume") && safeId(inv.containerId)) {

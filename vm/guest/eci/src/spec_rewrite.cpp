@@ -1,5 +1,7 @@
 #include "berth/guest/eci/spec_rewrite.h"
 
+#include "berth/guest/eci/mount_lock.h"
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -68,13 +70,6 @@ bool isBindMount(const json& mount)
     if (options == mount.end() || !options->is_array()) { return false; }
     return std::any_of(options->begin(), options->end(),
                        [](const json& o) { return o == "bind" || o == "rbind"; });
-}
-
-// Actions after which the call does not happen (ERRNO returns, TRAP raises SIGSYS, KILL ends it).
-bool refuses(const std::string& action)
-{
-    return action == "SCMP_ACT_ERRNO" || action == "SCMP_ACT_TRAP" || action == "SCMP_ACT_KILL"
-           || action == "SCMP_ACT_KILL_THREAD" || action == "SCMP_ACT_KILL_PROCESS";
 }
 
 json mappingJson(const std::vector<IdMapping>& mappings)
@@ -284,7 +279,7 @@ public:
         // (ALLOW, LOG, TRACE: a tracer may let the call through, NOTIFY: an agent decides,
         // or one runc does not know yet) loses it, conditions or not. Every rule loses
         // mount_setattr, which gets ours.
-        bool mountPermitted = !refuses(seccomp.value("defaultAction", std::string()));
+        bool mountPermitted = !seccompActionRefuses(seccomp.value("defaultAction", std::string()));
         json kept = json::array();
         for (json rule : syscalls) {
             if (!rule.is_object()) { continue; }
@@ -292,7 +287,7 @@ public:
                 kept.push_back(rule);
                 continue;
             }
-            const bool permits = !refuses(rule.value("action", std::string()));
+            const bool permits = !seccompActionRefuses(rule.value("action", std::string()));
             json names = json::array();
             for (const json& name : rule["names"]) {
                 if (name == "mount_setattr") { continue; }
@@ -318,7 +313,7 @@ public:
         const auto flags = [](unsigned mask, unsigned value) {
             return json::array({{{"index", 3}, {"value", mask}, {"valueTwo", value}, {"op", "SCMP_CMP_MASKED_EQ"}}});
         };
-        if (!refuses(seccomp.value("defaultAction", std::string()))) {
+        if (!seccompActionRefuses(seccomp.value("defaultAction", std::string()))) {
             // Everything the default lets through, except the bind remount without MS_RDONLY.
             syscalls.push_back({{"names", {"mount"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", kEperm},
                                 {"args", flags(kRdonly | kRemount | kBind, kRemount | kBind)}});
@@ -428,6 +423,10 @@ RewriteResult rewriteSpec(json& spec, const std::string& containerId, const Cont
     Rewriter rewriter(spec, containerId, image, layout, host, bundle);
     if (auto error = rewriter.checkNamespaces(); !error.empty()) { return {std::move(error)}; }
     if (auto error = rewriter.checkMounts(); !error.empty()) { return {std::move(error)}; }
+    if (!layout.mountLockInit.empty() && !host.fileId(layout.mountLockInit)) {
+        return {"enhanced container isolation: " + layout.mountLockInit + " is missing"};
+    }
+    if (std::string error; !layout.mountLockInit.empty() && !initPlanFor(spec, error)) { return {std::move(error)}; }
 
     RewriteResult result;
     std::vector<IdMapping> uids;
@@ -453,6 +452,10 @@ RewriteResult rewriteSpec(json& spec, const std::string& containerId, const Cont
         uids = gids = {IdMapping{0, result.hostIdBase, kIdBlockSize}};
     }
     rewriter.isolate(uids, gids);
+    if (!layout.mountLockInit.empty()) {
+        // Cannot fail: initPlanFor accepted the process above.
+        lockMountsAtStart(spec, layout.mountLockInit);
+    }
     result.mappedBinds = rewriter.mappedBinds();
     return result;
 }

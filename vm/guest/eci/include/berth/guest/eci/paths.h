@@ -7,6 +7,8 @@ namespace berth::guest::eci::paths {
 
 inline constexpr const char* kWrapper = "/usr/lib/berth/bin/sysbox-runc";
 inline constexpr const char* kAuthzProgram = "/usr/lib/berth/bin/berth-eci-authz";
+// The first program of a container that may change its mounts (mount_lock.h).
+inline constexpr const char* kEciInit = "/usr/lib/berth/bin/berth-eci-init";
 inline constexpr const char* kDebianRunc = "/usr/sbin/runc";
 // Debian's runc, kept reachable here before the wrapper is bind-mounted over /usr/sbin/runc.
 inline constexpr const char* kPreservedRunc = "/run/berth/eci/runc";

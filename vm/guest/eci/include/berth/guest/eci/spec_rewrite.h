@@ -64,6 +64,9 @@ struct EngineLayout {
     // Where an allowed container's socket mount is pointed instead (the command-list proxy);
     // empty: the engine socket itself.
     std::string guardedSocket;
+    // berth-eci-init in the VM: a container that may change its mounts starts with it, so that
+    // Docker's masks stay in place (mount_lock.h). Empty: containers start as the spec says.
+    std::string mountLockInit;
 };
 
 // What the wrapper found out about the container's image (from the engine's files on disk).
