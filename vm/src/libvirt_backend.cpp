@@ -105,7 +105,7 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     element(QStringLiteral("kernel"), absolute(spec.kernel));
     if (!spec.initrd.isEmpty())
         element(QStringLiteral("initrd"), absolute(spec.initrd));
-    element(QStringLiteral("cmdline"), spec.kernelCmdline);
+    element(QStringLiteral("cmdline"), guestKernelCmdline(spec));
     w.writeEndElement();  // os
 
     // fw_cfg files, read in the guest under /sys/firmware/qemu_fw_cfg/by_name/.
@@ -164,7 +164,7 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     if (!spec.rootImage.isEmpty())
         disk(spec.rootImage, QStringLiteral("raw"), QStringLiteral("vda"), QStringLiteral("berth-root"), true);
     if (!spec.dataDisk.isEmpty())
-        disk(spec.dataDisk, QStringLiteral("qcow2"), QStringLiteral("vdb"), QStringLiteral("berth-data"), false);
+        disk(spec.dataDisk, QStringLiteral("qcow2"), QStringLiteral("vdb"), QLatin1String(kDataDiskSerial), false);
 
     w.writeStartElement(QStringLiteral("serial"));
     w.writeAttribute(QStringLiteral("type"), QStringLiteral("file"));

@@ -48,13 +48,13 @@ QStringList qemuArguments(const VmSpec& spec)
          << QStringLiteral("-kernel") << spec.kernel;
     if (!spec.initrd.isEmpty())
         args << QStringLiteral("-initrd") << spec.initrd;
-    args << QStringLiteral("-append") << spec.kernelCmdline;
+    args << QStringLiteral("-append") << guestKernelCmdline(spec);
     if (!spec.rootImage.isEmpty())
         args << QStringLiteral("-drive") << QStringLiteral("if=none,id=root,format=raw,readonly=on,file=%1").arg(qemuOptionValue(spec.rootImage))
              << QStringLiteral("-device") << QStringLiteral("virtio-blk-pci,drive=root,serial=berth-root");
     if (!spec.dataDisk.isEmpty())
         args << QStringLiteral("-drive") << QStringLiteral("if=none,id=data,format=qcow2,discard=unmap,file=%1").arg(qemuOptionValue(spec.dataDisk))
-             << QStringLiteral("-device") << QStringLiteral("virtio-blk-pci,drive=data,serial=berth-data");
+             << QStringLiteral("-device") << QStringLiteral("virtio-blk-pci,drive=data,serial=%1").arg(QLatin1String(kDataDiskSerial));
     if (!spec.guestConfigFile.isEmpty())
         args << QStringLiteral("-fw_cfg") << QStringLiteral("name=opt/berth/config,file=%1").arg(qemuOptionValue(spec.guestConfigFile));
     for (const auto& entry : spec.extraFwCfg)

@@ -15,6 +15,13 @@ QString userNetdev(const VmSpec& spec, const QString& id)
     return netdev;
 }
 
+QString guestKernelCmdline(const VmSpec& spec)
+{
+    if (spec.dataDisk.isEmpty())
+        return spec.kernelCmdline;
+    return spec.kernelCmdline + QStringLiteral(" berth.data_disk=") + QLatin1String(kDataDiskSerial);
+}
+
 void VirtualMachineBase::requestShutdown()
 {
     if (m_state == State::Off)

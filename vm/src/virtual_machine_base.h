@@ -12,6 +12,14 @@ namespace berth::vm {
 // QEMU's user-mode network with every forward of `spec` on loopback only, as a -netdev value.
 QString userNetdev(const VmSpec& spec, const QString& id);
 
+// The data disk's serial, by which the guest finds it.
+inline constexpr const char* kDataDiskSerial = "berth-data";
+
+// The kernel command line both backends boot with: the spec's, plus berth.data_disk=<serial>
+// when a data disk is attached, so the guest waits for that disk rather than keeping Docker's
+// data in memory when the disk is slow to appear.
+QString guestKernelCmdline(const VmSpec& spec);
+
 class VirtualMachineBase : public VirtualMachine {
 public:
     explicit VirtualMachineBase(const QString& instanceDir) : m_dir(instanceDir) {}

@@ -176,6 +176,27 @@ QByteArray Environment::serialLog() const
     return log.open(QIODevice::ReadOnly) ? log.readAll() : QByteArray();
 }
 
+QString Environment::diagnostics() const
+{
+    const auto tail = [](const QByteArray& text, int lines) {
+        QList<QByteArray> all = text.split('\n');
+        return QString::fromUtf8(all.mid(std::max<qsizetype>(0, all.size() - lines)).join('\n'));
+    };
+    QString out = "\n--- diagnostics ---\n";
+    const auto quick = std::chrono::seconds(30);
+    out += docker({"--context", "berth", "ps", "-a"}, quick).describe() + "\n";
+    out += docker({"--context", "berth", "image", "ls"}, quick).describe() + "\n";
+    out += docker({"--context", "berth", "info", "--format", "{{.Containers}} containers, {{.ContainersRunning}} running, "
+                                                          "driver {{.Driver}}, {{.SystemTime}}"},
+                  quick)
+               .describe()
+           + "\n";
+    QFile engineLog(m_home->path() + "/state/berth/logs/berth-engine.log");
+    if (engineLog.open(QIODevice::ReadOnly)) { out += "berth-engine.log (end):\n" + tail(engineLog.readAll(), 40) + "\n"; }
+    out += "serial.log (end):\n" + tail(serialLog(), 25) + "\n";
+    return out;
+}
+
 QString Environment::settingsFile() const
 {
     return m_home->path() + "/config/berth/settings-store.json";

@@ -54,6 +54,9 @@ public:
     QString home() const { return m_home ? m_home->path() : QString(); }
     QString instanceDir() const;  // the engine's VM instance (its default one under the temporary home)
     QByteArray serialLog() const;  // the guest console
+    // What a failure report needs to tell a stuck engine from a stuck client: the engine's
+    // containers and state, the end of berth-engine's log and of the guest console.
+    QString diagnostics() const;
     QString settingsFile() const;  // the user's settings-store.json
     QProcessEnvironment environment() const { return m_env; }
 

@@ -95,7 +95,7 @@ TEST_F(LibvirtBackendTest, DomainXmlGivesTheGuestTheSameDevicesAsTheQemuBackend)
     EXPECT_THAT(text(xml), HasSubstr("machine=\"q35\""));
     EXPECT_THAT(text(xml), HasSubstr("<kernel>" + text(spec.kernel) + "</kernel>"));
     EXPECT_THAT(text(xml), HasSubstr("<initrd>" + text(spec.initrd) + "</initrd>"));
-    EXPECT_THAT(text(xml), HasSubstr("<cmdline>console=ttyS0 berth.test=1</cmdline>"));
+    EXPECT_THAT(text(xml), HasSubstr("<cmdline>console=ttyS0 berth.test=1 berth.data_disk=berth-data</cmdline>"));
     EXPECT_THAT(text(xml), HasSubstr("<sysinfo type=\"fwcfg\">"));
     EXPECT_THAT(text(xml), HasSubstr("<entry name=\"opt/berth/config\" file=\"" + text(spec.guestConfigFile) + "\"/>"));
     EXPECT_THAT(text(xml), HasSubstr("<entry name=\"opt/berth/tls\" file=\"" + text(m_tmp.filePath("tls.tar")) + "\"/>"));

@@ -37,6 +37,8 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <sstream>
+#include <string_view>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -294,11 +296,44 @@ std::string diskWithSerial(const std::string& serial)
     return found;
 }
 
+// The serial of the data disk the host attached (berth.data_disk=<serial> on the kernel command
+// line); empty when it attached none, or is older and does not say.
+std::string attachedDataDisk()
+{
+    constexpr std::string_view key = "berth.data_disk=";
+    std::istringstream words(guest::readFile("/proc/cmdline").value_or(""));
+    for (std::string word; words >> word;) {
+        if (word.rfind(key, 0) == 0) { return word.substr(key.size()); }
+    }
+    return {};
+}
+
+// The data disk's device. One the host attached is waited for: a disk seen late must never leave
+// Docker's data in memory, where it is lost at power off while the user's disk sits unused.
+std::string findDataDisk()
+{
+    const std::string attached = attachedDataDisk();
+    std::string device = diskWithSerial(attached.empty() ? "berth-data" : attached);
+    if (!device.empty() || attached.empty()) { return device; }
+    const auto began = std::chrono::steady_clock::now();
+    while (device.empty() && std::chrono::steady_clock::now() - began < 60s) {
+        std::this_thread::sleep_for(100ms);
+        device = diskWithSerial(attached);
+    }
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began);
+    if (device.empty()) {
+        throw StepFailed{"data disk", "the data disk the host attached (serial " + attached
+                                          + ") did not appear in the VM within 60 s; nothing was written to it"};
+    }
+    guest::log("the data disk " + device + " appeared " + std::to_string(waited.count()) + " ms after the first look");
+    return device;
+}
+
 // Formats the data disk on first boot; otherwise checks it (replaying the ext4 journal after an
 // unclean stop) and grows the filesystem to the disk, then mounts it at /var/lib/docker.
 void prepareDataDisk()
 {
-    const std::string device = diskWithSerial("berth-data");
+    const std::string device = findDataDisk();
     if (device.empty()) {
         guest::log("no data disk attached: /var/lib/docker lives in memory and is lost at power off");
         return;
