@@ -62,10 +62,51 @@ run_berth() {
     exec "$bin/berthctl" status "$@"
 }
 
-# Runs one CTest preset, keeping its log so the final line can count every run.
+# What a test may start: marked through the environment (BERTH_TEST_RUN), or known by name for
+# what clears the environment (libvirt's QEMU and daemons).
+TEST_PROGRAMS='^(qemu-system-.*|qemu-img|libvirtd|virtlogd|virtqemud|virtlockd|dnsmasq|berth.*|tst_.*|dockerd|containerd.*|Xvfb|xvfb-run)$'
+
+# "pid command" of each live process (no zombie, no kernel thread) a test run may have started.
+test_processes() {
+    local token=$1 dir pid comm state
+    for dir in /proc/[0-9]*; do
+        pid=${dir#/proc/}
+        comm=$(cat "$dir/comm" 2>/dev/null) || continue
+        state=$(sed -E 's/.*\) ([A-Z]).*/\1/' "$dir/stat" 2>/dev/null) || continue
+        [[ $state == Z || -z $(tr -d '\0' <"$dir/cmdline" 2>/dev/null | head -c 1) ]] && continue
+        if [[ $comm =~ $TEST_PROGRAMS ]] || grep -qzx "BERTH_TEST_RUN=$token" "$dir/environ" 2>/dev/null; then
+            echo "$pid $(tr '\0' ' ' <"$dir/cmdline" 2>/dev/null | cut -c1-160)"
+        fi
+    done
+}
+
+# Fails, naming them, when processes the tests started are still running once ctest is done
+# (they get 10 s to finish exiting), and stops them so they cannot disturb what runs next.
+check_leftovers() {
+    local token=$1 before=$2 left deadline=$((SECONDS + 10))
+    while :; do
+        left=$(test_processes "$token" | grep -vxF -f <(printf '%s\n' "$before") || true)
+        [[ -z $left || $SECONDS -ge $deadline ]] && break
+        sleep 1
+    done
+    if [[ -z $left ]]; then
+        echo "leftover processes: none"
+        return 0
+    fi
+    echo "leftover processes: a test left these running:"
+    printf '  %s\n' "$left"
+    kill -KILL $(cut -d' ' -f1 <<<"$left") 2>/dev/null || true
+    return 1
+}
+
+# Runs one CTest preset, keeping its log so the final line can count every run; then checks
+# that no process a test started outlives the run.
 run_ctest() {
-    local preset=$1 log=build/ctest-$1.log
-    ctest --preset "$preset" --output-on-failure -j2 2>&1 | tee "$log"
+    local preset=$1 log=build/ctest-$1.log token="$1-$$-$RANDOM" before rc=0
+    before=$(test_processes "$token")
+    BERTH_TEST_RUN=$token ctest --preset "$preset" --output-on-failure -j2 2>&1 | tee "$log" || rc=1
+    check_leftovers "$token" "$before" | tee -a "$log" || rc=1
+    return $rc
 }
 
 # "N passed, N failed" over all runs, the last line CI reads.
