@@ -101,6 +101,16 @@ Run Environment::berthctl(const QStringList& args, std::chrono::milliseconds tim
     return run(m_binDir + "/berthctl", args, timeout);
 }
 
+std::unique_ptr<QProcess> Environment::startBerthctl(const QStringList& args) const
+{
+    auto process = std::make_unique<QProcess>();
+    process->setProcessEnvironment(m_env);
+    process->setProcessChannelMode(QProcess::MergedChannels);
+    process->start(m_binDir + "/berthctl", args);
+    process->closeWriteChannel();
+    return process;
+}
+
 Run Environment::docker(const QStringList& args, std::chrono::milliseconds timeout) const
 {
     return run(m_docker, args, timeout);

@@ -7,6 +7,7 @@
 // BERTH_GUEST_IMAGE_DIR (the image, whose `docker` client is used when the host has none).
 
 #include <QByteArray>
+#include <QProcess>
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
@@ -42,6 +43,8 @@ public:
     Run berthctl(const QStringList& args, std::chrono::milliseconds timeout = std::chrono::minutes(2)) const;
     Run docker(const QStringList& args, std::chrono::milliseconds timeout = std::chrono::minutes(3)) const;
     Run run(const QString& program, const QStringList& args, std::chrono::milliseconds timeout) const;
+    // berthctl in the background (output merged), for what must happen while it runs.
+    std::unique_ptr<QProcess> startBerthctl(const QStringList& args) const;
 
     // Imports kTinyImage once per engine (idempotent).
     bool importTinyImage();

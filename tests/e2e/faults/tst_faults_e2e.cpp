@@ -1,0 +1,274 @@
+// Faults users meet, injected against the real VM (full guest, QEMU under TCG): berth-engine or
+// QEMU killed while running and at each phase of Apply & restart, dockerd refusing its options,
+// two restarts at once, the engine's port taken, stale files from an earlier run. After each the
+// user sees a truthful state in bounded time, no QEMU is orphaned, the next start recovers, and
+// the data disk still holds the image, the container and the volume made at the beginning.
+// docs/reliability.md records what each case measured.
+//
+// The cases share one engine and run in order; each leaves it running.
+
+#include <QFile>
+#include <QTcpServer>
+#include <QtTest>
+
+#include <signal.h>
+
+#include "e2e_support.h"
+
+using berth::e2e::kTinyImage;
+using berth::e2e::Run;
+
+class FaultsE2e : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void engineKilledWhileRunningTakesItsVmAlong();
+    void qemuKilledWhileRunningIsAnError();
+    void engineKilledDuringApplyAndRestart_data();
+    void engineKilledDuringApplyAndRestart();
+    void dockerdRefusingAnOptionIsAnErrorNamingIt();
+    void twoRestartsAtOnceLeaveOneVm();
+    void aStopDuringApplyAndRestartWins();
+    void aTakenPortMovesTheEngine();
+    void aStalePidFileIsIgnored();
+
+private:
+    // status.json as the engine keeps it (the controller's state, its pid and QEMU's).
+    nlohmann::json engineStatus() const;
+    QString engineStep() const { return QString::fromStdString(engineStatus().value("state", "")); }
+    static bool alive(qint64 pid);
+    // What berthctl said in the end: its "berthctl: ..." error line, else its last line.
+    static QByteArray answer(const QByteArray& output);
+    // Every live QEMU that runs this test's instance.
+    QList<qint64> instanceQemus() const;
+    void startAndCheckDataIntact(const char* after);
+
+    berth::e2e::Environment m_env;
+};
+
+nlohmann::json FaultsE2e::engineStatus() const
+{
+    QFile file(m_env.instanceDir() + "/status.json");
+    if (!file.open(QIODevice::ReadOnly)) { return nlohmann::json::object(); }
+    const QByteArray text = file.readAll();
+    auto parsed = nlohmann::json::parse(text.constData(), text.constData() + text.size(), nullptr, false);
+    return parsed.is_object() ? parsed : nlohmann::json::object();
+}
+
+bool FaultsE2e::alive(qint64 pid)
+{
+    if (pid <= 0) { return false; }
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly)) { return false; }
+    const QByteArray text = stat.readAll();
+    const int close = text.lastIndexOf(')');
+    return close > 0 && text.mid(close + 2, 1) != "Z";  // a zombie has let go of everything
+}
+
+QByteArray FaultsE2e::answer(const QByteArray& output)
+{
+    const QList<QByteArray> lines = output.trimmed().split('\n');
+    for (const QByteArray& line : lines) {
+        if (line.startsWith("berthctl: ")) { return line; }
+    }
+    return lines.isEmpty() ? QByteArray() : lines.last();
+}
+
+QList<qint64> FaultsE2e::instanceQemus() const
+{
+    QList<qint64> found;
+    const QByteArray instance = m_env.instanceDir().toUtf8();
+    for (const QString& entry : QDir("/proc").entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        bool number = false;
+        const qint64 pid = entry.toLongLong(&number);
+        if (!number || !alive(pid)) { continue; }
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+        if (!cmdline.open(QIODevice::ReadOnly)) { continue; }
+        const QByteArray args = cmdline.readAll();
+        if (args.startsWith("qemu-system") || args.contains("/qemu-system")) {
+            if (args.contains(instance)) { found << pid; }
+        }
+    }
+    return found;
+}
+
+// The next `berthctl start` brings the engine back, and what initTestCase made is all there.
+void FaultsE2e::startAndCheckDataIntact(const char* after)
+{
+    const Run start = m_env.berthctl({"start"}, std::chrono::minutes(6));
+    QVERIFY2(start.exitCode == 0, qPrintable(start.describe() + m_env.diagnostics()));
+    qInfo("%s: the next start reached Running in %.1f s", after, start.seconds);
+    QCOMPARE(instanceQemus().size(), 1);
+    const Run note = m_env.docker({"--context", "berth", "run", "--rm", "--pull=never", "-v", "faults-data:/data",
+                                   kTinyImage, "cat", "/data/note"});
+    QVERIFY2(note.exitCode == 0, qPrintable(note.describe() + m_env.diagnostics()));
+    QCOMPARE(note.output.trimmed(), QByteArray("before the faults"));
+    const Run kept = m_env.docker({"--context", "berth", "inspect", "--format", "{{.Config.Image}}", "faults-kept"});
+    QVERIFY2(kept.exitCode == 0, qPrintable(kept.describe()));
+    QCOMPARE(kept.output.trimmed(), QByteArray(kTinyImage));
+}
+
+void FaultsE2e::initTestCase()
+{
+    QString why;
+    if (!m_env.setUp(&why)) { QSKIP(qPrintable(why)); }
+    const Run start = m_env.berthctl({"start"}, std::chrono::minutes(6));
+    QVERIFY2(start.exitCode == 0, qPrintable(start.describe()));
+    QVERIFY(m_env.importTinyImage());
+    const Run write = m_env.docker({"--context", "berth", "run", "--rm", "-v", "faults-data:/data", kTinyImage, "sh",
+                                    "-c", "echo before the faults > /data/note"});
+    QVERIFY2(write.exitCode == 0, qPrintable(write.describe()));
+    const Run create = m_env.docker({"--context", "berth", "create", "--name", "faults-kept", kTinyImage, "true"});
+    QVERIFY2(create.exitCode == 0, qPrintable(create.describe()));
+}
+
+void FaultsE2e::cleanupTestCase()
+{
+    m_env.tearDown();
+}
+
+void FaultsE2e::engineKilledWhileRunningTakesItsVmAlong()
+{
+    const qint64 engine = engineStatus().value("controllerPid", qint64{0});
+    const QList<qint64> qemus = instanceQemus();
+    QVERIFY(alive(engine));
+    QCOMPARE(qemus.size(), 1);
+    QVERIFY(::kill(static_cast<pid_t>(engine), SIGKILL) == 0);
+    // QEMU dies with the process that started it: nothing keeps the data disk open.
+    QTRY_VERIFY_WITH_TIMEOUT(!alive(qemus.first()), 30000);
+    startAndCheckDataIntact("berth-engine killed while running");
+}
+
+void FaultsE2e::qemuKilledWhileRunningIsAnError()
+{
+    const QList<qint64> qemus = instanceQemus();
+    QCOMPARE(qemus.size(), 1);
+    QVERIFY(::kill(static_cast<pid_t>(qemus.first()), SIGKILL) == 0);
+    QTRY_COMPARE_WITH_TIMEOUT(engineStep(), QStringLiteral("Error"), 30000);
+    const QString detail = QString::fromStdString(engineStatus().value("detail", ""));
+    QVERIFY2(detail.contains("QEMU", Qt::CaseInsensitive), qPrintable(detail));
+    const Run status = m_env.berthctl({"status"});
+    QVERIFY2(status.output.contains("Error"), qPrintable(status.describe()));
+    startAndCheckDataIntact("QEMU killed while running");
+}
+
+void FaultsE2e::engineKilledDuringApplyAndRestart_data()
+{
+    QTest::addColumn<QString>("step");
+    QTest::newRow("stopping") << "Stopping";
+    QTest::newRow("starting") << "Starting";
+    QTest::newRow("waiting for the engine") << "WaitingForEngine";
+}
+
+// The app or berthctl asked for Apply & restart; berth-engine dies at one step of it. berthctl
+// says so rather than waiting, no QEMU is left, the settings file is whole, the next start recovers.
+void FaultsE2e::engineKilledDuringApplyAndRestart()
+{
+    QFETCH(QString, step);
+    const Run set = m_env.berthctl({"settings", "set", "blockDockerLoad", "true"});
+    QVERIFY2(set.exitCode == 0, qPrintable(set.describe()));
+    const auto restart = m_env.startBerthctl({"restart"});
+    QVERIFY(restart->waitForStarted(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(engineStep(), step, 240000);
+    const qint64 engine = engineStatus().value("controllerPid", qint64{0});
+    QVERIFY(::kill(static_cast<pid_t>(engine), SIGKILL) == 0);
+
+    QElapsedTimer answered;
+    answered.start();
+    QVERIFY2(restart->waitForFinished(60000), "berthctl restart kept waiting for an engine that was gone");
+    const QByteArray said = restart->readAll();
+    QVERIFY2(restart->exitCode() != 0, said.constData());
+    qInfo("killed while %s: berthctl answered after %.1f s: %s", qPrintable(step), answered.elapsed() / 1000.0,
+          answer(said).constData());
+    QTRY_VERIFY_WITH_TIMEOUT(instanceQemus().isEmpty(), 30000);
+
+    QFile settings(m_env.settingsFile());
+    QVERIFY(settings.open(QIODevice::ReadOnly));
+    const QByteArray text = settings.readAll();
+    QVERIFY2(!nlohmann::json::parse(text.constData(), text.constData() + text.size(), nullptr, false).is_discarded(),
+             text.constData());
+    QCOMPARE(m_env.berthctl({"settings", "get", "blockDockerLoad"}).output.trimmed(), QByteArray("true"));
+    startAndCheckDataIntact(qPrintable("berth-engine killed while " + step));
+    m_env.berthctl({"settings", "set", "blockDockerLoad", "false"});
+}
+
+// An option dockerd refuses: the restart ends in Error naming dockerd, in bounded time.
+void FaultsE2e::dockerdRefusingAnOptionIsAnErrorNamingIt()
+{
+    const Run set = m_env.berthctl({"settings", "set", "linuxVM.dockerDaemonOptions", R"({"log-level":"loudest"})"});
+    QVERIFY2(set.exitCode == 0, qPrintable(set.describe()));
+    const Run restart = m_env.berthctl({"restart"}, std::chrono::minutes(6));
+    QVERIFY2(restart.exitCode != 0, qPrintable(restart.describe()));
+    QVERIFY2(restart.output.contains("dockerd"), qPrintable(restart.describe()));
+    qInfo("dockerd refusing an option: Error after %.1f s: %s", restart.seconds, answer(restart.output).constData());
+    QCOMPARE(engineStep(), QStringLiteral("Error"));
+    const Run reset = m_env.berthctl({"settings", "set", "linuxVM.dockerDaemonOptions", "{}"});
+    QVERIFY2(reset.exitCode == 0, qPrintable(reset.describe()));
+    startAndCheckDataIntact("dockerd refusing an option, then the option removed");
+}
+
+void FaultsE2e::twoRestartsAtOnceLeaveOneVm()
+{
+    QElapsedTimer clock;
+    clock.start();
+    const auto first = m_env.startBerthctl({"restart"});
+    const auto second = m_env.startBerthctl({"restart"});
+    QVERIFY(first->waitForStarted(10000) && second->waitForStarted(10000));
+    QVERIFY(first->waitForFinished(6 * 60 * 1000) && second->waitForFinished(6 * 60 * 1000));
+    const QByteArray said = first->readAll() + "\n---\n" + second->readAll();
+    QVERIFY2(first->exitCode() == 0 && second->exitCode() == 0, said.constData());
+    qInfo("two restarts at once: both answered Running after %.1f s", clock.elapsed() / 1000.0);
+    QCOMPARE(m_env.engineState(), QStringLiteral("running"));
+    QCOMPARE(instanceQemus().size(), 1);
+    startAndCheckDataIntact("two restarts at once");
+}
+
+// Stop pressed while Apply & restart is still booting the VM: the stop wins, both callers get an
+// answer, and no QEMU is left.
+void FaultsE2e::aStopDuringApplyAndRestartWins()
+{
+    const auto restart = m_env.startBerthctl({"restart"});
+    QVERIFY(restart->waitForStarted(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(engineStep(), QStringLiteral("WaitingForEngine"), 240000);
+    const Run stop = m_env.berthctl({"stop"}, std::chrono::minutes(2));
+    QVERIFY2(stop.exitCode == 0, qPrintable(stop.describe()));
+    QVERIFY2(restart->waitForFinished(60000), "berthctl restart kept waiting after the stop");
+    const QByteArray said = restart->readAll();
+    QVERIFY2(restart->exitCode() != 0, said.constData());  // it did not end Running, and says so
+    QVERIFY2(answer(said).startsWith("berthctl: "), said.constData());
+    qInfo("stop during Apply & restart: stopped in %.1f s; restart answered: %s", stop.seconds, answer(said).constData());
+    QCOMPARE(m_env.engineState(), QStringLiteral("stopped"));
+    QTRY_VERIFY_WITH_TIMEOUT(instanceQemus().isEmpty(), 30000);
+    startAndCheckDataIntact("a stop during Apply & restart");
+}
+
+void FaultsE2e::aTakenPortMovesTheEngine()
+{
+    const quint16 port = m_env.enginePort();
+    QVERIFY(port != 0);
+    const Run stop = m_env.berthctl({"stop"}, std::chrono::minutes(2));
+    QVERIFY2(stop.exitCode == 0, qPrintable(stop.describe()));
+    QTcpServer squatter;
+    QVERIFY2(squatter.listen(QHostAddress::LocalHost, port), qPrintable(squatter.errorString()));
+    startAndCheckDataIntact("the engine's port taken by another program");
+    QVERIFY(m_env.enginePort() != port);
+}
+
+// A pid file naming a live process that is not this instance's QEMU (here: this test) is left
+// over from an earlier run; the start must neither kill that process nor refuse to start.
+void FaultsE2e::aStalePidFileIsIgnored()
+{
+    const Run stop = m_env.berthctl({"stop"}, std::chrono::minutes(2));
+    QVERIFY2(stop.exitCode == 0, qPrintable(stop.describe()));
+    QFile pidFile(m_env.instanceDir() + "/qemu.pid");
+    QVERIFY(pidFile.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    pidFile.write(QByteArray::number(QCoreApplication::applicationPid()) + "\n");
+    pidFile.close();
+    startAndCheckDataIntact("a stale pid file naming another live process");
+}
+
+QTEST_GUILESS_MAIN(FaultsE2e)
+#include "tst_faults_e2e.moc"
