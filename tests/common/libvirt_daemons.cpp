@@ -89,7 +89,8 @@ void LibvirtDaemons::removeLeftoverDomains(const QString& uri)
     };
     static const QRegularExpression instance(QStringLiteral("<description>Berth&apos;s Docker Engine VM for (\\S+)\\. "));
     for (const QString& name : virsh({QStringLiteral("list"), QStringLiteral("--inactive"), QStringLiteral("--name")}).split(QLatin1Char('\n'))) {
-        if (!name.startsWith(QLatin1String("berth-")))
+        // "berth" is the default instance's domain (the e2e tests'), "berth-<hash>" any other's.
+        if (name != QLatin1String("berth") && !name.startsWith(QLatin1String("berth-")))
             continue;
         const QString xml = virsh({QStringLiteral("dumpxml"), QStringLiteral("--inactive"), name});
         const QString dir = instance.match(xml).captured(1);

@@ -464,7 +464,8 @@ void EciE2e::dockerMasksStayInPlace()
 {
     QFETCH(QStringList, grant);
     QFETCH(bool, masked);
-    // Each way out prints a line naming it ("escaped:", "fresh:" for an unmasked procfs or sysfs);
+    // Each way out prints a line naming it ("escaped:"; "unmasked:" for a procfs or sysfs without
+    // the masks, which only counts where there are masks);
     // "checked N" counts the masks that were there to try.
     const QString script = R"(b=/bin/busybox; n=0
 masks="/proc/kcore /proc/keys /proc/timer_list /proc/sysrq-trigger /proc/sys /proc/irq /proc/bus /proc/fs"
@@ -477,9 +478,11 @@ for m in $masks /proc/acpi /proc/scsi /sys/firmware /sys/fs/cgroup; do
 done
 $b umount -l /proc 2>/dev/null && echo "escaped: detached /proc"
 $b umount -l /sys 2>/dev/null && echo "escaped: detached /sys"
-$b mkdir -p /tmp/p /tmp/s
-$b mount -t proc proc /tmp/p 2>/dev/null && echo "fresh: proc"
-$b mount -t sysfs sysfs /tmp/s 2>/dev/null && echo "fresh: sysfs"
+$b mkdir -p /tmp/p /tmp/s /tmp/bp /tmp/bs
+$b mount -t proc proc /tmp/p 2>/dev/null && echo "unmasked: a fresh proc"
+$b mount -t sysfs sysfs /tmp/s 2>/dev/null && echo "unmasked: a fresh sysfs"
+$b mount --bind /proc /tmp/bp 2>/dev/null && echo "unmasked: /proc bound without its masks"
+$b mount --bind /sys /tmp/bs 2>/dev/null && echo "unmasked: /sys bound without its masks"
 $b mount -o remount,rw /proc/sys 2>/dev/null && echo "escaped: remounted /proc/sys rw"
 echo "checked $n")";
     const Run run = dockerRun(grant + QStringList{kTinyImage, "sh", "-c", script});
@@ -487,7 +490,7 @@ echo "checked $n")";
     const int checked = QString::fromUtf8(run.output).section("checked ", 1).trimmed().toInt();
     QVERIFY2(checked >= (masked ? 8 : 1), qPrintable(run.describe()));
     QVERIFY2(!run.output.contains("escaped:"), qPrintable(run.describe()));
-    if (masked) { QVERIFY2(!run.output.contains("fresh:"), qPrintable(run.describe())); }
+    if (masked) { QVERIFY2(!run.output.contains("unmasked:"), qPrintable(run.describe())); }
 }
 
 // The container's command runs as PID 1 with the user, groups, working directory, environment and
