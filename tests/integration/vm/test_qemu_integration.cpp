@@ -191,6 +191,26 @@ TEST_F(QemuIntegrationTest, GuestBootFailureIsAnErrorWithTheGuestsMessage)
     EXPECT_EQ(controller().qemuPid(), 0);
 }
 
+// A guest whose agent connects but never reports the boot's outcome: an Error naming the
+// deadline, in bounded time, with no QEMU left; the next start, with a working guest, recovers.
+TEST_F(QemuIntegrationTest, AGuestThatNeverReportsReadyIsAnErrorAtTheDeadline)
+{
+    options.timeouts.bootToReady = 5s;
+    const qint64 failMs = run([&] { controller().start(nlohmann::json{{"silentBoot", true}}); }, false);
+    report("silent guest -> Error (5 s boot deadline)", failMs);
+    EXPECT_EQ(controller().state(), State::Error);
+    EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("did not report ready within 5 s"));
+    EXPECT_LT(failMs, 30000);
+    EXPECT_EQ(controller().qemuPid(), 0);
+    EXPECT_FALSE(QFile::exists(options.instanceDir + "/qemu.pid"));
+
+    m_controller.reset();  // a controller as the next launch of the app makes it, with the usual deadline
+    options.timeouts.bootToReady = 3min;
+    run([&] { controller().start(nlohmann::json::object()); });
+    EXPECT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    run([&] { controller().stop(); });
+}
+
 TEST_F(QemuIntegrationTest, QemuDiesWithAControllerKilledBySigkill)
 {
     const QString instance = m_tmp.filePath("helper-instance");

@@ -4,7 +4,8 @@
  * JSON lines over the virtio-serial port org.berth.agent.0. It says hello whenever a host
  * connects, reports boot phases, echoes the guest config from fw_cfg in "ready", answers
  * "status", and powers the VM off on a "shutdown" request or the ACPI power button.
- * Test hooks in the config: "ignoreShutdown": true, "failBoot": true.
+ * Test hooks in the config: "ignoreShutdown": true, "failBoot": true, "silentBoot": true (says
+ * hello and answers "status", but never reports the boot's outcome).
  *
  * It runs as PID 1 (exec'd by /init) and must never exit: PID 1 exiting panics the kernel.
  * Log lines go to stderr, which is the serial console.
@@ -546,6 +547,7 @@ static struct {
 static struct {
     bool ignore_shutdown;
     bool fail_boot;
+    bool silent_boot;
     const char *state; /* "booting", "ready", "failed" */
 } guest = {.state = "booting"};
 
@@ -929,8 +931,13 @@ static void boot(void)
     logmsg("guest config: %zu bytes", cfg.len);
     guest.ignore_shutdown = config_flag(cfg.data, cfg.len, "\"ignoreShutdown\"");
     guest.fail_boot = config_flag(cfg.data, cfg.len, "\"failBoot\"");
+    guest.silent_boot = config_flag(cfg.data, cfg.len, "\"silentBoot\"");
     if (guest.ignore_shutdown)
         logmsg("test hook: ignoring shutdown requests and the power button");
+    if (guest.silent_boot) {
+        logmsg("test hook: the boot's outcome is never reported (silentBoot)");
+        goto out;
+    }
 
     if (guest.fail_boot) {
         make_error(&msg, "boot", "failBoot is set in the guest config (test hook)");
