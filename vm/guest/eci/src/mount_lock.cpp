@@ -1,5 +1,7 @@
 #include "berth/guest/eci/mount_lock.h"
 
+#include "berth/guest/eci/text.h"
+
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
@@ -90,19 +92,6 @@ bool parseNumber(std::string_view text, T& out, int base = 10)
     return ec == std::errc() && end == text.data() + text.size();
 }
 
-std::vector<std::string_view> split(std::string_view text, char separator)
-{
-    std::vector<std::string_view> parts;
-    if (text.empty()) { return parts; }
-    std::size_t start = 0;
-    for (;;) {
-        const auto at = text.find(separator, start);
-        parts.push_back(text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
-        if (at == std::string_view::npos) { return parts; }
-        start = at + 1;
-    }
-}
-
 }  // namespace
 
 bool seccompActionRefuses(const std::string& action)
@@ -153,7 +142,7 @@ std::optional<InitPlan> parseInitArguments(const std::vector<std::string>& args,
             }
             haveUser = true;
         } else if (option == "--groups") {
-            for (const auto part : split(value, ',')) {
+            for (const auto& part : value.empty() ? std::vector<std::string>{} : split(value, ',')) {
                 std::uint32_t g = 0;
                 if (!parseNumber(part, g)) {
                     error = "--groups wants numbers separated by commas, not " + args[i + 1];

@@ -1,5 +1,7 @@
 #include "berth/guest/eci/mount_vetting.h"
 
+#include "berth/guest/eci/text.h"
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -18,17 +20,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kPrefix = "enhanced container isolation: ";
-
-std::vector<std::string> split(std::string_view text, char separator)
-{
-    std::vector<std::string> parts;
-    for (std::size_t pos = 0;;) {
-        const auto end = text.find(separator, pos);
-        parts.emplace_back(text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
-        if (end == std::string_view::npos) { return parts; }
-        pos = end + 1;
-    }
-}
 
 bool oneOf(std::string_view value, std::initializer_list<std::string_view> set)
 {

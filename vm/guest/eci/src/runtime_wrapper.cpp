@@ -204,23 +204,6 @@ std::string prepareBundle(const WrapperPaths& paths, const RuntimeInvocation& in
     return {};
 }
 
-bool runcKnows(const std::string& runc, const RuntimeInvocation& inv)
-{
-    std::vector<std::string> args;
-    if (!inv.root.empty()) { args = {"--root", inv.root}; }
-    args.insert(args.end(), {"state", inv.containerId});
-    const pid_t child = ::fork();
-    if (child == 0) {
-        const int null = ::open("/dev/null", O_WRONLY);
-        ::dup2(null, 1);
-        ::dup2(null, 2);
-        execRunc(runc, args);
-    }
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 // runc's stdout for a command of its own (state); empty when it fails.
 std::string captureRunc(const std::string& runc, const std::vector<std::string>& args)
 {
@@ -252,15 +235,21 @@ std::string captureRunc(const std::string& runc, const std::vector<std::string>&
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? text : std::string();
 }
 
+// `runc state` of the invocation's container: its JSON, empty when runc does not know it.
+std::string runcState(const std::string& runc, const RuntimeInvocation& inv)
+{
+    std::vector<std::string> args;
+    if (!inv.root.empty()) { args = {"--root", inv.root}; }
+    args.insert(args.end(), {"state", inv.containerId});
+    return captureRunc(runc, args);
+}
+
 // runc exec joins the mount namespace the container's init is in at that moment. In the first
 // moments after start berth-eci-init is still locking the mounts: wait for it, so that no process
 // joins the unlocked namespace. Returns an error message when it does not finish in time.
 std::string waitForLockedMounts(const std::string& runc, const RuntimeInvocation& inv)
 {
-    std::vector<std::string> args;
-    if (!inv.root.empty()) { args = {"--root", inv.root}; }
-    args.insert(args.end(), {"state", inv.containerId});
-    const json state = json::parse(captureRunc(runc, args), nullptr, false);
+    const json state = json::parse(runcState(runc, inv), nullptr, false);
     if (!state.is_object()) { return {}; }  // runc exec reports an unknown container itself
     const int pid = state.value("pid", 0);
     const json spec = readJsonFile(state.value("bundle", std::string()) + "/config.json");
@@ -330,7 +319,7 @@ int runWrapper(const std::vector<std::string>& args, const WrapperPaths& paths)
     if (cmd == "create" || cmd == "run") { return fail(inv, "enhanced container isolation: invalid container id"); }
     if (cmd == "delete" && safeId(inv.containerId)) {
         const int rc = runRunc(runc, args);
-        if (rc == 0 || !runcKnows(runc, inv)) { cleanUp(paths, inv.containerId); }
+        if (rc == 0 || runcState(runc, inv).empty()) { cleanUp(paths, inv.containerId); }
         return rc;
     }
     if (cmd == "exec" && safeId(inv.containerId)) {
