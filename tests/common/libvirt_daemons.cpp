@@ -4,11 +4,13 @@
 
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
 
+#include <algorithm>
 #include <cstdio>
 
 #include <unistd.h>
@@ -64,6 +66,10 @@ QString LibvirtDaemons::ensureRunning(const QString& uri)
         report += m_supervisor->readAllStandardOutput();
     }
     printReport(report);
+    for (const QByteArray& line : report.split('\n')) {
+        if (line.startsWith("log "))
+            m_libvirtdLog = QString::fromLocal8Bit(line.mid(4));
+    }
     if (report.contains("ready\n")) {
         removeLeftoverDomains(uri);
         return {};
@@ -116,6 +122,19 @@ void LibvirtDaemons::stopStarted()
         std::printf("[ daemon   ] berth_test_libvirt_supervisor did not finish within 60 s\n");
     printReport(m_supervisor->readAllStandardOutput());
     m_supervisor.reset();
+    m_libvirtdLog.clear();
+}
+
+QString LibvirtDaemons::libvirtdLogTail(int lines) const
+{
+    QFile log(m_libvirtdLog);
+    if (m_libvirtdLog.isEmpty() || !log.open(QIODevice::ReadOnly))
+        return {};
+    QStringList tail = QString::fromLocal8Bit(log.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    tail = tail.mid(std::max<qsizetype>(0, tail.size() - lines));
+    for (QString& line : tail)
+        line.truncate(240);
+    return QStringLiteral("\nlast lines of %1:\n").arg(m_libvirtdLog) + tail.join(QLatin1Char('\n'));
 }
 
 void LibvirtDaemons::printReport(const QByteArray& lines)

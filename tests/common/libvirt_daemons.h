@@ -38,11 +38,18 @@ public:
     // Stops the daemons ensureRunning started (libvirtd first), none other.
     void stopStarted();
 
+    // The log of the libvirtd ensureRunning started (its QEMU driver in detail), empty for one it
+    // did not start; gone once stopStarted ran.
+    QString libvirtdLog() const { return m_libvirtdLog; }
+    // The last `lines` lines of that log, each cut to 240 characters, for a failure's message.
+    QString libvirtdLogTail(int lines) const;
+
 private:
     void printReport(const QByteArray& lines);
     static void removeLeftoverDomains(const QString& uri);
 
     std::unique_ptr<QProcess> m_supervisor;
+    QString m_libvirtdLog;
 };
 
 }  // namespace berth::testing

@@ -6,8 +6,18 @@
 // microVM's init) otherwise keeps each QEMU that libvirt launched to examine its capabilities as a
 // zombie, and libvirt, which waits for that QEMU to be gone, loses seconds per probe.
 //
-// Protocol, one line each on stdout: "started <program> <pid>" per daemon it started, then "ready"
-// or "error <why>"; when stopping, "stopped <program> <pid>" or "could not stop <program> <pid>".
+// A host without udev (a container) leaves /dev/kvm 0600 root:root. libvirt's QEMU user cannot open
+// it while libvirt's capability probe can, so libvirt deems its cached capabilities stale at every
+// lookup and examines QEMU again: 48 times for one start, measured, which on a loaded machine took
+// longer than Berth waits. Users' machines have udev's 0660 root:kvm, and so, while the daemons we
+// started run, does this one; the old owner and mode come back when they stop.
+//
+// libvirtd logs its QEMU driver to libvirtd.log in the supervisor's directory, for the test to
+// print when a domain does not start.
+//
+// Protocol, one line each on stdout: "log <path>" and "started <program> <pid>" per daemon it
+// started, "kvm <what changed>" when it gave /dev/kvm udev's access, then "ready" or "error <why>";
+// when stopping, "stopped <program> <pid>" or "could not stop <program> <pid>", "kvm restored".
 // It stops what it started when its stdin closes (the test closed it, exited, or was killed) or on
 // SIGTERM, SIGINT or SIGHUP (SIGTERM also comes when the test dies: parent-death signal), then
 // ends the processes the daemons left (the QEMU of a domain that outlived libvirtd) and exits.
@@ -28,7 +38,9 @@
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <grp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,6 +138,45 @@ bool alive(pid_t pid)
     return ::kill(pid, 0) == 0;
 }
 
+// /dev/kvm as udev's rule leaves it (GROUP="kvm", MODE="0660"), while our daemons run.
+class UdevKvmAccess {
+public:
+    static constexpr const char* kDevice = "/dev/kvm";
+
+    // Empty when nothing changed; else what did, for the report.
+    std::string grant()
+    {
+        const group* kvm = ::getgrnam("kvm");
+        if (!kvm || ::stat(kDevice, &m_before) != 0 || !S_ISCHR(m_before.st_mode))
+            return {};
+        const mode_t mode = m_before.st_mode & 07777;
+        if (m_before.st_gid == kvm->gr_gid && (mode & 0060) == 0060)
+            return {};
+        m_changed = true;
+        if (::chown(kDevice, m_before.st_uid, kvm->gr_gid) != 0 || ::chmod(kDevice, mode | 0060) != 0) {
+            restore();
+            return {};
+        }
+        char text[160];
+        std::snprintf(text, sizeof(text), "%s was 0%o uid %u gid %u; the kvm group may open it now, as udev's rule says", kDevice,
+                      static_cast<unsigned>(mode), static_cast<unsigned>(m_before.st_uid), static_cast<unsigned>(m_before.st_gid));
+        return text;
+    }
+
+    // True when it put back what grant() changed.
+    bool restore()
+    {
+        if (!m_changed)
+            return false;
+        m_changed = false;
+        return ::chown(kDevice, m_before.st_uid, m_before.st_gid) == 0 && ::chmod(kDevice, m_before.st_mode & 07777) == 0;
+    }
+
+private:
+    struct stat m_before {};
+    bool m_changed = false;
+};
+
 std::string start(Daemon& daemon, const std::string& pidDir)
 {
     if (answers(daemon.socket))
@@ -143,6 +194,9 @@ std::string start(Daemon& daemon, const std::string& pidDir)
         const int null = ::open("/dev/null", O_RDWR);
         ::dup2(null, STDIN_FILENO);
         ::dup2(null, STDOUT_FILENO);  // the test reads our stdout; the daemon's output goes to its log
+        const std::string log = "1:file:" + pidDir + "/" + daemon.program + ".log";
+        ::setenv("LIBVIRT_LOG_OUTPUTS", log.c_str(), 1);
+        ::setenv("LIBVIRT_LOG_FILTERS", "1:qemu.qemu_process 1:qemu.qemu_capabilities 1:qemu.qemu_driver 1:util.command 3:*", 1);
         ::execl(path.c_str(), daemon.program, "-d", "--pid-file", pidFile.c_str(), static_cast<char*>(nullptr));
         std::_Exit(127);
     }
@@ -258,6 +312,12 @@ int main()
     }
     Daemon virtlogd{"virtlogd", "/run/libvirt/virtlogd-sock"};
     Daemon libvirtd{"libvirtd", "/run/libvirt/libvirt-sock"};
+    UdevKvmAccess kvm;
+    if (!answers(libvirtd.socket)) {
+        if (const std::string changed = kvm.grant(); !changed.empty())
+            say("kvm " + changed);
+        say("log " + std::string(pidDir) + "/libvirtd.log");
+    }
     std::string error;
     for (Daemon* daemon : {&virtlogd, &libvirtd}) {
         if (error.empty() && !g_stopRequested)
@@ -287,6 +347,8 @@ int main()
     stop(libvirtd);
     stop(virtlogd);
     stopOrphans();
+    if (kvm.restore())
+        say("kvm restored");
     std::error_code ignored;
     std::filesystem::remove_all(pidDir, ignored);
     return 0;
