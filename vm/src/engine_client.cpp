@@ -8,6 +8,8 @@
 #include <QFileInfo>
 #include <QLocalSocket>
 #include <QProcess>
+#include <QTemporaryFile>
+#include <QDir>
 #include <QTimer>
 
 #include <spdlog/spdlog.h>
@@ -102,6 +104,7 @@ void EngineClient::connectNow()
 void EngineClient::onConnected()
 {
     m_hostLaunched = false;
+    m_hostStderr.reset();
     flush();
 }
 
@@ -126,8 +129,12 @@ void EngineClient::onConnectFailed()
         host.setArguments(m_options.hostArguments);
         host.setStandardInputFile(QProcess::nullDevice());
         host.setStandardOutputFile(QProcess::nullDevice());
-        host.setStandardErrorFile(QProcess::nullDevice());
+        // The host logs to its file; what it prints on stderr is why it could not start at all
+        // (its socket, its log or the instance directory not writable), which the caller must see.
+        m_hostStderr = std::make_unique<QTemporaryFile>(QDir::tempPath() + QStringLiteral("/berth-engine-start-XXXXXX.txt"));
+        host.setStandardErrorFile(m_hostStderr->open() ? m_hostStderr->fileName() : QProcess::nullDevice());
         if (!host.startDetached(&m_hostPid)) {
+            m_hostStderr.reset();
             failPending(tr("Cannot launch the engine host %1: %2").arg(m_options.hostProgram, host.errorString()));
             return;
         }
@@ -136,11 +143,15 @@ void EngineClient::onConnectFailed()
         m_launchDeadline = std::chrono::steady_clock::now() + m_options.hostStartTimeout;
     } else if (::kill(static_cast<pid_t>(m_hostPid), 0) != 0) {
         m_hostLaunched = false;
-        failPending(tr("The engine host %1 exited at once; see its log in %2.")
-                        .arg(m_options.hostProgram, QStringLiteral("~/.local/state/berth/logs/berth-engine.log")));
+        const QString said = m_hostStderr ? QString::fromLocal8Bit(m_hostStderr->readAll()).trimmed() : QString();
+        m_hostStderr.reset();
+        failPending(said.isEmpty() ? tr("The engine host %1 exited at once; see its log in %2.")
+                                         .arg(m_options.hostProgram, QStringLiteral("~/.local/state/berth/logs/berth-engine.log"))
+                                   : tr("The engine host %1 exited at once: %2").arg(m_options.hostProgram, said.right(2000)));
         return;
     } else if (std::chrono::steady_clock::now() > m_launchDeadline) {
         m_hostLaunched = false;
+        m_hostStderr.reset();
         failPending(tr("The engine host %1 did not answer within %2 s; see its log in ~/.local/state/berth/logs.")
                         .arg(m_options.hostProgram)
                         .arg(std::chrono::duration_cast<std::chrono::seconds>(m_options.hostStartTimeout).count()));

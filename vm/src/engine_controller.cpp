@@ -7,9 +7,11 @@
 
 #include <QDateTime>
 #include <QFile>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QPointer>
 #include <QSaveFile>
+#include <QStorageInfo>
 #include <QTcpServer>
 #include <QTimer>
 
@@ -50,6 +52,44 @@ bool sameJson(const QByteArray& a, const QByteArray& b)
     if (ja.is_discarded() || jb.is_discarded())
         return a == b;
     return ja == jb;
+}
+
+QString mebibytes(qint64 bytes)
+{
+    return QStringLiteral("%1 MiB").arg(std::max<qint64>(bytes, 0) / (1024 * 1024));
+}
+
+// QEMU paused the VM because a write to a disk failed: QEMU's BLOCK_IO_ERROR with action "stop",
+// or libvirt's suspension for an I/O error. Paused, the engine would hang every client forever.
+// Empty when the event is no such pause.
+QString diskWriteStop(const QString& event, const QByteArray& data, const QString& dataDisk)
+{
+    const auto json = nlohmann::json::parse(data.constData(), data.constData() + data.size(), nullptr, false);
+    const auto text = [&json](const char* key) {
+        return json.is_object() && json.contains(key) && json[key].is_string() ? QString::fromStdString(json[key].get<std::string>())
+                                                                                : QString();
+    };
+    QString cause;
+    bool noSpace = false;
+    if (event == QLatin1String("BLOCK_IO_ERROR") && text("action") == QLatin1String("stop")) {
+        cause = text("reason");
+        noSpace = json.value("nospace", false);
+    } else if (event == QLatin1String("STOP") && text("reason") == QLatin1String("io-error")) {
+        cause = QStringLiteral("an I/O error");
+    } else {
+        return {};
+    }
+    // libvirt does not say why: a nearly full file system under the data disk is the usual reason.
+    const QStorageInfo volume(QFileInfo(dataDisk).absolutePath());
+    const qint64 available = volume.isValid() ? volume.bytesAvailable() : -1;
+    noSpace = noSpace || (available >= 0 && available < 64 * 1024 * 1024);
+    if (noSpace) {
+        return QStringLiteral("The VM stopped: the host has no space left for the data disk %1 (%2 free on %3). Free space there, "
+                              "then start the engine again; the data disk keeps what it held.")
+            .arg(dataDisk, mebibytes(available), volume.rootPath());
+    }
+    return QStringLiteral("The VM stopped on a failed write to the data disk %1: %2. Check the disk of %3, then start the engine again.")
+        .arg(dataDisk, cause.isEmpty() ? QStringLiteral("unknown error") : cause, volume.rootPath());
 }
 
 }  // namespace
@@ -474,9 +514,16 @@ void EngineController::launch()
     connect(m_vm.get(), &VirtualMachine::running, this, &EngineController::onVmRunning);
     connect(m_vm.get(), &VirtualMachine::stopped, this, &EngineController::onVmStopped);
     connect(m_vm.get(), &VirtualMachine::guestEvent, this, [this](const QString& name, const QByteArray& data) {
-        // STOP means QEMU paused the guest (an I/O error, a guest panic): say so, the timeouts
-        // take care of the rest. SHUTDOWN and POWERDOWN are what a stop expects.
-        if (name == QLatin1String("STOP"))
+        // QEMU pauses the guest when a disk write fails (werror=enospc, its default): the engine
+        // would hang paused, so that is an Error naming the cause. Any other STOP (a guest panic)
+        // is said, and the timeouts take care of the rest. SHUTDOWN and POWERDOWN are what a stop
+        // expects.
+        if (const QString stopped = diskWriteStop(name, data, m_options.dataDisk); !stopped.isEmpty()) {
+            if (m_step == Step::WaitingForReady || m_step == Step::Launching || m_state == State::Running)
+                failWithVm(stopped);
+            else
+                emit progress(stopped);
+        } else if (name == QLatin1String("STOP"))
             emit progress(QStringLiteral("QEMU paused the VM (%1)").arg(QString::fromUtf8(data)));
         else if (name == QLatin1String("POWERDOWN"))
             emit progress(QStringLiteral("The VM received the power button press"));

@@ -5,6 +5,8 @@
 #include <QFileInfo>
 #include <QStandardPaths>
 
+#include <filesystem>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -37,8 +39,10 @@ bool InstanceDir::ensure(QString* error) const
     // sockaddr_un holds 108 bytes; a longer socket path would fail deep inside QEMU.
     if (qmpSocket().toLocal8Bit().size() >= static_cast<qsizetype>(sizeof(sockaddr_un::sun_path)))
         return fail(QStringLiteral("path too long for unix sockets (limit %1 bytes)").arg(sizeof(sockaddr_un::sun_path) - 1));
-    if (!QDir().mkpath(m_root))
-        return fail(QStringLiteral("cannot create it"));
+    std::error_code made;
+    std::filesystem::create_directories(QFile::encodeName(m_root).toStdString(), made);
+    if (made)
+        return fail(QStringLiteral("cannot create it: %1").arg(QString::fromLocal8Bit(made.message().c_str())));
     if (::chmod(QFile::encodeName(m_root).constData(), 0700) != 0)
         return fail(QStringLiteral("cannot make it private (chmod 0700): %1").arg(QString::fromLocal8Bit(strerror(errno))));
     return true;

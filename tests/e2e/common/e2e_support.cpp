@@ -7,6 +7,8 @@
 #include <QProcess>
 #include <QStandardPaths>
 
+#include <cstdio>
+
 namespace berth::e2e {
 
 QString Run::describe() const
@@ -203,8 +205,11 @@ QString Environment::diagnostics() const
            + "\n";
     QFile engineLog(m_home->path() + "/state/berth/logs/berth-engine.log");
     if (engineLog.open(QIODevice::ReadOnly)) { out += "berth-engine.log (end):\n" + tail(engineLog.readAll(), 40) + "\n"; }
-    out += "serial.log (end):\n" + tail(serialLog(), 25) + "\n";
-    return out;
+    out += "serial.log (end):\n" + tail(serialLog(), 60) + "\n";
+    // Printed, not returned: QtTest cuts a failure message at about a kilobyte.
+    std::fputs(qPrintable(out), stdout);
+    std::fflush(stdout);
+    return QStringLiteral("\n(diagnostics printed above)");
 }
 
 QString Environment::settingsFile() const

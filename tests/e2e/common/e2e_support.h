@@ -58,7 +58,8 @@ public:
     QString instanceDir() const;  // the engine's VM instance (its default one under the temporary home)
     QByteArray serialLog() const;  // the guest console
     // What a failure report needs to tell a stuck engine from a stuck client: the engine's
-    // containers and state, the end of berth-engine's log and of the guest console.
+    // containers and state, the end of berth-engine's log and of the guest console. Printed to
+    // stdout (a failure message is cut at about a kilobyte); returns a line that says so.
     QString diagnostics() const;
     QString settingsFile() const;  // the user's settings-store.json
     QProcessEnvironment environment() const { return m_env; }

@@ -5,13 +5,15 @@
 // the data disk still holds the image, the container and the volume made at the beginning.
 // docs/reliability.md records what each case measured.
 //
-// The cases share one engine and run in order; each leaves it running.
+// The cases share one engine and run in order; each leaves it running. The last moves the instance
+// onto a small tmpfs (root only) to fill the host's file system under the data disk.
 
 #include <QFile>
 #include <QTcpServer>
 #include <QtTest>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include "e2e_support.h"
 
@@ -34,6 +36,7 @@ private slots:
     void aStopDuringApplyAndRestartWins();
     void aTakenPortMovesTheEngine();
     void aStalePidFileIsIgnored();
+    void aFullOrReadOnlyHostDiskIsAnErrorNamingTheFix();
 
 private:
     // status.json as the engine keeps it (the controller's state, its pid and QEMU's).
@@ -45,8 +48,11 @@ private:
     // Every live QEMU that runs this test's instance.
     QList<qint64> instanceQemus() const;
     void startAndCheckDataIntact(const char* after);
+    // Stops the engine and ends berth-engine, so nothing holds a file of the instance open.
+    void stopEngineProcess();
 
     berth::e2e::Environment m_env;
+    QString m_smallMount;  // a size-limited tmpfs mounted over the instance directory
 };
 
 nlohmann::json FaultsE2e::engineStatus() const
@@ -127,7 +133,20 @@ void FaultsE2e::initTestCase()
 
 void FaultsE2e::cleanupTestCase()
 {
+    if (!m_smallMount.isEmpty()) {
+        stopEngineProcess();
+        m_env.run("umount", {"--lazy", m_smallMount}, std::chrono::seconds(30));
+    }
     m_env.tearDown();
+}
+
+void FaultsE2e::stopEngineProcess()
+{
+    const Run stop = m_env.berthctl({"stop"}, std::chrono::minutes(2));
+    QVERIFY2(stop.exitCode == 0, qPrintable(stop.describe()));
+    const qint64 engine = engineStatus().value("controllerPid", qint64{0});
+    if (alive(engine)) { ::kill(static_cast<pid_t>(engine), SIGTERM); }
+    QTRY_VERIFY_WITH_TIMEOUT(!alive(engine), 30000);
 }
 
 void FaultsE2e::engineKilledWhileRunningTakesItsVmAlong()
@@ -268,6 +287,57 @@ void FaultsE2e::aStalePidFileIsIgnored()
     pidFile.write(QByteArray::number(QCoreApplication::applicationPid()) + "\n");
     pidFile.close();
     startAndCheckDataIntact("a stale pid file naming another live process");
+}
+
+// The host file system under the instance fills up while the guest writes. QEMU pauses the VM
+// (werror=enospc); Berth must not leave every client hanging on it: Error, naming the data disk
+// and the fix. Then the file system turns read-only: the start is refused, naming it. Once it is
+// writable with space, the next start finds all the data disk held before.
+void FaultsE2e::aFullOrReadOnlyHostDiskIsAnErrorNamingTheFix()
+{
+    if (::geteuid() != 0) { QSKIP("mounting a small file system over the instance directory needs root"); }
+    stopEngineProcess();
+    // The instance moves onto a tmpfs with 96 MiB to spare beyond what it holds.
+    const QString dir = m_env.instanceDir();
+    const QString saved = dir + ".saved";
+    QVERIFY(QDir().rename(dir, saved));
+    QVERIFY(QDir().mkpath(dir));
+    const Run used = m_env.run("du", {"-s", "--block-size=1M", saved}, std::chrono::seconds(30));
+    const qint64 size = used.output.split('\t').first().toLongLong() + 96;
+    const Run mount = m_env.run("mount", {"-t", "tmpfs", "-o", QStringLiteral("size=%1M,mode=0700").arg(size), "berth-faults", dir},
+                                std::chrono::seconds(30));
+    QVERIFY2(mount.exitCode == 0, qPrintable(mount.describe()));
+    m_smallMount = dir;
+    const Run copy = m_env.run("cp", {"-a", "--sparse=always", saved + "/.", dir}, std::chrono::minutes(2));
+    QVERIFY2(copy.exitCode == 0, qPrintable(copy.describe()));
+    const Run start = m_env.berthctl({"start"}, std::chrono::minutes(6));
+    QVERIFY2(start.exitCode == 0, qPrintable(start.describe() + m_env.diagnostics()));
+
+    QElapsedTimer clock;
+    clock.start();
+    const Run fill = m_env.docker({"--context", "berth", "run", "--rm", "--pull=never", "-v", "faults-fill:/fill", kTinyImage, "sh",
+                                   "-c", "dd if=/dev/zero of=/fill/zeros bs=1M count=256 && sync"},
+                                  std::chrono::minutes(4));
+    QVERIFY2(fill.exitCode != 0, qPrintable(fill.describe()));  // the engine went away under it, and it said so
+    QTRY_COMPARE_WITH_TIMEOUT(engineStep(), QStringLiteral("Error"), 60000);
+    const QString detail = QString::fromStdString(engineStatus().value("detail", ""));
+    QVERIFY2(detail.contains("no space left for the data disk") && detail.contains("Free space there"), qPrintable(detail));
+    qInfo("host disk full: Error %.1f s after the write began: %s", clock.elapsed() / 1000.0, qPrintable(detail.section('\n', 0, 0)));
+    QTRY_VERIFY_WITH_TIMEOUT(instanceQemus().isEmpty(), 30000);
+
+    // Not writable at all: the start is refused at once, naming the directory and why.
+    stopEngineProcess();
+    const Run readOnly = m_env.run("mount", {"-o", "remount,ro", dir}, std::chrono::seconds(30));
+    QVERIFY2(readOnly.exitCode == 0, qPrintable(readOnly.describe()));
+    const Run refused = m_env.berthctl({"start"}, std::chrono::minutes(2));
+    QVERIFY2(refused.exitCode != 0, qPrintable(refused.describe()));
+    QVERIFY2(refused.output.contains(dir.toUtf8()) && refused.output.contains("Read-only file system"), qPrintable(refused.describe()));
+    qInfo("instance directory read-only: refused after %.1f s: %s", refused.seconds, answer(refused.output).constData());
+    QVERIFY(instanceQemus().isEmpty());
+
+    const Run grow = m_env.run("mount", {"-o", "remount,rw,size=2G", dir}, std::chrono::seconds(30));
+    QVERIFY2(grow.exitCode == 0, qPrintable(grow.describe()));
+    startAndCheckDataIntact("the host file system under the data disk full, then given space");
 }
 
 QTEST_GUILESS_MAIN(FaultsE2e)

@@ -110,6 +110,22 @@ private slots:
         QCOMPARE(freshStatus(*engine).qemuPid, before);  // refused before anything was touched
     }
 
+    // The host cannot start at all (here its instance directory cannot be made, a file is in the
+    // way): the caller hears the host's own reason, not only where its log is.
+    void aHostThatCannotStartSaysWhyToTheCaller()
+    {
+        writeText(dir_.path().toStdString() + "/in-the-way", "a file, not a directory");
+        vm::EngineClientOptions options = options_;
+        options.instanceDir = dir_.path() + "/in-the-way/vm";
+        options.hostArguments.first() = options.instanceDir;
+        vm::EngineClient engine(options);
+        engine.start();
+        const auto [ok, message] = outcome(engine, Operation::Start, 30000);
+        QVERIFY(!ok);
+        QVERIFY2(message.contains("exited at once: ") && message.contains(options.instanceDir), qPrintable(message));
+        QVERIFY2(message.contains("Not a directory"), qPrintable(message));
+    }
+
     void anotherClientSeesTheSameEngine()
     {
         auto first = client();

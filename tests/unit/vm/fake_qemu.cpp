@@ -228,6 +228,12 @@ void FakeQemuProcess::crash(const QByteArray& lastSerialLine, int exitCode)
     exitWith(exitCode, false, false);
 }
 
+void FakeQemuProcess::sendQmpEvent(const QByteArray& eventJson)
+{
+    if (m_qmpClient)
+        m_qmpClient->write(eventJson + '\n');
+}
+
 void FakeQemuProcess::terminate()
 {
     terminated = true;

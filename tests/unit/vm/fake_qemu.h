@@ -53,6 +53,8 @@ public:
 
     // Test controls
     void crash(const QByteArray& lastSerialLine, int exitCode = 1);
+    // A QMP event line as QEMU sends it, e.g. {"event": "STOP"}, to the connected client.
+    void sendQmpEvent(const QByteArray& eventJson);
     QString argument(const QString& option) const;  // value after `option`
     QString chardevPath(const QString& id) const;    // path= of -chardev ...,id=<id>,...
 

@@ -267,6 +267,44 @@ TEST_F(EngineControllerTest, UnexpectedExitIsAnErrorWithinASecondWithTheSerialLo
     EXPECT_EQ(controller().state(), State::Running);
 }
 
+TEST_F(EngineControllerTest, ADiskWriteThatPausesTheVmIsAnErrorNamingTheDiskAndTheFix)
+{
+    options.dataDisk = instanceFile("data.qcow2");
+    startRunning();
+    // What QEMU sends when the host file system under the data disk is full (werror=enospc).
+    processes->lastQemu()->sendQmpEvent(R"({"event": "BLOCK_IO_ERROR", "data": {"device": "data", "operation": "write", )"
+                                        R"("action": "stop", "nospace": true, "reason": "No space left on device"}})");
+    processes->lastQemu()->sendQmpEvent(R"({"event": "STOP"})");
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 3000));
+    const std::string reason = controller().stateDetail().toStdString();
+    EXPECT_THAT(reason, HasSubstr("no space left for the data disk " + options.dataDisk.toStdString()));
+    EXPECT_THAT(reason, HasSubstr("Free space there, then start the engine again"));
+    EXPECT_EQ(controller().qemuPid(), 0) << "a VM paused for good is stopped, not left hanging";
+}
+
+TEST_F(EngineControllerTest, AReportedDiskErrorThatDoesNotPauseTheVmIsNoError)
+{
+    startRunning();
+    processes->lastQemu()->sendQmpEvent(R"({"event": "BLOCK_IO_ERROR", "data": {"device": "root", "operation": "read", )"
+                                        R"("action": "report", "nospace": false, "reason": "Input/output error"}})");
+    // A plain STOP after it, which the controller reports as a progress line: once that line is
+    // there, the BLOCK_IO_ERROR before it has been handled.
+    processes->lastQemu()->sendQmpEvent(R"({"event": "STOP"})");
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !progress.filter("QEMU paused the VM").isEmpty(); }, 3000));
+    EXPECT_EQ(controller().state(), State::Running);
+}
+
+TEST_F(EngineControllerTest, ASuspensionForAnIoErrorIsAnErrorNamingTheDisk)
+{
+    // libvirt's shape of the same pause: the domain suspended with reason io-error, no cause given.
+    options.dataDisk = instanceFile("data.qcow2");
+    startRunning();
+    processes->lastQemu()->sendQmpEvent(R"({"event": "STOP", "data": {"reason": "io-error"}})");
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 3000));
+    EXPECT_THAT(controller().stateDetail().toStdString(),
+                HasSubstr("failed write to the data disk " + options.dataDisk.toStdString() + ": an I/O error"));
+}
+
 TEST_F(EngineControllerTest, RestartRequestsDuringARestartMergeIntoIt)
 {
     startRunning(R"({"v":"A"})");

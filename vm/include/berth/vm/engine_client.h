@@ -8,11 +8,13 @@
 
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <vector>
 
 #include "berth/vm/engine_handle.h"
 
 class QLocalSocket;
+class QTemporaryFile;
 class QTimer;
 
 namespace berth::vm {
@@ -68,6 +70,8 @@ private:
     QByteArray m_buffer;
     bool m_hostLaunched = false;
     qint64 m_hostPid = 0;
+    // The launched host's stderr until it answers: where it says why it could not start.
+    std::unique_ptr<QTemporaryFile> m_hostStderr;
     std::chrono::steady_clock::time_point m_launchDeadline;
 };
 
