@@ -99,6 +99,11 @@ bool AgentChannel::requestShutdown(int timeoutSeconds)
     return write(agent::shutdownRequest(timeoutSeconds));
 }
 
+bool AgentChannel::sendTime(qint64 unixMillis)
+{
+    return m_agentKnown && m_features.contains(QLatin1String("time")) && write(agent::timeRequest(unixMillis));
+}
+
 void AgentChannel::feed(const QByteArray& bytes)
 {
     m_splitter.feed(bytes);
@@ -131,6 +136,7 @@ void AgentChannel::handleLine(const QByteArray& rawLine)
                     return;
                 }
                 m_agentKnown = true;
+                m_features = message.features;
                 emit hello(message.version, message.agent);
             } else if constexpr (std::is_same_v<T, agent::Ready>) {
                 if (message.version != agent::kProtocolVersion) {

@@ -47,6 +47,12 @@ ParseResult parseLine(const QByteArray& line)
         if (!intField(json, "version", &hello.version))
             return reject(QStringLiteral("hello without an integer \"version\""));
         stringField(json, "agent", &hello.agent);
+        if (const auto features = json.find("features"); features != json.end() && features->is_array()) {
+            for (const auto& feature : *features) {
+                if (feature.is_string())
+                    hello.features << QString::fromStdString(feature.get<std::string>());
+            }
+        }
         return {hello, {}};
     }
     if (type == QLatin1String("phase")) {
@@ -89,6 +95,11 @@ QByteArray statusRequest()
 QByteArray shutdownRequest(int timeoutSeconds)
 {
     return QByteArray::fromStdString(nlohmann::json{{"type", "shutdown"}, {"timeout", timeoutSeconds}}.dump()) + '\n';
+}
+
+QByteArray timeRequest(qint64 unixMillis)
+{
+    return QByteArray::fromStdString(nlohmann::json{{"type", "time"}, {"unixMillis", unixMillis}}.dump()) + '\n';
 }
 
 LineSplitter::LineSplitter(LineHandler onLine, OversizeHandler onOversize, qsizetype maxLine)

@@ -116,6 +116,8 @@ EngineController::EngineController(EngineOptions options, std::shared_ptr<Proces
     m_engineRetry = new QTimer(this);
     m_engineRetry->setSingleShot(true);
     connect(m_engineRetry, &QTimer::timeout, this, &EngineController::checkEngine);
+    m_clockSync = new QTimer(this);
+    connect(m_clockSync, &QTimer::timeout, this, &EngineController::syncGuestClock);
 }
 
 EngineController::~EngineController()
@@ -648,7 +650,18 @@ void EngineController::becomeRunning()
     m_timer->stop();
     m_engineRetry->stop();
     setState(State::Running, QStringLiteral("Running (QEMU pid %1, %2)").arg(m_lastPid).arg(vm::toString(m_verdict->accelerator).toUpper()));
+    syncGuestClock();
+    m_clockSync->start(m_options.clockSyncInterval);
     finishOp(true, QStringLiteral("Running"));
+}
+
+void EngineController::syncGuestClock()
+{
+    if (m_state != State::Running || !m_agent) {
+        m_clockSync->stop();
+        return;
+    }
+    m_agent->sendTime(QDateTime::currentMSecsSinceEpoch());
 }
 
 void EngineController::failWithVm(const QString& reason)

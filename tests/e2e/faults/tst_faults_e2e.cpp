@@ -1,6 +1,7 @@
 // Faults users meet, injected against the real VM (full guest, QEMU under TCG): berth-engine or
 // QEMU killed while running and at each phase of Apply & restart, dockerd refusing its options,
-// two restarts at once, the engine's port taken, stale files from an earlier run. After each the
+// two restarts at once, the engine's port taken, stale files from an earlier run, the guest's
+// clock jumping, the host's file system full or read-only under the instance. After each the
 // user sees a truthful state in bounded time, no QEMU is orphaned, the next start recovers, and
 // the data disk still holds the image, the container and the volume made at the beginning.
 // docs/reliability.md records what each case measured.
@@ -8,6 +9,8 @@
 // The cases share one engine and run in order; each leaves it running. The last moves the instance
 // onto a small tmpfs (root only) to fill the host's file system under the data disk.
 
+#include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QTcpServer>
 #include <QtTest>
@@ -36,6 +39,7 @@ private slots:
     void aStopDuringApplyAndRestartWins();
     void aTakenPortMovesTheEngine();
     void aStalePidFileIsIgnored();
+    void theGuestClockFollowsTheHostsAfterAJump();
     void aFullOrReadOnlyHostDiskIsAnErrorNamingTheFix();
 
 private:
@@ -287,6 +291,30 @@ void FaultsE2e::aStalePidFileIsIgnored()
     pidFile.write(QByteArray::number(QCoreApplication::applicationPid()) + "\n");
     pidFile.close();
     startAndCheckDataIntact("a stale pid file naming another live process");
+}
+
+// The guest's clock jumps (as after the host slept, or had its own clock set): the engine puts
+// it back to the host's within its sync interval (30 s), without a restart.
+void FaultsE2e::theGuestClockFollowsTheHostsAfterAJump()
+{
+    const Run clock = m_env.docker({"--context", "berth", "run", "-d", "--name", "faults-clock", "--pull=never", kTinyImage, "sleep", "600"});
+    QVERIFY2(clock.exitCode == 0, qPrintable(clock.describe()));
+    const auto guestOffset = [this] {
+        const Run date = m_env.docker({"--context", "berth", "exec", "faults-clock", "busybox", "date", "+%s"}, std::chrono::seconds(30));
+        return date.exitCode == 0 ? date.output.trimmed().toLongLong() - QDateTime::currentSecsSinceEpoch() : qint64{-1'000'000'000};
+    };
+    // Two hours back, through a privileged container (ECI is off here, so it may set the VM's clock).
+    const QString past = QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch() - 7200, Qt::UTC).toString("yyyy-MM-dd hh:mm:ss");
+    const Run jump = m_env.docker({"--context", "berth", "run", "--rm", "--privileged", "--pull=never", kTinyImage, "busybox", "date", "-u", "-s", past});
+    QVERIFY2(jump.exitCode == 0, qPrintable(jump.describe()));
+    QElapsedTimer since;
+    since.start();
+    const qint64 jumped = guestOffset();
+    QVERIFY2(jumped < -7000, qPrintable(QStringLiteral("the guest's clock did not jump: %1 s off").arg(jumped)));
+    QTRY_VERIFY_WITH_TIMEOUT(std::abs(guestOffset()) <= 3, 60000);
+    qInfo("guest clock 2 h behind: back within 3 s of the host's after %.1f s", since.elapsed() / 1000.0);
+    QCOMPARE(m_env.engineState(), QStringLiteral("running"));
+    m_env.docker({"--context", "berth", "rm", "-f", "faults-clock"});
 }
 
 // The host file system under the instance fills up while the guest writes. QEMU pauses the VM

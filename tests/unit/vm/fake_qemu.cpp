@@ -122,7 +122,10 @@ void FakeQemuProcess::start()
         QTimer::singleShot(5, this, [this] {
             if (!m_running || !m_agentClient)
                 return;
-            sendAgent(QStringLiteral(R"({"type":"hello","version":%1,"agent":"fake-agent"})").arg(m_behaviour.agentVersion).toUtf8());
+            sendAgent(QStringLiteral(R"({"type":"hello","version":%1,"agent":"fake-agent","features":[%2]})")
+                          .arg(m_behaviour.agentVersion)
+                          .arg(m_behaviour.agentKeepsTime ? QStringLiteral("\"time\"") : QString())
+                          .toUtf8());
             sendAgent(R"({"type":"phase","name":"config"})");
             if (m_behaviour.failBoot) {
                 sendAgent(R"({"type":"error","step":"config","message":"failBoot requested"})");

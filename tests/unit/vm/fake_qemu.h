@@ -26,6 +26,7 @@ struct FakeQemuBehaviour {
     bool qmpInterleaveEvents = true;  // an event between every command and its reply
     bool agent = true;                // the guest agent connects and reports
     int agentVersion = 1;
+    bool agentKeepsTime = false;      // the hello lists the "time" feature
     bool failBoot = false;            // agent reports an error instead of ready
     bool ignoreAgentShutdown = false;
     bool ignoreAcpi = false;

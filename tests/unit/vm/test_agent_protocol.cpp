@@ -26,6 +26,9 @@ TEST(AgentProtocol, ParsesEveryGuestMessage)
     const auto hello = parseAs<agent::Hello>(R"({"type":"hello","version":1,"agent":"berth-agent 0.1"})");
     EXPECT_EQ(hello.version, 1);
     EXPECT_EQ(hello.agent, "berth-agent 0.1");
+    EXPECT_TRUE(hello.features.isEmpty());
+    EXPECT_EQ(parseAs<agent::Hello>(R"({"type":"hello","version":1,"features":["time",7,"later"]})").features,
+              QStringList({"time", "later"}));
     EXPECT_EQ(parseAs<agent::Phase>(R"({"type":"phase","name":"dockerd"})").name, "dockerd");
     const auto ready = parseAs<agent::Ready>(R"({"type":"ready","version":1,"config":{"eci":true}})");
     EXPECT_EQ(ready.config, nlohmann::json({{"eci", true}}));
@@ -34,6 +37,11 @@ TEST(AgentProtocol, ParsesEveryGuestMessage)
     EXPECT_EQ(error.message, "no data disk");
     EXPECT_EQ(parseAs<agent::Status>(R"({"type":"status","state":"ready"})").state, "ready");
     parseAs<agent::ShuttingDown>(R"({"type":"shutting-down"})");
+}
+
+TEST(AgentProtocol, TheTimeRequestCarriesTheHostsClockInMilliseconds)
+{
+    EXPECT_EQ(agent::timeRequest(1'764'500'000'123), QByteArray(R"({"type":"time","unixMillis":1764500000123})" "\n"));
 }
 
 TEST(AgentProtocol, RejectsMalformedMessagesWithAReason)

@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
@@ -303,6 +304,18 @@ TEST_F(EngineControllerTest, ASuspensionForAnIoErrorIsAnErrorNamingTheDisk)
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 3000));
     EXPECT_THAT(controller().stateDetail().toStdString(),
                 HasSubstr("failed write to the data disk " + options.dataDisk.toStdString() + ": an I/O error"));
+}
+
+TEST_F(EngineControllerTest, TheGuestClockIsSetToTheHostsOnRunningAndAtEachInterval)
+{
+    processes->behaviour.agentKeepsTime = true;
+    options.clockSyncInterval = 100ms;
+    startRunning();
+    const auto timeRequests = [&] { return processes->lastQemu()->agentRequests.filter(R"("type":"time")").size(); };
+    ASSERT_TRUE(QTest::qWaitFor([&] { return timeRequests() >= 3; }, 3000)) << "on Running, then every 100 ms";
+    const QString first = processes->lastQemu()->agentRequests.filter(R"("type":"time")").first();
+    const qint64 sent = nlohmann::json::parse(first.toStdString()).value("unixMillis", qint64{0});
+    EXPECT_LE(std::abs(sent - QDateTime::currentMSecsSinceEpoch()), 5000) << first.toStdString();
 }
 
 TEST_F(EngineControllerTest, RestartRequestsDuringARestartMergeIntoIt)

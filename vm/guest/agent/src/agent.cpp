@@ -9,6 +9,7 @@
 // Threads: the main thread owns the channel, the power button and SIGCHLD (it reaps every
 // process, as PID 1 must); one worker thread runs the boot and then the shutdown, step by step.
 
+#include "clock_step.h"
 #include "daemon_json.h"
 #include "guest_system.h"
 
@@ -34,6 +35,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -179,7 +181,7 @@ void Channel::onPoll(short revents)
 
 void Channel::replay()
 {
-    send({{"type", "hello"}, {"version", 1}, {"agent", "berth-guest-agent"}});
+    send({{"type", "hello"}, {"version", 1}, {"agent", "berth-guest-agent"}, {"features", {"time"}}});
     std::string phase;
     json outcome;
     {
@@ -620,6 +622,27 @@ void requestShutdown(const std::string& why, int timeoutSeconds)
     g_channel.send({{"type", "shutting-down"}});
 }
 
+// The host sends its wall clock while the engine runs: the guest's own clock does not see the
+// host's jump, nor the hours the host slept, and containers would then stamp files and check
+// certificates with the wrong time.
+void followHostClock(const json& request)
+{
+    if (!request.contains("unixMillis") || !request["unixMillis"].is_number_integer()) {
+        g_channel.send({{"type", "error"}, {"step", "channel"}, {"message", "time request without an integer \"unixMillis\""}});
+        return;
+    }
+    const long long host = request["unixMillis"].get<long long>();
+    const long long guest =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto step = guest::clockStepMillis(guest, host);
+    if (!step) { return; }
+    if (guest::setRealtimeClock(host)) {
+        guest::log("clock: set to the host's, a step of " + std::to_string(*step / 1000.0) + " s");
+    } else {
+        guest::log(std::string("clock: cannot set it to the host's: ") + std::strerror(errno));
+    }
+}
+
 void handleRequest(const std::string& line)
 {
     const json request = json::parse(line, nullptr, false);
@@ -633,6 +656,8 @@ void handleRequest(const std::string& line)
             timeout = std::clamp(request["timeout"].get<int>(), 1, 3600);
         }
         requestShutdown("requested by the host", timeout);
+    } else if (type == "time") {
+        followHostClock(request);
     } else {
         g_channel.send({{"type", "error"}, {"step", "channel"}, {"message", "unknown request: " + line.substr(0, 80)}});
     }

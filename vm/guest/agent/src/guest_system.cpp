@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -226,6 +227,12 @@ HttpResponse unixHttp(const std::string& socketPath, const std::string& method, 
     const auto bodyAt = raw.find("\r\n\r\n");
     if (bodyAt != std::string::npos) { response.body = raw.substr(bodyAt + 4); }
     return response;
+}
+
+bool setRealtimeClock(long long unixMillis)
+{
+    const timespec now{static_cast<time_t>(unixMillis / 1000), static_cast<long>((unixMillis % 1000) * 1000000)};
+    return ::clock_settime(CLOCK_REALTIME, &now) == 0;
 }
 
 }  // namespace berth::guest

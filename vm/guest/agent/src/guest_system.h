@@ -22,6 +22,9 @@ bool writeFile(const std::string& path, const std::string& content, mode_t mode 
 std::string tailOfFile(const std::string& path, std::size_t maxBytes = 4096);
 bool mkdirs(const std::string& path, mode_t mode = 0755);
 
+// Sets CLOCK_REALTIME to `unixMillis`; false with errno set when the kernel refused.
+bool setRealtimeClock(long long unixMillis);
+
 // Children: started here, reaped by the main loop (onSigchld), waited for from any thread.
 class Children {
 public:

@@ -30,6 +30,8 @@ public:
 
     bool requestStatus();
     bool requestShutdown(int timeoutSeconds);
+    // Sets the guest's clock to the host's; false (nothing sent) when the agent lacks "time".
+    bool sendTime(qint64 unixMillis);
 
     // Bytes as read from the socket. Public so the decoding can be tested without a socket.
     void feed(const QByteArray& bytes);
@@ -61,6 +63,7 @@ private:
     agent::LineSplitter m_splitter;
     bool m_connected = false;
     bool m_agentKnown = false;
+    QStringList m_features;  // from the agent's hello
 };
 
 }  // namespace berth::vm

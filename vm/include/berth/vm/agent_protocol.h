@@ -14,6 +14,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QStringList>
 
 #include <nlohmann/json.hpp>
 
@@ -25,7 +26,8 @@ namespace berth::vm::agent {
 inline constexpr int kProtocolVersion = 1;
 inline constexpr qsizetype kMaxLineBytes = 64 * 1024;  // without the '\n'
 
-struct Hello { int version = 0; QString agent; };
+// `features`: optional requests this agent understands beyond status and shutdown ("time").
+struct Hello { int version = 0; QString agent; QStringList features; };
 struct Phase { QString name; };
 struct Ready { int version = 0; nlohmann::json config; };
 struct Error { QString step; QString message; };
@@ -44,6 +46,8 @@ ParseResult parseLine(const QByteArray& line);
 
 QByteArray statusRequest();
 QByteArray shutdownRequest(int timeoutSeconds);
+// The host's wall clock, for an agent whose hello lists the "time" feature to set the guest's.
+QByteArray timeRequest(qint64 unixMillis);
 
 // Splits a byte stream into lines, refusing lines over kMaxLineBytes without buffering them:
 // the rest of an oversized line is skipped up to its '\n', then reading resumes.

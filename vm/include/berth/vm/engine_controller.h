@@ -90,6 +90,10 @@ struct EngineOptions {
     using EngineCheckDone = std::function<void(bool ok, const QString& why)>;
     std::function<void(quint16 enginePort, EngineCheckDone done)> engineCheck;
     std::chrono::milliseconds engineCheckInterval = std::chrono::milliseconds(250);
+
+    // While Running, the guest's clock is set to the host's at this interval (and on reaching
+    // Running): a guest does not see the host's clock jump, nor the time the host was asleep.
+    std::chrono::milliseconds clockSyncInterval = std::chrono::seconds(30);
 };
 
 class EngineController : public QObject {
@@ -187,6 +191,7 @@ private:
     void onAgentReady(const QByteArray& config);
     void checkEngine();
     void becomeRunning();
+    void syncGuestClock();
     void failWithVm(const QString& reason);
     void failWithoutVm(const QString& reason);
 
@@ -231,6 +236,7 @@ private:
     std::chrono::milliseconds m_launchLimit{};  // the launch's current limit (see Timeouts::launch)
     quint64 m_generation = 0;  // bumped per launch, so late engine-check answers are ignored
     QTimer* m_engineRetry = nullptr;
+    QTimer* m_clockSync = nullptr;
     QString m_lastEngineProblem;
 };
 
