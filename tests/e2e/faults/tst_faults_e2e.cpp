@@ -34,6 +34,10 @@ private slots:
     void qemuKilledWhileRunningIsAnError();
     void engineKilledDuringApplyAndRestart_data();
     void engineKilledDuringApplyAndRestart();
+    void qemuKilledDuringApplyAndRestart_data();
+    void qemuKilledDuringApplyAndRestart();
+    void aClientKilledDuringApplyAndRestartLeavesItToFinish_data() { engineKilledDuringApplyAndRestart_data(); }
+    void aClientKilledDuringApplyAndRestartLeavesItToFinish();
     void dockerdRefusingAnOptionIsAnErrorNamingIt();
     void twoRestartsAtOnceLeaveOneVm();
     void aStopDuringApplyAndRestartWins();
@@ -216,6 +220,61 @@ void FaultsE2e::engineKilledDuringApplyAndRestart()
     QCOMPARE(m_env.berthctl({"settings", "get", "blockDockerLoad"}).output.trimmed(), QByteArray("true"));
     startAndCheckDataIntact(qPrintable("berth-engine killed while " + step));
     m_env.berthctl({"settings", "set", "blockDockerLoad", "false"});
+}
+
+void FaultsE2e::qemuKilledDuringApplyAndRestart_data()
+{
+    QTest::addColumn<QString>("step");
+    QTest::addColumn<bool>("restartEndsRunning");
+    // The old VM dying while it is being stopped is the stop done early: the new one boots.
+    QTest::newRow("stopping") << "Stopping" << true;
+    // The new VM dying while it boots is the restart failed: Error, naming QEMU.
+    QTest::newRow("waiting for the engine") << "WaitingForEngine" << false;
+}
+
+// QEMU killed (SIGKILL) at one step of Apply & restart: berthctl's answer is the truth about the
+// engine, no QEMU is orphaned, and the next start recovers.
+void FaultsE2e::qemuKilledDuringApplyAndRestart()
+{
+    QFETCH(QString, step);
+    QFETCH(bool, restartEndsRunning);
+    const auto restart = m_env.startBerthctl({"restart"});
+    QVERIFY(restart->waitForStarted(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(engineStep(), step, 240000);
+    QTRY_VERIFY_WITH_TIMEOUT(!instanceQemus().isEmpty(), 30000);
+    for (const qint64 qemu : instanceQemus()) { ::kill(static_cast<pid_t>(qemu), SIGKILL); }
+    QVERIFY2(restart->waitForFinished(4 * 60 * 1000), "berthctl restart did not answer");
+    const QByteArray said = restart->readAll();
+    qInfo("QEMU killed while %s: berthctl answered (exit %d): %s", qPrintable(step), restart->exitCode(), answer(said).constData());
+    if (restartEndsRunning) {
+        QVERIFY2(restart->exitCode() == 0, said.constData());
+        QCOMPARE(m_env.engineState(), QStringLiteral("running"));
+        QCOMPARE(instanceQemus().size(), 1);
+    } else {
+        QVERIFY2(restart->exitCode() != 0 && said.contains("QEMU"), said.constData());
+        QCOMPARE(engineStep(), QStringLiteral("Error"));
+        QTRY_VERIFY_WITH_TIMEOUT(instanceQemus().isEmpty(), 30000);
+    }
+    startAndCheckDataIntact(qPrintable("QEMU killed while " + step));
+}
+
+// The app or berthctl that asked for Apply & restart dies at one step of it (both are the same
+// engine client; the operation belongs to berth-engine): the restart finishes on its own, with
+// one VM, and the engine is Running for the next client.
+void FaultsE2e::aClientKilledDuringApplyAndRestartLeavesItToFinish()
+{
+    QFETCH(QString, step);
+    const auto restart = m_env.startBerthctl({"restart"});
+    QVERIFY(restart->waitForStarted(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(engineStep(), step, 240000);
+    QVERIFY(::kill(static_cast<pid_t>(restart->processId()), SIGKILL) == 0);
+    QVERIFY(restart->waitForFinished(10000));
+    QElapsedTimer finished;
+    finished.start();
+    QTRY_COMPARE_WITH_TIMEOUT(m_env.engineState(), QStringLiteral("running"), 240000);
+    qInfo("client killed while %s: the restart reached Running %.1f s later", qPrintable(step), finished.elapsed() / 1000.0);
+    QCOMPARE(instanceQemus().size(), 1);
+    startAndCheckDataIntact(qPrintable("the client killed while " + step));
 }
 
 // An option dockerd refuses: the restart ends in Error naming dockerd, in bounded time.
