@@ -5,11 +5,11 @@
 #include <algorithm>
 
 #include <signal.h>
+#include <QDir>
 #include <QFileInfo>
 #include <QLocalSocket>
 #include <QProcess>
 #include <QTemporaryFile>
-#include <QDir>
 #include <QTimer>
 
 #include <spdlog/spdlog.h>

@@ -73,7 +73,7 @@ QString diskWriteStop(const QString& event, const QByteArray& data, const QStrin
     bool noSpace = false;
     if (event == QLatin1String("BLOCK_IO_ERROR") && text("action") == QLatin1String("stop")) {
         cause = text("reason");
-        noSpace = json.value("nospace", false);
+        noSpace = json.contains("nospace") && json["nospace"].is_boolean() && json["nospace"].get<bool>();
     } else if (event == QLatin1String("STOP") && text("reason") == QLatin1String("io-error")) {
         cause = QStringLiteral("an I/O error");
     } else {

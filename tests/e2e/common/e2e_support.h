@@ -59,7 +59,8 @@ public:
     QByteArray serialLog() const;  // the guest console
     // What a failure report needs to tell a stuck engine from a stuck client: the engine's
     // containers and state, the end of berth-engine's log and of the guest console. Printed to
-    // stdout (a failure message is cut at about a kilobyte); returns a line that says so.
+    // stdout (a failure message is cut at about a kilobyte); returns a line that says so. It runs
+    // docker: call it only on failure (QFAIL), never inside QVERIFY2, which evaluates it always.
     QString diagnostics() const;
     QString settingsFile() const;  // the user's settings-store.json
     QProcessEnvironment environment() const { return m_env; }

@@ -20,7 +20,7 @@ private slots:
 
     void dockerContextAnswers();
     void importedImageRunsEchoHello();
-    void volumeSurvivesRestart();
+    void volumeSurvivesRestartAndTheDiskGrows();
     void hardKillThenStartRepairsTheDataDisk();
     void clientWithoutCertificateIsRefused();
     void stopPowersOffCleanly();
@@ -58,12 +58,24 @@ void EngineE2e::importedImageRunsEchoHello()
     QCOMPARE(hello.output.trimmed(), QByteArray("hello"));
 }
 
-void EngineE2e::volumeSurvivesRestart()
+// Apply & restart with a larger disk: the volume is still there, and the filesystem has grown.
+void EngineE2e::volumeSurvivesRestartAndTheDiskGrows()
 {
     QVERIFY(m_env.importTinyImage());
     const Run write = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data", berth::e2e::kTinyImage,
                                     "sh", "-c", "echo written-before-restart > /data/note"});
     QVERIFY2(write.exitCode == 0, qPrintable(write.describe()));
+    const auto dataDiskKiB = [this] {
+        const Run df = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data", berth::e2e::kTinyImage,
+                                     "busybox", "df", "-k", "/data"});
+        return df.exitCode == 0 ? df.output.trimmed().split('\n').last().simplified().split(' ').value(1).toLongLong() : qint64{-1};
+    };
+    const qint64 before = dataDiskKiB();
+    QVERIFY(before > 0);
+    const qint64 setting = m_env.berthctl({"settings", "get", "vm.diskSizeMiB"}).output.trimmed().toLongLong();
+    QVERIFY(setting > 0);
+    const Run grow = m_env.berthctl({"settings", "set", "vm.diskSizeMiB", QString::number(setting + 1024)});
+    QVERIFY2(grow.exitCode == 0, qPrintable(grow.describe()));
 
     const Run restart = m_env.berthctl({"restart"}, std::chrono::minutes(6));
     QVERIFY2(restart.exitCode == 0, qPrintable(restart.describe()));
@@ -73,6 +85,9 @@ void EngineE2e::volumeSurvivesRestart()
                                    "cat", "/data/note"});
     QVERIFY2(read.exitCode == 0, qPrintable(read.describe()));
     QCOMPARE(read.output.trimmed(), QByteArray("written-before-restart"));
+    const qint64 after = dataDiskKiB();
+    qInfo("the data disk's filesystem: %lld KiB before, %lld KiB after growing the disk by 1 GiB", before, after);
+    QVERIFY2(after - before > 1000 * 1024, qPrintable(QStringLiteral("%1 KiB -> %2 KiB").arg(before).arg(after)));
 }
 
 void EngineE2e::hardKillThenStartRepairsTheDataDisk()

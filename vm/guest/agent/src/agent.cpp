@@ -332,7 +332,7 @@ std::string findDataDisk()
 }
 
 // Formats the data disk on first boot; otherwise checks it (replaying the ext4 journal after an
-// unclean stop) and grows the filesystem to the disk, then mounts it at /var/lib/docker.
+// unclean stop). Then mounts it at /var/lib/docker and grows the filesystem to the disk.
 void prepareDataDisk()
 {
     const std::string device = findDataDisk();
@@ -363,12 +363,16 @@ void prepareDataDisk()
         if (fsck.exitCode != 0 || fsck.output.find("recovering journal") != std::string::npos) {
             g_channel.setPhase("data disk repaired by fsck after an unclean stop");
         }
-        const auto grow = guest::runCommand({"/usr/sbin/resize2fs", device}, 10min);
-        if (grow.exitCode != 0) { guest::log("resize2fs " + device + ": " + grow.output); }
     }
     guest::mkdirs(kDataMount, 0710);
     if (::mount(device.c_str(), kDataMount, "ext4", MS_NOATIME, "errors=remount-ro") != 0) {
         throw StepFailed{"data disk", "mount " + device + " on " + kDataMount + ": " + std::strerror(errno)};
+    }
+    // Grown mounted (ext4's online resize): unmounted, resize2fs refuses any filesystem mounted
+    // since its last full check, which is every one here. A disk already filled is left alone.
+    const auto grow = guest::runCommand({"/usr/sbin/resize2fs", device}, 10min);
+    if (grow.exitCode != 0 || grow.output.find("is now") != std::string::npos) {
+        guest::log("resize2fs " + device + " (exit " + std::to_string(grow.exitCode) + "): " + grow.output);
     }
 }
 
