@@ -46,10 +46,9 @@ install_dependencies() {
 
 build() {
     local preset=$1
-    shift
     say "Configuring and building ($preset)"
     cmake --preset "$preset" >/dev/null
-    cmake --build --preset "$preset" "$@"
+    cmake --build --preset "$preset"
 }
 
 run_berth() {
@@ -75,7 +74,6 @@ test_processes() {
         comm=$(cat "$dir/comm" 2>/dev/null) || continue
         state=$(sed -E 's/.*\) ([A-Z]).*/\1/' "$dir/stat" 2>/dev/null) || continue
         [[ $state == Z || -z $(tr -d '\0' <"$dir/cmdline" 2>/dev/null | head -c 1) ]] && continue
-        grep -qzx "BERTH_BACKGROUND_BUILD=1" "$dir/environ" 2>/dev/null && continue  # the ASan build, not a test
         if [[ $comm =~ $TEST_PROGRAMS ]] || grep -qzx "BERTH_TEST_RUN=$token" "$dir/environ" 2>/dev/null; then
             echo "$pid $(tr '\0' ' ' <"$dir/cmdline" 2>/dev/null | cut -c1-160)"
         fi
@@ -135,36 +133,13 @@ stage() {
     return $rc
 }
 
-# The ASan build runs beside the ci tests at idle priority, one compile at a time: the VM tests
-# under TCG leave about a third of the CPU idle (measured). Idle priority is not free (two
-# compiles beside them made the e2e tests about half again as slow), so it takes one core at most.
-ASAN_BUILD_LOG=build/build-asan.log
-start_background_asan_build() {
-    mkdir -p build
-    BERTH_BACKGROUND_BUILD=1 nice -n 19 chrt --idle 0 bash -c "set -euo pipefail; $(declare -f say build); build asan -j 1" >"$ASAN_BUILD_LOG" 2>&1 &
-    ASAN_BUILD_PID=$!
-}
-finish_background_asan_build() {
-    local rc=0
-    wait "$ASAN_BUILD_PID" || rc=$?
-    if ((rc == 0)); then
-        tail -n 2 "$ASAN_BUILD_LOG"
-    else
-        echo "the ASan build failed (exit $rc); its log ($ASAN_BUILD_LOG) ends with:"
-        tail -n 60 "$ASAN_BUILD_LOG"
-    fi
-    return $rc
-}
-
 run_tests() {
     local started=$SECONDS status=0
     stage "install dependencies" install_dependencies
     stage "build (ci)" build ci
-    start_background_asan_build
-    say "Running the test suite (ci preset); the ASan build runs beside it at idle priority"
+    say "Running the test suite (ci preset)"
     stage "tests (ci)" run_ctest ci || status=1
-    say "Waiting for the ASan build"
-    stage "build (asan, what is left)" finish_background_asan_build || status=1
+    stage "build (asan)" build asan
     say "Running unit tests and fuzz smoke under ASan + UBSan"
     stage "tests (asan: unit, fuzz)" run_ctest asan || status=1
     say "Test suite finished in $((SECONDS - started)) s"
