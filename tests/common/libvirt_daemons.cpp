@@ -125,7 +125,7 @@ void LibvirtDaemons::stopStarted()
     m_libvirtdLog.clear();
 }
 
-QString LibvirtDaemons::libvirtdLogTail(int lines) const
+QString LibvirtDaemons::printLibvirtdLogTail(int lines) const
 {
     QFile log(m_libvirtdLog);
     if (m_libvirtdLog.isEmpty() || !log.open(QIODevice::ReadOnly))
@@ -134,7 +134,9 @@ QString LibvirtDaemons::libvirtdLogTail(int lines) const
     tail = tail.mid(std::max<qsizetype>(0, tail.size() - lines));
     for (QString& line : tail)
         line.truncate(240);
-    return QStringLiteral("\nlast lines of %1:\n").arg(m_libvirtdLog) + tail.join(QLatin1Char('\n'));
+    std::printf("--- last lines of %s ---\n%s\n", qPrintable(m_libvirtdLog), qPrintable(tail.join(QLatin1Char('\n'))));
+    std::fflush(stdout);
+    return QStringLiteral("\n(the end of libvirtd's log printed above)");
 }
 
 void LibvirtDaemons::printReport(const QByteArray& lines)

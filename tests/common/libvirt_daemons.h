@@ -41,8 +41,9 @@ public:
     // The log of the libvirtd ensureRunning started (its QEMU driver in detail), empty for one it
     // did not start; gone once stopStarted ran.
     QString libvirtdLog() const { return m_libvirtdLog; }
-    // The last `lines` lines of that log, each cut to 240 characters, for a failure's message.
-    QString libvirtdLogTail(int lines) const;
+    // Prints the last `lines` lines of that log, each cut to 240 characters, to stdout (a failure
+    // message is cut at about a kilobyte); returns a line for the message that says so.
+    QString printLibvirtdLogTail(int lines) const;
 
 private:
     void printReport(const QByteArray& lines);

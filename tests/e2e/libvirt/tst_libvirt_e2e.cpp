@@ -135,7 +135,7 @@ void LibvirtE2e::applyAndRestartMovesTheEngineToLibvirt()
     }
     const quint16 port = m_env.enginePort();
     const Run restart = m_env.berthctl({"restart"}, std::chrono::minutes(6));
-    if (restart.exitCode != 0) { QFAIL(qPrintable(restart.describe() + m_daemons.libvirtdLogTail(40))); }
+    if (restart.exitCode != 0) { QFAIL(qPrintable(restart.describe() + m_daemons.printLibvirtdLogTail(40))); }
     qInfo("restart QEMU -> libvirt took %.1f s; libvirt examined QEMU's capabilities %d times so far", restart.seconds,
           qemuProbes());
 
