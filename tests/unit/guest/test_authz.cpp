@@ -239,7 +239,8 @@ TEST_F(AuthzTest, CreateRefusesRestrictedMountsLikeTheRuntime)
     EXPECT_EQ(create(R"({"Binds":["/etc:/x"]})"), restrictedMountMessage("/etc"));
     EXPECT_EQ(create(R"({"Binds":["/tmp:/x:rw"]})"), restrictedMountMessage("/tmp"));
     EXPECT_EQ(create(R"({"Binds":["/var/lib/docker:/x"]})"), restrictedMountMessage("/var/lib/docker"));
-    EXPECT_EQ(create(R"({"Binds":["data:/d","/var/lib/docker/volumes/data/_data/sub:/s","/anon","/anon2:ro"]})"), "allowed");
+    EXPECT_EQ(create(R"({"Binds":["data:/d","/var/lib/docker/volumes/data/_data:/s","/anon","/anon2:ro"]})"), "allowed");
+    EXPECT_EQ(create(R"({"Binds":["/var/lib/docker/volumes/data/_data/:/s"]})"), "allowed");
     EXPECT_EQ(create(R"({"Binds":["/var/lib/docker/volumes/data/../root/_data:/x"]})"),
               restrictedMountMessage("/var/lib/docker/volumes/data/../root/_data"));
     EXPECT_NE(create(R"({"Binds":["root:/x"]})"), "allowed");  // a volume that binds /
@@ -265,6 +266,42 @@ TEST_F(AuthzTest, CreateRefusesRestrictedMountsLikeTheRuntime)
     EXPECT_EQ(create(R"({"VolumesFrom":["etc"]})"), restrictedMountMessage("/etc"));
     EXPECT_NE(create(R"({"VolumesFrom":["rootvol"]})"), "allowed");
     EXPECT_NE(create(R"({"VolumesFrom":["nobody"]})"), "allowed");
+}
+
+// dockerd resolves a bind's source as the VM's root when it creates a missing one at start and
+// when it mounts it for docker cp: a path inside a volume, which a container writing the volume
+// can turn into a link to a VM path at any moment, or a link to the volume, is never a source.
+TEST_F(AuthzTest, ABindNamesAVolumesDataItselfNeverAPathInsideIt)
+{
+    for (const std::string source : {"/var/lib/docker/volumes/data/_data/sub", "/var/lib/docker/volumes/data/_data/.",
+                                     "/var/lib/docker/volumes/data/_data/sub/..", "/var/lib/docker/volumes/data",
+                                     "/var/lib/docker/volumes//data/_data", "/home/vol"}) {
+        host.links["/home/vol"] = "/var/lib/docker/volumes/data/_data";
+        EXPECT_EQ(create(R"({"Binds":[")" + source + R"(:/s"]})"), restrictedMountMessage(source)) << source;
+        EXPECT_EQ(create(R"({"Mounts":[{"Type":"bind","Source":")" + source + R"(","Target":"/s"}]})"),
+                  restrictedMountMessage(source))
+            << source;
+    }
+    // Made before ECI: neither docker cp nor a start reaches it, nor --volumes-from.
+    engine.containers["sub"] = {{"Name", "/sub"},
+                                {"MountPoints", {{"/s", mountPoint("bind", "/var/lib/docker/volumes/data/_data/sub")}}}};
+    EXPECT_FALSE(allowed("GET", "/v1.41/containers/sub/archive?path=/s/hostname"));
+    EXPECT_FALSE(allowed("PUT", "/v1.41/containers/sub/archive?path=/s"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/sub/start"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/sub/restart?t=1"));
+    EXPECT_NE(create(R"({"VolumesFrom":["sub"]})"), "allowed");
+}
+
+TEST_F(AuthzTest, AStartIsVettedLikeACreateAndUnknownContainersAreLeftToDockerd)
+{
+    EXPECT_TRUE(allowed("POST", "/v1.41/containers/plain/start"));
+    EXPECT_TRUE(allowed("POST", "/v1.41/containers/plain/restart"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/etc/start"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/%65tc/restart"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/rootvol/start"));
+    EXPECT_TRUE(allowed("POST", "/v1.41/containers/nobody/start"));  // dockerd answers "No such container"
+    engine.containers["dind"] = {{"Name", "/dind"}, {"MountPoints", {{"/var/run/docker.sock", mountPoint("bind", "/run/docker.sock")}}}};
+    EXPECT_TRUE(allowed("POST", "/v1.41/containers/dind/start"));  // the runtime decides by image
 }
 
 // Whether an image may have the engine socket is the runtime's call at start (it knows the image's

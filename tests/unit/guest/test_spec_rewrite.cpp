@@ -325,7 +325,8 @@ TEST_F(SpecRewrite, VmPathsAreRestricted)
                                      "/var/lib/docker/volumes", "/var/lib/docker/overlay2/abc/diff",
                                      "/var/lib/docker/berth-eci", "/usr/sbin/runc", "/tmp", "/dev/sda",
                                      "/var/lib/docker/containers/c0ffee/config.v2.json",
-                                     "/var/lib/docker/volumes/v1/_data/../../../containers"}) {
+                                     "/var/lib/docker/volumes/v1/_data/../../../containers",
+                                     "/var/lib/docker/volumes/v1/_data/sub"}) {
         json spec = dockerSpec();
         addBind(spec, source);
         EXPECT_EQ(rewrite(spec).error, "error in the container spec: can't mount " + source
@@ -339,7 +340,6 @@ TEST_F(SpecRewrite, VolumesAndDockerManagedFilesKeepWorking)
     json spec = dockerSpec();
     namespaceOf(spec, "ipc")["path"] = "/proc/42/ns/ipc";
     addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");
-    addBind(spec, "/var/lib/docker/volumes/data/_data/sub", "/sub");
     addBind(spec, "/var/lib/docker/containers/other/mounts/shm", "/dev/shm");  // --ipc=container:other
     addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");               // --init
     const auto result = rewrite(spec);
@@ -351,7 +351,7 @@ TEST_F(SpecRewrite, VolumesAndTheContainersOwnFilesAreIdMappedOthersAreNot)
     json spec = dockerSpec();  // mounts 2..5: shm, resolv.conf, hostname, hosts
     namespaceOf(spec, "ipc")["path"] = "/proc/42/ns/ipc";
     addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");                 // 6
-    addBind(spec, "/var/lib/docker/volumes/data/_data/sub/", "/sub");             // 7: a path inside
+    addBind(spec, "/var/lib/docker/volumes/data/_data/", "/again");               // 7: the same, spelled with a slash
     addBind(spec, "/var/lib/docker/containers/other/mounts/shm", "/dev/shm");     // 8
     addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");                  // 9
     spec["mounts"].push_back({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}});  // 10
@@ -365,7 +365,7 @@ TEST_F(SpecRewrite, VolumesAndTheContainersOwnFilesAreIdMappedOthersAreNot)
         {4, "/var/lib/docker/containers/c0ffee/hostname"},
         {5, "/var/lib/docker/containers/c0ffee/hosts"},
         {6, "/var/lib/docker/volumes/data/_data"},
-        {7, "/var/lib/docker/volumes/data/_data/sub"},
+        {7, "/var/lib/docker/volumes/data/_data"},
         {12, "/var/lib/docker/volumes/other/_data"},  // resolved: the mount never follows a link
     };
     EXPECT_EQ(result.mappedBinds, expected);

@@ -449,7 +449,10 @@ void waitForService(const std::string& name, pid_t pid, const std::string& logFi
 // unauthenticated one is this relay from :2375 to the engine's unix socket. The host forwards it
 // from 127.0.0.1:2375 only, through QEMU's user network on eth0; the listener takes connections
 // that arrive on eth0 alone (SO_BINDTODEVICE), so containers, whose traffic comes in on docker0
-// or another bridge, cannot reach it even at the VM's own address.
+// or another bridge, cannot reach it even at the VM's own address. Nor by way of the host: QEMU's
+// user network makes its gateway the host's loopback, where that forward listens, so container
+// traffic to the gateway's port 2375 is dropped as it enters the VM (the raw table's PREROUTING
+// sees forwarded packets only, before Docker's own chains; the VM's processes are not affected).
 void relay(int a, int b)
 {
     pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
@@ -483,6 +486,12 @@ void startUnsafeTcpRelay()
     addr.sin_port = htons(2375);
     addr.sin_addr.s_addr = inet_addr("10.0.2.15");
     static constexpr char kUplink[] = "eth0";
+    const auto firewall = guest::runCommand({"/usr/sbin/iptables", "-t", "raw", "-I", "PREROUTING", "-d", "10.0.2.2/32",
+                                             "-p", "tcp", "--dport", "2375", "-j", "DROP"},
+                                            30s);
+    if (firewall.exitCode != 0) {
+        throw StepFailed{"exposing the engine on TCP 2375", "cannot keep containers from it: " + firewall.output};
+    }
     if (listener < 0 || ::setsockopt(listener, SOL_SOCKET, SO_BINDTODEVICE, kUplink, sizeof kUplink) != 0
         || ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 16) != 0) {
         throw StepFailed{"exposing the engine on TCP 2375", std::string("cannot listen on :2375: ") + std::strerror(errno)};

@@ -113,6 +113,13 @@ AuthzDecision authorizeRequest(const Policy& policy, const json& request, const 
             || (!rawBody.empty() && rawBody != "{}" && rawBody != "null"))) {
         return deny("enhanced container isolation: a container's configuration cannot be changed when it starts");
     }
+    // dockerd sets a container's mounts up before the runtime is asked (creating a missing bind
+    // source as the VM's root), so one made before ECI is vetted at start as at create.
+    for (const char* action : {"start", "restart"}) {
+        if (const auto name = containerRoute(path, action)) {
+            if (std::string refusal = mounts.containerStart(*name); !refusal.empty()) { return deny(refusal); }
+        }
+    }
     if (startsWith(path, "/plugins/") && path != "/plugins/privileges") {
         return deny("enhanced container isolation: engine plugins cannot be installed or changed");
     }

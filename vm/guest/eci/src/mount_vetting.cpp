@@ -208,14 +208,19 @@ std::optional<std::string> MountVetting::existingVolume(const std::string& name)
 
 std::string MountVetting::bindSource(const std::string& source) const
 {
-    const std::string resolved = host_.resolve(source);
+    // dockerd resolves a bind's source itself, as the VM's root and following links: it creates
+    // a missing one at start and mounts it for docker cp. So the source must be a volume's _data
+    // spelled out, which only dockerd can change; a path inside it, or a link to it, passes
+    // through what a container writing the volume can swap for a link to a VM path meanwhile.
+    std::string literal = source;
+    while (literal.size() > 1 && literal.back() == '/') { literal.pop_back(); }
     const std::string volumes = root_ + "/volumes/";
-    if (resolved.compare(0, volumes.size(), volumes) == 0) {
-        const std::string rest = resolved.substr(volumes.size());
+    if (literal.compare(0, volumes.size(), volumes) == 0 && host_.resolve(source) == literal) {
+        const std::string rest = literal.substr(volumes.size());
         const std::string name = rest.substr(0, rest.find('/'));
-        const std::string data = volumes + name + "/_data";
-        const bool inside = resolved == data || resolved.compare(0, data.size() + 1, data + "/") == 0;
-        if (plainName(name) && inside && existingVolume(name) == std::string()) { return {}; }
+        if (plainName(name) && literal == volumes + name + "/_data" && existingVolume(name) == std::string()) {
+            return {};
+        }
     }
     return restrictedMountMessage(source);
 }
@@ -312,6 +317,12 @@ std::string MountVetting::existingContainer(const std::string& nameOrId) const
     if (!config) { return std::string(kPrefix) + "cannot check the mounts of container \"" + nameOrId + "\""; }
     // The archive endpoints mount what the container has, socket or not, with no runtime to ask.
     return mountPoints(*config, Sockets::Refuse);
+}
+
+std::string MountVetting::containerStart(const std::string& nameOrId) const
+{
+    const auto config = engine_.container(nameOrId);
+    return config ? mountPoints(*config, Sockets::LeaveToRuntime) : std::string();
 }
 
 std::string MountVetting::mountPoints(const json& config, Sockets sockets) const

@@ -370,14 +370,16 @@ private:
             return Source::Restricted;
         }
         // Named volumes, unless the volume is itself a bind of some VM path. ID-mapped, so that
-        // containers in different blocks share the files, which stay 0..65535 on disk.
+        // containers in different blocks share the files, which stay 0..65535 on disk. A volume's
+        // _data itself, never a path inside it: dockerd resolves a bind's source as the VM's root
+        // (see mount_vetting.h), through what containers writing the volume may have made a link.
         const std::string volumes = root + "/volumes/";
         if (resolved.rfind(volumes, 0) == 0) {
             const std::string rest = resolved.substr(volumes.size());
             const auto slash = rest.find('/');
             if (slash == std::string::npos || slash == 0) { return Source::Restricted; }
             const std::string data = volumes + rest.substr(0, slash) + "/_data";
-            return isUnder(resolved, data) && !host_.isForeignMount(data) ? Source::IdMapped : Source::Restricted;
+            return resolved == data && !host_.isForeignMount(data) ? Source::IdMapped : Source::Restricted;
         }
         // BuildKit's state, only for a BuildKit executor run: its own bundle, and the resolv.conf
         // and hosts files the executor writes beside the bundles (read-only: shared by steps).

@@ -50,7 +50,7 @@ public:
     std::string volumeOptions(const std::string& volume, const VolumeOptions& options) const;
     // A volume by name (empty: anonymous), with the driver and options the request asks for.
     std::string volume(const std::string& name, const std::string& driver, const VolumeOptions& requested) const;
-    // A bind source: only a path inside a vetted named volume's _data.
+    // A bind source: only a vetted named volume's _data itself, by its own path.
     std::string bindSource(const std::string& source) const;
     // Whether a bind source is the engine's socket, resolves to it or holds it: the runtime
     // decides those at start by the container's image (allowed images get the command-list
@@ -60,6 +60,9 @@ public:
     std::string containerCreate(const nlohmann::json& body) const;
     // An existing container (by what a request names it): every mount point it has.
     std::string existingContainer(const std::string& nameOrId) const;
+    // A container about to start: its mount points as a create would have them (the engine
+    // socket left to the runtime); one dockerd does not know is left to dockerd's own answer.
+    std::string containerStart(const std::string& nameOrId) const;
 
 private:
     enum class Sockets { LeaveToRuntime, Refuse };
