@@ -15,6 +15,15 @@ function(berth_add_test)
     set(env "QT_QPA_PLATFORM=offscreen" "BERTH_TEST_DATA=${PROJECT_SOURCE_DIR}/tests/data" ${T_ENVIRONMENT})
     set_tests_properties(${T_NAME} PROPERTIES
         LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT} ENVIRONMENT "${env}")
+    if(T_LABELS MATCHES "unit|fuzz")
+        berth_quick_tests_need(${T_NAME})
+    endif()
+endfunction()
+
+# berth_quick_tests_need(<targets...>): what the unit and fuzz tests run. Target
+# berth_quick_tests builds just these (the asan preset, which runs only those tiers).
+function(berth_quick_tests_need)
+    set_property(GLOBAL APPEND PROPERTY BERTH_QUICK_TEST_TARGETS ${ARGN})
 endfunction()
 
 # Adds each listed subdirectory that exists, so parts of the tree can land independently.
