@@ -375,6 +375,26 @@ TEST_F(EngineControllerTest, OperationsRunOneAtATimeInOrder)
     EXPECT_EQ(processes->maxRunningAtOnce, 1) << "never two QEMUs at once";
 }
 
+// Apply & restart clicked while the engine is stopping: the stop finishes, then the restart starts
+// the VM with the new configuration; one QEMU at a time, and each caller hears how its request ended.
+TEST_F(EngineControllerTest, ARestartRequestedDuringAStopRunsOnceTheStopIsDone)
+{
+    startRunning(R"({"v":"A"})");
+    controller().stop();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Stopping; }, 2000));
+    controller().restart(QByteArray(R"({"v":"B"})"));
+    waitForOperations(3);
+    ASSERT_EQ(finished.size(), 3u);
+    EXPECT_EQ(finished[1].operation, Operation::Stop);
+    EXPECT_TRUE(finished[1].ok);
+    EXPECT_EQ(finished[2].operation, Operation::Restart);
+    EXPECT_TRUE(finished[2].ok) << finished[2].message.toStdString();
+    EXPECT_EQ(controller().state(), State::Running);
+    EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString())["v"], "B");
+    EXPECT_EQ(processes->qemuLaunches(), 2);
+    EXPECT_EQ(processes->maxRunningAtOnce, 1) << "never two QEMUs at once";
+}
+
 TEST_F(EngineControllerTest, StopDuringBootCancelsTheStart)
 {
     processes->behaviour.agent = false;  // the guest never gets ready
