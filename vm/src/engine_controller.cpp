@@ -534,6 +534,11 @@ void EngineController::launch()
     });
     connect(m_agent, &AgentChannel::hello, this, [this](int version, const QString& agentName) {
         emit progress(QStringLiteral("Guest agent %1 connected (protocol %2)").arg(agentName.isEmpty() ? QStringLiteral("(unnamed)") : agentName).arg(version));
+        // A stop that came before the agent did pressed the power button, which a guest still
+        // booting may never see; left to the timeout, QEMU would be cut off with the data disk
+        // mounted. The agent stops the boot where it is and unmounts the disk first.
+        if (m_step == Step::StopPowerdown)
+            stopViaAgent();
     });
     connect(m_agent, &AgentChannel::phase, this, [this](const QString& name) {
         emit guestPhase(name);

@@ -325,7 +325,10 @@ void FaultsE2e::aStopDuringApplyAndRestartWins()
     qInfo("stop during Apply & restart: stopped in %.1f s; restart answered: %s", stop.seconds, answer(said).constData());
     QCOMPARE(m_env.engineState(), QStringLiteral("stopped"));
     QTRY_VERIFY_WITH_TIMEOUT(instanceQemus().isEmpty(), 30000);
+    // The booting guest was asked through its agent, not cut off: it unmounted the data disk.
+    QVERIFY2(m_env.serialLog().contains("powering off"), m_env.serialLog().right(2000).constData());
     startAndCheckDataIntact("a stop during Apply & restart");
+    QVERIFY2(!m_env.serialLog().contains("after an unclean stop"), m_env.serialLog().right(2000).constData());
 }
 
 void FaultsE2e::aTakenPortMovesTheEngine()

@@ -119,7 +119,7 @@ void FakeQemuProcess::start()
         if (!m_behaviour.agent)
             return;
         // The guest boots "later": after the host connected, like the real agent.
-        QTimer::singleShot(5, this, [this] {
+        QTimer::singleShot(m_behaviour.agentHelloDelayMs, this, [this] {
             if (!m_running || !m_agentClient)
                 return;
             sendAgent(QStringLiteral(R"({"type":"hello","version":%1,"agent":"fake-agent","features":[%2]})")

@@ -25,6 +25,7 @@ struct FakeQemuBehaviour {
     bool qmpNoise = true;             // non-JSON lines before the greeting
     bool qmpInterleaveEvents = true;  // an event between every command and its reply
     bool agent = true;                // the guest agent connects and reports
+    int agentHelloDelayMs = 5;        // from the host connecting to the agent's hello
     int agentVersion = 1;
     bool agentKeepsTime = false;      // the hello lists the "time" feature
     bool failBoot = false;            // agent reports an error instead of ready

@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <QDateTime>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -409,6 +408,34 @@ TEST_F(EngineControllerTest, StopDuringBootCancelsTheStart)
     EXPECT_TRUE(finished[1].ok);
     EXPECT_EQ(controller().state(), State::Stopped);
     EXPECT_EQ(processes->runningCount(), 0);
+}
+
+// The power button pressed before the guest's ACPI is up is lost. The stop must not wait for the
+// timeout and then cut QEMU off with the data disk mounted: once the agent says hello, it is asked.
+TEST_F(EngineControllerTest, AStopBeforeTheAgentConnectedIsHandedToTheAgentOnceItDoes)
+{
+    processes->behaviour.agentHelloDelayMs = 300;
+    processes->behaviour.ignoreAcpi = true;
+    options.timeouts.powerdown = 5s;
+    controller().start(QByteArray("{}"));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::WaitingForEngine; }, 2000));
+    auto* qemu = processes->lastQemu();
+    QStringList qmpCommands;
+    QStringList agentRequests;
+    bool killed = true;
+    QObject::connect(qemu, &Process::finished, [&] {
+        qmpCommands = qemu->qmpCommands;
+        agentRequests = qemu->agentRequests;
+        killed = qemu->killed;
+    });
+    controller().stop();
+    waitForOperations(2, 10000);
+    EXPECT_EQ(finished[1].operation, Operation::Stop);
+    EXPECT_TRUE(finished[1].ok) << finished[1].message.toStdString();
+    EXPECT_THAT(agentRequests.join('\n').toStdString(), HasSubstr("\"type\":\"shutdown\""));
+    EXPECT_THAT(qmpCommands, ::testing::Not(::testing::Contains("quit"))) << "the stop waited out the power button";
+    EXPECT_FALSE(killed);
+    EXPECT_EQ(controller().state(), State::Stopped);
 }
 
 TEST_F(EngineControllerTest, GuestBootFailureIsAnErrorAndQemuIsStopped)

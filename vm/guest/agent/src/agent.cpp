@@ -230,6 +230,14 @@ struct StepFailed {
 std::atomic<bool> g_shutdownRequested{false};
 std::atomic<int> g_shutdownTimeoutSeconds{20};
 
+// Each boot step starts here: a shutdown asked for during boot ends it before the next step, so
+// nothing more is started, and the disk is unmounted before the power goes off.
+void enterPhase(const std::string& name)
+{
+    if (g_shutdownRequested) { throw StepFailed{name, "shutdown requested during boot"}; }
+    g_channel.setPhase(name);
+}
+
 void mountOrFail(const char* source, const char* target, const char* type, unsigned long flags = 0, const char* data = nullptr)
 {
     guest::mkdirs(target);
@@ -343,7 +351,7 @@ void prepareDataDisk()
     const auto probe = guest::runCommand({"/usr/sbin/blkid", "-p", "-o", "value", "-s", "TYPE", device}, 30s);
     const bool blank = probe.exitCode == 2;  // blkid: nothing found
     if (blank) {
-        g_channel.setPhase("formatting the data disk (first start)");
+        enterPhase("formatting the data disk (first start)");
         const auto mkfs = guest::runCommand({"/usr/sbin/mkfs.ext4", "-q", "-L", "berth-data", "-m", "0",
                                              "-E", "lazy_itable_init=1,lazy_journal_init=1", device}, 5min);
         if (mkfs.exitCode != 0) { throw StepFailed{"data disk", "mkfs.ext4 " + device + " failed: " + mkfs.output}; }
@@ -352,7 +360,7 @@ void prepareDataDisk()
             throw StepFailed{"data disk", device + " holds '" + probe.output + "', not ext4; it was not touched. "
                              "'berthctl reset --data' sets a new disk up (the old one is kept aside)."};
         }
-        g_channel.setPhase("checking the data disk");
+        enterPhase("checking the data disk");
         // -p repairs what is safe to repair unattended; 1 means it did, 4 and up means it could not.
         const auto fsck = guest::runCommand({"/usr/sbin/e2fsck", "-p", device}, 10min);
         guest::log("e2fsck -p " + device + " exited " + std::to_string(fsck.exitCode) + ": " + fsck.output);
@@ -517,20 +525,20 @@ void startUnsafeTcpRelay()
 
 json boot()
 {
-    g_channel.setPhase("loading modules");
+    enterPhase("loading modules");
     loadModules();
-    g_channel.setPhase("network");
+    enterPhase("network");
     bringUpNetwork();
-    g_channel.setPhase("reading guest config");
+    enterPhase("reading guest config");
     const json config = readGuestConfig();
     prepareDataDisk();
-    g_channel.setPhase("preparing container isolation");
+    enterPhase("preparing container isolation");
     if (const std::string problem = berth::guest::eci::prepareBoot(config); !problem.empty()) {
         // Fail closed: an engine that cannot isolate as configured does not start.
         throw StepFailed{"preparing container isolation", problem};
     }
 
-    g_channel.setPhase("writing the engine configuration");
+    enterPhase("writing the engine configuration");
     const bool haveTls = installTls();
     const json eciOptions = berth::guest::eci::daemonOptions(config);
     const json daemon = guest::daemonJson(config, eciOptions, haveTls);
@@ -538,13 +546,13 @@ json boot()
         throw StepFailed{"writing the engine configuration", "cannot write /etc/docker/daemon.json"};
     }
 
-    g_channel.setPhase("starting containerd");
+    enterPhase("starting containerd");
     const pid_t containerd = startService("containerd", {"/usr/bin/containerd"});
     waitForService("containerd", containerd, std::string(kLogDir) + "/containerd.log", 120s,
                    [] { return ::access(guest::kContainerdSocket, F_OK) == 0; });
 
     for (const auto& service : berth::guest::eci::services(config)) {
-        g_channel.setPhase("starting " + service.name);
+        enterPhase("starting " + service.name);
         const pid_t pid = startService(service.name, service.argv);
         if (!service.readyPath.empty()) {
             const std::string path = service.readyPath;
@@ -553,7 +561,7 @@ json boot()
         }
     }
 
-    g_channel.setPhase("starting dockerd");
+    enterPhase("starting dockerd");
     const pid_t dockerd = startService("dockerd", {"/usr/sbin/dockerd", "--config-file", "/etc/docker/daemon.json"});
     waitForService("dockerd", dockerd, std::string(kLogDir) + "/dockerd.log", 300s,
                    [] { return guest::unixHttp(guest::kEngineSocket, "GET", "/_ping", 2s).body == "OK"; });
