@@ -2,6 +2,8 @@
 // channel (hello, phases, ready with the fw_cfg config, status, errors), graceful shutdown by
 // request and by ACPI power button, and the test hooks ignoreShutdown and failBoot.
 // Speaks the protocol with plain Qt so these tests do not depend on libberth_vm.
+#include "berth/vm/virtual_machine.h"
+
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QFile>
@@ -90,7 +92,7 @@ public:
             QStringLiteral("-m"), QStringLiteral("256"),
             QStringLiteral("-kernel"), kernel,
             QStringLiteral("-initrd"), initrd,
-            QStringLiteral("-append"), QStringLiteral("console=ttyS0 panic=-1 quiet"),
+            QStringLiteral("-append"), berth::vm::kDefaultKernelCmdline,
             QStringLiteral("-serial"), QStringLiteral("file:") + path("serial.log"),
             QStringLiteral("-fw_cfg"), QStringLiteral("name=opt/berth/config,file=") + cfg.fileName(),
             QStringLiteral("-device"), QStringLiteral("virtio-serial-pci"),

@@ -139,6 +139,14 @@ private slots:
                                  QStringLiteral("--guest-dir"), QStringLiteral(BERTH_TEST_GUEST_DIR)};
         vm::EngineClient engine(options);
         QSignalSpy finished(&engine, &vm::EngineHandle::operationFinished);
+        // A row that fails still stops its engine (before its libvirtd goes): the engine host
+        // would otherwise outlive the test.
+        const auto stopOnFailure = qScopeGuard([&] {
+            if (!QTest::currentTestFailed()) { return; }
+            finished.clear();
+            engine.stop(true);
+            waitFor(finished, Operation::Stop);
+        });
         engine.start();
         QVERIFY2(waitFor(finished, Operation::Start), qPrintable(engine.status().detail));
         QVERIFY(!eciReported(engine.status()));

@@ -53,7 +53,7 @@ TEST(QemuArguments, CarryTheLifecycleEssentials)
     EXPECT_EQ(args.at(args.indexOf("-smp") + 1), "2");
     EXPECT_EQ(args.at(args.indexOf("-m") + 1), "1536M");
     // The guest learns that a data disk is attached, and waits for it.
-    EXPECT_EQ(args.at(args.indexOf("-append") + 1), "console=ttyS0 panic=-1 quiet berth.data_disk=berth-data");
+    EXPECT_EQ(args.at(args.indexOf("-append") + 1), "console=ttyS0 panic=-1 no_timer_check quiet berth.data_disk=berth-data");
 }
 
 TEST(QemuArguments, ForwardOnlyALoopbackPort)

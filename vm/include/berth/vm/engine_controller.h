@@ -55,7 +55,7 @@ struct EngineOptions {
     QString qemuBinary = QStringLiteral("qemu-system-x86_64");
     QString kernel;
     QString initrd;
-    QString kernelCmdline = QStringLiteral("console=ttyS0 panic=-1 quiet");
+    QString kernelCmdline = kDefaultKernelCmdline;
     QString rootImage;
     QString dataDisk;
     qint64 dataDiskSizeBytes = 0;

@@ -32,11 +32,16 @@ struct PortForward {
     bool operator==(const PortForward&) const = default;
 };
 
+// The guest kernel's command line. no_timer_check: under TCG on a busy host the kernel's boot-time
+// check that the timer reaches the IO-APIC can time out, and the kernel then panics ("IO-APIC +
+// timer doesn't work!"); under KVM the kernel skips that check by itself.
+inline const QString kDefaultKernelCmdline = QStringLiteral("console=ttyS0 panic=-1 no_timer_check quiet");
+
 struct VmSpec {
     QString qemuBinary = QStringLiteral("qemu-system-x86_64");
     QString kernel;
     QString initrd;
-    QString kernelCmdline = QStringLiteral("console=ttyS0 panic=-1 quiet");
+    QString kernelCmdline = kDefaultKernelCmdline;
     QString rootImage;              // optional: raw, attached read-only
     QString dataDisk;               // optional: qcow2, read-write
     qint64 dataDiskSizeBytes = 0;   // when set and the data disk is missing, it is created
