@@ -18,3 +18,11 @@ function(berth_target_defaults target)
     endif()
     target_link_options(${target} PRIVATE LINKER:-z,relro,-z,now)
 endfunction()
+
+# berth_combine_sources(<targets...>): the target's sources compile as a few combined units
+# (CMake's unity build). Each file pulls in the same heavy headers (Qt, nlohmann/json, spdlog),
+# so this halves the library's build time. Names private to a file must then be unique within
+# the target, which also keeps one helper from being written twice.
+function(berth_combine_sources)
+    set_target_properties(${ARGN} PROPERTIES UNITY_BUILD ON)
+endfunction()

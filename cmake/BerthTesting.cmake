@@ -6,6 +6,13 @@ function(berth_add_test)
     cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;ENVIRONMENT" ${ARGN})
     add_executable(${T_NAME} ${T_SOURCES})
     berth_target_defaults(${T_NAME})
+    list(LENGTH T_SOURCES source_count)
+    if(source_count GREATER 1)
+        berth_combine_sources(${T_NAME})
+        # Combined, each file's fixtures (in an anonymous namespace, as GoogleTest advises) look
+        # to GCC as if a header declared them.
+        target_compile_options(${T_NAME} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-Wno-subobject-linkage>)
+    endif()
     target_link_libraries(${T_NAME} PRIVATE ${T_LIBS})
     target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests/common)
     add_test(NAME ${T_NAME} COMMAND ${T_NAME})

@@ -33,11 +33,6 @@ std::optional<std::string> readWhole(const fs::path& path)
     return text.str();
 }
 
-void printDiagnostics(const settings::Diagnostics& diagnostics, std::ostream& err)
-{
-    for (const auto& d : diagnostics) { err << d.format() << "\n"; }
-}
-
 std::string summary(const settings::AdminPolicy& policy)
 {
     const auto locked = std::count_if(policy.settings.begin(), policy.settings.end(),

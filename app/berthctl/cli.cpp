@@ -44,10 +44,15 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the setting is locked by your a
 
 }  // namespace
 
+void printDiagnostics(const settings::Diagnostics& diagnostics, std::ostream& err)
+{
+    for (const auto& d : diagnostics) { err << d.format() << "\n"; }
+}
+
 void reportInvalidPolicy(const settings::Settings& settings, std::ostream& err)
 {
     if (settings.engineStartAllowed()) { return; }
-    for (const auto& d : settings.adminPolicy().diagnostics) { err << d.format() << "\n"; }
+    printDiagnostics(settings.adminPolicy().diagnostics, err);
     err << "The administrator's settings file is invalid, so the engine will not start until it is fixed.\n";
 }
 

@@ -35,6 +35,9 @@ struct Context {
 // berthctl's entry point without main(): `args` excludes the program name.
 int run(const std::vector<std::string>& args, Context& context);
 
+// Each diagnostic on its own line, as file:line:col: message.
+void printDiagnostics(const settings::Diagnostics& diagnostics, std::ostream& err);
+
 // When the admin policy is invalid, says so with every problem's file:line:col (on `err`): nothing
 // else a command prints is complete while it stands.
 void reportInvalidPolicy(const settings::Settings& settings, std::ostream& err);

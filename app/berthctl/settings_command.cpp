@@ -25,11 +25,6 @@ nlohmann::json toJson(const settings::EffectiveValue& v)
     return out;
 }
 
-void printDiagnostics(const settings::Diagnostics& diagnostics, std::ostream& err)
-{
-    for (const auto& d : diagnostics) { err << d.format() << "\n"; }
-}
-
 int list(const Settings& s, bool json, Context& c)
 {
     reportInvalidPolicy(s, c.err);

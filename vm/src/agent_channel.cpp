@@ -8,7 +8,7 @@
 namespace berth::vm {
 
 namespace {
-constexpr int kConnectRetryMs = 10;
+constexpr int kAgentConnectRetryMs = 10;
 }
 
 AgentChannel::AgentChannel(QObject* parent)
@@ -23,7 +23,7 @@ AgentChannel::AgentChannel(QObject* parent)
                  })
 {
     m_retry->setSingleShot(true);
-    m_retry->setInterval(kConnectRetryMs);
+    m_retry->setInterval(kAgentConnectRetryMs);
     connect(m_retry, &QTimer::timeout, this, &AgentChannel::tryConnect);
     connect(m_socket, &QLocalSocket::readyRead, this, [this] { feed(m_socket->readAll()); });
     connect(m_socket, &QLocalSocket::connected, this, [this] {

@@ -22,7 +22,6 @@ namespace berth::vm {
 namespace {
 
 constexpr auto kRetryInterval = std::chrono::milliseconds(100);
-constexpr qint64 kMaxLineBytes = 1 << 20;
 
 QByteArray requestLine(const nlohmann::json& request) { return QByteArray::fromStdString(request.dump() + "\n"); }
 
@@ -181,7 +180,7 @@ void EngineClient::failPending(const QString& why)
 void EngineClient::onReadyRead()
 {
     while (m_socket->canReadLine()) {
-        const QByteArray line = m_socket->readLine(kMaxLineBytes);
+        const QByteArray line = m_socket->readLine(kEngineSocketMaxLineBytes);
         const auto event = nlohmann::json::parse(line.toStdString(), nullptr, false);
         if (!event.is_object()) { continue; }
         const std::string type = event.value("type", std::string());

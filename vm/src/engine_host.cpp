@@ -13,7 +13,6 @@ namespace berth::vm {
 
 namespace {
 
-constexpr qint64 kMaxLineBytes = 1 << 20;
 
 EngineState toEngineState(EngineController::State state)
 {
@@ -129,7 +128,7 @@ void EngineHost::onClient()
         connect(client, &QLocalSocket::disconnected, client, &QObject::deleteLater);
         connect(client, &QLocalSocket::readyRead, this, [this, client] {
             while (client->canReadLine()) {
-                const QByteArray line = client->readLine(kMaxLineBytes);
+                const QByteArray line = client->readLine(kEngineSocketMaxLineBytes);
                 const auto request = nlohmann::json::parse(line.toStdString(), nullptr, false);
                 if (!request.is_object()) {
                     send(client, {{"type", "error"}, {"message", "not a JSON object"}});
@@ -137,7 +136,7 @@ void EngineHost::onClient()
                 }
                 onRequest(client, request);
             }
-            if (client->bytesAvailable() > kMaxLineBytes) {
+            if (client->bytesAvailable() > kEngineSocketMaxLineBytes) {
                 spdlog::warn("engine host: dropping a client that sent an oversized line");
                 client->abort();
             }

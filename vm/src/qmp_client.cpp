@@ -8,14 +8,14 @@
 namespace berth::vm {
 
 namespace {
-constexpr int kConnectRetryMs = 10;
+constexpr int kQmpConnectRetryMs = 10;
 constexpr qsizetype kMaxLine = 1024 * 1024;  // QMP replies are small; this only guards memory
 }
 
 QmpClient::QmpClient(QObject* parent) : QObject(parent), m_socket(new QLocalSocket(this)), m_retry(new QTimer(this))
 {
     m_retry->setSingleShot(true);
-    m_retry->setInterval(kConnectRetryMs);
+    m_retry->setInterval(kQmpConnectRetryMs);
     connect(m_retry, &QTimer::timeout, this, &QmpClient::tryConnect);
     connect(m_socket, &QLocalSocket::readyRead, this, &QmpClient::onReadyRead);
     connect(m_socket, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError error) {

@@ -52,7 +52,7 @@ Policy on()
 }
 
 // The VM as the plugin sees it: symlinks by table, foreign mounts by set.
-class FakeHost : public HostView {
+class AuthzHost : public HostView {
 public:
     std::map<std::string, std::string> links;
     std::set<std::string> foreignMounts;
@@ -124,7 +124,7 @@ protected:
         return d.allow ? std::string("allowed") : d.msg;
     }
 
-    FakeHost host;
+    AuthzHost host;
     FakeEngine engine;
     MountVetting vetting{engine, host};
 };
