@@ -9,6 +9,8 @@
 
 #include <cstdio>
 
+#include <unistd.h>
+
 namespace berth::e2e {
 
 QString Run::describe() const
@@ -194,18 +196,41 @@ QString Environment::diagnostics() const
         QList<QByteArray> all = text.split('\n');
         return QString::fromUtf8(all.mid(std::max<qsizetype>(0, all.size() - lines)).join('\n'));
     };
-    QString out = "\n--- diagnostics ---\n";
-    const auto quick = std::chrono::seconds(30);
+    // CPU seconds each QEMU thread used so far: a guest stalled with its vCPUs idle reads
+    // differently from one whose vCPUs spin.
+    const auto qemuThreads = [this] {
+        QString out;
+        const qint64 pid = qemuPid();
+        const long ticks = ::sysconf(_SC_CLK_TCK);
+        for (const QString& tid : QDir(QStringLiteral("/proc/%1/task").arg(pid)).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            QFile stat(QStringLiteral("/proc/%1/task/%2/stat").arg(pid).arg(tid));
+            if (!stat.open(QIODevice::ReadOnly)) { continue; }
+            const QByteArray text = stat.readAll();
+            const int open = text.indexOf('('), close = text.lastIndexOf(')');
+            const QList<QByteArray> fields = text.mid(close + 2).split(' ');
+            if (open < 0 || close < 0 || fields.size() < 13) { continue; }
+            const double cpu = static_cast<double>(fields[11].toLongLong() + fields[12].toLongLong()) / static_cast<double>(ticks);
+            out += QStringLiteral("  %1 %2 (state %3): %4 s\n").arg(tid, QString::fromUtf8(text.mid(open + 1, close - open - 1)),
+                                                               QString::fromUtf8(fields[0])).arg(cpu, 0, 'f', 2);
+        }
+        return out.isEmpty() ? QStringLiteral("  (no QEMU)\n") : out;
+    };
+    // The guest console first: a report that is cut short keeps the kernel's own words (hung
+    // tasks, stalls) rather than the docker commands below.
+    QString out = "\n--- diagnostics ---\nserial.log (end):\n" + tail(serialLog(), 40) + "\n";
+    out += "QEMU threads, CPU time:\n" + qemuThreads();
+    const auto quick = std::chrono::seconds(20);
+    // `version` answers without touching dockerd's stores: it tells a stalled transport or guest
+    // from a stalled dockerd.
+    out += docker({"--context", "berth", "version", "--format", "server {{.Server.Version}}"}, quick).describe() + "\n";
     out += docker({"--context", "berth", "ps", "-a"}, quick).describe() + "\n";
-    out += docker({"--context", "berth", "image", "ls"}, quick).describe() + "\n";
     out += docker({"--context", "berth", "info", "--format", "{{.Containers}} containers, {{.ContainersRunning}} running, "
                                                           "driver {{.Driver}}, {{.SystemTime}}"},
                   quick)
                .describe()
            + "\n";
     QFile engineLog(m_home->path() + "/state/berth/logs/berth-engine.log");
-    if (engineLog.open(QIODevice::ReadOnly)) { out += "berth-engine.log (end):\n" + tail(engineLog.readAll(), 40) + "\n"; }
-    out += "serial.log (end):\n" + tail(serialLog(), 60) + "\n";
+    if (engineLog.open(QIODevice::ReadOnly)) { out += "berth-engine.log (end):\n" + tail(engineLog.readAll(), 25) + "\n"; }
     // Printed, not returned: QtTest cuts a failure message at about a kilobyte.
     std::fputs(qPrintable(out), stdout);
     std::fflush(stdout);

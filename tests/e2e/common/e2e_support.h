@@ -57,8 +57,9 @@ public:
     QString home() const { return m_home ? m_home->path() : QString(); }
     QString instanceDir() const;  // the engine's VM instance (its default one under the temporary home)
     QByteArray serialLog() const;  // the guest console
-    // What a failure report needs to tell a stuck engine from a stuck client: the engine's
-    // containers and state, the end of berth-engine's log and of the guest console. Printed to
+    // What a failure report needs to tell a stalled guest from a stalled dockerd or client: the
+    // end of the guest console, QEMU's threads, the engine's answers (version, containers, info)
+    // and the end of berth-engine's log. Printed to
     // stdout (a failure message is cut at about a kilobyte); returns a line that says so. It runs
     // docker: call it only on failure (QFAIL), never inside QVERIFY2, which evaluates it always.
     QString diagnostics() const;
