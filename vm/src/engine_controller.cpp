@@ -45,6 +45,16 @@ quint16 freeLoopbackPort(quint16 preferred = 0)
     return server.serverPort();
 }
 
+// The VM's CPU count: the setting under KVM, one under TCG. QEMU's multi-threaded TCG (7.2) can
+// leave a guest with several vCPUs spinning on all of them while its kernel patches its own code
+// (a static key flipped when the first container starts: one vCPU trapped in the int3 of the
+// patch, the other executing the half-patched instruction). Docker then hangs with the engine
+// Running. One vCPU has nothing to race, and under TCG costs about 0.5 s of boot.
+int vcpusFor(Accelerator accelerator, int requested)
+{
+    return accelerator == Accelerator::Tcg ? 1 : requested;
+}
+
 bool sameJson(const QByteArray& a, const QByteArray& b)
 {
     const auto ja = nlohmann::json::parse(a.constData(), a.constData() + a.size(), nullptr, false);
@@ -482,7 +492,14 @@ void EngineController::launch()
     } else if (sizing.action == DataDiskSizing::Action::Grow) {
         emit progress(sizing.message);
     }
-    spec.cpus = m_options.cpus;
+    spec.cpus = vcpusFor(m_verdict->accelerator, m_options.cpus);
+    if (spec.cpus != m_options.cpus) {
+        const QString why = QStringLiteral("Under TCG the VM gets one CPU instead of %1: with several, the guest kernel "
+                                           "can hang on all of them when it patches its own code")
+                                .arg(m_options.cpus);
+        spdlog::info("engine: {}", why.toStdString());
+        emit progress(why);
+    }
     spec.memoryMiB = m_options.memoryMiB;
     spec.guestConfigFile = m_dir.guestConfig();
     spec.extraFwCfg = m_options.extraFwCfg;

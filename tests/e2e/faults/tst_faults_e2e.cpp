@@ -1,6 +1,7 @@
-// Faults users meet, injected against the real VM (full guest, QEMU under TCG): berth-engine or
-// QEMU killed while running and at each phase of Apply & restart, dockerd refusing its options,
-// two restarts at once, the engine's port taken, stale files from an earlier run, the guest's
+// Faults users meet, injected against the real VM (full guest, QEMU under TCG): berth-engine, QEMU
+// or the app (its Settings window, berth_e2e_app) killed while running and at each phase of Apply &
+// restart, dockerd refusing its options, two restarts and the app's Apply at once, a stop during
+// Apply & restart, the engine's port taken, stale files from an earlier run, the guest's
 // clock jumping, the host's file system full or read-only under the instance. After each the
 // user sees a truthful state in bounded time, no QEMU is orphaned, the next start recovers, and
 // the data disk still holds the image, the container and the volume made at the beginning.
@@ -36,13 +37,12 @@ private slots:
     void engineKilledDuringApplyAndRestart();
     void qemuKilledDuringApplyAndRestart_data();
     void qemuKilledDuringApplyAndRestart();
-    void aClientKilledDuringApplyAndRestartLeavesItToFinish_data() { engineKilledDuringApplyAndRestart_data(); }
-    void aClientKilledDuringApplyAndRestartLeavesItToFinish();
+    void theAppKilledDuringApplyAndRestartLeavesItToFinish_data() { engineKilledDuringApplyAndRestart_data(); }
+    void theAppKilledDuringApplyAndRestartLeavesItToFinish();
     void dockerdRefusingAnOptionIsAnErrorNamingIt();
-    void twoRestartsAtOnceLeaveOneVm();
+    void twoRestartsAndTheAppsApplyAtOnceLeaveOneVm();
     void aStopDuringApplyAndRestartWins();
-    void aTakenPortMovesTheEngine();
-    void aStalePidFileIsIgnored();
+    void aTakenPortAndAStalePidFileAreRecoveredFrom();
     void theGuestClockFollowsTheHostsAfterAJump();
     void aFullDataDiskStillRestartsAndCanBeFreed();
     void aFullOrReadOnlyHostDiskIsAnErrorNamingTheFix();
@@ -59,6 +59,9 @@ private:
     void startAndCheckDataIntact(const char* after);
     // Stops the engine and ends berth-engine, so nothing holds a file of the instance open.
     void stopEngineProcess();
+    // The app's Settings window (berth_e2e_app) ticking `key` and clicking Apply & restart.
+    std::unique_ptr<QProcess> startAppApplying(const char* key) const;
+    bool setting(const char* key) const { return m_env.berthctl({"settings", "get", key}).output.trimmed() == "true"; }
 
     berth::e2e::Environment m_env;
     QString m_smallMount;  // a size-limited tmpfs mounted over the instance directory
@@ -156,6 +159,17 @@ void FaultsE2e::stopEngineProcess()
     const qint64 engine = engineStatus().value("controllerPid", qint64{0});
     if (alive(engine)) { ::kill(static_cast<pid_t>(engine), SIGTERM); }
     QTRY_VERIFY_WITH_TIMEOUT(!alive(engine), 30000);
+}
+
+std::unique_ptr<QProcess> FaultsE2e::startAppApplying(const char* key) const
+{
+    auto app = std::make_unique<QProcess>();
+    QProcessEnvironment env = m_env.environment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    app->setProcessEnvironment(env);
+    app->setProcessChannelMode(QProcess::MergedChannels);
+    app->start(QStringLiteral(BERTH_E2E_APP), {"--engine", env.value("BERTH_E2E_BIN_DIR") + "/berth-engine", "--toggle", key});
+    return app;
 }
 
 void FaultsE2e::engineKilledWhileRunningTakesItsVmAlong()
@@ -259,23 +273,27 @@ void FaultsE2e::qemuKilledDuringApplyAndRestart()
     startAndCheckDataIntact(qPrintable("QEMU killed while " + step));
 }
 
-// The app or berthctl that asked for Apply & restart dies at one step of it (both are the same
-// engine client; the operation belongs to berth-engine): the restart finishes on its own, with
-// one VM, and the engine is Running for the next client.
-void FaultsE2e::aClientKilledDuringApplyAndRestartLeavesItToFinish()
+// The app that asked for Apply & restart dies (SIGKILL) at one step of it. It had saved the
+// settings first; the restart belongs to berth-engine and finishes on its own, with one VM, and
+// the engine is Running for the next client. (berthctl is the same engine client.)
+void FaultsE2e::theAppKilledDuringApplyAndRestartLeavesItToFinish()
 {
     QFETCH(QString, step);
-    const auto restart = m_env.startBerthctl({"restart"});
-    QVERIFY(restart->waitForStarted(10000));
+    const bool before = setting("exposeDockerAPIOnTCP2375");
+    const auto app = startAppApplying("exposeDockerAPIOnTCP2375");
+    QVERIFY(app->waitForStarted(10000));
     QTRY_COMPARE_WITH_TIMEOUT(engineStep(), step, 240000);
-    QVERIFY(::kill(static_cast<pid_t>(restart->processId()), SIGKILL) == 0);
-    QVERIFY(restart->waitForFinished(10000));
+    QVERIFY(::kill(static_cast<pid_t>(app->processId()), SIGKILL) == 0);
+    QVERIFY(app->waitForFinished(10000));
+    const QByteArray said = app->readAll();
+    QVERIFY2(said.contains("applying"), said.constData());
     QElapsedTimer finished;
     finished.start();
     QTRY_COMPARE_WITH_TIMEOUT(m_env.engineState(), QStringLiteral("running"), 240000);
-    qInfo("client killed while %s: the restart reached Running %.1f s later", qPrintable(step), finished.elapsed() / 1000.0);
+    qInfo("the app killed while %s: the restart reached Running %.1f s later", qPrintable(step), finished.elapsed() / 1000.0);
     QCOMPARE(instanceQemus().size(), 1);
-    startAndCheckDataIntact(qPrintable("the client killed while " + step));
+    QCOMPARE(setting("exposeDockerAPIOnTCP2375"), !before);
+    startAndCheckDataIntact(qPrintable("the app killed while " + step));
 }
 
 // An option dockerd refuses: the restart ends in Error naming dockerd, in bounded time.
@@ -293,20 +311,29 @@ void FaultsE2e::dockerdRefusingAnOptionIsAnErrorNamingIt()
     startAndCheckDataIntact("dockerd refusing an option, then the option removed");
 }
 
-void FaultsE2e::twoRestartsAtOnceLeaveOneVm()
+// Two `berthctl restart` and the app's Apply & restart at once: one VM, and every caller hears
+// that the engine is Running, with the app's new setting in force.
+void FaultsE2e::twoRestartsAndTheAppsApplyAtOnceLeaveOneVm()
 {
+    const bool before = setting("exposeDockerAPIOnTCP2375");
     QElapsedTimer clock;
     clock.start();
     const auto first = m_env.startBerthctl({"restart"});
+    const auto app = startAppApplying("exposeDockerAPIOnTCP2375");
     const auto second = m_env.startBerthctl({"restart"});
-    QVERIFY(first->waitForStarted(10000) && second->waitForStarted(10000));
-    QVERIFY(first->waitForFinished(6 * 60 * 1000) && second->waitForFinished(6 * 60 * 1000));
-    const QByteArray said = first->readAll() + "\n---\n" + second->readAll();
-    QVERIFY2(first->exitCode() == 0 && second->exitCode() == 0, said.constData());
-    qInfo("two restarts at once: both answered Running after %.1f s", clock.elapsed() / 1000.0);
+    QVERIFY(first->waitForStarted(10000) && second->waitForStarted(10000) && app->waitForStarted(10000));
+    const int limit = 6 * 60 * 1000;
+    QVERIFY(first->waitForFinished(limit) && second->waitForFinished(limit) && app->waitForFinished(limit));
+    const QByteArray said = first->readAll() + "\n---\n" + second->readAll() + "\n--- the app\n" + app->readAll();
+    QVERIFY2(first->exitCode() == 0 && second->exitCode() == 0 && app->exitCode() == 0, said.constData());
+    QVERIFY2(said.contains("restart: ok"), said.constData());
+    qInfo("two restarts and the app's Apply at once: all answered Running after %.1f s", clock.elapsed() / 1000.0);
     QCOMPARE(m_env.engineState(), QStringLiteral("running"));
     QCOMPARE(instanceQemus().size(), 1);
-    startAndCheckDataIntact("two restarts at once");
+    QCOMPARE(setting("exposeDockerAPIOnTCP2375"), !before);
+    const QString reported = QString::fromStdString(m_env.status()["engine"].value("guestReportedConfig", nlohmann::json()).dump());
+    QVERIFY2(reported.contains(QStringLiteral("\"exposeDockerAPIOnTCP2375\":%1").arg(before ? "false" : "true")), qPrintable(reported));
+    startAndCheckDataIntact("two restarts and the app's Apply at once");
 }
 
 // Stop pressed while Apply & restart is still booting the VM: the stop wins, both callers get an
@@ -331,7 +358,10 @@ void FaultsE2e::aStopDuringApplyAndRestartWins()
     QVERIFY2(!m_env.serialLog().contains("after an unclean stop"), m_env.serialLog().right(2000).constData());
 }
 
-void FaultsE2e::aTakenPortMovesTheEngine()
+// Left over while the engine was stopped: its port taken by another program, and a pid file naming
+// a live process that is not this instance's QEMU (here: this test). One start recovers from both:
+// the engine moves to a free port (and the docker context follows), and kills nothing it does not own.
+void FaultsE2e::aTakenPortAndAStalePidFileAreRecoveredFrom()
 {
     const quint16 port = m_env.enginePort();
     QVERIFY(port != 0);
@@ -339,21 +369,12 @@ void FaultsE2e::aTakenPortMovesTheEngine()
     QVERIFY2(stop.exitCode == 0, qPrintable(stop.describe()));
     QTcpServer squatter;
     QVERIFY2(squatter.listen(QHostAddress::LocalHost, port), qPrintable(squatter.errorString()));
-    startAndCheckDataIntact("the engine's port taken by another program");
-    QVERIFY(m_env.enginePort() != port);
-}
-
-// A pid file naming a live process that is not this instance's QEMU (here: this test) is left
-// over from an earlier run; the start must neither kill that process nor refuse to start.
-void FaultsE2e::aStalePidFileIsIgnored()
-{
-    const Run stop = m_env.berthctl({"stop"}, std::chrono::minutes(2));
-    QVERIFY2(stop.exitCode == 0, qPrintable(stop.describe()));
     QFile pidFile(m_env.instanceDir() + "/qemu.pid");
     QVERIFY(pidFile.open(QIODevice::WriteOnly | QIODevice::Truncate));
     pidFile.write(QByteArray::number(QCoreApplication::applicationPid()) + "\n");
     pidFile.close();
-    startAndCheckDataIntact("a stale pid file naming another live process");
+    startAndCheckDataIntact("the engine's port taken and a stale pid file naming another live process");
+    QVERIFY(m_env.enginePort() != port);
 }
 
 // The guest's clock jumps (as after the host slept, or had its own clock set): the engine puts

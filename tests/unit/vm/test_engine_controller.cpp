@@ -571,6 +571,7 @@ TEST_F(EngineControllerTest, DataDiskIsNeverShrunkAndTheUserIsToldWhy)
 
 TEST_F(EngineControllerTest, ResourcesApplyAtTheNextLaunch)
 {
+    options.accelerator = EngineOptions::AcceleratorChoice::Kvm;
     startRunning();
     auto arg = [this](const char* option) { return processes->lastQemu()->argument(option); };
     EXPECT_EQ(arg("-smp"), "2");
@@ -582,6 +583,15 @@ TEST_F(EngineControllerTest, ResourcesApplyAtTheNextLaunch)
     EXPECT_EQ(arg("-smp"), "1");
     EXPECT_EQ(arg("-m"), "512M");
     EXPECT_THAT(arg("-netdev").toStdString(), HasSubstr(",hostfwd=tcp:127.0.0.1:12375-:2375"));
+}
+
+// Several vCPUs under QEMU's multi-threaded TCG can hang the guest kernel while it patches its
+// own code: under TCG the VM gets one, whatever the setting, and the user is told why.
+TEST_F(EngineControllerTest, UnderTcgTheVmGetsOneCpu)
+{
+    startRunning();
+    EXPECT_EQ(processes->lastQemu()->argument("-smp"), "1");
+    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("one CPU instead of 2"));
 }
 
 TEST_F(EngineControllerTest, EnginePortIsKeptAcrossLaunchesWhileFree)
