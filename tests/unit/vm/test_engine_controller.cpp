@@ -15,6 +15,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <optional>
+
 using namespace berth::vm;
 using namespace berth::vm::testing;
 using namespace std::chrono_literals;
@@ -82,6 +84,24 @@ protected:
 
     QString instanceFile(const char* name) const { return options.instanceDir + "/" + name; }
 
+    // What a fake QEMU was asked, and whether it was killed, as it stood when it exited
+    // (`killed` stays empty while it has not exited).
+    struct QemuRecord {
+        QStringList qmpCommands;
+        QStringList agentRequests;
+        std::optional<bool> killed;
+    };
+    static std::shared_ptr<QemuRecord> recordWhenItExits(FakeQemuProcess* qemu)
+    {
+        auto record = std::make_shared<QemuRecord>();
+        QObject::connect(qemu, &Process::finished, [qemu, record] {
+            record->qmpCommands = qemu->qmpCommands;
+            record->agentRequests = qemu->agentRequests;
+            record->killed = qemu->killed;
+        });
+        return record;
+    }
+
     QTemporaryDir m_tmp;
     EngineOptions options;
     std::shared_ptr<FakeProcessFactory> processes = std::make_shared<FakeProcessFactory>();
@@ -125,21 +145,14 @@ TEST_F(EngineControllerTest, GracefulStopGoesThroughTheAgent)
 {
     startRunning();
     auto* qemu = processes->lastQemu();
-    QStringList qmpCommands;
-    QStringList agentRequests;
-    bool killed = true;
-    QObject::connect(qemu, &Process::finished, [&] {
-        qmpCommands = qemu->qmpCommands;
-        agentRequests = qemu->agentRequests;
-        killed = qemu->killed;
-    });
+    const auto exited = recordWhenItExits(qemu);
     controller().stop();
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
     EXPECT_EQ(result.operation, Operation::Stop);
-    EXPECT_THAT(agentRequests.join('\n').toStdString(), HasSubstr(R"({"timeout":2,"type":"shutdown"})"));
-    EXPECT_THAT(qmpCommands, ::testing::Not(::testing::Contains("system_powerdown")));
-    EXPECT_FALSE(killed);
+    EXPECT_THAT(exited->agentRequests.join('\n').toStdString(), HasSubstr(R"({"timeout":2,"type":"shutdown"})"));
+    EXPECT_THAT(exited->qmpCommands, ::testing::Not(::testing::Contains("system_powerdown")));
+    EXPECT_EQ(exited->killed, false);
     EXPECT_EQ(controller().state(), State::Stopped);
     EXPECT_THAT(states, ElementsAre(State::Starting, State::WaitingForEngine, State::Running, State::Stopping, State::Stopped));
     EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid")));
@@ -153,18 +166,12 @@ TEST_F(EngineControllerTest, StopFallsBackToThePowerButtonWhenTheAgentIgnoresShu
     processes->behaviour.ignoreAgentShutdown = true;
     options.timeouts.agentShutdown = 100ms;
     startRunning();
-    QStringList qmpCommands;
-    QStringList agentRequests;
-    auto* qemu = processes->lastQemu();
-    QObject::connect(qemu, &Process::finished, [&] {
-        qmpCommands = qemu->qmpCommands;
-        agentRequests = qemu->agentRequests;
-    });
+    const auto exited = recordWhenItExits(processes->lastQemu());
     controller().stop();
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
-    EXPECT_THAT(agentRequests.join('\n').toStdString(), HasSubstr("\"type\":\"shutdown\""));
-    EXPECT_THAT(qmpCommands, ::testing::Contains("system_powerdown"));
+    EXPECT_THAT(exited->agentRequests.join('\n').toStdString(), HasSubstr("\"type\":\"shutdown\""));
+    EXPECT_THAT(exited->qmpCommands, ::testing::Contains("system_powerdown"));
     EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("power button"));
 }
 
@@ -177,14 +184,13 @@ TEST_F(EngineControllerTest, HungGuestIsKilledAfterTheTimeouts)
     options.timeouts.powerdown = 100ms;
     startRunning();
     auto* qemu = processes->lastQemu();
-    bool killed = false;
-    QObject::connect(qemu, &Process::finished, [&] { killed = qemu->killed; });
+    const auto exited = recordWhenItExits(qemu);
     QElapsedTimer clock;
     clock.start();
     controller().stop();
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
-    EXPECT_TRUE(killed);
+    EXPECT_EQ(exited->killed, true);
     EXPECT_GE(clock.elapsed(), 200 + 1000) << "both grace periods and QMP quit's were honoured";
     EXPECT_EQ(controller().state(), State::Stopped);
     EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid"))) << "SIGKILL leaves the pidfile; Stopped means it is gone";
@@ -195,22 +201,15 @@ TEST_F(EngineControllerTest, ForceStopQuitsQemuWithoutAskingTheGuest)
 {
     startRunning();
     auto* qemu = processes->lastQemu();
-    bool killed = true;
-    QStringList agentRequests;
-    QStringList qmpCommands;
-    QObject::connect(qemu, &Process::finished, [&] {
-        killed = qemu->killed;
-        agentRequests = qemu->agentRequests;
-        qmpCommands = qemu->qmpCommands;
-    });
+    const auto exited = recordWhenItExits(qemu);
     QElapsedTimer clock;
     clock.start();
     controller().stop(EngineController::StopMode::Force);
     ASSERT_TRUE(waitForOperations(2).ok);
     EXPECT_LT(clock.elapsed(), 1000);
-    EXPECT_THAT(qmpCommands, ::testing::Contains("quit")) << "QEMU flushes the qcow2 data disk on quit";
-    EXPECT_FALSE(killed) << "quit was enough";
-    EXPECT_THAT(agentRequests.join('\n').toStdString(), ::testing::Not(HasSubstr("shutdown")));
+    EXPECT_THAT(exited->qmpCommands, ::testing::Contains("quit")) << "QEMU flushes the qcow2 data disk on quit";
+    EXPECT_EQ(exited->killed, false) << "quit was enough";
+    EXPECT_THAT(exited->agentRequests.join('\n').toStdString(), ::testing::Not(HasSubstr("shutdown")));
 }
 
 TEST_F(EngineControllerTest, ForceStopKillsAQemuThatDoesNotQuit)
@@ -218,14 +217,13 @@ TEST_F(EngineControllerTest, ForceStopKillsAQemuThatDoesNotQuit)
     processes->behaviour.ignoreQuit = true;
     startRunning();
     auto* qemu = processes->lastQemu();
-    bool killed = false;
-    QObject::connect(qemu, &Process::finished, [&] { killed = qemu->killed; });
+    const auto exited = recordWhenItExits(qemu);
     QElapsedTimer clock;
     clock.start();
     controller().stop(EngineController::StopMode::Force);
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
-    EXPECT_TRUE(killed);
+    EXPECT_EQ(exited->killed, true);
     EXPECT_GE(clock.elapsed(), 900) << "QMP quit gets its grace (1 s with a 2 s kill timeout)";
     EXPECT_EQ(controller().state(), State::Stopped);
 }
@@ -420,21 +418,14 @@ TEST_F(EngineControllerTest, AStopBeforeTheAgentConnectedIsHandedToTheAgentOnceI
     controller().start(QByteArray("{}"));
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::WaitingForEngine; }, 2000));
     auto* qemu = processes->lastQemu();
-    QStringList qmpCommands;
-    QStringList agentRequests;
-    bool killed = true;
-    QObject::connect(qemu, &Process::finished, [&] {
-        qmpCommands = qemu->qmpCommands;
-        agentRequests = qemu->agentRequests;
-        killed = qemu->killed;
-    });
+    const auto exited = recordWhenItExits(qemu);
     controller().stop();
     waitForOperations(2, 10000);
     EXPECT_EQ(finished[1].operation, Operation::Stop);
     EXPECT_TRUE(finished[1].ok) << finished[1].message.toStdString();
-    EXPECT_THAT(agentRequests.join('\n').toStdString(), HasSubstr("\"type\":\"shutdown\""));
-    EXPECT_THAT(qmpCommands, ::testing::Not(::testing::Contains("quit"))) << "the stop waited out the power button";
-    EXPECT_FALSE(killed);
+    EXPECT_THAT(exited->agentRequests.join('\n').toStdString(), HasSubstr("\"type\":\"shutdown\""));
+    EXPECT_THAT(exited->qmpCommands, ::testing::Not(::testing::Contains("quit"))) << "the stop waited out the power button";
+    EXPECT_EQ(exited->killed, false);
     EXPECT_EQ(controller().state(), State::Stopped);
 }
 
