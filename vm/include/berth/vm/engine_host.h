@@ -28,7 +28,6 @@ namespace berth::vm {
 // The longest line either end of the engine socket (berth-engine and its clients) reads.
 inline constexpr qint64 kEngineSocketMaxLineBytes = 1 << 20;
 
-
 class EngineController;
 
 // What the engine should boot with, decided at every start and restart.
