@@ -65,6 +65,8 @@ public:
     QString diagnostics() const;
     QString settingsFile() const;  // the user's settings-store.json
     QProcessEnvironment environment() const { return m_env; }
+    // For what every process started from here on must find first (a test's wrapper of a tool).
+    void prependToPath(const QString& dir) { m_env.insert("PATH", dir + ":" + m_env.value("PATH")); }
 
 private:
     std::unique_ptr<QTemporaryDir> m_home;

@@ -11,18 +11,85 @@
 // onto a small tmpfs (root only) to fill the host's file system under the data disk.
 
 #include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
+#include <QStandardPaths>
 #include <QTcpServer>
 #include <QtTest>
 
+#include <optional>
+
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "e2e_support.h"
 
 using berth::e2e::kTinyImage;
 using berth::e2e::Run;
+
+namespace {
+
+// Holds this test's QEMU launches at their start while it is closed, so a fault meant for the
+// Starting step lands there every time: the step lasts well under a second, too short to catch by
+// polling status.json. A wrapper named qemu-system-x86_64, first on the engine's PATH, reads a line
+// from a FIFO while the FIFO exists, then becomes the real QEMU (same pid, same command line).
+class LaunchGate {
+public:
+    // Writes the wrapper into `dir`; false with the reason when QEMU is not on PATH.
+    bool install(const QString& dir, QString* why)
+    {
+        const QString qemu = QStandardPaths::findExecutable("qemu-system-x86_64");
+        if (qemu.isEmpty()) {
+            *why = "qemu-system-x86_64 is not on PATH";
+            return false;
+        }
+        m_fifo = dir + "/gate";
+        QFile wrapper(dir + "/qemu-system-x86_64");
+        const QByteArray script = "#!/bin/sh\n"
+                                  "# The faults test's launch gate: while the FIFO exists, wait for a line from it.\n"
+                                  "if [ -p '" + m_fifo.toUtf8() + "' ]; then read -r _ < '" + m_fifo.toUtf8() + "'; fi\n"
+                                  "exec '" + qemu.toUtf8() + "' \"$@\"\n";
+        if (!QDir().mkpath(dir) || !wrapper.open(QIODevice::WriteOnly) || wrapper.write(script) != script.size()) {
+            *why = "cannot write " + wrapper.fileName();
+            return false;
+        }
+        wrapper.close();
+        return wrapper.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    }
+    bool close() const { return ::mkfifo(qPrintable(m_fifo), 0600) == 0; }
+    bool closed() const { return QFileInfo::exists(m_fifo); }
+    // Lets a launch that waits through (none may: its engine may have died), and closes no more.
+    void open() const
+    {
+        const int fd = ::open(qPrintable(m_fifo), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0) {
+            [[maybe_unused]] const ssize_t written = ::write(fd, "go\n", 3);
+            ::close(fd);
+        }
+        ::unlink(qPrintable(m_fifo));
+    }
+
+private:
+    QString m_fifo;
+};
+
+// The gate closed for as long as this lives: a row that ends early must not hold later launches.
+class HeldLaunch {
+public:
+    explicit HeldLaunch(const LaunchGate& gate) : m_gate(gate) { QVERIFY(m_gate.close()); }
+    ~HeldLaunch() { m_gate.open(); }
+    HeldLaunch(const HeldLaunch&) = delete;
+    HeldLaunch& operator=(const HeldLaunch&) = delete;
+
+private:
+    const LaunchGate& m_gate;
+};
+
+}  // namespace
 
 class FaultsE2e : public QObject {
     Q_OBJECT
@@ -61,9 +128,12 @@ private:
     void stopEngineProcess();
     // The app's Settings window (berth_e2e_app) ticking `key` and clicking Apply & restart.
     std::unique_ptr<QProcess> startAppApplying(const char* key) const;
+    // Waits until Apply & restart is at `step`; with the gate closed, until the launch waits there.
+    bool reachedStep(const QString& step) const;
     bool setting(const char* key) const { return m_env.berthctl({"settings", "get", key}).output.trimmed() == "true"; }
 
     berth::e2e::Environment m_env;
+    LaunchGate m_gate;
     QString m_smallMount;  // a size-limited tmpfs mounted over the instance directory
 };
 
@@ -133,6 +203,8 @@ void FaultsE2e::initTestCase()
 {
     QString why;
     if (!m_env.setUp(&why)) { QSKIP(qPrintable(why)); }
+    QVERIFY2(m_gate.install(m_env.home() + "/launch-gate", &why), qPrintable(why));
+    m_env.prependToPath(m_env.home() + "/launch-gate");
     const Run start = m_env.berthctl({"start"}, std::chrono::minutes(6));
     QVERIFY2(start.exitCode == 0, qPrintable(start.describe()));
     QVERIFY(m_env.importTinyImage());
@@ -159,6 +231,12 @@ void FaultsE2e::stopEngineProcess()
     const qint64 engine = engineStatus().value("controllerPid", qint64{0});
     if (alive(engine)) { ::kill(static_cast<pid_t>(engine), SIGTERM); }
     QTRY_VERIFY_WITH_TIMEOUT(!alive(engine), 30000);
+}
+
+bool FaultsE2e::reachedStep(const QString& step) const
+{
+    const bool held = m_gate.closed();
+    return QTest::qWaitFor([&] { return engineStep() == step && (!held || !instanceQemus().isEmpty()); }, 240000);
 }
 
 std::unique_ptr<QProcess> FaultsE2e::startAppApplying(const char* key) const
@@ -212,11 +290,14 @@ void FaultsE2e::engineKilledDuringApplyAndRestart()
     QFETCH(QString, step);
     const Run set = m_env.berthctl({"settings", "set", "blockDockerLoad", "true"});
     QVERIFY2(set.exitCode == 0, qPrintable(set.describe()));
+    std::optional<HeldLaunch> held;
+    if (step == "Starting") { held.emplace(m_gate); }
     const auto restart = m_env.startBerthctl({"restart"});
     QVERIFY(restart->waitForStarted(10000));
-    QTRY_COMPARE_WITH_TIMEOUT(engineStep(), step, 240000);
+    QVERIFY2(reachedStep(step), qPrintable("never saw " + step + "; the engine is at " + engineStep()));
     const qint64 engine = engineStatus().value("controllerPid", qint64{0});
     QVERIFY(::kill(static_cast<pid_t>(engine), SIGKILL) == 0);
+    held.reset();
 
     QElapsedTimer answered;
     answered.start();
@@ -280,11 +361,14 @@ void FaultsE2e::theAppKilledDuringApplyAndRestartLeavesItToFinish()
 {
     QFETCH(QString, step);
     const bool before = setting("exposeDockerAPIOnTCP2375");
+    std::optional<HeldLaunch> held;
+    if (step == "Starting") { held.emplace(m_gate); }
     const auto app = startAppApplying("exposeDockerAPIOnTCP2375");
     QVERIFY(app->waitForStarted(10000));
-    QTRY_COMPARE_WITH_TIMEOUT(engineStep(), step, 240000);
+    QVERIFY2(reachedStep(step), qPrintable("never saw " + step + "; the engine is at " + engineStep()));
     QVERIFY(::kill(static_cast<pid_t>(app->processId()), SIGKILL) == 0);
     QVERIFY(app->waitForFinished(10000));
+    held.reset();
     const QByteArray said = app->readAll();
     QVERIFY2(said.contains("applying"), said.constData());
     QElapsedTimer finished;
