@@ -38,8 +38,7 @@ std::string summary(const settings::AdminPolicy& policy)
     const auto locked = std::count_if(policy.settings.begin(), policy.settings.end(),
                                       [](const auto& entry) { return entry.second.locked; });
     std::ostringstream out;
-    out << policy.settings.size() << " settings (" << locked << " locked), " << policy.diagnostics.size()
-        << " ignored";
+    out << policy.settings.size() << " settings (" << locked << " locked), " << policy.diagnostics.size() << " ignored";
     return out.str();
 }
 
@@ -105,8 +104,7 @@ int deploy(const std::vector<std::string>& args, Context& c)
     const auto policy = settings::parseAdminPolicy(*text, kInlineSource);
     printDiagnostics(policy.diagnostics, c.err);
     if (policy.state != settings::AdminPolicy::State::Valid) {
-        c.err << "The admin settings are invalid; nothing was deployed and " << target.string()
-              << " is unchanged.\n";
+        c.err << "The admin settings are invalid; nothing was deployed and " << target.string() << " is unchanged.\n";
         return kFailed;
     }
     if (text->empty() || text->back() != '\n') { text->push_back('\n'); }
@@ -116,8 +114,8 @@ int deploy(const std::vector<std::string>& args, Context& c)
         return kFailed;
     }
     const auto existing = readWhole(target);
-    const bool existingTrusted =
-        existing && settings::loadAdminPolicy(target, c.paths.adminRules).state == settings::AdminPolicy::State::Valid;
+    const bool existingTrusted = existing
+        && settings::loadAdminPolicy(target, c.paths.adminRules).state == settings::AdminPolicy::State::Valid;
     if (existing && *existing == *text && existingTrusted) {
         c.out << target.string() << " already holds this policy: " << summary(policy) << ". Nothing changed.\n";
         return kOk;

@@ -14,9 +14,9 @@ namespace berth::cli {
 // Exit codes scripts can rely on.
 enum ExitCode : int {
     kOk = 0,
-    kFailed = 1,      // an error: invalid input, invalid admin policy, engine failure
-    kUsage = 2,       // the command line itself is wrong
-    kLocked = 3,      // a setting is locked by the administrator
+    kFailed = 1,  // an error: invalid input, invalid admin policy, engine failure
+    kUsage = 2,  // the command line itself is wrong
+    kLocked = 3,  // a setting is locked by the administrator
 };
 
 // Everything a command touches from outside, so tests can run commands in-process.

@@ -42,8 +42,9 @@ int runEngineOperation(EngineHandle& engine, EngineHandle::Operation operation, 
     int code = kFailed;
     EngineState lastState = EngineState::Unknown;
     std::string lastLine;
-    QObject::connect(&engine, &EngineHandle::progress, &loop,
-                     [&](const QString& text) { c.out << "  " << text.toStdString() << "\n" << std::flush; });
+    QObject::connect(&engine, &EngineHandle::progress, &loop, [&](const QString& text) {
+        c.out << "  " << text.toStdString() << "\n" << std::flush;
+    });
     QObject::connect(&engine, &EngineHandle::statusChanged, &loop, [&](const EngineStatus& status) {
         if (status.state != lastState && status.state != EngineState::Unknown) {
             lastState = status.state;
@@ -81,12 +82,15 @@ int engineCommand(const std::string& command, const std::vector<std::string>& ar
     }
     auto engine = c.connectEngine();
     if (command == "start") {
-        return runEngineOperation(*engine, EngineHandle::Operation::Start, [&] { engine->start(); }, c);
+        return runEngineOperation(
+            *engine, EngineHandle::Operation::Start, [&] { engine->start(); }, c);
     }
     if (command == "restart") {
-        return runEngineOperation(*engine, EngineHandle::Operation::Restart, [&] { engine->restart(); }, c);
+        return runEngineOperation(
+            *engine, EngineHandle::Operation::Restart, [&] { engine->restart(); }, c);
     }
-    return runEngineOperation(*engine, EngineHandle::Operation::Stop, [&] { engine->stop(force); }, c);
+    return runEngineOperation(
+        *engine, EngineHandle::Operation::Stop, [&] { engine->stop(force); }, c);
 }
 
 int statusCommand(const std::vector<std::string>& args, Context& c)
@@ -124,8 +128,9 @@ int statusCommand(const std::vector<std::string>& args, Context& c)
         c.out << "Engine:        " << describe(engineStatus) << "\n";
         // Which backend runs the VM, and which the next start uses if the settings changed since.
         const std::string manager = s.get(settings::keys::kVmManager).value.get<std::string>();
-        const std::string configured =
-            manager == "libvirt" ? "libvirt (" + s.get(settings::keys::kLibvirtUri).value.get<std::string>() + ")" : manager;
+        const std::string configured = manager == "libvirt"
+            ? "libvirt (" + s.get(settings::keys::kLibvirtUri).value.get<std::string>() + ")"
+            : manager;
         const std::string running = engineStatus.vmManager.toStdString();
         c.out << "VM manager:    " << (running.empty() ? configured : running);
         if (!running.empty() && running != configured) { c.out << "; the next start uses " << configured; }

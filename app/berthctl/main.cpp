@@ -27,7 +27,7 @@ int main(int argc, char* argv[])
     }
     berth::app::initLogging("berthctl", /*console=*/true, verbose);
 
-    berth::cli::Context context{berth::settings::SettingsPaths::forCurrentUser(), std::cout, std::cerr,
+    berth::cli::Context context{berth::settings::SettingsPaths::forCurrentUser(),           std::cout, std::cerr,
                                 [] { return std::make_unique<berth::vm::EngineClient>(); }, &std::cin, {}};
     return berth::cli::run(args, context);
 }

@@ -30,7 +30,8 @@ int resetCommand(const std::vector<std::string>& args, Context& c)
         c.err << "berthctl: reset needs --data (to reset settings: berthctl settings reset)\n";
         return kUsage;
     }
-    const vm::InstanceDir instance(c.instanceDir.empty() ? vm::InstanceDir::defaultRoot() : QString::fromStdString(c.instanceDir));
+    const vm::InstanceDir instance(c.instanceDir.empty() ? vm::InstanceDir::defaultRoot()
+                                                         : QString::fromStdString(c.instanceDir));
     const QString disk = instance.dataDisk();
     if (!QFileInfo::exists(disk)) {
         c.out << "There is no data disk at " << disk.toStdString() << ": nothing to reset.\n";
@@ -48,7 +49,9 @@ int resetCommand(const std::vector<std::string>& args, Context& c)
     }
     // QEMU must be gone: the disk is open read-write while the VM runs.
     auto engine = c.connectEngine();
-    if (runEngineOperation(*engine, vm::EngineHandle::Operation::Stop, [&] { engine->stop(); }, c) != kOk) {
+    if (runEngineOperation(
+            *engine, vm::EngineHandle::Operation::Stop, [&] { engine->stop(); }, c)
+        != kOk) {
         c.err << "berthctl: the engine did not stop, so the data disk was left as it is\n";
         return kFailed;
     }
@@ -60,7 +63,8 @@ int resetCommand(const std::vector<std::string>& args, Context& c)
     }
     c.out << "The data disk is now " << backup.toStdString() << ".\n"
           << "The next start creates an empty one.\n"
-          << "To restore the old one: berthctl stop && mv '" << backup.toStdString() << "' '" << disk.toStdString() << "'\n"
+          << "To restore the old one: berthctl stop && mv '" << backup.toStdString() << "' '" << disk.toStdString()
+          << "'\n"
           << "To delete it and free the space: rm '" << backup.toStdString() << "'\n";
     return kOk;
 }

@@ -37,7 +37,8 @@ int list(const Settings& s, bool json, Context& c)
     std::size_t keyWidth = 3;
     for (const auto& v : s.all()) { keyWidth = std::max(keyWidth, v.spec->key.size()); }
     c.out << std::left << std::setw(static_cast<int>(keyWidth) + 2) << "KEY" << std::setw(28) << "VALUE"
-          << std::setw(15) << "SOURCE" << "RESTART\n";
+          << std::setw(15) << "SOURCE"
+          << "RESTART\n";
     for (const auto& v : s.all()) {
         std::string value = settings::displayValue(v.value);
         if (value.size() > 26) { value = value.substr(0, 23) + "..."; }

@@ -96,7 +96,7 @@ std::unique_ptr<DockerRunner> makeDockerCliRunner(const std::string& cli, const 
 bool EciReport::allPassed() const
 {
     return reachable && eciOn && !checks.empty()
-           && std::all_of(checks.begin(), checks.end(), [](const EciCheck& c) { return c.passed; });
+        && std::all_of(checks.begin(), checks.end(), [](const EciCheck& c) { return c.passed; });
 }
 
 EciReport verifyEci(DockerRunner& docker, const std::string& image)
@@ -110,8 +110,9 @@ EciReport verifyEci(DockerRunner& docker, const std::string& image)
     report.reachable = true;
     const auto present = docker.run({"image", "inspect", "--format", "{{.Id}}", image});
     if (present.exitCode != 0) {
-        report.problem = "the image " + image + " is not in the engine; load one (docker load / docker import) "
-                         "or name another with --image";
+        report.problem = "the image " + image
+            + " is not in the engine; load one (docker load / docker import) "
+              "or name another with --image";
         return report;
     }
 
@@ -154,7 +155,8 @@ EciReport verifyEci(DockerRunner& docker, const std::string& image)
 
     // 4. No engine socket.
     const auto socket = docker.run({"run", "--rm", "-v", "/var/run/docker.sock:/var/run/docker.sock", image, "true"});
-    EciCheck sock{"engine socket mount is refused", false, socket.exitCode == 0 ? "the container ran" : refusalText(socket)};
+    EciCheck sock{"engine socket mount is refused", false,
+                  socket.exitCode == 0 ? "the container ran" : refusalText(socket)};
     sock.passed = socket.exitCode != 0 && contains(socket.err, "docker socket mount denied");
     report.checks.push_back(sock);
     return report;
@@ -166,7 +168,8 @@ void printEciReport(const EciReport& report, std::ostream& out)
     if (report.checks.empty()) { return; }
     std::size_t width = 5;
     for (const auto& c : report.checks) { width = std::max(width, c.name.size()); }
-    out << std::left << std::setw(6) << "RESULT" << "  " << std::setw(static_cast<int>(width)) << "CHECK"
+    out << std::left << std::setw(6) << "RESULT"
+        << "  " << std::setw(static_cast<int>(width)) << "CHECK"
         << "  SAW\n";
     for (const auto& c : report.checks) {
         out << std::setw(6) << (c.passed ? "pass" : "FAIL") << "  " << std::setw(static_cast<int>(width)) << c.name

@@ -38,7 +38,7 @@ struct EciCheck {
 
 struct EciReport {
     bool reachable = false;  // the engine answered at all
-    bool eciOn = false;      // the engine shows isolation (a mapped uid_map or the sysbox-runc runtime)
+    bool eciOn = false;  // the engine shows isolation (a mapped uid_map or the sysbox-runc runtime)
     std::vector<EciCheck> checks;
     std::string problem;  // when not reachable, or the image is missing
     bool allPassed() const;

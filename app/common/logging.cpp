@@ -28,7 +28,7 @@ void initLogging(const std::string& name, bool console, bool verbose)
         std::filesystem::create_directories(dir);
         ::chmod(dir.c_str(), 0700);
         sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>((dir / (name + ".log")).string(),
-                                                                              5 * 1024 * 1024, 3));
+                                                                               5 * 1024 * 1024, 3));
     } catch (const std::exception& e) {
         fileProblem = e.what();
     }

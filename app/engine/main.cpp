@@ -45,7 +45,8 @@ std::int64_t integerSetting(const berth::settings::Settings& settings, std::stri
 
 // What the next launch gets from the settings: read at every start and restart, so a change
 // applied with Apply & restart reaches the VM without restarting this host.
-void applyLaunchSettings(berth::vm::EngineController& controller, const berth::settings::Settings& settings, bool dataDisk)
+void applyLaunchSettings(berth::vm::EngineController& controller, const berth::settings::Settings& settings,
+                         bool dataDisk)
 {
     namespace keys = berth::settings::keys;
     berth::vm::EngineController::Resources resources;
@@ -65,7 +66,8 @@ void applyLaunchSettings(berth::vm::EngineController& controller, const berth::s
 // The backend the settings choose (vm.manager, vm.libvirtUri).
 std::shared_ptr<berth::vm::VmBackend> chosenBackend(const berth::settings::Settings& settings)
 {
-    const auto text = [&](std::string_view key) { return QString::fromStdString(settings.get(key).value.get<std::string>()); };
+    const auto text
+        = [&](std::string_view key) { return QString::fromStdString(settings.get(key).value.get<std::string>()); };
     return berth::vm::makeVmBackend(text(berth::settings::keys::kVmManager), text(berth::settings::keys::kLibvirtUri));
 }
 
@@ -81,12 +83,14 @@ int main(int argc, char* argv[])
     parser.setApplicationDescription("Owns Berth's VM and serves it to the Berth window and berthctl.");
     parser.addHelpOption();
     parser.addVersionOption();
-    QCommandLineOption instanceDir("instance-dir", "VM instance directory.", "dir", berth::vm::InstanceDir::defaultRoot());
+    QCommandLineOption instanceDir("instance-dir", "VM instance directory.", "dir",
+                                   berth::vm::InstanceDir::defaultRoot());
     const QString guestDirDefault = defaultGuestDir();
-    QCommandLineOption guestDir("guest-dir",
-                                QString("Directory with the guest image: vmlinuz, initramfs.img, root.squashfs (default %1).")
-                                    .arg(guestDirDefault),
-                                "dir", guestDirDefault);
+    QCommandLineOption guestDir(
+        "guest-dir",
+        QString("Directory with the guest image: vmlinuz, initramfs.img, root.squashfs (default %1).")
+            .arg(guestDirDefault),
+        "dir", guestDirDefault);
     // Long form only: -v is --version's (addVersionOption).
     QCommandLineOption verbose("verbose", "Log debug messages.");
     parser.addOptions({instanceDir, guestDir, verbose});
@@ -155,8 +159,8 @@ int main(int argc, char* argv[])
                                  spdlog::info("no docker CLI found; the docker context is not set up");
                                  return;
                              }
-                             const auto result = berth::vm::ensureDockerContext(
-                                 cli, berth::vm::kDockerContextName, controller.enginePort(), certs);
+                             const auto result = berth::vm::ensureDockerContext(cli, berth::vm::kDockerContextName,
+                                                                                controller.enginePort(), certs);
                              if (result.outcome == berth::vm::DockerContextResult::Outcome::Failed) {
                                  spdlog::warn("{}", result.message.toStdString());
                              } else {

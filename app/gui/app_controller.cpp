@@ -35,9 +35,7 @@ public:
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override
     {
-        if (event->type() == QEvent::Close && !app_.hasTray() && !app_.isQuitting()) {
-            app_.requestQuit();
-        }
+        if (event->type() == QEvent::Close && !app_.hasTray() && !app_.isQuitting()) { app_.requestQuit(); }
         return QObject::eventFilter(watched, event);
     }
 

@@ -10,7 +10,11 @@ namespace berth::gui {
 
 ApplyRestart::ApplyRestart(SettingsDraft& draft, vm::EngineHandle& engine, ContainerSource& containers,
                            UserPrompts& prompts, QObject* parent)
-    : QObject(parent), draft_(draft), engine_(engine), containers_(containers), prompts_(prompts)
+    : QObject(parent),
+      draft_(draft),
+      engine_(engine),
+      containers_(containers),
+      prompts_(prompts)
 {
     connect(&draft_, &SettingsDraft::edited, this, &ApplyRestart::availabilityChanged);
     connect(&draft_, &SettingsDraft::reloaded, this, &ApplyRestart::availabilityChanged);
@@ -28,9 +32,7 @@ ApplyRestart::Outcome ApplyRestart::apply()
     if (isRestarting()) { return Outcome::Merged; }
     const settings::Proposal proposal = draft_.proposal();
     if (!proposal.ok() || proposal.changes.empty()) { return Outcome::Refused; }
-    if (!settleUnprotectedContainers(proposal)) {
-        return Outcome::Cancelled;
-    }
+    if (!settleUnprotectedContainers(proposal)) { return Outcome::Cancelled; }
     const settings::Proposal result = draft_.commit();
     if (!result.ok()) {
         QStringList errors;

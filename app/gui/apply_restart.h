@@ -18,11 +18,11 @@ class ApplyRestart : public QObject {
     Q_OBJECT
 public:
     enum class Outcome {
-        Applied,     // persisted; nothing needed a restart
+        Applied,  // persisted; nothing needed a restart
         Restarting,  // persisted, one restart requested
-        Merged,      // a restart is already running: nothing sent
-        Cancelled,   // the user cancelled at the containers question
-        Refused,     // nothing to apply, the library rejected the draft, or removal failed
+        Merged,  // a restart is already running: nothing sent
+        Cancelled,  // the user cancelled at the containers question
+        Refused,  // nothing to apply, the library rejected the draft, or removal failed
     };
     Q_ENUM(Outcome)
 

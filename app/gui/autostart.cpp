@@ -7,7 +7,8 @@
 
 namespace berth::gui {
 
-AutostartEntry::AutostartEntry(QString directory) : directory_(std::move(directory)) {}
+AutostartEntry::AutostartEntry(QString directory) : directory_(std::move(directory))
+{}
 
 QString AutostartEntry::defaultDirectory()
 {
@@ -33,13 +34,12 @@ QString AutostartEntry::sync(bool enabled, const QString& executable) const
     if (!QDir().mkpath(directory_)) { return QStringLiteral("cannot create %1").arg(directory_); }
     QSaveFile file(path());
     if (!file.open(QIODevice::WriteOnly)) { return file.errorString(); }
-    const QString entry = QStringLiteral(
-                              "[Desktop Entry]\n"
-                              "Type=Application\n"
-                              "Name=Berth\n"
-                              "Exec=%1 --background\n"
-                              "Icon=berth\n"
-                              "X-GNOME-Autostart-enabled=true\n")
+    const QString entry = QStringLiteral("[Desktop Entry]\n"
+                                         "Type=Application\n"
+                                         "Name=Berth\n"
+                                         "Exec=%1 --background\n"
+                                         "Icon=berth\n"
+                                         "X-GNOME-Autostart-enabled=true\n")
                               .arg(executable);
     file.write(entry.toUtf8());
     if (!file.commit()) { return file.errorString(); }

@@ -25,9 +25,10 @@ std::optional<vm::EngineApi> engineApi(const vm::EngineHandle& engine, const vm:
 
 EngineContainers::EngineContainers(const vm::EngineHandle& engine, vm::EngineCertPaths certs,
                                    std::chrono::milliseconds timeout)
-    : engine_(engine), certs_(std::move(certs)), timeout_(timeout)
-{
-}
+    : engine_(engine),
+      certs_(std::move(certs)),
+      timeout_(timeout)
+{}
 
 QVector<ContainerInfo> EngineContainers::list()
 {
@@ -48,26 +49,27 @@ QVector<ContainerInfo> EngineContainers::listNow()
     // The list, then every container's runtime (only the details name it), all in one wait.
     const bool finished = vm::EngineApi::waitFor(
         [&](QObject* context, const std::function<void()>& finish) {
-            api->listContainers(context, [&, context, finish](const QList<vm::ContainerSummary>& containers,
-                                                               const QString& listError) {
-                if (!listError.isEmpty() || containers.isEmpty()) {
-                    error = listError;
-                    finish();
-                    return;
-                }
-                result.resize(containers.size());
-                auto pending = std::make_shared<qsizetype>(containers.size());
-                for (qsizetype i = 0; i < containers.size(); ++i) {
-                    result[i].name = containers[i].name;
-                    result[i].image = containers[i].image;
-                    api->containerRuntime(containers[i].id, context,
-                                          [&, i, pending, finish](const QString& runtime, const QString& runtimeError) {
-                                              result[i].runtime = runtime;
-                                              if (!runtimeError.isEmpty()) { error = runtimeError; }
-                                              if (--*pending == 0) { finish(); }
-                                          });
-                }
-            });
+            api->listContainers(
+                context, [&, context, finish](const QList<vm::ContainerSummary>& containers, const QString& listError) {
+                    if (!listError.isEmpty() || containers.isEmpty()) {
+                        error = listError;
+                        finish();
+                        return;
+                    }
+                    result.resize(containers.size());
+                    auto pending = std::make_shared<qsizetype>(containers.size());
+                    for (qsizetype i = 0; i < containers.size(); ++i) {
+                        result[i].name = containers[i].name;
+                        result[i].image = containers[i].image;
+                        api->containerRuntime(
+                            containers[i].id, context,
+                            [&, i, pending, finish](const QString& runtime, const QString& runtimeError) {
+                                result[i].runtime = runtime;
+                                if (!runtimeError.isEmpty()) { error = runtimeError; }
+                                if (--*pending == 0) { finish(); }
+                            });
+                    }
+                });
         },
         timeout_ * 2);
     if (!finished) { error = QObject::tr("The engine did not list its containers in time"); }
@@ -86,21 +88,24 @@ QString EngineContainers::removeAll()
     QStringList failures;
     const bool finished = vm::EngineApi::waitFor(
         [&](QObject* context, const std::function<void()>& finish) {
-            api->listContainers(context, [&, context, finish](const QList<vm::ContainerSummary>& containers,
-                                                               const QString& listError) {
-                if (!listError.isEmpty() || containers.isEmpty()) {
-                    if (!listError.isEmpty()) { failures << listError; }
-                    finish();
-                    return;
-                }
-                auto pending = std::make_shared<qsizetype>(containers.size());
-                for (const auto& container : containers) {
-                    api->removeContainer(container.id, context, [&, name = container.name, pending, finish](const QString& e) {
-                        if (!e.isEmpty()) { failures << QStringLiteral("%1: %2").arg(name, e); }
-                        if (--*pending == 0) { finish(); }
-                    });
-                }
-            });
+            api->listContainers(
+                context, [&, context, finish](const QList<vm::ContainerSummary>& containers, const QString& listError) {
+                    if (!listError.isEmpty() || containers.isEmpty()) {
+                        if (!listError.isEmpty()) { failures << listError; }
+                        finish();
+                        return;
+                    }
+                    auto pending = std::make_shared<qsizetype>(containers.size());
+                    for (const auto& container : containers) {
+                        api->removeContainer(container.id, context,
+                                             [&, name = container.name, pending, finish](const QString& e) {
+                                                 if (!e.isEmpty()) {
+                                                     failures << QStringLiteral("%1: %2").arg(name, e);
+                                                 }
+                                                 if (--*pending == 0) { finish(); }
+                                             });
+                    }
+                });
         },
         // Removing stops running containers first (docker's stop timeout is 10 s).
         timeout_ * 4);

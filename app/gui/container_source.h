@@ -54,7 +54,7 @@ private:
     vm::EngineCertPaths certs_;
     std::chrono::milliseconds timeout_;
     QString lastError_;
-    bool listing_ = false;               // a status change during the wait must not nest another
+    bool listing_ = false;  // a status change during the wait must not nest another
     QVector<ContainerInfo> lastList_;
 };
 

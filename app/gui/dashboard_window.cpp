@@ -30,8 +30,8 @@ QString engineStateText(vm::EngineState state)
     return DashboardWindow::tr("Unknown");
 }
 
-DashboardWindow::DashboardWindow(vm::EngineHandle& engine, const settings::Settings& settings, ContainerSource& containers,
-                                 QWidget* parent)
+DashboardWindow::DashboardWindow(vm::EngineHandle& engine, const settings::Settings& settings,
+                                 ContainerSource& containers, QWidget* parent)
     : QMainWindow(parent),
       engine_(engine),
       settings_(settings),
@@ -116,8 +116,14 @@ DashboardWindow::DashboardWindow(vm::EngineHandle& engine, const settings::Setti
     resize(760, 520);
 }
 
-QString DashboardWindow::stateText() const { return state_->text(); }
-QString DashboardWindow::acceleratorText() const { return accelerator_->text(); }
+QString DashboardWindow::stateText() const
+{
+    return state_->text();
+}
+QString DashboardWindow::acceleratorText() const
+{
+    return accelerator_->text();
+}
 
 void DashboardWindow::showStatus(const vm::EngineStatus& status)
 {
@@ -138,17 +144,18 @@ void DashboardWindow::showStatus(const vm::EngineStatus& status)
     }
     QString endpoint;
     if (status.state == vm::EngineState::Running && status.enginePort != 0) {
-        endpoint = tr("Docker: docker --context berth … (tcp://127.0.0.1:%1, TLS with a client certificate)").arg(status.enginePort);
+        endpoint = tr("Docker: docker --context berth … (tcp://127.0.0.1:%1, TLS with a client certificate)")
+                       .arg(status.enginePort);
         if (status.guestConfig.is_object() && status.guestConfig.value("exposeDockerAPIOnTCP2375", false) == true) {
             endpoint += QStringLiteral("\n")
-                        + tr("Unsafe: tcp://127.0.0.1:2375 answers without TLS or authentication (exposeDockerAPIOnTCP2375)");
+                + tr("Unsafe: tcp://127.0.0.1:2375 answers without TLS or authentication (exposeDockerAPIOnTCP2375)");
         }
     }
     endpoint_->setText(endpoint);
     endpoint_->setVisible(!endpoint.isEmpty());
     const bool idle = !status.busy;
     const bool down = status.state == vm::EngineState::Stopped || status.state == vm::EngineState::Error
-                      || status.state == vm::EngineState::Unknown;
+        || status.state == vm::EngineState::Unknown;
     start_->setEnabled(idle && down && policyAllowsStart);
     stop_->setEnabled(!down && status.state != vm::EngineState::Stopping);
     restart_->setEnabled(idle && status.state == vm::EngineState::Running);

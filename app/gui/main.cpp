@@ -26,11 +26,14 @@ int main(int argc, char* argv[])
     berth::gui::installTranslations();
 
     QCommandLineParser options;
-    options.setApplicationDescription(QApplication::translate("main", "Berth: containers in a VM, with Enhanced Container Isolation."));
+    options.setApplicationDescription(
+        QApplication::translate("main", "Berth: containers in a VM, with Enhanced Container Isolation."));
     options.addHelpOption();
     options.addVersionOption();
-    const QCommandLineOption background(QStringLiteral("background"), QApplication::translate("main", "Start without opening the dashboard."));
-    const QCommandLineOption openSettings(QStringLiteral("settings"), QApplication::translate("main", "Open the Settings window."));
+    const QCommandLineOption background(QStringLiteral("background"),
+                                        QApplication::translate("main", "Start without opening the dashboard."));
+    const QCommandLineOption openSettings(QStringLiteral("settings"),
+                                          QApplication::translate("main", "Open the Settings window."));
     const QCommandLineOption verbose(QStringLiteral("verbose"), QApplication::translate("main", "Log debug messages."));
     options.addOptions({background, openSettings, verbose});
     options.process(app);
@@ -44,15 +47,16 @@ int main(int argc, char* argv[])
     // The engine's containers over its TLS endpoint, once it runs (nothing before).
     berth::gui::EngineContainers containers(engine, {berth::vm::defaultEngineCertsDir()});
     berth::gui::MessageBoxPrompts prompts;
-    berth::gui::AppController controller({settings, engine, containers, prompts, berth::gui::AutostartEntry(),
-                                          QApplication::applicationFilePath()});
+    berth::gui::AppController controller(
+        {settings, engine, containers, prompts, berth::gui::AutostartEntry(), QApplication::applicationFilePath()});
     prompts.setParent(controller.dashboard());
     QObject::connect(&instance, &berth::gui::SingleInstance::raiseRequested, &controller,
                      &berth::gui::AppController::showDashboard);
     berth::gui::QuitSignals quitSignals;
     QObject::connect(&quitSignals, &berth::gui::QuitSignals::quitRequested, &controller,
                      &berth::gui::AppController::requestQuit);
-    QObject::connect(&controller, &berth::gui::AppController::quitReady, &app, &QApplication::quit, Qt::QueuedConnection);
+    QObject::connect(&controller, &berth::gui::AppController::quitReady, &app, &QApplication::quit,
+                     Qt::QueuedConnection);
 
     controller.startUp(options.isSet(background));
     if (options.isSet(openSettings)) { controller.showSettings(); }

@@ -12,7 +12,10 @@ namespace berth::gui {
 
 namespace {
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
+QString qs(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
 
 QString located(const std::string& file, int line, int column)
 {
@@ -23,14 +26,19 @@ QString located(const std::string& file, int line, int column)
 QString problemText(const settings::Diagnostic& d)
 {
     QString text = qs(d.message);
-    if (!d.fix.empty()) { text += QStringLiteral(" (") + ManagedSettingsPage::tr("fix: %1").arg(qs(d.fix)) + QLatin1Char(')'); }
+    if (!d.fix.empty()) {
+        text += QStringLiteral(" (") + ManagedSettingsPage::tr("fix: %1").arg(qs(d.fix)) + QLatin1Char(')');
+    }
     return text;
 }
 
 }  // namespace
 
 ManagedSettingsPage::ManagedSettingsPage(const settings::Settings& settings, QWidget* parent)
-    : QWidget(parent), settings_(settings), summary_(new QLabel(this)), table_(new QTableWidget(this))
+    : QWidget(parent),
+      settings_(settings),
+      summary_(new QLabel(this)),
+      table_(new QTableWidget(this))
 {
     auto* column = new QVBoxLayout(this);
     column->addWidget(makePageHeading(title(), this));
@@ -90,9 +98,9 @@ void ManagedSettingsPage::refresh()
     // Problems not tied to an applied setting: ignored keys, and errors of an invalid file.
     for (const auto& d : policy.diagnostics) {
         if (!d.key.empty() && policy.settings.count(d.key) != 0) { continue; }
-        const QString status = d.severity == settings::Diagnostic::Severity::Error     ? tr("Error")
-                               : d.severity == settings::Diagnostic::Severity::Warning ? tr("Warning")
-                                                                                        : tr("Note");
+        const QString status = d.severity == settings::Diagnostic::Severity::Error ? tr("Error")
+            : d.severity == settings::Diagnostic::Severity::Warning                ? tr("Warning")
+                                                                                   : tr("Note");
         addRow({qs(d.key), QString(), status, located(d.file, d.line, d.column), problemText(d)});
     }
     table_->resizeColumnsToContents();

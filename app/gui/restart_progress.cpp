@@ -50,9 +50,18 @@ RestartProgress::RestartProgress(vm::EngineHandle& engine, QWidget* parent)
     hide();
 }
 
-QString RestartProgress::phaseText() const { return phase_->text(); }
-int RestartProgress::step() const { return bar_->value(); }
-bool RestartProgress::showsFailure() const { return !error_->isHidden(); }
+QString RestartProgress::phaseText() const
+{
+    return phase_->text();
+}
+int RestartProgress::step() const
+{
+    return bar_->value();
+}
+bool RestartProgress::showsFailure() const
+{
+    return !error_->isHidden();
+}
 
 void RestartProgress::begin()
 {

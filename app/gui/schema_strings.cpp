@@ -11,7 +11,9 @@ namespace {
 // the schema (tst_translations fails when one is missing).
 const char* const kSchemaTexts[] = {
     QT_TRANSLATE_NOOP("Setting", "Use Enhanced Container Isolation"),
-    QT_TRANSLATE_NOOP("Setting", "Run every new container in its own user namespace, refuse host namespaces, and guard the Docker socket, so malicious containers cannot compromise the VM or the host."),
+    QT_TRANSLATE_NOOP("Setting",
+                      "Run every new container in its own user namespace, refuse host namespaces, and guard the Docker "
+                      "socket, so malicious containers cannot compromise the VM or the host."),
     QT_TRANSLATE_NOOP("Setting", "Images allowed to mount the Docker socket"),
     QT_TRANSLATE_NOOP("Setting", "name[:tag], name:*, name@sha256:..., or \"*\" for every image."),
     QT_TRANSLATE_NOOP("Setting", "Allow images derived from allowed images"),
@@ -37,9 +39,12 @@ const char* const kSchemaTexts[] = {
     QT_TRANSLATE_NOOP("Setting", "Disk size (MiB)"),
     QT_TRANSLATE_NOOP("Setting", "Size of the data disk holding images, containers and volumes. It can only grow."),
     QT_TRANSLATE_NOOP("Setting", "Virtual machine manager"),
-    QT_TRANSLATE_NOOP("Setting", "QEMU runs the VM directly; libvirt runs it as a domain you see in virsh and virt-manager. Switching keeps your images and volumes."),
+    QT_TRANSLATE_NOOP("Setting",
+                      "QEMU runs the VM directly; libvirt runs it as a domain you see in virsh and virt-manager. "
+                      "Switching keeps your images and volumes."),
     QT_TRANSLATE_NOOP("Setting", "libvirt connection"),
-    QT_TRANSLATE_NOOP("Setting", "qemu:///session: your own VMs; qemu:///system: the system's (needs the libvirt group)."),
+    QT_TRANSLATE_NOOP("Setting",
+                      "qemu:///session: your own VMs; qemu:///system: the system's (needs the libvirt group)."),
     QT_TRANSLATE_NOOP("Setting", "Start Berth when you sign in to your computer"),
     QT_TRANSLATE_NOOP("Setting", "Open the Berth dashboard when Berth starts"),
     QT_TRANSLATE_NOOP("Setting", "Theme"),
@@ -60,9 +65,18 @@ QString translated(std::string_view text)
 
 }  // namespace
 
-QString settingLabel(const settings::SettingSpec& spec) { return translated(spec.label); }
-QString settingDescription(const settings::SettingSpec& spec) { return translated(spec.description); }
-QString choiceLabel(const std::string& choice) { return translated(choice); }
+QString settingLabel(const settings::SettingSpec& spec)
+{
+    return translated(spec.label);
+}
+QString settingDescription(const settings::SettingSpec& spec)
+{
+    return translated(spec.description);
+}
+QString choiceLabel(const std::string& choice)
+{
+    return translated(choice);
+}
 
 QStringList schemaSourceTexts()
 {

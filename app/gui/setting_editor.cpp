@@ -46,7 +46,8 @@ public:
     IntegerEditor(const SettingSpec& spec, QWidget* parent) : SettingEditor(spec, parent), spin_(new QSpinBox(this))
     {
         constexpr auto kIntMax = static_cast<std::int64_t>(std::numeric_limits<int>::max());
-        spin_->setRange(static_cast<int>(std::min(spec.minimum, kIntMax)), static_cast<int>(std::min(spec.maximum, kIntMax)));
+        spin_->setRange(static_cast<int>(std::min(spec.minimum, kIntMax)),
+                        static_cast<int>(std::min(spec.maximum, kIntMax)));
         spin_->setKeyboardTracking(false);  // one edit per finished number, not per digit
         install(spin_);
         connect(spin_, &QSpinBox::valueChanged, this, [this](int v) { userEdited(v); });
@@ -67,7 +68,9 @@ class EnumEditor final : public SettingEditor {
 public:
     EnumEditor(const SettingSpec& spec, QWidget* parent) : SettingEditor(spec, parent), combo_(new QComboBox(this))
     {
-        for (const auto& choice : spec.choices) { combo_->addItem(choiceLabel(choice), QString::fromStdString(choice)); }
+        for (const auto& choice : spec.choices) {
+            combo_->addItem(choiceLabel(choice), QString::fromStdString(choice));
+        }
         install(combo_);
         connect(combo_, &QComboBox::currentIndexChanged, this,
                 [this](int index) { userEdited(combo_->itemData(index).toString().toStdString()); });
@@ -77,7 +80,9 @@ public:
 protected:
     void display(const json& value) override
     {
-        if (value.is_string()) { combo_->setCurrentIndex(combo_->findData(QString::fromStdString(value.get<std::string>()))); }
+        if (value.is_string()) {
+            combo_->setCurrentIndex(combo_->findData(QString::fromStdString(value.get<std::string>())));
+        }
     }
 
 private:
@@ -109,7 +114,8 @@ private:
 class JsonObjectEditor final : public SettingEditor {
 public:
     JsonObjectEditor(const SettingSpec& spec, QWidget* parent)
-        : SettingEditor(spec, parent), text_(new QPlainTextEdit(this))
+        : SettingEditor(spec, parent),
+          text_(new QPlainTextEdit(this))
     {
         text_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
         text_->setTabChangesFocus(true);  // keep Tab for keyboard navigation
@@ -204,8 +210,9 @@ void SettingEditor::present(const settings::EffectiveValue& effective, const nlo
     QWidget* c = control();
     c->setEnabled(!locked_);
     lockIcon_->setVisible(locked_);
-    const QString why = locked_ ? tr("Locked by your administrator (%1)").arg(QString::fromStdString(effective.lockedBy))
-                                : settingDescription(spec_);
+    const QString why = locked_
+        ? tr("Locked by your administrator (%1)").arg(QString::fromStdString(effective.lockedBy))
+        : settingDescription(spec_);
     c->setToolTip(why);
     lockIcon_->setToolTip(why);
     c->setAccessibleDescription(why);

@@ -21,7 +21,10 @@ public:
     static SettingEditor* create(const settings::SettingSpec& spec, QWidget* parent = nullptr);
 
     [[nodiscard]] const settings::SettingSpec& spec() const { return spec_; }
-    [[nodiscard]] QString key() const { return QString::fromUtf8(spec_.key.data(), static_cast<qsizetype>(spec_.key.size())); }
+    [[nodiscard]] QString key() const
+    {
+        return QString::fromUtf8(spec_.key.data(), static_cast<qsizetype>(spec_.key.size()));
+    }
     [[nodiscard]] bool isLocked() const { return locked_; }
     // The focusable control, for tests, labels and keyboard navigation.
     [[nodiscard]] virtual QWidget* control() const = 0;

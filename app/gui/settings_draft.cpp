@@ -2,7 +2,8 @@
 
 namespace berth::gui {
 
-SettingsDraft::SettingsDraft(settings::Settings& settings, QObject* parent) : QObject(parent), settings_(settings) {}
+SettingsDraft::SettingsDraft(settings::Settings& settings, QObject* parent) : QObject(parent), settings_(settings)
+{}
 
 settings::EffectiveValue SettingsDraft::effective(std::string_view key) const
 {

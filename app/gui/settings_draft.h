@@ -35,7 +35,7 @@ public:
     settings::Proposal commit();
 
 signals:
-    void edited();    // a value of the draft changed
+    void edited();  // a value of the draft changed
     void reloaded();  // the draft was discarded or committed: show the effective values again
 
 private:

@@ -45,12 +45,15 @@ QFrame* makeBanner(const QString& text, const QString& iconPath, QWidget* parent
 }
 
 SettingsPage::SettingsPage(settings::Page page, SettingsDraft& draft, QWidget* parent)
-    : QWidget(parent), page_(page), draft_(draft)
+    : QWidget(parent),
+      page_(page),
+      draft_(draft)
 {
     auto* column = new QVBoxLayout(this);
     column->addWidget(makePageHeading(title(), this));
 
-    banner_ = makeBanner(tr("Some settings are managed by your administrator."), QStringLiteral(":/icons/lock.svg"), this);
+    banner_
+        = makeBanner(tr("Some settings are managed by your administrator."), QStringLiteral(":/icons/lock.svg"), this);
     banner_->setObjectName(QStringLiteral("managedBanner"));
     banner_->hide();
     column->addWidget(banner_);
@@ -62,7 +65,8 @@ SettingsPage::SettingsPage(settings::Page page, SettingsDraft& draft, QWidget* p
         SettingEditor* editor = SettingEditor::create(spec, this);
         editors_ << editor;
         const std::string key(spec.key);
-        connect(editor, &SettingEditor::edited, this, [this, key](const nlohmann::json& value) { draft_.set(key, value); });
+        connect(editor, &SettingEditor::edited, this,
+                [this, key](const nlohmann::json& value) { draft_.set(key, value); });
         if (editor->labelsItself()) {
             form->addRow(editor);
         } else {
@@ -91,7 +95,8 @@ QString SettingsPage::title() const
 
 SettingEditor* SettingsPage::editor(std::string_view key) const
 {
-    const auto it = std::find_if(editors_.begin(), editors_.end(), [&](SettingEditor* e) { return e->spec().key == key; });
+    const auto it
+        = std::find_if(editors_.begin(), editors_.end(), [&](SettingEditor* e) { return e->spec().key == key; });
     return it != editors_.end() ? *it : nullptr;
 }
 

@@ -146,9 +146,9 @@ void SettingsWindow::updateApplyState()
     for (const auto& change : p.changes) {
         if (change.restartNeeded) { restarting << settingLabel(*settings::findSpec(change.key)); }
     }
-    proposal_->setText(restarting.isEmpty()
-                           ? tr("Applying takes effect at once; the VM keeps running.")
-                           : tr("Applying restarts the VM (a full quit and relaunch) for: %1").arg(restarting.join(QStringLiteral(", "))));
+    proposal_->setText(restarting.isEmpty() ? tr("Applying takes effect at once; the VM keeps running.")
+                                            : tr("Applying restarts the VM (a full quit and relaunch) for: %1")
+                                                  .arg(restarting.join(QStringLiteral(", "))));
 }
 
 }  // namespace berth::gui

@@ -12,7 +12,8 @@ constexpr int kConnectTimeoutMs = 500;
 const QByteArray kRaise = QByteArrayLiteral("raise\n");
 }  // namespace
 
-SingleInstance::SingleInstance(QString name, QObject* parent) : QObject(parent), name_(std::move(name)) {}
+SingleInstance::SingleInstance(QString name, QObject* parent) : QObject(parent), name_(std::move(name))
+{}
 
 QString SingleInstance::defaultName()
 {

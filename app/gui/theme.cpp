@@ -46,7 +46,9 @@ void applyTheme(const QString& theme)
         QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
         QApplication::setPalette(QApplication::style()->standardPalette());
     } else {
-        if (QApplication::style()->name() != systemStyle) { QApplication::setStyle(QStyleFactory::create(systemStyle)); }
+        if (QApplication::style()->name() != systemStyle) {
+            QApplication::setStyle(QStyleFactory::create(systemStyle));
+        }
         QApplication::setPalette(systemPalette);
     }
 }

@@ -14,15 +14,39 @@ namespace {
 // ignored with that explanation instead of as unknown.
 const std::set<std::string, std::less<>>& dockerOnlyKeys()
 {
-    static const std::set<std::string, std::less<>> names = {
-        "displayedOnboarding", "desktopTerminalEnabled", "silentModulesUpdate", "extensionsEnabled",
-        "onlyMarketplaceExtensions", "extensionsPrivateMarketplace", "extensionsPrivateMarketplaceAdminContactURL",
-        "filesharingAllowedDirectories", "useVirtualizationFrameworkVirtioFS", "useGrpcfuse",
-        "useVirtualizationFrameworkRosetta", "scout", "proxy", "containersProxy", "kubernetes",
-        "windowsContainers", "defaultNetworkingMode", "dnsInhibition", "portBindingBehavior", "enableInference",
-        "enableInferenceTCP", "enableInferenceTCPPort", "enableInferenceCORS", "enableInferenceGPUVariant",
-        "allowBetaFeatures", "allowExperimentalFeatures", "enableDockerAI", "enableDockerMCPToolkit", "enableCloud",
-        "KubernetesImagesRepository", "useWindowsContainers", "wslEngineEnabled", "vpnkitCIDR"};
+    static const std::set<std::string, std::less<>> names = {"displayedOnboarding",
+                                                             "desktopTerminalEnabled",
+                                                             "silentModulesUpdate",
+                                                             "extensionsEnabled",
+                                                             "onlyMarketplaceExtensions",
+                                                             "extensionsPrivateMarketplace",
+                                                             "extensionsPrivateMarketplaceAdminContactURL",
+                                                             "filesharingAllowedDirectories",
+                                                             "useVirtualizationFrameworkVirtioFS",
+                                                             "useGrpcfuse",
+                                                             "useVirtualizationFrameworkRosetta",
+                                                             "scout",
+                                                             "proxy",
+                                                             "containersProxy",
+                                                             "kubernetes",
+                                                             "windowsContainers",
+                                                             "defaultNetworkingMode",
+                                                             "dnsInhibition",
+                                                             "portBindingBehavior",
+                                                             "enableInference",
+                                                             "enableInferenceTCP",
+                                                             "enableInferenceTCPPort",
+                                                             "enableInferenceCORS",
+                                                             "enableInferenceGPUVariant",
+                                                             "allowBetaFeatures",
+                                                             "allowExperimentalFeatures",
+                                                             "enableDockerAI",
+                                                             "enableDockerMCPToolkit",
+                                                             "enableCloud",
+                                                             "KubernetesImagesRepository",
+                                                             "useWindowsContainers",
+                                                             "wslEngineEnabled",
+                                                             "vpnkitCIDR"};
     return names;
 }
 
@@ -30,7 +54,7 @@ const std::set<std::string, std::less<>>& dockerOnlyKeys()
 struct AdminShape {
     std::map<std::string, const SettingSpec*, std::less<>> wrapped;  // {"locked", "value"} objects
     std::map<std::string, const SettingSpec*, std::less<>> members;  // plain values inside a group
-    std::set<std::string, std::less<>> containers;                   // objects that hold the above
+    std::set<std::string, std::less<>> containers;  // objects that hold the above
 
     static const AdminShape& get()
     {
@@ -125,8 +149,10 @@ private:
                 member(childPointer, child, *m->second);
             } else if (shape.containers.contains(childPointer)) {
                 if (!child.is_object()) {
-                    error(childPointer, "\"" + displayKey(childPointer) + "\" must be an object, got "
-                                            + std::string(child.type_name()), "");
+                    error(childPointer,
+                          "\"" + displayKey(childPointer) + "\" must be an object, got "
+                              + std::string(child.type_name()),
+                          "");
                 } else {
                     walkContainer(childPointer, child);
                 }
@@ -139,8 +165,7 @@ private:
     bool valueMatches(const std::string& pointer, const nlohmann::json& value, const SettingSpec& spec)
     {
         if (auto problem = typeError(spec, value)) {
-            error(pointer, "wrong value for \"" + displayKey(pointer) + "\": " + *problem,
-                  "use " + describeType(spec));
+            error(pointer, "wrong value for \"" + displayKey(pointer) + "\": " + *problem, "use " + describeType(spec));
             return false;
         }
         return true;
@@ -150,8 +175,8 @@ private:
     {
         const std::string key = displayKey(pointer);
         if (!node.is_object()) {
-            error(pointer, "\"" + key + "\" must be an object like {\"locked\": true, \"value\": ...}, got "
-                               + node.dump(),
+            error(pointer,
+                  "\"" + key + "\" must be an object like {\"locked\": true, \"value\": ...}, got " + node.dump(),
                   "wrap the value: \"" + key + "\": {\"locked\": true, \"value\": " + node.dump() + "}");
             return;
         }
@@ -205,8 +230,8 @@ private:
             if (auto it = found_.find(key); it != found_.end()) {
                 policy_.settings[key] = AdminSetting{it->second.value, locked, doc_.positionOf(it->second.pointer)};
             } else if (locked && spec.adminForm == AdminForm::GroupMember) {
-                policy_.settings[key] =
-                    AdminSetting{spec.defaultValue, true, doc_.positionOf(std::string(spec.lockPath))};
+                policy_.settings[key]
+                    = AdminSetting{spec.defaultValue, true, doc_.positionOf(std::string(spec.lockPath))};
             }
         }
     }
@@ -262,15 +287,16 @@ AdminPolicy parseAdminPolicy(std::string_view text, const std::string& file)
     auto parsed = parseLocatedJson(text);
     if (auto* failure = std::get_if<JsonTextError>(&parsed)) {
         policy.state = AdminPolicy::State::Invalid;
-        policy.diagnostics.push_back(Diagnostic{Diagnostic::Severity::Error, file, failure->at.line,
-                                                failure->at.column, "", failure->message, failure->fix});
+        policy.diagnostics.push_back(Diagnostic{Diagnostic::Severity::Error, file, failure->at.line, failure->at.column,
+                                                "", failure->message, failure->fix});
         return policy;
     }
     Checker(std::get<LocatedJson>(parsed), policy).run();
     // The checker walks members in name order; report them in file order.
-    std::stable_sort(policy.diagnostics.begin(), policy.diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
-        return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-    });
+    std::stable_sort(policy.diagnostics.begin(), policy.diagnostics.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) {
+                         return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                     });
     policy.state = hasErrors(policy.diagnostics) ? AdminPolicy::State::Invalid : AdminPolicy::State::Valid;
     if (policy.state == AdminPolicy::State::Invalid) { policy.settings.clear(); }
     return policy;

@@ -19,7 +19,10 @@ std::string temporaryPrefix(const std::filesystem::path& path)
     return "." + path.filename().string() + ".tmp-";
 }
 
-std::string lastError(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string lastError(const std::string& what)
+{
+    return what + ": " + std::strerror(errno);
+}
 
 }  // namespace
 

@@ -19,9 +19,7 @@ std::string Diagnostic::format() const
     std::string out;
     if (!file.empty()) {
         out += file;
-        if (line > 0) {
-            out += ':' + std::to_string(line) + ':' + std::to_string(column);
-        }
+        if (line > 0) { out += ':' + std::to_string(line) + ':' + std::to_string(column); }
         out += ": ";
     }
     out += severityName(severity);

@@ -7,16 +7,26 @@ namespace berth::settings {
 
 namespace {
 
-constexpr std::array<std::string_view, 15> kControlledDaemonOptions = {
-    "hosts", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey",    // the endpoint
-    "data-root", "exec-root", "pidfile", "containerd",                // the data disk and sockets
-    "runtimes", "default-runtime", "userns-remap",                    // ECI's runtime
-    "authorization-plugins", "no-new-privileges"};                    // ECI's API policy
+constexpr std::array<std::string_view, 15> kControlledDaemonOptions = {"hosts",
+                                                                       "tls",
+                                                                       "tlsverify",
+                                                                       "tlscacert",
+                                                                       "tlscert",
+                                                                       "tlskey",  // the endpoint
+                                                                       "data-root",
+                                                                       "exec-root",
+                                                                       "pidfile",
+                                                                       "containerd",  // the data disk and sockets
+                                                                       "runtimes",
+                                                                       "default-runtime",
+                                                                       "userns-remap",  // ECI's runtime
+                                                                       "authorization-plugins",
+                                                                       "no-new-privileges"};  // ECI's API policy
 
-constexpr std::array<std::string_view, 4> kAdminOnlyUnderEci = {
-    "userland-proxy-path", "init-path",  // programs dockerd runs or mounts for containers
-    "experimental",                      // checkpoint/restore through CRIU, as the VM's root
-    "seccomp-profile"};                  // every container's syscall filter
+constexpr std::array<std::string_view, 4> kAdminOnlyUnderEci
+    = {"userland-proxy-path", "init-path",  // programs dockerd runs or mounts for containers
+       "experimental",  // checkpoint/restore through CRIU, as the VM's root
+       "seccomp-profile"};  // every container's syscall filter
 
 }  // namespace
 
@@ -61,8 +71,7 @@ nlohmann::json guestConfig(const Settings& settings)
              {{"images", value(keys::kSocketMountImages)},
               {"allowDerivedImages", value(keys::kSocketMountAllowDerivedImages)}}},
             {"commandList",
-             {{"type", value(keys::kSocketMountCommandListType)},
-              {"commands", value(keys::kSocketMountCommands)}}}}}}},
+             {{"type", value(keys::kSocketMountCommandListType)}, {"commands", value(keys::kSocketMountCommands)}}}}}}},
         {"blockDockerLoad", value(keys::kBlockDockerLoad)},
         {"exposeDockerAPIOnTCP2375", value(keys::kExposeDockerApiOnTcp2375)},
         {"dockerDaemonOptions", daemon},
@@ -74,7 +83,8 @@ LaunchDecision decideLaunch(const Settings& settings)
 {
     if (!settings.engineStartAllowed()) {
         const Diagnostic* error = settings.adminPolicy().firstError();
-        return {false, {},
+        return {false,
+                {},
                 "The administrator's settings file " + settings.adminPolicy().file
                     + " is invalid, so the engine will not start until it is fixed: "
                     + (error != nullptr ? error->format() : std::string("unknown problem"))};

@@ -9,7 +9,10 @@ namespace berth::settings {
 
 namespace {
 
-bool isContinuationByte(unsigned char c) { return (c & 0xC0) == 0x80; }
+bool isContinuationByte(unsigned char c)
+{
+    return (c & 0xC0) == 0x80;
+}
 
 // Offset of the first byte that is not part of well-formed UTF-8, if any.
 std::optional<std::size_t> firstInvalidUtf8(std::string_view text)
@@ -20,11 +23,25 @@ std::optional<std::size_t> firstInvalidUtf8(std::string_view text)
         std::size_t length = 0;
         std::uint32_t min = 0;
         std::uint32_t cp = 0;
-        if (c < 0x80) { ++i; continue; }
-        if ((c & 0xE0) == 0xC0) { length = 2; min = 0x80; cp = c & 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { length = 3; min = 0x800; cp = c & 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { length = 4; min = 0x10000; cp = c & 0x07; }
-        else { return i; }
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0) {
+            length = 2;
+            min = 0x80;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            length = 3;
+            min = 0x800;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            length = 4;
+            min = 0x10000;
+            cp = c & 0x07;
+        } else {
+            return i;
+        }
         if (i + length > text.size()) { return i; }
         for (std::size_t k = 1; k < length; ++k) {
             const auto cc = static_cast<unsigned char>(text[i + k]);
@@ -42,9 +59,13 @@ std::string pointerEscape(std::string_view member)
 {
     std::string out;
     for (char c : member) {
-        if (c == '~') { out += "~0"; }
-        else if (c == '/') { out += "~1"; }
-        else { out += c; }
+        if (c == '~') {
+            out += "~0";
+        } else if (c == '/') {
+            out += "~1";
+        } else {
+            out += c;
+        }
     }
     return out;
 }
@@ -62,7 +83,10 @@ std::string parseErrorReason(const std::string& what)
     return colon == std::string::npos ? what : what.substr(colon + 2);
 }
 
-bool isJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool isJsonSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // positionAt() for offsets that only grow, in linear time over the whole walk.
 class PositionTracker {
@@ -113,9 +137,7 @@ private:
     {
         const std::size_t start = pos_;
         ++pos_;  // opening quote
-        while (pos_ < text_.size() && text_[pos_] != '"') {
-            pos_ += text_[pos_] == '\\' ? 2 : 1;
-        }
+        while (pos_ < text_.size() && text_[pos_] != '"') { pos_ += text_[pos_] == '\\' ? 2 : 1; }
         ++pos_;  // closing quote
         return nlohmann::json::parse(text_.substr(start, pos_ - start)).get<std::string>();
     }
@@ -132,9 +154,12 @@ private:
         const char c = text_[pos_];
         if (c == '{') { return object(pointer, depth); }
         if (c == '[') { return array(pointer, depth); }
-        if (c == '"') { stringToken(); return std::nullopt; }
-        while (pos_ < text_.size() && !isJsonSpace(text_[pos_]) && text_[pos_] != ','
-               && text_[pos_] != '}' && text_[pos_] != ']') {
+        if (c == '"') {
+            stringToken();
+            return std::nullopt;
+        }
+        while (pos_ < text_.size() && !isJsonSpace(text_[pos_]) && text_[pos_] != ',' && text_[pos_] != '}'
+               && text_[pos_] != ']') {
             ++pos_;
         }
         return std::nullopt;
@@ -145,7 +170,10 @@ private:
         ++pos_;
         std::map<std::string, TextPosition> seen;
         skipSpace();
-        if (text_[pos_] == '}') { ++pos_; return std::nullopt; }
+        if (text_[pos_] == '}') {
+            ++pos_;
+            return std::nullopt;
+        }
         while (true) {
             skipSpace();
             const TextPosition keyAt = tracker_.at(pos_);
@@ -169,7 +197,10 @@ private:
     {
         ++pos_;
         skipSpace();
-        if (text_[pos_] == ']') { ++pos_; return std::nullopt; }
+        if (text_[pos_] == ']') {
+            ++pos_;
+            return std::nullopt;
+        }
         for (std::size_t index = 0;; ++index) {
             if (auto error = value(pointerIndex(pointer, index), depth + 1)) { return error; }
             skipSpace();
@@ -196,8 +227,7 @@ JsonTextError syntaxError(std::string_view text, const nlohmann::json::parse_err
                              "remove the comma after the last entry; JSON does not allow it"};
     }
     if (offending < text.size() && text[offending] == '/') {
-        return JsonTextError{positionAt(text, offending), "comments are not allowed in JSON",
-                             "remove the comment"};
+        return JsonTextError{positionAt(text, offending), "comments are not allowed in JSON", "remove the comment"};
     }
     if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         return JsonTextError{TextPosition{1, 1}, "the file is empty",
@@ -211,7 +241,10 @@ JsonTextError syntaxError(std::string_view text, const nlohmann::json::parse_err
             std::size_t backslashes = 0;
             while (at >= backslashes + 1 && text[at - backslashes - 1] == '\\') { ++backslashes; }
             if (text[at] == '"' && backslashes % 2 == 0) { break; }
-            if (text[at] == '\n') { at = offending; break; }
+            if (text[at] == '\n') {
+                at = offending;
+                break;
+            }
         }
     }
     return JsonTextError{positionAt(text, at), "JSON syntax error: " + parseErrorReason(e.what()),
@@ -269,8 +302,8 @@ std::variant<LocatedJson, JsonTextError> parseLocatedJson(std::string_view text)
         const std::string what = e.what();
         const auto open = what.find('\'');
         const auto close = what.rfind('\'');
-        const std::string token = open != std::string::npos && close > open ? what.substr(open + 1, close - open - 1)
-                                                                             : std::string();
+        const std::string token
+            = open != std::string::npos && close > open ? what.substr(open + 1, close - open - 1) : std::string();
         const auto at = token.empty() ? std::string_view::npos : text.find(token);
         return JsonTextError{positionAt(text, at == std::string_view::npos ? 0 : at),
                              "number out of range" + (token.empty() ? std::string() : ": " + token),

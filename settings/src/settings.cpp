@@ -57,11 +57,10 @@ Settings Settings::load(SettingsPaths paths)
     for (const auto& [key, value] : s.user_.values()) {
         const AdminSetting* admin = s.admin_.find(key);
         if (admin != nullptr && admin->locked && admin->value != value) {
-            s.userDiagnostics_.push_back(Diagnostic{
-                Diagnostic::Severity::Notice, s.paths_.userFile.string(), 0, 0, key,
-                "\"" + key + "\" is set to " + value.dump() + " here, but " + s.admin_.file + " locks it to "
-                    + admin->value.dump(),
-                "the administrator's value applies"});
+            s.userDiagnostics_.push_back(Diagnostic{Diagnostic::Severity::Notice, s.paths_.userFile.string(), 0, 0, key,
+                                                    "\"" + key + "\" is set to " + value.dump() + " here, but "
+                                                        + s.admin_.file + " locks it to " + admin->value.dump(),
+                                                    "the administrator's value applies"});
             spdlog::info("{}", s.userDiagnostics_.back().format());
         }
     }
@@ -150,8 +149,8 @@ void Settings::refuseAdminOnlyDaemonOptions(Proposal& proposal) const
     const auto [eci, eciChanged] = desired(keys::kEnhancedContainerIsolation);
     const auto [daemonText, daemonChanged] = desired(keys::kDockerDaemonOptions);
     const EffectiveValue daemonNow = get(keys::kDockerDaemonOptions);
-    const bool fromAdmin = !daemonChanged
-                           && (daemonNow.source == Source::AdminLocked || daemonNow.source == Source::AdminDefault);
+    const bool fromAdmin
+        = !daemonChanged && (daemonNow.source == Source::AdminLocked || daemonNow.source == Source::AdminDefault);
     if ((!eciChanged && !daemonChanged) || eci != true || fromAdmin || !daemonText.is_string()) { return; }
     const auto daemon = nlohmann::json::parse(daemonText.get<std::string>(), nullptr, false);
     for (const auto& key : adminOnlyDaemonOptionsUnderEci(daemon)) {

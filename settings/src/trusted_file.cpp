@@ -96,19 +96,17 @@ TrustedFile readTrustedFile(const std::filesystem::path& path, const TrustRules&
     const std::string via = S_ISLNK(link.st_mode) ? " (the symbolic link leads to " + resolved.string() + ")" : "";
     if (rules.checkOwnership) {
         if (st.st_uid != rules.trustedOwner) {
-            return rejected(path,
-                            "is owned by uid " + std::to_string(st.st_uid) + via + ", not "
-                                + (rules.trustedOwner == 0 ? std::string("root")
-                                                           : "uid " + std::to_string(rules.trustedOwner)),
-                            "an administrator must own it: `sudo chown root:root " + path.string() + "`");
+            return rejected(
+                path,
+                "is owned by uid " + std::to_string(st.st_uid) + via + ", not "
+                    + (rules.trustedOwner == 0 ? std::string("root") : "uid " + std::to_string(rules.trustedOwner)),
+                "an administrator must own it: `sudo chown root:root " + path.string() + "`");
         }
         if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
             return rejected(path, "is writable by group or others (mode " + octalMode(st.st_mode) + ")" + via,
                             "run `sudo chmod 644 " + path.string() + "`");
         }
-        if (ec) {
-            return rejected(path, "cannot resolve its location: " + ec.message(), "");
-        }
+        if (ec) { return rejected(path, "cannot resolve its location: " + ec.message(), ""); }
         const std::filesystem::path absolute = std::filesystem::absolute(path, ec);
         if (auto problem = checkDirectories(path, absolute.parent_path(), rules, "")) { return *problem; }
         if (S_ISLNK(link.st_mode)) {
@@ -130,9 +128,7 @@ TrustedFile readTrustedFile(const std::filesystem::path& path, const TrustRules&
         if (done == out.contents.size()) { out.contents.resize(done + 4096); }
         const ssize_t n = ::read(fd, out.contents.data() + done, out.contents.size() - done);
         if (n < 0 && errno == EINTR) { continue; }
-        if (n < 0) {
-            return rejected(path, std::string("cannot be read: ") + std::strerror(errno), "");
-        }
+        if (n < 0) { return rejected(path, std::string("cannot be read: ") + std::strerror(errno), ""); }
         if (n == 0) { break; }
         done += static_cast<std::size_t>(n);
         if (done > rules.maxBytes) {

@@ -19,11 +19,10 @@ namespace {
 constexpr std::uintmax_t kMaxUserFileBytes = 1U << 20;
 constexpr const char* kVersionKey = "settingsVersion";
 
-Diagnostic problem(Diagnostic::Severity severity, const std::filesystem::path& file, TextPosition at,
-                   std::string key, std::string message, std::string fix)
+Diagnostic problem(Diagnostic::Severity severity, const std::filesystem::path& file, TextPosition at, std::string key,
+                   std::string message, std::string fix)
 {
-    return Diagnostic{severity, file.string(), at.line, at.column, std::move(key), std::move(message),
-                      std::move(fix)};
+    return Diagnostic{severity, file.string(), at.line, at.column, std::move(key), std::move(message), std::move(fix)};
 }
 
 }  // namespace
@@ -61,13 +60,12 @@ std::filesystem::path asideName(const std::filesystem::path& file, std::string_v
     const std::string base = file.string() + "." + std::string(suffix) + "-" + fileTimestamp();
     std::filesystem::path candidate = base;
     std::error_code ec;
-    for (int n = 1; std::filesystem::exists(candidate, ec); ++n) {
-        candidate = base + "-" + std::to_string(n);
-    }
+    for (int n = 1; std::filesystem::exists(candidate, ec); ++n) { candidate = base + "-" + std::to_string(n); }
     return candidate;
 }
 
-UserStore::UserStore(std::filesystem::path file) : file_(std::move(file)) {}
+UserStore::UserStore(std::filesystem::path file) : file_(std::move(file))
+{}
 
 Diagnostics UserStore::load()
 {
@@ -157,8 +155,7 @@ std::optional<Diagnostic> UserStore::save(const std::function<void()>& beforeRen
     document_[kVersionKey] = kVersion;
     const std::string error = writeFileAtomically(file_, document_.dump(2) + "\n", 0600, beforeRename);
     if (!error.empty()) {
-        return problem(Diagnostic::Severity::Error, file_, {}, "", error,
-                       "your previous settings file is unchanged");
+        return problem(Diagnostic::Severity::Error, file_, {}, "", error, "your previous settings file is unchanged");
     }
     return std::nullopt;
 }

@@ -15,12 +15,12 @@ AgentChannel::AgentChannel(QObject* parent)
     : QObject(parent),
       m_socket(new QLocalSocket(this)),
       m_retry(new QTimer(this)),
-      m_splitter([this](const QByteArray& line) { handleLine(line); },
-                 [this](qsizetype dropped) {
-                     emit protocolError(QStringLiteral("rejected a line of %1 bytes (limit %2)")
-                                            .arg(dropped)
-                                            .arg(agent::kMaxLineBytes));
-                 })
+      m_splitter(
+          [this](const QByteArray& line) { handleLine(line); },
+          [this](qsizetype dropped) {
+              emit protocolError(
+                  QStringLiteral("rejected a line of %1 bytes (limit %2)").arg(dropped).arg(agent::kMaxLineBytes));
+          })
 {
     m_retry->setSingleShot(true);
     m_retry->setInterval(kAgentConnectRetryMs);
@@ -35,14 +35,15 @@ AgentChannel::AgentChannel(QObject* parent)
         emit disconnected();
     });
     connect(m_socket, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError error) {
-        if (m_connected)
-            return;
-        const bool notThereYet = error == QLocalSocket::ServerNotFoundError || error == QLocalSocket::ConnectionRefusedError;
+        if (m_connected) { return; }
+        const bool notThereYet
+            = error == QLocalSocket::ServerNotFoundError || error == QLocalSocket::ConnectionRefusedError;
         if (notThereYet && std::chrono::steady_clock::now() < m_deadline) {
             m_retry->start();
             return;
         }
-        emit connectFailed(QStringLiteral("cannot connect to agent socket %1: %2").arg(m_path, m_socket->errorString()));
+        emit connectFailed(
+            QStringLiteral("cannot connect to agent socket %1: %2").arg(m_path, m_socket->errorString()));
     });
 }
 
@@ -81,8 +82,7 @@ bool AgentChannel::isConnected() const
 
 bool AgentChannel::write(const QByteArray& line)
 {
-    if (!m_connected)
-        return false;
+    if (!m_connected) { return false; }
     spdlog::debug("agent <- {}", line.trimmed().toStdString());
     m_socket->write(line);
     m_socket->flush();
@@ -112,10 +112,8 @@ void AgentChannel::feed(const QByteArray& bytes)
 void AgentChannel::handleLine(const QByteArray& rawLine)
 {
     QByteArray line = rawLine;
-    if (line.endsWith('\r'))
-        line.chop(1);
-    if (line.trimmed().isEmpty())
-        return;
+    if (line.endsWith('\r')) { line.chop(1); }
+    if (line.trimmed().isEmpty()) { return; }
     auto parsed = agent::parseLine(line);
     if (!parsed.message) {
         spdlog::warn("agent: rejected line: {}", parsed.error.toStdString());

@@ -23,20 +23,17 @@ bool dechunk(const QByteArray& data, QByteArray* body)
     qsizetype pos = 0;
     while (true) {
         const qsizetype lineEnd = data.indexOf("\r\n", pos);
-        if (lineEnd < 0)
-            return false;
+        if (lineEnd < 0) { return false; }
         QByteArray sizeText = data.mid(pos, lineEnd - pos);
-        if (const qsizetype semicolon = sizeText.indexOf(';'); semicolon >= 0)
-            sizeText.truncate(semicolon);
+        if (const qsizetype semicolon = sizeText.indexOf(';'); semicolon >= 0) { sizeText.truncate(semicolon); }
         bool ok = false;
         const qsizetype size = sizeText.trimmed().toLongLong(&ok, 16);
-        if (!ok || size < 0)
-            return false;
+        if (!ok || size < 0) { return false; }
         pos = lineEnd + 2;
-        if (size == 0)
+        if (size == 0) {
             return true;  // trailers, if any, are of no interest
-        if (data.size() < pos + size + 2)
-            return false;
+        }
+        if (data.size() < pos + size + 2) { return false; }
         body->append(data.constData() + pos, size);
         pos += size + 2;
     }
@@ -45,8 +42,9 @@ bool dechunk(const QByteArray& data, QByteArray* body)
 QString engineMessage(const QByteArray& body)
 {
     const auto json = nlohmann::json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
-    if (json.is_object() && json.contains("message") && json["message"].is_string())
+    if (json.is_object() && json.contains("message") && json["message"].is_string()) {
         return QString::fromStdString(json["message"].get<std::string>());
+    }
     return QString::fromUtf8(body.left(200)).trimmed();
 }
 
@@ -60,10 +58,10 @@ std::string stringField(const nlohmann::json& object, const char* key)
 
 QString HttpResponse::describe() const
 {
-    if (!error.isEmpty())
-        return error;
+    if (!error.isEmpty()) { return error; }
     const QString message = engineMessage(body);
-    return message.isEmpty() ? QStringLiteral("HTTP %1").arg(status) : QStringLiteral("HTTP %1: %2").arg(status).arg(message);
+    return message.isEmpty() ? QStringLiteral("HTTP %1").arg(status)
+                             : QStringLiteral("HTTP %1: %2").arg(status).arg(message);
 }
 
 bool parseHttpResponse(const QByteArray& raw, HttpResponse* response)
@@ -87,14 +85,14 @@ bool parseHttpResponse(const QByteArray& raw, HttpResponse* response)
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArray line = lines[i].trimmed();
         const qsizetype colon = line.indexOf(':');
-        if (colon <= 0)
-            continue;
+        if (colon <= 0) { continue; }
         const QByteArray name = line.left(colon).trimmed().toLower();
         const QByteArray value = line.mid(colon + 1).trimmed();
-        if (name == "content-length")
+        if (name == "content-length") {
             contentLength = value.toLongLong(&ok);
-        else if (name == "transfer-encoding" && value.toLower().contains("chunked"))
+        } else if (name == "transfer-encoding" && value.toLower().contains("chunked")) {
             chunked = true;
+        }
     }
     const QByteArray rest = raw.mid(headerEnd + 4);
     response->status = status;
@@ -105,7 +103,8 @@ bool parseHttpResponse(const QByteArray& raw, HttpResponse* response)
         }
     } else if (contentLength >= 0) {
         if (rest.size() < contentLength) {
-            response->error = QStringLiteral("HTTP body cut short (%1 of %2 bytes)").arg(rest.size()).arg(contentLength);
+            response->error
+                = QStringLiteral("HTTP body cut short (%1 of %2 bytes)").arg(rest.size()).arg(contentLength);
             return false;
         }
         response->body = rest.left(contentLength);
@@ -122,8 +121,7 @@ std::optional<QSslConfiguration> EngineApi::tlsConfiguration(const EngineCertPat
     QFile keyFile(certs.clientKey());
     const QByteArray keyPem = keyFile.open(QIODevice::ReadOnly) ? keyFile.readAll() : QByteArray();
     QSslKey key(keyPem, QSsl::Ec);
-    if (key.isNull())
-        key = QSslKey(keyPem, QSsl::Rsa);
+    if (key.isNull()) { key = QSslKey(keyPem, QSsl::Rsa); }
     if (ca.isEmpty() || cert.isEmpty() || key.isNull()) {
         *error = QStringLiteral("cannot load the engine client certificate from %1").arg(certs.dir);
         return std::nullopt;
@@ -138,9 +136,10 @@ std::optional<QSslConfiguration> EngineApi::tlsConfiguration(const EngineCertPat
 }
 
 EngineApi::EngineApi(quint16 port, QSslConfiguration tls, std::chrono::milliseconds timeout)
-    : m_port(port), m_tls(std::move(tls)), m_timeout(timeout)
-{
-}
+    : m_port(port),
+      m_tls(std::move(tls)),
+      m_timeout(timeout)
+{}
 
 void EngineApi::request(const QByteArray& method, const QByteArray& path, QObject* context, Done done) const
 {
@@ -150,14 +149,13 @@ void EngineApi::request(const QByteArray& method, const QByteArray& path, QObjec
     auto answered = std::make_shared<bool>(false);
     // Called once: with the parsed response, or with the transport error.
     auto finish = [socket, received, answered, done](const QString& transportError) {
-        if (*answered)
-            return;
+        if (*answered) { return; }
         *answered = true;
         HttpResponse response;
-        if (transportError.isEmpty() || !received->isEmpty())
-            parseHttpResponse(*received, &response);
-        if (!transportError.isEmpty() && (response.status == 0 || !response.error.isEmpty()))
+        if (transportError.isEmpty() || !received->isEmpty()) { parseHttpResponse(*received, &response); }
+        if (!transportError.isEmpty() && (response.status == 0 || !response.error.isEmpty())) {
             response.error = transportError;
+        }
         socket->disconnect();
         socket->abort();
         socket->deleteLater();
@@ -171,12 +169,14 @@ void EngineApi::request(const QByteArray& method, const QByteArray& path, QObjec
         finish(QStringLiteral("no answer within %1 ms").arg(timeout.count()));
     });
     QObject::connect(socket, &QSslSocket::encrypted, socket, [socket, method, path] {
-        socket->write(method + ' ' + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: Berth\r\nConnection: close\r\n\r\n");
+        socket->write(method + ' ' + path
+                      + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: Berth\r\nConnection: close\r\n\r\n");
     });
     QObject::connect(socket, &QSslSocket::readyRead, socket, [socket, received, finish] {
         received->append(socket->readAll());
-        if (received->size() > kMaxResponseBytes)
+        if (received->size() > kMaxResponseBytes) {
             finish(QStringLiteral("the engine's answer exceeds %1 MiB").arg(kMaxResponseBytes >> 20));
+        }
     });
     QObject::connect(socket, &QSslSocket::disconnected, socket, [socket, received, finish] {
         received->append(socket->readAll());
@@ -184,13 +184,13 @@ void EngineApi::request(const QByteArray& method, const QByteArray& path, QObjec
     });
     QObject::connect(socket, &QSslSocket::sslErrors, socket, [finish](const QList<QSslError>& errors) {
         QStringList texts;
-        for (const auto& e : errors)
-            texts << e.errorString();
+        for (const auto& e : errors) { texts << e.errorString(); }
         finish(QStringLiteral("TLS: %1").arg(texts.join(QStringLiteral("; "))));
     });
     QObject::connect(socket, &QSslSocket::errorOccurred, socket, [socket, finish](QAbstractSocket::SocketError error) {
-        if (error == QAbstractSocket::RemoteHostClosedError)
+        if (error == QAbstractSocket::RemoteHostClosedError) {
             return;  // the end of a Connection: close answer; disconnected() follows
+        }
         finish(socket->errorString());
     });
     timer->start(m_timeout);
@@ -200,10 +200,13 @@ void EngineApi::request(const QByteArray& method, const QByteArray& path, QObjec
 void EngineApi::ping(QObject* context, std::function<void(bool, const QString&)> done) const
 {
     request("GET", "/_ping", context, [done = std::move(done)](const HttpResponse& r) {
-        if (r.ok() && r.body.trimmed() == "OK")
+        if (r.ok() && r.body.trimmed() == "OK") {
             done(true, {});
-        else
-            done(false, r.ok() ? QStringLiteral("unexpected answer to /_ping: %1").arg(QString::fromUtf8(r.body.left(100))) : r.describe());
+        } else {
+            done(false,
+                 r.ok() ? QStringLiteral("unexpected answer to /_ping: %1").arg(QString::fromUtf8(r.body.left(100)))
+                        : r.describe());
+        }
     });
 }
 
@@ -215,14 +218,16 @@ void EngineApi::version(QObject* context, std::function<void(const nlohmann::jso
             return;
         }
         const auto json = nlohmann::json::parse(r.body.constData(), r.body.constData() + r.body.size(), nullptr, false);
-        if (!json.is_object())
+        if (!json.is_object()) {
             done(nullptr, QStringLiteral("the engine's /version answer is not a JSON object"));
-        else
+        } else {
             done(json, {});
+        }
     });
 }
 
-void EngineApi::listContainers(QObject* context, std::function<void(const QList<ContainerSummary>&, const QString&)> done) const
+void EngineApi::listContainers(QObject* context,
+                               std::function<void(const QList<ContainerSummary>&, const QString&)> done) const
 {
     request("GET", "/containers/json?all=1", context, [done = std::move(done)](const HttpResponse& r) {
         if (!r.ok()) {
@@ -236,25 +241,24 @@ void EngineApi::listContainers(QObject* context, std::function<void(const QList<
         }
         QList<ContainerSummary> list;
         for (const auto& item : json) {
-            if (!item.is_object())
-                continue;
+            if (!item.is_object()) { continue; }
             ContainerSummary c;
             c.id = QString::fromStdString(stringField(item, "Id"));
             c.image = QString::fromStdString(stringField(item, "Image"));
             c.state = QString::fromStdString(stringField(item, "State"));
-            if (const auto names = item.find("Names"); names != item.end() && names->is_array() && !names->empty()
-                                                         && names->front().is_string())
+            if (const auto names = item.find("Names");
+                names != item.end() && names->is_array() && !names->empty() && names->front().is_string()) {
                 c.name = QString::fromStdString(names->front().get<std::string>());
-            if (c.name.startsWith(QLatin1Char('/')))
-                c.name.remove(0, 1);
-            if (!c.id.isEmpty())
-                list << c;
+            }
+            if (c.name.startsWith(QLatin1Char('/'))) { c.name.remove(0, 1); }
+            if (!c.id.isEmpty()) { list << c; }
         }
         done(list, {});
     });
 }
 
-void EngineApi::containerRuntime(const QString& id, QObject* context, std::function<void(const QString&, const QString&)> done) const
+void EngineApi::containerRuntime(const QString& id, QObject* context,
+                                 std::function<void(const QString&, const QString&)> done) const
 {
     const QByteArray path = "/containers/" + QUrl::toPercentEncoding(id) + "/json";
     request("GET", path, context, [done = std::move(done)](const HttpResponse& r) {
@@ -281,7 +285,8 @@ void EngineApi::removeContainer(const QString& id, QObject* context, std::functi
     });
 }
 
-bool EngineApi::waitFor(const std::function<void(QObject*, std::function<void()>)>& start, std::chrono::milliseconds timeout)
+bool EngineApi::waitFor(const std::function<void(QObject*, std::function<void()>)>& start,
+                        std::chrono::milliseconds timeout)
 {
     QEventLoop loop;
     bool finished = false;
@@ -290,8 +295,7 @@ bool EngineApi::waitFor(const std::function<void(QObject*, std::function<void()>
         finished = true;
         loop.quit();
     });
-    if (!finished)
-        loop.exec(QEventLoop::ExcludeUserInputEvents);
+    if (!finished) { loop.exec(QEventLoop::ExcludeUserInputEvents); }
     return finished;
 }
 

@@ -4,13 +4,13 @@
 
 #include <algorithm>
 
-#include <signal.h>
 #include <QDir>
 #include <QFileInfo>
 #include <QLocalSocket>
 #include <QProcess>
 #include <QTemporaryFile>
 #include <QTimer>
+#include <signal.h>
 
 #include <spdlog/spdlog.h>
 
@@ -23,7 +23,10 @@ namespace {
 
 constexpr auto kRetryInterval = std::chrono::milliseconds(100);
 
-QByteArray requestLine(const nlohmann::json& request) { return QByteArray::fromStdString(request.dump() + "\n"); }
+QByteArray requestLine(const nlohmann::json& request)
+{
+    return QByteArray::fromStdString(request.dump() + "\n");
+}
 
 EngineHandle::Operation operationFromName(const std::string& name)
 {
@@ -34,10 +37,12 @@ EngineHandle::Operation operationFromName(const std::string& name)
 
 }  // namespace
 
-EngineClient::EngineClient(QObject* parent) : EngineClient(EngineClientOptions{}, parent) {}
+EngineClient::EngineClient(QObject* parent) : EngineClient(EngineClientOptions{}, parent)
+{}
 
 EngineClient::EngineClient(EngineClientOptions options, QObject* parent)
-    : EngineHandle(parent), m_options(std::move(options))
+    : EngineHandle(parent),
+      m_options(std::move(options))
 {
     if (m_options.instanceDir.isEmpty()) { m_options.instanceDir = InstanceDir::defaultRoot(); }
     if (m_options.hostProgram.isEmpty()) { m_options.hostProgram = defaultHostProgram(); }
@@ -109,7 +114,8 @@ void EngineClient::onConnected()
 
 void EngineClient::onConnectFailed()
 {
-    const bool needsHost = std::any_of(m_pending.begin(), m_pending.end(), [](const Request& r) { return r.needsHost; });
+    const bool needsHost
+        = std::any_of(m_pending.begin(), m_pending.end(), [](const Request& r) { return r.needsHost; });
     if (!needsHost) {
         // Nobody hosts the engine, so it is not running: answer what can be answered.
         EngineStatus stopped;
@@ -130,7 +136,8 @@ void EngineClient::onConnectFailed()
         host.setStandardOutputFile(QProcess::nullDevice());
         // The host logs to its file; what it prints on stderr is why it could not start at all
         // (its socket, its log or the instance directory not writable), which the caller must see.
-        m_hostStderr = std::make_unique<QTemporaryFile>(QDir::tempPath() + QStringLiteral("/berth-engine-start-XXXXXX.txt"));
+        m_hostStderr
+            = std::make_unique<QTemporaryFile>(QDir::tempPath() + QStringLiteral("/berth-engine-start-XXXXXX.txt"));
         host.setStandardErrorFile(m_hostStderr->open() ? m_hostStderr->fileName() : QProcess::nullDevice());
         if (!host.startDetached(&m_hostPid)) {
             m_hostStderr.reset();
@@ -144,9 +151,10 @@ void EngineClient::onConnectFailed()
         m_hostLaunched = false;
         const QString said = m_hostStderr ? QString::fromLocal8Bit(m_hostStderr->readAll()).trimmed() : QString();
         m_hostStderr.reset();
-        failPending(said.isEmpty() ? tr("The engine host %1 exited at once; see its log in %2.")
-                                         .arg(m_options.hostProgram, QStringLiteral("~/.local/state/berth/logs/berth-engine.log"))
-                                   : tr("The engine host %1 exited at once: %2").arg(m_options.hostProgram, said.right(2000)));
+        failPending(said.isEmpty()
+                        ? tr("The engine host %1 exited at once; see its log in %2.")
+                              .arg(m_options.hostProgram, QStringLiteral("~/.local/state/berth/logs/berth-engine.log"))
+                        : tr("The engine host %1 exited at once: %2").arg(m_options.hostProgram, said.right(2000)));
         return;
     } else if (std::chrono::steady_clock::now() > m_launchDeadline) {
         m_hostLaunched = false;
@@ -194,8 +202,7 @@ void EngineClient::onReadyRead()
             if (auto it = std::find(m_inFlight.begin(), m_inFlight.end(), operation); it != m_inFlight.end()) {
                 m_inFlight.erase(it);
             }
-            emit operationFinished(operation,
-                                   ok != event.end() && ok->is_boolean() && ok->get<bool>(),
+            emit operationFinished(operation, ok != event.end() && ok->is_boolean() && ok->get<bool>(),
                                    QString::fromStdString(event.value("message", std::string())));
         } else if (type == "error") {
             spdlog::warn("engine host: {}", event.value("message", std::string()));

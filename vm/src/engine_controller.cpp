@@ -38,10 +38,8 @@ QString secondsText(milliseconds duration)
 quint16 freeLoopbackPort(quint16 preferred = 0)
 {
     QTcpServer server;
-    if (preferred != 0 && server.listen(QHostAddress::LocalHost, preferred))
-        return server.serverPort();
-    if (!server.listen(QHostAddress::LocalHost, 0))
-        return 0;
+    if (preferred != 0 && server.listen(QHostAddress::LocalHost, preferred)) { return server.serverPort(); }
+    if (!server.listen(QHostAddress::LocalHost, 0)) { return 0; }
     return server.serverPort();
 }
 
@@ -59,8 +57,7 @@ bool sameJson(const QByteArray& a, const QByteArray& b)
 {
     const auto ja = nlohmann::json::parse(a.constData(), a.constData() + a.size(), nullptr, false);
     const auto jb = nlohmann::json::parse(b.constData(), b.constData() + b.size(), nullptr, false);
-    if (ja.is_discarded() || jb.is_discarded())
-        return a == b;
+    if (ja.is_discarded() || jb.is_discarded()) { return a == b; }
     return ja == jb;
 }
 
@@ -76,8 +73,9 @@ QString diskWriteStop(const QString& event, const QByteArray& data, const QStrin
 {
     const auto json = nlohmann::json::parse(data.constData(), data.constData() + data.size(), nullptr, false);
     const auto text = [&json](const char* key) {
-        return json.is_object() && json.contains(key) && json[key].is_string() ? QString::fromStdString(json[key].get<std::string>())
-                                                                                : QString();
+        return json.is_object() && json.contains(key) && json[key].is_string()
+            ? QString::fromStdString(json[key].get<std::string>())
+            : QString();
     };
     QString cause;
     bool noSpace = false;
@@ -94,11 +92,13 @@ QString diskWriteStop(const QString& event, const QByteArray& data, const QStrin
     const qint64 available = volume.isValid() ? volume.bytesAvailable() : -1;
     noSpace = noSpace || (available >= 0 && available < 64 * 1024 * 1024);
     if (noSpace) {
-        return QStringLiteral("The VM stopped: the host has no space left for the data disk %1 (%2 free on %3). Free space there, "
-                              "then start the engine again; the data disk keeps what it held.")
+        return QStringLiteral(
+                   "The VM stopped: the host has no space left for the data disk %1 (%2 free on %3). Free space there, "
+                   "then start the engine again; the data disk keeps what it held.")
             .arg(dataDisk, mebibytes(available), volume.rootPath());
     }
-    return QStringLiteral("The VM stopped on a failed write to the data disk %1: %2. Check the disk of %3, then start the engine again.")
+    return QStringLiteral("The VM stopped on a failed write to the data disk %1: %2. Check the disk of %3, then start "
+                          "the engine again.")
         .arg(dataDisk, cause.isEmpty() ? QStringLiteral("unknown error") : cause, volume.rootPath());
 }
 
@@ -106,8 +106,7 @@ QString diskWriteStop(const QString& event, const QByteArray& data, const QStrin
 
 EngineController::EngineController(EngineOptions options, QObject* parent)
     : EngineController(std::move(options), systemProcessFactory(), {}, parent)
-{
-}
+{}
 
 EngineController::EngineController(EngineOptions options, std::shared_ptr<ProcessFactory> processes,
                                    std::shared_ptr<VmBackend> backend, QObject* parent)
@@ -116,7 +115,8 @@ EngineController::EngineController(EngineOptions options, std::shared_ptr<Proces
       m_dir(m_options.instanceDir),
       m_lock(m_dir),
       m_processes(std::move(processes)),
-      m_backend(backend ? std::move(backend) : std::make_shared<QemuBackend>(m_processes, m_options.timeouts.qmpConnect)),
+      m_backend(backend ? std::move(backend)
+                        : std::make_shared<QemuBackend>(m_processes, m_options.timeouts.qmpConnect)),
       m_timer(new QTimer(this))
 {
     qRegisterMetaType<berth::vm::EngineController::State>();
@@ -132,8 +132,7 @@ EngineController::EngineController(EngineOptions options, std::shared_ptr<Proces
 
 EngineController::~EngineController()
 {
-    if (m_agent)
-        m_agent->close();
+    if (m_agent) { m_agent->close(); }
     if (m_vm) {
         m_vm->disconnect(this);
         m_vm.reset();  // SIGKILLs and reaps QEMU
@@ -142,10 +141,10 @@ EngineController::~EngineController()
 
 void EngineController::setBackend(std::shared_ptr<VmBackend> backend)
 {
-    if (!backend)
-        return;
-    if (backend->description() != m_backend->description())
+    if (!backend) { return; }
+    if (backend->description() != m_backend->description()) {
         spdlog::info("engine: the next launch uses {}", backend->description().toStdString());
+    }
     m_backend = std::move(backend);
 }
 
@@ -179,8 +178,7 @@ QString EngineController::toString(Operation operation)
 
 std::optional<Accelerator> EngineController::accelerator() const
 {
-    if (!m_verdict)
-        return std::nullopt;
+    if (!m_verdict) { return std::nullopt; }
     return m_verdict->accelerator;
 }
 
@@ -222,7 +220,8 @@ void EngineController::start(const QByteArray& guestConfig)
     }
     if (!m_op && m_queue.empty() && m_state == State::Running) {
         if (sameJson(m_launchedConfig, guestConfig)) {
-            QTimer::singleShot(0, this, [this] { emit operationFinished(Operation::Start, true, QStringLiteral("Already running")); });
+            QTimer::singleShot(
+                0, this, [this] { emit operationFinished(Operation::Start, true, QStringLiteral("Already running")); });
             return;
         }
         enqueue({Operation::Restart, guestConfig});
@@ -245,7 +244,9 @@ void EngineController::restart(const QByteArray& newGuestConfig)
                 const auto kind = m_queue.back().kind;
                 m_queue.pop_back();
                 QTimer::singleShot(0, this, [this, kind] {
-                    emit operationFinished(kind, true, QStringLiteral("Superseded: the restart in progress applies the latest configuration"));
+                    emit operationFinished(
+                        kind, true,
+                        QStringLiteral("Superseded: the restart in progress applies the latest configuration"));
                 });
             }
             emit progress(QStringLiteral("The restart in progress already applies this configuration"));
@@ -272,7 +273,9 @@ void EngineController::stop(StopMode mode)
         }
         const auto kind = it->kind;
         it = m_queue.erase(it);
-        QTimer::singleShot(0, this, [this, kind] { emit operationFinished(kind, false, QStringLiteral("Cancelled by a stop request")); });
+        QTimer::singleShot(0, this, [this, kind] {
+            emit operationFinished(kind, false, QStringLiteral("Cancelled by a stop request"));
+        });
     }
     for (auto& queued : m_queue) {
         if (queued.kind == Operation::Stop) {
@@ -283,8 +286,7 @@ void EngineController::stop(StopMode mode)
     if (m_op && m_op->kind == Operation::Stop) {
         if (force && !m_op->force) {
             m_op->force = true;
-            if (m_step == Step::StopAgent || m_step == Step::StopPowerdown)
-                stopViaKill();
+            if (m_step == Step::StopAgent || m_step == Step::StopPowerdown) { stopViaKill(); }
         }
         return;
     }
@@ -294,8 +296,7 @@ void EngineController::stop(StopMode mode)
             const auto kind = m_op->kind;
             m_op = Op{Operation::Stop, {}, force};
             emit operationFinished(kind, false, QStringLiteral("Cancelled by a stop request"));
-            if (force && m_step != Step::StopKill)
-                stopViaKill();
+            if (force && m_step != Step::StopKill) { stopViaKill(); }
             return;
         }
         cancelCurrent(QStringLiteral("Cancelled by a stop request"));
@@ -317,8 +318,7 @@ void EngineController::enqueue(Op op)
 void EngineController::scheduleNext()
 {
     // Queued, so that a request returns before any of its signals fire.
-    if (m_nextScheduled)
-        return;
+    if (m_nextScheduled) { return; }
     m_nextScheduled = true;
     QTimer::singleShot(0, this, [this] {
         m_nextScheduled = false;
@@ -328,8 +328,7 @@ void EngineController::scheduleNext()
 
 void EngineController::runNext()
 {
-    if (m_op || m_queue.empty())
-        return;
+    if (m_op || m_queue.empty()) { return; }
     m_op = std::move(m_queue.front());
     m_queue.pop_front();
     spdlog::info("engine: {} begins", toString(m_op->kind).toStdString());
@@ -353,16 +352,13 @@ void EngineController::runNext()
         }
         beginStop();
         return;
-    case Operation::Stop:
-        beginStop();
-        return;
+    case Operation::Stop: beginStop(); return;
     }
 }
 
 void EngineController::finishOp(bool ok, const QString& message)
 {
-    if (!m_op)
-        return;
+    if (!m_op) { return; }
     const auto kind = m_op->kind;
     m_op.reset();
     setStep(Step::Idle);
@@ -373,8 +369,7 @@ void EngineController::finishOp(bool ok, const QString& message)
 
 void EngineController::cancelCurrent(const QString& why)
 {
-    if (!m_op)
-        return;
+    if (!m_op) { return; }
     const auto kind = m_op->kind;
     m_timer->stop();
     if (m_reaper) {
@@ -413,11 +408,11 @@ void EngineController::beginLaunch()
         failWithoutVm(QStringLiteral("The VM kernel \"%1\" does not exist").arg(m_options.kernel));
         return;
     }
-    if (!claimInstance())
-        return;
+    if (!claimInstance()) { return; }
     QSaveFile file(m_dir.guestConfig());
     if (!file.open(QIODevice::WriteOnly) || file.write(config) != config.size() || !file.commit()) {
-        failWithoutVm(QStringLiteral("Cannot write the guest configuration %1: %2").arg(m_dir.guestConfig(), file.errorString()));
+        failWithoutVm(
+            QStringLiteral("Cannot write the guest configuration %1: %2").arg(m_dir.guestConfig(), file.errorString()));
         return;
     }
     QFile::setPermissions(m_dir.guestConfig(), QFile::ReadOwner | QFile::WriteOwner);
@@ -436,12 +431,10 @@ void EngineController::cleanStale()
             failWithoutVm(message);
             return;
         }
-        if (found)
-            emit progress(message);
+        if (found) { emit progress(message); }
         chooseAccelerator();
     });
-    if (findStaleQemu(m_dir) != 0)
-        emit progress(QStringLiteral("Shutting down a QEMU left by an earlier run"));
+    if (findStaleQemu(m_dir) != 0) { emit progress(QStringLiteral("Shutting down a QEMU left by an earlier run")); }
     m_reaper->run();
 }
 
@@ -464,7 +457,8 @@ void EngineController::chooseAccelerator()
     probeOptions.kernel = m_options.kernel;
     probeOptions.kvmDevice = m_options.kvmDevice;
     probeOptions.timeout = m_options.timeouts.acceleratorProbe;
-    probeOptions.cacheFile = m_options.acceleratorCacheFile.isEmpty() ? m_dir.acceleratorCache() : m_options.acceleratorCacheFile;
+    probeOptions.cacheFile
+        = m_options.acceleratorCacheFile.isEmpty() ? m_dir.acceleratorCache() : m_options.acceleratorCacheFile;
     m_probe = new AcceleratorProbe(probeOptions, m_processes, this);
     connect(m_probe, &AcceleratorProbe::finished, this, [this](const AcceleratorVerdict& verdict) {
         m_probe->deleteLater();
@@ -494,9 +488,10 @@ void EngineController::launch()
     }
     spec.cpus = vcpusFor(m_verdict->accelerator, m_options.cpus);
     if (spec.cpus != m_options.cpus) {
-        const QString why = QStringLiteral("Under TCG the VM gets one CPU instead of %1: with several, the guest kernel "
-                                           "can hang on all of them when it patches its own code")
-                                .arg(m_options.cpus);
+        const QString why
+            = QStringLiteral("Under TCG the VM gets one CPU instead of %1: with several, the guest kernel "
+                             "can hang on all of them when it patches its own code")
+                  .arg(m_options.cpus);
         spdlog::info("engine: {}", why.toStdString());
         emit progress(why);
     }
@@ -519,8 +514,7 @@ void EngineController::launch()
     m_vmManager = m_backend->description();
     m_agent = new AgentChannel(this);
     connect(m_vm.get(), &VirtualMachine::launchProgress, this, [this](const QString& text) {
-        if (m_step != Step::Launching)
-            return;
+        if (m_step != Step::Launching) { return; }
         // The backend waits for work of its own that it bounds itself (libvirt examining QEMU):
         // not the boot's time, so the launch gets the controller's longer limit.
         if (m_launchLimit != m_options.timeouts.launch) {
@@ -538,41 +532,47 @@ void EngineController::launch()
         // is said, and the timeouts take care of the rest. SHUTDOWN and POWERDOWN are what a stop
         // expects.
         if (const QString stopped = diskWriteStop(name, data, m_options.dataDisk); !stopped.isEmpty()) {
-            if (m_step == Step::WaitingForReady || m_step == Step::Launching || m_state == State::Running)
+            if (m_step == Step::WaitingForReady || m_step == Step::Launching || m_state == State::Running) {
                 failWithVm(stopped);
-            else
+            } else {
                 emit progress(stopped);
-        } else if (name == QLatin1String("STOP"))
+            }
+        } else if (name == QLatin1String("STOP")) {
             emit progress(QStringLiteral("QEMU paused the VM (%1)").arg(QString::fromUtf8(data)));
-        else if (name == QLatin1String("POWERDOWN"))
+        } else if (name == QLatin1String("POWERDOWN")) {
             emit progress(QStringLiteral("The VM received the power button press"));
-        else if (name == QLatin1String("SHUTDOWN"))
+        } else if (name == QLatin1String("SHUTDOWN")) {
             emit progress(QStringLiteral("The VM is powering off"));
+        }
     });
     connect(m_agent, &AgentChannel::hello, this, [this](int version, const QString& agentName) {
-        emit progress(QStringLiteral("Guest agent %1 connected (protocol %2)").arg(agentName.isEmpty() ? QStringLiteral("(unnamed)") : agentName).arg(version));
+        emit progress(QStringLiteral("Guest agent %1 connected (protocol %2)")
+                          .arg(agentName.isEmpty() ? QStringLiteral("(unnamed)") : agentName)
+                          .arg(version));
         // A stop that came before the agent did pressed the power button, which a guest still
         // booting may never see; left to the timeout, QEMU would be cut off with the data disk
         // mounted. The agent stops the boot where it is and unmounts the disk first.
-        if (m_step == Step::StopPowerdown)
-            stopViaAgent();
+        if (m_step == Step::StopPowerdown) { stopViaAgent(); }
     });
     connect(m_agent, &AgentChannel::phase, this, [this](const QString& name) {
         emit guestPhase(name);
-        if (m_state == State::WaitingForEngine)
+        if (m_state == State::WaitingForEngine) {
             setState(State::WaitingForEngine, QStringLiteral("Guest: %1").arg(name));
+        }
         emit progress(QStringLiteral("Guest: %1").arg(name));
     });
     connect(m_agent, &AgentChannel::ready, this, &EngineController::onAgentReady);
     connect(m_agent, &AgentChannel::guestError, this, [this](const QString& step, const QString& message) {
-        if (m_step == Step::WaitingForReady || m_step == Step::Launching || m_state == State::Running)
-            failWithVm(QStringLiteral("The guest failed%1: %2").arg(step.isEmpty() ? QString() : QStringLiteral(" at step \"%1\"").arg(step), message));
+        if (m_step == Step::WaitingForReady || m_step == Step::Launching || m_state == State::Running) {
+            failWithVm(QStringLiteral("The guest failed%1: %2")
+                           .arg(step.isEmpty() ? QString() : QStringLiteral(" at step \"%1\"").arg(step), message));
+        }
     });
     connect(m_agent, &AgentChannel::incompatibleAgent, this, [this](const QString& reason) {
-        if (m_step == Step::WaitingForReady || m_step == Step::Launching)
-            failWithVm(reason);
+        if (m_step == Step::WaitingForReady || m_step == Step::Launching) { failWithVm(reason); }
     });
-    connect(m_agent, &AgentChannel::shuttingDown, this, [this] { emit progress(QStringLiteral("The guest is shutting down")); });
+    connect(m_agent, &AgentChannel::shuttingDown, this,
+            [this] { emit progress(QStringLiteral("The guest is shutting down")); });
 
     m_op->launched = true;
     m_launchedConfig = m_op->config;
@@ -590,8 +590,7 @@ quint16 EngineController::chooseEnginePort() const
     file.close();
     const quint16 port = freeLoopbackPort(kept);
     if (port != kept && port != 0) {
-        if (kept != 0)
-            spdlog::info("engine: port {} is taken; the engine moves to 127.0.0.1:{}", kept, port);
+        if (kept != 0) { spdlog::info("engine: port {} is taken; the engine moves to 127.0.0.1:{}", kept, port); }
         QSaveFile save(m_dir.enginePortFile());
         if (save.open(QIODevice::WriteOnly)) {
             save.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
@@ -616,8 +615,7 @@ EngineController::Resources EngineController::resources() const
 
 void EngineController::onVmRunning()
 {
-    if (m_step != Step::Launching)
-        return;
+    if (m_step != Step::Launching) { return; }
     m_lastPid = m_vm->pid();
     setStep(Step::WaitingForReady);
     setState(State::WaitingForEngine, QStringLiteral("Waiting for the guest to boot (QEMU pid %1)").arg(m_lastPid));
@@ -628,16 +626,15 @@ void EngineController::onVmRunning()
 
 void EngineController::launchTimedOut()
 {
-    if (m_step != Step::Launching)
-        return;
-    failWithVm(QStringLiteral("QEMU did not start within %1 s through %2").arg(secondsText(m_launchLimit), m_vmManager));
+    if (m_step != Step::Launching) { return; }
+    failWithVm(
+        QStringLiteral("QEMU did not start within %1 s through %2").arg(secondsText(m_launchLimit), m_vmManager));
 }
 
 void EngineController::onAgentReady(const QByteArray& config)
 {
     m_reportedConfig = config;
-    if (m_step != Step::WaitingForReady)
-        return;
+    if (m_step != Step::WaitingForReady) { return; }
     if (!m_options.engineCheck) {
         becomeRunning();
         return;
@@ -648,13 +645,11 @@ void EngineController::onAgentReady(const QByteArray& config)
 
 void EngineController::checkEngine()
 {
-    if (m_step != Step::WaitingForReady)
-        return;
+    if (m_step != Step::WaitingForReady) { return; }
     const quint64 generation = m_generation;
     QPointer<EngineController> self(this);
     m_options.engineCheck(m_enginePort, [self, generation](bool ok, const QString& why) {
-        if (!self || self->m_generation != generation || self->m_step != Step::WaitingForReady)
-            return;
+        if (!self || self->m_generation != generation || self->m_step != Step::WaitingForReady) { return; }
         if (ok) {
             self->becomeRunning();
             return;
@@ -671,7 +666,9 @@ void EngineController::becomeRunning()
 {
     m_timer->stop();
     m_engineRetry->stop();
-    setState(State::Running, QStringLiteral("Running (QEMU pid %1, %2)").arg(m_lastPid).arg(vm::toString(m_verdict->accelerator).toUpper()));
+    setState(
+        State::Running,
+        QStringLiteral("Running (QEMU pid %1, %2)").arg(m_lastPid).arg(vm::toString(m_verdict->accelerator).toUpper()));
     syncGuestClock();
     m_clockSync->start(m_options.clockSyncInterval);
     finishOp(true, QStringLiteral("Running"));
@@ -692,8 +689,7 @@ void EngineController::failWithVm(const QString& reason)
         failWithoutVm(reason);
         return;
     }
-    if (m_step == Step::Failing)
-        return;
+    if (m_step == Step::Failing) { return; }
     m_failure = reason + QStringLiteral("\n") + m_vm->diagnostics();
     spdlog::error("engine: {}", reason.toStdString());
     setStep(Step::Failing);
@@ -724,8 +720,7 @@ bool EngineController::claimInstance()
 void EngineController::beginStop()
 {
     if (!m_vm) {
-        if (!claimInstance())
-            return;
+        if (!claimInstance()) { return; }
         // Nothing of ours runs, but a QEMU from an earlier run might: stop means stopped.
         setState(State::Stopping, QStringLiteral("Checking for a QEMU left by an earlier run"));
         m_reaper = new StaleQemuReaper(m_dir, m_op->force ? milliseconds(0) : m_options.timeouts.powerdown, this);
@@ -736,64 +731,70 @@ void EngineController::beginStop()
                 failWithoutVm(message);
                 return;
             }
-            if (found)
-                emit progress(message);
+            if (found) { emit progress(message); }
             setState(State::Stopped, QStringLiteral("Stopped"));
-            if (m_op->kind == Operation::Restart)
+            if (m_op->kind == Operation::Restart) {
                 beginLaunch();
-            else
+            } else {
                 finishOp(true, QStringLiteral("Stopped"));
+            }
         });
         m_reaper->run();
         return;
     }
     setState(State::Stopping, QStringLiteral("Stopping the VM"));
-    if (m_op->force)
+    if (m_op->force) {
         stopViaKill();
-    else if (m_agent && m_agent->isConnected() && m_agent->isAgentKnown())
+    } else if (m_agent && m_agent->isConnected() && m_agent->isAgentKnown()) {
         stopViaAgent();
-    else
+    } else {
         stopViaPowerdown();
+    }
 }
 
 void EngineController::stopViaAgent()
 {
     setStep(Step::StopAgent);
     const auto timeout = m_options.timeouts.agentShutdown;
-    emit progress(QStringLiteral("Asking the guest to stop the engine and power off (up to %1 s)").arg(secondsText(timeout)));
+    emit progress(
+        QStringLiteral("Asking the guest to stop the engine and power off (up to %1 s)").arg(secondsText(timeout)));
     m_agent->requestShutdown(std::max<int>(1, static_cast<int>(duration_cast<std::chrono::seconds>(timeout).count())));
     armTimer(timeout, &EngineController::stopViaPowerdown);
 }
 
 void EngineController::stopViaPowerdown()
 {
-    if (!m_vm)
-        return;
-    if (m_step == Step::StopAgent)
-        emit progress(QStringLiteral("The guest did not power off within %1 s").arg(secondsText(m_options.timeouts.agentShutdown)));
+    if (!m_vm) { return; }
+    if (m_step == Step::StopAgent) {
+        emit progress(QStringLiteral("The guest did not power off within %1 s")
+                          .arg(secondsText(m_options.timeouts.agentShutdown)));
+    }
     setStep(Step::StopPowerdown);
-    emit progress(QStringLiteral("Pressing the VM's power button (up to %1 s)").arg(secondsText(m_options.timeouts.powerdown)));
+    emit progress(
+        QStringLiteral("Pressing the VM's power button (up to %1 s)").arg(secondsText(m_options.timeouts.powerdown)));
     m_vm->requestShutdown();
     armTimer(m_options.timeouts.powerdown, &EngineController::stopViaKill);
 }
 
 void EngineController::stopViaKill()
 {
-    if (!m_vm)
-        return;
+    if (!m_vm) { return; }
     if (m_step == Step::StopKill) {
         // SIGKILL did not end it within the kill timeout: something is badly wrong (D state?).
-        const QString reason = QStringLiteral("QEMU (pid %1) did not exit %2 s after SIGKILL").arg(m_vm->pid()).arg(secondsText(m_options.timeouts.kill));
+        const QString reason = QStringLiteral("QEMU (pid %1) did not exit %2 s after SIGKILL")
+                                   .arg(m_vm->pid())
+                                   .arg(secondsText(m_options.timeouts.kill));
         setState(State::Error, reason);
         finishOp(false, reason);
         return;
     }
-    if (m_step == Step::StopPowerdown)
-        emit progress(QStringLiteral("The guest did not power off within %1 s; killing QEMU").arg(secondsText(m_options.timeouts.powerdown)));
-    else
+    if (m_step == Step::StopPowerdown) {
+        emit progress(QStringLiteral("The guest did not power off within %1 s; killing QEMU")
+                          .arg(secondsText(m_options.timeouts.powerdown)));
+    } else {
         emit progress(QStringLiteral("Stopping QEMU without the guest (QMP quit, then SIGKILL if it hangs)"));
-    if (m_step != Step::Failing)
-        setStep(Step::StopKill);
+    }
+    if (m_step != Step::Failing) { setStep(Step::StopKill); }
     m_vm->forceStop();
     armTimer(m_options.timeouts.kill, &EngineController::stopViaKill);
 }
@@ -820,15 +821,14 @@ void EngineController::onVmStopped(const VmExit& exit)
     }
     // Nobody asked for this: the guest crashed, powered itself off, or QEMU was killed.
     QString reason = QStringLiteral("QEMU (pid %1) %2 unexpectedly").arg(m_lastPid).arg(exit.process.describe());
-    if (exit.process.failedToStart)
-        reason = QStringLiteral("QEMU %1").arg(exit.process.describe());
-    if (!exit.guestShutdownReason.isEmpty())
+    if (exit.process.failedToStart) { reason = QStringLiteral("QEMU %1").arg(exit.process.describe()); }
+    if (!exit.guestShutdownReason.isEmpty()) {
         reason += QStringLiteral(" (QEMU shutdown reason: %1)").arg(exit.guestShutdownReason);
+    }
     reason += QStringLiteral("\n") + exit.diagnostics;
     spdlog::error("engine: {}", reason.toStdString());
     setState(State::Error, reason);
-    if (m_op)
-        finishOp(false, reason);
+    if (m_op) { finishOp(false, reason); }
 }
 
 void EngineController::dropVm()
@@ -862,13 +862,14 @@ void EngineController::armTimer(milliseconds timeout, void (EngineController::*o
     } else {
         // The boot deadline.
         connect(m_timer, &QTimer::timeout, this, [this, timeout] {
-            if (m_step != Step::Launching && m_step != Step::WaitingForReady)
-                return;
+            if (m_step != Step::Launching && m_step != Step::WaitingForReady) { return; }
             m_engineRetry->stop();
-            if (!m_reportedConfig.isEmpty())
-                failWithVm(QStringLiteral("The engine did not answer within %1 s of boot: %2").arg(secondsText(timeout), m_lastEngineProblem));
-            else
+            if (!m_reportedConfig.isEmpty()) {
+                failWithVm(QStringLiteral("The engine did not answer within %1 s of boot: %2")
+                               .arg(secondsText(timeout), m_lastEngineProblem));
+            } else {
                 failWithVm(QStringLiteral("The guest did not report ready within %1 s").arg(secondsText(timeout)));
+            }
         });
     }
     m_timer->start(timeout);
@@ -879,17 +880,16 @@ void EngineController::setState(State state, const QString& detail)
     const bool changed = state != m_state || detail != m_detail;
     m_state = state;
     m_detail = detail;
-    if (!changed)
-        return;
-    spdlog::info("engine: state {}: {}", toString(state).toStdString(), detail.section(QLatin1Char('\n'), 0, 0).toStdString());
+    if (!changed) { return; }
+    spdlog::info("engine: state {}: {}", toString(state).toStdString(),
+                 detail.section(QLatin1Char('\n'), 0, 0).toStdString());
     writeStatusFile();
     emit stateChanged(state, detail);
 }
 
 void EngineController::writeStatusFile() const
 {
-    if (!QFile::exists(m_dir.root()))
-        return;
+    if (!QFile::exists(m_dir.root())) { return; }
     nlohmann::json status = {
         {"state", toString(m_state).toStdString()},
         {"detail", m_detail.toStdString()},
@@ -914,8 +914,7 @@ void EngineController::writeStatusFile() const
 nlohmann::json EngineController::readStatusFile(const QString& instanceDir)
 {
     QFile file(InstanceDir(instanceDir).statusFile());
-    if (!file.open(QIODevice::ReadOnly))
-        return nullptr;
+    if (!file.open(QIODevice::ReadOnly)) { return nullptr; }
     auto json = nlohmann::json::parse(file.readAll().toStdString(), nullptr, false);
     return json.is_discarded() ? nlohmann::json(nullptr) : json;
 }

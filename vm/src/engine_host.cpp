@@ -13,7 +13,6 @@ namespace berth::vm {
 
 namespace {
 
-
 EngineState toEngineState(EngineController::State state)
 {
     switch (state) {
@@ -50,12 +49,16 @@ QString operationName(EngineHandle::Operation operation)
 }
 
 EngineHost::EngineHost(EngineController* controller, LaunchConfigProvider provider, QObject* parent)
-    : QObject(parent), m_controller(controller), m_provider(std::move(provider))
+    : QObject(parent),
+      m_controller(controller),
+      m_provider(std::move(provider))
 {
-    connect(m_controller, &EngineController::stateChanged, this,
-            [this] { broadcast({{"type", "status"}, {"status", status().toJson()}}); });
-    connect(m_controller, &EngineController::progress, this,
-            [this](const QString& text) { broadcast({{"type", "progress"}, {"text", text.toStdString()}}); });
+    connect(m_controller, &EngineController::stateChanged, this, [this] {
+        broadcast({{"type", "status"}, {"status", status().toJson()}});
+    });
+    connect(m_controller, &EngineController::progress, this, [this](const QString& text) {
+        broadcast({{"type", "progress"}, {"text", text.toStdString()}});
+    });
     // The guest's boot steps ("starting dockerd", "data disk repaired by fsck ...") are progress too.
     connect(m_controller, &EngineController::guestPhase, this, [this](const QString& name) {
         broadcast({{"type", "progress"}, {"text", "Guest: " + name.toStdString()}});
@@ -77,7 +80,10 @@ EngineHost::EngineHost(EngineController* controller, LaunchConfigProvider provid
 
 EngineHost::~EngineHost() = default;
 
-QString EngineHost::socketPath(const QString& instanceDir) { return QDir(instanceDir).filePath("engine.sock"); }
+QString EngineHost::socketPath(const QString& instanceDir)
+{
+    return QDir(instanceDir).filePath("engine.sock");
+}
 
 bool EngineHost::listen(const QString& instanceDir, QString* error)
 {

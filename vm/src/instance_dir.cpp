@@ -10,12 +10,13 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 namespace berth::vm {
 
-InstanceDir::InstanceDir(QString root) : m_root(std::move(root)) {}
+InstanceDir::InstanceDir(QString root) : m_root(std::move(root))
+{}
 
 QString InstanceDir::defaultRoot()
 {
@@ -30,21 +31,24 @@ QString InstanceDir::path(const char* name) const
 bool InstanceDir::ensure(QString* error) const
 {
     const auto fail = [&](const QString& why) {
-        if (error)
-            *error = QStringLiteral("instance directory %1: %2").arg(m_root, why);
+        if (error) { *error = QStringLiteral("instance directory %1: %2").arg(m_root, why); }
         return false;
     };
-    if (m_root.isEmpty())
-        return fail(QStringLiteral("no path given"));
+    if (m_root.isEmpty()) { return fail(QStringLiteral("no path given")); }
     // sockaddr_un holds 108 bytes; a longer socket path would fail deep inside QEMU.
-    if (qmpSocket().toLocal8Bit().size() >= static_cast<qsizetype>(sizeof(sockaddr_un::sun_path)))
-        return fail(QStringLiteral("path too long for unix sockets (limit %1 bytes)").arg(sizeof(sockaddr_un::sun_path) - 1));
+    if (qmpSocket().toLocal8Bit().size() >= static_cast<qsizetype>(sizeof(sockaddr_un::sun_path))) {
+        return fail(
+            QStringLiteral("path too long for unix sockets (limit %1 bytes)").arg(sizeof(sockaddr_un::sun_path) - 1));
+    }
     std::error_code made;
     std::filesystem::create_directories(QFile::encodeName(m_root).toStdString(), made);
-    if (made)
+    if (made) {
         return fail(QStringLiteral("cannot create it: %1").arg(QString::fromLocal8Bit(made.message().c_str())));
-    if (::chmod(QFile::encodeName(m_root).constData(), 0700) != 0)
-        return fail(QStringLiteral("cannot make it private (chmod 0700): %1").arg(QString::fromLocal8Bit(strerror(errno))));
+    }
+    if (::chmod(QFile::encodeName(m_root).constData(), 0700) != 0) {
+        return fail(
+            QStringLiteral("cannot make it private (chmod 0700): %1").arg(QString::fromLocal8Bit(strerror(errno))));
+    }
     return true;
 }
 
@@ -53,22 +57,24 @@ QString InstanceDir::serialLogTail(int maxLines) const
     return fileTail(serialLog(), maxLines);
 }
 
-InstanceLock::InstanceLock(const InstanceDir& dir) : m_path(dir.lockFile()) {}
+InstanceLock::InstanceLock(const InstanceDir& dir) : m_path(dir.lockFile())
+{}
 
 InstanceLock::~InstanceLock()
 {
-    if (m_fd >= 0)
+    if (m_fd >= 0) {
         ::close(m_fd);  // releases the flock
+    }
 }
 
 bool InstanceLock::acquire(QString* error)
 {
-    if (m_fd >= 0)
-        return true;
+    if (m_fd >= 0) { return true; }
     const int fd = ::open(QFile::encodeName(m_path).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        if (error)
+        if (error) {
             *error = QStringLiteral("cannot open %1: %2").arg(m_path, QString::fromLocal8Bit(strerror(errno)));
+        }
         return false;
     }
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -93,18 +99,14 @@ bool InstanceLock::acquire(QString* error)
 QString fileTail(const QString& path, int maxLines)
 {
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
+    if (!file.open(QIODevice::ReadOnly)) { return {}; }
     constexpr qint64 window = 16 * 1024;
-    if (file.size() > window)
-        file.seek(file.size() - window);
+    if (file.size() > window) { file.seek(file.size() - window); }
     QString text = QString::fromUtf8(file.readAll());
     text.remove(QLatin1Char('\r'));
     QStringList lines = text.split(QLatin1Char('\n'));
-    while (!lines.isEmpty() && lines.last().trimmed().isEmpty())
-        lines.removeLast();
-    if (lines.size() > maxLines)
-        lines = lines.mid(lines.size() - maxLines);
+    while (!lines.isEmpty() && lines.last().trimmed().isEmpty()) { lines.removeLast(); }
+    if (lines.size() > maxLines) { lines = lines.mid(lines.size() - maxLines); }
     return lines.join(QLatin1Char('\n'));
 }
 

@@ -23,42 +23,52 @@ namespace berth::vm {
 QString explainConnectFailure(const QString& uri, const QString& libvirtMessage)
 {
     // As root even qemu:///session goes to the system daemon's socket.
-    const bool system = QUrl(uri).path() == QLatin1String("/system") || libvirtMessage.contains(QLatin1String("/run/libvirt/libvirt-sock"));
+    const bool system = QUrl(uri).path() == QLatin1String("/system")
+        || libvirtMessage.contains(QLatin1String("/run/libvirt/libvirt-sock"));
     const QString said = QStringLiteral("Cannot connect to libvirt at %1: %2").arg(uri, libvirtMessage);
-    const auto has = [&](const char* text) { return libvirtMessage.contains(QLatin1String(text), Qt::CaseInsensitive); };
+    const auto has
+        = [&](const char* text) { return libvirtMessage.contains(QLatin1String(text), Qt::CaseInsensitive); };
 
-    if (has("no connection driver available"))
-        return said + QStringLiteral("\nlibvirt's QEMU driver is not installed: install libvirt-daemon-driver-qemu "
-                                     "(on Debian and Ubuntu: sudo apt install libvirt-daemon-system).");
+    if (has("no connection driver available")) {
+        return said
+            + QStringLiteral("\nlibvirt's QEMU driver is not installed: install libvirt-daemon-driver-qemu "
+                             "(on Debian and Ubuntu: sudo apt install libvirt-daemon-system).");
+    }
     if (has("Permission denied") || has("authentication unavailable") || has("authentication failed")
-        || has("not authorized") || has("access denied"))
-        return said + (system ? QStringLiteral("\nYou may not manage the system's VMs: join the libvirt group "
-                                               "(sudo adduser $USER libvirt), then sign out and in again; or use "
-                                               "the URI qemu:///session.")
-                              : QStringLiteral("\nlibvirt refused access to your own session: check the permissions "
-                                               "of $XDG_RUNTIME_DIR/libvirt."));
+        || has("not authorized") || has("access denied")) {
+        return said
+            + (system ? QStringLiteral("\nYou may not manage the system's VMs: join the libvirt group "
+                                       "(sudo adduser $USER libvirt), then sign out and in again; or use "
+                                       "the URI qemu:///session.")
+                      : QStringLiteral("\nlibvirt refused access to your own session: check the permissions "
+                                       "of $XDG_RUNTIME_DIR/libvirt."));
+    }
     if (has("Cannot find") || has("binary") || has("spawn") || has("No such file or directory")
-        || has("Connection refused"))
-        return said + (system ? QStringLiteral("\nlibvirtd is not running: start it (sudo systemctl start libvirtd), "
-                                               "or install it (sudo apt install libvirt-daemon-system).")
-                              : QStringLiteral("\nlibvirt could not start your session daemon: install libvirt "
-                                               "(sudo apt install libvirt-daemon-system)."));
+        || has("Connection refused")) {
+        return said
+            + (system ? QStringLiteral("\nlibvirtd is not running: start it (sudo systemctl start libvirtd), "
+                                       "or install it (sudo apt install libvirt-daemon-system).")
+                      : QStringLiteral("\nlibvirt could not start your session daemon: install libvirt "
+                                       "(sudo apt install libvirt-daemon-system)."));
+    }
     return said;
 }
 
-void LibvirtConnection::defineAndStart(const QString& xml, const QString& name, bool autoDestroy, QObject* context, StartDone done)
+void LibvirtConnection::defineAndStart(const QString& xml, const QString& name, bool autoDestroy, QObject* context,
+                                       StartDone done)
 {
-    QTimer::singleShot(0, context, [self = QPointer<LibvirtConnection>(this), xml, name, autoDestroy, done = std::move(done)] {
-        DomainStartResult result;
-        if (!self) {
-            result.error = QStringLiteral("the libvirt connection is closed");
-            done(result);
-            return;
-        }
-        result.defined = self->define(xml, &result.error);
-        result.started = result.defined && self->start(name, autoDestroy, &result.error);
-        done(result);
-    });
+    QTimer::singleShot(0, context,
+                       [self = QPointer<LibvirtConnection>(this), xml, name, autoDestroy, done = std::move(done)] {
+                           DomainStartResult result;
+                           if (!self) {
+                               result.error = QStringLiteral("the libvirt connection is closed");
+                               done(result);
+                               return;
+                           }
+                           result.defined = self->define(xml, &result.error);
+                           result.started = result.defined && self->start(name, autoDestroy, &result.error);
+                           done(result);
+                       });
 }
 
 namespace {
@@ -122,8 +132,9 @@ void initializeOnce()
         }
         std::thread([] {
             for (;;) {
-                if (virEventRunDefaultImpl() < 0)
+                if (virEventRunDefaultImpl() < 0) {
                     spdlog::warn("libvirt: event loop iteration failed: {}", lastError().toStdString());
+                }
             }
         }).detach();
     });
@@ -144,7 +155,9 @@ int onLifecycle(virConnectPtr, virDomainPtr domain, int event, int detail, void*
     const QString name = QString::fromUtf8(virDomainGetName(domain));
     switch (event) {
     case VIR_DOMAIN_EVENT_STARTED: emit relay->lifecycle(name, DomainEvent::Started, {}); break;
-    case VIR_DOMAIN_EVENT_SUSPENDED: emit relay->lifecycle(name, DomainEvent::Suspended, suspendedReason(detail)); break;
+    case VIR_DOMAIN_EVENT_SUSPENDED:
+        emit relay->lifecycle(name, DomainEvent::Suspended, suspendedReason(detail));
+        break;
     case VIR_DOMAIN_EVENT_RESUMED: emit relay->lifecycle(name, DomainEvent::Resumed, {}); break;
     case VIR_DOMAIN_EVENT_SHUTDOWN: emit relay->lifecycle(name, DomainEvent::Shutdown, shutdownReason(detail)); break;
     case VIR_DOMAIN_EVENT_STOPPED: emit relay->lifecycle(name, DomainEvent::Stopped, stoppedReason(detail)); break;
@@ -170,8 +183,7 @@ public:
     Domain(virConnectPtr conn, const QString& name) : m_ptr(virDomainLookupByName(conn, name.toUtf8().constData())) {}
     ~Domain()
     {
-        if (m_ptr)
-            virDomainFree(m_ptr);
+        if (m_ptr) { virDomainFree(m_ptr); }
     }
     Domain(const Domain&) = delete;
     Domain& operator=(const Domain&) = delete;
@@ -189,9 +201,9 @@ public:
         auto* relay = new EventRelay;
         connect(relay, &EventRelay::lifecycle, this, &LibvirtConnection::lifecycleEvent, Qt::QueuedConnection);
         connect(relay, &EventRelay::closed, this, &LibvirtConnection::closed, Qt::QueuedConnection);
-        m_callback = virConnectDomainEventRegisterAny(m_conn, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                                      VIR_DOMAIN_EVENT_CALLBACK(onLifecycle), relay,
-                                                      [](void* opaque) { static_cast<EventRelay*>(opaque)->deleteLater(); });
+        m_callback = virConnectDomainEventRegisterAny(
+            m_conn, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(onLifecycle), relay,
+            [](void* opaque) { static_cast<EventRelay*>(opaque)->deleteLater(); });
         if (m_callback < 0) {
             spdlog::error("libvirt: cannot subscribe to domain events: {}", lastError().toStdString());
             delete relay;
@@ -205,10 +217,8 @@ public:
 
     ~SystemConnection() override
     {
-        if (m_relay)
-            virConnectUnregisterCloseCallback(m_conn, onClose);
-        if (m_callback >= 0)
-            virConnectDomainEventDeregisterAny(m_conn, m_callback);
+        if (m_relay) { virConnectUnregisterCloseCallback(m_conn, onClose); }
+        if (m_callback >= 0) { virConnectDomainEventDeregisterAny(m_conn, m_callback); }
         virConnectClose(m_conn);
     }
 
@@ -226,15 +236,13 @@ public:
     {
         Domain domain(m_conn, name);
         if (!domain) {
-            if (virGetLastErrorCode() != VIR_ERR_NO_DOMAIN && error)
-                *error = lastError();
+            if (virGetLastErrorCode() != VIR_ERR_NO_DOMAIN && error) { *error = lastError(); }
             return std::nullopt;
         }
         char uuid[VIR_UUID_STRING_BUFLEN] = {};
         const int active = virDomainIsActive(domain.get());
         if (virDomainGetUUIDString(domain.get(), uuid) < 0 || active < 0) {
-            if (error)
-                *error = lastError();
+            if (error) { *error = lastError(); }
             return std::nullopt;
         }
         return DomainInfo{QString::fromLatin1(uuid).toLower(), active == 1};
@@ -243,8 +251,7 @@ public:
     bool define(const QString& xml, QString* error) override
     {
         virDomainPtr domain = virDomainDefineXML(m_conn, xml.toUtf8().constData());
-        if (!domain)
-            return fail(error);
+        if (!domain) { return fail(error); }
         virDomainFree(domain);
         return true;
     }
@@ -252,13 +259,14 @@ public:
     bool start(const QString& name, bool autoDestroy, QString* error) override
     {
         Domain domain(m_conn, name);
-        if (!domain || virDomainCreateWithFlags(domain.get(), autoDestroy ? VIR_DOMAIN_START_AUTODESTROY : 0) < 0)
+        if (!domain || virDomainCreateWithFlags(domain.get(), autoDestroy ? VIR_DOMAIN_START_AUTODESTROY : 0) < 0) {
             return fail(error);
+        }
         return true;
     }
 
-    void defineAndStart(const QString& xml, const QString& /*name: the definition's*/, bool autoDestroy, QObject* context,
-                        StartDone done) override
+    void defineAndStart(const QString& xml, const QString& /*name: the definition's*/, bool autoDestroy,
+                        QObject* context, StartDone done) override
     {
         // The thread holds a reference of its own: a connection closed meanwhile stays open until
         // the calls return, and then closes (autodestroy applies then).
@@ -272,14 +280,17 @@ public:
                 result.started = virDomainCreateWithFlags(domain, autoDestroy ? VIR_DOMAIN_START_AUTODESTROY : 0) == 0;
                 virDomainFree(domain);
             }
-            if (!result.started)
+            if (!result.started) {
                 result.error = lastError();  // libvirt's errors are per thread
+            }
             virConnectClose(conn);
             if (QCoreApplication* app = QCoreApplication::instance()) {
-                QMetaObject::invokeMethod(app, [receiver, result, done] {
-                    if (receiver)
-                        done(result);
-                }, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    app,
+                    [receiver, result, done] {
+                        if (receiver) { done(result); }
+                    },
+                    Qt::QueuedConnection);
             }
         }).detach();
     }
@@ -287,48 +298,43 @@ public:
     bool shutdown(const QString& name, QString* error) override
     {
         Domain domain(m_conn, name);
-        if (!domain || virDomainShutdownFlags(domain.get(), VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0)
+        if (!domain || virDomainShutdownFlags(domain.get(), VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0) {
             return fail(error);
+        }
         return true;
     }
 
     bool destroy(const QString& name, QString* error) override
     {
         Domain domain(m_conn, name);
-        if (!domain || virDomainDestroy(domain.get()) < 0)
-            return fail(error);
+        if (!domain || virDomainDestroy(domain.get()) < 0) { return fail(error); }
         return true;
     }
 
     qint64 qemuPid(const QString& name) const override
     {
         // libvirt keeps QEMU's pid where its daemon keeps runtime state; only local URIs have it.
-        if (!QUrl(m_uri).host().isEmpty())
-            return 0;
-        const QString file = isPrivileged()
-                                 ? QStringLiteral("/run/libvirt/qemu/%1.pid").arg(name)
-                                 : QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation)
-                                       + QStringLiteral("/libvirt/qemu/run/%1.pid").arg(name);
+        if (!QUrl(m_uri).host().isEmpty()) { return 0; }
+        const QString file = isPrivileged() ? QStringLiteral("/run/libvirt/qemu/%1.pid").arg(name)
+                                            : QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation)
+                + QStringLiteral("/libvirt/qemu/run/%1.pid").arg(name);
         QFile pidFile(file);
-        if (!pidFile.open(QIODevice::ReadOnly))
-            return 0;
+        if (!pidFile.open(QIODevice::ReadOnly)) { return 0; }
         return pidFile.readAll().trimmed().toLongLong();
     }
 
     QString domainLogPath(const QString& name) const override
     {
-        if (!QUrl(m_uri).host().isEmpty())
-            return {};
+        if (!QUrl(m_uri).host().isEmpty()) { return {}; }
         return isPrivileged() ? QStringLiteral("/var/log/libvirt/qemu/%1.log").arg(name)
                               : QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation)
-                                    + QStringLiteral("/libvirt/qemu/log/%1.log").arg(name);
+                + QStringLiteral("/libvirt/qemu/log/%1.log").arg(name);
     }
 
 private:
     static bool fail(QString* error)
     {
-        if (error)
-            *error = lastError();
+        if (error) { *error = lastError(); }
         return false;
     }
 
@@ -345,14 +351,14 @@ public:
         initializeOnce();
         virConnectPtr conn = virConnectOpen(uri.toUtf8().constData());
         if (!conn) {
-            if (error)
-                *error = explainConnectFailure(uri, lastError());
+            if (error) { *error = explainConnectFailure(uri, lastError()); }
             return nullptr;
         }
         auto connection = std::make_shared<SystemConnection>(conn, uri);
         if (!connection->callbackRegistered()) {
-            if (error)
+            if (error) {
                 *error = QStringLiteral("Cannot subscribe to libvirt's domain events at %1: %2").arg(uri, lastError());
+            }
             return nullptr;
         }
         return connection;

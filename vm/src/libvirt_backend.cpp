@@ -38,37 +38,43 @@ QString absolute(const QString& path)
 
 QString libvirtDomainUuid(const QString& instanceDir)
 {
-    return QUuid::createUuidV5(kDomainUuidNamespace, QDir::cleanPath(absolute(instanceDir))).toString(QUuid::WithoutBraces);
+    return QUuid::createUuidV5(kDomainUuidNamespace, QDir::cleanPath(absolute(instanceDir)))
+        .toString(QUuid::WithoutBraces);
 }
 
 QString libvirtDomainName(const QString& instanceDir)
 {
-    if (QDir::cleanPath(absolute(instanceDir)) == QDir::cleanPath(InstanceDir::defaultRoot()))
+    if (QDir::cleanPath(absolute(instanceDir)) == QDir::cleanPath(InstanceDir::defaultRoot())) {
         return QStringLiteral("berth");
+    }
     return QStringLiteral("berth-") + libvirtDomainUuid(instanceDir).left(8);
 }
 
-QString libvirtKvmAccessProblem(const QString& kvmDevice, unsigned permissions, const QString& owner, const QString& group)
+QString libvirtKvmAccessProblem(const QString& kvmDevice, unsigned permissions, const QString& owner,
+                                const QString& group)
 {
     const bool othersMay = (permissions & (S_IROTH | S_IWOTH)) == (S_IROTH | S_IWOTH);
-    const bool kvmGroupMay = group == QLatin1String("kvm") && (permissions & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP);
-    if (othersMay || kvmGroupMay)
-        return {};
-    return QStringLiteral("%1 is %2 %3:%4, so libvirt's QEMU user (libvirt-qemu, of the kvm group) cannot open it, while "
-                          "libvirt's QEMU probe, which keeps root's file access, finds KVM: libvirt then deems its cached QEMU "
-                          "capabilities stale at every use and examines QEMU again, several times per start. Give the kvm group "
-                          "access, as udev's rules do: sudo chown root:kvm %1 && sudo chmod 0660 %1")
+    const bool kvmGroupMay
+        = group == QLatin1String("kvm") && (permissions & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP);
+    if (othersMay || kvmGroupMay) { return {}; }
+    return QStringLiteral(
+               "%1 is %2 %3:%4, so libvirt's QEMU user (libvirt-qemu, of the kvm group) cannot open it, while "
+               "libvirt's QEMU probe, which keeps root's file access, finds KVM: libvirt then deems its cached QEMU "
+               "capabilities stale at every use and examines QEMU again, several times per start. Give the kvm group "
+               "access, as udev's rules do: sudo chown root:kvm %1 && sudo chmod 0660 %1")
         .arg(kvmDevice, QStringLiteral("0%1").arg(permissions, 3, 8, QLatin1Char('0')), owner, group);
 }
 
 QString libvirtKvmAccessProblem(const QString& kvmDevice)
 {
     struct stat st {};
-    if (::stat(kvmDevice.toLocal8Bit().constData(), &st) != 0)
+    if (::stat(kvmDevice.toLocal8Bit().constData(), &st) != 0) {
         return {};  // no KVM: libvirt's probe finds none either
+    }
     const passwd* user = ::getpwuid(st.st_uid);
     const group* grp = ::getgrgid(st.st_gid);
-    return libvirtKvmAccessProblem(kvmDevice, st.st_mode & 0777, user ? QString::fromLocal8Bit(user->pw_name) : QString::number(st.st_uid),
+    return libvirtKvmAccessProblem(kvmDevice, st.st_mode & 0777,
+                                   user ? QString::fromLocal8Bit(user->pw_name) : QString::number(st.st_uid),
                                    grp ? QString::fromLocal8Bit(grp->gr_name) : QString::number(st.st_gid));
 }
 
@@ -82,14 +88,16 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     const auto element = [&w](const QString& name, const QString& text) { w.writeTextElement(name, text); };
 
     w.writeStartElement(QStringLiteral("domain"));
-    w.writeAttribute(QStringLiteral("type"), spec.accelerator == Accelerator::Kvm ? QStringLiteral("kvm") : QStringLiteral("qemu"));
+    w.writeAttribute(QStringLiteral("type"),
+                     spec.accelerator == Accelerator::Kvm ? QStringLiteral("kvm") : QStringLiteral("qemu"));
     w.writeNamespace(QStringLiteral("http://libvirt.org/schemas/domain/qemu/1.0"), QStringLiteral("qemu"));
     element(QStringLiteral("name"), libvirtDomainName(dir.root()));
     element(QStringLiteral("uuid"), libvirtDomainUuid(dir.root()));
     element(QStringLiteral("title"), QStringLiteral("Berth"));
     element(QStringLiteral("description"),
             QStringLiteral("Berth's Docker Engine VM for %1. Berth redefines it at every start: change its "
-                           "settings in Berth, not here.").arg(dir.root()));
+                           "settings in Berth, not here.")
+                .arg(dir.root()));
     w.writeStartElement(QStringLiteral("memory"));
     w.writeAttribute(QStringLiteral("unit"), QStringLiteral("MiB"));
     w.writeCharacters(QString::number(spec.memoryMiB));
@@ -103,8 +111,7 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     w.writeCharacters(QStringLiteral("hvm"));
     w.writeEndElement();
     element(QStringLiteral("kernel"), absolute(spec.kernel));
-    if (!spec.initrd.isEmpty())
-        element(QStringLiteral("initrd"), absolute(spec.initrd));
+    if (!spec.initrd.isEmpty()) { element(QStringLiteral("initrd"), absolute(spec.initrd)); }
     element(QStringLiteral("cmdline"), guestKernelCmdline(spec));
     w.writeEndElement();  // os
 
@@ -118,10 +125,10 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
             w.writeAttribute(QStringLiteral("file"), file);
             w.writeEndElement();
         };
-        if (!spec.guestConfigFile.isEmpty())
+        if (!spec.guestConfigFile.isEmpty()) {
             entry(QStringLiteral("opt/berth/config"), absolute(spec.guestConfigFile));
-        for (const auto& extra : spec.extraFwCfg)
-            entry(extra.name, absolute(extra.file));
+        }
+        for (const auto& extra : spec.extraFwCfg) { entry(extra.name, absolute(extra.file)); }
         w.writeEndElement();
     }
 
@@ -130,7 +137,9 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     w.writeEmptyElement(QStringLiteral("apic"));
     w.writeEndElement();
     w.writeEmptyElement(QStringLiteral("cpu"));
-    w.writeAttribute(QStringLiteral("mode"), spec.accelerator == Accelerator::Kvm ? QStringLiteral("host-passthrough") : QStringLiteral("maximum"));
+    w.writeAttribute(QStringLiteral("mode"),
+                     spec.accelerator == Accelerator::Kvm ? QStringLiteral("host-passthrough")
+                                                          : QStringLiteral("maximum"));
     w.writeEmptyElement(QStringLiteral("clock"));
     w.writeAttribute(QStringLiteral("offset"), QStringLiteral("utc"));
     // Like QEMU's -no-reboot: a reboot or crash ends the domain, and the controller decides.
@@ -139,32 +148,33 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     element(QStringLiteral("on_crash"), QStringLiteral("destroy"));
 
     w.writeStartElement(QStringLiteral("devices"));
-    const QString emulator = QFileInfo(spec.qemuBinary).isAbsolute() ? spec.qemuBinary : QStandardPaths::findExecutable(spec.qemuBinary);
-    if (!emulator.isEmpty())
-        element(QStringLiteral("emulator"), emulator);
-    const auto disk = [&](const QString& file, const QString& format, const QString& target, const QString& serial, bool readOnly) {
-        w.writeStartElement(QStringLiteral("disk"));
-        w.writeAttribute(QStringLiteral("type"), QStringLiteral("file"));
-        w.writeAttribute(QStringLiteral("device"), QStringLiteral("disk"));
-        w.writeEmptyElement(QStringLiteral("driver"));
-        w.writeAttribute(QStringLiteral("name"), QStringLiteral("qemu"));
-        w.writeAttribute(QStringLiteral("type"), format);
-        if (!readOnly)
-            w.writeAttribute(QStringLiteral("discard"), QStringLiteral("unmap"));
-        w.writeEmptyElement(QStringLiteral("source"));
-        w.writeAttribute(QStringLiteral("file"), absolute(file));
-        w.writeEmptyElement(QStringLiteral("target"));
-        w.writeAttribute(QStringLiteral("dev"), target);
-        w.writeAttribute(QStringLiteral("bus"), QStringLiteral("virtio"));
-        if (readOnly)
-            w.writeEmptyElement(QStringLiteral("readonly"));
-        element(QStringLiteral("serial"), serial);
-        w.writeEndElement();
-    };
-    if (!spec.rootImage.isEmpty())
+    const QString emulator
+        = QFileInfo(spec.qemuBinary).isAbsolute() ? spec.qemuBinary : QStandardPaths::findExecutable(spec.qemuBinary);
+    if (!emulator.isEmpty()) { element(QStringLiteral("emulator"), emulator); }
+    const auto disk
+        = [&](const QString& file, const QString& format, const QString& target, const QString& serial, bool readOnly) {
+              w.writeStartElement(QStringLiteral("disk"));
+              w.writeAttribute(QStringLiteral("type"), QStringLiteral("file"));
+              w.writeAttribute(QStringLiteral("device"), QStringLiteral("disk"));
+              w.writeEmptyElement(QStringLiteral("driver"));
+              w.writeAttribute(QStringLiteral("name"), QStringLiteral("qemu"));
+              w.writeAttribute(QStringLiteral("type"), format);
+              if (!readOnly) { w.writeAttribute(QStringLiteral("discard"), QStringLiteral("unmap")); }
+              w.writeEmptyElement(QStringLiteral("source"));
+              w.writeAttribute(QStringLiteral("file"), absolute(file));
+              w.writeEmptyElement(QStringLiteral("target"));
+              w.writeAttribute(QStringLiteral("dev"), target);
+              w.writeAttribute(QStringLiteral("bus"), QStringLiteral("virtio"));
+              if (readOnly) { w.writeEmptyElement(QStringLiteral("readonly")); }
+              element(QStringLiteral("serial"), serial);
+              w.writeEndElement();
+          };
+    if (!spec.rootImage.isEmpty()) {
         disk(spec.rootImage, QStringLiteral("raw"), QStringLiteral("vda"), QStringLiteral("berth-root"), true);
-    if (!spec.dataDisk.isEmpty())
+    }
+    if (!spec.dataDisk.isEmpty()) {
         disk(spec.dataDisk, QStringLiteral("qcow2"), QStringLiteral("vdb"), QLatin1String(kDataDiskSerial), false);
+    }
 
     w.writeStartElement(QStringLiteral("serial"));
     w.writeAttribute(QStringLiteral("type"), QStringLiteral("file"));
@@ -242,11 +252,17 @@ QString secondsText(std::chrono::milliseconds duration)
 
 class LibvirtVirtualMachine final : public VirtualMachineBase {
 public:
-    LibvirtVirtualMachine(const VmSpec& spec, const LibvirtBackend::Options& options, std::shared_ptr<LibvirtConnector> libvirt,
-                          std::shared_ptr<ProcessFactory> processes)
-        : VirtualMachineBase(spec.instanceDir), m_spec(spec), m_options(options), m_name(libvirtDomainName(spec.instanceDir)),
-          m_uuid(libvirtDomainUuid(spec.instanceDir)), m_libvirt(std::move(libvirt)), m_processes(std::move(processes)),
-          m_leftoverTimer(new QTimer(this)), m_startTimer(new QTimer(this))
+    LibvirtVirtualMachine(const VmSpec& spec, const LibvirtBackend::Options& options,
+                          std::shared_ptr<LibvirtConnector> libvirt, std::shared_ptr<ProcessFactory> processes)
+        : VirtualMachineBase(spec.instanceDir),
+          m_spec(spec),
+          m_options(options),
+          m_name(libvirtDomainName(spec.instanceDir)),
+          m_uuid(libvirtDomainUuid(spec.instanceDir)),
+          m_libvirt(std::move(libvirt)),
+          m_processes(std::move(processes)),
+          m_leftoverTimer(new QTimer(this)),
+          m_startTimer(new QTimer(this))
     {
         m_startTimer->setSingleShot(true);
         connect(m_startTimer, &QTimer::timeout, this, &LibvirtVirtualMachine::startIsSlow);
@@ -254,8 +270,9 @@ public:
         connect(m_leftoverTimer, &QTimer::timeout, this, [this] {
             spdlog::warn("libvirt: the leftover domain {} did not power off; destroying it", m_name.toStdString());
             QString error;
-            if (!m_connection->destroy(m_name, &error))
+            if (!m_connection->destroy(m_name, &error)) {
                 leftoverGone(error);  // already gone, or destroy failed: defining will tell
+            }
         });
     }
 
@@ -273,8 +290,7 @@ public:
 
     void start() override
     {
-        if (state() != State::Off)
-            return;
+        if (state() != State::Off) { return; }
         m_domainStarted = false;
         m_leftover = false;
         m_abortBeforeStart = false;
@@ -286,8 +302,7 @@ public:
 
     void forceStop() override
     {
-        if (state() == State::Off)
-            return;
+        if (state() == State::Off) { return; }
         m_requested = true;
         if (m_helper) {
             m_helper->kill();  // its finished handler ends the start
@@ -312,8 +327,7 @@ public:
         }
         spdlog::warn("libvirt: destroying domain {}", m_name.toStdString());
         QString error;
-        if (!m_connection->destroy(m_name, &error))
-            domainMayBeGone(error);
+        if (!m_connection->destroy(m_name, &error)) { domainMayBeGone(error); }
     }
 
     qint64 pid() const override { return m_pid; }
@@ -321,13 +335,15 @@ public:
     QString diagnostics() const override
     {
         QString text;
-        if (!m_messages.trimmed().isEmpty())
+        if (!m_messages.trimmed().isEmpty()) {
             text += QStringLiteral("libvirt said:\n%1\n").arg(m_messages.trimmed());
+        }
         if (m_connection) {
             const QString log = m_connection->domainLogPath(m_name);
             const QString logTail = log.isEmpty() ? QString() : fileTail(log, kLogTailLines).trimmed();
-            if (!logTail.isEmpty())
+            if (!logTail.isEmpty()) {
                 text += QStringLiteral("last lines of libvirt's domain log %1:\n%2\n").arg(log, logTail);
+            }
         }
         return text + serialLogDiagnostics();
     }
@@ -341,8 +357,7 @@ private:
 
     void connectAndCheck()
     {
-        if (state() != State::Launching)
-            return;
+        if (state() != State::Launching) { return; }
         QString error;
         if (!m_connection) {
             m_connection = m_libvirt->open(m_options.uri, &error);
@@ -355,17 +370,20 @@ private:
         }
         if (m_connection->isPrivileged()) {
             m_kvmProblem = libvirtKvmAccessProblem();
-            if (!m_kvmProblem.isEmpty())
+            if (!m_kvmProblem.isEmpty()) {
                 spdlog::warn("libvirt: starts will be slow: {}", m_kvmProblem.toStdString());
+            }
         }
         const auto existing = m_connection->lookup(m_name, &error);
         if (!error.isEmpty()) {
-            failToStart(QStringLiteral("Cannot look up the libvirt domain %1 at %2: %3").arg(m_name, m_options.uri, error));
+            failToStart(
+                QStringLiteral("Cannot look up the libvirt domain %1 at %2: %3").arg(m_name, m_options.uri, error));
             return;
         }
         if (existing && existing->uuid != m_uuid) {
-            failToStart(QStringLiteral("A libvirt domain named %1 already exists at %2 and is not the VM of %3 (its UUID is %4, "
-                                       "Berth's would be %5). Rename or remove it (virsh -c %2 undefine %1).")
+            failToStart(QStringLiteral(
+                            "A libvirt domain named %1 already exists at %2 and is not the VM of %3 (its UUID is %4, "
+                            "Berth's would be %5). Rename or remove it (virsh -c %2 undefine %1).")
                             .arg(m_name, m_options.uri, m_dir.root(), existing->uuid, m_uuid));
             return;
         }
@@ -387,12 +405,10 @@ private:
 
     void leftoverGone(const QString& why)
     {
-        if (!m_leftover)
-            return;
+        if (!m_leftover) { return; }
         m_leftover = false;
         m_leftoverTimer->stop();
-        if (!why.isEmpty())
-            spdlog::info("libvirt: leftover domain: {}", why.toStdString());
+        if (!why.isEmpty()) { spdlog::info("libvirt: leftover domain: {}", why.toStdString()); }
         prepareDataDisk();
     }
 
@@ -407,15 +423,17 @@ private:
             return;
         }
         spdlog::info("libvirt: creating data disk {}", m_spec.dataDisk.toStdString());
-        m_helper = m_processes->create({qemuImgFor(m_spec.qemuBinary),
-                                        {QStringLiteral("create"), QStringLiteral("-q"), QStringLiteral("-f"), QStringLiteral("qcow2"),
-                                         m_spec.dataDisk, QString::number(m_spec.dataDiskSizeBytes)},
-                                        {}});
+        m_helper = m_processes->create(
+            {qemuImgFor(m_spec.qemuBinary),
+             {QStringLiteral("create"), QStringLiteral("-q"), QStringLiteral("-f"), QStringLiteral("qcow2"),
+              m_spec.dataDisk, QString::number(m_spec.dataDiskSizeBytes)},
+             {}});
         connect(m_helper.get(), &Process::finished, this, [this](const ProcessExit& exit) {
             const QString stderrText = QString::fromLocal8Bit(m_helper->readAllStandardError()).trimmed();
             m_helper.release()->deleteLater();
             if (exit.failedToStart || exit.crashed || exit.exitCode != 0 || m_requested) {
-                failToStart(QStringLiteral("creating the data disk %1 failed: %2 %3").arg(m_spec.dataDisk, exit.describe(), stderrText));
+                failToStart(QStringLiteral("creating the data disk %1 failed: %2 %3")
+                                .arg(m_spec.dataDisk, exit.describe(), stderrText));
                 return;
             }
             defineAndStart();
@@ -434,31 +452,33 @@ private:
         m_startClock.start();
         m_startTimer->start(std::min(m_options.slowStartNotice, m_options.startTimeout));
         const quint64 attempt = ++m_startAttempt;
-        m_connection->defineAndStart(xml, m_name, m_spec.dieWithParent, this,
-                                     [this, attempt](const DomainStartResult& result) { startAnswered(attempt, result); });
+        m_connection->defineAndStart(
+            xml, m_name, m_spec.dieWithParent, this,
+            [this, attempt](const DomainStartResult& result) { startAnswered(attempt, result); });
     }
 
     // libvirt has not answered defineAndStart yet: first say so, then give up.
     void startIsSlow()
     {
-        if (!m_starting)
-            return;
+        if (!m_starting) { return; }
         const QString why = m_kvmProblem.isEmpty()
-                                ? QStringLiteral("libvirt examines the QEMU binary before its first use, and whenever its cached "
-                                                 "capabilities are stale, by launching it a few times")
-                                : m_kvmProblem;
+            ? QStringLiteral("libvirt examines the QEMU binary before its first use, and whenever its cached "
+                             "capabilities are stale, by launching it a few times")
+            : m_kvmProblem;
         if (!m_slowNoticeGiven && m_startClock.elapsed() < m_options.startTimeout.count()) {
             m_slowNoticeGiven = true;
-            emit launchProgress(QStringLiteral("Waiting for libvirt to start the domain %1 (%2 s so far, up to %3 s): %4")
-                                    .arg(m_name, secondsText(std::chrono::seconds((m_startClock.elapsed() + 500) / 1000)),
-                                         secondsText(m_options.startTimeout), why));
+            emit launchProgress(
+                QStringLiteral("Waiting for libvirt to start the domain %1 (%2 s so far, up to %3 s): %4")
+                    .arg(m_name, secondsText(std::chrono::seconds((m_startClock.elapsed() + 500) / 1000)),
+                         secondsText(m_options.startTimeout), why));
             m_startTimer->start(std::max<qint64>(0, m_options.startTimeout.count() - m_startClock.elapsed()));
             return;
         }
         stopWaitingForStart();
-        failToStart(QStringLiteral("libvirt at %1 did not start the domain %2 within %3 s: %4\nlibvirtd's log (journalctl -u "
-                                   "libvirtd, or /var/log/libvirt/libvirtd.log) tells what it was doing.")
-                        .arg(m_options.uri, m_name, secondsText(m_options.startTimeout), why));
+        failToStart(
+            QStringLiteral("libvirt at %1 did not start the domain %2 within %3 s: %4\nlibvirtd's log (journalctl -u "
+                           "libvirtd, or /var/log/libvirt/libvirtd.log) tells what it was doing.")
+                .arg(m_options.uri, m_name, secondsText(m_options.startTimeout), why));
     }
 
     // Stops waiting for libvirt's answer: when it comes, a domain it started is destroyed.
@@ -472,7 +492,8 @@ private:
     {
         if (attempt != m_startAttempt || !m_starting) {
             if (result.started) {
-                spdlog::warn("libvirt: the domain {} started after Berth stopped waiting; destroying it", m_name.toStdString());
+                spdlog::warn("libvirt: the domain {} started after Berth stopped waiting; destroying it",
+                             m_name.toStdString());
                 QString error;
                 m_connection->destroy(m_name, &error);
             }
@@ -514,49 +535,42 @@ private:
         note(error);
         QString lookupError;
         const auto info = m_connection->lookup(m_name, &lookupError);
-        if (lookupError.isEmpty() && (!info || !info->active))
-            finish({}, QStringLiteral("not running"));
+        if (lookupError.isEmpty() && (!info || !info->active)) { finish({}, QStringLiteral("not running")); }
     }
 
     void onEvent(const QString& domain, DomainEvent event, const QString& reason)
     {
-        if (domain != m_name || state() == State::Off)
-            return;
-        spdlog::info("libvirt: domain {} event {} {}", m_name.toStdString(), static_cast<int>(event), reason.toStdString());
-        const auto data = [&reason] { return QByteArray::fromStdString(nlohmann::json{{"reason", reason.toStdString()}}.dump()); };
+        if (domain != m_name || state() == State::Off) { return; }
+        spdlog::info("libvirt: domain {} event {} {}", m_name.toStdString(), static_cast<int>(event),
+                     reason.toStdString());
+        const auto data = [&reason] {
+            return QByteArray::fromStdString(nlohmann::json{{"reason", reason.toStdString()}}.dump());
+        };
         switch (event) {
         case DomainEvent::Stopped:
             if (m_leftover) {
                 leftoverGone(QStringLiteral("stopped (%1)").arg(reason));
                 return;
             }
-            if (m_domainStarted)
-                finish({}, reason);
+            if (m_domainStarted) { finish({}, reason); }
             return;
         case DomainEvent::Shutdown:
             m_shutdownReason = reason;
             emit guestEvent(QStringLiteral("SHUTDOWN"), data());
             return;
-        case DomainEvent::Suspended:
-            emit guestEvent(QStringLiteral("STOP"), data());
-            return;
-        case DomainEvent::Resumed:
-            emit guestEvent(QStringLiteral("RESUME"), QByteArrayLiteral("{}"));
-            return;
-        case DomainEvent::Crashed:
-            emit guestEvent(QStringLiteral("GUEST_PANICKED"), data());
-            return;
+        case DomainEvent::Suspended: emit guestEvent(QStringLiteral("STOP"), data()); return;
+        case DomainEvent::Resumed: emit guestEvent(QStringLiteral("RESUME"), QByteArrayLiteral("{}")); return;
+        case DomainEvent::Crashed: emit guestEvent(QStringLiteral("GUEST_PANICKED"), data()); return;
         case DomainEvent::Started:  // virDomainCreate returning is what moves us to Running
-        case DomainEvent::Other:
-            return;
+        case DomainEvent::Other: return;
         }
     }
 
     void onClosed(const QString& reason)
     {
-        if (state() == State::Off)
-            return;
-        note(QStringLiteral("Lost the connection to libvirt at %1: %2. The domain %3 may still run; the next start shuts it down.")
+        if (state() == State::Off) { return; }
+        note(QStringLiteral(
+                 "Lost the connection to libvirt at %1: %2. The domain %3 may still run; the next start shuts it down.")
                  .arg(m_options.uri, reason, m_name));
         ProcessExit exit;
         exit.failedToStart = !m_domainStarted;
@@ -575,17 +589,16 @@ private:
 
     void finish(const ProcessExit& exit, const QString& libvirtReason)
     {
-        if (state() == State::Off)
-            return;
+        if (state() == State::Off) { return; }
         stopWaitingForStart();
         m_leftoverTimer->stop();
         m_leftover = false;
         m_domainStarted = false;
         QFile::remove(m_dir.agentSocket());
-        if (m_shutdownReason.isEmpty() && !libvirtReason.isEmpty())
-            m_shutdownReason = libvirtReason;
-        spdlog::info("libvirt: domain {} is off: {} (requested: {}, reason: {})", m_name.toStdString(), exit.describe().toStdString(),
-                     m_requested, m_shutdownReason.isEmpty() ? "none" : m_shutdownReason.toStdString());
+        if (m_shutdownReason.isEmpty() && !libvirtReason.isEmpty()) { m_shutdownReason = libvirtReason; }
+        spdlog::info("libvirt: domain {} is off: {} (requested: {}, reason: {})", m_name.toStdString(),
+                     exit.describe().toStdString(), m_requested,
+                     m_shutdownReason.isEmpty() ? "none" : m_shutdownReason.toStdString());
         m_pid = 0;
         endRun(exit);
     }
@@ -614,8 +627,11 @@ private:
 
 }  // namespace
 
-LibvirtBackend::LibvirtBackend(Options options, std::shared_ptr<LibvirtConnector> libvirt, std::shared_ptr<ProcessFactory> processes)
-    : m_options(std::move(options)), m_libvirt(std::move(libvirt)), m_processes(std::move(processes))
+LibvirtBackend::LibvirtBackend(Options options, std::shared_ptr<LibvirtConnector> libvirt,
+                               std::shared_ptr<ProcessFactory> processes)
+    : m_options(std::move(options)),
+      m_libvirt(std::move(libvirt)),
+      m_processes(std::move(processes))
 {
     qRegisterMetaType<berth::vm::DomainEvent>();
 }

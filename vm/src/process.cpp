@@ -11,10 +11,12 @@ namespace berth::vm {
 
 QString ProcessExit::describe() const
 {
-    if (failedToStart)
-        return QStringLiteral("failed to start: %1").arg(errorString);
-    if (crashed)
-        return QStringLiteral("killed by signal %1 (%2)").arg(exitCode).arg(QString::fromLocal8Bit(strsignal(exitCode)));
+    if (failedToStart) { return QStringLiteral("failed to start: %1").arg(errorString); }
+    if (crashed) {
+        return QStringLiteral("killed by signal %1 (%2)")
+            .arg(exitCode)
+            .arg(QString::fromLocal8Bit(strsignal(exitCode)));
+    }
     return QStringLiteral("exited with code %1").arg(exitCode);
 }
 
@@ -26,8 +28,7 @@ public:
     {
         m_process.setProgram(m_spec.program);
         m_process.setArguments(m_spec.arguments);
-        if (!m_spec.workingDirectory.isEmpty())
-            m_process.setWorkingDirectory(m_spec.workingDirectory);
+        if (!m_spec.workingDirectory.isEmpty()) { m_process.setWorkingDirectory(m_spec.workingDirectory); }
 
         const pid_t parent = getpid();
         const bool dieWithParent = m_spec.dieWithParent;
@@ -35,15 +36,12 @@ public:
         const bool privateUmask = m_spec.privateUmask;
         // Runs in the child between fork and exec: only async-signal-safe calls here.
         m_process.setChildProcessModifier([=] {
-            if (ownGroup)
-                setpgid(0, 0);
-            if (privateUmask)
-                umask(077);
+            if (ownGroup) { setpgid(0, 0); }
+            if (privateUmask) { umask(077); }
             if (dieWithParent) {
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 // The parent may have died before prctl took effect.
-                if (getppid() != parent)
-                    _exit(127);
+                if (getppid() != parent) { _exit(127); }
             }
         });
 
@@ -58,8 +56,7 @@ public:
             emit finished(exit);
         });
         connect(&m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
-            if (error != QProcess::FailedToStart)
-                return;
+            if (error != QProcess::FailedToStart) { return; }
             ProcessExit exit;
             exit.failedToStart = true;
             exit.exitCode = -1;
@@ -78,10 +75,7 @@ public:
     }
 
     const ProcessSpec& spec() const override { return m_spec; }
-    void start() override
-    {
-        m_process.start();
-    }
+    void start() override { m_process.start(); }
     void terminate() override { m_process.terminate(); }
     void kill() override { m_process.kill(); }
     qint64 pid() const override { return m_process.processId(); }

@@ -10,7 +10,7 @@ namespace berth::vm {
 namespace {
 constexpr int kQmpConnectRetryMs = 10;
 constexpr qsizetype kMaxLine = 1024 * 1024;  // QMP replies are small; this only guards memory
-}
+}  // namespace
 
 QmpClient::QmpClient(QObject* parent) : QObject(parent), m_socket(new QLocalSocket(this)), m_retry(new QTimer(this))
 {
@@ -19,9 +19,11 @@ QmpClient::QmpClient(QObject* parent) : QObject(parent), m_socket(new QLocalSock
     connect(m_retry, &QTimer::timeout, this, &QmpClient::tryConnect);
     connect(m_socket, &QLocalSocket::readyRead, this, &QmpClient::onReadyRead);
     connect(m_socket, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError error) {
-        if (m_connected)
+        if (m_connected) {
             return;  // a lost connection is reported through disconnected()
-        const bool notThereYet = error == QLocalSocket::ServerNotFoundError || error == QLocalSocket::ConnectionRefusedError;
+        }
+        const bool notThereYet
+            = error == QLocalSocket::ServerNotFoundError || error == QLocalSocket::ConnectionRefusedError;
         if (notThereYet && std::chrono::steady_clock::now() < m_deadline) {
             m_retry->start();
             return;
@@ -71,14 +73,14 @@ void QmpClient::close()
 void QmpClient::execute(const QString& command, nlohmann::json arguments, ReplyHandler onReply)
 {
     nlohmann::json message = {{"execute", command.toStdString()}, {"id", m_nextId}};
-    if (!arguments.is_null())
-        message["arguments"] = std::move(arguments);
+    if (!arguments.is_null()) { message["arguments"] = std::move(arguments); }
     ++m_nextId;
     Pending pending{QByteArray::fromStdString(message.dump()) + '\n', std::move(onReply)};
-    if (m_ready)
+    if (m_ready) {
         send(std::move(pending));
-    else
+    } else {
         m_queued.push_back(std::move(pending));
+    }
 }
 
 void QmpClient::send(Pending pending)
@@ -108,8 +110,7 @@ void QmpClient::onReadyRead()
 void QmpClient::handleLine(const QByteArray& rawLine)
 {
     const QByteArray line = rawLine.trimmed();
-    if (line.isEmpty())
-        return;
+    if (line.isEmpty()) { return; }
     const auto message = nlohmann::json::parse(line.constData(), line.constData() + line.size(), nullptr, false);
     if (message.is_discarded() || !message.is_object()) {
         spdlog::debug("qmp: ignoring non-JSON output: {}", line.left(200).toStdString());
@@ -131,8 +132,7 @@ void QmpClient::handleLine(const QByteArray& rawLine)
                 m_ready = true;
                 auto queued = std::move(m_queued);
                 m_queued.clear();
-                for (auto& pending : queued)
-                    send(std::move(pending));
+                for (auto& pending : queued) { send(std::move(pending)); }
                 emit ready();
             }};
         send(std::move(capabilities));
@@ -144,24 +144,20 @@ void QmpClient::handleLine(const QByteArray& rawLine)
         return;
     }
     const bool isReturn = message.contains("return");
-    if (!isReturn && !message.contains("error"))
-        return;
+    if (!isReturn && !message.contains("error")) { return; }
     if (!message.contains("id") || !message["id"].is_number_integer()) {
         spdlog::debug("qmp: reply without id ignored");
         return;
     }
     const auto found = m_awaiting.find(message["id"].get<qint64>());
-    if (found == m_awaiting.end())
-        return;
+    if (found == m_awaiting.end()) { return; }
     auto handler = std::move(found->second);
     m_awaiting.erase(found);
     if (isReturn) {
-        if (handler)
-            handler(true, message["return"]);
+        if (handler) { handler(true, message["return"]); }
     } else {
         spdlog::warn("qmp: command failed: {}", message["error"].dump());
-        if (handler)
-            handler(false, message["error"]);
+        if (handler) { handler(false, message["error"]); }
     }
 }
 

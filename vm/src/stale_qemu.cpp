@@ -19,15 +19,13 @@ namespace {
 QByteArray readProcFile(qint64 pid, const char* name)
 {
     QFile file(QStringLiteral("/proc/%1/%2").arg(pid).arg(QLatin1String(name)));
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
+    if (!file.open(QIODevice::ReadOnly)) { return {}; }
     return file.readAll();
 }
 
 bool isGone(qint64 pid)
 {
-    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
-        return true;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) { return true; }
     // A zombie has exited; whoever adopted it just has not reaped it yet.
     const QByteArray stat = readProcFile(pid, "stat");
     const auto close = stat.lastIndexOf(')');
@@ -39,19 +37,15 @@ bool isGone(qint64 pid)
 qint64 findStaleQemu(const InstanceDir& dir)
 {
     QFile pidFile(dir.pidFile());
-    if (!pidFile.open(QIODevice::ReadOnly))
-        return 0;
+    if (!pidFile.open(QIODevice::ReadOnly)) { return 0; }
     bool ok = false;
     const qint64 pid = pidFile.readAll().trimmed().toLongLong(&ok);
-    if (!ok || pid <= 1 || pid == ::getpid())
-        return 0;
+    if (!ok || pid <= 1 || pid == ::getpid()) { return 0; }
     const QList<QByteArray> argv = readProcFile(pid, "cmdline").split('\0');
-    if (argv.isEmpty() || !argv.first().contains("qemu-system"))
-        return 0;
+    if (argv.isEmpty() || !argv.first().contains("qemu-system")) { return 0; }
     const QByteArray qmpSocket = QFile::encodeName(dir.qmpSocket());
     for (const auto& arg : argv) {
-        if (arg.contains(qmpSocket))
-            return pid;
+        if (arg.contains(qmpSocket)) { return pid; }
     }
     return 0;
 }
@@ -84,8 +78,7 @@ ProcessExitWatcher::ProcessExitWatcher(qint64 pid, QObject* parent) : QObject(pa
 
 ProcessExitWatcher::~ProcessExitWatcher()
 {
-    if (m_pidfd >= 0)
-        ::close(m_pidfd);
+    if (m_pidfd >= 0) { ::close(m_pidfd); }
 }
 
 bool ProcessExitWatcher::hasExited() const
@@ -94,7 +87,10 @@ bool ProcessExitWatcher::hasExited() const
 }
 
 StaleQemuReaper::StaleQemuReaper(InstanceDir dir, std::chrono::milliseconds gracePeriod, QObject* parent)
-    : QObject(parent), m_dir(std::move(dir)), m_grace(gracePeriod), m_timer(new QTimer(this))
+    : QObject(parent),
+      m_dir(std::move(dir)),
+      m_grace(gracePeriod),
+      m_timer(new QTimer(this))
 {
     m_timer->setSingleShot(true);
     m_timer->setTimerType(Qt::PreciseTimer);  // grace periods are promises: never cut them short
@@ -159,12 +155,10 @@ void StaleQemuReaper::run()
 
 void StaleQemuReaper::conclude(bool ok, const QString& message)
 {
-    if (m_done)
-        return;
+    if (m_done) { return; }
     m_done = true;
     m_timer->stop();
-    if (m_qmp)
-        m_qmp->close();
+    if (m_qmp) { m_qmp->close(); }
     emit finished(m_pid != 0, ok, message);
 }
 

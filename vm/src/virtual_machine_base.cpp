@@ -8,24 +8,20 @@ QString userNetdev(const VmSpec& spec, const QString& id)
     const auto forward = [&netdev](quint16 hostPort, quint16 guestPort) {
         netdev += QStringLiteral(",hostfwd=tcp:127.0.0.1:%1-:%2").arg(hostPort).arg(guestPort);
     };
-    if (spec.engineHostPort != 0)
-        forward(spec.engineHostPort, spec.engineGuestPort);
-    for (const auto& extra : spec.extraForwards)
-        forward(extra.hostPort, extra.guestPort);
+    if (spec.engineHostPort != 0) { forward(spec.engineHostPort, spec.engineGuestPort); }
+    for (const auto& extra : spec.extraForwards) { forward(extra.hostPort, extra.guestPort); }
     return netdev;
 }
 
 QString guestKernelCmdline(const VmSpec& spec)
 {
-    if (spec.dataDisk.isEmpty())
-        return spec.kernelCmdline;
+    if (spec.dataDisk.isEmpty()) { return spec.kernelCmdline; }
     return spec.kernelCmdline + QStringLiteral(" berth.data_disk=") + QLatin1String(kDataDiskSerial);
 }
 
 void VirtualMachineBase::requestShutdown()
 {
-    if (m_state == State::Off)
-        return;
+    if (m_state == State::Off) { return; }
     m_requested = true;
     if (m_state == State::Running || m_state == State::ShuttingDown) {
         setState(State::ShuttingDown);
@@ -63,8 +59,7 @@ void VirtualMachineBase::endRun(const ProcessExit& exit)
 
 void VirtualMachineBase::setState(State state)
 {
-    if (m_state == state)
-        return;
+    if (m_state == state) { return; }
     m_state = state;
     emit stateChanged(state);
 }

@@ -42,8 +42,8 @@ protected:
     QString serialLogDiagnostics() const;
 
     InstanceDir m_dir;
-    bool m_requested = false;     // requestShutdown() or forceStop() was called in this run
-    QString m_shutdownReason;     // why the guest went down, as the backend heard it
+    bool m_requested = false;  // requestShutdown() or forceStop() was called in this run
+    QString m_shutdownReason;  // why the guest went down, as the backend heard it
 
 private:
     State m_state = State::Off;

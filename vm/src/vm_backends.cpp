@@ -13,12 +13,10 @@ QStringList vmManagerNames()
 std::shared_ptr<VmBackend> makeVmBackend(const QString& manager, const QString& libvirtUri,
                                          std::shared_ptr<ProcessFactory> processes)
 {
-    if (manager == QLatin1String("qemu"))
-        return std::make_shared<QemuBackend>(std::move(processes));
+    if (manager == QLatin1String("qemu")) { return std::make_shared<QemuBackend>(std::move(processes)); }
     if (manager == QLatin1String("libvirt")) {
         LibvirtBackend::Options options;
-        if (!libvirtUri.isEmpty())
-            options.uri = libvirtUri;
+        if (!libvirtUri.isEmpty()) { options.uri = libvirtUri; }
         return std::make_shared<LibvirtBackend>(options, systemLibvirt(), std::move(processes));
     }
     return nullptr;

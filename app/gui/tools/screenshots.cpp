@@ -76,10 +76,11 @@ int main(int argc, char* argv[])
     QApplication app(argc, argv);
     QCommandLineParser options;
     options.addHelpOption();
-    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("Directory for the PNG files."), QStringLiteral("dir"),
-                                 QStringLiteral("screenshots"));
+    const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("Directory for the PNG files."),
+                                 QStringLiteral("dir"), QStringLiteral("screenshots"));
     const QCommandLineOption admin(QStringLiteral("admin"), QStringLiteral("Admin file for the locked shots."),
-                                   QStringLiteral("file"), QStringLiteral(BERTH_SOURCE_DIR "/tests/data/admin/eci-locked.json"));
+                                   QStringLiteral("file"),
+                                   QStringLiteral(BERTH_SOURCE_DIR "/tests/data/admin/eci-locked.json"));
     options.addOptions({out, admin});
     options.process(app);
     QDir().mkpath(options.value(out));

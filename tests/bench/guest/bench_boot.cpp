@@ -66,7 +66,9 @@ double bareBootSeconds(const QString& testGuestDir)
     controller.start(nlohmann::json{{"configVersion", 1}});
     loop.exec();
     const double seconds = static_cast<double>(clock.elapsed()) / 1000.0;
-    if (controller.state() != EngineController::State::Running) { qFatal("bare boot failed: %s", qPrintable(controller.stateDetail())); }
+    if (controller.state() != EngineController::State::Running) {
+        qFatal("bare boot failed: %s", qPrintable(controller.stateDetail()));
+    }
     controller.stop();
     loop.exec();
     return seconds;
@@ -87,7 +89,8 @@ int main(int argc, char** argv)
     const QString testGuest = qEnvironmentVariable("BERTH_TEST_GUEST_DIR");
 
     std::vector<double> bare, total, kernel, setup, containerd, dockerd, hostCheck;
-    std::printf("round  bare | berthctl start = kernel+initramfs + agent setup + containerd + dockerd + host (TLS ping, launch)   (s)\n");
+    std::printf("round  bare | berthctl start = kernel+initramfs + agent setup + containerd + dockerd + host (TLS "
+                "ping, launch)   (s)\n");
     for (int round = 1; round <= rounds; ++round) {
         bare.push_back(bareBootSeconds(testGuest));
         const auto start = env.berthctl({"start"}, std::chrono::minutes(6));

@@ -36,9 +36,12 @@ std::vector<double> timeRuns(berth::e2e::Environment& env, bool eci, int runs)
     if (!env.importTinyImage()) { qFatal("cannot import %s", berth::e2e::kTinyImage); }
     const QStringList run = {"--context", "berth", "run", "--rm", berth::e2e::kTinyImage, "true"};
     // The map shows which runtime ran it: "0 100000 65536" isolated, "0 0 4294967295" not.
-    const auto map = env.docker({"--context", "berth", "run", "--rm", berth::e2e::kTinyImage, "cat", "/proc/self/uid_map"});
+    const auto map
+        = env.docker({"--context", "berth", "run", "--rm", berth::e2e::kTinyImage, "cat", "/proc/self/uid_map"});
     const bool isolated = map.exitCode == 0 && !map.output.simplified().startsWith("0 0 ");
-    if (map.exitCode != 0 || isolated != eci) { qFatal("ECI %s, but: %s", eci ? "on" : "off", qPrintable(map.describe())); }
+    if (map.exitCode != 0 || isolated != eci) {
+        qFatal("ECI %s, but: %s", eci ? "on" : "off", qPrintable(map.describe()));
+    }
     // The machine is shared: its load during each mode says how far apart the medians can be.
     QFile loadavg("/proc/loadavg");
     const QByteArray load = loadavg.open(QIODevice::ReadOnly) ? loadavg.readLine().trimmed() : QByteArray("?");

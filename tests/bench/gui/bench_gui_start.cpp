@@ -63,8 +63,8 @@ int main(int argc, char* argv[])
     berth::gui::StaticEngine engine;
     berth::gui::NoContainers containers;
     berth::gui::MessageBoxPrompts prompts;
-    berth::gui::AppController controller({settings, engine, containers, prompts,
-                                          berth::gui::AutostartEntry(dir.path()), QString()});
+    berth::gui::AppController controller(
+        {settings, engine, containers, prompts, berth::gui::AutostartEntry(dir.path()), QString()});
     controller.startUp(/*background=*/true);
     controller.showSettings();
     if (!QTest::qWaitForWindowExposed(controller.settingsWindow())) {

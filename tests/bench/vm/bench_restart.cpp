@@ -50,28 +50,28 @@ double bareBootMs(const VmSpec& spec)
     QElapsedTimer clock;
     clock.start();
     qemu.start(spec.qemuBinary, qemuArguments(spec));
-    if (!qemu.waitForStarted(10'000))
-        qFatal("cannot start %s", qPrintable(spec.qemuBinary));
+    if (!qemu.waitForStarted(10'000)) { qFatal("cannot start %s", qPrintable(spec.qemuBinary)); }
     QLocalSocket agent;
     QByteArray received;
     double readyMs = -1;
-    const bool ok = QTest::qWaitFor([&] {
-        if (agent.state() != QLocalSocket::ConnectedState) {
-            agent.connectToServer(spec.instanceDir + "/agent.sock");
-            agent.waitForConnected(10);
-            return false;
-        }
-        received += agent.readAll();
-        if (received.contains("\"type\":\"ready\"")) {
-            readyMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
-            return true;
-        }
-        return qemu.state() == QProcess::NotRunning;
-    }, kTimeoutMs);
+    const bool ok = QTest::qWaitFor(
+        [&] {
+            if (agent.state() != QLocalSocket::ConnectedState) {
+                agent.connectToServer(spec.instanceDir + "/agent.sock");
+                agent.waitForConnected(10);
+                return false;
+            }
+            received += agent.readAll();
+            if (received.contains("\"type\":\"ready\"")) {
+                readyMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
+                return true;
+            }
+            return qemu.state() == QProcess::NotRunning;
+        },
+        kTimeoutMs);
     qemu.kill();
     qemu.waitForFinished(10'000);
-    if (!ok || readyMs < 0)
-        qFatal("bare QEMU boot did not reach ready");
+    if (!ok || readyMs < 0) { qFatal("bare QEMU boot did not reach ready"); }
     return readyMs;
 }
 
@@ -91,17 +91,19 @@ RestartTiming timedRestart(EngineController& controller, int round)
     double stoppedAt = -1, waitingAt = -1, runningAt = -1;
     auto connection = QObject::connect(&controller, &EngineController::stateChanged, [&](State state, const QString&) {
         const double now = static_cast<double>(clock.nsecsElapsed()) / 1e6;
-        if (state == State::Stopped && stoppedAt < 0)
+        if (state == State::Stopped && stoppedAt < 0) {
             stoppedAt = now;
-        else if (state == State::WaitingForEngine && waitingAt < 0)
+        } else if (state == State::WaitingForEngine && waitingAt < 0) {
             waitingAt = now;
-        else if (state == State::Running && runningAt < 0)
+        } else if (state == State::Running && runningAt < 0) {
             runningAt = now;
+        }
     });
     clock.start();
     controller.restart(nlohmann::json{{"round", round}, {"eci", round % 2 == 0}});
-    if (!waitForIdle(controller) || controller.state() != State::Running)
+    if (!waitForIdle(controller) || controller.state() != State::Running) {
         qFatal("restart failed: %s", qPrintable(controller.stateDetail()));
+    }
     QObject::disconnect(connection);
     timing.stopMs = stoppedAt;
     timing.launchMs = waitingAt - stoppedAt;
@@ -144,8 +146,7 @@ int main(int argc, char** argv)
     bare.engineHostPort = 0;
     {
         QFile config(bare.guestConfigFile);
-        if (!config.open(QIODevice::WriteOnly))
-            return 2;
+        if (!config.open(QIODevice::WriteOnly)) { return 2; }
         config.write(R"({"round":0,"eci":false})");
     }
 
@@ -156,8 +157,9 @@ int main(int argc, char** argv)
 
         EngineController controller(options);
         controller.start(nlohmann::json{{"round", 0}});
-        if (!waitForIdle(controller) || controller.state() != State::Running)
+        if (!waitForIdle(controller) || controller.state() != State::Running) {
             qFatal("start failed: %s", qPrintable(controller.stateDetail()));
+        }
         const auto timing = timedRestart(controller, round);
         controller.stop();
         waitForIdle(controller);
@@ -166,21 +168,23 @@ int main(int argc, char** argv)
         launchMs.push_back(timing.launchMs);
         bootMs.push_back(timing.bootMs);
         totalMs.push_back(timing.totalMs);
-        std::printf("%5d  %9.0f  | %7.0f = %4.0f + %6.0f + %13.0f\n", round, bareMs.back(), timing.totalMs, timing.stopMs,
-                    timing.launchMs, timing.bootMs);
+        std::printf("%5d  %9.0f  | %7.0f = %4.0f + %6.0f + %13.0f\n", round, bareMs.back(), timing.totalMs,
+                    timing.stopMs, timing.launchMs, timing.bootMs);
         std::fflush(stdout);
     }
     const double ratio = median(totalMs) / median(bareMs);
     // Boot times on a shared 2-core host swing by a second between runs; the best runs of each
     // kind are the least disturbed, so their ratio is printed too.
-    const double bestRatio = *std::min_element(totalMs.begin(), totalMs.end()) / *std::min_element(bareMs.begin(), bareMs.end());
+    const double bestRatio
+        = *std::min_element(totalMs.begin(), totalMs.end()) / *std::min_element(bareMs.begin(), bareMs.end());
     std::printf("\nmedian over %d rounds (TCG, %d vCPU, %d MiB):\n", rounds, options.cpus, options.memoryMiB);
     std::printf("  bare qemu-system-x86_64 boot to ready  %7.0f ms\n", median(bareMs));
     std::printf("  controller restart                     %7.0f ms\n", median(totalMs));
     std::printf("    stop (agent shutdown, QEMU reaped)   %7.0f ms\n", median(stopMs));
     std::printf("    launch (to QMP answering)            %7.0f ms\n", median(launchMs));
     std::printf("    boot to ready                        %7.0f ms\n", median(bootMs));
-    std::printf("  ratio restart / bare boot              %7.3f  (target <= 1.10: %s)\n", ratio, ratio <= 1.10 ? "met" : "NOT met");
+    std::printf("  ratio restart / bare boot              %7.3f  (target <= 1.10: %s)\n", ratio,
+                ratio <= 1.10 ? "met" : "NOT met");
     std::printf("  ratio of the fastest runs              %7.3f\n", bestRatio);
     return 0;
 }

@@ -15,7 +15,11 @@ namespace berth::e2e {
 
 QString Run::describe() const
 {
-    return QStringLiteral("%1\n  exit %2 after %3 s\n%4").arg(command).arg(exitCode).arg(seconds, 0, 'f', 1).arg(QString::fromUtf8(output.right(6000)));
+    return QStringLiteral("%1\n  exit %2 after %3 s\n%4")
+        .arg(command)
+        .arg(exitCode)
+        .arg(seconds, 0, 'f', 1)
+        .arg(QString::fromUtf8(output.right(6000)));
 }
 
 bool Environment::setUp(QString* why)
@@ -202,16 +206,19 @@ QString Environment::diagnostics() const
         QString out;
         const qint64 pid = qemuPid();
         const long ticks = ::sysconf(_SC_CLK_TCK);
-        for (const QString& tid : QDir(QStringLiteral("/proc/%1/task").arg(pid)).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        for (const QString& tid :
+             QDir(QStringLiteral("/proc/%1/task").arg(pid)).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
             QFile stat(QStringLiteral("/proc/%1/task/%2/stat").arg(pid).arg(tid));
             if (!stat.open(QIODevice::ReadOnly)) { continue; }
             const QByteArray text = stat.readAll();
             const int open = text.indexOf('('), close = text.lastIndexOf(')');
             const QList<QByteArray> fields = text.mid(close + 2).split(' ');
             if (open < 0 || close < 0 || fields.size() < 13) { continue; }
-            const double cpu = static_cast<double>(fields[11].toLongLong() + fields[12].toLongLong()) / static_cast<double>(ticks);
-            out += QStringLiteral("  %1 %2 (state %3): %4 s\n").arg(tid, QString::fromUtf8(text.mid(open + 1, close - open - 1)),
-                                                               QString::fromUtf8(fields[0])).arg(cpu, 0, 'f', 2);
+            const double cpu
+                = static_cast<double>(fields[11].toLongLong() + fields[12].toLongLong()) / static_cast<double>(ticks);
+            out += QStringLiteral("  %1 %2 (state %3): %4 s\n")
+                       .arg(tid, QString::fromUtf8(text.mid(open + 1, close - open - 1)), QString::fromUtf8(fields[0]))
+                       .arg(cpu, 0, 'f', 2);
         }
         return out.isEmpty() ? QStringLiteral("  (no QEMU)\n") : out;
     };
@@ -224,13 +231,16 @@ QString Environment::diagnostics() const
     // from a stalled dockerd.
     out += docker({"--context", "berth", "version", "--format", "server {{.Server.Version}}"}, quick).describe() + "\n";
     out += docker({"--context", "berth", "ps", "-a"}, quick).describe() + "\n";
-    out += docker({"--context", "berth", "info", "--format", "{{.Containers}} containers, {{.ContainersRunning}} running, "
-                                                          "driver {{.Driver}}, {{.SystemTime}}"},
+    out += docker({"--context", "berth", "info", "--format",
+                   "{{.Containers}} containers, {{.ContainersRunning}} running, "
+                   "driver {{.Driver}}, {{.SystemTime}}"},
                   quick)
                .describe()
-           + "\n";
+        + "\n";
     QFile engineLog(m_home->path() + "/state/berth/logs/berth-engine.log");
-    if (engineLog.open(QIODevice::ReadOnly)) { out += "berth-engine.log (end):\n" + tail(engineLog.readAll(), 25) + "\n"; }
+    if (engineLog.open(QIODevice::ReadOnly)) {
+        out += "berth-engine.log (end):\n" + tail(engineLog.readAll(), 25) + "\n";
+    }
     // Printed, not returned: QtTest cuts a failure message at about a kilobyte.
     std::fputs(qPrintable(out), stdout);
     std::fflush(stdout);

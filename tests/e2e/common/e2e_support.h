@@ -50,10 +50,10 @@ public:
     bool importTinyImage();
 
     nlohmann::json status() const;  // berthctl status --json
-    QString engineState() const;     // status().engine.state
+    QString engineState() const;  // status().engine.state
     qint64 qemuPid() const;
     quint16 enginePort() const;
-    QString certsDir() const;     // the client's ca.pem, cert.pem, key.pem
+    QString certsDir() const;  // the client's ca.pem, cert.pem, key.pem
     QString home() const { return m_home ? m_home->path() : QString(); }
     QString instanceDir() const;  // the engine's VM instance (its default one under the temporary home)
     QByteArray serialLog() const;  // the guest console

@@ -65,7 +65,9 @@ public:
             registered = true;
         }
         // Qt Test's own handlers abort the run on these; ours clean up first and then die the same way.
-        for (const int s : {SIGABRT, SIGSEGV, SIGTERM, SIGINT, SIGBUS, SIGFPE, SIGILL}) { std::signal(s, onFatalSignal); }
+        for (const int s : {SIGABRT, SIGSEGV, SIGTERM, SIGINT, SIGBUS, SIGFPE, SIGILL}) {
+            std::signal(s, onFatalSignal);
+        }
     }
 };
 
@@ -113,7 +115,9 @@ private:
 void EciAdminE2e::initTestCase()
 {
     if (::geteuid() != 0) { QSKIP("deploying /etc/berth/admin-settings.json needs root"); }
-    if (QFileInfo::exists(kAdminFile)) { QSKIP("this machine already has /etc/berth/admin-settings.json; it is not ours to replace"); }
+    if (QFileInfo::exists(kAdminFile)) {
+        QSKIP("this machine already has /etc/berth/admin-settings.json; it is not ours to replace");
+    }
     // The engine of a test that just ended exits once its stop is done: give it time to go.
     if (!QTest::qWaitFor([] { return !anotherEngineRuns(); }, 60000)) {
         QSKIP("another berth-engine runs on this machine; a machine-wide policy would steer it");
@@ -121,14 +125,13 @@ void EciAdminE2e::initTestCase()
     QString why;
     if (!m_env.setUp(&why)) { QSKIP(qPrintable(why)); }
 
-    const nlohmann::json policy = {
-        {"configurationFileVersion", 2},
-        {"enhancedContainerIsolation",
-         {{"locked", true},
-          {"value", true},
-          {"dockerSocketMount",
-           {{"imageList", {{"images", {"berth-e2e/dind:*"}}, {"allowDerivedImages", false}}},
-            {"commandList", {{"type", "deny"}, {"commands", {"volume*", "push"}}}}}}}}};
+    const nlohmann::json policy = {{"configurationFileVersion", 2},
+                                   {"enhancedContainerIsolation",
+                                    {{"locked", true},
+                                     {"value", true},
+                                     {"dockerSocketMount",
+                                      {{"imageList", {{"images", {"berth-e2e/dind:*"}}, {"allowDerivedImages", false}}},
+                                       {"commandList", {{"type", "deny"}, {"commands", {"volume*", "push"}}}}}}}}};
     m_guard.claim();
     const Run deploy = m_env.berthctl({"admin", "deploy", "--admin-settings=" + QString::fromStdString(policy.dump())});
     QVERIFY2(deploy.exitCode == 0, qPrintable(deploy.describe()));
@@ -213,7 +216,8 @@ void EciAdminE2e::lockedEciSurvivesAHandEditedUserFile()
 void EciAdminE2e::allowedImageUsesTheEngineSocket()
 {
     const Run run = inClientContainer("docker version --format '{{.Server.Version}}' && docker ps --format '{{.Image}}'"
-                                      " && docker image inspect --format ok " + QString(kTinyImage));
+                                      " && docker image inspect --format ok "
+                                      + QString(kTinyImage));
     QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
     // ps through the socket sees the very container it runs in.
     QVERIFY2(run.output.contains(kClientImage), qPrintable(run.describe()));
@@ -225,14 +229,18 @@ void EciAdminE2e::containersStartedThroughTheSocketAreIsolated()
     // run (attach, hijacked), a detached container, exec (Upgrade: tcp) and stdin through the
     // socket: the streaming paths of the filter; the inner containers are isolated by the runtime.
     const QString tiny(kTinyImage);
-    const Run run = inClientContainer(
-        "set -e; echo \"outer $(cat /proc/self/uid_map)\";"
-        " echo \"inner $(docker run --rm " + tiny + " cat /proc/self/uid_map)\";"
-        " docker run -d --name admin-inner " + tiny + " sleep 600 >/dev/null;"
-        " echo \"exec $(docker exec admin-inner cat /proc/self/uid_map)\";"
-        " echo \"stdin $(echo through-the-socket | docker exec -i admin-inner cat)\";"
-        " echo \"runtime $(docker inspect --format '{{.HostConfig.Runtime}}' admin-inner)\";"
-        " docker rm -f admin-inner >/dev/null");
+    const Run run
+        = inClientContainer("set -e; echo \"outer $(cat /proc/self/uid_map)\";"
+                            " echo \"inner $(docker run --rm "
+                            + tiny
+                            + " cat /proc/self/uid_map)\";"
+                              " docker run -d --name admin-inner "
+                            + tiny
+                            + " sleep 600 >/dev/null;"
+                              " echo \"exec $(docker exec admin-inner cat /proc/self/uid_map)\";"
+                              " echo \"stdin $(echo through-the-socket | docker exec -i admin-inner cat)\";"
+                              " echo \"runtime $(docker inspect --format '{{.HostConfig.Runtime}}' admin-inner)\";"
+                              " docker rm -f admin-inner >/dev/null");
     docker({"rm", "-f", "admin-inner"});
     QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
     QMap<QByteArray, QList<QByteArray>> lines;
@@ -253,9 +261,10 @@ void EciAdminE2e::containersStartedThroughTheSocketAreIsolated()
 void EciAdminE2e::requestBodiesStreamThroughTheSocket()
 {
     // The client sends the build context as a chunked body; the build is not on the deny list.
-    const Run run = inClientContainer("echo 'FROM " + QString(kTinyImage) + "' | docker build -q -t berth-e2e/via-socket:1 -"
-                                      " && docker image inspect --format built berth-e2e/via-socket:1"
-                                      " && docker image rm berth-e2e/via-socket:1 >/dev/null");
+    const Run run = inClientContainer("echo 'FROM " + QString(kTinyImage)
+                                      + "' | docker build -q -t berth-e2e/via-socket:1 -"
+                                        " && docker image inspect --format built berth-e2e/via-socket:1"
+                                        " && docker image rm berth-e2e/via-socket:1 >/dev/null");
     QVERIFY2(run.exitCode == 0 && run.output.contains("built"), qPrintable(run.describe()));
 }
 

@@ -88,22 +88,22 @@ void EciApiE2e::initTestCase()
     QVERIFY2(start.exitCode == 0, qPrintable(start.describe()));
     QVERIFY(m_env.importTinyImage());
     // Made with ECI off, as a user could have before turning it on.
-    for (const QStringList& args : {
-             QStringList{"volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", "device=/etc", "api-etc"},
-             QStringList{"volume", "create", "api-plain"},
-             QStringList{"create", "--name", "api-bind", "-v", "/etc:/x", kTinyImage, "true"},
-             QStringList{"create", "--name", "api-tmp", "-v", "/tmp:/x", kTinyImage, "true"},
-             QStringList{"create", "--name", "api-volume", "-v", "api-etc:/x", kTinyImage, "true"},
-             QStringList{"run", "--name", "api-plain", "-v", "api-plain:/d", kTinyImage, "sh", "-c",
-                         "echo kept > /d/f && mkdir /d/sub"},
-             QStringList{"create", "--name", "api-sub", "-v", "/var/lib/docker/volumes/api-plain/_data/sub:/s", kTinyImage,
-                         "true"}}) {
+    for (const QStringList& args :
+         {QStringList{"volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", "device=/etc", "api-etc"},
+          QStringList{"volume", "create", "api-plain"},
+          QStringList{"create", "--name", "api-bind", "-v", "/etc:/x", kTinyImage, "true"},
+          QStringList{"create", "--name", "api-tmp", "-v", "/tmp:/x", kTinyImage, "true"},
+          QStringList{"create", "--name", "api-volume", "-v", "api-etc:/x", kTinyImage, "true"},
+          QStringList{"run", "--name", "api-plain", "-v", "api-plain:/d", kTinyImage, "sh", "-c",
+                      "echo kept > /d/f && mkdir /d/sub"},
+          QStringList{"create", "--name", "api-sub", "-v", "/var/lib/docker/volumes/api-plain/_data/sub:/s", kTinyImage,
+                      "true"}}) {
         const Run made = docker(args);
         QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
     }
-    for (const QStringList& set : {QStringList{"enhancedContainerIsolation", "true"},
-                                   QStringList{"blockDockerLoad", "true"},
-                                   QStringList{"exposeDockerAPIOnTCP2375", "true"}}) {
+    for (const QStringList& set :
+         {QStringList{"enhancedContainerIsolation", "true"}, QStringList{"blockDockerLoad", "true"},
+          QStringList{"exposeDockerAPIOnTCP2375", "true"}}) {
         const Run done = m_env.berthctl(QStringList{"settings", "set"} + set);
         QVERIFY2(done.exitCode == 0, qPrintable(done.describe()));
     }
@@ -125,8 +125,9 @@ void EciApiE2e::createRefusesVmPaths_data()
     QTest::newRow("docker's own state") << QStringList{"-v", "/var/lib/docker:/x"};
     QTest::newRow("volume binding a VM path") << QStringList{"-v", "api-etc:/x"};
     QTest::newRow("new volume with bind options")
-        << QStringList{"--mount", "type=volume,src=api-new,dst=/x,volume-opt=type=none,volume-opt=o=bind,"
-                                  "volume-opt=device=/etc"};
+        << QStringList{"--mount",
+                       "type=volume,src=api-new,dst=/x,volume-opt=type=none,volume-opt=o=bind,"
+                       "volume-opt=device=/etc"};
     QTest::newRow("anonymous volume with bind options")
         << QStringList{"--mount", "type=volume,dst=/x,volume-opt=type=tmpfs,volume-opt=o=bind,volume-opt=device=/"};
     QTest::newRow("volumes from a container binding /etc") << QStringList{"--volumes-from", "api-bind"};
@@ -135,7 +136,8 @@ void EciApiE2e::createRefusesVmPaths_data()
     // VM path while dockerd resolves it as the VM's root (for docker cp, or creating it at start).
     QTest::newRow("bind of a path inside a volume")
         << QStringList{"-v", "/var/lib/docker/volumes/api-plain/_data/sub:/x"};
-    QTest::newRow("volumes from a container binding a path inside a volume") << QStringList{"--volumes-from", "api-sub"};
+    QTest::newRow("volumes from a container binding a path inside a volume")
+        << QStringList{"--volumes-from", "api-sub"};
 }
 
 // Refused at create: a container that never starts cannot reach the VM through docker cp.
@@ -162,7 +164,8 @@ void EciApiE2e::archiveOfContainersThatReachVmPathsIsRefused()
     QVERIFY2(throughVolume.exitCode != 0, qPrintable(throughVolume.describe()));
     // A bind of a path inside a volume, either way (the CLI's HEAD before a copy in shows no reason).
     const Run insideVolume = docker({"cp", "api-sub:/s", "-"});
-    QVERIFY2(insideVolume.exitCode != 0 && insideVolume.output.contains(kRestricted), qPrintable(insideVolume.describe()));
+    QVERIFY2(insideVolume.exitCode != 0 && insideVolume.output.contains(kRestricted),
+             qPrintable(insideVolume.describe()));
     const QByteArray put = rawRequest("PUT", "/v1.41/containers/api-sub/archive?path=/s", "Content-Length: 0\r\n", {});
     QVERIFY2(statusLine(put).contains(" 403 "), put.constData());
     // By ID prefix and by an encoded name too: what dockerd resolves is what is checked.
@@ -201,8 +204,8 @@ void EciApiE2e::ordinaryCopiesAndVolumesStillWork()
     QVERIFY2(copyIn.exitCode == 0, qPrintable(copyIn.describe()));
     const Run run = docker({"start", "-a", "api-ordinary"});
     QVERIFY2(run.exitCode == 0 && run.output.contains("kept"), qPrintable(run.describe()));
-    const Run tmpfs = docker({"volume", "create", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=16m",
-                              "api-tmpfs"});
+    const Run tmpfs = docker(
+        {"volume", "create", "--opt", "type=tmpfs", "--opt", "device=tmpfs", "--opt", "o=size=16m", "api-tmpfs"});
     QVERIFY2(tmpfs.exitCode == 0, qPrintable(tmpfs.describe()));
     const Run useTmpfs = docker({"run", "--rm", "-v", "api-tmpfs:/t", kTinyImage, "sh", "-c", "ls /t && echo ok"});
     QVERIFY2(useTmpfs.exitCode == 0 && useTmpfs.output.contains("ok"), qPrintable(useTmpfs.describe()));
@@ -216,9 +219,8 @@ void EciApiE2e::requestsAreReadAsDockerdReadsThem_data()
     QTest::addColumn<QByteArray>("body");
     const QByteArray json = "Content-Type: application/json\r\n";
     const QByteArray bindRoot = R"({"Name":"api-raw","DriverOpts":{"type":"none","o":"bind","device":"/"}})";
-    const auto sized = [&](const QByteArray& body) {
-        return json + "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
-    };
+    const auto sized
+        = [&](const QByteArray& body) { return json + "Content-Length: " + QByteArray::number(body.size()) + "\r\n"; };
     QTest::newRow("percent-encoded route") << QByteArray("/v1.41/%76olumes/create") << sized(bindRoot) << bindRoot;
     const QByteArray upper = R"({"Name":"api-raw","DriverOpts":{"type":"none","O":"bind","Device":"/"}})";
     QTest::newRow("option names in other case") << QByteArray("/v1.41/volumes/create") << sized(upper) << upper;
@@ -231,13 +233,14 @@ void EciApiE2e::requestsAreReadAsDockerdReadsThem_data()
     QTest::newRow("create with field names in other case")
         << QByteArray("/v1.41/containers/create?name=api-raw") << sized(create) << create;
     const QByteArray plain = R"({"Image":"berth-e2e/tiny:1","HostConfig":{"Binds":["/etc:/x"]}})";
-    QTest::newRow("create with a charset")
-        << QByteArray("/v1.41/containers/create?name=api-raw")
-        << "Content-Type: application/json; charset=utf-8\r\nContent-Length: " + QByteArray::number(plain.size()) + "\r\n"
-        << plain;
+    QTest::newRow("create with a charset") << QByteArray("/v1.41/containers/create?name=api-raw")
+                                           << "Content-Type: application/json; charset=utf-8\r\nContent-Length: "
+            + QByteArray::number(plain.size()) + "\r\n"
+                                           << plain;
     const QByteArray chunked = QByteArray::number(plain.size(), 16) + "\r\n" + plain + "\r\n0\r\n\r\n";
-    QTest::newRow("create chunked")
-        << QByteArray("/v1.41/containers/create?name=api-raw") << json + "Transfer-Encoding: chunked\r\n" << chunked;
+    QTest::newRow("create chunked") << QByteArray("/v1.41/containers/create?name=api-raw")
+                                    << json + "Transfer-Encoding: chunked\r\n"
+                                    << chunked;
 }
 
 // The plugin decides on what dockerd routes and decodes; what it cannot read is refused.
@@ -274,16 +277,17 @@ void EciApiE2e::unsafeListenerIsOutOfContainersReach()
     // The VM's own address, the bridge's, and QEMU's gateway, which is the host's loopback where
     // the forward to this listener is.
     for (const QString address : {"10.0.2.15", "172.17.0.1", "10.0.2.2"}) {
-        const Run probe = docker({"run", "--rm", kTinyImage, "sh", "-c",
-                                  "wget -T 5 -q -O- http://" + address + ":2375/_ping && echo REACHED || echo refused"});
+        const Run probe
+            = docker({"run", "--rm", kTinyImage, "sh", "-c",
+                      "wget -T 5 -q -O- http://" + address + ":2375/_ping && echo REACHED || echo refused"});
         QVERIFY2(probe.exitCode == 0 && !probe.output.contains("REACHED"), qPrintable(probe.describe()));
     }
 }
 
 void EciApiE2e::riskyDaemonOptionsAreRefused()
 {
-    const Run set = m_env.berthctl({"settings", "set", "linuxVM.dockerDaemonOptions",
-                                    R"({"userland-proxy-path": "/tmp/proxy", "debug": true})"});
+    const Run set = m_env.berthctl(
+        {"settings", "set", "linuxVM.dockerDaemonOptions", R"({"userland-proxy-path": "/tmp/proxy", "debug": true})"});
     QVERIFY2(set.exitCode != 0, qPrintable(set.describe()));
     QVERIFY2(set.output.contains("can only be set by an administrator"), qPrintable(set.describe()));
 }

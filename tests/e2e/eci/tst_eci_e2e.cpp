@@ -118,7 +118,8 @@ void EciE2e::runtimeIsSysboxRunc()
 {
     const Run create = m_env.docker({"--context", "berth", "create", "--name", "eci-runtime", kTinyImage, "true"});
     QVERIFY2(create.exitCode == 0, qPrintable(create.describe()));
-    const Run inspect = m_env.docker({"--context", "berth", "inspect", "--format", "{{.HostConfig.Runtime}}", "eci-runtime"});
+    const Run inspect
+        = m_env.docker({"--context", "berth", "inspect", "--format", "{{.HostConfig.Runtime}}", "eci-runtime"});
     QCOMPARE(inspect.output.trimmed(), QByteArray("sysbox-runc"));
     m_env.docker({"--context", "berth", "rm", "-f", "eci-runtime"});
 }
@@ -141,7 +142,8 @@ void EciE2e::noFlagLeavesTheUserNamespace()
 
 void EciE2e::liveContainersGetExclusiveBlocks()
 {
-    const Run first = m_env.docker({"--context", "berth", "run", "-d", "--name", "eci-first", kTinyImage, "sleep", "600"});
+    const Run first
+        = m_env.docker({"--context", "berth", "run", "-d", "--name", "eci-first", kTinyImage, "sleep", "600"});
     QVERIFY2(first.exitCode == 0, qPrintable(first.describe()));
     const Run firstMap = m_env.docker({"--context", "berth", "exec", "eci-first", "cat", "/proc/self/uid_map"});
     const Run secondMap = dockerRun({kTinyImage, "cat", "/proc/self/uid_map"});
@@ -157,10 +159,14 @@ void EciE2e::hostNamespacesAreRefused_data()
 {
     QTest::addColumn<QString>("flag");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("pid") << "--pid=host" << "can't share namespaces [pid] with the host";
-    QTest::newRow("ipc") << "--ipc=host" << "can't share namespaces [ipc] with the host";
-    QTest::newRow("uts") << "--uts=host" << "can't share namespaces [uts] with the host";
-    QTest::newRow("network") << "--network=host" << "can't share a network namespace with the host";
+    QTest::newRow("pid") << "--pid=host"
+                         << "can't share namespaces [pid] with the host";
+    QTest::newRow("ipc") << "--ipc=host"
+                         << "can't share namespaces [ipc] with the host";
+    QTest::newRow("uts") << "--uts=host"
+                         << "can't share namespaces [uts] with the host";
+    QTest::newRow("network") << "--network=host"
+                             << "can't share a network namespace with the host";
 }
 
 void EciE2e::hostNamespacesAreRefused()
@@ -206,8 +212,8 @@ void EciE2e::namedVolumeIsSharedAcrossRanges()
 {
     // The first container keeps running, so the second gets another block: the volume is
     // ID-mapped into each, and its files stay owned by 0 on disk (checked again with ECI off).
-    const Run first = docker({"run", "-d", "--name", "eci-vol-first", "-v", "eci-shared:/data", kTinyImage,
-                              "sleep", "600"});
+    const Run first
+        = docker({"run", "-d", "--name", "eci-vol-first", "-v", "eci-shared:/data", kTinyImage, "sleep", "600"});
     QVERIFY2(first.exitCode == 0, qPrintable(first.describe()));
     const auto removeFirst = qScopeGuard([&] { docker({"rm", "-f", "eci-vol-first"}); });
     const Run owner = docker({"exec", "eci-vol-first", "sh", "-c",
@@ -216,8 +222,8 @@ void EciE2e::namedVolumeIsSharedAcrossRanges()
     QVERIFY2(owner.exitCode == 0, qPrintable(owner.describe()));
     QCOMPARE(owner.output.simplified(), QByteArray("0:0 0:0"));
 
-    const Run second = docker({"run", "-d", "--name", "eci-vol-second", "-v", "eci-shared:/data", kTinyImage,
-                               "sleep", "600"});
+    const Run second
+        = docker({"run", "-d", "--name", "eci-vol-second", "-v", "eci-shared:/data", kTinyImage, "sleep", "600"});
     QVERIFY2(second.exitCode == 0, qPrintable(second.describe()));
     const auto removeSecond = qScopeGuard([&] { docker({"rm", "-f", "eci-vol-second"}); });
     const qlonglong a = blockOf("eci-vol-first");
@@ -241,8 +247,8 @@ void EciE2e::namedVolumeIsSharedAcrossRanges()
     QCOMPARE(back.output.trimmed(), QByteArray("deep\nmore\n0"));
 
     // --network=container:X shares X's user namespace and gets X's hostname, hosts, resolv.conf.
-    const Run joined = dockerRun({"--network=container:eci-vol-first", "-v", "eci-shared:/data", kTinyImage, "sh",
-                                  "-c", "cat /proc/self/uid_map && stat -c '%u' /etc/hosts /data/f"});
+    const Run joined = dockerRun({"--network=container:eci-vol-first", "-v", "eci-shared:/data", kTinyImage, "sh", "-c",
+                                  "cat /proc/self/uid_map && stat -c '%u' /etc/hosts /data/f"});
     QVERIFY2(joined.exitCode == 0, qPrintable(joined.describe()));
     const auto joinedLines = joined.output.trimmed().split('\n');
     QCOMPARE(joinedLines.size(), 3);
@@ -280,8 +286,8 @@ void EciE2e::commitKeepsOwnersInTheContainersRange()
     const Run commit = docker({"commit", "eci-commit", "berth-e2e/committed:1"});
     QVERIFY2(commit.exitCode == 0, qPrintable(commit.describe()));
     // Inside an isolated container an ID outside 0..65535 on disk would show as 65534 (nobody).
-    const Run owners = dockerRun({"berth-e2e/committed:1", "sh", "-c",
-                                  "stat -c '%u:%g' /made /dir /dir/x /bin/changed && ls -ln /made /dir"});
+    const Run owners = dockerRun(
+        {"berth-e2e/committed:1", "sh", "-c", "stat -c '%u:%g' /made /dir /dir/x /bin/changed && ls -ln /made /dir"});
     QVERIFY2(owners.exitCode == 0, qPrintable(owners.describe()));
     QVERIFY2(owners.output.startsWith("0:0\n0:0\n0:0\n0:0\n"), qPrintable(owners.describe()));
     QVERIFY2(!owners.output.contains("65534"), qPrintable(owners.describe()));
@@ -322,9 +328,11 @@ void EciE2e::buildKeepsOwnersInTheContainersRange()
     dockerfile.write(QByteArray("FROM ") + kTinyImage + "\nRUN touch /f && mkdir /d && echo x > /d/y\n");
     dockerfile.close();
     const QString tag = "berth-e2e/built-" + builder + ":1";
-    const Run build = m_env.run("env", {"DOCKER_BUILDKIT=" + builder, m_env.environment().value("BERTH_GUEST_IMAGE_DIR") + "/docker",
-                                        "--context", "berth", "build", "-t", tag, context},
-                                std::chrono::minutes(5));
+    const Run build
+        = m_env.run("env",
+                    {"DOCKER_BUILDKIT=" + builder, m_env.environment().value("BERTH_GUEST_IMAGE_DIR") + "/docker",
+                     "--context", "berth", "build", "-t", tag, context},
+                    std::chrono::minutes(5));
     QVERIFY2(build.exitCode == 0, qPrintable(build.describe()));
     const Run owners = dockerRun({tag, "sh", "-c", "stat -c '%u:%g' /f /d /d/y && ls -ln /f /d"});
     QVERIFY2(owners.exitCode == 0, qPrintable(owners.describe()));
@@ -433,10 +441,10 @@ void EciE2e::ordinaryMountsStillWorkWithCapSysAdmin()
                            "/bin/busybox mount --bind /m /b && ls /b && /bin/busybox mount -o remount,bind,ro /b && "
                            "! touch /b/y 2>/dev/null && /bin/busybox umount /b && /bin/busybox umount /m && "
                            "echo mounted";
-    for (const QStringList& grant : {QStringList{"--privileged"},
-                                     QStringList{"--cap-add=SYS_ADMIN", "--security-opt", "apparmor=unconfined"},
-                                     QStringList{"--cap-add=SYS_ADMIN", "--security-opt", "apparmor=unconfined",
-                                                 "--security-opt", "seccomp=unconfined"}}) {
+    for (const QStringList& grant :
+         {QStringList{"--privileged"}, QStringList{"--cap-add=SYS_ADMIN", "--security-opt", "apparmor=unconfined"},
+          QStringList{"--cap-add=SYS_ADMIN", "--security-opt", "apparmor=unconfined", "--security-opt",
+                      "seccomp=unconfined"}}) {
         const Run run = dockerRun(grant + QStringList{kTinyImage, "sh", "-c", script});
         QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
         QVERIFY2(run.output.contains("x\nmounted"), qPrintable(run.describe()));
@@ -501,14 +509,17 @@ echo "checked $n")";
 // capabilities Docker gave it, exactly as without the init; a missing command fails as with runc.
 void EciE2e::lockedStartKeepsTheUserCapabilitiesAndCommand()
 {
-    const QString report = "id -u; id -g; id -G; pwd; echo \"$FOO\"; /bin/busybox tr '\\0' ' ' < /proc/1/cmdline; echo; "
-                           "/bin/busybox grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status";
+    const QString report
+        = "id -u; id -g; id -G; pwd; echo \"$FOO\"; /bin/busybox tr '\\0' ' ' < /proc/1/cmdline; echo; "
+          "/bin/busybox grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status";
     const auto capabilities = [](const Run& run) {
         QMap<QString, quint64> caps;
         for (const QByteArray& line : run.output.split('\n')) {
             if (!line.startsWith("Cap")) { continue; }
             const QList<QByteArray> fields = line.simplified().split(' ');
-            if (fields.size() == 2) { caps[QString::fromLatin1(fields[0]).chopped(1)] = fields[1].toULongLong(nullptr, 16); }
+            if (fields.size() == 2) {
+                caps[QString::fromLatin1(fields[0]).chopped(1)] = fields[1].toULongLong(nullptr, 16);
+            }
         }
         return caps;
     };
@@ -533,8 +544,8 @@ void EciE2e::lockedStartKeepsTheUserCapabilitiesAndCommand()
     QCOMPARE(caps.value("CapAmb"), 0ULL);
 
     // Root without the capabilities the init needed for itself: they are gone again.
-    const Run root = dockerRun({"--cap-add=SYS_ADMIN", "--cap-drop=SYS_CHROOT", "--cap-drop=SETPCAP", kTinyImage, "sh",
-                                "-c", report});
+    const Run root = dockerRun(
+        {"--cap-add=SYS_ADMIN", "--cap-drop=SYS_CHROOT", "--cap-drop=SETPCAP", kTinyImage, "sh", "-c", report});
     QVERIFY2(root.exitCode == 0, qPrintable(root.describe()));
     QVERIFY2(root.output.startsWith("0\n0\n"), qPrintable(root.describe()));
     caps = capabilities(root);
@@ -555,14 +566,16 @@ void EciE2e::execJoinsTheLockedMounts()
                                 "apparmor=unconfined", kTinyImage, "sleep", "600"});
     QVERIFY2(started.exitCode == 0, qPrintable(started.describe()));
     const auto remove = qScopeGuard([&] { docker({"rm", "-f", "eci-locked"}); });
-    const Run same = docker({"exec", "eci-locked", "sh", "-c",
-                             "[ \"$(/bin/busybox readlink /proc/self/ns/mnt)\" = \"$(/bin/busybox readlink /proc/1/ns/mnt)\" ] "
-                             "&& echo same"});
+    const Run same
+        = docker({"exec", "eci-locked", "sh", "-c",
+                  "[ \"$(/bin/busybox readlink /proc/self/ns/mnt)\" = \"$(/bin/busybox readlink /proc/1/ns/mnt)\" ] "
+                  "&& echo same"});
     QVERIFY2(same.exitCode == 0 && same.output.trimmed() == "same", qPrintable(same.describe()));
     for (const QStringList& exec : {QStringList{"exec"}, QStringList{"exec", "--privileged"}}) {
-        const Run umount = docker(exec + QStringList{"eci-locked", "sh", "-c",
-                                                     "/bin/busybox umount /proc/kcore || /bin/busybox umount -l /proc/kcore "
-                                                     "|| echo refused"});
+        const Run umount = docker(exec
+                                  + QStringList{"eci-locked", "sh", "-c",
+                                                "/bin/busybox umount /proc/kcore || /bin/busybox umount -l /proc/kcore "
+                                                "|| echo refused"});
         QVERIFY2(umount.exitCode == 0 && umount.output.contains("refused"), qPrintable(umount.describe()));
     }
 }
@@ -635,8 +648,8 @@ void EciE2e::networkJoinerGetsOnlyTheJoinedContainersFiles()
     const Run hostsB = docker({"exec", "eci-net-b", "cat", "/etc/hosts"});
     QVERIFY2(hostsB.exitCode == 0 && !hostsB.output.contains("planted"), qPrintable(hostsB.describe()));
     // The joiner still gets A's own files, and writes them as root, as with plain Docker.
-    const Run joined = dockerRun({"--network=container:eci-net-a", kTinyImage, "sh", "-c",
-                                  "echo '10.7.7.7 joiner' >> /etc/hosts && echo ok"});
+    const Run joined = dockerRun(
+        {"--network=container:eci-net-a", kTinyImage, "sh", "-c", "echo '10.7.7.7 joiner' >> /etc/hosts && echo ok"});
     QVERIFY2(joined.exitCode == 0, qPrintable(joined.describe()));
     const Run hostsA = docker({"exec", "eci-net-a", "cat", "/etc/hosts"});
     QVERIFY2(hostsA.output.contains("10.7.7.7 joiner"), qPrintable(hostsA.describe()));
@@ -653,9 +666,12 @@ void EciE2e::ownershipShiftNeverLeavesTheUpperLayer()
     QCOMPARE(seed.output.simplified(), QByteArray("0:0 0:0"));
     const QString data = "/var/lib/docker/volumes/eci-shift/_data";
     const Run started = docker({"run", "-d", "--name", "eci-shift-links", kTinyImage, "sh", "-c",
-                                "/bin/busybox ln -s " + data + "/f /abs-file && "
-                                "/bin/busybox ln -s " + data + "/d /abs-dir && "
-                                "/bin/busybox ln -s ../../../volumes/eci-shift/_data/d /rel-dir && sleep 600"});
+                                "/bin/busybox ln -s " + data
+                                    + "/f /abs-file && "
+                                      "/bin/busybox ln -s "
+                                    + data
+                                    + "/d /abs-dir && "
+                                      "/bin/busybox ln -s ../../../volumes/eci-shift/_data/d /rel-dir && sleep 600"});
     QVERIFY2(started.exitCode == 0, qPrintable(started.describe()));
     const auto remove = qScopeGuard([&] { docker({"rm", "-f", "eci-shift-links"}); });
     QTest::qWait(1000);
@@ -667,8 +683,8 @@ void EciE2e::ownershipShiftNeverLeavesTheUpperLayer()
     QVERIFY2(commit.exitCode == 0, qPrintable(commit.describe()));
     // Seen from another container (another block), the volume's files are still 0 on disk: a
     // shift through the links would show them as another block's IDs (65534 here).
-    const Run owners = dockerRun({"-v", "eci-shift:/v", kTinyImage, "stat", "-c", "%u:%g", "/v", "/v/f", "/v/d",
-                                  "/v/d/g"});
+    const Run owners
+        = dockerRun({"-v", "eci-shift:/v", kTinyImage, "stat", "-c", "%u:%g", "/v", "/v/f", "/v/d", "/v/d/g"});
     QVERIFY2(owners.exitCode == 0, qPrintable(owners.describe()));
     QCOMPARE(owners.output.simplified(), QByteArray("0:0 0:0 0:0 0:0"));
     const Run links = dockerRun({"berth-e2e/shift-links:1", "sh", "-c", "stat -c '%u:%g' /abs-file /abs-dir /rel-dir"});
@@ -693,7 +709,8 @@ void EciE2e::filesOnDiskAreOwnedByZeroBasedIds()
 {
     // With ECI off, containers see the disk's own IDs: what isolated containers wrote to a volume,
     // committed or built must be 0, never a block's host ID.
-    const Run volume = dockerRun({"-v", "eci-shared:/data", kTinyImage, "sh", "-c", "stat -c '%u:%g' /data/f /data/sub/g /data/h"});
+    const Run volume
+        = dockerRun({"-v", "eci-shared:/data", kTinyImage, "sh", "-c", "stat -c '%u:%g' /data/f /data/sub/g /data/h"});
     QVERIFY2(volume.exitCode == 0, qPrintable(volume.describe()));
     QCOMPARE(volume.output.simplified(), QByteArray("0:0 0:0 0:0"));
     const Run committed = dockerRun({"berth-e2e/committed:1", "stat", "-c", "%u:%g", "/made", "/dir/x"});
@@ -714,11 +731,14 @@ void EciE2e::filesOnDiskAreOwnedByZeroBasedIds()
 void EciE2e::containersCreatedBeforeEciRunIsolated()
 {
     m_env.docker({"--context", "berth", "rm", "-f", "pre-eci", "pre-eci-hostpid"});
-    const Run plain = m_env.docker({"--context", "berth", "create", "--name", "pre-eci", kTinyImage, "cat", "/proc/self/uid_map"});
+    const Run plain
+        = m_env.docker({"--context", "berth", "create", "--name", "pre-eci", kTinyImage, "cat", "/proc/self/uid_map"});
     QVERIFY2(plain.exitCode == 0, qPrintable(plain.describe()));
-    const Run hostPid = m_env.docker({"--context", "berth", "create", "--name", "pre-eci-hostpid", "--pid=host", kTinyImage, "true"});
+    const Run hostPid
+        = m_env.docker({"--context", "berth", "create", "--name", "pre-eci-hostpid", "--pid=host", kTinyImage, "true"});
     QVERIFY2(hostPid.exitCode == 0, qPrintable(hostPid.describe()));
-    const Run runtime = m_env.docker({"--context", "berth", "inspect", "--format", "{{.HostConfig.Runtime}}", "pre-eci"});
+    const Run runtime
+        = m_env.docker({"--context", "berth", "inspect", "--format", "{{.HostConfig.Runtime}}", "pre-eci"});
     QCOMPARE(runtime.output.trimmed(), QByteArray("runc"));
 
     const Run set = m_env.berthctl({"settings", "set", "enhancedContainerIsolation", "true"});

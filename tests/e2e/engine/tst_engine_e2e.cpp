@@ -62,13 +62,14 @@ void EngineE2e::importedImageRunsEchoHello()
 void EngineE2e::volumeSurvivesRestartAndTheDiskGrows()
 {
     QVERIFY(m_env.importTinyImage());
-    const Run write = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data", berth::e2e::kTinyImage,
-                                    "sh", "-c", "echo written-before-restart > /data/note"});
+    const Run write = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data",
+                                    berth::e2e::kTinyImage, "sh", "-c", "echo written-before-restart > /data/note"});
     QVERIFY2(write.exitCode == 0, qPrintable(write.describe()));
     const auto dataDiskKiB = [this] {
-        const Run df = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data", berth::e2e::kTinyImage,
-                                     "busybox", "df", "-k", "/data"});
-        return df.exitCode == 0 ? df.output.trimmed().split('\n').last().simplified().split(' ').value(1).toLongLong() : qint64{-1};
+        const Run df = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data",
+                                     berth::e2e::kTinyImage, "busybox", "df", "-k", "/data"});
+        return df.exitCode == 0 ? df.output.trimmed().split('\n').last().simplified().split(' ').value(1).toLongLong()
+                                : qint64{-1};
     };
     const qint64 before = dataDiskKiB();
     QVERIFY(before > 0);
@@ -81,8 +82,8 @@ void EngineE2e::volumeSurvivesRestartAndTheDiskGrows()
     QVERIFY2(restart.exitCode == 0, qPrintable(restart.describe()));
     qInfo("restart took %.1f s", restart.seconds);
 
-    const Run read = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data", berth::e2e::kTinyImage,
-                                   "cat", "/data/note"});
+    const Run read = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data",
+                                   berth::e2e::kTinyImage, "cat", "/data/note"});
     QVERIFY2(read.exitCode == 0, qPrintable(read.describe()));
     QCOMPARE(read.output.trimmed(), QByteArray("written-before-restart"));
     const qint64 after = dataDiskKiB();
@@ -103,8 +104,8 @@ void EngineE2e::hardKillThenStartRepairsTheDataDisk()
     QVERIFY2(start.output.contains("data disk repaired by fsck"), qPrintable(start.describe()));
 
     // What was there before the kill still is.
-    const Run read = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data", berth::e2e::kTinyImage,
-                                   "cat", "/data/note"});
+    const Run read = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data",
+                                   berth::e2e::kTinyImage, "cat", "/data/note"});
     QVERIFY2(read.exitCode == 0, qPrintable(read.describe()));
     QCOMPARE(read.output.trimmed(), QByteArray("written-before-restart"));
 }
@@ -115,16 +116,17 @@ void EngineE2e::clientWithoutCertificateIsRefused()
     QVERIFY(port != 0);
     const QString host = QStringLiteral("tcp://127.0.0.1:%1").arg(port);
     // The CA alone (server verified, no client certificate): the engine refuses the handshake.
-    const Run noCert = m_env.docker({"-H", host, "--tlsverify", "--tlscacert", m_env.certsDir() + "/ca.pem", "version"});
+    const Run noCert
+        = m_env.docker({"-H", host, "--tlsverify", "--tlscacert", m_env.certsDir() + "/ca.pem", "version"});
     QVERIFY2(noCert.exitCode != 0, qPrintable(noCert.describe()));
     QVERIFY2(!noCert.output.contains("Server:\n Engine"), qPrintable(noCert.describe()));
     // Plain HTTP: no answer from the engine either.
     const Run plain = m_env.docker({"-H", host, "version", "--format", "{{.Server.Version}}"});
     QVERIFY2(plain.exitCode != 0, qPrintable(plain.describe()));
     // And with the client certificate it works, so the refusals above are about the certificate.
-    const Run withCert = m_env.docker({"-H", host, "--tlsverify", "--tlscacert", m_env.certsDir() + "/ca.pem", "--tlscert",
-                                       m_env.certsDir() + "/cert.pem", "--tlskey", m_env.certsDir() + "/key.pem", "version",
-                                       "--format", "{{.Server.Version}}"});
+    const Run withCert = m_env.docker({"-H", host, "--tlsverify", "--tlscacert", m_env.certsDir() + "/ca.pem",
+                                       "--tlscert", m_env.certsDir() + "/cert.pem", "--tlskey",
+                                       m_env.certsDir() + "/key.pem", "version", "--format", "{{.Server.Version}}"});
     QVERIFY2(withCert.exitCode == 0, qPrintable(withCert.describe()));
 }
 

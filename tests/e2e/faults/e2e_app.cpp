@@ -20,8 +20,8 @@
 #include "berth/settings/settings.h"
 #include "berth/vm/engine_client.h"
 #include "container_source.h"
-#include "settings_draft.h"
 #include "setting_editor.h"
+#include "settings_draft.h"
 #include "settings_window.h"
 #include "user_prompts.h"
 
@@ -41,8 +41,14 @@ public:
     {
         return ExistingContainersChoice::Cancel;
     }
-    void showInvalidAdminPolicy(const berth::settings::AdminPolicy&) override { say(QStringLiteral("error: invalid admin policy")); }
-    void showError(const QString& title, const QString& message) override { say(QStringLiteral("error: %1: %2").arg(title, message)); }
+    void showInvalidAdminPolicy(const berth::settings::AdminPolicy&) override
+    {
+        say(QStringLiteral("error: invalid admin policy"));
+    }
+    void showError(const QString& title, const QString& message) override
+    {
+        say(QStringLiteral("error: %1: %2").arg(title, message));
+    }
 };
 
 }  // namespace
@@ -51,8 +57,10 @@ int main(int argc, char* argv[])
 {
     QApplication app(argc, argv);
     QCommandLineParser options;
-    const QCommandLineOption engineProgram(QStringLiteral("engine"), QStringLiteral("berth-engine to launch"), QStringLiteral("path"));
-    const QCommandLineOption toggle(QStringLiteral("toggle"), QStringLiteral("the checkbox setting to flip"), QStringLiteral("key"));
+    const QCommandLineOption engineProgram(QStringLiteral("engine"), QStringLiteral("berth-engine to launch"),
+                                           QStringLiteral("path"));
+    const QCommandLineOption toggle(QStringLiteral("toggle"), QStringLiteral("the checkbox setting to flip"),
+                                    QStringLiteral("key"));
     options.addOptions({engineProgram, toggle});
     options.process(app);
 

@@ -51,8 +51,11 @@ public:
         QFile wrapper(dir + "/qemu-system-x86_64");
         const QByteArray script = "#!/bin/sh\n"
                                   "# The faults test's launch gate: while the FIFO exists, wait for a line from it.\n"
-                                  "if [ -p '" + m_fifo.toUtf8() + "' ]; then read -r _ < '" + m_fifo.toUtf8() + "'; fi\n"
-                                  "exec '" + qemu.toUtf8() + "' \"$@\"\n";
+                                  "if [ -p '"
+            + m_fifo.toUtf8() + "' ]; then read -r _ < '" + m_fifo.toUtf8()
+            + "'; fi\n"
+              "exec '"
+            + qemu.toUtf8() + "' \"$@\"\n";
         if (!QDir().mkpath(dir) || !wrapper.open(QIODevice::WriteOnly) || wrapper.write(script) != script.size()) {
             *why = "cannot write " + wrapper.fileName();
             return false;
@@ -246,7 +249,8 @@ std::unique_ptr<QProcess> FaultsE2e::startAppApplying(const char* key) const
     env.insert("QT_QPA_PLATFORM", "offscreen");
     app->setProcessEnvironment(env);
     app->setProcessChannelMode(QProcess::MergedChannels);
-    app->start(QStringLiteral(BERTH_E2E_APP), {"--engine", env.value("BERTH_E2E_BIN_DIR") + "/berth-engine", "--toggle", key});
+    app->start(QStringLiteral(BERTH_E2E_APP),
+               {"--engine", env.value("BERTH_E2E_BIN_DIR") + "/berth-engine", "--toggle", key});
     return app;
 }
 
@@ -341,7 +345,8 @@ void FaultsE2e::qemuKilledDuringApplyAndRestart()
     for (const qint64 qemu : instanceQemus()) { ::kill(static_cast<pid_t>(qemu), SIGKILL); }
     QVERIFY2(restart->waitForFinished(4 * 60 * 1000), "berthctl restart did not answer");
     const QByteArray said = restart->readAll();
-    qInfo("QEMU killed while %s: berthctl answered (exit %d): %s", qPrintable(step), restart->exitCode(), answer(said).constData());
+    qInfo("QEMU killed while %s: berthctl answered (exit %d): %s", qPrintable(step), restart->exitCode(),
+          answer(said).constData());
     if (restartEndsRunning) {
         QVERIFY2(restart->exitCode() == 0, said.constData());
         QCOMPARE(m_env.engineState(), QStringLiteral("running"));
@@ -374,7 +379,8 @@ void FaultsE2e::theAppKilledDuringApplyAndRestartLeavesItToFinish()
     QElapsedTimer finished;
     finished.start();
     QTRY_COMPARE_WITH_TIMEOUT(m_env.engineState(), QStringLiteral("running"), 240000);
-    qInfo("the app killed while %s: the restart reached Running %.1f s later", qPrintable(step), finished.elapsed() / 1000.0);
+    qInfo("the app killed while %s: the restart reached Running %.1f s later", qPrintable(step),
+          finished.elapsed() / 1000.0);
     QCOMPARE(instanceQemus().size(), 1);
     QCOMPARE(setting("exposeDockerAPIOnTCP2375"), !before);
     startAndCheckDataIntact(qPrintable("the app killed while " + step));
@@ -415,8 +421,10 @@ void FaultsE2e::twoRestartsAndTheAppsApplyAtOnceLeaveOneVm()
     QCOMPARE(m_env.engineState(), QStringLiteral("running"));
     QCOMPARE(instanceQemus().size(), 1);
     QCOMPARE(setting("exposeDockerAPIOnTCP2375"), !before);
-    const QString reported = QString::fromStdString(m_env.status()["engine"].value("guestReportedConfig", nlohmann::json()).dump());
-    QVERIFY2(reported.contains(QStringLiteral("\"exposeDockerAPIOnTCP2375\":%1").arg(before ? "false" : "true")), qPrintable(reported));
+    const QString reported
+        = QString::fromStdString(m_env.status()["engine"].value("guestReportedConfig", nlohmann::json()).dump());
+    QVERIFY2(reported.contains(QStringLiteral("\"exposeDockerAPIOnTCP2375\":%1").arg(before ? "false" : "true")),
+             qPrintable(reported));
     startAndCheckDataIntact("two restarts and the app's Apply at once");
 }
 
@@ -433,7 +441,8 @@ void FaultsE2e::aStopDuringApplyAndRestartWins()
     const QByteArray said = restart->readAll();
     QVERIFY2(restart->exitCode() != 0, said.constData());  // it did not end Running, and says so
     QVERIFY2(answer(said).startsWith("berthctl: "), said.constData());
-    qInfo("stop during Apply & restart: stopped in %.1f s; restart answered: %s", stop.seconds, answer(said).constData());
+    qInfo("stop during Apply & restart: stopped in %.1f s; restart answered: %s", stop.seconds,
+          answer(said).constData());
     QCOMPARE(m_env.engineState(), QStringLiteral("stopped"));
     QTRY_VERIFY_WITH_TIMEOUT(instanceQemus().isEmpty(), 30000);
     // The booting guest was asked through its agent, not cut off: it unmounted the data disk.
@@ -465,15 +474,20 @@ void FaultsE2e::aTakenPortAndAStalePidFileAreRecoveredFrom()
 // it back to the host's within its sync interval (30 s), without a restart.
 void FaultsE2e::theGuestClockFollowsTheHostsAfterAJump()
 {
-    const Run clock = m_env.docker({"--context", "berth", "run", "-d", "--name", "faults-clock", "--pull=never", kTinyImage, "sleep", "600"});
+    const Run clock = m_env.docker(
+        {"--context", "berth", "run", "-d", "--name", "faults-clock", "--pull=never", kTinyImage, "sleep", "600"});
     QVERIFY2(clock.exitCode == 0, qPrintable(clock.describe()));
     const auto guestOffset = [this] {
-        const Run date = m_env.docker({"--context", "berth", "exec", "faults-clock", "busybox", "date", "+%s"}, std::chrono::seconds(30));
-        return date.exitCode == 0 ? date.output.trimmed().toLongLong() - QDateTime::currentSecsSinceEpoch() : qint64{-1'000'000'000};
+        const Run date = m_env.docker({"--context", "berth", "exec", "faults-clock", "busybox", "date", "+%s"},
+                                      std::chrono::seconds(30));
+        return date.exitCode == 0 ? date.output.trimmed().toLongLong() - QDateTime::currentSecsSinceEpoch()
+                                  : qint64{-1'000'000'000};
     };
     // Two hours back, through a privileged container (ECI is off here, so it may set the VM's clock).
-    const QString past = QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch() - 7200, Qt::UTC).toString("yyyy-MM-dd hh:mm:ss");
-    const Run jump = m_env.docker({"--context", "berth", "run", "--rm", "--privileged", "--pull=never", kTinyImage, "busybox", "date", "-u", "-s", past});
+    const QString past = QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch() - 7200, Qt::UTC)
+                             .toString("yyyy-MM-dd hh:mm:ss");
+    const Run jump = m_env.docker({"--context", "berth", "run", "--rm", "--privileged", "--pull=never", kTinyImage,
+                                   "busybox", "date", "-u", "-s", past});
     QVERIFY2(jump.exitCode == 0, qPrintable(jump.describe()));
     QElapsedTimer since;
     since.start();
@@ -491,18 +505,21 @@ void FaultsE2e::theGuestClockFollowsTheHostsAfterAJump()
 void FaultsE2e::aFullDataDiskStillRestartsAndCanBeFreed()
 {
     // fallocate takes the space without writing it: the disk is full in a second, not minutes.
-    const Run fill = m_env.docker({"--context", "berth", "run", "--rm", "--pull=never", "-v", "faults-full:/full", kTinyImage, "sh",
-                                   "-c", "free=$(busybox df -k /full | busybox awk 'NR==2 {print $4}'); "
-                                         "busybox fallocate -l \"${free}k\" /full/taken; "
-                                         "busybox dd if=/dev/zero of=/full/more bs=1M count=64 2>&1; "
-                                         "busybox df -k /full | busybox awk 'NR==2 {print \"available:\", $4}'"},
+    const Run fill = m_env.docker({"--context", "berth", "run", "--rm", "--pull=never", "-v", "faults-full:/full",
+                                   kTinyImage, "sh", "-c",
+                                   "free=$(busybox df -k /full | busybox awk 'NR==2 {print $4}'); "
+                                   "busybox fallocate -l \"${free}k\" /full/taken; "
+                                   "busybox dd if=/dev/zero of=/full/more bs=1M count=64 2>&1; "
+                                   "busybox df -k /full | busybox awk 'NR==2 {print \"available:\", $4}'"},
                                   std::chrono::minutes(3));
     qInfo("filling the data disk: exit %d: %s", fill.exitCode, fill.output.trimmed().right(300).constData());
     QVERIFY2(fill.output.contains("available: 0"), qPrintable(fill.describe()));
     const Run refused = m_env.docker({"--context", "berth", "run", "--rm", "--pull=never", kTinyImage, "sh", "-c",
                                       "echo x > /grow && busybox dd if=/dev/zero of=/grow bs=1M count=16"});
-    qInfo("a container writing on the full disk: exit %d: %s", refused.exitCode, refused.output.trimmed().right(200).constData());
-    QVERIFY2(refused.exitCode != 0 && refused.output.toLower().contains("no space left on device"), qPrintable(refused.describe()));
+    qInfo("a container writing on the full disk: exit %d: %s", refused.exitCode,
+          refused.output.trimmed().right(200).constData());
+    QVERIFY2(refused.exitCode != 0 && refused.output.toLower().contains("no space left on device"),
+             qPrintable(refused.describe()));
 
     const Run restart = m_env.berthctl({"restart"}, std::chrono::minutes(6));
     if (restart.exitCode != 0) { QFAIL(qPrintable(restart.describe() + m_env.diagnostics())); }
@@ -527,8 +544,9 @@ void FaultsE2e::aFullOrReadOnlyHostDiskIsAnErrorNamingTheFix()
     QVERIFY(QDir().mkpath(dir));
     const Run used = m_env.run("du", {"-s", "--block-size=1M", saved}, std::chrono::seconds(30));
     const qint64 size = used.output.split('\t').first().toLongLong() + 96;
-    const Run mount = m_env.run("mount", {"-t", "tmpfs", "-o", QStringLiteral("size=%1M,mode=0700").arg(size), "berth-faults", dir},
-                                std::chrono::seconds(30));
+    const Run mount
+        = m_env.run("mount", {"-t", "tmpfs", "-o", QStringLiteral("size=%1M,mode=0700").arg(size), "berth-faults", dir},
+                    std::chrono::seconds(30));
     QVERIFY2(mount.exitCode == 0, qPrintable(mount.describe()));
     m_smallMount = dir;
     const Run copy = m_env.run("cp", {"-a", "--sparse=always", saved + "/.", dir}, std::chrono::minutes(2));
@@ -538,14 +556,16 @@ void FaultsE2e::aFullOrReadOnlyHostDiskIsAnErrorNamingTheFix()
 
     QElapsedTimer clock;
     clock.start();
-    const Run fill = m_env.docker({"--context", "berth", "run", "--rm", "--pull=never", "-v", "faults-fill:/fill", kTinyImage, "sh",
-                                   "-c", "dd if=/dev/zero of=/fill/zeros bs=1M count=256 && sync"},
+    const Run fill = m_env.docker({"--context", "berth", "run", "--rm", "--pull=never", "-v", "faults-fill:/fill",
+                                   kTinyImage, "sh", "-c", "dd if=/dev/zero of=/fill/zeros bs=1M count=256 && sync"},
                                   std::chrono::minutes(4));
     QVERIFY2(fill.exitCode != 0, qPrintable(fill.describe()));  // the engine went away under it, and it said so
     QTRY_COMPARE_WITH_TIMEOUT(engineStep(), QStringLiteral("Error"), 60000);
     const QString detail = QString::fromStdString(engineStatus().value("detail", ""));
-    QVERIFY2(detail.contains("no space left for the data disk") && detail.contains("Free space there"), qPrintable(detail));
-    qInfo("host disk full: Error %.1f s after the write began: %s", clock.elapsed() / 1000.0, qPrintable(detail.section('\n', 0, 0)));
+    QVERIFY2(detail.contains("no space left for the data disk") && detail.contains("Free space there"),
+             qPrintable(detail));
+    qInfo("host disk full: Error %.1f s after the write began: %s", clock.elapsed() / 1000.0,
+          qPrintable(detail.section('\n', 0, 0)));
     QTRY_VERIFY_WITH_TIMEOUT(instanceQemus().isEmpty(), 30000);
 
     // Not writable at all: the start is refused at once, naming the directory and why.
@@ -554,8 +574,10 @@ void FaultsE2e::aFullOrReadOnlyHostDiskIsAnErrorNamingTheFix()
     QVERIFY2(readOnly.exitCode == 0, qPrintable(readOnly.describe()));
     const Run refused = m_env.berthctl({"start"}, std::chrono::minutes(2));
     QVERIFY2(refused.exitCode != 0, qPrintable(refused.describe()));
-    QVERIFY2(refused.output.contains(dir.toUtf8()) && refused.output.contains("Read-only file system"), qPrintable(refused.describe()));
-    qInfo("instance directory read-only: refused after %.1f s: %s", refused.seconds, answer(refused.output).constData());
+    QVERIFY2(refused.output.contains(dir.toUtf8()) && refused.output.contains("Read-only file system"),
+             qPrintable(refused.describe()));
+    qInfo("instance directory read-only: refused after %.1f s: %s", refused.seconds,
+          answer(refused.output).constData());
     QVERIFY(instanceQemus().isEmpty());
 
     const Run grow = m_env.run("mount", {"-o", "remount,rw,size=2G", dir}, std::chrono::seconds(30));

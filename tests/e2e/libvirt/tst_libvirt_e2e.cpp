@@ -43,7 +43,9 @@ private:
 
 void LibvirtE2e::initTestCase()
 {
-    if (const QString why = berth::testing::LibvirtDaemons::notInstalledReason(); !why.isEmpty()) { QSKIP(qPrintable(why)); }
+    if (const QString why = berth::testing::LibvirtDaemons::notInstalledReason(); !why.isEmpty()) {
+        QSKIP(qPrintable(why));
+    }
     QString why;
     if (!m_env.setUp(&why)) { QSKIP(qPrintable(why)); }
     m_uri = berth::testing::LibvirtDaemons::defaultUri();
@@ -56,7 +58,8 @@ void LibvirtE2e::initTestCase()
     m_domain = berth::vm::libvirtDomainName(m_env.instanceDir());
     if (domainDefined()) {
         QSKIP(qPrintable(QStringLiteral("a libvirt domain named %1 already exists at %2 (another Berth's?); "
-                                        "this test leaves it alone").arg(m_domain, m_uri)));
+                                        "this test leaves it alone")
+                             .arg(m_domain, m_uri)));
     }
 }
 
@@ -121,8 +124,8 @@ void LibvirtE2e::startsOnQemuAndWritesAVolume()
     QVERIFY2(!runningDomains().contains(m_domain), "QEMU run directly is no libvirt domain");
 
     QVERIFY(m_env.importTinyImage());
-    const Run write = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data", berth::e2e::kTinyImage,
-                                    "sh", "-c", "echo written on qemu > /data/note"});
+    const Run write = m_env.docker({"--context", "berth", "run", "--rm", "-v", "berth-e2e-data:/data",
+                                    berth::e2e::kTinyImage, "sh", "-c", "echo written on qemu > /data/note"});
     QVERIFY2(write.exitCode == 0, qPrintable(write.describe()));
 }
 
@@ -144,7 +147,8 @@ void LibvirtE2e::applyAndRestartMovesTheEngineToLibvirt()
     QCOMPARE(QString::fromStdString(engine.value("state", "")), QStringLiteral("running"));
     QCOMPARE(m_env.enginePort(), port);  // the docker context did not have to change
     const QStringList running = runningDomains();
-    QVERIFY2(running.contains(m_domain), qPrintable(QStringLiteral("%1 not in virsh list: %2").arg(m_domain, running.join(", "))));
+    QVERIFY2(running.contains(m_domain),
+             qPrintable(QStringLiteral("%1 not in virsh list: %2").arg(m_domain, running.join(", "))));
     checkEngineServes("libvirt");
 }
 

@@ -33,7 +33,8 @@ int main(int argc, char* argv[])
     berth::vm::EngineController controller(options);
     berth::vm::EngineHost host(&controller, [paths] {
         const auto decision = berth::settings::decideLaunch(berth::settings::Settings::load(paths));
-        return berth::vm::LaunchConfig{decision.allowed, decision.guestConfig, QString::fromStdString(decision.refusal)};
+        return berth::vm::LaunchConfig{decision.allowed, decision.guestConfig,
+                                       QString::fromStdString(decision.refusal)};
     });
     QString error;
     if (!host.listen(options.instanceDir, &error)) {

@@ -33,8 +33,7 @@ constexpr int kConnectRetryMs = 20;
 QString guestFile(const char* envName, const char* fileName)
 {
     const QString explicitPath = qEnvironmentVariable(envName);
-    if (!explicitPath.isEmpty())
-        return explicitPath;
+    if (!explicitPath.isEmpty()) { return explicitPath; }
     return qEnvironmentVariable("BERTH_TEST_GUEST_DIR") + QLatin1Char('/') + QLatin1String(fileName);
 }
 
@@ -68,57 +67,74 @@ public:
         const QString qemu = QStandardPaths::findExecutable(QStringLiteral("qemu-system-x86_64"));
         const QString kernel = guestFile("BERTH_TEST_GUEST_KERNEL", "vmlinuz");
         const QString initrd = guestFile("BERTH_TEST_GUEST_INITRD", "initramfs.img");
-        if (qemu.isEmpty())
+        if (qemu.isEmpty()) {
             return fail(QStringLiteral("qemu-system-x86_64 not found in PATH (apt-get install qemu-system-x86)"));
-        if (!QFile::exists(kernel) || !QFile::exists(initrd))
-            return fail(QStringLiteral("test guest not found (%1, %2): build the berth_test_guest target")
-                            .arg(kernel, initrd));
-        if (!m_dir.isValid())
-            return fail(QStringLiteral("cannot create a temporary directory"));
+        }
+        if (!QFile::exists(kernel) || !QFile::exists(initrd)) {
+            return fail(
+                QStringLiteral("test guest not found (%1, %2): build the berth_test_guest target").arg(kernel, initrd));
+        }
+        if (!m_dir.isValid()) { return fail(QStringLiteral("cannot create a temporary directory")); }
         QFile cfg(path("config.json"));
-        if (!cfg.open(QIODevice::WriteOnly) || cfg.write(config) != config.size())
+        if (!cfg.open(QIODevice::WriteOnly) || cfg.write(config) != config.size()) {
             return fail(QStringLiteral("cannot write %1").arg(cfg.fileName()));
+        }
         cfg.close();
         // The serial log exists before QEMU starts (QEMU truncates it, keeping the inode), so it
         // can be watched from the first line on.
         QFile serial(path("serial.log"));
-        if (!serial.open(QIODevice::WriteOnly) || !m_serialWatch.addPath(serial.fileName()))
+        if (!serial.open(QIODevice::WriteOnly) || !m_serialWatch.addPath(serial.fileName())) {
             return fail(QStringLiteral("cannot create and watch %1").arg(serial.fileName()));
+        }
         serial.close();
 
         const QStringList args = {
-            QStringLiteral("-accel"), QStringLiteral("tcg"),
-            QStringLiteral("-nodefaults"), QStringLiteral("-no-reboot"), QStringLiteral("-nographic"),
-            QStringLiteral("-m"), QStringLiteral("256"),
-            QStringLiteral("-kernel"), kernel,
-            QStringLiteral("-initrd"), initrd,
-            QStringLiteral("-append"), berth::vm::kDefaultKernelCmdline,
-            QStringLiteral("-serial"), QStringLiteral("file:") + path("serial.log"),
-            QStringLiteral("-fw_cfg"), QStringLiteral("name=opt/berth/config,file=") + cfg.fileName(),
-            QStringLiteral("-device"), QStringLiteral("virtio-serial-pci"),
+            QStringLiteral("-accel"),
+            QStringLiteral("tcg"),
+            QStringLiteral("-nodefaults"),
+            QStringLiteral("-no-reboot"),
+            QStringLiteral("-nographic"),
+            QStringLiteral("-m"),
+            QStringLiteral("256"),
+            QStringLiteral("-kernel"),
+            kernel,
+            QStringLiteral("-initrd"),
+            initrd,
+            QStringLiteral("-append"),
+            berth::vm::kDefaultKernelCmdline,
+            QStringLiteral("-serial"),
+            QStringLiteral("file:") + path("serial.log"),
+            QStringLiteral("-fw_cfg"),
+            QStringLiteral("name=opt/berth/config,file=") + cfg.fileName(),
+            QStringLiteral("-device"),
+            QStringLiteral("virtio-serial-pci"),
             QStringLiteral("-chardev"),
             QStringLiteral("socket,id=agent,path=%1,server=on,wait=off").arg(path("agent.sock")),
-            QStringLiteral("-device"), QStringLiteral("virtserialport,chardev=agent,name=org.berth.agent.0"),
-            QStringLiteral("-qmp"), QStringLiteral("unix:%1,server=on,wait=off").arg(path("qmp.sock")),
+            QStringLiteral("-device"),
+            QStringLiteral("virtserialport,chardev=agent,name=org.berth.agent.0"),
+            QStringLiteral("-qmp"),
+            QStringLiteral("unix:%1,server=on,wait=off").arg(path("qmp.sock")),
         };
         m_qemu.setProcessChannelMode(QProcess::MergedChannels);
         m_clock.start();
         m_qemu.start(qemu, args);
-        if (!m_qemu.waitForStarted(10'000))
+        if (!m_qemu.waitForStarted(10'000)) {
             return fail(QStringLiteral("cannot start %1: %2").arg(qemu, m_qemu.errorString()));
+        }
 
         // QEMU creates its listening sockets while starting up; connecting is retried until
         // they exist (the only timer-driven wait in here).
         const QDeadlineTimer deadline(kBootMs);
         connectWithRetry(m_qmp, path("qmp.sock"));
-        if (!waitUntil([this] { return isConnected(m_qmp); }, deadline))
+        if (!waitUntil([this] { return isConnected(m_qmp); }, deadline)) {
             return fail(QStringLiteral("cannot connect to QEMU's QMP socket: %1").arg(diagnostics()));
-        if (connectAgentNow && !connectAgent())
-            return false;
+        }
+        if (connectAgentNow && !connectAgent()) { return false; }
 
         // QMP: greeting, then capabilities negotiation before any command.
-        if (!waitUntil([this] { return !m_qmpMessages.isEmpty(); }, deadline))
+        if (!waitUntil([this] { return !m_qmpMessages.isEmpty(); }, deadline)) {
             return fail(QStringLiteral("no QMP greeting"));
+        }
         return qmpCommand("qmp_capabilities");
     }
 
@@ -130,8 +146,9 @@ public:
         if (isConnected(m_agent)) {
             const qsizetype seen = serialLog().count("host disconnected");
             m_agent.disconnectFromServer();
-            if (!waitUntil([&] { return serialLog().count("host disconnected") > seen; }, QDeadlineTimer(kReplyMs)))
+            if (!waitUntil([&] { return serialLog().count("host disconnected") > seen; }, QDeadlineTimer(kReplyMs))) {
                 return fail(QStringLiteral("the guest did not notice the disconnect"));
+            }
         }
         m_messages.clear();
         m_rawLines.clear();
@@ -142,8 +159,9 @@ public:
         } else {
             m_agent.connectToServer(path("agent.sock"));
         }
-        if (!waitUntil([this] { return isConnected(m_agent); }, QDeadlineTimer(kBootMs)))
+        if (!waitUntil([this] { return isConnected(m_agent); }, QDeadlineTimer(kBootMs))) {
             return fail(QStringLiteral("cannot connect to the agent channel: %1").arg(diagnostics()));
+        }
         return true;
     }
 
@@ -162,21 +180,20 @@ public:
                 return false;
             },
             QDeadlineTimer(timeoutMs));
-        if (!ok)
-            return std::nullopt;
+        if (!ok) { return std::nullopt; }
         const QJsonObject message = m_messages.takeAt(found);
-        if (rawLine)
+        if (rawLine) {
             *rawLine = m_rawLines.takeAt(found);
-        else
+        } else {
             m_rawLines.removeAt(found);
+        }
         return message;
     }
 
     // The next agent message, whatever its type.
     std::optional<QJsonObject> next(int timeoutMs)
     {
-        if (!waitUntil([this] { return !m_messages.isEmpty(); }, QDeadlineTimer(timeoutMs)))
-            return std::nullopt;
+        if (!waitUntil([this] { return !m_messages.isEmpty(); }, QDeadlineTimer(timeoutMs))) { return std::nullopt; }
         m_rawLines.removeFirst();
         return m_messages.takeFirst();
     }
@@ -197,19 +214,18 @@ public:
         const bool ok = waitUntil(
             [this] {
                 for (const QJsonObject& m : std::as_const(m_qmpMessages)) {
-                    if (m.contains(QLatin1String("return")) || m.contains(QLatin1String("error")))
-                        return true;
+                    if (m.contains(QLatin1String("return")) || m.contains(QLatin1String("error"))) { return true; }
                 }
                 return false;
             },
             QDeadlineTimer(kReplyMs));
-        if (!ok)
-            return fail(QStringLiteral("no reply to QMP %1").arg(QLatin1String(command)));
+        if (!ok) { return fail(QStringLiteral("no reply to QMP %1").arg(QLatin1String(command))); }
         for (const QJsonObject& m : std::as_const(m_qmpMessages)) {
-            if (m.contains(QLatin1String("error")))
+            if (m.contains(QLatin1String("error"))) {
                 return fail(QStringLiteral("QMP %1 failed: %2")
                                 .arg(QLatin1String(command),
                                      QString::fromUtf8(QJsonDocument(m).toJson(QJsonDocument::Compact))));
+            }
         }
         return true;
     }
@@ -266,11 +282,11 @@ private:
     void connectWithRetry(QLocalSocket& socket, const QString& name)
     {
         connect(&socket, &QLocalSocket::errorOccurred, this, [this, &socket, name] {
-            if (!isConnected(socket) && m_qemu.state() == QProcess::Running)
+            if (!isConnected(socket) && m_qemu.state() == QProcess::Running) {
                 QTimer::singleShot(kConnectRetryMs, this, [&socket, name] {
-                    if (socket.state() == QLocalSocket::UnconnectedState)
-                        socket.connectToServer(name);
+                    if (socket.state() == QLocalSocket::UnconnectedState) { socket.connectToServer(name); }
                 });
+            }
         });
         socket.connectToServer(name);
     }
@@ -280,8 +296,7 @@ private:
     {
         QSignalSpy spy(this, &Guest::changed);
         while (!done()) {
-            if (deadline.hasExpired())
-                return false;
+            if (deadline.hasExpired()) { return false; }
             spy.wait(static_cast<int>(qMax<qint64>(1, deadline.remainingTime())));
         }
         return true;
@@ -316,8 +331,9 @@ private:
         m_qmpBuffer += m_qmp.readAll();
         splitLines(m_qmpBuffer, [this](const QByteArray& line) {
             const QJsonDocument doc = QJsonDocument::fromJson(line);
-            if (doc.isObject() && !doc.object().contains(QLatin1String("event")))
+            if (doc.isObject() && !doc.object().contains(QLatin1String("event"))) {
                 m_qmpMessages.append(doc.object());
+            }
         });
         emit changed();
     }
@@ -338,7 +354,8 @@ private:
 
 QJsonObject statusRequestReply(Guest& guest)
 {
-    guest.send("{\"type\":\"status\"}" "\n");
+    guest.send("{\"type\":\"status\"}"
+               "\n");
     return guest.waitFor(QStringLiteral("status"), kReplyMs).value_or(QJsonObject());
 }
 
@@ -368,8 +385,8 @@ private:
         timing("QEMU launch to hello", guest->elapsedMs());
         if (hello->value(QLatin1String("version")).toInt() != 1
             || hello->value(QLatin1String("agent")).toString() != QLatin1String("berth-test-agent")) {
-            QTest::qFail(qPrintable("unexpected hello: " + QString::fromUtf8(QJsonDocument(*hello).toJson())),
-                         __FILE__, __LINE__);
+            QTest::qFail(qPrintable("unexpected hello: " + QString::fromUtf8(QJsonDocument(*hello).toJson())), __FILE__,
+                         __LINE__);
             return nullptr;
         }
         const auto ready = guest->waitFor(QStringLiteral("ready"), kBootMs, readyLine);
@@ -384,13 +401,15 @@ private:
 private slots:
     void readyEchoesConfigAndShutdownPowersOff()
     {
-        const QByteArray config =
-            "{\"version\":1,\"engine\":{\"eci\":{\"enabled\":true,\"images\":[\"docker/desktop:*\",\"a\\\"b\"]}},"
-            "\"memoryMiB\":2048,\"ratio\":0.5,\"label\":\"caf\\u00e9 \\u2603\",\"none\":null}";
+        const QByteArray config
+            = "{\"version\":1,\"engine\":{\"eci\":{\"enabled\":true,\"images\":[\"docker/desktop:*\",\"a\\\"b\"]}},"
+              "\"memoryMiB\":2048,\"ratio\":0.5,\"label\":\"caf\\u00e9 \\u2603\",\"none\":null}";
         QByteArray readyLine;
         auto guest = boot(config, &readyLine);
         QVERIFY(guest);
-        auto dump = qScopeGuard([&] { if (QTest::currentTestFailed()) qWarning().noquote() << guest->diagnostics(); });
+        auto dump = qScopeGuard([&] {
+            if (QTest::currentTestFailed()) { qWarning().noquote() << guest->diagnostics(); }
+        });
 
         // The config comes back byte for byte, as the raw JSON value.
         QVERIFY2(readyLine.contains("\"config\":" + config + "}"), readyLine.constData());
@@ -399,28 +418,30 @@ private slots:
         QCOMPARE(ready.value(QLatin1String("config")).toObject(), QJsonDocument::fromJson(config).object());
         // Boot phases came before ready.
         int phases = 0;
-        while (guest->waitFor(QStringLiteral("phase"), 0))
-            ++phases;
+        while (guest->waitFor(QStringLiteral("phase"), 0)) { ++phases; }
         QVERIFY(phases > 0);
 
         QCOMPARE(statusRequestReply(*guest).value(QLatin1String("state")).toString(), QStringLiteral("ready"));
 
         // Unknown requests get an error; garbage and overlong lines are ignored.
-        guest->send("{\"type\":\"reticulate-splines\",\"n\":3}" "\n");
+        guest->send("{\"type\":\"reticulate-splines\",\"n\":3}"
+                    "\n");
         const auto error = guest->next(kReplyMs);
         QVERIFY(error);
         QCOMPARE(error->value(QLatin1String("type")).toString(), QStringLiteral("error"));
         QCOMPARE(error->value(QLatin1String("step")).toString(), QStringLiteral("channel"));
         QVERIFY(error->value(QLatin1String("message")).toString().contains(QLatin1String("unknown request")));
         guest->send("this is not json\n[1,2,3]\n{\"type\":\n\n" + QByteArray(70 * 1024, 'x') + "\n");
-        guest->send("{\"type\":\"status\"}" "\n");
+        guest->send("{\"type\":\"status\"}"
+                    "\n");
         const auto status = guest->next(kReplyMs);
         QVERIFY(status);
         QCOMPARE(status->value(QLatin1String("type")).toString(), QStringLiteral("status"));
 
         QElapsedTimer shutdownClock;
         shutdownClock.start();
-        guest->send("{\"type\":\"shutdown\",\"timeout\":10}" "\n");
+        guest->send("{\"type\":\"shutdown\",\"timeout\":10}"
+                    "\n");
         QVERIFY(guest->waitFor(QStringLiteral("shutting-down"), kReplyMs));
         QVERIFY2(guest->waitForExit(kExitMs), "QEMU did not exit after the shutdown request");
         timing("shutdown request to QEMU exit", shutdownClock.elapsed());
@@ -433,7 +454,9 @@ private slots:
     {
         auto guest = boot("{\"version\":1}");
         QVERIFY(guest);
-        auto dump = qScopeGuard([&] { if (QTest::currentTestFailed()) qWarning().noquote() << guest->diagnostics(); });
+        auto dump = qScopeGuard([&] {
+            if (QTest::currentTestFailed()) { qWarning().noquote() << guest->diagnostics(); }
+        });
 
         // A host that reconnects gets hello and the boot result again.
         QVERIFY2(guest->connectAgent(), qPrintable(guest->error()));
@@ -459,9 +482,12 @@ private slots:
     {
         auto guest = boot("{\"version\":1,\"ignoreShutdown\": true}");
         QVERIFY(guest);
-        auto dump = qScopeGuard([&] { if (QTest::currentTestFailed()) qWarning().noquote() << guest->diagnostics(); });
+        auto dump = qScopeGuard([&] {
+            if (QTest::currentTestFailed()) { qWarning().noquote() << guest->diagnostics(); }
+        });
 
-        guest->send("{\"type\":\"shutdown\",\"timeout\":1}" "\n");
+        guest->send("{\"type\":\"shutdown\",\"timeout\":1}"
+                    "\n");
         // Requests are handled in order: a status reply proves the shutdown was passed over.
         QCOMPARE(statusRequestReply(*guest).value(QLatin1String("state")).toString(), QStringLiteral("ready"));
         QVERIFY(guest->serialLog().contains("ignoring shutdown request"));
@@ -470,8 +496,9 @@ private slots:
         QVERIFY(guest->waitForSerial("power button pressed: ignored", kReplyMs));
         QCOMPARE(statusRequestReply(*guest).value(QLatin1String("state")).toString(), QStringLiteral("ready"));
         QVERIFY(guest->running());
-        for (const QJsonObject& m : guest->pending())
+        for (const QJsonObject& m : guest->pending()) {
             QVERIFY(m.value(QLatin1String("type")).toString() != QLatin1String("shutting-down"));
+        }
 
         guest->kill();  // what the host does after its timeout
         QVERIFY(!guest->running());
@@ -481,17 +508,21 @@ private slots:
     {
         auto guest = std::make_unique<Guest>();
         QVERIFY2(guest->start("{\"failBoot\": true}"), qPrintable(guest->error()));
-        auto dump = qScopeGuard([&] { if (QTest::currentTestFailed()) qWarning().noquote() << guest->diagnostics(); });
+        auto dump = qScopeGuard([&] {
+            if (QTest::currentTestFailed()) { qWarning().noquote() << guest->diagnostics(); }
+        });
         QVERIFY(guest->waitFor(QStringLiteral("hello"), kBootMs));
         const auto error = guest->waitFor(QStringLiteral("error"), kBootMs);
         QVERIFY(error);
         QCOMPARE(error->value(QLatin1String("step")).toString(), QStringLiteral("boot"));
         QVERIFY(!error->value(QLatin1String("message")).toString().isEmpty());
         QCOMPARE(statusRequestReply(*guest).value(QLatin1String("state")).toString(), QStringLiteral("failed"));
-        for (const QJsonObject& m : guest->pending())
+        for (const QJsonObject& m : guest->pending()) {
             QVERIFY(m.value(QLatin1String("type")).toString() != QLatin1String("ready"));
+        }
         // The guest still shuts down on request.
-        guest->send("{\"type\":\"shutdown\",\"timeout\":1}" "\n");
+        guest->send("{\"type\":\"shutdown\",\"timeout\":1}"
+                    "\n");
         QVERIFY(guest->waitForExit(kExitMs));
     }
 
@@ -499,7 +530,9 @@ private slots:
     {
         auto guest = std::make_unique<Guest>();
         QVERIFY2(guest->start("{\"late\":true}", /*connectAgentNow=*/false), qPrintable(guest->error()));
-        auto dump = qScopeGuard([&] { if (QTest::currentTestFailed()) qWarning().noquote() << guest->diagnostics(); });
+        auto dump = qScopeGuard([&] {
+            if (QTest::currentTestFailed()) { qWarning().noquote() << guest->diagnostics(); }
+        });
         // The agent has booted and queued its messages before any host listens.
         QVERIFY(guest->waitForSerial("-> {\"type\":\"ready\"", kBootMs));
         QVERIFY2(guest->connectAgent(), qPrintable(guest->error()));
@@ -534,9 +567,12 @@ private slots:
         QByteArray readyLine;
         auto guest = boot(config, &readyLine);
         QVERIFY(guest);
-        auto dump = qScopeGuard([&] { if (QTest::currentTestFailed()) qWarning().noquote() << guest->diagnostics(); });
+        auto dump = qScopeGuard([&] {
+            if (QTest::currentTestFailed()) { qWarning().noquote() << guest->diagnostics(); }
+        });
         QCOMPARE(QJsonDocument::fromJson(readyLine).object().value(QLatin1String("config")), expected);
-        guest->send("{\"type\":\"shutdown\",\"timeout\":1}" "\n");
+        guest->send("{\"type\":\"shutdown\",\"timeout\":1}"
+                    "\n");
         QVERIFY(guest->waitForExit(kExitMs));
     }
 };

@@ -40,9 +40,10 @@ protected:
 
     void SetUp() override
     {
-        if (!QFile::exists(guestFile("vmlinuz")) || !QFile::exists(guestFile("initramfs.img")))
+        if (!QFile::exists(guestFile("vmlinuz")) || !QFile::exists(guestFile("initramfs.img"))) {
             GTEST_FAIL() << "test guest not found in " << qPrintable(qEnvironmentVariable("BERTH_TEST_GUEST_DIR"))
                          << " (build the berth_test_guest target)";
+        }
         ASSERT_TRUE(m_tmp.isValid());
         options.instanceDir = m_tmp.filePath("instance");
         options.kernel = guestFile("vmlinuz");
@@ -64,7 +65,9 @@ protected:
         if (!m_controller) {
             m_controller = makeController();
             QObject::connect(m_controller.get(), &EngineController::operationFinished,
-                             [this](EngineController::Operation, bool ok, const QString& message) { results.push_back({ok, message}); });
+                             [this](EngineController::Operation, bool ok, const QString& message) {
+                                 results.push_back({ok, message});
+                             });
             QObject::connect(m_controller.get(), &EngineController::progress, [this](const QString& text) {
                 progress << text;
                 // In the log too: what a slow or failed operation was waiting for.
@@ -89,7 +92,10 @@ protected:
         return clock.elapsed();
     }
 
-    nlohmann::json reportedConfig() { return nlohmann::json::parse(controller().guestReportedConfig().toStdString(), nullptr, false); }
+    nlohmann::json reportedConfig()
+    {
+        return nlohmann::json::parse(controller().guestReportedConfig().toStdString(), nullptr, false);
+    }
 
     QTemporaryDir m_tmp;
     EngineOptions options;

@@ -36,8 +36,7 @@ protected:
     static void SetUpTestSuite()
     {
         s_skip = berth::testing::LibvirtDaemons::notInstalledReason();
-        if (!s_skip.isEmpty())
-            return;
+        if (!s_skip.isEmpty()) { return; }
         s_uri = berth::testing::LibvirtDaemons::defaultUri();
         s_daemons = new berth::testing::LibvirtDaemons;
         s_setupError = s_daemons->ensureRunning(s_uri);
@@ -51,12 +50,10 @@ protected:
 
     void SetUp() override
     {
-        if (!s_skip.isEmpty())
-            GTEST_SKIP() << s_skip.toStdString();
+        if (!s_skip.isEmpty()) { GTEST_SKIP() << s_skip.toStdString(); }
         ASSERT_TRUE(s_setupError.isEmpty()) << s_setupError.toStdString();
         ControllerTest::SetUp();
-        if (HasFatalFailure())
-            return;
+        if (HasFatalFailure()) { return; }
         backendOptions.uri = s_uri;
         backendOptions.leftoverShutdown = 2s;
     }
@@ -64,12 +61,10 @@ protected:
     void TearDown() override
     {
         m_controller.reset();  // destroys a domain a failed test left running
-        if (!s_skip.isEmpty() || s_uri.isEmpty())
-            return;
+        if (!s_skip.isEmpty() || s_uri.isEmpty()) { return; }
         // Each test's instance has its own domain: leave no definitions behind.
         QString error;
-        if (m_connection)
-            m_connection->destroy(domainName(), &error);
+        if (m_connection) { m_connection->destroy(domainName(), &error); }
         QProcess virsh;  // output kept: a test that defined nothing has nothing to undefine
         virsh.start("virsh", {"-q", "-c", s_uri, "undefine", domainName()});
         virsh.waitForFinished(10'000);
@@ -78,7 +73,8 @@ protected:
     std::unique_ptr<EngineController> makeController() override
     {
         return std::make_unique<EngineController>(options, systemProcessFactory(),
-                                                  firstBackend ? firstBackend : std::make_shared<LibvirtBackend>(backendOptions));
+                                                  firstBackend ? firstBackend
+                                                               : std::make_shared<LibvirtBackend>(backendOptions));
     }
 
     QString domainName() const { return libvirtDomainName(options.instanceDir); }
@@ -90,8 +86,7 @@ protected:
             QString error;
             m_connection = systemLibvirt()->open(s_uri, &error);
             EXPECT_TRUE(m_connection) << error.toStdString();
-            if (!m_connection)
-                return std::nullopt;
+            if (!m_connection) { return std::nullopt; }
         }
         QString error;
         auto info = m_connection->lookup(domainName(), &error);
@@ -128,7 +123,8 @@ TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
     ASSERT_TRUE(QFile::exists(options.instanceDir + "/agent.sock"));
     EXPECT_FALSE(QFile::permissions(options.instanceDir + "/agent.sock") & (QFile::ReadOther | QFile::WriteOther))
         << "sockets are private";
-    EXPECT_THAT(QFile(options.instanceDir + "/serial.log").size(), ::testing::Gt(0)) << "the console goes to serial.log";
+    EXPECT_THAT(QFile(options.instanceDir + "/serial.log").size(), ::testing::Gt(0))
+        << "the console goes to serial.log";
 
     const nlohmann::json second = {{"generation", 2}, {"eci", true}};
     const qint64 restartMs = run([&] { controller().restart(second); });
@@ -210,7 +206,8 @@ TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStar
     ASSERT_TRUE(InstanceDir(spec.instanceDir).ensure(&error)) << error.toStdString();
     domain();  // opens the test's own connection
     ASSERT_TRUE(m_connection);
-    ASSERT_TRUE(m_connection->define(libvirtDomainXml(spec, m_connection->isPrivileged()), &error)) << error.toStdString();
+    ASSERT_TRUE(m_connection->define(libvirtDomainXml(spec, m_connection->isPrivileged()), &error))
+        << error.toStdString();
     ASSERT_TRUE(m_connection->start(domainName(), false, &error)) << error.toStdString();
     const qint64 leftoverPid = m_connection->qemuPid(domainName());
     ASSERT_TRUE(domainActive());

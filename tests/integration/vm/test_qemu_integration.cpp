@@ -43,8 +43,7 @@ protected:
     {
         m_controller.reset();  // kills a QEMU a failed test left running
         for (const qint64 pid : m_foreignPids) {
-            if (isAlive(pid))
-                ::kill(static_cast<pid_t>(pid), SIGKILL);
+            if (isAlive(pid)) { ::kill(static_cast<pid_t>(pid), SIGKILL); }
         }
         for (auto* helper : m_helpers) {
             helper->kill();
@@ -59,16 +58,19 @@ protected:
         auto* helper = new QProcess;
         m_helpers.push_back(helper);
         QStringList args{instanceDir, guestFile("vmlinuz"), guestFile("initramfs.img"), QString::fromUtf8(config)};
-        if (qemuSurvives)
-            args << "--qemu-survives";
+        if (qemuSurvives) { args << "--qemu-survives"; }
         helper->start(qEnvironmentVariable("BERTH_VM_CONTROLLER_HELPER"), args);
         EXPECT_TRUE(helper->waitForStarted(5000));
         QByteArray output;
-        EXPECT_TRUE(QTest::qWaitFor([&] {
-            output += helper->readAllStandardOutput();
-            return output.contains('\n') || helper->state() == QProcess::NotRunning;
-        }, kBootMs)) << "helper did not report";
-        EXPECT_TRUE(output.startsWith("RUNNING ")) << output.toStdString() << helper->readAllStandardError().toStdString();
+        EXPECT_TRUE(QTest::qWaitFor(
+            [&] {
+                output += helper->readAllStandardOutput();
+                return output.contains('\n') || helper->state() == QProcess::NotRunning;
+            },
+            kBootMs))
+            << "helper did not report";
+        EXPECT_TRUE(output.startsWith("RUNNING "))
+            << output.toStdString() << helper->readAllStandardError().toStdString();
         const qint64 pid = output.mid(8).trimmed().toLongLong();
         m_foreignPids.push_back(pid);
         return pid;
@@ -91,7 +93,8 @@ TEST_F(QemuIntegrationTest, StartReachesReadyWithTheConfigEchoedAndAnIdleGuestSt
     EXPECT_TRUE(isAlive(pid));
     ASSERT_TRUE(controller().accelerator().has_value());
     EXPECT_FALSE(controller().acceleratorReason().isEmpty());
-    std::printf("[ accel    ] %s: %s\n", qPrintable(toString(*controller().accelerator())), qPrintable(controller().acceleratorReason()));
+    std::printf("[ accel    ] %s: %s\n", qPrintable(toString(*controller().accelerator())),
+                qPrintable(controller().acceleratorReason()));
 
     const auto status = EngineController::readStatusFile(options.instanceDir);
     EXPECT_EQ(status["state"], "Running");
@@ -164,7 +167,8 @@ TEST_F(QemuIntegrationTest, DataDiskGrowsAndSurvivesAForcedStopConsistent)
     QProcess check;
     check.start("qemu-img", {"check", "-q", options.dataDisk});
     ASSERT_TRUE(check.waitForFinished(30000));
-    EXPECT_EQ(check.exitCode(), 0) << check.readAllStandardOutput().toStdString() << check.readAllStandardError().toStdString();
+    EXPECT_EQ(check.exitCode(), 0) << check.readAllStandardOutput().toStdString()
+                                   << check.readAllStandardError().toStdString();
 }
 
 TEST_F(QemuIntegrationTest, QemuKilledExternallyIsAnErrorWithTheSerialLogTail)

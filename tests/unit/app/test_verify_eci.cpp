@@ -9,15 +9,15 @@ using namespace berth::cli;
 
 namespace {
 
-const std::string kPidRefused =
-    "docker: Error response from daemon: failed to create shim task: OCI runtime create failed: error in the "
-    "container spec: invalid or unsupported container spec: sysbox containers can't share namespaces [pid] with the "
-    "host (because they use the linux user-namespace for isolation): unknown.\n";
-const std::string kSocketRefused =
-    "docker: Error response from daemon: failed to create shim task: OCI runtime create failed: enhanced container "
-    "isolation: docker socket mount denied for container with image \"docker.io/library/busybox\"; image is not in "
-    "the allowed list; if you wish to allow it, configure the docker socket image list in the Berth settings or "
-    "admin-settings.: unknown.\n";
+const std::string kPidRefused
+    = "docker: Error response from daemon: failed to create shim task: OCI runtime create failed: error in the "
+      "container spec: invalid or unsupported container spec: sysbox containers can't share namespaces [pid] with the "
+      "host (because they use the linux user-namespace for isolation): unknown.\n";
+const std::string kSocketRefused
+    = "docker: Error response from daemon: failed to create shim task: OCI runtime create failed: enhanced container "
+      "isolation: docker socket mount denied for container with image \"docker.io/library/busybox\"; image is not in "
+      "the allowed list; if you wish to allow it, configure the docker socket image list in the Berth settings or "
+      "admin-settings.: unknown.\n";
 
 // Answers by the docker subcommand and its first distinguishing argument, and records every call.
 class FakeDocker : public DockerRunner {
@@ -65,7 +65,8 @@ TEST(VerifyEci, AllFourHoldWithEciOn)
     std::string out;
     std::string err;
     EXPECT_EQ(verify(docker, out, err), kOk);
-    EXPECT_NE(out.find("pass    uid_map of a fresh container is 0 <base> 65536  0 100000 65536"), std::string::npos) << out;
+    EXPECT_NE(out.find("pass    uid_map of a fresh container is 0 <base> 65536  0 100000 65536"), std::string::npos)
+        << out;
     EXPECT_NE(out.find("sysbox-runc"), std::string::npos);
     EXPECT_NE(out.find("sysbox containers can't share namespaces [pid]"), std::string::npos);
     EXPECT_NE(out.find("docker socket mount denied"), std::string::npos);
@@ -88,7 +89,8 @@ TEST(VerifyEci, EciOffIsReportedHonestly)
     std::string out;
     std::string err;
     EXPECT_EQ(verify(docker, out, err), kFailed);
-    EXPECT_NE(out.find("FAIL    uid_map of a fresh container is 0 <base> 65536  0 0 4294967295"), std::string::npos) << out;
+    EXPECT_NE(out.find("FAIL    uid_map of a fresh container is 0 <base> 65536  0 0 4294967295"), std::string::npos)
+        << out;
     EXPECT_NE(out.find("the container ran"), std::string::npos);
     EXPECT_NE(out.find("Enhanced Container Isolation is off"), std::string::npos);
 }

@@ -27,19 +27,23 @@ public:
     vm::EngineStatus status() const override { return current; }
     void refresh() override
     {
-        QMetaObject::invokeMethod(this, [this] { emit statusChanged(current); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this] { emit statusChanged(current); }, Qt::QueuedConnection);
     }
 
 private:
     void finish(Operation op, const char* name, bool ok, const char* message)
     {
         calls->push_back(name);
-        QMetaObject::invokeMethod(this, [=, this] {
-            emit progress("Pressing buttons");
-            current.state = ok && op != Operation::Stop ? vm::EngineState::Running : vm::EngineState::Stopped;
-            emit statusChanged(current);
-            emit operationFinished(op, ok, message);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [=, this] {
+                emit progress("Pressing buttons");
+                current.state = ok && op != Operation::Stop ? vm::EngineState::Running : vm::EngineState::Stopped;
+                emit statusChanged(current);
+                emit operationFinished(op, ok, message);
+            },
+            Qt::QueuedConnection);
     }
 };
 
@@ -62,14 +66,18 @@ private:
     {
         std::ostringstream out;
         std::ostringstream err;
-        cli::Context context{paths_, out, err, [this] {
+        cli::Context context{paths_,
+                             out,
+                             err,
+                             [this] {
                                  auto engine = std::make_unique<FakeEngine>();
                                  engine->current = engineStatus_;
                                  engine->failStart = failStart_;
                                  engine->calls = &engineCalls_;
                                  return engine;
                              },
-                             &in_, instanceDir_};
+                             &in_,
+                             instanceDir_};
         const int code = cli::run(args, context);
         out_ = out.str();
         err_ = err.str();
@@ -143,7 +151,8 @@ private slots:
         QCOMPARE(eci["lockedBy"], nlohmann::json(paths_.adminFile.string()));
 
         QCOMPARE(run({"settings", "list"}), 0);
-        QVERIFY(QString::fromStdString(out_).contains("locked by " + QString::fromStdString(paths_.adminFile.string())));
+        QVERIFY(
+            QString::fromStdString(out_).contains("locked by " + QString::fromStdString(paths_.adminFile.string())));
     }
 
     void setChangesGetReadsBack()
@@ -176,7 +185,9 @@ private slots:
         engineStatus_.state = vm::EngineState::Running;
         engineStatus_.vmManager = "qemu";
         QCOMPARE(run({"status"}), 0);
-        QVERIFY2(QString::fromStdString(out_).contains("VM manager:    qemu; the next start uses libvirt (qemu:///system)\n"), out_.c_str());
+        QVERIFY2(QString::fromStdString(out_).contains(
+                     "VM manager:    qemu; the next start uses libvirt (qemu:///system)\n"),
+                 out_.c_str());
         engineStatus_.vmManager = "libvirt (qemu:///system)";
         QCOMPARE(run({"status"}), 0);
         QVERIFY2(QString::fromStdString(out_).contains("VM manager:    libvirt (qemu:///system)\n"), out_.c_str());
@@ -186,10 +197,10 @@ private slots:
 
     void adminsCanLockTheVmManager()
     {
-        const nlohmann::json policy = {
-            {"configurationFileVersion", 2},
-            {"linuxVM", {{"vmManager", {{"value", "libvirt"}, {"locked", true}}},
-                         {"libvirtUri", {{"value", "qemu:///system"}, {"locked", false}}}}}};
+        const nlohmann::json policy = {{"configurationFileVersion", 2},
+                                       {"linuxVM",
+                                        {{"vmManager", {{"value", "libvirt"}, {"locked", true}}},
+                                         {"libvirtUri", {{"value", "qemu:///system"}, {"locked", false}}}}}};
         writeText(paths_.adminFile, policy.dump());
         QCOMPARE(run({"settings", "get", "vm.manager"}), 0);
         COMPARE_STR(out_, "libvirt\n");
@@ -233,9 +244,8 @@ private slots:
                                                        + ":5:18: error: trailing comma"),
                  err_.c_str());
 
-        QCOMPARE(run({"settings", "check-admin", testData("admin/docker-full-example.json").string(),
-                      "--content-only"}),
-                 0);
+        QCOMPARE(
+            run({"settings", "check-admin", testData("admin/docker-full-example.json").string(), "--content-only"}), 0);
         QVERIFY(QString::fromStdString(out_).contains("is valid: 10 settings (6 locked), 21 ignored"));
         QCOMPARE(run({"settings", "check-admin", (dir_.path() + "/missing.json").toStdString()}), 1);
     }
@@ -345,7 +355,8 @@ private slots:
     void adminDeployReadsAFileAndAddsTheFinalNewline()
     {
         const auto source = paths_.adminFile.parent_path() / "policy.json";
-        writeText(source, "{\"configurationFileVersion\": 2, \"analyticsEnabled\": {\"locked\": true, \"value\": false}}");
+        writeText(source,
+                  "{\"configurationFileVersion\": 2, \"analyticsEnabled\": {\"locked\": true, \"value\": false}}");
         QCOMPARE(run({"admin", "deploy", "--admin-settings-file=" + source.string()}), 0);
         COMPARE_STR(readText(paths_.adminFile), readText(source) + "\n");
     }

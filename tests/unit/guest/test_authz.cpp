@@ -103,11 +103,13 @@ protected:
     {
         engine.volumes = {{"data", {}}, {"root", {{"type", "none"}, {"o", "bind"}, {"device", "/"}}}};
         host.foreignMounts.insert("/var/lib/docker/volumes/root/_data");
-        engine.containers["plain"] = {{"Name", "/plain"},
-                                      {"MountPoints", {{"/d", mountPoint("volume", "/var/lib/docker/volumes/data/_data", "data")}}}};
+        engine.containers["plain"]
+            = {{"Name", "/plain"},
+               {"MountPoints", {{"/d", mountPoint("volume", "/var/lib/docker/volumes/data/_data", "data")}}}};
         engine.containers["etc"] = {{"Name", "/etc"}, {"MountPoints", {{"/x", mountPoint("bind", "/etc")}}}};
-        engine.containers["rootvol"] = {{"Name", "/rootvol"},
-                                        {"MountPoints", {{"/x", mountPoint("volume", "/var/lib/docker/volumes/root/_data", "root")}}}};
+        engine.containers["rootvol"]
+            = {{"Name", "/rootvol"},
+               {"MountPoints", {{"/x", mountPoint("volume", "/var/lib/docker/volumes/root/_data", "root")}}}};
     }
 
     AuthzDecision authorize(const json& r, const Policy& policy = on()) const
@@ -120,7 +122,8 @@ protected:
     }
     std::string create(const std::string& hostConfig) const
     {
-        const auto d = authorize(request("POST", "/v1.41/containers/create", R"({"Image":"alpine","HostConfig":)" + hostConfig + "}"));
+        const auto d = authorize(
+            request("POST", "/v1.41/containers/create", R"({"Image":"alpine","HostConfig":)" + hostConfig + "}"));
         return d.allow ? std::string("allowed") : d.msg;
     }
 
@@ -173,14 +176,17 @@ TEST_F(AuthzTest, PluginsSwarmAndHostNetworkBuildsAreRefused)
 
 TEST_F(AuthzTest, VolumesThatBindVmPathsAreRefused)
 {
-    const auto bind = authorize(request("POST", "/v1.41/volumes/create",
-        R"({"Name":"v","Driver":"local","DriverOpts":{"type":"none","o":"bind","device":"/etc/docker"}})"));
+    const auto bind = authorize(
+        request("POST", "/v1.41/volumes/create",
+                R"({"Name":"v","Driver":"local","DriverOpts":{"type":"none","o":"bind","device":"/etc/docker"}})"));
     EXPECT_FALSE(bind.allow);
     EXPECT_EQ(bind.msg, restrictedMountMessage("/etc/docker"));
     EXPECT_FALSE(authorize(request("POST", "/v1.41/volumes/create",
-        R"({"Name":"v","DriverOpts":{"type":"ext4","device":"/dev/vdb"}})")).allow);
+                                   R"({"Name":"v","DriverOpts":{"type":"ext4","device":"/dev/vdb"}})"))
+                     .allow);
     EXPECT_TRUE(authorize(request("POST", "/v1.41/volumes/create",
-        R"({"Name":"v","DriverOpts":{"type":"tmpfs","device":"tmpfs","o":"size=100m"}})")).allow);
+                                  R"({"Name":"v","DriverOpts":{"type":"tmpfs","device":"tmpfs","o":"size=100m"}})"))
+                    .allow);
 }
 
 TEST_F(AuthzTest, EciOffAllowsEverything)
@@ -191,7 +197,8 @@ TEST_F(AuthzTest, EciOffAllowsEverything)
 TEST_F(AuthzTest, PluginProtocol)
 {
     EXPECT_EQ(*handlePluginCall(on(), vetting, "/Plugin.Activate", ""), json::parse(R"({"Implements":["authz"]})"));
-    const auto denied = handlePluginCall(on(), vetting, "/AuthZPlugin.AuthZReq", request("POST", "/v1.41/swarm/init").dump());
+    const auto denied
+        = handlePluginCall(on(), vetting, "/AuthZPlugin.AuthZReq", request("POST", "/v1.41/swarm/init").dump());
     ASSERT_TRUE(denied);
     EXPECT_EQ((*denied)["Allow"], false);
     EXPECT_TRUE((*denied)["Msg"].is_string());
@@ -222,14 +229,18 @@ TEST_F(AuthzTest, BodiesAreReadAsGoReadsThem)
     // Field names match case-insensitively, with U+017F for 's' and U+212A for 'k'.
     EXPECT_NE(create(R"({"binds":["/etc:/x"]})"), "allowed");
     EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", R"({"hostconfig":{"BINDS":["/etc:/x"]}})"));
-    EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", "{\"HostConfig\":{\"Mount\xC5\xBF\":[{\"Type\":\"bind\",\"Source\":\"/etc\",\"Target\":\"/x\"}]}}"));
+    EXPECT_FALSE(
+        allowed("POST", "/v1.41/containers/create",
+                "{\"HostConfig\":{\"Mount\xC5\xBF\":[{\"Type\":\"bind\",\"Source\":\"/etc\",\"Target\":\"/x\"}]}}"));
     EXPECT_FALSE(allowed("POST", "/v1.41/volumes/create", R"({"driveropts":{"type":"none","o":"bind","device":"/"}})"));
     // Map keys are not folded: an option the local driver might read in other case is not allowed.
     EXPECT_FALSE(allowed("POST", "/v1.41/volumes/create", R"({"DriverOpts":{"type":"none","O":"bind","Device":"/"}})"));
     // Two keys that fold alike, invalid UTF-8, or anything after the value: refused, never guessed.
     EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", R"({"HostConfig":{},"hostConfig":{"Binds":["/:/x"]}})"));
-    EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", R"({"HostConfig":{"Binds":[]},"HostConfig":{"Binds":["/:/x"]}})"));
-    EXPECT_FALSE(allowed("POST", "/v1.41/volumes/create", "{\"Name\":\"v\xff\",\"DriverOpts\":{\"o\":\"bind\",\"device\":\"/\"}}"));
+    EXPECT_FALSE(
+        allowed("POST", "/v1.41/containers/create", R"({"HostConfig":{"Binds":[]},"HostConfig":{"Binds":["/:/x"]}})"));
+    EXPECT_FALSE(allowed("POST", "/v1.41/volumes/create",
+                         "{\"Name\":\"v\xff\",\"DriverOpts\":{\"o\":\"bind\",\"device\":\"/\"}}"));
     EXPECT_FALSE(allowed("POST", "/v1.41/containers/create", R"({"Image":"a"} {"HostConfig":{"Binds":["/:/x"]}})"));
     EXPECT_TRUE(allowed("POST", "/v1.41/containers/create", "{\"Image\":\"a\"}\n"));
 }
@@ -239,7 +250,8 @@ TEST_F(AuthzTest, CreateRefusesRestrictedMountsLikeTheRuntime)
     EXPECT_EQ(create(R"({"Binds":["/etc:/x"]})"), restrictedMountMessage("/etc"));
     EXPECT_EQ(create(R"({"Binds":["/tmp:/x:rw"]})"), restrictedMountMessage("/tmp"));
     EXPECT_EQ(create(R"({"Binds":["/var/lib/docker:/x"]})"), restrictedMountMessage("/var/lib/docker"));
-    EXPECT_EQ(create(R"({"Binds":["data:/d","/var/lib/docker/volumes/data/_data:/s","/anon","/anon2:ro"]})"), "allowed");
+    EXPECT_EQ(create(R"({"Binds":["data:/d","/var/lib/docker/volumes/data/_data:/s","/anon","/anon2:ro"]})"),
+              "allowed");
     EXPECT_EQ(create(R"({"Binds":["/var/lib/docker/volumes/data/_data/:/s"]})"), "allowed");
     EXPECT_EQ(create(R"({"Binds":["/var/lib/docker/volumes/data/../root/_data:/x"]})"),
               restrictedMountMessage("/var/lib/docker/volumes/data/../root/_data"));
@@ -251,13 +263,17 @@ TEST_F(AuthzTest, CreateRefusesRestrictedMountsLikeTheRuntime)
     EXPECT_EQ(create(R"({"Mounts":[{"Type":"tmpfs","Target":"/t"},{"Type":"volume","Source":"data","Target":"/d"}]})"),
               "allowed");
     // Volume options at create time, named or anonymous.
-    const std::string bindOpts = R"({"DriverConfig":{"Name":"local","Options":{"type":"none","o":"bind","device":"/etc"}}})";
-    EXPECT_EQ(create(R"({"Mounts":[{"Type":"volume","Source":"fresh","Target":"/x","VolumeOptions":)" + bindOpts + "}]}"),
-              restrictedMountMessage("/etc"));
+    const std::string bindOpts
+        = R"({"DriverConfig":{"Name":"local","Options":{"type":"none","o":"bind","device":"/etc"}}})";
+    EXPECT_EQ(
+        create(R"({"Mounts":[{"Type":"volume","Source":"fresh","Target":"/x","VolumeOptions":)" + bindOpts + "}]}"),
+        restrictedMountMessage("/etc"));
     EXPECT_EQ(create(R"({"Mounts":[{"Type":"volume","Target":"/x","VolumeOptions":)" + bindOpts + "}]}"),
               restrictedMountMessage("/etc"));
-    EXPECT_NE(create(R"({"Mounts":[{"Type":"volume","Source":"v","Target":"/x","VolumeOptions":{"DriverConfig":{"Name":"other"}}}]})"),
-              "allowed");
+    EXPECT_NE(
+        create(
+            R"({"Mounts":[{"Type":"volume","Source":"v","Target":"/x","VolumeOptions":{"DriverConfig":{"Name":"other"}}}]})"),
+        "allowed");
     EXPECT_NE(create(R"({"Mounts":[{"Type":"npipe","Source":"x","Target":"/x"}]})"), "allowed");
     EXPECT_NE(create(R"({"VolumeDriver":"other","Binds":["v:/x"]})"), "allowed");
     EXPECT_NE(create(R"({"Binds":"/etc:/x"})"), "allowed");
@@ -283,8 +299,8 @@ TEST_F(AuthzTest, ABindNamesAVolumesDataItselfNeverAPathInsideIt)
             << source;
     }
     // Made before ECI: neither docker cp nor a start reaches it, nor --volumes-from.
-    engine.containers["sub"] = {{"Name", "/sub"},
-                                {"MountPoints", {{"/s", mountPoint("bind", "/var/lib/docker/volumes/data/_data/sub")}}}};
+    engine.containers["sub"]
+        = {{"Name", "/sub"}, {"MountPoints", {{"/s", mountPoint("bind", "/var/lib/docker/volumes/data/_data/sub")}}}};
     EXPECT_FALSE(allowed("GET", "/v1.41/containers/sub/archive?path=/s/hostname"));
     EXPECT_FALSE(allowed("PUT", "/v1.41/containers/sub/archive?path=/s"));
     EXPECT_FALSE(allowed("POST", "/v1.41/containers/sub/start"));
@@ -300,7 +316,8 @@ TEST_F(AuthzTest, AStartIsVettedLikeACreateAndUnknownContainersAreLeftToDockerd)
     EXPECT_FALSE(allowed("POST", "/v1.41/containers/%65tc/restart"));
     EXPECT_FALSE(allowed("POST", "/v1.41/containers/rootvol/start"));
     EXPECT_TRUE(allowed("POST", "/v1.41/containers/nobody/start"));  // dockerd answers "No such container"
-    engine.containers["dind"] = {{"Name", "/dind"}, {"MountPoints", {{"/var/run/docker.sock", mountPoint("bind", "/run/docker.sock")}}}};
+    engine.containers["dind"]
+        = {{"Name", "/dind"}, {"MountPoints", {{"/var/run/docker.sock", mountPoint("bind", "/run/docker.sock")}}}};
     EXPECT_TRUE(allowed("POST", "/v1.41/containers/dind/start"));  // the runtime decides by image
 }
 
@@ -310,10 +327,12 @@ TEST_F(AuthzTest, EngineSocketMountsAreLeftToTheRuntimeAtCreate)
 {
     host.links["/var/run"] = "/run";
     EXPECT_EQ(create(R"({"Binds":["/var/run/docker.sock:/var/run/docker.sock"]})"), "allowed");
-    EXPECT_EQ(create(R"({"Binds":["/var/run:/hostrun"],"Mounts":[{"Type":"bind","Source":"/","Target":"/h"}]})"), "allowed");
+    EXPECT_EQ(create(R"({"Binds":["/var/run:/hostrun"],"Mounts":[{"Type":"bind","Source":"/","Target":"/h"}]})"),
+              "allowed");
     EXPECT_EQ(create(R"({"Binds":["/run/containerd/containerd.sock:/c.sock"]})"), "allowed");
     EXPECT_EQ(create(R"({"Binds":["/var/run/docker:/x"]})"), restrictedMountMessage("/var/run/docker"));
-    engine.containers["dind"] = {{"Name", "/dind"}, {"MountPoints", {{"/var/run/docker.sock", mountPoint("bind", "/run/docker.sock")}}}};
+    engine.containers["dind"]
+        = {{"Name", "/dind"}, {"MountPoints", {{"/var/run/docker.sock", mountPoint("bind", "/run/docker.sock")}}}};
     EXPECT_EQ(create(R"({"VolumesFrom":["dind"]})"), "allowed");
     EXPECT_FALSE(allowed("GET", "/v1.41/containers/dind/archive?path=/var/run/docker.sock"));
     EXPECT_FALSE(allowed("PUT", "/v1.41/containers/dind/archive?path=/var/run"));
@@ -377,7 +396,9 @@ TEST(GoJson, FoldsAsGoMatchesFields)
 {
     EXPECT_EQ(goFoldKey("HostConfig"), "hostconfig");
     EXPECT_EQ(goFoldKey("Mount\xC5\xBF"), "mounts");
-    EXPECT_EQ(goFoldKey("\xE2\x84\xAA" "ey"), "key");
+    EXPECT_EQ(goFoldKey("\xE2\x84\xAA"
+                        "ey"),
+              "key");
     std::string error;
     const auto body = parseGoJson(R"({"hostconfig":{"binds":["a"]}})", &error);
     ASSERT_TRUE(body);

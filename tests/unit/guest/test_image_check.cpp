@@ -20,10 +20,11 @@ struct DockerRoot {
     {
         std::string pattern = (fs::temp_directory_path() / "berth-eci-docker-XXXXXX").string();
         root = ::mkdtemp(pattern.data());
-        write("image/overlay2/repositories.json", json{{"Repositories",
-            {{"docker", {{"docker:cli", "sha256:" + cli}, {"docker@sha256:d1", "sha256:" + cli}}},
-             {"alpine", {{"alpine:latest", "sha256:" + alpine}}},
-             {"mytool", {{"mytool:latest", "sha256:" + derived}}}}}});
+        write("image/overlay2/repositories.json",
+              json{{"Repositories",
+                    {{"docker", {{"docker:cli", "sha256:" + cli}, {"docker@sha256:d1", "sha256:" + cli}}},
+                     {"alpine", {{"alpine:latest", "sha256:" + alpine}}},
+                     {"mytool", {{"mytool:latest", "sha256:" + derived}}}}}});
         image(cli, {"sha256:l1", "sha256:l2"});
         image(alpine, {"sha256:a1"});
         image(derived, {"sha256:l1", "sha256:l2", "sha256:l3"});
@@ -39,7 +40,8 @@ struct DockerRoot {
     }
     void image(const std::string& hex, const std::vector<std::string>& layers) const
     {
-        write("image/overlay2/imagedb/content/sha256/" + hex, json{{"rootfs", {{"type", "layers"}, {"diff_ids", layers}}}});
+        write("image/overlay2/imagedb/content/sha256/" + hex,
+              json{{"rootfs", {{"type", "layers"}, {"diff_ids", layers}}}});
     }
     void container(const std::string& id, const std::string& ref, const std::string& hex) const
     {

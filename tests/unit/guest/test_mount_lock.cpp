@@ -14,7 +14,8 @@ namespace {
 // allowed, the rest refused; the CAP_SYS_ADMIN group is listed only when the container has it.
 json dockerProfile(bool sysAdmin)
 {
-    json syscalls = json::array({{{"names", {"read", "write", "clone", "capset", "setresuid"}}, {"action", "SCMP_ACT_ALLOW"}}});
+    json syscalls
+        = json::array({{{"names", {"read", "write", "clone", "capset", "setresuid"}}, {"action", "SCMP_ACT_ALLOW"}}});
     if (sysAdmin) {
         syscalls.push_back({{"names", {"mount", "umount2", "unshare", "setns", "move_mount", "open_tree"}},
                             {"action", "SCMP_ACT_ALLOW"}});
@@ -63,15 +64,15 @@ TEST(MountLock, MalformedInitArgumentsAreRefused)
 {
     for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
              {},
-             {"--user", "0:0"},                                       // no command
-             {"--user", "0:0", "--"},                                 // empty command
-             {"--groups", "1", "--", "sh"},                           // no user
-             {"--user", "0", "--", "sh"},                             // not uid:gid
-             {"--user", "-1:0", "--", "sh"},                          // not a number
-             {"--user", "0:0", "--groups", "1,,2", "--", "sh"},       // empty group
-             {"--user", "0:0", "--caps", "1:2:3:4", "--", "sh"},      // four masks
-             {"--user", "0:0", "--caps", "1:2:3:4:zz", "--", "sh"},   // not hexadecimal
-             {"--user", "0:0", "--extra", "x", "--", "sh"},           // unknown option
+             {"--user", "0:0"},  // no command
+             {"--user", "0:0", "--"},  // empty command
+             {"--groups", "1", "--", "sh"},  // no user
+             {"--user", "0", "--", "sh"},  // not uid:gid
+             {"--user", "-1:0", "--", "sh"},  // not a number
+             {"--user", "0:0", "--groups", "1,,2", "--", "sh"},  // empty group
+             {"--user", "0:0", "--caps", "1:2:3:4", "--", "sh"},  // four masks
+             {"--user", "0:0", "--caps", "1:2:3:4:zz", "--", "sh"},  // not hexadecimal
+             {"--user", "0:0", "--extra", "x", "--", "sh"},  // unknown option
              {"--user"}}) {
         std::string error;
         EXPECT_FALSE(parseInitArguments(args, error)) << ::testing::PrintToString(args);
@@ -97,10 +98,11 @@ TEST(MountLock, WhoMayChangeMounts)
     EXPECT_TRUE(mayChangeMounts({{"defaultAction", "SCMP_ACT_ALLOW"}}));
     EXPECT_TRUE(mayChangeMounts({{"defaultAction", "SCMP_ACT_LOG"}}));
     // Under a permitting default, every mount call must be refused outright to count as closed.
-    const json allRefused = {{"defaultAction", "SCMP_ACT_ALLOW"},
-                             {"syscalls", {{{"names", {"mount", "umount", "umount2", "move_mount", "open_tree",
-                                                       "fsopen", "fsmount"}},
-                                            {"action", "SCMP_ACT_ERRNO"}}}}};
+    const json allRefused
+        = {{"defaultAction", "SCMP_ACT_ALLOW"},
+           {"syscalls",
+            {{{"names", {"mount", "umount", "umount2", "move_mount", "open_tree", "fsopen", "fsmount"}},
+              {"action", "SCMP_ACT_ERRNO"}}}}};
     EXPECT_FALSE(mayChangeMounts(allRefused));
     json oneConditional = allRefused;
     oneConditional["syscalls"].push_back({{"names", {"umount2"}},
@@ -113,8 +115,9 @@ TEST(MountLock, WhoMayChangeMounts)
     EXPECT_TRUE(mayChangeMounts(alsoAllowed));
     // Under a refusing default, one permitting rule (even a conditional one) opens the call.
     json conditionalAllow = dockerProfile(false);
-    conditionalAllow["syscalls"].push_back(
-        {{"names", {"umount2"}}, {"action", "SCMP_ACT_ALLOW"}, {"args", {{{"index", 1}, {"value", 0}, {"op", "SCMP_CMP_EQ"}}}}});
+    conditionalAllow["syscalls"].push_back({{"names", {"umount2"}},
+                                            {"action", "SCMP_ACT_ALLOW"},
+                                            {"args", {{{"index", 1}, {"value", 0}, {"op", "SCMP_CMP_EQ"}}}}});
     EXPECT_TRUE(mayChangeMounts(conditionalAllow));
 }
 

@@ -102,9 +102,10 @@ TEST(Commands, AllowListWithWildcards)
 
 TEST(Commands, BlockedMessageIsDockers)
 {
-    EXPECT_EQ(blockedCommandMessage("/v1.43/images/myimage/push?tag=latest").rfind(
-                  "enhanced container isolation: docker command \"/v1.43/images/myimage/push?tag=latest\" is blocked; "
-                  "if you wish to allow it, configure the docker socket command list in the ",
-                  0),
-              0U);
+    EXPECT_EQ(
+        blockedCommandMessage("/v1.43/images/myimage/push?tag=latest")
+            .rfind("enhanced container isolation: docker command \"/v1.43/images/myimage/push?tag=latest\" is blocked; "
+                   "if you wish to allow it, configure the docker socket command list in the ",
+                   0),
+        0U);
 }

@@ -5,8 +5,8 @@
 #include <linux/mount.h>
 #include <sched.h>
 #include <sys/mount.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,13 +23,13 @@ namespace fs = std::filesystem;
 
 TEST(MountInfo, ParsesDockerOverlayLines)
 {
-    const std::string text =
-        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
-        "300 22 0:55 / /var/lib/docker/overlay2/abc/merged rw,relatime shared:150 - overlay overlay "
-        "rw,lowerdir=/var/lib/docker/overlay2/l/AAA:/var/lib/docker/overlay2/l/BBB,"
-        "upperdir=/var/lib/docker/overlay2/abc/diff,workdir=/var/lib/docker/overlay2/abc/work\n"
-        "301 22 0:56 / /mnt/with\\040space rw - tmpfs tmpfs rw\n"
-        "garbage line\n";
+    const std::string text
+        = "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+          "300 22 0:55 / /var/lib/docker/overlay2/abc/merged rw,relatime shared:150 - overlay overlay "
+          "rw,lowerdir=/var/lib/docker/overlay2/l/AAA:/var/lib/docker/overlay2/l/BBB,"
+          "upperdir=/var/lib/docker/overlay2/abc/diff,workdir=/var/lib/docker/overlay2/abc/work\n"
+          "301 22 0:56 / /mnt/with\\040space rw - tmpfs tmpfs rw\n"
+          "garbage line\n";
     const auto mounts = parseMountInfo(text);
     ASSERT_EQ(mounts.size(), 3U);
     EXPECT_EQ(mounts[1].mountPoint, "/var/lib/docker/overlay2/abc/merged");
@@ -37,7 +37,8 @@ TEST(MountInfo, ParsesDockerOverlayLines)
     EXPECT_EQ(mounts[2].mountPoint, "/mnt/with space");
     const auto layers = overlayLayers(mounts[1].superOptions, "/unused");
     ASSERT_TRUE(layers);
-    EXPECT_EQ(layers->lowers, (std::vector<std::string>{"/var/lib/docker/overlay2/l/AAA", "/var/lib/docker/overlay2/l/BBB"}));
+    EXPECT_EQ(layers->lowers,
+              (std::vector<std::string>{"/var/lib/docker/overlay2/l/AAA", "/var/lib/docker/overlay2/l/BBB"}));
     EXPECT_EQ(layers->upper, "/var/lib/docker/overlay2/abc/diff");
     EXPECT_EQ(layers->work, "/var/lib/docker/overlay2/abc/work");
 }
@@ -199,9 +200,8 @@ TEST(ShiftOwnership, LeavesMountsInTheUpperLayerAlone)
     // A bind of a VM directory (same file system: only the mount tells it apart), a bind of a
     // VM file, and a file system of its own.
     const bool mounted = ::mount(outside.c_str(), (upper + "/bind").c_str(), nullptr, MS_BIND, nullptr) == 0
-                         && ::mount((outside + "/file").c_str(), (upper + "/file-bind").c_str(), nullptr, MS_BIND,
-                                    nullptr) == 0
-                         && ::mount("tmpfs", (upper + "/tmpfs").c_str(), "tmpfs", 0, "mode=0755,uid=9,gid=9") == 0;
+        && ::mount((outside + "/file").c_str(), (upper + "/file-bind").c_str(), nullptr, MS_BIND, nullptr) == 0
+        && ::mount("tmpfs", (upper + "/tmpfs").c_str(), "tmpfs", 0, "mode=0755,uid=9,gid=9") == 0;
     if (!mounted) {
         ::umount2((upper + "/bind").c_str(), MNT_DETACH);
         ::umount2((upper + "/file-bind").c_str(), MNT_DETACH);
@@ -229,13 +229,12 @@ TEST(ShiftOwnership, LeavesMountsInTheUpperLayerAlone)
 namespace {
 
 // Runs `action` in a child whose user and group IDs are `id`; true when it returned true.
-template <typename Action>
-bool asId(std::uint32_t id, Action action)
+template <typename Action> bool asId(std::uint32_t id, Action action)
 {
     const pid_t child = ::fork();
     if (child == 0) {
-        const bool ok = ::setgroups(0, nullptr) == 0 && ::setresgid(id, id, id) == 0 && ::setresuid(id, id, id) == 0
-                        && action();
+        const bool ok
+            = ::setgroups(0, nullptr) == 0 && ::setresgid(id, id, id) == 0 && ::setresuid(id, id, id) == 0 && action();
         ::_exit(ok ? 0 : 1);
     }
     int status = 0;
@@ -337,8 +336,8 @@ TEST(MappedBinds, AReadOnlyBindStagedInTheVmIsLockedReadOnlyInAContainersNamespa
     fs::create_directories(dir + "/inside");
     std::ofstream(volume + "/f") << "x";
     const std::string staging = dir + "/staging";
-    const auto staged = stageBinds(staging, "c1", {{volume, true, true}, {volume, false, true}, {volume, true, false}},
-                                   100000);
+    const auto staged
+        = stageBinds(staging, "c1", {{volume, true, true}, {volume, false, true}, {volume, true, false}}, 100000);
     ASSERT_EQ(staged.size(), 3U);
     ASSERT_FALSE(staged[1].empty());  // read-only binds are always staged
     EXPECT_EQ(::access((staged[1] + "/f").c_str(), W_OK), -1);

@@ -7,8 +7,8 @@ using namespace berth::guest::eci;
 TEST(RuntimeArgs, ShimCreate)
 {
     const auto inv = parseRuntimeArgs({"--root", "/run/containerd/runc/moby", "--log",
-                                       "/run/containerd/io.containerd.runtime.v2.task/moby/ID/log.json",
-                                       "--log-format", "json", "--systemd-cgroup", "create", "--bundle",
+                                       "/run/containerd/io.containerd.runtime.v2.task/moby/ID/log.json", "--log-format",
+                                       "json", "--systemd-cgroup", "create", "--bundle",
                                        "/run/containerd/io.containerd.runtime.v2.task/moby/ID", "--pid-file",
                                        "/x/init.pid", "--console-socket", "/tmp/pty.sock", "ID"},
                                       "/wd");

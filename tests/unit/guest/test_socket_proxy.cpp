@@ -75,18 +75,18 @@ TEST(SocketProxyParse, IncompleteUntilTheBlankLine)
 TEST(SocketProxyParse, RefusesWhatDockerdMightReadDifferently)
 {
     const std::vector<std::string> malformed = {
-        "GET /_ping HTTP/1.1\nHost: x\n\n",                                  // bare LF
-        "GET /_ping HTTP/1.1\r\nHost: x\nContent-Length: 5\r\n\r\n",          // bare LF inside
-        "GET  /_ping HTTP/1.1\r\n\r\n",                                        // two spaces
+        "GET /_ping HTTP/1.1\nHost: x\n\n",  // bare LF
+        "GET /_ping HTTP/1.1\r\nHost: x\nContent-Length: 5\r\n\r\n",  // bare LF inside
+        "GET  /_ping HTTP/1.1\r\n\r\n",  // two spaces
         "GET /_ping  HTTP/1.1\r\n\r\n",
-        "GET http://docker/v1.43/volumes/create HTTP/1.1\r\n\r\n",             // absolute form
+        "GET http://docker/v1.43/volumes/create HTTP/1.1\r\n\r\n",  // absolute form
         "GET * HTTP/1.1\r\n\r\n",
         "GET /_ping HTTP/2.0\r\n\r\n",
-        "GET /_ping HTTP/1.1\r\nHost: x\r\n folded: yes\r\n\r\n",               // obs-fold
-        "GET /_ping HTTP/1.1\r\nHost : x\r\n\r\n",                              // space before colon
+        "GET /_ping HTTP/1.1\r\nHost: x\r\n folded: yes\r\n\r\n",  // obs-fold
+        "GET /_ping HTTP/1.1\r\nHost : x\r\n\r\n",  // space before colon
         "GET /_ping HTTP/1.1\r\nNoColon\r\n\r\n",
-        std::string("GET /_ping HTTP/1.1\r\nHost: x\0y\r\n\r\n", 34),           // NUL
-        "GET /_ping HTTP/1.1\r\nHost: x\ry\r\n\r\n",                          // bare CR
+        std::string("GET /_ping HTTP/1.1\r\nHost: x\0y\r\n\r\n", 34),  // NUL
+        "GET /_ping HTTP/1.1\r\nHost: x\ry\r\n\r\n",  // bare CR
     };
     for (std::size_t i = 0; i < malformed.size(); ++i) {
         EXPECT_EQ(parseRequestHead(malformed[i]).status, Status::Bad) << i << ": " << malformed[i];
@@ -201,9 +201,10 @@ TEST(SocketProxyDecision, DenyListWithGroupWildcards)
 
     const Decision refused = decideRequest(policy, "POST /v1.43/images/myimage/push?tag=latest HTTP/1.1\r\n\r\n");
     EXPECT_EQ(refused.status, 403);
-    EXPECT_EQ(refused.message, "enhanced container isolation: docker command \"/v1.43/images/myimage/push?tag=latest\" "
-                               "is blocked; if you wish to allow it, configure the docker socket command list in the "
-                               "Berth settings or admin-settings.");
+    EXPECT_EQ(refused.message,
+              "enhanced container isolation: docker command \"/v1.43/images/myimage/push?tag=latest\" "
+              "is blocked; if you wish to allow it, configure the docker socket command list in the "
+              "Berth settings or admin-settings.");
 }
 
 TEST(SocketProxyDecision, AllowListAndMalformedRequests)
@@ -215,7 +216,8 @@ TEST(SocketProxyDecision, AllowListAndMalformedRequests)
     EXPECT_FALSE(decideRequest(policy, get("/v1.43/volumes")).allowed);
     EXPECT_FALSE(decideRequest(policy, get("/v1.43/info")).allowed);
     EXPECT_FALSE(decideRequest(policy, get("/v1.43/plugins")).allowed);  // unknown: not on an allow list
-    const Decision bad = decideRequest(policy, "GET /_ping HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n");
+    const Decision bad
+        = decideRequest(policy, "GET /_ping HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n");
     EXPECT_FALSE(bad.allowed);
     EXPECT_EQ(bad.status, 400);
     EXPECT_FALSE(decideRequest(policy, "GET /_ping HTTP/1.1\r\n").allowed);  // incomplete
@@ -278,7 +280,8 @@ public:
         sockaddr_un address{};
         address.sun_family = AF_UNIX;
         std::strncpy(address.sun_path, m_path.c_str(), sizeof address.sun_path - 1);
-        if (::bind(m_listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(m_listener, 16) != 0) {
+        if (::bind(m_listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0
+            || ::listen(m_listener, 16) != 0) {
             ADD_FAILURE() << "cannot listen on " << m_path;
         }
         m_thread = std::thread([this] { run(); });
@@ -347,8 +350,9 @@ private:
         } else if (path == "/v1.43/build") {
             sendText(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
         } else if (path == "/v1.43/exec/abc/start") {
-            sendText(fd, "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
-                         "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
+            sendText(fd,
+                     "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+                     "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n");
             const std::string input = receiveAll(fd);  // stdin until the client half-closes
             sendText(fd, "echo:" + input);
         } else {
@@ -394,8 +398,9 @@ TEST(SocketProxyRelay, KeepAliveChunkedResponsesAndAChunkedUpload)
     EXPECT_EQ(receiveUntil(relay.client, "0\r\n\r\n"),
               "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[]\r\n0\r\n\r\n");
     const std::string upload = "3\r\ntar\r\n0\r\n\r\n";
-    ASSERT_TRUE(sendText(relay.client, "POST /v1.43/build HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding: chunked\r\n"
-                                       "Expect: 100-continue\r\n\r\n"));
+    ASSERT_TRUE(sendText(relay.client,
+                         "POST /v1.43/build HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding: chunked\r\n"
+                         "Expect: 100-continue\r\n\r\n"));
     EXPECT_EQ(receiveUntil(relay.client, "\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");
     ASSERT_TRUE(sendText(relay.client, upload));
     EXPECT_EQ(receiveUntil(relay.client, upload),
@@ -410,7 +415,8 @@ TEST(SocketProxyRelay, ABlockedCommandNeverReachesTheEngine)
 {
     FakeEngine engine;
     Relay relay(denyPolicy({"volume*"}), engine.path());
-    ASSERT_TRUE(sendText(relay.client, "POST /v1.43/volumes/create HTTP/1.1\r\nHost: docker\r\nContent-Length: 2\r\n\r\n{}"));
+    ASSERT_TRUE(
+        sendText(relay.client, "POST /v1.43/volumes/create HTTP/1.1\r\nHost: docker\r\nContent-Length: 2\r\n\r\n{}"));
     const std::string response = receiveAll(relay.client);
     const ParseResult r = parseResponseHead(response);
     ASSERT_EQ(r.status, Status::Ok) << response;
@@ -423,7 +429,8 @@ TEST(SocketProxyRelay, AMalformedRequestIsRefusedAndTheConnectionEnds)
 {
     FakeEngine engine;
     Relay relay(denyPolicy({}), engine.path());
-    ASSERT_TRUE(sendText(relay.client, "POST /_ping HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    ASSERT_TRUE(
+        sendText(relay.client, "POST /_ping HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"));
     const std::string response = receiveAll(relay.client);
     EXPECT_EQ(response.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0U) << response;
     EXPECT_EQ(engine.connections(), 0);
@@ -434,9 +441,10 @@ TEST(SocketProxyRelay, AnUpgradedExecStreamsBothWaysWithHalfClose)
     FakeEngine engine;
     Relay relay(denyPolicy({"volume*"}), engine.path());
     const std::string body = R"({"Detach":false,"Tty":false})";
-    ASSERT_TRUE(sendText(relay.client, "POST /v1.43/exec/abc/start HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\n"
-                                       "Upgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: "
-                                       + std::to_string(body.size()) + "\r\n\r\n" + body));
+    ASSERT_TRUE(sendText(relay.client,
+                         "POST /v1.43/exec/abc/start HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\n"
+                         "Upgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: "
+                             + std::to_string(body.size()) + "\r\n\r\n" + body));
     const std::string head = receiveUntil(relay.client, "\r\n\r\n");
     EXPECT_EQ(head.rfind("HTTP/1.1 101 UPGRADED\r\n", 0), 0U) << head;
     ASSERT_TRUE(sendText(relay.client, "stdin bytes"));

@@ -133,8 +133,8 @@ void removeNamespace(json& spec, const std::string& type)
 
 void addBind(json& spec, const std::string& source, const std::string& destination = "/mnt")
 {
-    spec["mounts"].push_back({{"destination", destination}, {"type", "bind"}, {"source", source},
-                              {"options", {"rbind", "rprivate"}}});
+    spec["mounts"].push_back(
+        {{"destination", destination}, {"type", "bind"}, {"source", source}, {"options", {"rbind", "rprivate"}}});
 }
 
 struct SpecRewrite : ::testing::Test {
@@ -270,13 +270,13 @@ TEST_F(SpecRewrite, JoiningAnUnisolatedContainerOrTwoDifferentOnesIsRefused)
 
 TEST_F(SpecRewrite, EngineSocketMountIsDeniedUnlessTheImageIsAllowed)
 {
-    const std::string denied =
-        "enhanced container isolation: docker socket mount denied for container with image "
-        "\"docker.io/library/alpine\"; image is not in the allowed list; if you wish to allow it, configure the "
-        "docker socket image list in the ";
-    for (const std::string source : {"/var/run/docker.sock", "/run/docker.sock", "/tmp/sock", "/var/run", "/run",
-                                     "/", "/run/containerd", "/run/containerd/containerd.sock",
-                                     "/home/user/docker.sock.link", "/var/run/docker.sock/"}) {
+    const std::string denied
+        = "enhanced container isolation: docker socket mount denied for container with image "
+          "\"docker.io/library/alpine\"; image is not in the allowed list; if you wish to allow it, configure the "
+          "docker socket image list in the ";
+    for (const std::string source :
+         {"/var/run/docker.sock", "/run/docker.sock", "/tmp/sock", "/var/run", "/run", "/", "/run/containerd",
+          "/run/containerd/containerd.sock", "/home/user/docker.sock.link", "/var/run/docker.sock/"}) {
         json spec = dockerSpec();
         addBind(spec, source);
         EXPECT_EQ(rewrite(spec).error.rfind(denied, 0), 0U) << source;
@@ -297,7 +297,8 @@ TEST_F(SpecRewrite, AnAllowedImageGetsTheSocketButNotTheDirectoryAroundIt)
     addBind(spec, "/var/run/docker.sock", "/var/run/docker.sock");
     // Fail closed: while the filter is not listening an allowed image gets no socket at all.
     EXPECT_EQ(rewrite(spec, allowed).error,
-              "enhanced container isolation: the docker socket for allowed images (/run/berth/eci/guarded.sock) is not available");
+              "enhanced container isolation: the docker socket for allowed images (/run/berth/eci/guarded.sock) is not "
+              "available");
 
     host.files["/run/berth/eci/guarded.sock"] = {1, 12};
     spec = dockerSpec();
@@ -320,17 +321,17 @@ TEST_F(SpecRewrite, AnAllowedImageGetsTheSocketButNotTheDirectoryAroundIt)
 
 TEST_F(SpecRewrite, VmPathsAreRestricted)
 {
-    for (const std::string source : {"/etc/docker/daemon.json", "/etc/docker", "/var/lib/docker", "/etc",
-                                     "/var/lib/docker/containers", "/var/lib/docker/containers/other/hosts",
-                                     "/var/lib/docker/volumes", "/var/lib/docker/overlay2/abc/diff",
-                                     "/var/lib/docker/berth-eci", "/usr/sbin/runc", "/tmp", "/dev/sda",
-                                     "/var/lib/docker/containers/c0ffee/config.v2.json",
-                                     "/var/lib/docker/volumes/v1/_data/../../../containers",
-                                     "/var/lib/docker/volumes/v1/_data/sub"}) {
+    for (const std::string source :
+         {"/etc/docker/daemon.json", "/etc/docker", "/var/lib/docker", "/etc", "/var/lib/docker/containers",
+          "/var/lib/docker/containers/other/hosts", "/var/lib/docker/volumes", "/var/lib/docker/overlay2/abc/diff",
+          "/var/lib/docker/berth-eci", "/usr/sbin/runc", "/tmp", "/dev/sda",
+          "/var/lib/docker/containers/c0ffee/config.v2.json", "/var/lib/docker/volumes/v1/_data/../../../containers",
+          "/var/lib/docker/volumes/v1/_data/sub"}) {
         json spec = dockerSpec();
         addBind(spec, source);
-        EXPECT_EQ(rewrite(spec).error, "error in the container spec: can't mount " + source
-                                           + " because it's configured as a restricted host mount")
+        EXPECT_EQ(rewrite(spec).error,
+                  "error in the container spec: can't mount " + source
+                      + " because it's configured as a restricted host mount")
             << source;
     }
 }
@@ -341,7 +342,7 @@ TEST_F(SpecRewrite, VolumesAndDockerManagedFilesKeepWorking)
     namespaceOf(spec, "ipc")["path"] = "/proc/42/ns/ipc";
     addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");
     addBind(spec, "/var/lib/docker/containers/other/mounts/shm", "/dev/shm");  // --ipc=container:other
-    addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");               // --init
+    addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");  // --init
     const auto result = rewrite(spec);
     EXPECT_TRUE(result) << result.error;
 }
@@ -350,14 +351,14 @@ TEST_F(SpecRewrite, VolumesAndTheContainersOwnFilesAreIdMappedOthersAreNot)
 {
     json spec = dockerSpec();  // mounts 2..5: shm, resolv.conf, hostname, hosts
     namespaceOf(spec, "ipc")["path"] = "/proc/42/ns/ipc";
-    addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");                 // 6
-    addBind(spec, "/var/lib/docker/volumes/data/_data/", "/again");               // 7: the same, spelled with a slash
-    addBind(spec, "/var/lib/docker/containers/other/mounts/shm", "/dev/shm");     // 8
-    addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");                  // 9
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");  // 6
+    addBind(spec, "/var/lib/docker/volumes/data/_data/", "/again");  // 7: the same, spelled with a slash
+    addBind(spec, "/var/lib/docker/containers/other/mounts/shm", "/dev/shm");  // 8
+    addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");  // 9
     spec["mounts"].push_back({{"destination", "/t"}, {"type", "tmpfs"}, {"source", "tmpfs"}});  // 10
     spec["mounts"].push_back({{"destination", "/u"}, {"type", "tmpfs"}, {"source", "tmpfs"}});  // 11
     host.links["/home/vol"] = "/var/lib/docker/volumes/other/_data";
-    addBind(spec, "/home/vol", "/linked");                                         // 12
+    addBind(spec, "/home/vol", "/linked");  // 12
     const auto result = rewrite(spec);
     ASSERT_TRUE(result) << result.error;
     const std::vector<MappedBind> expected = {
@@ -376,11 +377,11 @@ TEST_F(SpecRewrite, VolumesAndTheContainersOwnFilesAreIdMappedOthersAreNot)
 TEST_F(SpecRewrite, ReadOnlyBindsAreStagedReadOnlySoTheKernelLocksThem)
 {
     json spec = dockerSpec();  // mounts 2..5: shm, resolv.conf, hostname, hosts
-    addBind(spec, "/var/lib/docker/volumes/data/_data", "/ro");                      // 6
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/ro");  // 6
     spec["mounts"][6]["options"] = {"rbind", "ro", "rprivate"};
-    addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");                   // 7
+    addBind(spec, "/usr/sbin/docker-init", "/sbin/docker-init");  // 7
     spec["mounts"][7]["options"] = {"bind", "ro"};
-    addBind(spec, "/var/lib/docker/volumes/data/_data", "/rw");                      // 8
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/rw");  // 8
     const auto result = rewrite(spec);
     ASSERT_TRUE(result) << result.error;
     const std::vector<MappedBind> expected = {
@@ -401,7 +402,8 @@ TEST_F(SpecRewrite, ReadOnlyBindsAreStagedReadOnlySoTheKernelLocksThem)
     addBind(step, "/var/lib/docker/buildkit/executor/hosts", "/etc/hosts");
     const auto built = rewrite(step, {}, id);
     ASSERT_TRUE(built) << built.error;
-    EXPECT_EQ(built.mappedBinds, (std::vector<MappedBind>{{2, "/var/lib/docker/buildkit/executor/hosts", false, true}}));
+    EXPECT_EQ(built.mappedBinds,
+              (std::vector<MappedBind>{{2, "/var/lib/docker/buildkit/executor/hosts", false, true}}));
 }
 
 TEST_F(SpecRewrite, AContainerJoiningAnothersNetworkGetsItsFilesAndVolumesIdMapped)
@@ -430,12 +432,10 @@ TEST_F(SpecRewrite, AContainerJoiningAnothersNetworkGetsItsFilesAndVolumesIdMapp
 TEST_F(SpecRewrite, BuildKitStateIsOnlyForTheExecutorRunItBelongsTo)
 {
     // A container of dockerd's (bundle: containerd's task directory) gets none of it.
-    for (const std::string& source : std::vector<std::string>{"/var/lib/docker/buildkit", "/var/lib/docker/buildkit/executor",
-                                     "/var/lib/docker/buildkit/executor/hosts",
-                                     "/var/lib/docker/buildkit/executor/resolv.conf",
-                                     "/var/lib/docker/buildkit/executor/x/rootfs",
-                                     "/var/lib/docker/buildkit/executor/" + kId,
-                                     "/var/lib/docker/buildkit/content/blobs"}) {
+    for (const std::string& source : std::vector<std::string>{
+             "/var/lib/docker/buildkit", "/var/lib/docker/buildkit/executor", "/var/lib/docker/buildkit/executor/hosts",
+             "/var/lib/docker/buildkit/executor/resolv.conf", "/var/lib/docker/buildkit/executor/x/rootfs",
+             "/var/lib/docker/buildkit/executor/" + kId, "/var/lib/docker/buildkit/content/blobs"}) {
         json spec = dockerSpec();
         addBind(spec, source);
         EXPECT_EQ(rewrite(spec).error, restrictedMountMessage(source)) << source;
@@ -471,9 +471,9 @@ TEST_F(SpecRewrite, BuildKitStateIsOnlyForTheExecutorRunItBelongsTo)
     }
 
     // Not another step's bundle, nor the rest of BuildKit's state, nor the executor directory.
-    for (const std::string& source : std::vector<std::string>{executor + "/other-step/rootfs", executor, executor + "/runc-log.json",
-                                     "/var/lib/docker/buildkit", "/var/lib/docker/buildkit/snapshots.db",
-                                     executor + "/" + id + "/../other-step"}) {
+    for (const std::string& source : std::vector<std::string>{
+             executor + "/other-step/rootfs", executor, executor + "/runc-log.json", "/var/lib/docker/buildkit",
+             "/var/lib/docker/buildkit/snapshots.db", executor + "/" + id + "/../other-step"}) {
         json step = buildKitSpec();
         addBind(step, source);
         EXPECT_FALSE(rewrite(step, {}, id)) << source;
@@ -503,9 +503,9 @@ TEST_F(SpecRewrite, AnotherContainersShmIsOnlyForAContainerInItsIpcNamespace)
     namespaceOf(joined, "ipc")["path"] = "/proc/42/ns/ipc";
     addBind(joined, otherShm, "/dev/shm");
     ASSERT_TRUE(rewrite(joined));
-    for (const std::string source : {"/var/lib/docker/containers/third/mounts/shm",
-                                     "/var/lib/docker/containers/other/mounts/secrets",
-                                     "/var/lib/docker/containers/other/mounts"}) {
+    for (const std::string source :
+         {"/var/lib/docker/containers/third/mounts/shm", "/var/lib/docker/containers/other/mounts/secrets",
+          "/var/lib/docker/containers/other/mounts"}) {
         json spec = dockerSpec();
         namespaceOf(spec, "ipc")["path"] = "/proc/42/ns/ipc";
         addBind(spec, source, "/x");
@@ -668,7 +668,7 @@ constexpr std::uint64_t kMsBind = 4096;
 bool refusing(const std::string& action)
 {
     return action == "SCMP_ACT_ERRNO" || action == "SCMP_ACT_KILL" || action == "SCMP_ACT_KILL_PROCESS"
-           || action == "SCMP_ACT_KILL_THREAD" || action == "SCMP_ACT_TRAP";
+        || action == "SCMP_ACT_KILL_THREAD" || action == "SCMP_ACT_TRAP";
 }
 
 // Whether a rule names the syscall and its conditions hold for mount(2) with these flags (the
@@ -746,20 +746,21 @@ TEST_F(SpecRewrite, EveryContainerGetsTheMountGuardWhateverItsProfileAndCapabili
 TEST_F(SpecRewrite, NoUserRuleLetsTheBindRemountThrough)
 {
     const json alwaysTrue = json::array({{{"index", 3}, {"value", 0}, {"valueTwo", 0}, {"op", "SCMP_CMP_MASKED_EQ"}}});
-    const json bindRemountOnly =
-        json::array({{{"index", 3}, {"value", kMsRemount | kMsBind}, {"valueTwo", kMsRemount | kMsBind},
-                      {"op", "SCMP_CMP_MASKED_EQ"}}});
+    const json bindRemountOnly = json::array({{{"index", 3},
+                                               {"value", kMsRemount | kMsBind},
+                                               {"valueTwo", kMsRemount | kMsBind},
+                                               {"op", "SCMP_CMP_MASKED_EQ"}}});
     std::vector<json> userRules;
-    for (const std::string action : {"SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_NOTIFY",
-                                     "SCMP_ACT_SOMETHING_NEW"}) {
+    for (const std::string action :
+         {"SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_NOTIFY", "SCMP_ACT_SOMETHING_NEW"}) {
         for (const json& names : {json::array({"mount"}), json::array({"mount_setattr", "mount", "umount2"})}) {
             userRules.push_back({{"names", names}, {"action", action}});
             userRules.push_back({{"names", names}, {"action", action}, {"args", alwaysTrue}});
             userRules.push_back({{"names", names}, {"action", action}, {"args", bindRemountOnly}});
         }
     }
-    for (const std::string defaultAction : {"SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_ALLOW",
-                                            "SCMP_ACT_LOG", "SCMP_ACT_TRACE"}) {
+    for (const std::string defaultAction :
+         {"SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_TRACE"}) {
         for (const json& rule : userRules) {
             json spec = withProfile(defaultAction, json::array({rule}));
             ASSERT_TRUE(rewrite(spec));
@@ -769,7 +770,8 @@ TEST_F(SpecRewrite, NoUserRuleLetsTheBindRemountThrough)
             EXPECT_EQ(verdict(seccomp, "mount", kMsRemount | kMsBind | 0x8), "refused") << what;  // + MS_NOSUID
             EXPECT_EQ(verdict(seccomp, "mount_setattr", 0), "refused") << what;
             // Ordinary mounts stay what the profile asked for: some rule (or the default) permitted mount.
-            for (const std::uint64_t flags : {std::uint64_t{0}, kMsBind, kMsRemount, kMsRemount | kMsBind | kMsRdonly}) {
+            for (const std::uint64_t flags :
+                 {std::uint64_t{0}, kMsBind, kMsRemount, kMsRemount | kMsBind | kMsRdonly}) {
                 EXPECT_EQ(verdict(seccomp, "mount", flags), "allowed") << what << " flags " << flags;
             }
             // Only our rules name mount with a permitting action.
@@ -822,8 +824,9 @@ TEST_F(SpecRewrite, RefusingUserRulesForMountStay)
 TEST_F(SpecRewrite, ExhaustionIsReportedClearly)
 {
     json spec = dockerSpec();
-    const auto result = rewriteSpec(spec, kId, {}, layout, host,
-                                    []() -> std::uint32_t { throw std::runtime_error("user-namespace ID range exhausted"); });
+    const auto result = rewriteSpec(spec, kId, {}, layout, host, []() -> std::uint32_t {
+        throw std::runtime_error("user-namespace ID range exhausted");
+    });
     EXPECT_EQ(result.error, "enhanced container isolation: user-namespace ID range exhausted");
 }
 

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-using nlohmann::json;
 using berth::guest::daemonJson;
+using nlohmann::json;
 
 namespace {
 
@@ -18,7 +18,8 @@ json configWith(json daemonOptions)
 
 TEST(DaemonJson, KeepsTheUsersOptions)
 {
-    const json daemon = daemonJson(configWith({{"log-level", "warn"}, {"features", {{"buildkit", true}}}}), json::object(), true);
+    const json daemon
+        = daemonJson(configWith({{"log-level", "warn"}, {"features", {{"buildkit", true}}}}), json::object(), true);
     EXPECT_EQ(daemon["log-level"], "warn");
     EXPECT_EQ(daemon["features"]["buildkit"], true);
 }
@@ -34,7 +35,8 @@ TEST(DaemonJson, TlsEndpointAndUnixSocketOnly)
 
 TEST(DaemonJson, WithoutTlsMaterialNoTcpListenerAtAll)
 {
-    const json daemon = daemonJson(configWith({{"hosts", {"tcp://0.0.0.0:2375"}}, {"tlscert", "/x"}}), json::object(), false);
+    const json daemon
+        = daemonJson(configWith({{"hosts", {"tcp://0.0.0.0:2375"}}, {"tlscert", "/x"}}), json::object(), false);
     EXPECT_EQ(daemon["hosts"], json::array({"unix:///var/run/docker.sock"}));
     EXPECT_FALSE(daemon.contains("tls"));
     EXPECT_FALSE(daemon.contains("tlsverify"));
@@ -44,9 +46,13 @@ TEST(DaemonJson, WithoutTlsMaterialNoTcpListenerAtAll)
 TEST(DaemonJson, ControlledKeysCannotBeOverridden)
 {
     // The settings core drops these already; the guest does not rely on it.
-    const json options = {{"hosts", {"tcp://0.0.0.0:2375"}}, {"tlsverify", false}, {"data-root", "/tmp/x"},
-                          {"containerd", "/tmp/c.sock"}, {"runtimes", {{"evil", {{"path", "/bin/sh"}}}}},
-                          {"default-runtime", "evil"}, {"authorization-plugins", json::array()}};
+    const json options = {{"hosts", {"tcp://0.0.0.0:2375"}},
+                          {"tlsverify", false},
+                          {"data-root", "/tmp/x"},
+                          {"containerd", "/tmp/c.sock"},
+                          {"runtimes", {{"evil", {{"path", "/bin/sh"}}}}},
+                          {"default-runtime", "evil"},
+                          {"authorization-plugins", json::array()}};
     const json daemon = daemonJson(configWith(options), json::object(), true);
     EXPECT_EQ(daemon["hosts"].size(), 2u);
     EXPECT_EQ(daemon["tlsverify"], true);

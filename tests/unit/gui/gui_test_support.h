@@ -87,7 +87,11 @@ public:
         }
         emit operationFinished(operation, ok, message);
     }
-    void setStatus(const vm::EngineStatus& status) { status_ = status; emit statusChanged(status_); }
+    void setStatus(const vm::EngineStatus& status)
+    {
+        status_ = status;
+        emit statusChanged(status_);
+    }
 
 private:
     settings::SettingsPaths paths_;
@@ -131,7 +135,10 @@ public:
         ++invalidPolicyShown;
         shownPolicy = policy;
     }
-    void showError(const QString& title, const QString& message) override { errors << title + QStringLiteral(": ") + message; }
+    void showError(const QString& title, const QString& message) override
+    {
+        errors << title + QStringLiteral(": ") + message;
+    }
 };
 
 // Admin and user files in a private directory; the test process plays the administrator.

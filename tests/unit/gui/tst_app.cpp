@@ -79,7 +79,10 @@ private slots:
         QCOMPARE(rig.engine.starts, 0);
         QCOMPARE(rig.prompts.shownPolicy.file, rig.files.paths.adminFile.string());
         QVERIFY(!rig.app.dashboard()->startButton()->isEnabled());
-        QVERIFY(rig.app.dashboard()->findChild<QLabel*>(QStringLiteral("engineDetail"))->text().contains(rig.files.adminPath()));
+        QVERIFY(rig.app.dashboard()
+                    ->findChild<QLabel*>(QStringLiteral("engineDetail"))
+                    ->text()
+                    .contains(rig.files.adminPath()));
     }
 
     void invalidAdminDialog_namesFileLineColumnAndFix()
@@ -100,8 +103,10 @@ private slots:
     {
         QTest::addColumn<QString>("button");
         QTest::addColumn<int>("expected");
-        QTest::newRow("remove") << QStringLiteral("removeContainersButton") << int(gui::UserPrompts::ExistingContainersChoice::RemoveThem);
-        QTest::newRow("keep") << QStringLiteral("keepContainersButton") << int(gui::UserPrompts::ExistingContainersChoice::KeepThem);
+        QTest::newRow("remove") << QStringLiteral("removeContainersButton")
+                                << int(gui::UserPrompts::ExistingContainersChoice::RemoveThem);
+        QTest::newRow("keep") << QStringLiteral("keepContainersButton")
+                              << int(gui::UserPrompts::ExistingContainersChoice::KeepThem);
         QTest::newRow("escape") << QString() << int(gui::UserPrompts::ExistingContainersChoice::Cancel);
     }
 
@@ -120,7 +125,8 @@ private slots:
                 }
             },
             &text);
-        const auto choice = prompts.askAboutUnprotectedContainers({{QStringLiteral("web"), QStringLiteral("nginx"), QStringLiteral("runc")}});
+        const auto choice = prompts.askAboutUnprotectedContainers(
+            {{QStringLiteral("web"), QStringLiteral("nginx"), QStringLiteral("runc")}});
         QCOMPARE(int(choice), expected);
         QVERIFY(text.contains(QStringLiteral("1 container")));
         QVERIFY(text.contains(QStringLiteral("before the restart")));
@@ -200,7 +206,9 @@ private slots:
         QCOMPARE(d->stateText(), QStringLiteral("Waiting for engine"));
         rig.engine.moveTo(vm::EngineState::Error, QStringLiteral("QEMU exited with status 1"));
         QCOMPARE(d->stateText(), QStringLiteral("Error"));
-        QVERIFY(d->findChild<QLabel*>(QStringLiteral("engineDetail"))->text().contains(QStringLiteral("QEMU exited with status 1")));
+        QVERIFY(d->findChild<QLabel*>(QStringLiteral("engineDetail"))
+                    ->text()
+                    .contains(QStringLiteral("QEMU exited with status 1")));
         QVERIFY(d->showLogButton()->isEnabled());
         QVERIFY(d->startButton()->isEnabled());
 
@@ -220,7 +228,9 @@ private slots:
         QCOMPARE(t->rowCount(), 2);
         QCOMPARE(t->item(0, gui::DashboardWindow::NameColumn)->text(), QStringLiteral("old"));
         QVERIFY(t->item(0, gui::DashboardWindow::IsolationColumn)->text().startsWith(QStringLiteral("Created before")));
-        QVERIFY(t->item(0, gui::DashboardWindow::IsolationColumn)->toolTip().contains(QStringLiteral("own user namespace")));
+        QVERIFY(t->item(0, gui::DashboardWindow::IsolationColumn)
+                    ->toolTip()
+                    .contains(QStringLiteral("own user namespace")));
         QVERIFY(!t->item(0, gui::DashboardWindow::IsolationColumn)->icon().isNull());
         QCOMPARE(t->item(1, gui::DashboardWindow::IsolationColumn)->text(), QStringLiteral("Isolated"));
         QCOMPARE(t->item(1, gui::DashboardWindow::RuntimeColumn)->text(), QStringLiteral("sysbox-runc"));
@@ -238,12 +248,16 @@ private slots:
         rig.engine.setStatus(s);
         rig.app.showLog();
         auto* viewer = qobject_cast<QDialog*>(QApplication::activeWindow());
-        QTRY_VERIFY((viewer = [] {
-                         for (QWidget* w : QApplication::topLevelWidgets()) {
-                             if (w->isVisible() && w->windowTitle() == QStringLiteral("Engine log")) { return qobject_cast<QDialog*>(w); }
-                         }
-                         return static_cast<QDialog*>(nullptr);
-                     }()) != nullptr);
+        QTRY_VERIFY((viewer =
+                         [] {
+                             for (QWidget* w : QApplication::topLevelWidgets()) {
+                                 if (w->isVisible() && w->windowTitle() == QStringLiteral("Engine log")) {
+                                     return qobject_cast<QDialog*>(w);
+                                 }
+                             }
+                             return static_cast<QDialog*>(nullptr);
+                         }())
+                    != nullptr);
         QVERIFY(viewer->findChild<QPlainTextEdit*>()->toPlainText().contains(QStringLiteral("berth-agent: ready")));
         viewer->close();
     }
@@ -259,7 +273,8 @@ private slots:
         QVERIFY(!entry.exists());  // only on Apply
         QTest::mouseClick(w->applyButton(), Qt::LeftButton);
         QVERIFY(entry.exists());
-        QVERIFY(test::readText(entry.path().toStdString()).find("Exec=/usr/bin/berth --background") != std::string::npos);
+        QVERIFY(test::readText(entry.path().toStdString()).find("Exec=/usr/bin/berth --background")
+                != std::string::npos);
         box->click();
         QTest::mouseClick(w->applyButton(), Qt::LeftButton);
         QVERIFY(!entry.exists());
@@ -301,7 +316,9 @@ private slots:
         rig.app.showSettings();
         gui::SettingsWindow* w = rig.app.settingsWindow();
         QVERIFY(w->applyButton()->text().contains(QStringLiteral("应用")));
-        QVERIFY(!qobject_cast<QCheckBox*>(w->editor(keys::kEnhancedContainerIsolation)->control())->text().contains(QStringLiteral("Enhanced")));
+        QVERIFY(!qobject_cast<QCheckBox*>(w->editor(keys::kEnhancedContainerIsolation)->control())
+                     ->text()
+                     .contains(QStringLiteral("Enhanced")));
         const QString tooltip = w->editor(keys::kEnhancedContainerIsolation)->control()->toolTip();
         QVERIFY(tooltip.contains(rig.files.adminPath()));
         QVERIFY(tooltip.contains(QStringLiteral("管理员")));
@@ -310,10 +327,12 @@ private slots:
         }
         // Every schema text is in the list lupdate reads.
         for (const auto& spec : settings::schema()) {
-            QVERIFY2(gui::schemaSourceTexts().contains(QString::fromUtf8(spec.label.data(), qsizetype(spec.label.size()))),
-                     spec.label.data());
+            QVERIFY2(
+                gui::schemaSourceTexts().contains(QString::fromUtf8(spec.label.data(), qsizetype(spec.label.size()))),
+                spec.label.data());
             if (!spec.description.empty()) {
-                QVERIFY2(gui::schemaSourceTexts().contains(QString::fromUtf8(spec.description.data(), qsizetype(spec.description.size()))),
+                QVERIFY2(gui::schemaSourceTexts().contains(
+                             QString::fromUtf8(spec.description.data(), qsizetype(spec.description.size()))),
                          spec.description.data());
             }
         }

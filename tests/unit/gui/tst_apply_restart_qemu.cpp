@@ -30,8 +30,7 @@ namespace {
 constexpr int kBootTimeoutMs = 240'000;  // TCG on a busy 2-core machine
 
 // What the guest says it read; older engines only say what the VM was launched with.
-template <typename Status>
-nlohmann::json reportedConfig(const Status& status)
+template <typename Status> nlohmann::json reportedConfig(const Status& status)
 {
     if constexpr (requires { status.guestReportedConfig; }) {
         return status.guestReportedConfig;
@@ -62,7 +61,8 @@ bool waitFor(QSignalSpy& finished, Operation operation)
 QString domainState(const QString& uri, const QString& domain)
 {
     QProcess virsh;
-    virsh.start(QStringLiteral("virsh"), {QStringLiteral("-q"), QStringLiteral("-c"), uri, QStringLiteral("domstate"), domain});
+    virsh.start(QStringLiteral("virsh"),
+                {QStringLiteral("-q"), QStringLiteral("-c"), uri, QStringLiteral("domstate"), domain});
     virsh.waitForFinished(30'000);
     return QString::fromUtf8(virsh.readAllStandardOutput()).trimmed();
 }
@@ -70,7 +70,8 @@ QString domainState(const QString& uri, const QString& domain)
 void undefineDomain(const QString& uri, const QString& domain)
 {
     QProcess virsh;  // nothing to undefine when the row never reached libvirt
-    virsh.start(QStringLiteral("virsh"), {QStringLiteral("-q"), QStringLiteral("-c"), uri, QStringLiteral("undefine"), domain});
+    virsh.start(QStringLiteral("virsh"),
+                {QStringLiteral("-q"), QStringLiteral("-c"), uri, QStringLiteral("undefine"), domain});
     virsh.waitForFinished(30'000);
 }
 
@@ -96,9 +97,12 @@ private slots:
     {
         QTest::addColumn<QString>("startOn");
         QTest::addColumn<QString>("applyOn");
-        QTest::newRow("qemu") << "qemu" << "qemu";
-        QTest::newRow("libvirt") << "libvirt" << "libvirt";
-        QTest::newRow("qemu to libvirt") << "qemu" << "libvirt";
+        QTest::newRow("qemu") << "qemu"
+                              << "qemu";
+        QTest::newRow("libvirt") << "libvirt"
+                                 << "libvirt";
+        QTest::newRow("qemu to libvirt") << "qemu"
+                                         << "libvirt";
     }
 
     void applyAndRestart_bootsTheGuestWithTheNewConfig()
@@ -108,7 +112,9 @@ private slots:
         const bool usesLibvirt = startOn == QLatin1String("libvirt") || applyOn == QLatin1String("libvirt");
         const QString uri = testing::LibvirtDaemons::defaultUri();
         if (usesLibvirt) {
-            if (const QString why = testing::LibvirtDaemons::notInstalledReason(); !why.isEmpty()) { QSKIP(qPrintable(why)); }
+            if (const QString why = testing::LibvirtDaemons::notInstalledReason(); !why.isEmpty()) {
+                QSKIP(qPrintable(why));
+            }
             const QString error = daemons_.ensureRunning(uri);
             QVERIFY2(error.isEmpty(), qPrintable(error));
         }
@@ -135,8 +141,8 @@ private slots:
             if (usesLibvirt) { undefineDomain(uri, domain); }
         });
         options.hostProgram = QStringLiteral(BERTH_ENGINE_PROGRAM);
-        options.hostArguments = {QStringLiteral("--instance-dir"), options.instanceDir,
-                                 QStringLiteral("--guest-dir"), QStringLiteral(BERTH_TEST_GUEST_DIR)};
+        options.hostArguments = {QStringLiteral("--instance-dir"), options.instanceDir, QStringLiteral("--guest-dir"),
+                                 QStringLiteral(BERTH_TEST_GUEST_DIR)};
         vm::EngineClient engine(options);
         QSignalSpy finished(&engine, &vm::EngineHandle::operationFinished);
         // A row that fails still stops its engine (before its libvirtd goes): the engine host
@@ -186,7 +192,9 @@ private slots:
         QCOMPARE(engine.status().vmManager, managerName(applyOn));
         if (applyOn == QLatin1String("libvirt")) { QCOMPARE(domainState(uri, domain), QStringLiteral("running")); }
         int restarts = 0;
-        for (const auto& args : std::as_const(finished)) { restarts += args.at(0).value<Operation>() == Operation::Restart; }
+        for (const auto& args : std::as_const(finished)) {
+            restarts += args.at(0).value<Operation>() == Operation::Restart;
+        }
         QCOMPARE(restarts, 1);
         QVERIFY2(phases.contains(QStringLiteral("Stopping engine…")), qPrintable(phases.join(" | ")));
         QVERIFY2(phases.contains(QStringLiteral("Waiting for engine…")), qPrintable(phases.join(" | ")));

@@ -36,8 +36,10 @@ private slots:
         engine_.emplace(settings::SettingsPaths{});
         api_.emplace(certs_);
         api_->route("GET /containers/json?all=1",
-                    {200, R"([{"Id":"a1","Names":["/old"],"Image":"busybox","State":"running"},)"
-                          R"( {"Id":"b2","Names":["/new"],"Image":"alpine","State":"exited"}])", true});
+                    {200,
+                     R"([{"Id":"a1","Names":["/old"],"Image":"busybox","State":"running"},)"
+                     R"( {"Id":"b2","Names":["/new"],"Image":"alpine","State":"exited"}])",
+                     true});
         api_->route("GET /containers/a1/json", {200, R"({"HostConfig":{"Runtime":"runc"}})"});
         api_->route("GET /containers/b2/json", {200, R"({"HostConfig":{"Runtime":"sysbox-runc"}})"});
         api_->route("DELETE /containers/a1?force=1", {204, {}});
@@ -66,7 +68,8 @@ private slots:
         QVERIFY(api_->requests.contains("DELETE /containers/a1?force=1"));
         QVERIFY(api_->requests.contains("DELETE /containers/b2?force=1"));
 
-        api_->route("DELETE /containers/b2?force=1", {409, R"({"message":"removal of container b2 is already in progress"})"});
+        api_->route("DELETE /containers/b2?force=1",
+                    {409, R"({"message":"removal of container b2 is already in progress"})"});
         const QString error = containers.removeAll();
         QVERIFY2(error.contains("new: HTTP 409: removal of container b2 is already in progress"), qPrintable(error));
     }

@@ -19,8 +19,8 @@
 #include "settings_window.h"
 
 using namespace berth;
-using berth::test::FakeEngine;
 using berth::test::FakeContainers;
+using berth::test::FakeEngine;
 using berth::test::ScriptedPrompts;
 using berth::test::SettingsFiles;
 using Choice = gui::UserPrompts::ExistingContainersChoice;
@@ -41,7 +41,9 @@ struct Rig {
     gui::SettingsWindow window{draft, applier, engine};
 
     explicit Rig(const std::string& adminFixture = {})
-        : files(adminFixture), settings(settings::Settings::load(files.paths)), engine(files.paths)
+        : files(adminFixture),
+          settings(settings::Settings::load(files.paths)),
+          engine(files.paths)
     {
         window.show();
     }
@@ -117,7 +119,9 @@ private slots:
         for (auto page : {settings::Page::General, settings::Page::Resources, settings::Page::DockerEngine}) {
             const gui::SettingsPage* p = rig.window.page(page);
             QVERIFY(!p->showsManagedBanner());
-            for (const gui::SettingEditor* e : p->editors()) { QVERIFY2(e->control()->isEnabled(), qPrintable(e->key())); }
+            for (const gui::SettingEditor* e : p->editors()) {
+                QVERIFY2(e->control()->isEnabled(), qPrintable(e->key()));
+            }
         }
         QVERIFY(!rig.eciBox()->isChecked());
     }
@@ -261,7 +265,8 @@ private slots:
         rig.window.showPage(2);
         auto* editor = qobject_cast<QPlainTextEdit*>(rig.control(keys::kDockerDaemonOptions));
         QVERIFY(editor != nullptr);
-        auto* problem = rig.window.findChild<QLabel*>(QString::fromLatin1(keys::kDockerDaemonOptions.data()) + ".problem");
+        auto* problem
+            = rig.window.findChild<QLabel*>(QString::fromLatin1(keys::kDockerDaemonOptions.data()) + ".problem");
         QVERIFY(problem != nullptr);
 
         editor->setPlainText(QStringLiteral("{\"debug\": tru"));
@@ -281,9 +286,9 @@ private slots:
     void dockerEngineEditor_honoursALock()
     {
         SettingsFiles files;
-        const nlohmann::json admin = {
-            {"configurationFileVersion", 2},
-            {"linuxVM", {{"dockerDaemonOptions", {{"locked", true}, {"value", "{\"debug\": true}"}}}}}};
+        const nlohmann::json admin
+            = {{"configurationFileVersion", 2},
+               {"linuxVM", {{"dockerDaemonOptions", {{"locked", true}, {"value", "{\"debug\": true}"}}}}}};
         test::writeText(files.paths.adminFile, admin.dump());
         settings::Settings s = settings::Settings::load(files.paths);
         FakeEngine engine(files.paths);
@@ -347,12 +352,15 @@ private slots:
         Rig rig("docker-full-example.json");
         QTableWidget* table = rig.window.managedPage()->table();
         QMap<QString, int> rowOf;
-        for (int r = 0; r < table->rowCount(); ++r) { rowOf.insert(table->item(r, 0)->text() + table->item(r, 2)->text(), r); }
+        for (int r = 0; r < table->rowCount(); ++r) {
+            rowOf.insert(table->item(r, 0)->text() + table->item(r, 2)->text(), r);
+        }
         const auto cell = [&](const QString& keyAndStatus, int column) {
             return table->item(rowOf.value(keyAndStatus, -1), column)->text();
         };
         QVERIFY(rowOf.contains(QStringLiteral("enhancedContainerIsolationLocked")));
-        QCOMPARE(cell(QStringLiteral("enhancedContainerIsolationLocked"), gui::ManagedSettingsPage::ValueColumn), QStringLiteral("true"));
+        QCOMPARE(cell(QStringLiteral("enhancedContainerIsolationLocked"), gui::ManagedSettingsPage::ValueColumn),
+                 QStringLiteral("true"));
         QVERIFY(cell(QStringLiteral("enhancedContainerIsolationLocked"), gui::ManagedSettingsPage::SourceColumn)
                     .startsWith(rig.files.adminPath() + QLatin1Char(':')));
         QVERIFY(rowOf.contains(QStringLiteral("linuxVM.dockerDaemonOptionsDefault")));
@@ -360,8 +368,8 @@ private slots:
         bool proxyReported = false;
         for (int r = 0; r < table->rowCount(); ++r) {
             proxyReported = proxyReported
-                            || (table->item(r, 0)->text().contains(QStringLiteral("proxy"))
-                                && !table->item(r, gui::ManagedSettingsPage::ProblemColumn)->text().isEmpty());
+                || (table->item(r, 0)->text().contains(QStringLiteral("proxy"))
+                    && !table->item(r, gui::ManagedSettingsPage::ProblemColumn)->text().isEmpty());
         }
         QVERIFY(proxyReported);
         QVERIFY(rig.window.managedPage()->summary().contains(rig.files.adminPath()));

@@ -55,8 +55,9 @@ private slots:
         QVERIFY(policy.diagnostics.empty());
         QVERIFY(policy.isLocked(keys::kEnhancedContainerIsolation));
         QCOMPARE(policy.find(keys::kEnhancedContainerIsolation)->value, nlohmann::json(true));
-        QCOMPARE(policy.find(keys::kSocketMountImages)->value,
-                 nlohmann::json({"docker.io/localstack/localstack:*", "docker.io/testcontainers/ryuk:*", "docker:cli"}));
+        QCOMPARE(
+            policy.find(keys::kSocketMountImages)->value,
+            nlohmann::json({"docker.io/localstack/localstack:*", "docker.io/testcontainers/ryuk:*", "docker:cli"}));
         QVERIFY(policy.isLocked(keys::kSocketMountImages));
         QCOMPARE(policy.find(keys::kSocketMountAllowDerivedImages)->value, nlohmann::json(true));
         QCOMPARE(policy.find(keys::kSocketMountCommandListType)->value, nlohmann::json("deny"));
@@ -98,9 +99,9 @@ private slots:
             QVERIFY(d.line > 0);
             ignored << QString::fromStdString(d.key);
         }
-        for (const char* key : {"proxy", "containersProxy", "kubernetes", "windowsContainers", "scout",
-                                "linuxVM.wslEngineEnabled", "linuxVM.vpnkitCIDR", "filesharingAllowedDirectories",
-                                "portBindingBehavior", "enableInferenceTCPPort"}) {
+        for (const char* key :
+             {"proxy", "containersProxy", "kubernetes", "windowsContainers", "scout", "linuxVM.wslEngineEnabled",
+              "linuxVM.vpnkitCIDR", "filesharingAllowedDirectories", "portBindingBehavior", "enableInferenceTCPPort"}) {
             QVERIFY2(ignored.contains(key), key);
         }
         QVERIFY(!ignored.contains("enhancedContainerIsolation"));
@@ -150,8 +151,9 @@ private slots:
         QCOMPARE(error.line, line);
         QCOMPARE(error.column, column);
         QVERIFY2(!error.fix.empty(), error.format().c_str());
-        QVERIFY(QString::fromStdString(error.format()).startsWith(fixtureText("admin/malformed/" + file.toStdString())
-                                                                  + ":" + QString::number(line) + ":"));
+        QVERIFY(
+            QString::fromStdString(error.format())
+                .startsWith(fixtureText("admin/malformed/" + file.toStdString()) + ":" + QString::number(line) + ":"));
         // Nothing from an invalid file takes effect, not even the parts that were fine.
         QVERIFY(policy.find(keys::kEnhancedContainerIsolation) == nullptr);
     }
@@ -178,8 +180,8 @@ private slots:
 
     void lockedWithoutValueIsAnError()
     {
-        const auto policy = parseAdminPolicy(R"({"configurationFileVersion": 2, "blockDockerLoad": {"locked": true}})",
-                                             "f.json");
+        const auto policy
+            = parseAdminPolicy(R"({"configurationFileVersion": 2, "blockDockerLoad": {"locked": true}})", "f.json");
         QVERIFY(QString::fromStdString(onlyError(policy).message).contains("has no \"value\""));
     }
 

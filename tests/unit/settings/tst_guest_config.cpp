@@ -49,7 +49,10 @@ private slots:
         auto s = settingsWith("");
         const auto p = s.apply({{"linuxVM.dockerDaemonOptions",
                                  json{{"debug", true},
-                                      {"hosts", {"tcp" ":/" "/0.0.0.0:2375"}},  // split: moc reads // as a comment
+                                      {"hosts",
+                                       {"tcp"
+                                        ":/"
+                                        "/0.0.0.0:2375"}},  // split: moc reads // as a comment
                                       {"tlsverify", false},
                                       {"default-runtime", "runc"},
                                       {"userns-remap", "default"}}
@@ -81,13 +84,15 @@ private slots:
 
     void underEciSomeDaemonOptionsAreTheAdministratorsOnly()
     {
-        const std::string risky = json{{"userland-proxy-path", "/tmp/p"}, {"experimental", true}, {"debug", true}}.dump();
+        const std::string risky
+            = json{{"userland-proxy-path", "/tmp/p"}, {"experimental", true}, {"debug", true}}.dump();
         auto s = settingsWith("");
         // Refused when the change would leave them in force with ECI on, either way round.
         auto p = s.apply({{"linuxVM.dockerDaemonOptions", risky}, {"enhancedContainerIsolation", true}});
         QCOMPARE(p.errors.size(), size_t(2));
-        QVERIFY2(QString::fromStdString(p.errors[0]).contains("\"userland-proxy-path\" can only be set by an administrator"),
-                 p.errors[0].c_str());
+        QVERIFY2(
+            QString::fromStdString(p.errors[0]).contains("\"userland-proxy-path\" can only be set by an administrator"),
+            p.errors[0].c_str());
         QVERIFY(s.apply({{"linuxVM.dockerDaemonOptions", risky}}).ok());
         QVERIFY(!s.apply({{"enhancedContainerIsolation", true}}).ok());
         // Should they reach the guest config anyway (an admin locked ECI on later), they are dropped.
@@ -101,9 +106,10 @@ private slots:
         QCOMPARE(config["dockerDaemonOptions"]["debug"], json(true));
         QVERIFY(config["overriddenDaemonOptions"].dump().find("userland-proxy-path") != std::string::npos);
         // An administrator may set them.
-        const json admin = {{"configurationFileVersion", 2},
-                            {"enhancedContainerIsolation", {{"locked", true}, {"value", true}}},
-                            {"linuxVM", {{"dockerDaemonOptions", {{"locked", true}, {"value", R"({"experimental": true})"}}}}}};
+        const json admin
+            = {{"configurationFileVersion", 2},
+               {"enhancedContainerIsolation", {{"locked", true}, {"value", true}}},
+               {"linuxVM", {{"dockerDaemonOptions", {{"locked", true}, {"value", R"({"experimental": true})"}}}}}};
         const json fromAdmin = guestConfig(settingsWith(admin.dump()));
         QCOMPARE(fromAdmin["dockerDaemonOptions"]["experimental"], json(true));
     }

@@ -141,8 +141,11 @@ private slots:
     void validationErrors()
     {
         const auto s = load();
-        const auto p = s.propose({{"vm.cpus", 0}, {"app.theme", "purple"}, {"nope", 1},
-                                  {"linuxVM.dockerDaemonOptions", "[1]"}, {"vm.diskSizeMiB", 8192}});
+        const auto p = s.propose({{"vm.cpus", 0},
+                                  {"app.theme", "purple"},
+                                  {"nope", 1},
+                                  {"linuxVM.dockerDaemonOptions", "[1]"},
+                                  {"vm.diskSizeMiB", 8192}});
         QCOMPARE(p.errors.size(), size_t(5));
         QVERIFY(!p.hasLockedFieldError);
         const QString all = QString::fromStdString(p.errors[0] + "|" + p.errors[1] + "|" + p.errors[2] + "|"

@@ -30,7 +30,8 @@ QByteArray reason(int status)
 }  // namespace
 
 FakeEngineApi::FakeEngineApi(const EngineCertPaths& certs, QObject* parent)
-    : QObject(parent), m_server(new QSslServer(this))
+    : QObject(parent),
+      m_server(new QSslServer(this))
 {
     QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
     tls.setCaCertificates(QSslCertificate::fromPath(certs.caCert()));
@@ -39,8 +40,7 @@ FakeEngineApi::FakeEngineApi(const EngineCertPaths& certs, QObject* parent)
     tls.setPeerVerifyMode(QSslSocket::VerifyPeer);  // --tlsverify: a client certificate is required
     m_server->setSslConfiguration(tls);
     connect(m_server, &QSslServer::pendingConnectionAvailable, this, [this] {
-        while (auto* socket = qobject_cast<QSslSocket*>(m_server->nextPendingConnection()))
-            onConnection(socket);
+        while (auto* socket = qobject_cast<QSslSocket*>(m_server->nextPendingConnection())) { onConnection(socket); }
     });
     connect(m_server, &QSslServer::handshakeInterruptedOnError, this, [this] { ++refusedHandshakes; });
     connect(m_server, &QSslServer::sslErrors, this, [this] { ++refusedHandshakes; });
@@ -62,12 +62,10 @@ void FakeEngineApi::onConnection(QSslSocket* socket)
         QByteArray& buffer = m_buffers[socket];
         buffer += socket->readAll();
         const qsizetype end = buffer.indexOf("\r\n\r\n");
-        if (end >= 0 && !silent)
-            answer(socket, buffer.left(end));
+        if (end >= 0 && !silent) { answer(socket, buffer.left(end)); }
     };
     connect(socket, &QSslSocket::readyRead, socket, onData);
-    if (socket->bytesAvailable() > 0)
-        onData();
+    if (socket->bytesAvailable() > 0) { onData(); }
 }
 
 void FakeEngineApi::answer(QSslSocket* socket, const QByteArray& head)
@@ -76,17 +74,15 @@ void FakeEngineApi::answer(QSslSocket* socket, const QByteArray& head)
     const QByteArray key = requestLine.value(0) + ' ' + requestLine.value(1);
     requests << QString::fromUtf8(key);
     CannedResponse response{404, R"({"message":"page not found"})"};
-    if (auto it = m_routes.constFind(key); it != m_routes.constEnd())
-        response = *it;
+    if (auto it = m_routes.constFind(key); it != m_routes.constEnd()) { response = *it; }
     QByteArray out = "HTTP/1.1 " + QByteArray::number(response.status) + ' ' + reason(response.status)
-                     + "\r\nContent-Type: application/json\r\nApi-Version: 1.41\r\n";
+        + "\r\nContent-Type: application/json\r\nApi-Version: 1.41\r\n";
     if (response.chunked) {
         out += "Transfer-Encoding: chunked\r\n\r\n";
         // Two chunks of arbitrary split, as a streaming server would send them.
         const qsizetype half = response.body.size() / 2;
         for (const QByteArray& part : {response.body.left(half), response.body.mid(half)}) {
-            if (!part.isEmpty())
-                out += QByteArray::number(part.size(), 16) + "\r\n" + part + "\r\n";
+            if (!part.isEmpty()) { out += QByteArray::number(part.size(), 16) + "\r\n" + part + "\r\n"; }
         }
         out += "0\r\n\r\n";
     } else {

@@ -32,12 +32,15 @@ public:
 
     quint16 port() const;
     // "GET /_ping" -> response. Unknown routes answer 404 {"message": "page not found"}.
-    void route(const QByteArray& methodAndPath, CannedResponse response) { m_routes[methodAndPath] = std::move(response); }
+    void route(const QByteArray& methodAndPath, CannedResponse response)
+    {
+        m_routes[methodAndPath] = std::move(response);
+    }
     // Accept connections but never answer (for timeouts).
     bool silent = false;
 
-    QStringList requests;        // "GET /_ping", in arrival order
-    int refusedHandshakes = 0;   // TLS handshakes that failed on the server side
+    QStringList requests;  // "GET /_ping", in arrival order
+    int refusedHandshakes = 0;  // TLS handshakes that failed on the server side
 
 private:
     void onConnection(QSslSocket* socket);

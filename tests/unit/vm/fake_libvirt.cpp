@@ -15,8 +15,7 @@ namespace berth::vm::testing {
 std::optional<DomainInfo> FakeLibvirtConnection::lookup(const QString& name, QString*)
 {
     const auto it = m_daemon->domains.constFind(name);
-    if (it == m_daemon->domains.constEnd())
-        return std::nullopt;
+    if (it == m_daemon->domains.constEnd()) { return std::nullopt; }
     return DomainInfo{it->uuid, it->active};
 }
 
@@ -54,7 +53,8 @@ bool FakeLibvirtConnection::start(const QString& name, bool autoDestroy, QString
     return true;
 }
 
-void FakeLibvirtConnection::defineAndStart(const QString& xml, const QString& name, bool autoDestroy, QObject* context, StartDone done)
+void FakeLibvirtConnection::defineAndStart(const QString& xml, const QString& name, bool autoDestroy, QObject* context,
+                                           StartDone done)
 {
     if (!m_daemon->holdStarts) {
         LibvirtConnection::defineAndStart(xml, name, autoDestroy, context, std::move(done));
@@ -66,13 +66,11 @@ void FakeLibvirtConnection::defineAndStart(const QString& xml, const QString& na
 void FakeLibvirt::releaseStarts()
 {
     for (auto& held : std::exchange(m_heldStarts, {})) {
-        if (!held.connection)
-            continue;
+        if (!held.connection) { continue; }
         DomainStartResult result;
         result.defined = held.connection->define(held.xml, &result.error);
         result.started = result.defined && held.connection->start(held.name, held.autoDestroy, &result.error);
-        if (held.context)
-            held.done(result);
+        if (held.context) { held.done(result); }
     }
 }
 
@@ -125,11 +123,9 @@ std::shared_ptr<LibvirtConnection> FakeLibvirt::open(const QString& uri, QString
 QString FakeLibvirt::xmlAttribute(const QString& xml, const QString& marker, const QString& attribute)
 {
     for (const auto& line : xml.split(QLatin1Char('\n'))) {
-        if (!line.contains(marker))
-            continue;
+        if (!line.contains(marker)) { continue; }
         const auto match = QRegularExpression(QStringLiteral("%1=\"([^\"]*)\"").arg(attribute)).match(line);
-        if (match.hasMatch())
-            return match.captured(1);
+        if (match.hasMatch()) { return match.captured(1); }
     }
     return {};
 }
@@ -138,20 +134,17 @@ void FakeLibvirt::emitEvent(const QString& name, DomainEvent event, const QStrin
 {
     // Queued, as libvirt's event thread posts them.
     QTimer::singleShot(0, this, [this, name, event, reason] {
-        if (lastConnection)
-            emit lastConnection->lifecycleEvent(name, event, reason);
+        if (lastConnection) { emit lastConnection->lifecycleEvent(name, event, reason); }
     });
 }
 
 void FakeLibvirt::powerOff(const QString& name, const QString& stopReason, const QString& shutdownReason)
 {
     auto it = domains.find(name);
-    if (it == domains.end() || !it->active)
-        return;
+    if (it == domains.end() || !it->active) { return; }
     it->active = false;
     stopGuest(name);
-    if (!shutdownReason.isEmpty())
-        emitEvent(name, DomainEvent::Shutdown, shutdownReason);
+    if (!shutdownReason.isEmpty()) { emitEvent(name, DomainEvent::Shutdown, shutdownReason); }
     emitEvent(name, DomainEvent::Stopped, stopReason);
 }
 
@@ -171,12 +164,13 @@ void FakeLibvirt::bootGuest(const QString& name)
                 const auto request = nlohmann::json::parse(client->readLine().toStdString(), nullptr, false);
                 if (request.is_object() && request.value("type", std::string()) == "shutdown" && !ignoreAgentShutdown) {
                     send(R"({"type":"shutting-down"})");
-                    QTimer::singleShot(5, this, [this, name] { powerOff(name, QStringLiteral("shutdown"), QStringLiteral("guest-shutdown")); });
+                    QTimer::singleShot(5, this, [this, name] {
+                        powerOff(name, QStringLiteral("shutdown"), QStringLiteral("guest-shutdown"));
+                    });
                 }
             }
         });
-        if (!agent)
-            return;
+        if (!agent) { return; }
         QTimer::singleShot(5, client, [send, configFile] {
             send(R"({"type":"hello","version":1,"agent":"fake-libvirt-agent"})");
             QFile config(configFile);

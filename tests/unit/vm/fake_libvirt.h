@@ -35,7 +35,8 @@ public:
     std::optional<DomainInfo> lookup(const QString& name, QString* error) override;
     bool define(const QString& xml, QString* error) override;
     bool start(const QString& name, bool autoDestroy, QString* error) override;
-    void defineAndStart(const QString& xml, const QString& name, bool autoDestroy, QObject* context, StartDone done) override;
+    void defineAndStart(const QString& xml, const QString& name, bool autoDestroy, QObject* context,
+                        StartDone done) override;
     bool shutdown(const QString& name, QString* error) override;
     bool destroy(const QString& name, QString* error) override;
     qint64 qemuPid(const QString& name) const override;
@@ -55,12 +56,12 @@ public:
     std::shared_ptr<LibvirtConnection> open(const QString& uri, QString* error) override;
 
     // Behaviour switches
-    QString openError;           // open() fails with this (already explained)
-    QString startError;          // virDomainCreate fails with this
-    bool agent = true;           // the guest agent connects and reports ready
+    QString openError;  // open() fails with this (already explained)
+    QString startError;  // virDomainCreate fails with this
+    bool agent = true;  // the guest agent connects and reports ready
     bool ignoreAgentShutdown = false;
     bool ignoreAcpi = false;
-    bool holdStarts = false;     // defineAndStart answers only at releaseStarts(), as a busy libvirt
+    bool holdStarts = false;  // defineAndStart answers only at releaseStarts(), as a busy libvirt
 
     // Defines and starts the domains whose defineAndStart was held, and answers those still asked.
     void releaseStarts();

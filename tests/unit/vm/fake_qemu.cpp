@@ -13,15 +13,16 @@
 namespace berth::vm::testing {
 
 FakeQemuProcess::FakeQemuProcess(ProcessSpec spec, FakeQemuBehaviour behaviour, FakeProcessFactory* factory, qint64 pid)
-    : m_spec(std::move(spec)), m_behaviour(behaviour), m_factory(factory), m_pid(pid)
-{
-}
+    : m_spec(std::move(spec)),
+      m_behaviour(behaviour),
+      m_factory(factory),
+      m_pid(pid)
+{}
 
 FakeQemuProcess::~FakeQemuProcess()
 {
     m_running = false;
-    if (!m_factory)
-        return;
+    if (!m_factory) { return; }
     auto& alive = m_factory->alive;
     alive.erase(std::remove(alive.begin(), alive.end(), this), alive.end());
     m_factory->noteRunningChanged();
@@ -36,14 +37,11 @@ QString FakeQemuProcess::argument(const QString& option) const
 QString FakeQemuProcess::chardevPath(const QString& id) const
 {
     for (qsizetype i = 0; i + 1 < m_spec.arguments.size(); ++i) {
-        if (m_spec.arguments.at(i) != QLatin1String("-chardev"))
-            continue;
+        if (m_spec.arguments.at(i) != QLatin1String("-chardev")) { continue; }
         const QStringList parts = m_spec.arguments.at(i + 1).split(QLatin1Char(','));
-        if (!parts.contains(QStringLiteral("id=") + id))
-            continue;
+        if (!parts.contains(QStringLiteral("id=") + id)) { continue; }
         for (const auto& part : parts) {
-            if (part.startsWith(QLatin1String("path=")))
-                return part.mid(5);
+            if (part.startsWith(QLatin1String("path="))) { return part.mid(5); }
         }
     }
     return {};
@@ -78,11 +76,11 @@ void FakeQemuProcess::start()
     }
 
     QFile pidFile(argument(QStringLiteral("-pidfile")));
-    if (pidFile.open(QIODevice::WriteOnly))
-        pidFile.write(QByteArray::number(m_pid) + '\n');
+    if (pidFile.open(QIODevice::WriteOnly)) { pidFile.write(QByteArray::number(m_pid) + '\n'); }
     QFile serial(chardevPath(QStringLiteral("serial0")));
-    if (serial.open(QIODevice::WriteOnly | QIODevice::Truncate))
+    if (serial.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
         serial.write("[    0.000000] Linux version 6.1.0-fake\n[    0.100000] fake guest booting\n");
+    }
 
     m_qmpServer = new QLocalServer(this);
     m_qmpServer->listen(chardevPath(QStringLiteral("qmp")));
@@ -97,10 +95,14 @@ void FakeQemuProcess::start()
                 onQmpLine(m_qmpClient, line);
             }
         });
-        if (m_behaviour.qmpNoise)
+        if (m_behaviour.qmpNoise) {
             m_qmpClient->write("qemu-system-x86_64: warning: fake host doesn't support requested feature\n\n");
-        if (m_behaviour.qmpGreets)
-            m_qmpClient->write(R"({"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}}, "capabilities": []}})" "\n");
+        }
+        if (m_behaviour.qmpGreets) {
+            m_qmpClient->write(
+                R"({"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}}, "capabilities": []}})"
+                "\n");
+        }
     });
 
     m_agentServer = new QLocalServer(this);
@@ -116,12 +118,10 @@ void FakeQemuProcess::start()
                 onAgentLine(line);
             }
         });
-        if (!m_behaviour.agent)
-            return;
+        if (!m_behaviour.agent) { return; }
         // The guest boots "later": after the host connected, like the real agent.
         QTimer::singleShot(m_behaviour.agentHelloDelayMs, this, [this] {
-            if (!m_running || !m_agentClient)
-                return;
+            if (!m_running || !m_agentClient) { return; }
             sendAgent(QStringLiteral(R"({"type":"hello","version":%1,"agent":"fake-agent","features":[%2]})")
                           .arg(m_behaviour.agentVersion)
                           .arg(m_behaviour.agentKeepsTime ? QStringLiteral("\"time\"") : QString())
@@ -139,8 +139,7 @@ void FakeQemuProcess::start()
         });
     });
     QTimer::singleShot(0, this, [this] {
-        if (m_running)
-            emit started();
+        if (m_running) { emit started(); }
     });
 }
 
@@ -157,48 +156,49 @@ void FakeQemuProcess::startAsProbe()
             m_stderr += "qemu-system-x86_64: failed to initialize kvm: Permission denied\n";
             exitWith(1, false, false);
             break;
-        case FakeQemuBehaviour::Probe::Hangs:
-            break;
+        case FakeQemuBehaviour::Probe::Hangs: break;
         }
     });
 }
 
 void FakeQemuProcess::sendAgent(const QByteArray& json)
 {
-    if (m_agentClient)
-        m_agentClient->write(json + '\n');
+    if (m_agentClient) { m_agentClient->write(json + '\n'); }
 }
 
 void FakeQemuProcess::onQmpLine(QLocalSocket* client, const QByteArray& line)
 {
     const auto command = nlohmann::json::parse(line.toStdString(), nullptr, false);
-    if (command.is_discarded())
-        return;
+    if (command.is_discarded()) { return; }
     const auto name = QString::fromStdString(command.value("execute", std::string()));
     qmpCommands << name;
     nlohmann::json reply = {{"return", nlohmann::json::object()}};
-    if (command.contains("id"))
-        reply["id"] = command["id"];
-    if (m_behaviour.qmpInterleaveEvents)
-        client->write(R"({"timestamp": {"seconds": 1, "microseconds": 2}, "event": "RTC_CHANGE", "data": {"offset": 0}})" "\n");
+    if (command.contains("id")) { reply["id"] = command["id"]; }
+    if (m_behaviour.qmpInterleaveEvents) {
+        client->write(
+            R"({"timestamp": {"seconds": 1, "microseconds": 2}, "event": "RTC_CHANGE", "data": {"offset": 0}})"
+            "\n");
+    }
     if (name == QLatin1String("system_powerdown")) {
-        client->write(R"({"timestamp": {"seconds": 1, "microseconds": 3}, "event": "POWERDOWN"})" "\n");
+        client->write(R"({"timestamp": {"seconds": 1, "microseconds": 3}, "event": "POWERDOWN"})"
+                      "\n");
         client->write(QByteArray::fromStdString(reply.dump()) + '\n');
-        if (!m_behaviour.ignoreAcpi)
+        if (!m_behaviour.ignoreAcpi) {
             QTimer::singleShot(5, this, [this] { powerOff(QStringLiteral("guest-shutdown")); });
+        }
         return;
     }
     client->write(QByteArray::fromStdString(reply.dump()) + '\n');
-    if (name == QLatin1String("quit") && !m_behaviour.ignoreQuit)
+    if (name == QLatin1String("quit") && !m_behaviour.ignoreQuit) {
         QTimer::singleShot(0, this, [this] { powerOff(QStringLiteral("host-qmp-quit")); });
+    }
 }
 
 void FakeQemuProcess::onAgentLine(const QByteArray& line)
 {
     agentRequests << QString::fromUtf8(line);
     const auto request = nlohmann::json::parse(line.toStdString(), nullptr, false);
-    if (request.is_discarded())
-        return;
+    if (request.is_discarded()) { return; }
     const auto type = request.value("type", std::string());
     if (type == "status") {
         sendAgent(R"({"type":"status","state":"ready"})");
@@ -210,12 +210,14 @@ void FakeQemuProcess::onAgentLine(const QByteArray& line)
 
 void FakeQemuProcess::powerOff(const QString& reason)
 {
-    if (!m_running)
-        return;
+    if (!m_running) { return; }
     if (m_qmpClient) {
-        m_qmpClient->write(QStringLiteral(R"({"timestamp": {"seconds": 2, "microseconds": 0}, "event": "SHUTDOWN", "data": {"guest": true, "reason": "%1"}})" "\n")
-                               .arg(reason)
-                               .toUtf8());
+        m_qmpClient->write(
+            QStringLiteral(
+                R"({"timestamp": {"seconds": 2, "microseconds": 0}, "event": "SHUTDOWN", "data": {"guest": true, "reason": "%1"}})"
+                "\n")
+                .arg(reason)
+                .toUtf8());
         m_qmpClient->flush();
     }
     exitWith(0, false, true);
@@ -224,8 +226,7 @@ void FakeQemuProcess::powerOff(const QString& reason)
 void FakeQemuProcess::crash(const QByteArray& lastSerialLine, int exitCode)
 {
     QFile serial(chardevPath(QStringLiteral("serial0")));
-    if (serial.open(QIODevice::WriteOnly | QIODevice::Append))
-        serial.write(lastSerialLine + '\n');
+    if (serial.open(QIODevice::WriteOnly | QIODevice::Append)) { serial.write(lastSerialLine + '\n'); }
     serial.close();
     m_stderr += "qemu-system-x86_64: fake crash\n";
     exitWith(exitCode, false, false);
@@ -233,33 +234,34 @@ void FakeQemuProcess::crash(const QByteArray& lastSerialLine, int exitCode)
 
 void FakeQemuProcess::sendQmpEvent(const QByteArray& eventJson)
 {
-    if (m_qmpClient)
-        m_qmpClient->write(eventJson + '\n');
+    if (m_qmpClient) { m_qmpClient->write(eventJson + '\n'); }
 }
 
 void FakeQemuProcess::terminate()
 {
     terminated = true;
-    if (m_running)
+    if (m_running) {
         QTimer::singleShot(0, this, [this] { exitWith(0, false, true); });
+    }
 }
 
 void FakeQemuProcess::kill()
 {
     killed = true;
-    if (m_running)
+    if (m_running) {
         QTimer::singleShot(0, this, [this] { exitWith(SIGKILL, true, false); });
+    }
 }
 
 void FakeQemuProcess::exitWith(int code, bool crashed, bool removePidFile)
 {
-    if (!m_running)
-        return;
+    if (!m_running) { return; }
     m_running = false;
     noteRunningChanged();
     // Like QEMU: a clean exit removes the pidfile, SIGKILL leaves it behind.
-    if (removePidFile && !argument(QStringLiteral("-pidfile")).isEmpty())
+    if (removePidFile && !argument(QStringLiteral("-pidfile")).isEmpty()) {
         QFile::remove(argument(QStringLiteral("-pidfile")));
+    }
     delete m_qmpServer;
     m_qmpServer = nullptr;
     m_qmpClient = nullptr;
@@ -274,21 +276,20 @@ void FakeQemuProcess::exitWith(int code, bool crashed, bool removePidFile)
 
 void FakeQemuProcess::noteRunningChanged()
 {
-    if (m_factory)
-        m_factory->noteRunningChanged();
+    if (m_factory) { m_factory->noteRunningChanged(); }
 }
 
 // A process handed to deleteLater() can outlive its test's factory; it must not reach back into it.
 FakeProcessFactory::~FakeProcessFactory()
 {
-    for (auto* process : alive)
-        process->m_factory = nullptr;
+    for (auto* process : alive) { process->m_factory = nullptr; }
 }
 
 std::unique_ptr<Process> FakeProcessFactory::create(const ProcessSpec& spec) const
 {
     launched.push_back(spec);
-    auto process = std::make_unique<FakeQemuProcess>(spec, behaviour, const_cast<FakeProcessFactory*>(this), m_nextPid++);
+    auto process
+        = std::make_unique<FakeQemuProcess>(spec, behaviour, const_cast<FakeProcessFactory*>(this), m_nextPid++);
     alive.push_back(process.get());
     return process;
 }
@@ -308,15 +309,15 @@ void FakeProcessFactory::noteRunningChanged()
 int FakeProcessFactory::qemuLaunches() const
 {
     return static_cast<int>(std::count_if(launched.begin(), launched.end(), [](const ProcessSpec& spec) {
-        return spec.program.contains(QLatin1String("qemu-system")) && !spec.arguments.join(QLatin1Char(' ')).contains(QLatin1String("berth-probe"));
+        return spec.program.contains(QLatin1String("qemu-system"))
+            && !spec.arguments.join(QLatin1Char(' ')).contains(QLatin1String("berth-probe"));
     }));
 }
 
 FakeQemuProcess* FakeProcessFactory::lastQemu() const
 {
     for (auto it = alive.rbegin(); it != alive.rend(); ++it) {
-        if ((*it)->spec().program.contains(QLatin1String("qemu-system")))
-            return *it;
+        if ((*it)->spec().program.contains(QLatin1String("qemu-system"))) { return *it; }
     }
     return nullptr;
 }

@@ -20,18 +20,18 @@ class QLocalSocket;
 namespace berth::vm::testing {
 
 struct FakeQemuBehaviour {
-    bool failToStart = false;         // exec fails (missing binary, no permission)
-    bool qmpGreets = true;            // false: QMP accepts connections but never says hello
-    bool qmpNoise = true;             // non-JSON lines before the greeting
+    bool failToStart = false;  // exec fails (missing binary, no permission)
+    bool qmpGreets = true;  // false: QMP accepts connections but never says hello
+    bool qmpNoise = true;  // non-JSON lines before the greeting
     bool qmpInterleaveEvents = true;  // an event between every command and its reply
-    bool agent = true;                // the guest agent connects and reports
-    int agentHelloDelayMs = 5;        // from the host connecting to the agent's hello
+    bool agent = true;  // the guest agent connects and reports
+    int agentHelloDelayMs = 5;  // from the host connecting to the agent's hello
     int agentVersion = 1;
-    bool agentKeepsTime = false;      // the hello lists the "time" feature
-    bool failBoot = false;            // agent reports an error instead of ready
+    bool agentKeepsTime = false;  // the hello lists the "time" feature
+    bool failBoot = false;  // agent reports an error instead of ready
     bool ignoreAgentShutdown = false;
     bool ignoreAcpi = false;
-    bool ignoreQuit = false;          // QMP quit hangs (QEMU stuck in I/O): only SIGKILL ends it
+    bool ignoreQuit = false;  // QMP quit hangs (QEMU stuck in I/O): only SIGKILL ends it
     // KVM probe runs (recognised by their kernel command line)
     enum class Probe { Boots, Hangs, Fails } probe = Probe::Boots;
 };
@@ -40,6 +40,7 @@ class FakeProcessFactory;
 
 class FakeQemuProcess final : public Process {
     friend class FakeProcessFactory;
+
 public:
     FakeQemuProcess(ProcessSpec spec, FakeQemuBehaviour behaviour, FakeProcessFactory* factory, qint64 pid);
     ~FakeQemuProcess() override;
@@ -58,7 +59,7 @@ public:
     // A QMP event line as QEMU sends it, e.g. {"event": "STOP"}, to the connected client.
     void sendQmpEvent(const QByteArray& eventJson);
     QString argument(const QString& option) const;  // value after `option`
-    QString chardevPath(const QString& id) const;    // path= of -chardev ...,id=<id>,...
+    QString chardevPath(const QString& id) const;  // path= of -chardev ...,id=<id>,...
 
     bool killed = false;
     bool terminated = false;

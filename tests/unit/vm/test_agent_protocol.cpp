@@ -10,8 +10,7 @@ using namespace berth::vm;
 
 namespace {
 
-template <typename T>
-T parseAs(const char* line)
+template <typename T> T parseAs(const char* line)
 {
     const auto result = agent::parseLine(line);
     EXPECT_TRUE(result.message.has_value()) << result.error.toStdString();
@@ -41,14 +40,17 @@ TEST(AgentProtocol, ParsesEveryGuestMessage)
 
 TEST(AgentProtocol, TheTimeRequestCarriesTheHostsClockInMilliseconds)
 {
-    EXPECT_EQ(agent::timeRequest(1'764'500'000'123), QByteArray(R"({"type":"time","unixMillis":1764500000123})" "\n"));
+    EXPECT_EQ(agent::timeRequest(1'764'500'000'123),
+              QByteArray(R"({"type":"time","unixMillis":1764500000123})"
+                         "\n"));
 }
 
 TEST(AgentProtocol, RejectsMalformedMessagesWithAReason)
 {
-    for (const char* line : {"garbage", "", "[1,2]", "{\"type\":5}", "{\"type\":\"hello\"}", "{\"type\":\"hello\",\"version\":\"1\"}",
-                             "{\"type\":\"phase\"}", "{\"type\":\"error\",\"step\":\"x\"}", "{\"type\":\"launch-missiles\"}",
-                             "{\"type\":\"ready\",\"config\":{}}", "\xff\xfe{"}) {
+    for (const char* line :
+         {"garbage", "", "[1,2]", "{\"type\":5}", "{\"type\":\"hello\"}", "{\"type\":\"hello\",\"version\":\"1\"}",
+          "{\"type\":\"phase\"}", "{\"type\":\"error\",\"step\":\"x\"}", "{\"type\":\"launch-missiles\"}",
+          "{\"type\":\"ready\",\"config\":{}}", "\xff\xfe{"}) {
         const auto result = agent::parseLine(line);
         EXPECT_FALSE(result.message.has_value()) << line;
         EXPECT_FALSE(result.error.isEmpty()) << line;
@@ -85,8 +87,7 @@ TEST(AgentChannel, OversizedLineIsRejectedAndTheNextLineStillWorks)
     QSignalSpy phases(&channel, &AgentChannel::phase);
     const QByteArray huge = "{\"type\":\"phase\",\"name\":\"" + QByteArray(70 * 1024, 'x') + "\"}";
     // Delivered in small chunks, as a socket would: the channel must not buffer it all.
-    for (qsizetype i = 0; i < huge.size(); i += 4096)
-        channel.feed(huge.mid(i, 4096));
+    for (qsizetype i = 0; i < huge.size(); i += 4096) { channel.feed(huge.mid(i, 4096)); }
     channel.feed("\n{\"type\":\"phase\",\"name\":\"after\"}\n");
     ASSERT_EQ(errors.count(), 1);
     EXPECT_THAT(errors.at(0).at(0).toString().toStdString(), ::testing::HasSubstr("limit"));
@@ -124,7 +125,8 @@ TEST(AgentChannel, UnknownProtocolVersionIsIncompatible)
     QSignalSpy hello(&channel, &AgentChannel::hello);
     QSignalSpy incompatible(&channel, &AgentChannel::incompatibleAgent);
     QSignalSpy ready(&channel, &AgentChannel::ready);
-    channel.feed("{\"type\":\"hello\",\"version\":2,\"agent\":\"future\"}\n{\"type\":\"ready\",\"version\":2,\"config\":{}}\n");
+    channel.feed(
+        "{\"type\":\"hello\",\"version\":2,\"agent\":\"future\"}\n{\"type\":\"ready\",\"version\":2,\"config\":{}}\n");
     EXPECT_EQ(hello.count(), 0);
     EXPECT_EQ(incompatible.count(), 1);
     EXPECT_EQ(ready.count(), 0);

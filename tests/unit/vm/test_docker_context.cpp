@@ -31,10 +31,11 @@ protected:
     }
     void TearDown() override
     {
-        if (m_hadPrevious)
+        if (m_hadPrevious) {
             qputenv("DOCKER_CONFIG", m_previous);
-        else
+        } else {
             qunsetenv("DOCKER_CONFIG");
+        }
     }
 
     QString docker(const QStringList& arguments) const
@@ -48,7 +49,9 @@ protected:
     QString host() const
     {
         const auto json = nlohmann::json::parse(docker({"context", "inspect", "berth"}).toStdString(), nullptr, false);
-        return json.is_array() && !json.empty() ? QString::fromStdString(json[0]["Endpoints"]["docker"].value("Host", "")) : QString();
+        return json.is_array() && !json.empty()
+            ? QString::fromStdString(json[0]["Endpoints"]["docker"].value("Host", ""))
+            : QString();
     }
 
     QTemporaryDir dir;
@@ -64,8 +67,7 @@ private:
 
 TEST_F(DockerContextTest, CreatedThenKeptThenUpdatedWithoutSwitchingTheCurrentContext)
 {
-    if (cli.isEmpty())
-        GTEST_SKIP() << "no docker CLI on this machine";
+    if (cli.isEmpty()) { GTEST_SKIP() << "no docker CLI on this machine"; }
     auto result = ensureDockerContext(cli, "berth", 23761, certs);
     ASSERT_EQ(result.outcome, Outcome::Created) << result.message.toStdString();
     EXPECT_THAT(result.message.toStdString(), HasSubstr("docker --context berth"));

@@ -56,12 +56,14 @@ protected:
         if (!m_controller) {
             m_controller = std::make_unique<EngineController>(options, processes);
             QObject::connect(m_controller.get(), &EngineController::stateChanged, [this](State state, const QString&) {
-                if (states.empty() || states.back() != state)
-                    states.push_back(state);
+                if (states.empty() || states.back() != state) { states.push_back(state); }
             });
             QObject::connect(m_controller.get(), &EngineController::operationFinished,
-                             [this](Operation operation, bool ok, const QString& message) { finished.push_back({operation, ok, message}); });
-            QObject::connect(m_controller.get(), &EngineController::progress, [this](const QString& text) { progress << text; });
+                             [this](Operation operation, bool ok, const QString& message) {
+                                 finished.push_back({operation, ok, message});
+                             });
+            QObject::connect(m_controller.get(), &EngineController::progress,
+                             [this](const QString& text) { progress << text; });
         }
         return *m_controller;
     }
@@ -121,7 +123,8 @@ TEST_F(EngineControllerTest, StartReachesRunningAndTheGuestEchoesTheConfig)
     ASSERT_TRUE(result.ok) << result.message.toStdString();
     EXPECT_EQ(result.operation, Operation::Start);
     EXPECT_THAT(states, ElementsAre(State::Starting, State::WaitingForEngine, State::Running));
-    EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString()), (nlohmann::json{{"eci", true}, {"memory", 2048}}));
+    EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString()),
+              (nlohmann::json{{"eci", true}, {"memory", 2048}}));
     EXPECT_NE(controller().qemuPid(), 0);
     EXPECT_EQ(controller().accelerator(), Accelerator::Tcg);
     EXPECT_NE(controller().enginePort(), 0);
@@ -154,7 +157,8 @@ TEST_F(EngineControllerTest, GracefulStopGoesThroughTheAgent)
     EXPECT_THAT(exited->qmpCommands, ::testing::Not(::testing::Contains("system_powerdown")));
     EXPECT_EQ(exited->killed, false);
     EXPECT_EQ(controller().state(), State::Stopped);
-    EXPECT_THAT(states, ElementsAre(State::Starting, State::WaitingForEngine, State::Running, State::Stopping, State::Stopped));
+    EXPECT_THAT(states,
+                ElementsAre(State::Starting, State::WaitingForEngine, State::Running, State::Stopping, State::Stopped));
     EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid")));
     EXPECT_EQ(processes->runningCount(), 0);
     EXPECT_EQ(controller().qemuPid(), 0);
@@ -270,8 +274,9 @@ TEST_F(EngineControllerTest, ADiskWriteThatPausesTheVmIsAnErrorNamingTheDiskAndT
     options.dataDisk = instanceFile("data.qcow2");
     startRunning();
     // What QEMU sends when the host file system under the data disk is full (werror=enospc).
-    processes->lastQemu()->sendQmpEvent(R"({"event": "BLOCK_IO_ERROR", "data": {"device": "data", "operation": "write", )"
-                                        R"("action": "stop", "nospace": true, "reason": "No space left on device"}})");
+    processes->lastQemu()->sendQmpEvent(
+        R"({"event": "BLOCK_IO_ERROR", "data": {"device": "data", "operation": "write", )"
+        R"("action": "stop", "nospace": true, "reason": "No space left on device"}})");
     processes->lastQemu()->sendQmpEvent(R"({"event": "STOP"})");
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 3000));
     const std::string reason = controller().stateDetail().toStdString();
@@ -283,8 +288,9 @@ TEST_F(EngineControllerTest, ADiskWriteThatPausesTheVmIsAnErrorNamingTheDiskAndT
 TEST_F(EngineControllerTest, AReportedDiskErrorThatDoesNotPauseTheVmIsNoError)
 {
     startRunning();
-    processes->lastQemu()->sendQmpEvent(R"({"event": "BLOCK_IO_ERROR", "data": {"device": "root", "operation": "read", )"
-                                        R"("action": "report", "nospace": false, "reason": "Input/output error"}})");
+    processes->lastQemu()->sendQmpEvent(
+        R"({"event": "BLOCK_IO_ERROR", "data": {"device": "root", "operation": "read", )"
+        R"("action": "report", "nospace": false, "reason": "Input/output error"}})");
     // A plain STOP after it, which the controller reports as a progress line: once that line is
     // there, the BLOCK_IO_ERROR before it has been handled.
     processes->lastQemu()->sendQmpEvent(R"({"event": "STOP"})");
@@ -424,7 +430,8 @@ TEST_F(EngineControllerTest, AStopBeforeTheAgentConnectedIsHandedToTheAgentOnceI
     EXPECT_EQ(finished[1].operation, Operation::Stop);
     EXPECT_TRUE(finished[1].ok) << finished[1].message.toStdString();
     EXPECT_THAT(exited->agentRequests.join('\n').toStdString(), HasSubstr("\"type\":\"shutdown\""));
-    EXPECT_THAT(exited->qmpCommands, ::testing::Not(::testing::Contains("quit"))) << "the stop waited out the power button";
+    EXPECT_THAT(exited->qmpCommands, ::testing::Not(::testing::Contains("quit")))
+        << "the stop waited out the power button";
     EXPECT_EQ(exited->killed, false);
     EXPECT_EQ(controller().state(), State::Stopped);
 }
@@ -519,8 +526,7 @@ void writeQcow2Header(const QString& path, quint64 size)
     QByteArray header(104, '\0');
     header.replace(0, 4, QByteArray("QFI\xfb", 4));
     header[7] = 3;  // version
-    for (int i = 0; i < 8; ++i)
-        header[24 + i] = static_cast<char>((size >> (56 - 8 * i)) & 0xff);
+    for (int i = 0; i < 8; ++i) { header[24 + i] = static_cast<char>((size >> (56 - 8 * i)) & 0xff); }
     QFile file(path);
     ASSERT_TRUE(file.open(QIODevice::WriteOnly));
     file.write(header);
@@ -644,7 +650,8 @@ TEST_F(EngineControllerTest, EngineThatNeverAnswersIsAnErrorNamingTheProblem)
 {
     options.engineCheckInterval = 20ms;
     options.timeouts.bootToReady = 400ms;
-    options.engineCheck = [](quint16, EngineOptions::EngineCheckDone done) { done(false, QStringLiteral("TLS handshake failed")); };
+    options.engineCheck
+        = [](quint16, EngineOptions::EngineCheckDone done) { done(false, QStringLiteral("TLS handshake failed")); };
     controller().start(QByteArray("{}"));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
@@ -659,7 +666,9 @@ TEST_F(EngineControllerTest, ASecondControllerOnTheSameInstanceIsRefused)
     const qint64 pid = controller().qemuPid();
     EngineController second(options, processes);
     std::optional<std::pair<bool, QString>> result;
-    QObject::connect(&second, &EngineController::operationFinished, [&](Operation, bool ok, const QString& message) { result = {ok, message}; });
+    QObject::connect(&second, &EngineController::operationFinished, [&](Operation, bool ok, const QString& message) {
+        result = {ok, message};
+    });
     second.stop();  // would otherwise take the first one's QEMU for a stale leftover
     ASSERT_TRUE(QTest::qWaitFor([&] { return result.has_value(); }, 5000));
     EXPECT_FALSE(result->first);
@@ -676,7 +685,8 @@ TEST_F(EngineControllerTest, QemuThatCannotStartIsAClearError)
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_EQ(controller().state(), State::Error);
-    EXPECT_THAT(result.message.toStdString(), HasSubstr("failed to start: qemu-system-x86_64: No such file or directory"));
+    EXPECT_THAT(result.message.toStdString(),
+                HasSubstr("failed to start: qemu-system-x86_64: No such file or directory"));
 }
 
 TEST_F(EngineControllerTest, GoingBackToTheConfigBeingLaunchedDropsTheQueuedRestart)

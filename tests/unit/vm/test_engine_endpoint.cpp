@@ -47,9 +47,7 @@ struct PingResult {
 PingResult ping(const EngineApi& api, QObject* context)
 {
     PingResult result;
-    api.ping(context, [&](bool ok, const QString& why) {
-        result = {true, ok, why};
-    });
+    api.ping(context, [&](bool ok, const QString& why) { result = {true, ok, why}; });
     EXPECT_TRUE(QTest::qWaitFor([&] { return result.done; }, 10000));
     return result;
 }
@@ -83,8 +81,10 @@ protected:
 TEST_F(EngineEndpoint, CreatesPrivateFilesInTheDockerCliLayout)
 {
     EXPECT_EQ(modeOf(certs.dir), 0700);
-    for (const auto& file : {certs.caCert(), certs.caKey(), certs.clientCert(), certs.clientKey(), certs.serverCert(), certs.serverKey()})
+    for (const auto& file : {certs.caCert(), certs.caKey(), certs.clientCert(), certs.clientKey(), certs.serverCert(),
+                             certs.serverKey()}) {
         EXPECT_EQ(modeOf(file), 0600) << file.toStdString();
+    }
     const auto server = QSslCertificate::fromPath(certs.serverCert());
     ASSERT_EQ(server.size(), 1);
     const auto names = server.first().subjectAlternativeNames();
@@ -215,8 +215,10 @@ TEST_F(EngineEndpoint, ListsContainersWithTheirRuntimeAndRemovesThem)
 {
     FakeEngineApi engine(certs);
     engine.route("GET /containers/json?all=1",
-                 {200, R"([{"Id":"abc123","Names":["/web"],"Image":"nginx","State":"running"},)"
-                       R"( {"Id":"def456","Names":["/db"],"Image":"postgres","State":"exited"}])", /*chunked=*/true});
+                 {200,
+                  R"([{"Id":"abc123","Names":["/web"],"Image":"nginx","State":"running"},)"
+                  R"( {"Id":"def456","Names":["/db"],"Image":"postgres","State":"exited"}])",
+                  /*chunked=*/true});
     engine.route("GET /containers/abc123/json", {200, R"({"Id":"abc123","HostConfig":{"Runtime":"sysbox-runc"}})"});
     engine.route("DELETE /containers/abc123?force=1", {204, {}});
     engine.route("DELETE /containers/def456?force=1", {409, R"({"message":"removal in progress"})"});
@@ -224,7 +226,10 @@ TEST_F(EngineEndpoint, ListsContainersWithTheirRuntimeAndRemovesThem)
 
     QList<ContainerSummary> list;
     QString error = QStringLiteral("unset");
-    client.listContainers(&context, [&](const QList<ContainerSummary>& l, const QString& e) { list = l; error = e; });
+    client.listContainers(&context, [&](const QList<ContainerSummary>& l, const QString& e) {
+        list = l;
+        error = e;
+    });
     ASSERT_TRUE(QTest::qWaitFor([&] { return error != QLatin1String("unset"); }, 10000));
     EXPECT_TRUE(error.isEmpty()) << error.toStdString();
     ASSERT_EQ(list.size(), 2);
@@ -235,7 +240,10 @@ TEST_F(EngineEndpoint, ListsContainersWithTheirRuntimeAndRemovesThem)
 
     QString runtime;
     error = QStringLiteral("unset");
-    client.containerRuntime("abc123", &context, [&](const QString& r, const QString& e) { runtime = r; error = e; });
+    client.containerRuntime("abc123", &context, [&](const QString& r, const QString& e) {
+        runtime = r;
+        error = e;
+    });
     ASSERT_TRUE(QTest::qWaitFor([&] { return error != QLatin1String("unset"); }, 10000));
     EXPECT_EQ(runtime, "sysbox-runc");
 
@@ -253,7 +261,10 @@ TEST_F(EngineEndpoint, ReadsTheVersion)
     engine.route("GET /version", {200, R"({"Version":"20.10.24+dfsg1","ApiVersion":"1.41","Os":"linux"})"});
     nlohmann::json version;
     bool done = false;
-    api(engine.port()).version(&context, [&](const nlohmann::json& v, const QString&) { version = v; done = true; });
+    api(engine.port()).version(&context, [&](const nlohmann::json& v, const QString&) {
+        version = v;
+        done = true;
+    });
     ASSERT_TRUE(QTest::qWaitFor([&] { return done; }, 10000));
     EXPECT_EQ(version.value("ApiVersion", ""), "1.41");
 }
@@ -269,9 +280,14 @@ TEST_F(EngineEndpoint, DroppedWithItsContextAndWaitedForSynchronously)
         client.ping(&shortLived, [&](bool, const QString&) { called = true; });
     }
     bool ok = false;
-    const bool finished = EngineApi::waitFor([&](QObject* ctx, std::function<void()> finish) {
-        client.ping(ctx, [&ok, finish](bool pong, const QString&) { ok = pong; finish(); });
-    }, 10s);
+    const bool finished = EngineApi::waitFor(
+        [&](QObject* ctx, std::function<void()> finish) {
+            client.ping(ctx, [&ok, finish](bool pong, const QString&) {
+                ok = pong;
+                finish();
+            });
+        },
+        10s);
     EXPECT_TRUE(finished);
     EXPECT_TRUE(ok);
     EXPECT_FALSE(called);
@@ -285,7 +301,8 @@ TEST(HttpResponseParser, HandlesLengthChunksAndGarbage)
     EXPECT_EQ(r.body, "OK");
 
     r = {};
-    ASSERT_TRUE(parseHttpResponse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\n[1,\r\n2\r\n2]\r\n0\r\n\r\n", &r));
+    ASSERT_TRUE(parseHttpResponse(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\n[1,\r\n2\r\n2]\r\n0\r\n\r\n", &r));
     EXPECT_EQ(r.body, "[1,2]");
 
     r = {};

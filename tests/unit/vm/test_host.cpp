@@ -34,8 +34,7 @@ ProcessExit runToEnd(Process& process, QByteArray* output = nullptr)
     });
     process.start();
     EXPECT_TRUE(QTest::qWaitFor([&] { return done; }, 5000));
-    if (output)
-        *output = process.readAllStandardOutput();
+    if (output) { *output = process.readAllStandardOutput(); }
     return result;
 }
 
@@ -43,7 +42,8 @@ ProcessExit runToEnd(Process& process, QByteArray* output = nullptr)
 
 TEST(SystemProcess, ChildGetsPrivateUmaskAndItsOwnProcessGroup)
 {
-    auto process = systemProcessFactory()->create({"/bin/sh", {"-c", "umask; echo $$; cut -d' ' -f5 /proc/$$/stat"}, {}});
+    auto process
+        = systemProcessFactory()->create({"/bin/sh", {"-c", "umask; echo $$; cut -d' ' -f5 /proc/$$/stat"}, {}});
     QByteArray output;
     const auto exit = runToEnd(*process, &output);
     EXPECT_EQ(exit.exitCode, 0);
@@ -159,13 +159,17 @@ protected:
     qint64 spawnImpostor(const QString& socketPath)
     {
         qint64 pid = 0;
-        const bool ok = QProcess::startDetached("/bin/bash", {"-c", "exec -a qemu-system-x86_64 tail -f /dev/null \"$0\" 2>/dev/null", socketPath}, {}, &pid);
+        const bool ok = QProcess::startDetached(
+            "/bin/bash", {"-c", "exec -a qemu-system-x86_64 tail -f /dev/null \"$0\" 2>/dev/null", socketPath}, {},
+            &pid);
         EXPECT_TRUE(ok);
         // Wait until the exec happened, so /proc shows the final command line.
-        EXPECT_TRUE(QTest::qWaitFor([&] {
-            QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
-            return cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().startsWith("qemu-system");
-        }, 5000));
+        EXPECT_TRUE(QTest::qWaitFor(
+            [&] {
+                QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+                return cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().startsWith("qemu-system");
+            },
+            5000));
         return pid;
     }
 

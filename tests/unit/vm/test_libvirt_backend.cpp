@@ -34,7 +34,10 @@ using Operation = EngineController::Operation;
 
 namespace {
 
-std::string text(const QString& s) { return s.toStdString(); }
+std::string text(const QString& s)
+{
+    return s.toStdString();
+}
 
 class LibvirtBackendTest : public ::testing::Test {
 protected:
@@ -82,8 +85,7 @@ TEST_F(LibvirtBackendTest, DomainXmlGivesTheGuestTheSameDevicesAsTheQemuBackend)
 {
     const QString xml = libvirtDomainXml(spec, false);
     QXmlStreamReader reader(xml);
-    while (!reader.atEnd())
-        reader.readNext();
+    while (!reader.atEnd()) { reader.readNext(); }
     ASSERT_FALSE(reader.hasError()) << text(reader.errorString());
 
     const QString dir = spec.instanceDir;
@@ -98,7 +100,8 @@ TEST_F(LibvirtBackendTest, DomainXmlGivesTheGuestTheSameDevicesAsTheQemuBackend)
     EXPECT_THAT(text(xml), HasSubstr("<cmdline>console=ttyS0 berth.test=1 berth.data_disk=berth-data</cmdline>"));
     EXPECT_THAT(text(xml), HasSubstr("<sysinfo type=\"fwcfg\">"));
     EXPECT_THAT(text(xml), HasSubstr("<entry name=\"opt/berth/config\" file=\"" + text(spec.guestConfigFile) + "\"/>"));
-    EXPECT_THAT(text(xml), HasSubstr("<entry name=\"opt/berth/tls\" file=\"" + text(m_tmp.filePath("tls.tar")) + "\"/>"));
+    EXPECT_THAT(text(xml),
+                HasSubstr("<entry name=\"opt/berth/tls\" file=\"" + text(m_tmp.filePath("tls.tar")) + "\"/>"));
     EXPECT_THAT(text(xml), HasSubstr("<acpi/>"));
     EXPECT_THAT(text(xml), HasSubstr("<cpu mode=\"maximum\"/>"));
     EXPECT_THAT(text(xml), HasSubstr("<on_reboot>destroy</on_reboot>"));
@@ -116,7 +119,9 @@ TEST_F(LibvirtBackendTest, DomainXmlGivesTheGuestTheSameDevicesAsTheQemuBackend)
     EXPECT_THAT(text(xml), HasSubstr("<target type=\"virtio\" name=\"org.berth.agent.0\"/>"));
     // User networking with the engine's port on loopback only.
     EXPECT_THAT(text(xml), HasSubstr("user,id=berthnet0,hostfwd=tcp:127.0.0.1:45678-:2376\""));
-    EXPECT_THAT(text(xml), HasSubstr("{&quot;driver&quot;:&quot;virtio-net-pci&quot;,&quot;id&quot;:&quot;berthnic0&quot;,&quot;netdev&quot;:&quot;berthnet0&quot;}"));
+    EXPECT_THAT(text(xml),
+                HasSubstr("{&quot;driver&quot;:&quot;virtio-net-pci&quot;,&quot;id&quot;:&quot;berthnic0&quot;,&quot;"
+                          "netdev&quot;:&quot;berthnet0&quot;}"));
     EXPECT_THAT(text(xml), HasSubstr("<rng model=\"virtio\">"));
     EXPECT_THAT(text(xml), Not(HasSubstr("seclabel"))) << "a session daemon runs QEMU as the user already";
 }
@@ -134,9 +139,11 @@ TEST_F(LibvirtBackendTest, DomainXmlFollowsTheAcceleratorThePortAndTheDaemon)
     EXPECT_THAT(text(xml), Not(HasSubstr("<disk")));
     // The unsafe 2375 forward (exposeDockerAPIOnTCP2375) goes to libvirt's QEMU as to ours.
     spec.extraForwards = {{12375, 2375}};
-    EXPECT_THAT(text(libvirtDomainXml(spec, true)), HasSubstr("\"user,id=berthnet0,hostfwd=tcp:127.0.0.1:12375-:2375\""));
+    EXPECT_THAT(text(libvirtDomainXml(spec, true)),
+                HasSubstr("\"user,id=berthnet0,hostfwd=tcp:127.0.0.1:12375-:2375\""));
     EXPECT_THAT(text(xml), HasSubstr("<seclabel type=\"static\" model=\"dac\" relabel=\"no\">"));
-    EXPECT_THAT(text(xml), HasSubstr(QStringLiteral("<label>+%1:+%2</label>").arg(::getuid()).arg(::getgid()).toStdString()));
+    EXPECT_THAT(text(xml),
+                HasSubstr(QStringLiteral("<label>+%1:+%2</label>").arg(::getuid()).arg(::getgid()).toStdString()));
 }
 
 TEST_F(LibvirtBackendTest, DomainXmlEscapesPaths)
@@ -146,8 +153,9 @@ TEST_F(LibvirtBackendTest, DomainXmlEscapesPaths)
     QXmlStreamReader reader(xml);
     QString kernel;
     while (!reader.atEnd()) {
-        if (reader.readNext() == QXmlStreamReader::StartElement && reader.name() == QLatin1String("kernel"))
+        if (reader.readNext() == QXmlStreamReader::StartElement && reader.name() == QLatin1String("kernel")) {
             kernel = reader.readElementText();
+        }
     }
     ASSERT_FALSE(reader.hasError()) << text(reader.errorString());
     EXPECT_EQ(kernel, spec.kernel);
@@ -175,7 +183,9 @@ TEST_F(LibvirtBackendTest, StartDefinesAndStartsThenAnAcpiShutdownEndsIt)
     ASSERT_TRUE(running.wait(5000));
     EXPECT_EQ(vm->state(), VirtualMachine::State::Running);
     EXPECT_NE(vm->pid(), 0);
-    EXPECT_THAT(libvirt->calls, ElementsAre("open qemu:///session", "define " + domainName(), "start " + domainName() + " autodestroy"));
+    EXPECT_THAT(
+        libvirt->calls,
+        ElementsAre("open qemu:///session", "define " + domainName(), "start " + domainName() + " autodestroy"));
 
     vm->requestShutdown();
     EXPECT_EQ(vm->state(), VirtualMachine::State::ShuttingDown);
@@ -186,8 +196,7 @@ TEST_F(LibvirtBackendTest, StartDefinesAndStartsThenAnAcpiShutdownEndsIt)
     EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
     EXPECT_EQ(libvirt->calls.last(), "shutdown " + domainName());
     QStringList names;
-    for (const auto& e : events)
-        names << e.at(0).toString();
+    for (const auto& e : events) { names << e.at(0).toString(); }
     EXPECT_THAT(names, ElementsAre("POWERDOWN", "SHUTDOWN"));
 }
 
@@ -232,7 +241,8 @@ TEST_F(LibvirtBackendTest, AShutdownRequestedWhileLaunchingIsSentOnceTheDomainRu
     vm->requestShutdown();
     ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
     EXPECT_TRUE(exits[0].requested);
-    EXPECT_THAT(libvirt->calls.mid(libvirt->calls.size() - 2), ElementsAre("start " + domainName() + " autodestroy", "shutdown " + domainName()));
+    EXPECT_THAT(libvirt->calls.mid(libvirt->calls.size() - 2),
+                ElementsAre("start " + domainName() + " autodestroy", "shutdown " + domainName()));
 }
 
 TEST_F(LibvirtBackendTest, ADomainThatStopsOnItsOwnIsReportedAsUnrequested)
@@ -255,8 +265,9 @@ TEST_F(LibvirtBackendTest, ADomainLeftRunningByACrashIsShutDownBeforeTheNewStart
     QSignalSpy running(vm.get(), &VirtualMachine::running);
     vm->start();
     ASSERT_TRUE(running.wait(5000));
-    EXPECT_THAT(libvirt->calls, ElementsAre("open qemu:///session", "shutdown " + domainName(), "define " + domainName(),
-                                            "start " + domainName() + " autodestroy"));
+    EXPECT_THAT(libvirt->calls,
+                ElementsAre("open qemu:///session", "shutdown " + domainName(), "define " + domainName(),
+                            "start " + domainName() + " autodestroy"));
     EXPECT_THAT(text(vm->diagnostics()), HasSubstr("left running by an earlier run"));
 }
 
@@ -268,8 +279,9 @@ TEST_F(LibvirtBackendTest, ALeftoverThatIgnoresTheButtonIsDestroyedAfterTheGrace
     QSignalSpy running(vm.get(), &VirtualMachine::running);
     vm->start();
     ASSERT_TRUE(running.wait(5000));
-    EXPECT_THAT(libvirt->calls, ElementsAre("open qemu:///session", "shutdown " + domainName(), "destroy " + domainName(),
-                                            "define " + domainName(), "start " + domainName() + " autodestroy"));
+    EXPECT_THAT(libvirt->calls,
+                ElementsAre("open qemu:///session", "shutdown " + domainName(), "destroy " + domainName(),
+                            "define " + domainName(), "start " + domainName() + " autodestroy"));
 }
 
 TEST_F(LibvirtBackendTest, ADomainOfTheSameNameThatIsNotOursIsLeftAlone)
@@ -287,7 +299,8 @@ TEST_F(LibvirtBackendTest, ADomainOfTheSameNameThatIsNotOursIsLeftAlone)
 
 TEST_F(LibvirtBackendTest, AConnectionFailureEndsTheStartWithTheExplanation)
 {
-    libvirt->openError = explainConnectFailure("qemu:///system", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
+    libvirt->openError = explainConnectFailure(
+        "qemu:///system", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
     auto vm = createVm();
     vm->start();
     ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
@@ -317,10 +330,12 @@ TEST_F(LibvirtBackendTest, ASlowStartIsToldThenGivenUpWithTheCauseAndALateStartI
     vm->start();
     ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
     ASSERT_EQ(notices.size(), 1) << "one notice while waiting, before giving up";
-    EXPECT_THAT(text(notices[0].at(0).toString()), HasSubstr("Waiting for libvirt to start the domain " + text(domainName())));
+    EXPECT_THAT(text(notices[0].at(0).toString()),
+                HasSubstr("Waiting for libvirt to start the domain " + text(domainName())));
     EXPECT_THAT(text(notices[0].at(0).toString()), HasSubstr("examines the QEMU binary"));
     EXPECT_TRUE(exits[0].process.failedToStart);
-    EXPECT_THAT(text(exits[0].process.errorString), HasSubstr("did not start the domain " + text(domainName()) + " within 0.4 s"));
+    EXPECT_THAT(text(exits[0].process.errorString),
+                HasSubstr("did not start the domain " + text(domainName()) + " within 0.4 s"));
     EXPECT_THAT(text(exits[0].process.errorString), HasSubstr("libvirtd.log"));
     EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
 
@@ -352,7 +367,8 @@ TEST(LibvirtKvmAccess, AKvmDeviceLibvirtsQemuUserCannotOpenIsExplained)
     EXPECT_THAT(text(why), HasSubstr("/dev/kvm is 0600 root:root"));
     EXPECT_THAT(text(why), HasSubstr("stale at every use"));
     EXPECT_THAT(text(why), HasSubstr("sudo chown root:kvm /dev/kvm && sudo chmod 0660 /dev/kvm"));
-    EXPECT_FALSE(libvirtKvmAccessProblem("/dev/kvm", 0660, "root", "root").isEmpty()) << "libvirt-qemu is not in group root";
+    EXPECT_FALSE(libvirtKvmAccessProblem("/dev/kvm", 0660, "root", "root").isEmpty())
+        << "libvirt-qemu is not in group root";
     EXPECT_TRUE(libvirtKvmAccessProblem(QDir::temp().filePath("no-such-kvm-device")).isEmpty()) << "no KVM, no problem";
 }
 
@@ -382,23 +398,30 @@ TEST_F(LibvirtBackendTest, AMissingDataDiskIsCreatedFirst)
 
 TEST(LibvirtConnectFailure, SaysWhatToStartInstallOrJoin)
 {
-    const auto notRunning = explainConnectFailure("qemu:///system", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
+    const auto notRunning = explainConnectFailure(
+        "qemu:///system", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
     EXPECT_THAT(text(notRunning), HasSubstr("qemu:///system"));
     EXPECT_THAT(text(notRunning), HasSubstr("systemctl start libvirtd"));
     EXPECT_THAT(text(notRunning), HasSubstr("libvirt-daemon-system"));
 
-    const auto denied = explainConnectFailure("qemu:///system", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': Permission denied");
+    const auto denied = explainConnectFailure(
+        "qemu:///system", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': Permission denied");
     EXPECT_THAT(text(denied), HasSubstr("libvirt group"));
-    const auto polkit = explainConnectFailure("qemu:///system", "authentication unavailable: no polkit agent available to authenticate action 'org.libvirt.unix.manage'");
+    const auto polkit = explainConnectFailure(
+        "qemu:///system",
+        "authentication unavailable: no polkit agent available to authenticate action 'org.libvirt.unix.manage'");
     EXPECT_THAT(text(polkit), HasSubstr("libvirt group"));
 
-    const auto noDriver = explainConnectFailure("qemu:///session", "no connection driver available for qemu:///session");
+    const auto noDriver
+        = explainConnectFailure("qemu:///session", "no connection driver available for qemu:///session");
     EXPECT_THAT(text(noDriver), HasSubstr("libvirt-daemon-driver-qemu"));
 
-    const auto noDaemon = explainConnectFailure("qemu:///session", "Cannot find 'libvirtd' in path: No such file or directory");
+    const auto noDaemon
+        = explainConnectFailure("qemu:///session", "Cannot find 'libvirtd' in path: No such file or directory");
     EXPECT_THAT(text(noDaemon), HasSubstr("install libvirt"));
 
-    const auto rootSession = explainConnectFailure("qemu:///session", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
+    const auto rootSession = explainConnectFailure(
+        "qemu:///session", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
     EXPECT_THAT(text(rootSession), HasSubstr("systemctl start libvirtd")) << "as root, session means the system daemon";
 
     const auto other = explainConnectFailure("qemu:///session", "something else");
@@ -425,13 +448,18 @@ protected:
         options.timeouts.bootToReady = 5s;
     }
 
-    std::shared_ptr<LibvirtBackend> libvirtBackend() { return std::make_shared<LibvirtBackend>(LibvirtBackend::Options{}, libvirt, processes); }
+    std::shared_ptr<LibvirtBackend> libvirtBackend()
+    {
+        return std::make_shared<LibvirtBackend>(LibvirtBackend::Options{}, libvirt, processes);
+    }
 
     EngineController& controller(std::shared_ptr<VmBackend> backend)
     {
         m_controller = std::make_unique<EngineController>(options, processes, std::move(backend));
         QObject::connect(m_controller.get(), &EngineController::operationFinished,
-                         [this](Operation, bool ok, const QString& message) { finished.push_back({ok, message}); });
+                         [this](Operation, bool ok, const QString& message) {
+                             finished.push_back({ok, message});
+                         });
         return *m_controller;
     }
 

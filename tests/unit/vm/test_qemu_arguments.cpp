@@ -53,7 +53,8 @@ TEST(QemuArguments, CarryTheLifecycleEssentials)
     EXPECT_EQ(args.at(args.indexOf("-smp") + 1), "2");
     EXPECT_EQ(args.at(args.indexOf("-m") + 1), "1536M");
     // The guest learns that a data disk is attached, and waits for it.
-    EXPECT_EQ(args.at(args.indexOf("-append") + 1), "console=ttyS0 panic=-1 no_timer_check quiet berth.data_disk=berth-data");
+    EXPECT_EQ(args.at(args.indexOf("-append") + 1),
+              "console=ttyS0 panic=-1 no_timer_check quiet berth.data_disk=berth-data");
 }
 
 TEST(QemuArguments, ForwardOnlyALoopbackPort)
@@ -110,8 +111,7 @@ TEST(InstanceDir, SerialLogTailKeepsTheLastLines)
     const InstanceDir dir(base.path());
     QFile log(dir.serialLog());
     ASSERT_TRUE(log.open(QIODevice::WriteOnly));
-    for (int i = 1; i <= 100; ++i)
-        log.write(QByteArray("line ") + QByteArray::number(i) + "\r\n");
+    for (int i = 1; i <= 100; ++i) { log.write(QByteArray("line ") + QByteArray::number(i) + "\r\n"); }
     log.close();
     const QString tail = dir.serialLogTail(3);
     EXPECT_EQ(tail, "line 98\nline 99\nline 100");

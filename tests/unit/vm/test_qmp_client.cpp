@@ -34,9 +34,19 @@ public:
             });
         });
     }
-    bool waitForClient() { return QTest::qWaitFor([this] { return client != nullptr; }, 2000); }
-    bool waitForCommands(size_t count) { return QTest::qWaitFor([&] { return received.size() >= count; }, 2000); }
-    void send(const QByteArray& bytes) { client->write(bytes); client->flush(); }
+    bool waitForClient()
+    {
+        return QTest::qWaitFor([this] { return client != nullptr; }, 2000);
+    }
+    bool waitForCommands(size_t count)
+    {
+        return QTest::qWaitFor([&] { return received.size() >= count; }, 2000);
+    }
+    void send(const QByteArray& bytes)
+    {
+        client->write(bytes);
+        client->flush();
+    }
 
     QLocalSocket* client = nullptr;
     std::vector<nlohmann::json> received;
@@ -47,7 +57,8 @@ private:
     QByteArray buffer;
 };
 
-constexpr auto kGreeting = R"({"QMP": {"version": {"qemu": {"major": 7}}, "capabilities": []}})" "\n";
+constexpr auto kGreeting = R"({"QMP": {"version": {"qemu": {"major": 7}}, "capabilities": []}})"
+                           "\n";
 
 }  // namespace
 
@@ -71,7 +82,9 @@ TEST(QmpClient, HandshakeSendsCapabilitiesFirstAndHoldsCommandsUntilReady)
     EXPECT_FALSE(client.isReady());
     EXPECT_EQ(qemu.received.size(), 1u) << "commands wait for the capabilities reply";
 
-    qemu.send(QByteArray::fromStdString(nlohmann::json{{"return", nlohmann::json::object()}, {"id", qemu.received[0]["id"]}}.dump()) + "\n");
+    qemu.send(QByteArray::fromStdString(
+                  nlohmann::json{{"return", nlohmann::json::object()}, {"id", qemu.received[0]["id"]}}.dump())
+              + "\n");
     ASSERT_TRUE(ready.wait(2000));
     EXPECT_TRUE(client.isReady());
     ASSERT_TRUE(qemu.waitForCommands(2));
@@ -90,7 +103,8 @@ TEST(QmpClient, InterleavedEventsAndRepliesAreMatchedById)
     ASSERT_TRUE(qemu.waitForClient());
     qemu.send(kGreeting);
     ASSERT_TRUE(qemu.waitForCommands(1));
-    qemu.send(R"({"return": {}, "id": 0})" "\n");
+    qemu.send(R"({"return": {}, "id": 0})"
+              "\n");
     ASSERT_TRUE(ready.wait(2000));
 
     std::vector<std::string> replies;
@@ -110,14 +124,18 @@ TEST(QmpClient, InterleavedEventsAndRepliesAreMatchedById)
     const auto id = [&](int i) { return qemu.received[static_cast<size_t>(i)]["id"].dump(); };
 
     // Replies out of order, events in between, a reply split over two writes, and noise.
-    qemu.send(R"({"event": "POWERDOWN", "timestamp": {"seconds": 1}})" "\n");
+    qemu.send(R"({"event": "POWERDOWN", "timestamp": {"seconds": 1}})"
+              "\n");
     qemu.send(QByteArray::fromStdString(R"({"return": {}, "id": )" + id(2) + "}\n"));
     qemu.send("not json at all\n");
-    qemu.send(R"({"event": "SHUTDOWN", "data": {"guest": true, "reason": "guest-shutdown"}})" "\n"
+    qemu.send(R"({"event": "SHUTDOWN", "data": {"guest": true, "reason": "guest-shutdown"}})"
+              "\n"
               R"({"error": {"class": "CommandNotFound", "desc": "x"}, "id": )");
     qemu.send(QByteArray::fromStdString(id(3) + "}\n"));
-    qemu.send(QByteArray::fromStdString(R"({"return": {"status": "running", "running": true}, "id": )" + id(1) + "}\n"));
-    qemu.send(R"({"event": "STOP"})" "\n");
+    qemu.send(
+        QByteArray::fromStdString(R"({"return": {"status": "running", "running": true}, "id": )" + id(1) + "}\n"));
+    qemu.send(R"({"event": "STOP"})"
+              "\n");
 
     ASSERT_TRUE(QTest::qWaitFor([&] { return replies.size() == 3 && events.count() == 3; }, 2000));
     EXPECT_THAT(replies, ::testing::ElementsAre("powerdown", "error:CommandNotFound", "status:running"));

@@ -6,11 +6,11 @@
 #include "agent.c"
 #undef main
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
-    const char *text = (const char *)data;
+    const char* text = (const char*)data;
 
     struct request rq = {0};
     parse_request(text, size, &rq);
@@ -20,9 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct buf out = {0};
     if (json_compact_object(text, size, &out)) {
         struct buf again = {0};
-        if (!json_compact_object(out.data, out.len, &again) || again.len != out.len ||
-            (out.len && memcmp(again.data, out.data, out.len) != 0))
+        if (!json_compact_object(out.data, out.len, &again) || again.len != out.len
+            || (out.len && memcmp(again.data, out.data, out.len) != 0)) {
             abort();
+        }
         free(again.data);
     }
     free(out.data);
@@ -31,8 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct buf s = {0};
     json_add_string(&s, text, size);
     struct json j = {s.data, s.data + s.len, NULL, 0};
-    if (!json_string(&j, NULL) || j.p != s.data + s.len)
-        abort();
+    if (!json_string(&j, NULL) || j.p != s.data + s.len) { abort(); }
     free(s.data);
 
     config_flag(text, size, "\"ignoreShutdown\"");

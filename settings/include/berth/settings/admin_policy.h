@@ -27,8 +27,8 @@ struct AdminSetting {
 // Docker Desktop's admin-settings.json (configurationFileVersion 2), read for Berth.
 struct AdminPolicy {
     enum class State {
-        Absent,   // no file: nothing is managed
-        Valid,    // the file applies (it may still carry warnings, e.g. ignored keys)
+        Absent,  // no file: nothing is managed
+        Valid,  // the file applies (it may still carry warnings, e.g. ignored keys)
         Invalid,  // present but unusable: fail closed, the engine must not start
     };
 

@@ -37,7 +37,7 @@ std::vector<std::string> adminOnlyDaemonOptionsUnderEci(const nlohmann::json& da
 struct LaunchDecision {
     bool allowed = false;
     nlohmann::json guestConfig;  // when allowed
-    std::string refusal;         // when not
+    std::string refusal;  // when not
 };
 LaunchDecision decideLaunch(const Settings& settings);
 

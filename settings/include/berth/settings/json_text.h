@@ -11,7 +11,7 @@
 namespace berth::settings {
 
 struct TextPosition {
-    int line = 0;    // 1-based
+    int line = 0;  // 1-based
     int column = 0;  // 1-based, counted in characters (UTF-8 code points)
 };
 

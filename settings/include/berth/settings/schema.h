@@ -13,10 +13,10 @@ namespace berth::settings {
 
 enum class ValueType {
     Bool,
-    Integer,           // within [minimum, maximum]
+    Integer,  // within [minimum, maximum]
     String,
-    StringList,        // JSON array of strings
-    Enum,              // one of `choices`
+    StringList,  // JSON array of strings
+    Enum,  // one of `choices`
     JsonObjectString,  // a string holding a JSON object, as Docker's dockerDaemonOptions has it
 };
 
@@ -25,8 +25,8 @@ enum class Page { General, Resources, DockerEngine, Hidden };
 
 // How a setting appears in admin-settings.json (Docker Desktop's configurationFileVersion 2).
 enum class AdminForm {
-    None,         // not admin-managed
-    Wrapped,      // adminPath names {"locked": bool, "value": ...}
+    None,  // not admin-managed
+    Wrapped,  // adminPath names {"locked": bool, "value": ...}
     GroupMember,  // adminPath names a plain value inside a group locked at lockPath
 };
 
@@ -42,7 +42,7 @@ struct SettingSpec {
     Page page;
     AdminForm adminForm = AdminForm::None;
     std::string_view adminPath = {};  // JSON pointer into admin-settings.json
-    std::string_view lockPath = {};   // JSON pointer of the object whose "locked" governs this key
+    std::string_view lockPath = {};  // JSON pointer of the object whose "locked" governs this key
     std::vector<std::string> choices = {};
     std::int64_t minimum = 0;
     std::int64_t maximum = 0;
@@ -53,12 +53,12 @@ struct SettingSpec {
 namespace keys {
 inline constexpr std::string_view kEnhancedContainerIsolation = "enhancedContainerIsolation";
 inline constexpr std::string_view kSocketMountImages = "enhancedContainerIsolation.dockerSocketMount.imageList.images";
-inline constexpr std::string_view kSocketMountAllowDerivedImages =
-    "enhancedContainerIsolation.dockerSocketMount.imageList.allowDerivedImages";
-inline constexpr std::string_view kSocketMountCommandListType =
-    "enhancedContainerIsolation.dockerSocketMount.commandList.type";
-inline constexpr std::string_view kSocketMountCommands =
-    "enhancedContainerIsolation.dockerSocketMount.commandList.commands";
+inline constexpr std::string_view kSocketMountAllowDerivedImages
+    = "enhancedContainerIsolation.dockerSocketMount.imageList.allowDerivedImages";
+inline constexpr std::string_view kSocketMountCommandListType
+    = "enhancedContainerIsolation.dockerSocketMount.commandList.type";
+inline constexpr std::string_view kSocketMountCommands
+    = "enhancedContainerIsolation.dockerSocketMount.commandList.commands";
 inline constexpr std::string_view kDockerDaemonOptions = "linuxVM.dockerDaemonOptions";
 inline constexpr std::string_view kExposeDockerApiOnTcp2375 = "exposeDockerAPIOnTCP2375";
 inline constexpr std::string_view kBlockDockerLoad = "blockDockerLoad";

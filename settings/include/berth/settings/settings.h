@@ -25,10 +25,10 @@ struct SettingsPaths {
 };
 
 enum class Source {
-    BuiltIn,       // nobody set it
+    BuiltIn,  // nobody set it
     AdminDefault,  // an unlocked value from admin-settings.json
-    User,          // the user's own choice
-    AdminLocked,   // enforced by admin-settings.json
+    User,  // the user's own choice
+    AdminLocked,  // enforced by admin-settings.json
 };
 const char* sourceName(Source source);
 

@@ -13,9 +13,9 @@ namespace berth::settings {
 // What a policy file must satisfy before its contents are believed. A file that anyone but the
 // trusted owner could have written cannot be an administrator's policy.
 struct TrustRules {
-    uid_t trustedOwner = 0;              // root in shipped binaries; tests inject their own uid
+    uid_t trustedOwner = 0;  // root in shipped binaries; tests inject their own uid
     std::uintmax_t maxBytes = 1U << 20;  // 1 MiB
-    bool checkOwnership = true;          // off only for `check-admin --content-only`
+    bool checkOwnership = true;  // off only for `check-admin --content-only`
 };
 
 struct TrustedFile {

@@ -50,10 +50,10 @@ private:
 
 // The contents of a user settings file, checked against the schema. Never throws.
 struct ParsedUserSettings {
-    nlohmann::json document = nlohmann::json::object();               // everything, unknown keys too
-    std::map<std::string, nlohmann::json, std::less<>> values;         // known keys with valid values
-    Diagnostics problems;                                              // known keys with wrong values
-    std::optional<Diagnostic> corruption;                              // set when the text is unusable
+    nlohmann::json document = nlohmann::json::object();  // everything, unknown keys too
+    std::map<std::string, nlohmann::json, std::less<>> values;  // known keys with valid values
+    Diagnostics problems;  // known keys with wrong values
+    std::optional<Diagnostic> corruption;  // set when the text is unusable
 };
 ParsedUserSettings parseUserSettings(std::string_view text, const std::filesystem::path& file);
 

@@ -15,20 +15,20 @@
 
 #include "berth/guest/eci.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/input.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -100,7 +100,8 @@ void Channel::open()
                 if (entry->d_name[0] == '.') { continue; }
                 const auto name = guest::readFile(std::string("/sys/class/virtio-ports/") + entry->d_name + "/name");
                 if (name && name->substr(0, name->find('\n')) == kPortName) {
-                    m_fd = ::open((std::string("/dev/") + entry->d_name).c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+                    m_fd = ::open((std::string("/dev/") + entry->d_name).c_str(),
+                                  O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
                     break;
                 }
             }
@@ -108,7 +109,8 @@ void Channel::open()
         }
         if (m_fd < 0) { std::this_thread::sleep_for(10ms); }  // the port shows up asynchronously
     }
-    guest::log(m_fd >= 0 ? "channel open" : "no virtio-serial port org.berth.agent.0: the host cannot be told anything");
+    guest::log(m_fd >= 0 ? "channel open"
+                         : "no virtio-serial port org.berth.agent.0: the host cannot be told anything");
 }
 
 void Channel::send(const json& message)
@@ -238,11 +240,13 @@ void enterPhase(const std::string& name)
     g_channel.setPhase(name);
 }
 
-void mountOrFail(const char* source, const char* target, const char* type, unsigned long flags = 0, const char* data = nullptr)
+void mountOrFail(const char* source, const char* target, const char* type, unsigned long flags = 0,
+                 const char* data = nullptr)
 {
     guest::mkdirs(target);
     if (::mount(source, target, type, flags, data) != 0 && errno != EBUSY) {
-        throw StepFailed{"mounting filesystems", std::string("mount ") + type + " on " + target + ": " + std::strerror(errno)};
+        throw StepFailed{"mounting filesystems",
+                         std::string("mount ") + type + " on " + target + ": " + std::strerror(errno)};
     }
 }
 
@@ -267,10 +271,11 @@ void mountSystem()
 void loadModules()
 {
     // Everything else is loaded on demand by the kernel (request_module runs the root's modprobe).
-    const std::vector<std::string> modules = {
-        "virtio_console", "qemu_fw_cfg", "virtio_net", "virtio_rng", "button", "evdev",
-        "overlay", "bridge", "br_netfilter", "veth", "nf_nat", "nf_conntrack", "xt_conntrack",
-        "xt_MASQUERADE", "xt_addrtype", "nf_tables", "nft_compat", "nft_chain_nat", "ip_tables", "iptable_nat", "iptable_filter"};
+    const std::vector<std::string> modules
+        = {"virtio_console", "qemu_fw_cfg",   "virtio_net",    "virtio_rng", "button",     "evdev",
+           "overlay",        "bridge",        "br_netfilter",  "veth",       "nf_nat",     "nf_conntrack",
+           "xt_conntrack",   "xt_MASQUERADE", "xt_addrtype",   "nf_tables",  "nft_compat", "nft_chain_nat",
+           "ip_tables",      "iptable_nat",   "iptable_filter"};
     std::vector<std::string> argv = {"/usr/sbin/modprobe", "-a", "-b"};
     argv.insert(argv.end(), modules.begin(), modules.end());
     const auto result = guest::runCommand(argv, 60s);
@@ -288,7 +293,9 @@ void bringUpNetwork()
     };
     for (const auto& command : commands) {
         const auto result = guest::runCommand(command, 10s);
-        if (result.exitCode != 0) { throw StepFailed{"network", "'ip " + command[1] + " " + command[2] + "' failed: " + result.output}; }
+        if (result.exitCode != 0) {
+            throw StepFailed{"network", "'ip " + command[1] + " " + command[2] + "' failed: " + result.output};
+        }
     }
     guest::writeFile("/etc/resolv.conf", "nameserver 10.0.2.3\n");
 }
@@ -299,7 +306,9 @@ std::string diskWithSerial(const std::string& serial)
     if (DIR* dir = ::opendir("/sys/block")) {
         while (const dirent* entry = ::readdir(dir)) {
             const auto value = guest::readFile(std::string("/sys/block/") + entry->d_name + "/serial");
-            if (value && value->substr(0, value->find('\n')) == serial) { found = std::string("/dev/") + entry->d_name; }
+            if (value && value->substr(0, value->find('\n')) == serial) {
+                found = std::string("/dev/") + entry->d_name;
+            }
         }
         ::closedir(dir);
     }
@@ -332,8 +341,9 @@ std::string findDataDisk()
     }
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began);
     if (device.empty()) {
-        throw StepFailed{"data disk", "the data disk the host attached (serial " + attached
-                                          + ") did not appear in the VM within 60 s; nothing was written to it"};
+        throw StepFailed{"data disk",
+                         "the data disk the host attached (serial " + attached
+                             + ") did not appear in the VM within 60 s; nothing was written to it"};
     }
     guest::log("the data disk " + device + " appeared " + std::to_string(waited.count()) + " ms after the first look");
     return device;
@@ -352,21 +362,26 @@ void prepareDataDisk()
     const bool blank = probe.exitCode == 2;  // blkid: nothing found
     if (blank) {
         enterPhase("formatting the data disk (first start)");
-        const auto mkfs = guest::runCommand({"/usr/sbin/mkfs.ext4", "-q", "-L", "berth-data", "-m", "0",
-                                             "-E", "lazy_itable_init=1,lazy_journal_init=1", device}, 5min);
+        const auto mkfs = guest::runCommand({"/usr/sbin/mkfs.ext4", "-q", "-L", "berth-data", "-m", "0", "-E",
+                                             "lazy_itable_init=1,lazy_journal_init=1", device},
+                                            5min);
         if (mkfs.exitCode != 0) { throw StepFailed{"data disk", "mkfs.ext4 " + device + " failed: " + mkfs.output}; }
     } else {
         if (probe.output.find("ext4") == std::string::npos) {
-            throw StepFailed{"data disk", device + " holds '" + probe.output + "', not ext4; it was not touched. "
-                             "'berthctl reset --data' sets a new disk up (the old one is kept aside)."};
+            throw StepFailed{"data disk",
+                             device + " holds '" + probe.output
+                                 + "', not ext4; it was not touched. "
+                                   "'berthctl reset --data' sets a new disk up (the old one is kept aside)."};
         }
         enterPhase("checking the data disk");
         // -p repairs what is safe to repair unattended; 1 means it did, 4 and up means it could not.
         const auto fsck = guest::runCommand({"/usr/sbin/e2fsck", "-p", device}, 10min);
         guest::log("e2fsck -p " + device + " exited " + std::to_string(fsck.exitCode) + ": " + fsck.output);
         if (fsck.exitCode < 0 || fsck.exitCode >= 4) {
-            throw StepFailed{"data disk", "e2fsck could not repair " + device + " (exit " + std::to_string(fsck.exitCode)
-                             + "): " + fsck.output + "\nThe disk was left as it is; 'berthctl reset --data' sets a new one up."};
+            throw StepFailed{"data disk",
+                             "e2fsck could not repair " + device + " (exit " + std::to_string(fsck.exitCode)
+                                 + "): " + fsck.output
+                                 + "\nThe disk was left as it is; 'berthctl reset --data' sets a new one up."};
         }
         if (fsck.exitCode != 0 || fsck.output.find("recovering journal") != std::string::npos) {
             g_channel.setPhase("data disk repaired by fsck after an unclean stop");
@@ -387,11 +402,14 @@ void prepareDataDisk()
 json readGuestConfig()
 {
     const auto raw = guest::readFile(kConfigPath);
-    if (!raw) { throw StepFailed{"reading guest config", std::string(kConfigPath) + " is missing (no fw_cfg opt/berth/config)"}; }
+    if (!raw) {
+        throw StepFailed{"reading guest config", std::string(kConfigPath) + " is missing (no fw_cfg opt/berth/config)"};
+    }
     json config = json::parse(*raw, nullptr, false);
     if (!config.is_object()) { throw StepFailed{"reading guest config", "the guest config is not a JSON object"}; }
     if (config.value("configVersion", 0) != 1) {
-        throw StepFailed{"reading guest config", "unsupported configVersion " + config.value("configVersion", json()).dump()};
+        throw StepFailed{"reading guest config",
+                         "unsupported configVersion " + config.value("configVersion", json()).dump()};
     }
     return config;
 }
@@ -437,17 +455,20 @@ pid_t startService(const std::string& name, const std::vector<std::string>& argv
 
 // Waits until `ready` holds, failing early when the service exits or shutdown is requested.
 template <typename Ready>
-void waitForService(const std::string& name, pid_t pid, const std::string& logFile, std::chrono::seconds limit, Ready ready)
+void waitForService(const std::string& name, pid_t pid, const std::string& logFile, std::chrono::seconds limit,
+                    Ready ready)
 {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (!ready()) {
         if (!guest::Children::running(pid)) {
-            throw StepFailed{"starting " + name, name + " exited during start. Its log ends with:\n" + guest::tailOfFile(logFile)};
+            throw StepFailed{"starting " + name,
+                             name + " exited during start. Its log ends with:\n" + guest::tailOfFile(logFile)};
         }
         if (g_shutdownRequested) { throw StepFailed{"starting " + name, "shutdown requested during boot"}; }
         if (std::chrono::steady_clock::now() > deadline) {
-            throw StepFailed{"starting " + name, name + " did not become ready in " + std::to_string(limit.count())
-                                                     + " s. Its log ends with:\n" + guest::tailOfFile(logFile)};
+            throw StepFailed{"starting " + name,
+                             name + " did not become ready in " + std::to_string(limit.count())
+                                 + " s. Its log ends with:\n" + guest::tailOfFile(logFile)};
         }
         std::this_thread::sleep_for(50ms);  // polling a local socket: there is no event to wait on
     }
@@ -473,7 +494,8 @@ void relay(int a, int b)
             const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
             done = n <= 0;
             for (ssize_t sent = 0; !done && sent < n;) {
-                const ssize_t w = ::send(fds[1 - i].fd, buffer + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
+                const ssize_t w
+                    = ::send(fds[1 - i].fd, buffer + sent, static_cast<std::size_t>(n - sent), MSG_NOSIGNAL);
                 done = w <= 0;
                 sent += w > 0 ? w : 0;
             }
@@ -502,7 +524,8 @@ void startUnsafeTcpRelay()
     }
     if (listener < 0 || ::setsockopt(listener, SOL_SOCKET, SO_BINDTODEVICE, kUplink, sizeof kUplink) != 0
         || ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener, 16) != 0) {
-        throw StepFailed{"exposing the engine on TCP 2375", std::string("cannot listen on :2375: ") + std::strerror(errno)};
+        throw StepFailed{"exposing the engine on TCP 2375",
+                         std::string("cannot listen on :2375: ") + std::strerror(errno)};
     }
     guest::log("UNSAFE: exposeDockerAPIOnTCP2375 is on; :2375 relays to the engine without TLS");
     std::thread([listener] {
@@ -586,7 +609,8 @@ void stopService(const Service& service, std::chrono::seconds grace)
 {
     ::sync();
     if (::umount2(kDataMount, 0) != 0 && errno != EINVAL) {
-        guest::log(std::string("unmounting the data disk: ") + std::strerror(errno) + "; stopping every process and retrying");
+        guest::log(std::string("unmounting the data disk: ") + std::strerror(errno)
+                   + "; stopping every process and retrying");
         ::kill(-1, SIGKILL);
         std::this_thread::sleep_for(200ms);  // the kernel needs a moment to release their files
         guest::Children::reap();
@@ -649,12 +673,14 @@ void requestShutdown(const std::string& why, int timeoutSeconds)
 void followHostClock(const json& request)
 {
     if (!request.contains("unixMillis") || !request["unixMillis"].is_number_integer()) {
-        g_channel.send({{"type", "error"}, {"step", "channel"}, {"message", "time request without an integer \"unixMillis\""}});
+        g_channel.send(
+            {{"type", "error"}, {"step", "channel"}, {"message", "time request without an integer \"unixMillis\""}});
         return;
     }
     const long long host = request["unixMillis"].get<long long>();
-    const long long guest =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const long long guest
+        = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
     const auto step = guest::clockStepMillis(guest, host);
     if (!step) { return; }
     if (guest::setRealtimeClock(host)) {
@@ -668,7 +694,8 @@ void handleRequest(const std::string& line)
 {
     const json request = json::parse(line, nullptr, false);
     const std::string type = request.is_object() && request.contains("type") && request["type"].is_string()
-                                 ? request["type"].get<std::string>() : "";
+        ? request["type"].get<std::string>()
+        : "";
     if (type == "status") {
         g_channel.send({{"type", "status"}, {"state", g_channel.state()}});
     } else if (type == "shutdown") {
@@ -690,10 +717,12 @@ std::vector<int> openPowerButtons()
     if (DIR* dir = ::opendir("/dev/input")) {
         while (const dirent* entry = ::readdir(dir)) {
             if (std::strncmp(entry->d_name, "event", 5) != 0) { continue; }
-            const int fd = ::open((std::string("/dev/input/") + entry->d_name).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+            const int fd
+                = ::open((std::string("/dev/input/") + entry->d_name).c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
             if (fd < 0) { continue; }
             unsigned char keys[KEY_MAX / 8 + 1] = {};
-            if (::ioctl(fd, EVIOCGBIT(EV_KEY, sizeof keys), keys) >= 0 && (keys[KEY_POWER / 8] & (1u << (KEY_POWER % 8))) != 0) {
+            if (::ioctl(fd, EVIOCGBIT(EV_KEY, sizeof keys), keys) >= 0
+                && (keys[KEY_POWER / 8] & (1u << (KEY_POWER % 8))) != 0) {
                 fds.push_back(fd);
             } else {
                 ::close(fd);
@@ -765,7 +794,9 @@ int main()
             if (terminate) { requestShutdown("signal", 20); }
         }
         for (std::size_t i = 1; i <= buttons.size(); ++i) {
-            if ((fds[i].revents & POLLIN) && powerButtonPressed(fds[i].fd)) { requestShutdown("ACPI power button", 20); }
+            if ((fds[i].revents & POLLIN) && powerButtonPressed(fds[i].fd)) {
+                requestShutdown("ACPI power button", 20);
+            }
         }
         if (g_channel.fd() < 0) { continue; }
         pollfd channel{g_channel.fd(), POLLIN, 0};

@@ -43,7 +43,8 @@ std::string checkTlsBundle(const json& bundle)
     if (!bundle.is_object()) { return "the TLS bundle is not a JSON object"; }
     for (const char* key : {"ca", "cert", "key"}) {
         const auto it = bundle.find(key);
-        if (it == bundle.end() || !it->is_string() || it->get_ref<const std::string&>().find("-----BEGIN ") == std::string::npos) {
+        if (it == bundle.end() || !it->is_string()
+            || it->get_ref<const std::string&>().find("-----BEGIN ") == std::string::npos) {
             return std::string("the TLS bundle has no PEM \"") + key + "\"";
         }
     }

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <ctime>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -182,8 +182,8 @@ CommandResult runCommand(const std::vector<std::string>& argv, std::chrono::mill
     if (!status) {
         ::kill(pid, SIGKILL);
         status = Children::waitFor(pid, std::chrono::seconds(5));
-        result.output = tailOfFile(outputFile, 16 * 1024) + "\n(killed after "
-                        + std::to_string(timeout.count() / 1000) + " s)";
+        result.output
+            = tailOfFile(outputFile, 16 * 1024) + "\n(killed after " + std::to_string(timeout.count() / 1000) + " s)";
     } else {
         result.exitCode = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
         result.output = tailOfFile(outputFile, 16 * 1024);

@@ -38,7 +38,7 @@ public:
 };
 
 struct CommandResult {
-    int exitCode = -1;   // -1: could not run, or killed at the timeout
+    int exitCode = -1;  // -1: could not run, or killed at the timeout
     std::string output;  // stdout and stderr, the last 16 KiB
 };
 // Runs argv to completion (killed after timeout). The output is also kept in logFile if given.

@@ -101,7 +101,8 @@ AuthzDecision authorizeRequest(const Policy& policy, const json& request, const 
     const std::string rawBody = decodeBase64(request.value("RequestBody", std::string()));
     if (needsBody) {
         if (rawBody.empty()) {
-            return deny("enhanced container isolation: the request body must be sent as application/json (under 1 MiB)");
+            return deny(
+                "enhanced container isolation: the request body must be sent as application/json (under 1 MiB)");
         }
         body = parseGoJson(rawBody, &error);
         if (!body) { return deny("enhanced container isolation: " + error); }
@@ -140,9 +141,9 @@ AuthzDecision authorizeRequest(const Policy& policy, const json& request, const 
         if ((name != nullptr && !name->is_string()) || (driver != nullptr && !driver->is_string()) || !requested) {
             return deny("enhanced container isolation: the volume's options are malformed");
         }
-        const std::string refusal = mounts.volume(name == nullptr ? std::string() : name->get<std::string>(),
-                                                  driver == nullptr ? std::string() : driver->get<std::string>(),
-                                                  *requested);
+        const std::string refusal
+            = mounts.volume(name == nullptr ? std::string() : name->get<std::string>(),
+                            driver == nullptr ? std::string() : driver->get<std::string>(), *requested);
         if (!refusal.empty()) { return deny(refusal); }
     }
     return {true, {}};

@@ -17,9 +17,9 @@
 #include <sstream>
 #include <string>
 
-#include "berth/guest/eci/files.h"
 #include "berth/guest/eci.h"
 #include "berth/guest/eci/authz.h"
+#include "berth/guest/eci/files.h"
 #include "berth/guest/eci/paths.h"
 #include "berth/guest/eci/policy.h"
 #include "berth/guest/eci/system_host.h"
@@ -33,8 +33,8 @@ constexpr std::size_t kMaxRequest = 8 * 1024 * 1024;  // dockerd forwards bodies
 void reply(int fd, int status, const std::string& body)
 {
     const std::string head = "HTTP/1.1 " + std::to_string(status) + (status == 200 ? " OK" : " Error")
-                             + "\r\nContent-Type: application/vnd.docker.plugins.v1+json\r\nContent-Length: "
-                             + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+        + "\r\nContent-Type: application/vnd.docker.plugins.v1+json\r\nContent-Length: " + std::to_string(body.size())
+        + "\r\nConnection: close\r\n\r\n";
     const std::string all = head + body;
     std::size_t done = 0;
     while (done < all.size()) {

@@ -37,7 +37,10 @@ using berth::guest::eci::InitPlan;
     std::_Exit(126);
 }
 
-bool sameFile(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
+bool sameFile(const struct stat& a, const struct stat& b)
+{
+    return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
 
 // One int (0 or an errno) and, with 0, one descriptor.
 void sendResult(int socket, int result, int fd)
@@ -170,7 +173,9 @@ void becomeContainerUser(const InitPlan& plan)
         const int last = lastCapability();
         for (int cap = 0; cap <= last; ++cap) {
             if ((plan.capabilities->bounding & (std::uint64_t{1} << cap)) != 0) { continue; }
-            if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) { die("drop a bounding capability", errno); }
+            if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) {
+                die("drop a bounding capability", errno);
+            }
         }
         if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) { die("keep capabilities", errno); }
     }
@@ -188,7 +193,9 @@ void becomeContainerUser(const InitPlan& plan)
         }
         for (int cap = 0; cap < 64; ++cap) {
             if ((plan.capabilities->ambient & (std::uint64_t{1} << cap)) == 0) { continue; }
-            if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) { die("raise an ambient capability", errno); }
+            if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) {
+                die("raise an ambient capability", errno);
+            }
         }
         if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) { die("stop keeping capabilities", errno); }
     }
@@ -211,9 +218,8 @@ int main(int argc, char** argv)
     // As runc words it, and with the shell's exit codes.
     const int failure = errno;
     const std::string message = "exec: \"" + plan->command.front() + "\": "
-                                + (failure == ENOENT ? std::string("executable file not found in $PATH")
-                                                     : std::string(std::strerror(failure)))
-                                + "\n";
+        + (failure == ENOENT ? std::string("executable file not found in $PATH") : std::string(std::strerror(failure)))
+        + "\n";
     (void)!::write(2, message.data(), message.size());
     return failure == ENOENT ? 127 : 126;
 }

@@ -103,7 +103,9 @@ public:
             done += static_cast<std::size_t>(n);
         }
         if (::fsync(fd) != 0 || ::close(fd) != 0) { throw systemError("cannot write " + temp); }
-        if (::rename(temp.c_str(), a_.stateFile_.c_str()) != 0) { throw systemError("cannot replace " + a_.stateFile_); }
+        if (::rename(temp.c_str(), a_.stateFile_.c_str()) != 0) {
+            throw systemError("cannot replace " + a_.stateFile_);
+        }
     }
 
     std::vector<Entry> entries;
@@ -120,8 +122,7 @@ IdBlockAllocator::IdBlockAllocator(std::string stateDir, std::uint32_t firstBase
       lockFile_(dir_ + "/id-blocks.lock"),
       firstBase_(firstBase),
       blockCount_(blockCount)
-{
-}
+{}
 
 std::uint32_t IdBlockAllocator::allocate(const std::string& containerId)
 {

@@ -21,7 +21,7 @@ std::vector<std::string> layersOf(const std::string& dockerRoot, const std::stri
     const auto colon = imageId.find(':');
     if (colon == std::string::npos || imageId.find('/') != std::string::npos) { return layers; }
     const json config = readJsonFile(dockerRoot + "/image/overlay2/imagedb/content/" + imageId.substr(0, colon) + "/"
-                                 + imageId.substr(colon + 1));
+                                     + imageId.substr(colon + 1));
     if (!config.is_object()) { return layers; }
     const auto rootfs = config.find("rootfs");
     if (rootfs == config.end() || !rootfs->is_object()) { return layers; }
@@ -39,11 +39,9 @@ ContainerImage inspectContainerImage(const Policy& policy, const std::string& do
                                      const std::string& containerId)
 {
     ContainerImage result;
-    const bool everyone = std::find(policy.socketImages.begin(), policy.socketImages.end(), "*")
-                          != policy.socketImages.end();
-    if (containerId.find('/') != std::string::npos || containerId.find("..") != std::string::npos) {
-        return result;
-    }
+    const bool everyone
+        = std::find(policy.socketImages.begin(), policy.socketImages.end(), "*") != policy.socketImages.end();
+    if (containerId.find('/') != std::string::npos || containerId.find("..") != std::string::npos) { return result; }
     const json config = readJsonFile(dockerRoot + "/containers/" + containerId + "/config.v2.json");
     std::string imageId;
     if (config.is_object()) {

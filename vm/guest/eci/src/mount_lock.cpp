@@ -21,34 +21,63 @@ namespace {
 using nlohmann::json;
 
 // Linux's capability numbers, in order (include/uapi/linux/capability.h).
-constexpr std::array<std::string_view, 41> kCapabilities = {
-    "CAP_CHOWN",          "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",         "CAP_KILL",         "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",        "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",      "CAP_NET_RAW",      "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",     "CAP_SYS_RAWIO",    "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",      "CAP_SYS_ADMIN",    "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",   "CAP_SYS_TIME",     "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",          "CAP_AUDIT_WRITE",  "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",   "CAP_MAC_ADMIN",    "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",  "CAP_AUDIT_READ",   "CAP_PERFMON",         "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE"};
+constexpr std::array<std::string_view, 41> kCapabilities = {"CAP_CHOWN",
+                                                            "CAP_DAC_OVERRIDE",
+                                                            "CAP_DAC_READ_SEARCH",
+                                                            "CAP_FOWNER",
+                                                            "CAP_FSETID",
+                                                            "CAP_KILL",
+                                                            "CAP_SETGID",
+                                                            "CAP_SETUID",
+                                                            "CAP_SETPCAP",
+                                                            "CAP_LINUX_IMMUTABLE",
+                                                            "CAP_NET_BIND_SERVICE",
+                                                            "CAP_NET_BROADCAST",
+                                                            "CAP_NET_ADMIN",
+                                                            "CAP_NET_RAW",
+                                                            "CAP_IPC_LOCK",
+                                                            "CAP_IPC_OWNER",
+                                                            "CAP_SYS_MODULE",
+                                                            "CAP_SYS_RAWIO",
+                                                            "CAP_SYS_CHROOT",
+                                                            "CAP_SYS_PTRACE",
+                                                            "CAP_SYS_PACCT",
+                                                            "CAP_SYS_ADMIN",
+                                                            "CAP_SYS_BOOT",
+                                                            "CAP_SYS_NICE",
+                                                            "CAP_SYS_RESOURCE",
+                                                            "CAP_SYS_TIME",
+                                                            "CAP_SYS_TTY_CONFIG",
+                                                            "CAP_MKNOD",
+                                                            "CAP_LEASE",
+                                                            "CAP_AUDIT_WRITE",
+                                                            "CAP_AUDIT_CONTROL",
+                                                            "CAP_SETFCAP",
+                                                            "CAP_MAC_OVERRIDE",
+                                                            "CAP_MAC_ADMIN",
+                                                            "CAP_SYSLOG",
+                                                            "CAP_WAKE_ALARM",
+                                                            "CAP_BLOCK_SUSPEND",
+                                                            "CAP_AUDIT_READ",
+                                                            "CAP_PERFMON",
+                                                            "CAP_BPF",
+                                                            "CAP_CHECKPOINT_RESTORE"};
 
 // What the init itself needs before it becomes the container's user: setns into the locked
 // namespace (CAP_SYS_ADMIN and CAP_SYS_CHROOT in the container's user namespace), then dropping
 // the bounding set, groups and IDs.
-constexpr std::array<std::string_view, 5> kInitCapabilities = {"CAP_SYS_ADMIN", "CAP_SYS_CHROOT", "CAP_SETPCAP",
-                                                               "CAP_SETUID", "CAP_SETGID"};
+constexpr std::array<std::string_view, 5> kInitCapabilities
+    = {"CAP_SYS_ADMIN", "CAP_SYS_CHROOT", "CAP_SETPCAP", "CAP_SETUID", "CAP_SETGID"};
 
 // The calls that unmount, move or make mounts: the ways to uncover what Docker masked.
-constexpr std::array<std::string_view, 7> kMountCalls = {"mount",   "umount",  "umount2", "move_mount",
-                                                         "open_tree", "fsopen", "fsmount"};
+constexpr std::array<std::string_view, 7> kMountCalls
+    = {"mount", "umount", "umount2", "move_mount", "open_tree", "fsopen", "fsmount"};
 
 bool names(const json& rule, std::string_view call)
 {
     const auto list = rule.find("names");
     return list != rule.end() && list->is_array()
-           && std::any_of(list->begin(), list->end(), [&](const json& n) { return n.is_string() && n == call; });
+        && std::any_of(list->begin(), list->end(), [&](const json& n) { return n.is_string() && n == call; });
 }
 
 bool conditional(const json& rule)
@@ -84,8 +113,7 @@ std::string hex(std::uint64_t value)
     return std::string(buffer.data(), end);
 }
 
-template <typename T>
-bool parseNumber(std::string_view text, T& out, int base = 10)
+template <typename T> bool parseNumber(std::string_view text, T& out, int base = 10)
 {
     if (text.empty()) { return false; }
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out, base);
@@ -97,7 +125,7 @@ bool parseNumber(std::string_view text, T& out, int base = 10)
 bool seccompActionRefuses(const std::string& action)
 {
     return action == "SCMP_ACT_ERRNO" || action == "SCMP_ACT_TRAP" || action == "SCMP_ACT_KILL"
-           || action == "SCMP_ACT_KILL_THREAD" || action == "SCMP_ACT_KILL_PROCESS";
+        || action == "SCMP_ACT_KILL_THREAD" || action == "SCMP_ACT_KILL_PROCESS";
 }
 
 std::optional<int> capabilityNumber(const std::string& name)
@@ -114,8 +142,10 @@ std::vector<std::string> initArguments(const InitPlan& plan)
     for (const auto g : plan.groups) { groups += (groups.empty() ? "" : ",") + std::to_string(g); }
     args.insert(args.end(), {"--groups", groups});
     if (const auto& c = plan.capabilities) {
-        args.insert(args.end(), {"--caps", hex(c->bounding) + ":" + hex(c->effective) + ":" + hex(c->permitted) + ":"
-                                               + hex(c->inheritable) + ":" + hex(c->ambient)});
+        args.insert(args.end(),
+                    {"--caps",
+                     hex(c->bounding) + ":" + hex(c->effective) + ":" + hex(c->permitted) + ":" + hex(c->inheritable)
+                         + ":" + hex(c->ambient)});
     }
     args.emplace_back("--");
     args.insert(args.end(), plan.command.begin(), plan.command.end());
@@ -222,11 +252,10 @@ std::optional<InitPlan> initPlanFor(const json& spec, std::string& error)
         return std::nullopt;
     }
     if (auto caps = process->find("capabilities"); caps != process->end() && caps->is_object()) {
-        plan.capabilities = CapabilitySets{capabilityMask(caps->value("bounding", json())),
-                                           capabilityMask(caps->value("effective", json())),
-                                           capabilityMask(caps->value("permitted", json())),
-                                           capabilityMask(caps->value("inheritable", json())),
-                                           capabilityMask(caps->value("ambient", json()))};
+        plan.capabilities = CapabilitySets{
+            capabilityMask(caps->value("bounding", json())), capabilityMask(caps->value("effective", json())),
+            capabilityMask(caps->value("permitted", json())), capabilityMask(caps->value("inheritable", json())),
+            capabilityMask(caps->value("ambient", json()))};
     }
     return plan;
 }
@@ -244,7 +273,9 @@ std::string lockMountsAtStart(json& spec, const std::string& initSource)
             json& list = (*caps)[set];
             if (!list.is_array()) { list = json::array(); }
             for (const auto needed : kInitCapabilities) {
-                if (std::find(list.begin(), list.end(), std::string(needed)) == list.end()) { list.push_back(std::string(needed)); }
+                if (std::find(list.begin(), list.end(), std::string(needed)) == list.end()) {
+                    list.push_back(std::string(needed));
+                }
             }
         }
     }
@@ -257,7 +288,7 @@ std::string lockMountsAtStart(json& spec, const std::string& initSource)
         json& rules = seccomp["syscalls"];
         if (!rules.is_array()) { rules = json::array(); }
         constexpr unsigned kNewUserAndMount = 0x10000000U | 0x00020000U;  // CLONE_NEWUSER | CLONE_NEWNS
-        constexpr unsigned kMountNamespace = 0x00020000U;                  // CLONE_NEWNS
+        constexpr unsigned kMountNamespace = 0x00020000U;  // CLONE_NEWNS
         rules.push_back({{"names", {"unshare"}},
                          {"action", "SCMP_ACT_ALLOW"},
                          {"args", {{{"index", 0}, {"value", kNewUserAndMount}, {"op", "SCMP_CMP_EQ"}}}}});

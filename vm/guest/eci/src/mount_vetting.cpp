@@ -28,14 +28,15 @@ bool oneOf(std::string_view value, std::initializer_list<std::string_view> set)
 
 bool isHex(std::string_view text)
 {
-    return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 // A name dockerd could have given a volume or container directory: nothing that walks the tree.
 bool plainName(std::string_view name)
 {
     return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos
-           && name.find('\0') == std::string_view::npos;
+        && name.find('\0') == std::string_view::npos;
 }
 
 // moby's Linux mount modes (volume/mounts/linux_parser.go): "dst:ro" names no source.
@@ -43,8 +44,9 @@ bool isMountMode(std::string_view mode)
 {
     if (mode.empty()) { return false; }
     for (const auto& part : split(mode, ',')) {
-        if (!oneOf(part, {"rw", "ro", "z", "Z", "nocopy", "shared", "rshared", "slave", "rslave", "private",
-                          "rprivate", "consistent", "cached", "delegated"})) {
+        if (!oneOf(part,
+                   {"rw", "ro", "z", "Z", "nocopy", "shared", "rshared", "slave", "rslave", "private", "rprivate",
+                    "consistent", "cached", "delegated"})) {
             return false;
         }
     }
@@ -54,18 +56,16 @@ bool isMountMode(std::string_view mode)
 // The `o` option's words the local driver turns into mount(2) flags (moby's mount flag table);
 // of those only these leave the filesystem what its type says it is.
 constexpr std::array kMountFlags = {
-    "defaults",   "ro",        "rw",          "suid",   "nosuid",   "dev",       "nodev",    "exec",
-    "noexec",     "sync",      "async",       "dirsync", "remount", "mand",      "nomand",   "atime",
-    "noatime",    "diratime",  "nodiratime",  "bind",   "rbind",    "unbindable", "runbindable", "private",
-    "rprivate",   "shared",    "rshared",     "slave",  "rslave",   "relatime",  "norelatime", "strictatime",
-    "nostrictatime"};
-constexpr std::array kHarmlessFlags = {"defaults", "ro",        "rw",          "nosuid",   "nodev",    "noexec",
-                                       "sync",     "async",     "dirsync",     "atime",    "noatime",  "diratime",
-                                       "nodiratime", "relatime", "norelatime", "strictatime", "nostrictatime",
-                                       "suid",     "dev",       "exec"};
+    "defaults",   "ro",     "rw",       "suid",       "nosuid",      "dev",          "nodev",    "exec",    "noexec",
+    "sync",       "async",  "dirsync",  "remount",    "mand",        "nomand",       "atime",    "noatime", "diratime",
+    "nodiratime", "bind",   "rbind",    "unbindable", "runbindable", "private",      "rprivate", "shared",  "rshared",
+    "slave",      "rslave", "relatime", "norelatime", "strictatime", "nostrictatime"};
+constexpr std::array kHarmlessFlags
+    = {"defaults",      "ro",    "rw",      "nosuid",   "nodev",      "noexec",   "sync",       "async",
+       "dirsync",       "atime", "noatime", "diratime", "nodiratime", "relatime", "norelatime", "strictatime",
+       "nostrictatime", "suid",  "dev",     "exec"};
 
-template <std::size_t N>
-bool contains(const std::array<const char*, N>& set, std::string_view word)
+template <std::size_t N> bool contains(const std::array<const char*, N>& set, std::string_view word)
 {
     return std::find(set.begin(), set.end(), word) != set.end();
 }
@@ -84,7 +84,8 @@ std::optional<VolumeOptions> volumeOptionsFromJson(const json& options)
     return out;
 }
 
-DiskEngineState::DiskEngineState(std::string dockerRoot) : root_(std::move(dockerRoot)) {}
+DiskEngineState::DiskEngineState(std::string dockerRoot) : root_(std::move(dockerRoot))
+{}
 
 std::optional<json> DiskEngineState::container(const std::string& nameOrId) const
 {
@@ -124,7 +125,8 @@ std::optional<VolumeOptions> DiskEngineState::localVolume(const std::string& nam
     // The local driver keeps a volume's options in opts.json; a plain volume has none.
     const json saved = readJsonFile(dir + "/opts.json");
     if (saved.is_object()) {
-        for (const auto& [field, key] : {std::pair{"MountType", "type"}, {"MountOpts", "o"}, {"MountDevice", "device"}}) {
+        for (const auto& [field, key] :
+             {std::pair{"MountType", "type"}, {"MountOpts", "o"}, {"MountDevice", "device"}}) {
             if (saved.contains(field) && saved[field].is_string() && !saved[field].get<std::string>().empty()) {
                 options[key] = saved[field].get<std::string>();
             }
@@ -136,16 +138,16 @@ std::optional<VolumeOptions> DiskEngineState::localVolume(const std::string& nam
 }
 
 MountVetting::MountVetting(const EngineState& engine, const HostView& host, std::string dockerRoot)
-    : engine_(engine), host_(host), root_(std::move(dockerRoot))
-{
-}
+    : engine_(engine),
+      host_(host),
+      root_(std::move(dockerRoot))
+{}
 
 std::string MountVetting::volumeOptions(const std::string& volume, const VolumeOptions& options) const
 {
     const auto refuse = [&](const std::string& what) {
         return std::string(kPrefix) + "volume " + (volume.empty() ? std::string("(anonymous)") : "\"" + volume + "\"")
-               + ": " + what
-               + " is not allowed (allowed: plain named volumes, tmpfs, and nfs or cifs network mounts)";
+            + ": " + what + " is not allowed (allowed: plain named volumes, tmpfs, and nfs or cifs network mounts)";
     };
     for (const auto& [key, value] : options) {
         if (!oneOf(key, {"type", "o", "device", "size"})) { return refuse("the option \"" + key + "\""); }
@@ -186,7 +188,8 @@ std::string MountVetting::volumeOptions(const std::string& volume, const VolumeO
     return {};
 }
 
-std::string MountVetting::volume(const std::string& name, const std::string& driver, const VolumeOptions& requested) const
+std::string MountVetting::volume(const std::string& name, const std::string& driver,
+                                 const VolumeOptions& requested) const
 {
     if (!driver.empty() && driver != "local") {
         return std::string(kPrefix) + "the volume driver \"" + driver + "\" is not allowed";
@@ -265,7 +268,7 @@ std::string MountVetting::containerCreate(const json& body) const
             if (parts.size() == 1 || (parts.size() == 2 && isMountMode(parts[1]))) { continue; }  // anonymous
             const std::string& source = parts[0];
             std::string refusal = !source.empty() && source.front() == '/' ? bind(source, Sockets::LeaveToRuntime)
-                                                                            : volume(source, driver, {});
+                                                                           : volume(source, driver, {});
             if (!refusal.empty()) { return refusal; }
         }
     }

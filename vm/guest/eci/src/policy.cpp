@@ -38,13 +38,12 @@ bool glob(std::string_view pattern, std::string_view text, bool stopAtSlash)
         }
         return false;
     }
-    return !text.empty() && pattern.front() == text.front()
-           && glob(pattern.substr(1), text.substr(1), stopAtSlash);
+    return !text.empty() && pattern.front() == text.front() && glob(pattern.substr(1), text.substr(1), stopAtSlash);
 }
 
 struct Reference {
-    std::string name;    // fully qualified repository
-    std::string tag;     // empty with a digest
+    std::string name;  // fully qualified repository
+    std::string tag;  // empty with a digest
     std::string digest;  // "sha256:..." or empty
 };
 
@@ -67,11 +66,8 @@ Reference parseReference(std::string_view text)
     const auto first = name.find('/');
     const std::string head = first == std::string::npos ? std::string() : name.substr(0, first);
     const bool hasRegistry = !head.empty()
-                             && (head.find('.') != std::string::npos || head.find(':') != std::string::npos
-                                 || head == "localhost");
-    if (!hasRegistry) {
-        name = (first == std::string::npos ? "docker.io/library/" : "docker.io/") + name;
-    }
+        && (head.find('.') != std::string::npos || head.find(':') != std::string::npos || head == "localhost");
+    if (!hasRegistry) { name = (first == std::string::npos ? "docker.io/library/" : "docker.io/") + name; }
     ref.name = std::move(name);
     return ref;
 }
@@ -160,11 +156,23 @@ DockerCommand dockerCommandFor(std::string_view method, std::string_view path)
         if (is(2, "containers") && last == "create") { return {"create", {"container"}}; }
         if (is(2, "containers") && last == "prune") { return {"prune", {"container"}}; }
         if (parts.size() == 2) { return {get ? "inspect" : "rm", {"container"}}; }
-        static const std::array<std::pair<std::string_view, std::string_view>, 17> kActions = {{
-            {"json", "inspect"}, {"logs", "logs"}, {"top", "top"}, {"stats", "stats"}, {"changes", "diff"},
-            {"export", "export"}, {"archive", "cp"}, {"start", "start"}, {"stop", "stop"},
-            {"restart", "restart"}, {"kill", "kill"}, {"pause", "pause"}, {"unpause", "unpause"},
-            {"rename", "rename"}, {"update", "update"}, {"wait", "wait"}, {"exec", "exec"}}};
+        static const std::array<std::pair<std::string_view, std::string_view>, 17> kActions = {{{"json", "inspect"},
+                                                                                                {"logs", "logs"},
+                                                                                                {"top", "top"},
+                                                                                                {"stats", "stats"},
+                                                                                                {"changes", "diff"},
+                                                                                                {"export", "export"},
+                                                                                                {"archive", "cp"},
+                                                                                                {"start", "start"},
+                                                                                                {"stop", "stop"},
+                                                                                                {"restart", "restart"},
+                                                                                                {"kill", "kill"},
+                                                                                                {"pause", "pause"},
+                                                                                                {"unpause", "unpause"},
+                                                                                                {"rename", "rename"},
+                                                                                                {"update", "update"},
+                                                                                                {"wait", "wait"},
+                                                                                                {"exec", "exec"}}};
         for (const auto& [segment, name] : kActions) {
             if (last == segment) { return {std::string(name), {"container"}}; }
         }
@@ -230,8 +238,8 @@ bool commandAllowed(const Policy& policy, std::string_view method, std::string_v
 std::string blockedCommandMessage(std::string_view path)
 {
     return "enhanced container isolation: docker command \"" + std::string(path)
-           + "\" is blocked; if you wish to allow it, configure the docker socket command list in the "
-             "Berth settings or admin-settings.";
+        + "\" is blocked; if you wish to allow it, configure the docker socket command list in the "
+          "Berth settings or admin-settings.";
 }
 
 }  // namespace berth::guest::eci

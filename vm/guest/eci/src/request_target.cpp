@@ -113,7 +113,8 @@ std::optional<ApiRoute> parseApiTarget(std::string_view target, std::string* err
             }
             const auto equals = pair.find('=');
             auto key = decodeQueryPart(pair.substr(0, equals));
-            auto value = decodeQueryPart(equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1));
+            auto value
+                = decodeQueryPart(equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1));
             if (!key || !value) {
                 *error = "malformed percent-encoding in the query";
                 return std::nullopt;

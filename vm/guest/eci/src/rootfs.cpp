@@ -144,7 +144,8 @@ private:
 // -1 with errno set when the filesystem refuses ID mapping.
 int idMappedTree(int dirFd, const char* path, unsigned flags, const std::string& what, int usernsFd)
 {
-    const int tree = static_cast<int>(::syscall(SYS_open_tree, dirFd, path, flags | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+    const int tree
+        = static_cast<int>(::syscall(SYS_open_tree, dirFd, path, flags | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
     if (tree < 0) { throw systemError("open_tree " + what); }
     mount_attr attr{};
     attr.attr_set = MOUNT_ATTR_IDMAP;
@@ -404,11 +405,11 @@ StagedRootfs stageRootfs(const std::string& stagingRoot, const std::string& cont
             shiftOwnership(layers->upper, base, true);
             staged.upper = layers->upper;
             // Relative lowers keep the option string short however many layers the image has.
-            const std::string options =
-                "lowerdir=" + lowerOption + ",upperdir=" + layers->upper + ",workdir=" + work + ",index=off";
+            const std::string options
+                = "lowerdir=" + lowerOption + ",upperdir=" + layers->upper + ",workdir=" + work + ",index=off";
             const int cwd = ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            const bool mounted = ::chdir(staging.c_str()) == 0
-                                 && ::mount("overlay", "rootfs", "overlay", 0, options.c_str()) == 0;
+            const bool mounted
+                = ::chdir(staging.c_str()) == 0 && ::mount("overlay", "rootfs", "overlay", 0, options.c_str()) == 0;
             const int saved = errno;
             if (cwd >= 0) {
                 (void)!::fchdir(cwd);
@@ -454,8 +455,8 @@ std::vector<std::string> stageBinds(const std::string& stagingRoot, const std::s
         if (source < 0) { throw systemError("cannot open " + what + " without following symlinks"); }
         struct stat st {};
         const bool statted = ::fstat(source, &st) == 0;
-        const int tree = statted ? static_cast<int>(::syscall(SYS_open_tree, source, "",
-                                                              AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC))
+        const int tree = statted ? static_cast<int>(
+                             ::syscall(SYS_open_tree, source, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC))
                                  : -1;
         const int saved = errno;
         ::close(source);

@@ -9,12 +9,11 @@ namespace {
 
 // Flags that take a value, globally and per command (runc 1.1's urfave/cli definitions).
 constexpr std::array<std::string_view, 5> kGlobalValueFlags = {"root", "log", "log-format", "criu", "rootless"};
-constexpr std::array<std::string_view, 14> kCommandValueFlags = {
-    "bundle", "b", "console-socket", "pid-file", "preserve-fds", "process", "p", "cwd", "env", "e", "user", "u",
-    "format", "f"};
+constexpr std::array<std::string_view, 14> kCommandValueFlags
+    = {"bundle", "b", "console-socket", "pid-file", "preserve-fds", "process", "p", "cwd",
+       "env",    "e", "user",           "u",        "format",       "f"};
 
-template <std::size_t N>
-bool contains(const std::array<std::string_view, N>& list, std::string_view name)
+template <std::size_t N> bool contains(const std::array<std::string_view, N>& list, std::string_view name)
 {
     for (const auto item : list) {
         if (item == name) { return true; }
@@ -85,9 +84,7 @@ RuntimeInvocation parseRuntimeArgs(const std::vector<std::string>& args, const s
             bundleGiven = true;
         }
         if (flag->name == "pid-file") { inv.pidFile = value; }
-        if (forceFlag) {
-            inv.force = !flag->inlineValue || *flag->inlineValue != "false";
-        }
+        if (forceFlag) { inv.force = !flag->inlineValue || *flag->inlineValue != "false"; }
     }
     const bool takesBundle = inv.command == "create" || inv.command == "run" || inv.command == "restore";
     if (takesBundle && !bundleGiven) { inv.bundle = workingDirectory; }

@@ -25,9 +25,9 @@
 #include "berth/guest/eci/mount_lock.h"
 #include "berth/guest/eci/paths.h"
 #include "berth/guest/eci/policy.h"
-#include "berth/guest/eci/socket_proxy.h"
 #include "berth/guest/eci/rootfs.h"
 #include "berth/guest/eci/runtime_args.h"
+#include "berth/guest/eci/socket_proxy.h"
 #include "berth/guest/eci/system_host.h"
 
 namespace berth::guest::eci {
@@ -181,8 +181,9 @@ std::string prepareBundle(const WrapperPaths& paths, const RuntimeInvocation& in
     IdBlockAllocator allocator(paths.stateDir);
     try {
         reclaimBlocksOfPastBoots(paths.stateDir);
-        const RewriteResult result = rewriteSpec(spec, inv.containerId, image, layout, host,
-                                                 [&] { return allocator.allocate(inv.containerId); }, inv.bundle);
+        const RewriteResult result = rewriteSpec(
+            spec, inv.containerId, image, layout, host, [&] { return allocator.allocate(inv.containerId); },
+            inv.bundle);
         if (!result) { return result.error; }
         if (result.joined) { allocator.recordShared(inv.containerId, result.hostIdBase); }
         std::string root = spec["root"].value("path", std::string("rootfs"));
@@ -255,8 +256,7 @@ std::string waitForLockedMounts(const std::string& runc, const RuntimeInvocation
     const json spec = readJsonFile(state.value("bundle", std::string()) + "/config.json");
     const json* process = spec.is_object() && spec.contains("process") ? &spec["process"] : nullptr;
     const bool startsWithInit = pid > 0 && process != nullptr && process->is_object() && process->contains("args")
-                                && (*process)["args"].is_array() && !(*process)["args"].empty()
-                                && (*process)["args"][0] == kInitInContainer;
+        && (*process)["args"].is_array() && !(*process)["args"].empty() && (*process)["args"][0] == kInitInContainer;
     if (!startsWithInit) { return {}; }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (;;) {

@@ -25,7 +25,8 @@ char lower(char c)
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b)
 {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+    return a.size() == b.size()
+        && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::string_view trim(std::string_view s)
@@ -45,9 +46,9 @@ bool isTokenChar(unsigned char c)
 
 bool isToken(std::string_view s)
 {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return isTokenChar(static_cast<unsigned char>(c)); });
+    return !s.empty()
+        && std::all_of(s.begin(), s.end(), [](char c) { return isTokenChar(static_cast<unsigned char>(c)); });
 }
-
 
 ParseResult bad(std::string error)
 {
@@ -104,7 +105,6 @@ bool validVersion(std::string_view v)
 {
     return v == "HTTP/1.1" || v == "HTTP/1.0";
 }
-
 
 bool parseLength(std::string_view text, std::uint64_t* value)
 {
@@ -181,7 +181,8 @@ ParseResult parseResponseHead(std::string_view data)
     if (result.status != ParseResult::Status::Ok) { return result; }
     const std::string_view line = lines.front();
     // "HTTP/1.1 200 OK" (the reason may be empty, or hold spaces).
-    if (line.size() < 12 || !validVersion(line.substr(0, 8)) || line[8] != ' ' || (line.size() > 12 && line[12] != ' ')) {
+    if (line.size() < 12 || !validVersion(line.substr(0, 8)) || line[8] != ' '
+        || (line.size() > 12 && line[12] != ' ')) {
         return bad("malformed status line");
     }
     int status = 0;
@@ -254,7 +255,10 @@ std::size_t ChunkedScanner::feed(std::string_view data)
         switch (m_state) {
         case State::Size:
             if (const int v = hexValue(c); v >= 0) {
-                if (++m_digits > 15) { m_state = State::Bad; break; }  // < 2^60: no overflow
+                if (++m_digits > 15) {
+                    m_state = State::Bad;
+                    break;
+                }  // < 2^60: no overflow
                 m_remaining = m_remaining * 16 + static_cast<std::uint64_t>(v);
             } else if (m_digits > 0 && c == ';') {
                 m_state = State::Extension;
@@ -277,7 +281,10 @@ std::size_t ChunkedScanner::feed(std::string_view data)
             ++i;
             break;
         case State::SizeLf:
-            if (c != '\n') { m_state = State::Bad; break; }
+            if (c != '\n') {
+                m_state = State::Bad;
+                break;
+            }
             ++i;
             m_digits = 0;
             m_state = m_remaining == 0 ? State::TrailerStart : State::Data;
@@ -290,12 +297,18 @@ std::size_t ChunkedScanner::feed(std::string_view data)
             break;
         }
         case State::DataCr:
-            if (c != '\r') { m_state = State::Bad; break; }
+            if (c != '\r') {
+                m_state = State::Bad;
+                break;
+            }
             ++i;
             m_state = State::DataLf;
             break;
         case State::DataLf:
-            if (c != '\n') { m_state = State::Bad; break; }
+            if (c != '\n') {
+                m_state = State::Bad;
+                break;
+            }
             ++i;
             m_state = State::Size;
             break;
@@ -320,18 +333,23 @@ std::size_t ChunkedScanner::feed(std::string_view data)
             ++i;
             break;
         case State::TrailerLf:
-            if (c != '\n') { m_state = State::Bad; break; }
+            if (c != '\n') {
+                m_state = State::Bad;
+                break;
+            }
             ++i;
             m_state = State::TrailerStart;
             break;
         case State::FinalLf:
-            if (c != '\n') { m_state = State::Bad; break; }
+            if (c != '\n') {
+                m_state = State::Bad;
+                break;
+            }
             ++i;
             m_state = State::Done;
             break;
         case State::Done:
-        case State::Bad:
-            break;
+        case State::Bad: break;
         }
     }
     return i;
@@ -355,12 +373,16 @@ Decision decideRequest(const Policy& policy, std::string_view data)
 
 std::string errorResponse(int status, const std::string& message)
 {
-    const char* reason = status == 403 ? "Forbidden" : status == 400 ? "Bad Request" : status == 502 ? "Bad Gateway"
-                         : status == 503 ? "Service Unavailable" : "Error";
-    const std::string body = nlohmann::json{{"message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    const char* reason = status == 403 ? "Forbidden"
+        : status == 400                ? "Bad Request"
+        : status == 502                ? "Bad Gateway"
+        : status == 503                ? "Service Unavailable"
+                                       : "Error";
+    const std::string body
+        = nlohmann::json{{"message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     return "HTTP/1.1 " + std::to_string(status) + " " + reason
-           + "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size())
-           + "\r\nConnection: close\r\n\r\n" + body;
+        + "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size())
+        + "\r\nConnection: close\r\n\r\n" + body;
 }
 
 // ---- The relay ---------------------------------------------------------------------------------
@@ -558,7 +580,8 @@ bool exchange(int client, std::string* fromClient, const Policy& policy, const s
 
     Fd upstream(connectUnix(upstreamSocket));
     if (upstream.get() < 0) {
-        refuse(client, 502, "enhanced container isolation: cannot reach the engine: " + std::string(std::strerror(errno)));
+        refuse(client, 502,
+               "enhanced container isolation: cannot reach the engine: " + std::string(std::strerror(errno)));
         return false;
     }
     bool upstreamFailed = !sendAll(upstream.get(), forward);
@@ -577,7 +600,9 @@ bool exchange(int client, std::string* fromClient, const Policy& policy, const s
         }
         if (response.status != ParseResult::Status::Incomplete) { break; }
         if (!receiveMore(upstream.get(), &fromUpstream, client)) {
-            if (fromUpstream.empty()) { refuse(client, 502, "enhanced container isolation: the engine closed the connection"); }
+            if (fromUpstream.empty()) {
+                refuse(client, 502, "enhanced container isolation: the engine closed the connection");
+            }
             return false;
         }
     }
@@ -594,7 +619,9 @@ bool exchange(int client, std::string* fromClient, const Policy& policy, const s
         return false;
     }
     bool clientFailed = false;
-    if (!relayBody(upstream.get(), &fromUpstream, client, answer, &clientFailed, client) || clientFailed) { return false; }
+    if (!relayBody(upstream.get(), &fromUpstream, client, answer, &clientFailed, client) || clientFailed) {
+        return false;
+    }
     return keepAlive(head, response.head) && !upstreamFailed;
 }
 

@@ -76,11 +76,13 @@ int main(int argc, char** argv)
     std::memcpy(address.sun_path, temp.c_str(), temp.size() + 1);
     const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (listener < 0) { return fail("socket"); }
-    if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) { return fail("cannot bind " + temp); }
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        return fail("cannot bind " + temp);
+    }
     if (::chmod(temp.c_str(), 0666) != 0 || ::listen(listener, 128) != 0) { return fail("cannot listen on " + temp); }
     if (::rename(temp.c_str(), socketPath.c_str()) != 0) { return fail("cannot move the socket to " + socketPath); }
-    std::cerr << "berth-eci-socket: serving " << socketPath << " for " << upstream << " (command list: "
-              << policy.commandListType << " " << policy.commands.size() << " entries)\n";
+    std::cerr << "berth-eci-socket: serving " << socketPath << " for " << upstream
+              << " (command list: " << policy.commandListType << " " << policy.commands.size() << " entries)\n";
 
     static std::atomic<int> active{0};
     for (;;) {
@@ -90,7 +92,8 @@ int main(int argc, char** argv)
             return fail("accept");
         }
         if (active.load() >= kMaxConnections) {
-            const std::string busy = eci::errorResponse(503, "enhanced container isolation: too many connections to the engine socket");
+            const std::string busy
+                = eci::errorResponse(503, "enhanced container isolation: too many connections to the engine socket");
             (void)::send(fd, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
             ::close(fd);
             continue;

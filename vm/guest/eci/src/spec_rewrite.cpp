@@ -60,7 +60,7 @@ bool hasOption(const json& mount, std::string_view option)
 {
     const auto options = mount.find("options");
     return options != mount.end() && options->is_array()
-           && std::any_of(options->begin(), options->end(), [&](const json& o) { return o == option; });
+        && std::any_of(options->begin(), options->end(), [&](const json& o) { return o == option; });
 }
 
 bool isBindMount(const json& mount)
@@ -68,8 +68,7 @@ bool isBindMount(const json& mount)
     if (mount.value("type", std::string()) == "bind") { return true; }
     const auto options = mount.find("options");
     if (options == mount.end() || !options->is_array()) { return false; }
-    return std::any_of(options->begin(), options->end(),
-                       [](const json& o) { return o == "bind" || o == "rbind"; });
+    return std::any_of(options->begin(), options->end(), [](const json& o) { return o == "bind" || o == "rbind"; });
 }
 
 json mappingJson(const std::vector<IdMapping>& mappings)
@@ -85,13 +84,17 @@ class Rewriter {
 public:
     Rewriter(json& spec, const std::string& id, const ContainerImage& image, const EngineLayout& layout,
              const HostView& host, const std::string& bundle)
-        : spec_(spec), id_(id), image_(image), layout_(layout), host_(host)
+        : spec_(spec),
+          id_(id),
+          image_(image),
+          layout_(layout),
+          host_(host)
     {
         // BuildKit's runc executor runs `runc run --bundle <root>/buildkit/executor/<id> <id>`;
         // dockerd's containers come through containerd's shim, whose bundle is its task directory.
         // The bundle is chosen by the engine, never by an API client.
         buildKitRun_ = !bundle.empty() && !id.empty() && id.find('/') == std::string::npos && id != "." && id != ".."
-                       && clean(host_.resolve(bundle)) == layout_.dockerRoot + "/buildkit/executor/" + id;
+            && clean(host_.resolve(bundle)) == layout_.dockerRoot + "/buildkit/executor/" + id;
     }
 
     std::string checkNamespaces()
@@ -171,7 +174,7 @@ public:
                         // Fail closed: without the filter there is no socket, not the engine's.
                         if (!host_.fileId(layout_.guardedSocket)) {
                             return "enhanced container isolation: the docker socket for allowed images ("
-                                   + layout_.guardedSocket + ") is not available";
+                                + layout_.guardedSocket + ") is not available";
                         }
                         mount["source"] = layout_.guardedSocket;
                     }
@@ -303,9 +306,9 @@ public:
         }
         syscalls = kept;
 
-        constexpr unsigned kRdonly = 1;      // MS_RDONLY
-        constexpr unsigned kRemount = 32;    // MS_REMOUNT
-        constexpr unsigned kBind = 4096;     // MS_BIND
+        constexpr unsigned kRdonly = 1;  // MS_RDONLY
+        constexpr unsigned kRemount = 32;  // MS_REMOUNT
+        constexpr unsigned kBind = 4096;  // MS_BIND
         constexpr int kEperm = 1;
         constexpr int kEnosys = 38;
         // One condition per rule, on the flags (runc turns two conditions on one argument into
@@ -315,13 +318,16 @@ public:
         };
         if (!seccompActionRefuses(seccomp.value("defaultAction", std::string()))) {
             // Everything the default lets through, except the bind remount without MS_RDONLY.
-            syscalls.push_back({{"names", {"mount"}}, {"action", "SCMP_ACT_ERRNO"}, {"errnoRet", kEperm},
+            syscalls.push_back({{"names", {"mount"}},
+                                {"action", "SCMP_ACT_ERRNO"},
+                                {"errnoRet", kEperm},
                                 {"args", flags(kRdonly | kRemount | kBind, kRemount | kBind)}});
         } else if (mountPermitted) {
             // Rules with the same action are alternatives: not a remount, or not a bind, or
             // read-only. Together they are everything but the refused bind remount, which
             // falls to the denying default.
-            for (const auto& [mask, value] : {std::pair{kRemount, 0U}, std::pair{kBind, 0U}, std::pair{kRdonly, kRdonly}}) {
+            for (const auto& [mask, value] :
+                 {std::pair{kRemount, 0U}, std::pair{kBind, 0U}, std::pair{kRdonly, kRdonly}}) {
                 syscalls.push_back({{"names", {"mount"}}, {"action", "SCMP_ACT_ALLOW"}, {"args", flags(mask, value)}});
             }
         }
@@ -390,7 +396,7 @@ private:
             const std::filesystem::path path(resolved);
             const std::string name = path.filename().string();
             const bool stateFile = name == "resolv.conf" || name == "resolv-host.conf" || name == "hosts"
-                                   || (name.rfind("hosts.", 0) == 0 && name.size() > 6);
+                || (name.rfind("hosts.", 0) == 0 && name.size() > 6);
             return path.parent_path() == executor && stateFile ? Source::PlainReadOnly : Source::Restricted;
         }
         // docker run --init: dockerd's docker-init, by whichever of its paths it found it.
@@ -436,8 +442,8 @@ RewriteResult rewriteSpec(json& spec, const std::string& containerId, const Cont
     if (const auto pid = rewriter.joinPid()) {
         uids = host.idMap(*pid, false);
         gids = host.idMap(*pid, true);
-        const bool mapped = !uids.empty() && !gids.empty() && uids.front().containerId == 0
-                            && uids.front().hostId != 0 && gids.front().hostId != 0;
+        const bool mapped = !uids.empty() && !gids.empty() && uids.front().containerId == 0 && uids.front().hostId != 0
+            && gids.front().hostId != 0;
         if (!mapped) {
             return {"error in the container spec: invalid or unsupported container spec: the container joins "
                     "namespaces of a container that is not isolated (it runs without Enhanced Container "
@@ -468,7 +474,7 @@ std::string hostNamespacesMessage(const std::vector<std::string>& types)
     for (const auto& type : types) { list += (list.empty() ? "" : " ") + type; }
     return "error in the container spec: invalid or unsupported container spec: sysbox containers can't share "
            "namespaces ["
-           + list + "] with the host (because they use the linux user-namespace for isolation)";
+        + list + "] with the host (because they use the linux user-namespace for isolation)";
 }
 
 std::string hostNetworkMessage()
@@ -479,15 +485,14 @@ std::string hostNetworkMessage()
 
 std::string restrictedMountMessage(const std::string& source)
 {
-    return "error in the container spec: can't mount " + source
-           + " because it's configured as a restricted host mount";
+    return "error in the container spec: can't mount " + source + " because it's configured as a restricted host mount";
 }
 
 std::string socketMountDeniedMessage(const std::string& image)
 {
     return "enhanced container isolation: docker socket mount denied for container with image \"" + image
-           + "\"; image is not in the allowed list; if you wish to allow it, configure the docker socket image "
-             "list in the Berth settings or admin-settings.";
+        + "\"; image is not in the allowed list; if you wish to allow it, configure the docker socket image "
+          "list in the Berth settings or admin-settings.";
 }
 
 }  // namespace berth::guest::eci

@@ -48,8 +48,8 @@ bool SystemHostView::isForeignMount(const std::string& path) const
         // A volume driver's own filesystem (tmpfs, NFS, CIFS) is fine; anything showing a part of
         // a VM filesystem (o=bind, or a block device) is a host mount in disguise.
         const bool ownFilesystem = m.root == "/"
-                                   && (m.fsType == "tmpfs" || m.fsType == "nfs" || m.fsType == "nfs4"
-                                       || m.fsType == "cifs" || m.fsType == "smb3");
+            && (m.fsType == "tmpfs" || m.fsType == "nfs" || m.fsType == "nfs4" || m.fsType == "cifs"
+                || m.fsType == "smb3");
         if (!ownFilesystem) { return true; }
     }
     return false;
@@ -57,7 +57,8 @@ bool SystemHostView::isForeignMount(const std::string& path) const
 
 std::optional<int> SystemHostView::containerPid(const std::string& dockerRoot, const std::string& containerId) const
 {
-    if (containerId.empty() || containerId.find('/') != std::string::npos || containerId == "." || containerId == "..") {
+    if (containerId.empty() || containerId.find('/') != std::string::npos || containerId == "."
+        || containerId == "..") {
         return std::nullopt;
     }
     // Written by dockerd alone, after it started the container (and again when it stops).

@@ -27,11 +27,25 @@ inline constexpr int kProtocolVersion = 1;
 inline constexpr qsizetype kMaxLineBytes = 64 * 1024;  // without the '\n'
 
 // `features`: optional requests this agent understands beyond status and shutdown ("time").
-struct Hello { int version = 0; QString agent; QStringList features; };
-struct Phase { QString name; };
-struct Ready { int version = 0; nlohmann::json config; };
-struct Error { QString step; QString message; };
-struct Status { QString state; };
+struct Hello {
+    int version = 0;
+    QString agent;
+    QStringList features;
+};
+struct Phase {
+    QString name;
+};
+struct Ready {
+    int version = 0;
+    nlohmann::json config;
+};
+struct Error {
+    QString step;
+    QString message;
+};
+struct Status {
+    QString state;
+};
 struct ShuttingDown {};
 
 using Message = std::variant<Hello, Phase, Ready, Error, Status, ShuttingDown>;

@@ -29,9 +29,9 @@ class QObject;
 namespace berth::vm {
 
 struct HttpResponse {
-    int status = 0;      // 0 when no response arrived
-    QByteArray body;     // de-chunked
-    QString error;       // transport error (TLS refused, timeout, malformed response)
+    int status = 0;  // 0 when no response arrived
+    QByteArray body;  // de-chunked
+    QString error;  // transport error (TLS refused, timeout, malformed response)
 
     bool ok() const { return error.isEmpty() && status >= 200 && status < 300; }
     QString describe() const;  // for messages: the error, or "HTTP 404: <engine's message>"
@@ -43,9 +43,9 @@ bool parseHttpResponse(const QByteArray& raw, HttpResponse* response);
 
 struct ContainerSummary {
     QString id;
-    QString name;     // without the leading '/'
+    QString name;  // without the leading '/'
     QString image;
-    QString state;    // "running", "exited", ...
+    QString state;  // "running", "exited", ...
 };
 
 class EngineApi {
@@ -66,9 +66,11 @@ public:
     // GET /version
     void version(QObject* context, std::function<void(const nlohmann::json& version, const QString& error)> done) const;
     // GET /containers/json?all=1
-    void listContainers(QObject* context, std::function<void(const QList<ContainerSummary>&, const QString& error)> done) const;
+    void listContainers(QObject* context,
+                        std::function<void(const QList<ContainerSummary>&, const QString& error)> done) const;
     // GET /containers/{id}/json: HostConfig.Runtime (the OCI runtime, "sysbox-runc" under ECI).
-    void containerRuntime(const QString& id, QObject* context, std::function<void(const QString& runtime, const QString& error)> done) const;
+    void containerRuntime(const QString& id, QObject* context,
+                          std::function<void(const QString& runtime, const QString& error)> done) const;
     // DELETE /containers/{id}?force=1 (stops it first).
     void removeContainer(const QString& id, QObject* context, std::function<void(const QString& error)> done) const;
 

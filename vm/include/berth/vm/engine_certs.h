@@ -33,7 +33,7 @@ QString defaultEngineCertsDir();
 struct EngineCertsResult {
     bool ok = false;
     bool created = false;  // new material was written (first run, or the old set was unusable)
-    QString message;       // why it was (re)created, or what failed
+    QString message;  // why it was (re)created, or what failed
 };
 
 // Makes sure a usable set exists in `paths.dir`: reuses it when every file parses, the keys match,

@@ -20,8 +20,8 @@ class QTimer;
 namespace berth::vm {
 
 struct EngineClientOptions {
-    QString instanceDir;   // empty: InstanceDir::defaultRoot()
-    QString hostProgram;   // empty: berth-engine next to this program (or in ../libexec/berth)
+    QString instanceDir;  // empty: InstanceDir::defaultRoot()
+    QString hostProgram;  // empty: berth-engine next to this program (or in ../libexec/berth)
     QStringList hostArguments;
     std::chrono::milliseconds hostStartTimeout = std::chrono::seconds(10);
 };

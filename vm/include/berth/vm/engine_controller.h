@@ -63,15 +63,15 @@ struct EngineOptions {
     int memoryMiB = 2048;
     AcceleratorChoice accelerator = AcceleratorChoice::Auto;
     QString kvmDevice = QStringLiteral("/dev/kvm");
-    QString acceleratorCacheFile;    // where the KVM probe's verdict is kept; empty: in the instance dir
-    QList<FwCfgFile> extraFwCfg;     // handed to the guest next to the config (TLS material)
+    QString acceleratorCacheFile;  // where the KVM probe's verdict is kept; empty: in the instance dir
+    QList<FwCfgFile> extraFwCfg;  // handed to the guest next to the config (TLS material)
     quint16 engineGuestPort = 2376;  // reached through a 127.0.0.1 port (enginePort()); 0: none
     QList<PortForward> extraForwards;  // more loopback-only forwards
 
     struct Timeouts {
         std::chrono::milliseconds agentShutdown = std::chrono::seconds(20);  // containers, engine, sync
-        std::chrono::milliseconds powerdown = std::chrono::seconds(10);      // after the ACPI button
-        std::chrono::milliseconds kill = std::chrono::seconds(5);            // after SIGKILL
+        std::chrono::milliseconds powerdown = std::chrono::seconds(10);  // after the ACPI button
+        std::chrono::milliseconds kill = std::chrono::seconds(5);  // after SIGKILL
         // From QEMU running to the guest (and engine) ready; the launch before it gets as long.
         std::chrono::milliseconds bootToReady = std::chrono::minutes(3);
         // The launch's limit instead once the backend says it waits for work of its own, which it
@@ -150,7 +150,7 @@ public:
     quint16 enginePort() const { return m_enginePort; }
     QString serialLogPath() const { return m_dir.serialLog(); }
     QString instanceDir() const { return m_dir.root(); }
-    QByteArray guestConfig() const { return m_launchedConfig; }           // what the VM was started with
+    QByteArray guestConfig() const { return m_launchedConfig; }  // what the VM was started with
     QByteArray guestReportedConfig() const { return m_reportedConfig; }  // what the guest agent echoed
 
     static QString toString(State state);
@@ -165,7 +165,17 @@ signals:
     void guestPhase(const QString& name);
 
 private:
-    enum class Step { Idle, CleaningStale, ChoosingAccelerator, Launching, WaitingForReady, StopAgent, StopPowerdown, StopKill, Failing };
+    enum class Step {
+        Idle,
+        CleaningStale,
+        ChoosingAccelerator,
+        Launching,
+        WaitingForReady,
+        StopAgent,
+        StopPowerdown,
+        StopKill,
+        Failing
+    };
     struct Op {
         Operation kind;
         QByteArray config;

@@ -19,21 +19,21 @@ namespace berth::vm {
 enum class EngineState { Stopped, Starting, WaitingForEngine, Running, Stopping, Error, Unknown };
 
 QString engineStateName(EngineState state);  // for people: "Running", "Waiting for engine", ...
-QString engineStateId(EngineState state);    // for scripts: "running", "waiting-for-engine", ...
+QString engineStateId(EngineState state);  // for scripts: "running", "waiting-for-engine", ...
 EngineState engineStateFromId(const QString& id);
 
 // A snapshot of the engine, as `berthctl status --json` prints it.
 struct EngineStatus {
     EngineState state = EngineState::Unknown;
-    QString detail;              // the error reason in Error, else a short description
-    QString accelerator;         // "kvm" or "tcg", empty before the first start
-    QString acceleratorReason;   // why that accelerator was chosen
+    QString detail;  // the error reason in Error, else a short description
+    QString accelerator;  // "kvm" or "tcg", empty before the first start
+    QString acceleratorReason;  // why that accelerator was chosen
     qint64 qemuPid = 0;
-    QString vmManager;           // the backend running the VM: "qemu" or "libvirt (URI)"
-    quint16 enginePort = 0;      // 127.0.0.1:<port> reaches the engine's TLS endpoint
-    QString serialLog;           // the guest console log, for "Show log"
-    bool busy = false;           // an operation is running or queued
-    nlohmann::json guestConfig;          // what the running VM was started with
+    QString vmManager;  // the backend running the VM: "qemu" or "libvirt (URI)"
+    quint16 enginePort = 0;  // 127.0.0.1:<port> reaches the engine's TLS endpoint
+    QString serialLog;  // the guest console log, for "Show log"
+    bool busy = false;  // an operation is running or queued
+    nlohmann::json guestConfig;  // what the running VM was started with
     nlohmann::json guestReportedConfig;  // what the guest agent says it read (fw_cfg)
 
     nlohmann::json toJson() const;

@@ -34,7 +34,7 @@ class EngineController;
 struct LaunchConfig {
     bool allowed = false;
     nlohmann::json guestConfig;  // when allowed
-    QString refusal;             // when not: what is wrong and how to fix it
+    QString refusal;  // when not: what is wrong and how to fix it
 };
 using LaunchConfigProvider = std::function<LaunchConfig()>;
 

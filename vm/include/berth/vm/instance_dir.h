@@ -28,9 +28,9 @@ public:
     QString acceleratorCache() const { return path("accelerator.json"); }
     QString statusFile() const { return path("status.json"); }
     QString lockFile() const { return path("lock"); }
-    QString enginePortFile() const { return path("engine-port"); }    // the loopback port kept across launches
-    QString guestTlsFile() const { return path("guest-tls.json"); }   // fw_cfg opt/berth/tls (0600)
-    QString dataDisk() const { return path("data.qcow2"); }           // /var/lib/docker in the guest
+    QString enginePortFile() const { return path("engine-port"); }  // the loopback port kept across launches
+    QString guestTlsFile() const { return path("guest-tls.json"); }  // fw_cfg opt/berth/tls (0600)
+    QString dataDisk() const { return path("data.qcow2"); }  // /var/lib/docker in the guest
 
     // The last lines of the serial log, for error messages when the guest dies or hangs.
     QString serialLogTail(int maxLines = 20) const;

@@ -56,7 +56,8 @@ public:
     // from the caller's event loop; the real connection makes them on a thread of their own, so
     // the caller's event loop runs on while libvirt examines QEMU.
     using StartDone = std::function<void(const DomainStartResult& result)>;
-    virtual void defineAndStart(const QString& xml, const QString& name, bool autoDestroy, QObject* context, StartDone done);
+    virtual void defineAndStart(const QString& xml, const QString& name, bool autoDestroy, QObject* context,
+                                StartDone done);
     // virDomainShutdownFlags with the ACPI power button.
     virtual bool shutdown(const QString& name, QString* error) = 0;
     // virDomainDestroy: SIGTERM, then SIGKILL, to QEMU.

@@ -40,7 +40,8 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon);
 // cached capabilities stale at every lookup, probing QEMU twice each time, many times per start.
 QString libvirtKvmAccessProblem(const QString& kvmDevice = QStringLiteral("/dev/kvm"));
 // The same from /dev/kvm's facts, pure for tests: its permission bits (st_mode & 0777), owner and group.
-QString libvirtKvmAccessProblem(const QString& kvmDevice, unsigned permissions, const QString& owner, const QString& group);
+QString libvirtKvmAccessProblem(const QString& kvmDevice, unsigned permissions, const QString& owner,
+                                const QString& group);
 
 class LibvirtBackend final : public VmBackend {
 public:

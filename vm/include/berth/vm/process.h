@@ -25,10 +25,10 @@ struct ProcessSpec {
 };
 
 struct ProcessExit {
-    int exitCode = 0;      // exit status, or the signal number when crashed
+    int exitCode = 0;  // exit status, or the signal number when crashed
     bool crashed = false;  // ended by a signal
     bool failedToStart = false;
-    QString errorString;   // why it failed to start, if it did
+    QString errorString;  // why it failed to start, if it did
 
     QString describe() const;
 };
@@ -41,7 +41,7 @@ public:
     virtual const ProcessSpec& spec() const = 0;
     virtual void start() = 0;
     virtual void terminate() = 0;  // SIGTERM
-    virtual void kill() = 0;       // SIGKILL
+    virtual void kill() = 0;  // SIGKILL
     virtual qint64 pid() const = 0;
     virtual bool isRunning() const = 0;
     virtual QByteArray readAllStandardOutput() = 0;

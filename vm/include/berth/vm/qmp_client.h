@@ -63,8 +63,8 @@ private:
     bool m_greeted = false;
     bool m_ready = false;
     qint64 m_nextId = 1;
-    std::vector<Pending> m_queued;                 // waiting for the handshake
-    std::map<qint64, ReplyHandler> m_awaiting;     // sent, reply not yet seen
+    std::vector<Pending> m_queued;  // waiting for the handshake
+    std::map<qint64, ReplyHandler> m_awaiting;  // sent, reply not yet seen
 };
 
 }  // namespace berth::vm

@@ -42,28 +42,28 @@ struct VmSpec {
     QString kernel;
     QString initrd;
     QString kernelCmdline = kDefaultKernelCmdline;
-    QString rootImage;              // optional: raw, attached read-only
-    QString dataDisk;               // optional: qcow2, read-write
-    qint64 dataDiskSizeBytes = 0;   // when set and the data disk is missing, it is created
+    QString rootImage;  // optional: raw, attached read-only
+    QString dataDisk;  // optional: qcow2, read-write
+    qint64 dataDiskSizeBytes = 0;  // when set and the data disk is missing, it is created
     int cpus = 2;
     int memoryMiB = 1024;
-    QString guestConfigFile;        // handed to the guest as fw_cfg opt/berth/config
-    QList<FwCfgFile> extraFwCfg;    // more fw_cfg files (the engine's TLS material)
+    QString guestConfigFile;  // handed to the guest as fw_cfg opt/berth/config
+    QList<FwCfgFile> extraFwCfg;  // more fw_cfg files (the engine's TLS material)
     Accelerator accelerator = Accelerator::Tcg;
-    quint16 engineHostPort = 0;     // 127.0.0.1:<this> forwards to the guest's engineGuestPort; 0 = none
+    quint16 engineHostPort = 0;  // 127.0.0.1:<this> forwards to the guest's engineGuestPort; 0 = none
     quint16 engineGuestPort = 2376;
     QList<PortForward> extraForwards;  // more loopback forwards (the unsafe 2375 when asked for)
-    QString instanceDir;            // sockets, logs and pidfile (see InstanceDir)
-    bool dieWithParent = true;      // see ProcessSpec::dieWithParent
+    QString instanceDir;  // sockets, logs and pidfile (see InstanceDir)
+    bool dieWithParent = true;  // see ProcessSpec::dieWithParent
     // forceStop() first asks QEMU to quit (it flushes the qcow2 data disk), then SIGKILLs after this.
     std::chrono::milliseconds quitGrace = std::chrono::seconds(1);
 };
 
 struct VmExit {
     ProcessExit process;
-    bool requested = false;       // requestShutdown() or forceStop() was called
+    bool requested = false;  // requestShutdown() or forceStop() was called
     QString guestShutdownReason;  // from QMP SHUTDOWN ("guest-shutdown", "host-qmp-quit", ...), if seen
-    QString diagnostics;          // QEMU's stderr tail and the serial log tail
+    QString diagnostics;  // QEMU's stderr tail and the serial log tail
 };
 
 class VirtualMachine : public QObject {

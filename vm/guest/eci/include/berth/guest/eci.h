@@ -31,9 +31,9 @@ std::string prepareBoot(const nlohmann::json& guestConfig);
 nlohmann::json daemonOptions(const nlohmann::json& guestConfig);
 
 struct Service {
-    std::string name;               // for logs and phases
+    std::string name;  // for logs and phases
     std::vector<std::string> argv;  // argv[0] is an absolute path in the guest
-    std::string readyPath;          // ready once this exists (its socket); dockerd waits for it
+    std::string readyPath;  // ready once this exists (its socket); dockerd waits for it
 };
 // With ECI on: berth-eci-authz, the authorization plugin (/run/docker/plugins/berth-eci.sock). It
 // runs prepareBoot() itself before it listens, so the ordering above holds even when the agent

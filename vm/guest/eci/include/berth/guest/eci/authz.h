@@ -32,8 +32,8 @@ AuthzDecision authorizeRequest(const Policy& policy, const nlohmann::json& reque
 
 // The plugin protocol: the JSON answer for a POST to `path` with `body`, or nullopt for an
 // unknown path (404). Plugin.Activate, AuthZPlugin.AuthZReq, AuthZPlugin.AuthZRes.
-std::optional<nlohmann::json> handlePluginCall(const Policy& policy, const MountVetting& mounts, const std::string& path,
-                                               const std::string& body);
+std::optional<nlohmann::json> handlePluginCall(const Policy& policy, const MountVetting& mounts,
+                                               const std::string& path, const std::string& body);
 
 std::string decodeBase64(const std::string& text);
 

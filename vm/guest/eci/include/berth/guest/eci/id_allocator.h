@@ -17,7 +17,7 @@ public:
     struct Entry {
         std::string containerId;
         std::uint32_t base = 0;
-        bool joined = false;       // shares another container's namespace and block
+        bool joined = false;  // shares another container's namespace and block
         std::string chownedUpper;  // an overlay upper dir shifted by +base, to shift back when done
     };
 

@@ -42,7 +42,7 @@ bool imageMatches(std::string_view pattern, std::string_view reference);
 // "push"; "/containers/create" -> "create"; "/images/json" -> "images". Empty when unknown.
 // groups: the `docker <group>` families the request belongs to ("image", "container", ...).
 struct DockerCommand {
-    std::string name;                 // e.g. "push", "ps", "run"
+    std::string name;  // e.g. "push", "ps", "run"
     std::vector<std::string> groups;  // e.g. {"image"}
 };
 DockerCommand dockerCommandFor(std::string_view method, std::string_view path);

@@ -20,7 +20,7 @@ int hexValue(char c);
 std::optional<std::string> decodePath(std::string_view target, std::string* error);
 
 struct ApiRoute {
-    std::string path;     // "/containers/create": the version prefix removed
+    std::string path;  // "/containers/create": the version prefix removed
     std::string version;  // "1.41", empty when the client sent none
     std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
     // The first value of a query parameter, as Go's url.Values.Get; empty when absent.

@@ -24,7 +24,7 @@ namespace berth::guest::eci {
 struct MountInfo {
     int id = 0;
     int parentId = 0;
-    std::string root;          // the part of the filesystem mounted here
+    std::string root;  // the part of the filesystem mounted here
     std::string mountPoint;
     std::string fsType;
     std::string source;
@@ -51,7 +51,7 @@ std::optional<OverlayLayers> overlayLayers(const std::string& superOptions, cons
 void shiftOwnership(const std::string& dir, std::uint32_t base, bool up);
 
 struct StagedRootfs {
-    std::string path;   // the new root.path
+    std::string path;  // the new root.path
     std::string upper;  // chowned upper dir, empty when none was chowned
     bool idMapped = false;
 };

@@ -11,10 +11,10 @@
 namespace berth::guest::eci {
 
 struct WrapperPaths {
-    std::string realRunc;     // empty: paths::kPreservedRunc, else paths::kDebianRunc
-    std::string policyFile;   // paths::kPolicyFile
+    std::string realRunc;  // empty: paths::kPreservedRunc, else paths::kDebianRunc
+    std::string policyFile;  // paths::kPolicyFile
     std::string fwCfgConfig;  // paths::kFwCfgConfig
-    std::string stateDir;     // paths::kStateDir
+    std::string stateDir;  // paths::kStateDir
     std::string stagingRoot;  // paths::kStagingRoot
     EngineLayout layout;
 

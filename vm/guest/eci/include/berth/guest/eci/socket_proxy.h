@@ -41,7 +41,7 @@ struct HttpHead {
     // Request: method, target, version. Response: version, status, reason.
     std::string method;
     std::string target;  // as sent: "/v1.43/images/x/push?tag=1"
-    std::string path;    // request: the target's path, percent-decoded (what dockerd routes on)
+    std::string path;  // request: the target's path, percent-decoded (what dockerd routes on)
     std::string version;  // "HTTP/1.1" or "HTTP/1.0"
     int status = 0;
     std::vector<std::pair<std::string, std::string>> headers;  // in order, names as sent
@@ -90,7 +90,20 @@ public:
     bool bad() const { return m_state == State::Bad; }
 
 private:
-    enum class State { Size, Extension, SizeLf, Data, DataCr, DataLf, TrailerStart, Trailer, TrailerLf, FinalLf, Done, Bad };
+    enum class State {
+        Size,
+        Extension,
+        SizeLf,
+        Data,
+        DataCr,
+        DataLf,
+        TrailerStart,
+        Trailer,
+        TrailerLf,
+        FinalLf,
+        Done,
+        Bad
+    };
     State m_state = State::Size;
     std::uint64_t m_remaining = 0;
     int m_digits = 0;
@@ -99,7 +112,7 @@ private:
 
 struct Decision {
     bool allowed = false;
-    int status = 0;       // when refused: 400 (cannot be parsed or framed) or 403 (blocked)
+    int status = 0;  // when refused: 400 (cannot be parsed or framed) or 403 (blocked)
     std::string message;  // when refused
 };
 // What to do with a parsed request: commandList's decision on the decoded path, and 403 with

@@ -59,8 +59,8 @@ struct EngineLayout {
     std::vector<std::string> engineSockets = {"/run/docker.sock", "/run/containerd/containerd.sock"};
     // Files Docker bind-mounts into containers itself (docker run --init; dockerd looks it up in
     // its PATH); a source that is one of them, or the same file, is allowed at /sbin/docker-init.
-    std::vector<std::string> engineFiles = {"/usr/sbin/docker-init", "/usr/bin/docker-init", "/sbin/docker-init",
-                                            "/bin/docker-init"};
+    std::vector<std::string> engineFiles
+        = {"/usr/sbin/docker-init", "/usr/bin/docker-init", "/sbin/docker-init", "/bin/docker-init"};
     // Where an allowed container's socket mount is pointed instead (the command-list proxy);
     // empty: the engine socket itself.
     std::string guardedSocket;
@@ -71,7 +71,7 @@ struct EngineLayout {
 
 // What the wrapper found out about the container's image (from the engine's files on disk).
 struct ContainerImage {
-    std::string reference;       // as the user typed it, for messages; empty when not a Docker container
+    std::string reference;  // as the user typed it, for messages; empty when not a Docker container
     bool socketAllowed = false;  // matches the imageList (or a derived image when that is allowed)
 };
 
@@ -85,7 +85,7 @@ struct ContainerImage {
 //   made inside the namespace itself would not have it.
 struct MappedBind {
     std::size_t mountIndex = 0;  // in spec["mounts"]
-    std::string source;          // resolved: no symlinks, no ".."
+    std::string source;  // resolved: no symlinks, no ".."
     bool idMapped = true;
     bool readOnly = false;
     bool operator==(const MappedBind&) const = default;
@@ -93,7 +93,7 @@ struct MappedBind {
 
 struct RewriteResult {
     std::string error;  // empty when the spec was accepted and rewritten
-    bool joined = false;          // shares another container's user namespace (no block of its own)
+    bool joined = false;  // shares another container's user namespace (no block of its own)
     std::uint32_t hostIdBase = 0;  // the block the container runs in
     std::vector<MappedBind> mappedBinds{};  // for the wrapper to mount and point the spec at
     explicit operator bool() const { return error.empty(); }
