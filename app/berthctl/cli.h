@@ -12,12 +12,10 @@
 namespace berth::cli {
 
 // Exit codes scripts can rely on.
-enum ExitCode : int {
-    kOk = 0,
-    kFailed = 1,  // an error: invalid input, invalid admin policy, engine failure
-    kUsage = 2,  // the command line itself is wrong
-    kLocked = 3,  // a setting is locked by the administrator
-};
+inline constexpr int kOk = 0;
+inline constexpr int kFailed = 1;  // an error: invalid input, invalid admin policy, engine failure
+inline constexpr int kUsage = 2;  // the command line itself is wrong
+inline constexpr int kLocked = 3;  // a setting is locked by the administrator
 
 // Everything a command touches from outside, so tests can run commands in-process.
 struct Context {

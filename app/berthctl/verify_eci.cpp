@@ -19,17 +19,17 @@ constexpr int kTimeoutMs = 120'000;  // a first container under TCG takes second
 
 class DockerCliRunner : public DockerRunner {
 public:
-    DockerCliRunner(std::string cli, std::string context) : cli_(std::move(cli)), context_(std::move(context)) {}
+    DockerCliRunner(std::string cli, std::string context) : m_cli(std::move(cli)), m_context(std::move(context)) {}
 
     Result run(const std::vector<std::string>& args) override
     {
-        QStringList arguments{QStringLiteral("--context"), QString::fromStdString(context_)};
+        QStringList arguments{QStringLiteral("--context"), QString::fromStdString(m_context)};
         for (const auto& a : args) { arguments << QString::fromStdString(a); }
         QProcess process;
-        process.start(QString::fromStdString(cli_), arguments);
+        process.start(QString::fromStdString(m_cli), arguments);
         Result result;
         if (!process.waitForStarted()) {
-            result.err = "cannot run " + cli_ + ": " + process.errorString().toStdString();
+            result.err = "cannot run " + m_cli + ": " + process.errorString().toStdString();
             return result;
         }
         process.closeWriteChannel();
@@ -46,8 +46,8 @@ public:
     }
 
 private:
-    std::string cli_;
-    std::string context_;
+    std::string m_cli;
+    std::string m_context;
 };
 
 std::string trimmed(std::string text)

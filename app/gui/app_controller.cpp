@@ -30,82 +30,82 @@ bool engineNeedsStart(const vm::EngineStatus& s)
 // Without a tray, closing the dashboard is the only way out: make it a full quit.
 class QuitOnClose : public QObject {
 public:
-    QuitOnClose(AppController& app, QObject* parent) : QObject(parent), app_(app) {}
+    QuitOnClose(AppController& app, QObject* parent) : QObject(parent), m_app(app) {}
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override
     {
-        if (event->type() == QEvent::Close && !app_.hasTray() && !app_.isQuitting()) { app_.requestQuit(); }
+        if (event->type() == QEvent::Close && !m_app.hasTray() && !m_app.isQuitting()) { m_app.requestQuit(); }
         return QObject::eventFilter(watched, event);
     }
 
 private:
-    AppController& app_;
+    AppController& m_app;
 };
 
 }  // namespace
 
 AppController::AppController(Parts parts, QObject* parent)
     : QObject(parent),
-      parts_(std::move(parts)),
-      draft_(new SettingsDraft(parts_.settings, this)),
-      applier_(new ApplyRestart(*draft_, parts_.engine, parts_.containers, parts_.prompts, this)),
-      dashboard_(new DashboardWindow(parts_.engine, parts_.settings, parts_.containers)),
-      tray_(new TrayIcon(parts_.engine, this))
+      m_parts(std::move(parts)),
+      m_draft(new SettingsDraft(m_parts.settings, this)),
+      m_applier(new ApplyRestart(*m_draft, m_parts.engine, m_parts.containers, m_parts.prompts, this)),
+      m_dashboard(new DashboardWindow(m_parts.engine, m_parts.settings, m_parts.containers)),
+      m_tray(new TrayIcon(m_parts.engine, this))
 {
-    dashboard_->installEventFilter(new QuitOnClose(*this, this));
-    connect(dashboard_, &DashboardWindow::settingsRequested, this, &AppController::showSettings);
-    connect(dashboard_, &DashboardWindow::showLogRequested, this, &AppController::showLog);
-    connect(dashboard_, &DashboardWindow::quitRequested, this, &AppController::requestQuit);
-    connect(tray_, &TrayIcon::dashboardRequested, this, &AppController::showDashboard);
-    connect(tray_, &TrayIcon::settingsRequested, this, &AppController::showSettings);
-    connect(tray_, &TrayIcon::quitRequested, this, &AppController::requestQuit);
-    connect(applier_, &ApplyRestart::applied, this, &AppController::applySideEffects);
-    connect(&parts_.engine, &vm::EngineHandle::operationFinished, this, &AppController::onOperationFinished);
-    applyTheme(QString::fromStdString(parts_.settings.get(settings::keys::kTheme).value.get<std::string>()));
+    m_dashboard->installEventFilter(new QuitOnClose(*this, this));
+    connect(m_dashboard, &DashboardWindow::settingsRequested, this, &AppController::showSettings);
+    connect(m_dashboard, &DashboardWindow::showLogRequested, this, &AppController::showLog);
+    connect(m_dashboard, &DashboardWindow::quitRequested, this, &AppController::requestQuit);
+    connect(m_tray, &TrayIcon::dashboardRequested, this, &AppController::showDashboard);
+    connect(m_tray, &TrayIcon::settingsRequested, this, &AppController::showSettings);
+    connect(m_tray, &TrayIcon::quitRequested, this, &AppController::requestQuit);
+    connect(m_applier, &ApplyRestart::applied, this, &AppController::applySideEffects);
+    connect(&m_parts.engine, &vm::EngineHandle::operationFinished, this, &AppController::onOperationFinished);
+    applyTheme(QString::fromStdString(m_parts.settings.get(settings::keys::kTheme).value.get<std::string>()));
 }
 
 AppController::~AppController()
 {
-    delete settingsWindow_;
-    delete logViewer_;
-    delete dashboard_;
+    delete m_settingsWindow;
+    delete m_logViewer;
+    delete m_dashboard;
 }
 
 bool AppController::hasTray() const
 {
-    return tray_->isAvailable();
+    return m_tray->isAvailable();
 }
 
 void AppController::startUp(bool background)
 {
-    parts_.engine.refresh();
-    const bool openDashboard = parts_.settings.get(settings::keys::kOpenDashboardAtStart).value == true;
+    m_parts.engine.refresh();
+    const bool openDashboard = m_parts.settings.get(settings::keys::kOpenDashboardAtStart).value == true;
     if (!background && (openDashboard || !hasTray())) { showDashboard(); }
-    if (!parts_.settings.engineStartAllowed()) {
-        parts_.prompts.showInvalidAdminPolicy(parts_.settings.adminPolicy());
+    if (!m_parts.settings.engineStartAllowed()) {
+        m_parts.prompts.showInvalidAdminPolicy(m_parts.settings.adminPolicy());
         return;  // fail closed: the engine host would refuse too, but we do not even ask
     }
-    if (engineNeedsStart(parts_.engine.status())) { parts_.engine.start(); }
+    if (engineNeedsStart(m_parts.engine.status())) { m_parts.engine.start(); }
 }
 
 void AppController::requestQuit()
 {
-    if (quitting_) { return; }
-    quitting_ = true;
-    if (engineIsDown(parts_.engine.status())) {
+    if (m_quitting) { return; }
+    m_quitting = true;
+    if (engineIsDown(m_parts.engine.status())) {
         emit quitReady();
         return;
     }
-    parts_.engine.stop();
+    m_parts.engine.stop();
 }
 
 void AppController::onOperationFinished(vm::EngineHandle::Operation operation, bool ok, const QString&)
 {
-    if (!quitting_ || operation != vm::EngineHandle::Operation::Stop) { return; }
-    if (!ok && !forcedStop_) {
-        forcedStop_ = true;  // the graceful stop failed: do not leave the VM behind
-        parts_.engine.stop(true);
+    if (!m_quitting || operation != vm::EngineHandle::Operation::Stop) { return; }
+    if (!ok && !m_forcedStop) {
+        m_forcedStop = true;  // the graceful stop failed: do not leave the VM behind
+        m_parts.engine.stop(true);
         return;
     }
     emit quitReady();
@@ -113,35 +113,35 @@ void AppController::onOperationFinished(vm::EngineHandle::Operation operation, b
 
 void AppController::showDashboard()
 {
-    dashboard_->show();
-    dashboard_->raise();
-    dashboard_->activateWindow();
+    m_dashboard->show();
+    m_dashboard->raise();
+    m_dashboard->activateWindow();
 }
 
 void AppController::showSettings()
 {
-    if (settingsWindow_ == nullptr) {
-        settingsWindow_ = new SettingsWindow(*draft_, *applier_, parts_.engine);
-        settingsWindow_->setAttribute(Qt::WA_DeleteOnClose, false);
-        connect(settingsWindow_, &SettingsWindow::showLogRequested, this, &AppController::showLog);
+    if (m_settingsWindow == nullptr) {
+        m_settingsWindow = new SettingsWindow(*m_draft, *m_applier, m_parts.engine);
+        m_settingsWindow->setAttribute(Qt::WA_DeleteOnClose, false);
+        connect(m_settingsWindow, &SettingsWindow::showLogRequested, this, &AppController::showLog);
     }
-    settingsWindow_->show();
-    settingsWindow_->raise();
-    settingsWindow_->activateWindow();
+    m_settingsWindow->show();
+    m_settingsWindow->raise();
+    m_settingsWindow->activateWindow();
 }
 
 void AppController::showLog()
 {
-    if (logViewer_ == nullptr) { logViewer_ = new LogViewer; }
-    logViewer_->showLog(parts_.engine.status().serialLog);
+    if (m_logViewer == nullptr) { m_logViewer = new LogViewer; }
+    m_logViewer->showLog(m_parts.engine.status().serialLog);
 }
 
 void AppController::applySideEffects(const settings::Proposal& proposal)
 {
     for (const auto& change : proposal.changes) {
         if (change.key == settings::keys::kStartAtLogin) {
-            const QString error = parts_.autostart.sync(change.desired == true, parts_.executable);
-            if (!error.isEmpty()) { parts_.prompts.showError(tr("Could not change the autostart entry"), error); }
+            const QString error = m_parts.autostart.sync(change.desired == true, m_parts.executable);
+            if (!error.isEmpty()) { m_parts.prompts.showError(tr("Could not change the autostart entry"), error); }
         } else if (change.key == settings::keys::kTheme) {
             applyTheme(QString::fromStdString(change.desired.get<std::string>()));
         }

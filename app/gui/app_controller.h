@@ -44,12 +44,12 @@ public:
     void showSettings();
     void showLog();
 
-    [[nodiscard]] DashboardWindow* dashboard() const { return dashboard_; }
-    [[nodiscard]] SettingsWindow* settingsWindow() const { return settingsWindow_; }
-    [[nodiscard]] SettingsDraft& draft() const { return *draft_; }
-    [[nodiscard]] ApplyRestart& applier() const { return *applier_; }
+    [[nodiscard]] DashboardWindow* dashboard() const { return m_dashboard; }
+    [[nodiscard]] SettingsWindow* settingsWindow() const { return m_settingsWindow; }
+    [[nodiscard]] SettingsDraft& draft() const { return *m_draft; }
+    [[nodiscard]] ApplyRestart& applier() const { return *m_applier; }
     [[nodiscard]] bool hasTray() const;
-    [[nodiscard]] bool isQuitting() const { return quitting_; }
+    [[nodiscard]] bool isQuitting() const { return m_quitting; }
 
 signals:
     void quitReady();
@@ -58,15 +58,15 @@ private:
     void applySideEffects(const settings::Proposal& proposal);
     void onOperationFinished(vm::EngineHandle::Operation operation, bool ok, const QString& message);
 
-    Parts parts_;
-    SettingsDraft* draft_;
-    ApplyRestart* applier_;
-    DashboardWindow* dashboard_;
-    QPointer<SettingsWindow> settingsWindow_;
-    QPointer<LogViewer> logViewer_;
-    TrayIcon* tray_;
-    bool quitting_ = false;
-    bool forcedStop_ = false;
+    Parts m_parts;
+    SettingsDraft* m_draft;
+    ApplyRestart* m_applier;
+    DashboardWindow* m_dashboard;
+    QPointer<SettingsWindow> m_settingsWindow;
+    QPointer<LogViewer> m_logViewer;
+    TrayIcon* m_tray;
+    bool m_quitting = false;
+    bool m_forcedStop = false;
 };
 
 }  // namespace berth::gui

@@ -11,29 +11,29 @@ namespace berth::gui {
 ApplyRestart::ApplyRestart(SettingsDraft& draft, vm::EngineHandle& engine, ContainerSource& containers,
                            UserPrompts& prompts, QObject* parent)
     : QObject(parent),
-      draft_(draft),
-      engine_(engine),
-      containers_(containers),
-      prompts_(prompts)
+      m_draft(draft),
+      m_engine(engine),
+      m_containers(containers),
+      m_prompts(prompts)
 {
-    connect(&draft_, &SettingsDraft::edited, this, &ApplyRestart::availabilityChanged);
-    connect(&draft_, &SettingsDraft::reloaded, this, &ApplyRestart::availabilityChanged);
-    connect(&engine_, &vm::EngineHandle::statusChanged, this, &ApplyRestart::availabilityChanged);
-    connect(&engine_, &vm::EngineHandle::operationFinished, this, &ApplyRestart::onOperationFinished);
+    connect(&m_draft, &SettingsDraft::edited, this, &ApplyRestart::availabilityChanged);
+    connect(&m_draft, &SettingsDraft::reloaded, this, &ApplyRestart::availabilityChanged);
+    connect(&m_engine, &vm::EngineHandle::statusChanged, this, &ApplyRestart::availabilityChanged);
+    connect(&m_engine, &vm::EngineHandle::operationFinished, this, &ApplyRestart::onOperationFinished);
 }
 
 bool ApplyRestart::canApply() const
 {
-    return !isRestarting() && draft_.isApplicable();
+    return !isRestarting() && m_draft.isApplicable();
 }
 
 ApplyRestart::Outcome ApplyRestart::apply()
 {
     if (isRestarting()) { return Outcome::Merged; }
-    const settings::Proposal proposal = draft_.proposal();
+    const settings::Proposal proposal = m_draft.proposal();
     if (!proposal.ok() || proposal.changes.empty()) { return Outcome::Refused; }
     if (!settleUnprotectedContainers(proposal)) { return Outcome::Cancelled; }
-    const settings::Proposal result = draft_.commit();
+    const settings::Proposal result = m_draft.commit();
     if (!result.ok()) {
         QStringList errors;
         for (const auto& e : result.errors) { errors << QString::fromStdString(e); }
@@ -60,18 +60,18 @@ bool ApplyRestart::settleUnprotectedContainers(const settings::Proposal& proposa
         return c.key == settings::keys::kEnhancedContainerIsolation && c.desired == true;
     });
     if (!turnsIsolationOn) { return true; }
-    QVector<ContainerInfo> unprotected = containers_.list();
+    QVector<ContainerInfo> unprotected = m_containers.list();
     unprotected.removeIf([](const ContainerInfo& c) { return c.isolated(); });
     if (unprotected.isEmpty()) { return true; }
 
-    switch (prompts_.askAboutUnprotectedContainers(unprotected)) {
+    switch (m_prompts.askAboutUnprotectedContainers(unprotected)) {
     case UserPrompts::ExistingContainersChoice::Cancel: return false;
     case UserPrompts::ExistingContainersChoice::KeepThem: return true;
     case UserPrompts::ExistingContainersChoice::RemoveThem: break;
     }
-    const QString error = containers_.removeAll();
+    const QString error = m_containers.removeAll();
     if (!error.isEmpty()) {
-        prompts_.showError(tr("Could not remove the containers"), error);
+        m_prompts.showError(tr("Could not remove the containers"), error);
         return false;
     }
     return true;
@@ -79,16 +79,16 @@ bool ApplyRestart::settleUnprotectedContainers(const settings::Proposal& proposa
 
 void ApplyRestart::requestRestart()
 {
-    restartInFlight_ = true;
+    m_restartInFlight = true;
     emit restartStarted();
     emit availabilityChanged();
-    engine_.restart();
+    m_engine.restart();
 }
 
 void ApplyRestart::onOperationFinished(vm::EngineHandle::Operation operation, bool ok, const QString& message)
 {
-    if (operation != vm::EngineHandle::Operation::Restart || !restartInFlight_) { return; }
-    restartInFlight_ = false;
+    if (operation != vm::EngineHandle::Operation::Restart || !m_restartInFlight) { return; }
+    m_restartInFlight = false;
     emit restartFinished(ok, message);
     emit availabilityChanged();
 }

@@ -29,7 +29,7 @@ public:
     ApplyRestart(SettingsDraft& draft, vm::EngineHandle& engine, ContainerSource& containers, UserPrompts& prompts,
                  QObject* parent = nullptr);
 
-    [[nodiscard]] bool isRestarting() const { return restartInFlight_ || engine_.status().busy; }
+    [[nodiscard]] bool isRestarting() const { return m_restartInFlight || m_engine.status().busy; }
     [[nodiscard]] bool canApply() const;
 
     Outcome apply();
@@ -49,11 +49,11 @@ private:
     void requestRestart();
     void onOperationFinished(vm::EngineHandle::Operation operation, bool ok, const QString& message);
 
-    SettingsDraft& draft_;
-    vm::EngineHandle& engine_;
-    ContainerSource& containers_;
-    UserPrompts& prompts_;
-    bool restartInFlight_ = false;
+    SettingsDraft& m_draft;
+    vm::EngineHandle& m_engine;
+    ContainerSource& m_containers;
+    UserPrompts& m_prompts;
+    bool m_restartInFlight = false;
 };
 
 }  // namespace berth::gui

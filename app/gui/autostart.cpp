@@ -7,7 +7,7 @@
 
 namespace berth::gui {
 
-AutostartEntry::AutostartEntry(QString directory) : directory_(std::move(directory))
+AutostartEntry::AutostartEntry(QString directory) : m_directory(std::move(directory))
 {}
 
 QString AutostartEntry::defaultDirectory()
@@ -17,7 +17,7 @@ QString AutostartEntry::defaultDirectory()
 
 QString AutostartEntry::path() const
 {
-    return directory_ + QStringLiteral("/berth.desktop");
+    return m_directory + QStringLiteral("/berth.desktop");
 }
 
 bool AutostartEntry::exists() const
@@ -31,7 +31,7 @@ QString AutostartEntry::sync(bool enabled, const QString& executable) const
         if (exists() && !QFile::remove(path())) { return QStringLiteral("cannot remove %1").arg(path()); }
         return {};
     }
-    if (!QDir().mkpath(directory_)) { return QStringLiteral("cannot create %1").arg(directory_); }
+    if (!QDir().mkpath(m_directory)) { return QStringLiteral("cannot create %1").arg(m_directory); }
     QSaveFile file(path());
     if (!file.open(QIODevice::WriteOnly)) { return file.errorString(); }
     const QString entry = QStringLiteral("[Desktop Entry]\n"

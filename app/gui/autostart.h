@@ -17,7 +17,7 @@ public:
     QString sync(bool enabled, const QString& executable) const;
 
 private:
-    QString directory_;
+    QString m_directory;
 };
 
 }  // namespace berth::gui

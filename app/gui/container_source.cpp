@@ -25,24 +25,24 @@ std::optional<vm::EngineApi> engineApi(const vm::EngineHandle& engine, const vm:
 
 EngineContainers::EngineContainers(const vm::EngineHandle& engine, vm::EngineCertPaths certs,
                                    std::chrono::milliseconds timeout)
-    : engine_(engine),
-      certs_(std::move(certs)),
-      timeout_(timeout)
+    : m_engine(engine),
+      m_certs(std::move(certs)),
+      m_timeout(timeout)
 {}
 
 QVector<ContainerInfo> EngineContainers::list()
 {
-    if (listing_) { return lastList_; }
-    listing_ = true;
-    lastList_ = listNow();
-    listing_ = false;
-    return lastList_;
+    if (m_listing) { return m_lastList; }
+    m_listing = true;
+    m_lastList = listNow();
+    m_listing = false;
+    return m_lastList;
 }
 
 QVector<ContainerInfo> EngineContainers::listNow()
 {
-    lastError_.clear();
-    const auto api = engineApi(engine_, certs_, timeout_, &lastError_);
+    m_lastError.clear();
+    const auto api = engineApi(m_engine, m_certs, m_timeout, &m_lastError);
     if (!api) { return {}; }
     QVector<ContainerInfo> result;
     QString error;
@@ -71,10 +71,10 @@ QVector<ContainerInfo> EngineContainers::listNow()
                     }
                 });
         },
-        timeout_ * 2);
+        m_timeout * 2);
     if (!finished) { error = QObject::tr("The engine did not list its containers in time"); }
     if (!error.isEmpty()) {
-        lastError_ = error;
+        m_lastError = error;
         return finished && !result.isEmpty() ? result : QVector<ContainerInfo>();
     }
     return result;
@@ -83,7 +83,7 @@ QVector<ContainerInfo> EngineContainers::listNow()
 QString EngineContainers::removeAll()
 {
     QString error;
-    const auto api = engineApi(engine_, certs_, timeout_, &error);
+    const auto api = engineApi(m_engine, m_certs, m_timeout, &error);
     if (!api) { return error; }  // not running: nothing to remove, unless the certificates are missing
     QStringList failures;
     const bool finished = vm::EngineApi::waitFor(
@@ -108,7 +108,7 @@ QString EngineContainers::removeAll()
                 });
         },
         // Removing stops running containers first (docker's stop timeout is 10 s).
-        timeout_ * 4);
+        m_timeout * 4);
     if (!finished) { failures << QObject::tr("The engine did not remove every container in time"); }
     return failures.join(QLatin1Char('\n'));
 }

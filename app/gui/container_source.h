@@ -45,17 +45,17 @@ public:
     QVector<ContainerInfo> list() override;
     QString removeAll() override;
     // Why the last list() came back empty-handed, if it failed; empty otherwise.
-    [[nodiscard]] QString lastError() const { return lastError_; }
+    [[nodiscard]] QString lastError() const { return m_lastError; }
 
 private:
     QVector<ContainerInfo> listNow();
 
-    const vm::EngineHandle& engine_;
-    vm::EngineCertPaths certs_;
-    std::chrono::milliseconds timeout_;
-    QString lastError_;
-    bool listing_ = false;  // a status change during the wait must not nest another
-    QVector<ContainerInfo> lastList_;
+    const vm::EngineHandle& m_engine;
+    vm::EngineCertPaths m_certs;
+    std::chrono::milliseconds m_timeout;
+    QString m_lastError;
+    bool m_listing = false;  // a status change during the wait must not nest another
+    QVector<ContainerInfo> m_lastList;
 };
 
 }  // namespace berth::gui

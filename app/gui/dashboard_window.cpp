@@ -33,18 +33,18 @@ QString engineStateText(vm::EngineState state)
 DashboardWindow::DashboardWindow(vm::EngineHandle& engine, const settings::Settings& settings,
                                  ContainerSource& containers, QWidget* parent)
     : QMainWindow(parent),
-      engine_(engine),
-      settings_(settings),
-      containers_(containers),
-      state_(new QLabel(this)),
-      detail_(new QLabel(this)),
-      accelerator_(new QLabel(this)),
-      endpoint_(new QLabel(this)),
-      start_(new QPushButton(tr("&Start"), this)),
-      stop_(new QPushButton(tr("S&top"), this)),
-      restart_(new QPushButton(tr("&Restart"), this)),
-      showLog_(new QPushButton(tr("Show &log"), this)),
-      containersTable_(new QTableWidget(this))
+      m_engine(engine),
+      m_settings(settings),
+      m_containers(containers),
+      m_state(new QLabel(this)),
+      m_detail(new QLabel(this)),
+      m_accelerator(new QLabel(this)),
+      m_endpoint(new QLabel(this)),
+      m_start(new QPushButton(tr("&Start"), this)),
+      m_stop(new QPushButton(tr("S&top"), this)),
+      m_restart(new QPushButton(tr("&Restart"), this)),
+      m_showLog(new QPushButton(tr("Show &log"), this)),
+      m_containersTable(new QTableWidget(this))
 {
     setWindowTitle(tr("Berth"));
     setObjectName(QStringLiteral("dashboard"));
@@ -55,49 +55,49 @@ DashboardWindow::DashboardWindow(vm::EngineHandle& engine, const settings::Setti
     QAction* quitAction = fileMenu->addAction(tr("&Quit Berth"), this, &DashboardWindow::quitRequested);
     quitAction->setShortcut(QKeySequence::Quit);
 
-    QFont big = state_->font();
+    QFont big = m_state->font();
     big.setPointSizeF(big.pointSizeF() * 1.6);
     big.setBold(true);
-    state_->setFont(big);
-    state_->setObjectName(QStringLiteral("engineState"));
-    detail_->setObjectName(QStringLiteral("engineDetail"));
-    detail_->setWordWrap(true);
-    detail_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    accelerator_->setObjectName(QStringLiteral("accelerator"));
-    accelerator_->setWordWrap(true);
-    endpoint_->setObjectName(QStringLiteral("engineEndpoint"));
-    endpoint_->setWordWrap(true);
-    endpoint_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    start_->setAccessibleName(tr("Start the engine"));
-    stop_->setAccessibleName(tr("Stop the engine"));
-    restart_->setAccessibleName(tr("Restart the engine"));
-    showLog_->setAccessibleName(tr("Show the engine log"));
+    m_state->setFont(big);
+    m_state->setObjectName(QStringLiteral("engineState"));
+    m_detail->setObjectName(QStringLiteral("engineDetail"));
+    m_detail->setWordWrap(true);
+    m_detail->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_accelerator->setObjectName(QStringLiteral("accelerator"));
+    m_accelerator->setWordWrap(true);
+    m_endpoint->setObjectName(QStringLiteral("engineEndpoint"));
+    m_endpoint->setWordWrap(true);
+    m_endpoint->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_start->setAccessibleName(tr("Start the engine"));
+    m_stop->setAccessibleName(tr("Stop the engine"));
+    m_restart->setAccessibleName(tr("Restart the engine"));
+    m_showLog->setAccessibleName(tr("Show the engine log"));
     auto* settingsButton = new QPushButton(tr("S&ettings…"), this);
     settingsButton->setAccessibleName(tr("Open settings"));
 
     auto* engineBox = new QGroupBox(tr("Engine"), this);
     auto* buttons = new QHBoxLayout;
-    for (auto* b : {start_, stop_, restart_, showLog_}) { buttons->addWidget(b); }
+    for (auto* b : {m_start, m_stop, m_restart, m_showLog}) { buttons->addWidget(b); }
     buttons->addStretch(1);
     buttons->addWidget(settingsButton);
     auto* engineColumn = new QVBoxLayout(engineBox);
-    engineColumn->addWidget(state_);
-    engineColumn->addWidget(detail_);
-    engineColumn->addWidget(accelerator_);
-    engineColumn->addWidget(endpoint_);
+    engineColumn->addWidget(m_state);
+    engineColumn->addWidget(m_detail);
+    engineColumn->addWidget(m_accelerator);
+    engineColumn->addWidget(m_endpoint);
     engineColumn->addLayout(buttons);
 
     auto* containersBox = new QGroupBox(tr("Containers"), this);
-    containersTable_->setObjectName(QStringLiteral("containersTable"));
-    containersTable_->setAccessibleName(tr("Containers"));
-    containersTable_->setColumnCount(ContainerColumnCount);
-    containersTable_->setHorizontalHeaderLabels({tr("Name"), tr("Image"), tr("Runtime"), tr("Isolation")});
-    containersTable_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    containersTable_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    containersTable_->verticalHeader()->hide();
-    containersTable_->horizontalHeader()->setStretchLastSection(true);
+    m_containersTable->setObjectName(QStringLiteral("containersTable"));
+    m_containersTable->setAccessibleName(tr("Containers"));
+    m_containersTable->setColumnCount(ContainerColumnCount);
+    m_containersTable->setHorizontalHeaderLabels({tr("Name"), tr("Image"), tr("Runtime"), tr("Isolation")});
+    m_containersTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_containersTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_containersTable->verticalHeader()->hide();
+    m_containersTable->horizontalHeader()->setStretchLastSection(true);
     auto* containersColumn = new QVBoxLayout(containersBox);
-    containersColumn->addWidget(containersTable_);
+    containersColumn->addWidget(m_containersTable);
 
     auto* central = new QWidget(this);
     auto* column = new QVBoxLayout(central);
@@ -105,42 +105,42 @@ DashboardWindow::DashboardWindow(vm::EngineHandle& engine, const settings::Setti
     column->addWidget(containersBox, 1);
     setCentralWidget(central);
 
-    connect(start_, &QPushButton::clicked, &engine_, [this] { engine_.start(); });
-    connect(stop_, &QPushButton::clicked, &engine_, [this] { engine_.stop(); });
-    connect(restart_, &QPushButton::clicked, &engine_, [this] { engine_.restart(); });
-    connect(showLog_, &QPushButton::clicked, this, &DashboardWindow::showLogRequested);
+    connect(m_start, &QPushButton::clicked, &m_engine, [this] { m_engine.start(); });
+    connect(m_stop, &QPushButton::clicked, &m_engine, [this] { m_engine.stop(); });
+    connect(m_restart, &QPushButton::clicked, &m_engine, [this] { m_engine.restart(); });
+    connect(m_showLog, &QPushButton::clicked, this, &DashboardWindow::showLogRequested);
     connect(settingsButton, &QPushButton::clicked, this, &DashboardWindow::settingsRequested);
-    connect(&engine_, &vm::EngineHandle::statusChanged, this, &DashboardWindow::showStatus);
+    connect(&m_engine, &vm::EngineHandle::statusChanged, this, &DashboardWindow::showStatus);
 
-    showStatus(engine_.status());
+    showStatus(m_engine.status());
     resize(760, 520);
 }
 
 QString DashboardWindow::stateText() const
 {
-    return state_->text();
+    return m_state->text();
 }
 QString DashboardWindow::acceleratorText() const
 {
-    return accelerator_->text();
+    return m_accelerator->text();
 }
 
 void DashboardWindow::showStatus(const vm::EngineStatus& status)
 {
-    const bool policyAllowsStart = settings_.engineStartAllowed();
-    state_->setText(engineStateText(status.state));
+    const bool policyAllowsStart = m_settings.engineStartAllowed();
+    m_state->setText(engineStateText(status.state));
     if (status.state == vm::EngineState::Error) {
-        detail_->setText(tr("Error: %1").arg(status.detail));
+        m_detail->setText(tr("Error: %1").arg(status.detail));
     } else if (!policyAllowsStart) {
-        detail_->setText(tr("%1 is invalid: the engine will not start until your administrator fixes it.")
-                             .arg(QString::fromStdString(settings_.adminPolicy().file)));
+        m_detail->setText(tr("%1 is invalid: the engine will not start until your administrator fixes it.")
+                              .arg(QString::fromStdString(m_settings.adminPolicy().file)));
     } else {
-        detail_->setText(status.detail);
+        m_detail->setText(status.detail);
     }
     if (status.accelerator.isEmpty()) {
-        accelerator_->setText(tr("Accelerator: not chosen yet"));
+        m_accelerator->setText(tr("Accelerator: not chosen yet"));
     } else {
-        accelerator_->setText(tr("Accelerator: %1 (%2)").arg(status.accelerator.toUpper(), status.acceleratorReason));
+        m_accelerator->setText(tr("Accelerator: %1 (%2)").arg(status.accelerator.toUpper(), status.acceleratorReason));
     }
     QString endpoint;
     if (status.state == vm::EngineState::Running && status.enginePort != 0) {
@@ -151,26 +151,26 @@ void DashboardWindow::showStatus(const vm::EngineStatus& status)
                 + tr("Unsafe: tcp://127.0.0.1:2375 answers without TLS or authentication (exposeDockerAPIOnTCP2375)");
         }
     }
-    endpoint_->setText(endpoint);
-    endpoint_->setVisible(!endpoint.isEmpty());
+    m_endpoint->setText(endpoint);
+    m_endpoint->setVisible(!endpoint.isEmpty());
     const bool idle = !status.busy;
     const bool down = status.state == vm::EngineState::Stopped || status.state == vm::EngineState::Error
         || status.state == vm::EngineState::Unknown;
-    start_->setEnabled(idle && down && policyAllowsStart);
-    stop_->setEnabled(!down && status.state != vm::EngineState::Stopping);
-    restart_->setEnabled(idle && status.state == vm::EngineState::Running);
-    showLog_->setEnabled(!status.serialLog.isEmpty() || status.state == vm::EngineState::Error);
+    m_start->setEnabled(idle && down && policyAllowsStart);
+    m_stop->setEnabled(!down && status.state != vm::EngineState::Stopping);
+    m_restart->setEnabled(idle && status.state == vm::EngineState::Running);
+    m_showLog->setEnabled(!status.serialLog.isEmpty() || status.state == vm::EngineState::Error);
     if (status.state == vm::EngineState::Running) { refreshContainers(); }
 }
 
 void DashboardWindow::refreshContainers()
 {
-    const bool isolationOn = settings_.get(settings::keys::kEnhancedContainerIsolation).value == true;
-    const QVector<ContainerInfo> list = containers_.list();
-    containersTable_->setRowCount(0);
+    const bool isolationOn = m_settings.get(settings::keys::kEnhancedContainerIsolation).value == true;
+    const QVector<ContainerInfo> list = m_containers.list();
+    m_containersTable->setRowCount(0);
     for (const ContainerInfo& c : list) {
-        const int row = containersTable_->rowCount();
-        containersTable_->insertRow(row);
+        const int row = m_containersTable->rowCount();
+        m_containersTable->insertRow(row);
         // With ECI on, the guest puts sysbox-runc in place of runc, so a container created before
         // ECI (runtime "runc") runs isolated too; what it missed are the checks made at creation.
         QString isolation;
@@ -191,13 +191,13 @@ void DashboardWindow::refreshContainers()
         }
         const QStringList cells{c.name, c.image, c.runtime, isolation};
         for (int col = 0; col < cells.size(); ++col) {
-            containersTable_->setItem(row, col, new QTableWidgetItem(cells[col]));
+            m_containersTable->setItem(row, col, new QTableWidgetItem(cells[col]));
         }
-        QTableWidgetItem* isolationItem = containersTable_->item(row, IsolationColumn);
+        QTableWidgetItem* isolationItem = m_containersTable->item(row, IsolationColumn);
         if (!icon.isEmpty()) { isolationItem->setIcon(QIcon(icon)); }
         if (!detail.isEmpty()) { isolationItem->setToolTip(detail); }
     }
-    containersTable_->resizeColumnsToContents();
+    m_containersTable->resizeColumnsToContents();
 }
 
 }  // namespace berth::gui

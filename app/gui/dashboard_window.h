@@ -28,11 +28,11 @@ public:
 
     [[nodiscard]] QString stateText() const;
     [[nodiscard]] QString acceleratorText() const;
-    [[nodiscard]] QPushButton* startButton() const { return start_; }
-    [[nodiscard]] QPushButton* stopButton() const { return stop_; }
-    [[nodiscard]] QPushButton* restartButton() const { return restart_; }
-    [[nodiscard]] QPushButton* showLogButton() const { return showLog_; }
-    [[nodiscard]] QTableWidget* containersTable() const { return containersTable_; }
+    [[nodiscard]] QPushButton* startButton() const { return m_start; }
+    [[nodiscard]] QPushButton* stopButton() const { return m_stop; }
+    [[nodiscard]] QPushButton* restartButton() const { return m_restart; }
+    [[nodiscard]] QPushButton* showLogButton() const { return m_showLog; }
+    [[nodiscard]] QTableWidget* containersTable() const { return m_containersTable; }
 
 public slots:
     void showStatus(const berth::vm::EngineStatus& status);
@@ -44,18 +44,18 @@ signals:
     void quitRequested();
 
 private:
-    vm::EngineHandle& engine_;
-    const settings::Settings& settings_;
-    ContainerSource& containers_;
-    QLabel* state_;
-    QLabel* detail_;
-    QLabel* accelerator_;
-    QLabel* endpoint_;  // how to reach the engine; the unsafe 2375 listener when it is on
-    QPushButton* start_;
-    QPushButton* stop_;
-    QPushButton* restart_;
-    QPushButton* showLog_;
-    QTableWidget* containersTable_;
+    vm::EngineHandle& m_engine;
+    const settings::Settings& m_settings;
+    ContainerSource& m_containers;
+    QLabel* m_state;
+    QLabel* m_detail;
+    QLabel* m_accelerator;
+    QLabel* m_endpoint;  // how to reach the engine; the unsafe 2375 listener when it is on
+    QPushButton* m_start;
+    QPushButton* m_stop;
+    QPushButton* m_restart;
+    QPushButton* m_showLog;
+    QTableWidget* m_containersTable;
 };
 
 // The engine state in the user's language.

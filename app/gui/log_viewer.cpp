@@ -13,16 +13,16 @@ namespace {
 constexpr qint64 kTailBytes = 256 * 1024;  // enough for a boot; a log can grow without bound
 }
 
-LogViewer::LogViewer(QWidget* parent) : QDialog(parent), text_(new QPlainTextEdit(this))
+LogViewer::LogViewer(QWidget* parent) : QDialog(parent), m_text(new QPlainTextEdit(this))
 {
     setWindowTitle(tr("Engine log"));
-    text_->setReadOnly(true);
-    text_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    text_->setAccessibleName(tr("Engine log"));
+    m_text->setReadOnly(true);
+    m_text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_text->setAccessibleName(tr("Engine log"));
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* column = new QVBoxLayout(this);
-    column->addWidget(text_);
+    column->addWidget(m_text);
     column->addWidget(buttons);
     resize(800, 500);
 }
@@ -43,15 +43,15 @@ void LogViewer::showLog(const QString& source)
     } else {
         content = source;
     }
-    text_->setPlainText(content);
-    text_->moveCursor(QTextCursor::End);
+    m_text->setPlainText(content);
+    m_text->moveCursor(QTextCursor::End);
     show();
     raise();
 }
 
 QString LogViewer::text() const
 {
-    return text_->toPlainText();
+    return m_text->toPlainText();
 }
 
 }  // namespace berth::gui

@@ -16,7 +16,7 @@ public:
     [[nodiscard]] QString text() const;
 
 private:
-    QPlainTextEdit* text_;
+    QPlainTextEdit* m_text;
 };
 
 }  // namespace berth::gui

@@ -36,56 +36,56 @@ QString problemText(const settings::Diagnostic& d)
 
 ManagedSettingsPage::ManagedSettingsPage(const settings::Settings& settings, QWidget* parent)
     : QWidget(parent),
-      settings_(settings),
-      summary_(new QLabel(this)),
-      table_(new QTableWidget(this))
+      m_settings(settings),
+      m_summary(new QLabel(this)),
+      m_table(new QTableWidget(this))
 {
     auto* column = new QVBoxLayout(this);
     column->addWidget(makePageHeading(title(), this));
-    summary_->setObjectName(QStringLiteral("managedSummary"));
-    summary_->setWordWrap(true);
-    summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    column->addWidget(summary_);
+    m_summary->setObjectName(QStringLiteral("managedSummary"));
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    column->addWidget(m_summary);
 
-    table_->setObjectName(QStringLiteral("managedTable"));
-    table_->setAccessibleName(tr("Settings managed by your administrator"));
-    table_->setColumnCount(ColumnCount);
-    table_->setHorizontalHeaderLabels({tr("Key"), tr("Value"), tr("Status"), tr("Source"), tr("Problems")});
-    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    table_->verticalHeader()->hide();
-    table_->horizontalHeader()->setStretchLastSection(true);
-    table_->setWordWrap(true);
-    column->addWidget(table_, 1);
+    m_table->setObjectName(QStringLiteral("managedTable"));
+    m_table->setAccessibleName(tr("Settings managed by your administrator"));
+    m_table->setColumnCount(ColumnCount);
+    m_table->setHorizontalHeaderLabels({tr("Key"), tr("Value"), tr("Status"), tr("Source"), tr("Problems")});
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(true);
+    column->addWidget(m_table, 1);
     refresh();
 }
 
 QString ManagedSettingsPage::summary() const
 {
-    return summary_->text();
+    return m_summary->text();
 }
 
 void ManagedSettingsPage::refresh()
 {
-    const settings::AdminPolicy& policy = settings_.adminPolicy();
+    const settings::AdminPolicy& policy = m_settings.adminPolicy();
     const QString file = qs(policy.file.empty() ? std::string(settings::kAdminSettingsPath) : policy.file);
     switch (policy.state) {
     case settings::AdminPolicy::State::Absent:
-        summary_->setText(tr("No settings are managed: %1 does not exist.").arg(file));
+        m_summary->setText(tr("No settings are managed: %1 does not exist.").arg(file));
         break;
     case settings::AdminPolicy::State::Valid:
-        summary_->setText(tr("%n setting(s) from %1.", nullptr, static_cast<int>(policy.settings.size())).arg(file));
+        m_summary->setText(tr("%n setting(s) from %1.", nullptr, static_cast<int>(policy.settings.size())).arg(file));
         break;
     case settings::AdminPolicy::State::Invalid:
-        summary_->setText(tr("%1 is invalid, so the engine will not start until it is fixed.").arg(file));
+        m_summary->setText(tr("%1 is invalid, so the engine will not start until it is fixed.").arg(file));
         break;
     }
 
-    table_->setRowCount(0);
+    m_table->setRowCount(0);
     const auto addRow = [this](const QStringList& cells) {
-        const int row = table_->rowCount();
-        table_->insertRow(row);
-        for (int c = 0; c < cells.size(); ++c) { table_->setItem(row, c, new QTableWidgetItem(cells[c])); }
+        const int row = m_table->rowCount();
+        m_table->insertRow(row);
+        for (int c = 0; c < cells.size(); ++c) { m_table->setItem(row, c, new QTableWidgetItem(cells[c])); }
     };
     for (const auto& [key, setting] : policy.settings) {
         QStringList problems;
@@ -103,7 +103,7 @@ void ManagedSettingsPage::refresh()
                                                                                    : tr("Note");
         addRow({qs(d.key), QString(), status, located(d.file, d.line, d.column), problemText(d)});
     }
-    table_->resizeColumnsToContents();
+    m_table->resizeColumnsToContents();
 }
 
 }  // namespace berth::gui

@@ -22,15 +22,15 @@ public:
     explicit ManagedSettingsPage(const settings::Settings& settings, QWidget* parent = nullptr);
 
     [[nodiscard]] QString title() const { return tr("Managed settings"); }
-    [[nodiscard]] QTableWidget* table() const { return table_; }
+    [[nodiscard]] QTableWidget* table() const { return m_table; }
     [[nodiscard]] QString summary() const;
 
     void refresh();
 
 private:
-    const settings::Settings& settings_;
-    QLabel* summary_;
-    QTableWidget* table_;
+    const settings::Settings& m_settings;
+    QLabel* m_summary;
+    QTableWidget* m_table;
 };
 
 }  // namespace berth::gui

@@ -24,8 +24,8 @@ void onSignal(int)
 QuitSignals::QuitSignals(QObject* parent) : QObject(parent)
 {
     if (signalPipe[0] >= 0 || ::pipe2(signalPipe, O_CLOEXEC | O_NONBLOCK) != 0) { return; }
-    notifier_ = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, this);
-    connect(notifier_, &QSocketNotifier::activated, this, [this] {
+    m_notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, this);
+    connect(m_notifier, &QSocketNotifier::activated, this, [this] {
         char drained[16];
         while (::read(signalPipe[0], drained, sizeof drained) > 0) {}
         emit quitRequested();
@@ -39,7 +39,7 @@ QuitSignals::QuitSignals(QObject* parent) : QObject(parent)
 
 QuitSignals::~QuitSignals()
 {
-    if (notifier_ == nullptr) { return; }
+    if (m_notifier == nullptr) { return; }
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGINT, SIG_DFL);
     ::close(signalPipe[0]);

@@ -14,13 +14,13 @@ public:
     explicit QuitSignals(QObject* parent = nullptr);
     ~QuitSignals() override;
 
-    [[nodiscard]] bool isInstalled() const { return notifier_ != nullptr; }
+    [[nodiscard]] bool isInstalled() const { return m_notifier != nullptr; }
 
 signals:
     void quitRequested();
 
 private:
-    QSocketNotifier* notifier_ = nullptr;
+    QSocketNotifier* m_notifier = nullptr;
 };
 
 }  // namespace berth::gui

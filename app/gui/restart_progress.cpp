@@ -10,94 +10,94 @@ namespace berth::gui {
 
 RestartProgress::RestartProgress(vm::EngineHandle& engine, QWidget* parent)
     : QWidget(parent),
-      engine_(engine),
-      phase_(new QLabel(this)),
-      detail_(new QLabel(this)),
-      bar_(new QProgressBar(this)),
-      error_(new QLabel(this)),
-      showLog_(new QPushButton(tr("Show log"), this)),
-      retry_(new QPushButton(tr("Retry"), this))
+      m_engine(engine),
+      m_phase(new QLabel(this)),
+      m_detail(new QLabel(this)),
+      m_bar(new QProgressBar(this)),
+      m_error(new QLabel(this)),
+      m_showLog(new QPushButton(tr("Show log"), this)),
+      m_retry(new QPushButton(tr("Retry"), this))
 {
-    phase_->setObjectName(QStringLiteral("restartPhase"));
-    detail_->setObjectName(QStringLiteral("restartDetail"));
-    detail_->setWordWrap(true);
-    detail_->setForegroundRole(QPalette::PlaceholderText);
-    bar_->setRange(0, stepCount());
-    bar_->setAccessibleName(tr("Restart progress"));
-    error_->setObjectName(QStringLiteral("restartError"));
-    error_->setWordWrap(true);
-    error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    error_->setStyleSheet(QStringLiteral("color: #c62828;"));
-    retry_->setObjectName(QStringLiteral("retryButton"));
-    showLog_->setObjectName(QStringLiteral("restartShowLogButton"));
+    m_phase->setObjectName(QStringLiteral("restartPhase"));
+    m_detail->setObjectName(QStringLiteral("restartDetail"));
+    m_detail->setWordWrap(true);
+    m_detail->setForegroundRole(QPalette::PlaceholderText);
+    m_bar->setRange(0, stepCount());
+    m_bar->setAccessibleName(tr("Restart progress"));
+    m_error->setObjectName(QStringLiteral("restartError"));
+    m_error->setWordWrap(true);
+    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_error->setStyleSheet(QStringLiteral("color: #c62828;"));
+    m_retry->setObjectName(QStringLiteral("retryButton"));
+    m_showLog->setObjectName(QStringLiteral("restartShowLogButton"));
 
     auto* buttons = new QHBoxLayout;
     buttons->addStretch(1);
-    buttons->addWidget(showLog_);
-    buttons->addWidget(retry_);
+    buttons->addWidget(m_showLog);
+    buttons->addWidget(m_retry);
     auto* column = new QVBoxLayout(this);
     column->setContentsMargins(0, 0, 0, 0);
-    column->addWidget(phase_);
-    column->addWidget(bar_);
-    column->addWidget(detail_);
-    column->addWidget(error_);
+    column->addWidget(m_phase);
+    column->addWidget(m_bar);
+    column->addWidget(m_detail);
+    column->addWidget(m_error);
     column->addLayout(buttons);
 
-    connect(&engine_, &vm::EngineHandle::statusChanged, this, &RestartProgress::onStatus);
-    connect(&engine_, &vm::EngineHandle::progress, detail_, &QLabel::setText);
-    connect(retry_, &QPushButton::clicked, this, &RestartProgress::retryRequested);
-    connect(showLog_, &QPushButton::clicked, this, &RestartProgress::showLogRequested);
+    connect(&m_engine, &vm::EngineHandle::statusChanged, this, &RestartProgress::onStatus);
+    connect(&m_engine, &vm::EngineHandle::progress, m_detail, &QLabel::setText);
+    connect(m_retry, &QPushButton::clicked, this, &RestartProgress::retryRequested);
+    connect(m_showLog, &QPushButton::clicked, this, &RestartProgress::showLogRequested);
     hide();
 }
 
 QString RestartProgress::phaseText() const
 {
-    return phase_->text();
+    return m_phase->text();
 }
 int RestartProgress::step() const
 {
-    return bar_->value();
+    return m_bar->value();
 }
 bool RestartProgress::showsFailure() const
 {
-    return !error_->isHidden();
+    return !m_error->isHidden();
 }
 
 void RestartProgress::begin()
 {
-    active_ = true;
-    error_->hide();
-    showLog_->hide();
-    retry_->hide();
-    bar_->setValue(0);
-    phase_->setText(tr("Restarting…"));
-    detail_->clear();
+    m_active = true;
+    m_error->hide();
+    m_showLog->hide();
+    m_retry->hide();
+    m_bar->setValue(0);
+    m_phase->setText(tr("Restarting…"));
+    m_detail->clear();
     show();
 }
 
 void RestartProgress::onStatus(const vm::EngineStatus& status)
 {
-    if (!active_) { return; }
+    if (!m_active) { return; }
     switch (status.state) {
     case vm::EngineState::Stopping:
-        bar_->setValue(1);
-        phase_->setText(tr("Stopping engine…"));
+        m_bar->setValue(1);
+        m_phase->setText(tr("Stopping engine…"));
         break;
     case vm::EngineState::Stopped:
-        bar_->setValue(2);
-        phase_->setText(tr("VM stopped"));
+        m_bar->setValue(2);
+        m_phase->setText(tr("VM stopped"));
         break;
     case vm::EngineState::Starting:
-        bar_->setValue(3);
-        phase_->setText(tr("Starting VM…"));
+        m_bar->setValue(3);
+        m_phase->setText(tr("Starting VM…"));
         break;
     case vm::EngineState::WaitingForEngine:
-        bar_->setValue(4);
-        phase_->setText(tr("Waiting for engine…"));
+        m_bar->setValue(4);
+        m_phase->setText(tr("Waiting for engine…"));
         break;
     case vm::EngineState::Running:
-        bar_->setValue(5);
-        phase_->setText(tr("Running"));
+        m_bar->setValue(5);
+        m_phase->setText(tr("Running"));
         break;
     case vm::EngineState::Error:
     case vm::EngineState::Unknown: break;  // finish() reports failures with the engine's message
@@ -106,18 +106,18 @@ void RestartProgress::onStatus(const vm::EngineStatus& status)
 
 void RestartProgress::finish(bool ok, const QString& message)
 {
-    active_ = false;
+    m_active = false;
     if (ok) {
-        bar_->setValue(stepCount());
-        phase_->setText(tr("Running"));
-        detail_->setText(tr("The engine restarted with the new settings."));
+        m_bar->setValue(stepCount());
+        m_phase->setText(tr("Running"));
+        m_detail->setText(tr("The engine restarted with the new settings."));
         return;
     }
-    phase_->setText(tr("The restart failed"));
-    error_->setText(message.isEmpty() ? engine_.status().detail : message);
-    error_->show();
-    showLog_->show();
-    retry_->show();
+    m_phase->setText(tr("The restart failed"));
+    m_error->setText(message.isEmpty() ? m_engine.status().detail : message);
+    m_error->show();
+    m_showLog->show();
+    m_retry->show();
 }
 
 }  // namespace berth::gui

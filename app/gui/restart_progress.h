@@ -22,8 +22,8 @@ public:
     [[nodiscard]] int step() const;
     [[nodiscard]] static int stepCount() { return 5; }
     [[nodiscard]] bool showsFailure() const;
-    [[nodiscard]] QPushButton* retryButton() const { return retry_; }
-    [[nodiscard]] QPushButton* showLogButton() const { return showLog_; }
+    [[nodiscard]] QPushButton* retryButton() const { return m_retry; }
+    [[nodiscard]] QPushButton* showLogButton() const { return m_showLog; }
 
 public slots:
     void begin();
@@ -36,14 +36,14 @@ signals:
 private:
     void onStatus(const vm::EngineStatus& status);
 
-    vm::EngineHandle& engine_;
-    bool active_ = false;
-    QLabel* phase_;
-    QLabel* detail_;
-    QProgressBar* bar_;
-    QLabel* error_;
-    QPushButton* showLog_;
-    QPushButton* retry_;
+    vm::EngineHandle& m_engine;
+    bool m_active = false;
+    QLabel* m_phase;
+    QLabel* m_detail;
+    QProgressBar* m_bar;
+    QLabel* m_error;
+    QPushButton* m_showLog;
+    QPushButton* m_retry;
 };
 
 }  // namespace berth::gui

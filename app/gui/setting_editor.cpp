@@ -25,89 +25,89 @@ using settings::SettingSpec;
 
 class BoolEditor final : public SettingEditor {
 public:
-    BoolEditor(const SettingSpec& spec, QWidget* parent) : SettingEditor(spec, parent), box_(new QCheckBox(this))
+    BoolEditor(const SettingSpec& spec, QWidget* parent) : SettingEditor(spec, parent), m_box(new QCheckBox(this))
     {
-        box_->setText(settingLabel(spec));
-        install(box_);
-        connect(box_, &QCheckBox::toggled, this, [this](bool on) { userEdited(on); });
+        m_box->setText(settingLabel(spec));
+        install(m_box);
+        connect(m_box, &QCheckBox::toggled, this, [this](bool on) { userEdited(on); });
     }
-    QWidget* control() const override { return box_; }
+    QWidget* control() const override { return m_box; }
     bool labelsItself() const override { return true; }
 
 protected:
-    void display(const json& value) override { box_->setChecked(value.is_boolean() && value.get<bool>()); }
+    void display(const json& value) override { m_box->setChecked(value.is_boolean() && value.get<bool>()); }
 
 private:
-    QCheckBox* box_;
+    QCheckBox* m_box;
 };
 
 class IntegerEditor final : public SettingEditor {
 public:
-    IntegerEditor(const SettingSpec& spec, QWidget* parent) : SettingEditor(spec, parent), spin_(new QSpinBox(this))
+    IntegerEditor(const SettingSpec& spec, QWidget* parent) : SettingEditor(spec, parent), m_spin(new QSpinBox(this))
     {
         constexpr auto kIntMax = static_cast<std::int64_t>(std::numeric_limits<int>::max());
-        spin_->setRange(static_cast<int>(std::min(spec.minimum, kIntMax)),
-                        static_cast<int>(std::min(spec.maximum, kIntMax)));
-        spin_->setKeyboardTracking(false);  // one edit per finished number, not per digit
-        install(spin_);
-        connect(spin_, &QSpinBox::valueChanged, this, [this](int v) { userEdited(v); });
+        m_spin->setRange(static_cast<int>(std::min(spec.minimum, kIntMax)),
+                         static_cast<int>(std::min(spec.maximum, kIntMax)));
+        m_spin->setKeyboardTracking(false);  // one edit per finished number, not per digit
+        install(m_spin);
+        connect(m_spin, &QSpinBox::valueChanged, this, [this](int v) { userEdited(v); });
     }
-    QWidget* control() const override { return spin_; }
+    QWidget* control() const override { return m_spin; }
 
 protected:
     void display(const json& value) override
     {
-        if (value.is_number_integer()) { spin_->setValue(static_cast<int>(value.get<std::int64_t>())); }
+        if (value.is_number_integer()) { m_spin->setValue(static_cast<int>(value.get<std::int64_t>())); }
     }
 
 private:
-    QSpinBox* spin_;
+    QSpinBox* m_spin;
 };
 
 class EnumEditor final : public SettingEditor {
 public:
-    EnumEditor(const SettingSpec& spec, QWidget* parent) : SettingEditor(spec, parent), combo_(new QComboBox(this))
+    EnumEditor(const SettingSpec& spec, QWidget* parent) : SettingEditor(spec, parent), m_combo(new QComboBox(this))
     {
         for (const auto& choice : spec.choices) {
-            combo_->addItem(choiceLabel(choice), QString::fromStdString(choice));
+            m_combo->addItem(choiceLabel(choice), QString::fromStdString(choice));
         }
-        install(combo_);
-        connect(combo_, &QComboBox::currentIndexChanged, this,
-                [this](int index) { userEdited(combo_->itemData(index).toString().toStdString()); });
+        install(m_combo);
+        connect(m_combo, &QComboBox::currentIndexChanged, this,
+                [this](int index) { userEdited(m_combo->itemData(index).toString().toStdString()); });
     }
-    QWidget* control() const override { return combo_; }
+    QWidget* control() const override { return m_combo; }
 
 protected:
     void display(const json& value) override
     {
         if (value.is_string()) {
-            combo_->setCurrentIndex(combo_->findData(QString::fromStdString(value.get<std::string>())));
+            m_combo->setCurrentIndex(m_combo->findData(QString::fromStdString(value.get<std::string>())));
         }
     }
 
 private:
-    QComboBox* combo_;
+    QComboBox* m_combo;
 };
 
 // Strings and string lists: one line of text, parsed by the library as `berthctl settings set` is.
 class TextEditor final : public SettingEditor {
 public:
-    TextEditor(const SettingSpec& spec, QWidget* parent) : SettingEditor(spec, parent), line_(new QLineEdit(this))
+    TextEditor(const SettingSpec& spec, QWidget* parent) : SettingEditor(spec, parent), m_line(new QLineEdit(this))
     {
-        install(line_);
-        connect(line_, &QLineEdit::textEdited, this, [this](const QString& text) {
+        install(m_line);
+        connect(m_line, &QLineEdit::textEdited, this, [this](const QString& text) {
             auto parsed = settings::parseValueText(this->spec(), text.toStdString());
             showProblem(QString::fromStdString(parsed.error));
             if (parsed.error.empty()) { userEdited(parsed.value); }
         });
     }
-    QWidget* control() const override { return line_; }
+    QWidget* control() const override { return m_line; }
 
 protected:
-    void display(const json& value) override { line_->setText(QString::fromStdString(settings::displayValue(value))); }
+    void display(const json& value) override { m_line->setText(QString::fromStdString(settings::displayValue(value))); }
 
 private:
-    QLineEdit* line_;
+    QLineEdit* m_line;
 };
 
 // Docker Engine's daemon options: a JSON editor validated as the user types.
@@ -115,30 +115,30 @@ class JsonObjectEditor final : public SettingEditor {
 public:
     JsonObjectEditor(const SettingSpec& spec, QWidget* parent)
         : SettingEditor(spec, parent),
-          text_(new QPlainTextEdit(this))
+          m_text(new QPlainTextEdit(this))
     {
-        text_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-        text_->setTabChangesFocus(true);  // keep Tab for keyboard navigation
-        text_->setMinimumHeight(200);
-        install(text_);
-        connect(text_, &QPlainTextEdit::textChanged, this, [this] {
-            const json value = text_->toPlainText().toStdString();
+        m_text->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+        m_text->setTabChangesFocus(true);  // keep Tab for keyboard navigation
+        m_text->setMinimumHeight(200);
+        install(m_text);
+        connect(m_text, &QPlainTextEdit::textChanged, this, [this] {
+            const json value = m_text->toPlainText().toStdString();
             const auto problem = settings::typeError(this->spec(), value);
             showProblem(problem ? QString::fromStdString(*problem) : QString());
             userEdited(value);  // an invalid draft is kept, so Apply stays disabled until it is fixed
         });
     }
-    QWidget* control() const override { return text_; }
+    QWidget* control() const override { return m_text; }
 
 protected:
     void display(const json& value) override
     {
         const QString text = value.is_string() ? QString::fromStdString(value.get<std::string>()) : QString();
-        if (text_->toPlainText() != text) { text_->setPlainText(text); }
+        if (m_text->toPlainText() != text) { m_text->setPlainText(text); }
     }
 
 private:
-    QPlainTextEdit* text_;
+    QPlainTextEdit* m_text;
 };
 
 }  // namespace
@@ -156,7 +156,7 @@ SettingEditor* SettingEditor::create(const SettingSpec& spec, QWidget* parent)
     return new TextEditor(spec, parent);
 }
 
-SettingEditor::SettingEditor(const SettingSpec& spec, QWidget* parent) : QWidget(parent), spec_(spec)
+SettingEditor::SettingEditor(const SettingSpec& spec, QWidget* parent) : QWidget(parent), m_spec(spec)
 {
     setObjectName(key());
 }
@@ -164,29 +164,29 @@ SettingEditor::SettingEditor(const SettingSpec& spec, QWidget* parent) : QWidget
 void SettingEditor::install(QWidget* control)
 {
     control->setObjectName(key() + QStringLiteral(".control"));
-    control->setAccessibleName(settingLabel(spec_));
-    control->setAccessibleDescription(settingDescription(spec_));
+    control->setAccessibleName(settingLabel(m_spec));
+    control->setAccessibleDescription(settingDescription(m_spec));
 
-    lockIcon_ = new QLabel(this);
-    lockIcon_->setPixmap(QIcon(QStringLiteral(":/icons/lock.svg")).pixmap(16, 16));
-    lockIcon_->setAccessibleName(tr("Locked"));
-    lockIcon_->hide();
+    m_lockIcon = new QLabel(this);
+    m_lockIcon->setPixmap(QIcon(QStringLiteral(":/icons/lock.svg")).pixmap(16, 16));
+    m_lockIcon->setAccessibleName(tr("Locked"));
+    m_lockIcon->hide();
 
-    problem_ = new QLabel(this);
-    problem_->setObjectName(key() + QStringLiteral(".problem"));
-    problem_->setWordWrap(true);
-    problem_->setForegroundRole(QPalette::BrightText);
-    problem_->setStyleSheet(QStringLiteral("color: #c62828;"));  // readable on light and dark palettes
-    problem_->hide();
+    m_problem = new QLabel(this);
+    m_problem->setObjectName(key() + QStringLiteral(".problem"));
+    m_problem->setWordWrap(true);
+    m_problem->setForegroundRole(QPalette::BrightText);
+    m_problem->setStyleSheet(QStringLiteral("color: #c62828;"));  // readable on light and dark palettes
+    m_problem->hide();
 
     auto* row = new QHBoxLayout;
     row->setContentsMargins(0, 0, 0, 0);
     row->addWidget(control, 1);
-    row->addWidget(lockIcon_, 0, Qt::AlignTop);
+    row->addWidget(m_lockIcon, 0, Qt::AlignTop);
     auto* column = new QVBoxLayout(this);
     column->setContentsMargins(0, 0, 0, 0);
     column->addLayout(row);
-    const QString description = settingDescription(spec_);
+    const QString description = settingDescription(m_spec);
     if (!description.isEmpty()) {
         auto* hint = new QLabel(description, this);
         hint->setObjectName(key() + QStringLiteral(".description"));
@@ -196,37 +196,37 @@ void SettingEditor::install(QWidget* control)
         hint->setIndent(labelsItself() ? style()->pixelMetric(QStyle::PM_IndicatorWidth) + 6 : 0);
         column->addWidget(hint);
     }
-    column->addWidget(problem_);
+    column->addWidget(m_problem);
     setFocusProxy(control);
 }
 
 void SettingEditor::present(const settings::EffectiveValue& effective, const nlohmann::json& shown)
 {
-    presenting_ = true;
+    m_presenting = true;
     display(shown);
-    presenting_ = false;
+    m_presenting = false;
 
-    locked_ = effective.locked();
+    m_locked = effective.locked();
     QWidget* c = control();
-    c->setEnabled(!locked_);
-    lockIcon_->setVisible(locked_);
-    const QString why = locked_
+    c->setEnabled(!m_locked);
+    m_lockIcon->setVisible(m_locked);
+    const QString why = m_locked
         ? tr("Locked by your administrator (%1)").arg(QString::fromStdString(effective.lockedBy))
-        : settingDescription(spec_);
+        : settingDescription(m_spec);
     c->setToolTip(why);
-    lockIcon_->setToolTip(why);
+    m_lockIcon->setToolTip(why);
     c->setAccessibleDescription(why);
 }
 
 void SettingEditor::userEdited(const nlohmann::json& value)
 {
-    if (!presenting_ && !locked_) { emit edited(value); }
+    if (!m_presenting && !m_locked) { emit edited(value); }
 }
 
 void SettingEditor::showProblem(const QString& problem)
 {
-    problem_->setText(problem);
-    problem_->setVisible(!problem.isEmpty());
+    m_problem->setText(problem);
+    m_problem->setVisible(!problem.isEmpty());
 }
 
 }  // namespace berth::gui

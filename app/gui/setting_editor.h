@@ -20,12 +20,12 @@ public:
     // The editor for the spec's value type.
     static SettingEditor* create(const settings::SettingSpec& spec, QWidget* parent = nullptr);
 
-    [[nodiscard]] const settings::SettingSpec& spec() const { return spec_; }
+    [[nodiscard]] const settings::SettingSpec& spec() const { return m_spec; }
     [[nodiscard]] QString key() const
     {
-        return QString::fromUtf8(spec_.key.data(), static_cast<qsizetype>(spec_.key.size()));
+        return QString::fromUtf8(m_spec.key.data(), static_cast<qsizetype>(m_spec.key.size()));
     }
-    [[nodiscard]] bool isLocked() const { return locked_; }
+    [[nodiscard]] bool isLocked() const { return m_locked; }
     // The focusable control, for tests, labels and keyboard navigation.
     [[nodiscard]] virtual QWidget* control() const = 0;
     // Whether the control carries its own label (a check box does).
@@ -49,11 +49,11 @@ protected:
     void showProblem(const QString& problem);
 
 private:
-    const settings::SettingSpec& spec_;
-    QLabel* lockIcon_ = nullptr;
-    QLabel* problem_ = nullptr;
-    bool locked_ = false;
-    bool presenting_ = false;
+    const settings::SettingSpec& m_spec;
+    QLabel* m_lockIcon = nullptr;
+    QLabel* m_problem = nullptr;
+    bool m_locked = false;
+    bool m_presenting = false;
 };
 
 }  // namespace berth::gui

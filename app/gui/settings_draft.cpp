@@ -2,53 +2,53 @@
 
 namespace berth::gui {
 
-SettingsDraft::SettingsDraft(settings::Settings& settings, QObject* parent) : QObject(parent), settings_(settings)
+SettingsDraft::SettingsDraft(settings::Settings& settings, QObject* parent) : QObject(parent), m_settings(settings)
 {}
 
 settings::EffectiveValue SettingsDraft::effective(std::string_view key) const
 {
-    return settings_.get(key);
+    return m_settings.get(key);
 }
 
 nlohmann::json SettingsDraft::value(std::string_view key) const
 {
-    const auto it = edits_.find(key);
-    return it != edits_.end() ? it->second : settings_.get(key).value;
+    const auto it = m_edits.find(key);
+    return it != m_edits.end() ? it->second : m_settings.get(key).value;
 }
 
 void SettingsDraft::set(std::string_view key, const nlohmann::json& value)
 {
-    const auto it = edits_.find(key);
-    if (settings_.get(key).value == value) {
-        if (it == edits_.end()) { return; }
-        edits_.erase(it);
-    } else if (it != edits_.end()) {
+    const auto it = m_edits.find(key);
+    if (m_settings.get(key).value == value) {
+        if (it == m_edits.end()) { return; }
+        m_edits.erase(it);
+    } else if (it != m_edits.end()) {
         if (it->second == value) { return; }
         it->second = value;
     } else {
-        edits_.emplace(std::string(key), value);
+        m_edits.emplace(std::string(key), value);
     }
     emit edited();
 }
 
 void SettingsDraft::discard()
 {
-    edits_.clear();
+    m_edits.clear();
     emit reloaded();
 }
 
 bool SettingsDraft::isApplicable() const
 {
-    if (edits_.empty()) { return false; }
+    if (m_edits.empty()) { return false; }
     const settings::Proposal p = proposal();
     return p.ok() && !p.changes.empty();
 }
 
 settings::Proposal SettingsDraft::commit()
 {
-    settings::Proposal result = settings_.apply(edits_);
+    settings::Proposal result = m_settings.apply(m_edits);
     if (result.ok()) {
-        edits_.clear();
+        m_edits.clear();
         emit reloaded();
     }
     return result;

@@ -15,19 +15,19 @@ class SettingsDraft : public QObject {
 public:
     explicit SettingsDraft(settings::Settings& settings, QObject* parent = nullptr);
 
-    [[nodiscard]] settings::Settings& settings() { return settings_; }
-    [[nodiscard]] const settings::Settings& settings() const { return settings_; }
+    [[nodiscard]] settings::Settings& settings() { return m_settings; }
+    [[nodiscard]] const settings::Settings& settings() const { return m_settings; }
     [[nodiscard]] settings::EffectiveValue effective(std::string_view key) const;
     // The draft value when edited, the effective one otherwise.
     [[nodiscard]] nlohmann::json value(std::string_view key) const;
-    [[nodiscard]] const settings::Draft& edits() const { return edits_; }
+    [[nodiscard]] const settings::Draft& edits() const { return m_edits; }
 
     // Records an edit; setting a key back to its effective value forgets the edit.
     void set(std::string_view key, const nlohmann::json& value);
     void discard();
 
-    [[nodiscard]] bool isDirty() const { return !edits_.empty(); }
-    [[nodiscard]] settings::Proposal proposal() const { return settings_.propose(edits_); }
+    [[nodiscard]] bool isDirty() const { return !m_edits.empty(); }
+    [[nodiscard]] settings::Proposal proposal() const { return m_settings.propose(m_edits); }
     // The draft changes something and the library accepts it.
     [[nodiscard]] bool isApplicable() const;
 
@@ -39,8 +39,8 @@ signals:
     void reloaded();  // the draft was discarded or committed: show the effective values again
 
 private:
-    settings::Settings& settings_;
-    settings::Draft edits_;
+    settings::Settings& m_settings;
+    settings::Draft m_edits;
 };
 
 }  // namespace berth::gui

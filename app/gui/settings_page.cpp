@@ -46,27 +46,27 @@ QFrame* makeBanner(const QString& text, const QString& iconPath, QWidget* parent
 
 SettingsPage::SettingsPage(settings::Page page, SettingsDraft& draft, QWidget* parent)
     : QWidget(parent),
-      page_(page),
-      draft_(draft)
+      m_page(page),
+      m_draft(draft)
 {
     auto* column = new QVBoxLayout(this);
     column->addWidget(makePageHeading(title(), this));
 
-    banner_
+    m_banner
         = makeBanner(tr("Some settings are managed by your administrator."), QStringLiteral(":/icons/lock.svg"), this);
-    banner_->setObjectName(QStringLiteral("managedBanner"));
-    banner_->hide();
-    column->addWidget(banner_);
+    m_banner->setObjectName(QStringLiteral("managedBanner"));
+    m_banner->hide();
+    column->addWidget(m_banner);
 
     auto* form = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
     for (const auto& spec : settings::schema()) {
         if (spec.page != page) { continue; }
         SettingEditor* editor = SettingEditor::create(spec, this);
-        editors_ << editor;
+        m_editors << editor;
         const std::string key(spec.key);
         connect(editor, &SettingEditor::edited, this,
-                [this, key](const nlohmann::json& value) { draft_.set(key, value); });
+                [this, key](const nlohmann::json& value) { m_draft.set(key, value); });
         if (editor->labelsItself()) {
             form->addRow(editor);
         } else {
@@ -78,13 +78,13 @@ SettingsPage::SettingsPage(settings::Page page, SettingsDraft& draft, QWidget* p
     column->addLayout(form);
     if (page != settings::Page::DockerEngine) { column->addStretch(1); }
 
-    connect(&draft_, &SettingsDraft::reloaded, this, &SettingsPage::refresh);
+    connect(&m_draft, &SettingsDraft::reloaded, this, &SettingsPage::refresh);
     refresh();
 }
 
 QString SettingsPage::title() const
 {
-    switch (page_) {
+    switch (m_page) {
     case settings::Page::General: return tr("General");
     case settings::Page::Resources: return tr("Resources");
     case settings::Page::DockerEngine: return tr("Docker Engine");
@@ -96,23 +96,23 @@ QString SettingsPage::title() const
 SettingEditor* SettingsPage::editor(std::string_view key) const
 {
     const auto it
-        = std::find_if(editors_.begin(), editors_.end(), [&](SettingEditor* e) { return e->spec().key == key; });
-    return it != editors_.end() ? *it : nullptr;
+        = std::find_if(m_editors.begin(), m_editors.end(), [&](SettingEditor* e) { return e->spec().key == key; });
+    return it != m_editors.end() ? *it : nullptr;
 }
 
 bool SettingsPage::showsManagedBanner() const
 {
-    return !banner_->isHidden();
+    return !m_banner->isHidden();
 }
 
 void SettingsPage::refresh()
 {
     bool anyLocked = false;
-    for (SettingEditor* editor : editors_) {
-        editor->present(draft_.effective(editor->spec().key), draft_.value(editor->spec().key));
+    for (SettingEditor* editor : m_editors) {
+        editor->present(m_draft.effective(editor->spec().key), m_draft.value(editor->spec().key));
         anyLocked = anyLocked || editor->isLocked();
     }
-    banner_->setVisible(anyLocked);
+    m_banner->setVisible(anyLocked);
 }
 
 }  // namespace berth::gui

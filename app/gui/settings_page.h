@@ -20,20 +20,20 @@ class SettingsPage : public QWidget {
 public:
     SettingsPage(settings::Page page, SettingsDraft& draft, QWidget* parent = nullptr);
 
-    [[nodiscard]] settings::Page page() const { return page_; }
+    [[nodiscard]] settings::Page page() const { return m_page; }
     [[nodiscard]] QString title() const;
     [[nodiscard]] SettingEditor* editor(std::string_view key) const;
-    [[nodiscard]] const QVector<SettingEditor*>& editors() const { return editors_; }
+    [[nodiscard]] const QVector<SettingEditor*>& editors() const { return m_editors; }
     [[nodiscard]] bool showsManagedBanner() const;
 
     // Shows the draft's values and the current locks.
     void refresh();
 
 private:
-    settings::Page page_;
-    SettingsDraft& draft_;
-    QFrame* banner_ = nullptr;
-    QVector<SettingEditor*> editors_;
+    settings::Page m_page;
+    SettingsDraft& m_draft;
+    QFrame* m_banner = nullptr;
+    QVector<SettingEditor*> m_editors;
 };
 
 // The banner pages show when a control is locked (also used by the Managed settings page).

@@ -31,12 +31,12 @@ public:
     SettingsWindow(SettingsDraft& draft, ApplyRestart& applier, vm::EngineHandle& engine, QWidget* parent = nullptr);
 
     [[nodiscard]] SettingsPage* page(settings::Page page) const;
-    [[nodiscard]] ManagedSettingsPage* managedPage() const { return managed_; }
+    [[nodiscard]] ManagedSettingsPage* managedPage() const { return m_managed; }
     [[nodiscard]] SettingEditor* editor(std::string_view key) const;
-    [[nodiscard]] QPushButton* applyButton() const { return apply_; }
-    [[nodiscard]] QPushButton* cancelButton() const { return cancel_; }
-    [[nodiscard]] QListWidget* sidebar() const { return sidebar_; }
-    [[nodiscard]] RestartProgress* restartProgress() const { return progress_; }
+    [[nodiscard]] QPushButton* applyButton() const { return m_apply; }
+    [[nodiscard]] QPushButton* cancelButton() const { return m_cancel; }
+    [[nodiscard]] QListWidget* sidebar() const { return m_sidebar; }
+    [[nodiscard]] RestartProgress* restartProgress() const { return m_progress; }
     [[nodiscard]] QString proposalText() const;
     void showPage(int index);
 
@@ -47,16 +47,16 @@ private:
     void addPage(QWidget* page, const QString& title);
     void updateApplyState();
 
-    SettingsDraft& draft_;
-    ApplyRestart& applier_;
-    QListWidget* sidebar_;
-    QStackedWidget* pages_;
-    QFrame* policyError_ = nullptr;
-    ManagedSettingsPage* managed_ = nullptr;
-    QLabel* proposal_;
-    RestartProgress* progress_;
-    QPushButton* cancel_;
-    QPushButton* apply_;
+    SettingsDraft& m_draft;
+    ApplyRestart& m_applier;
+    QListWidget* m_sidebar;
+    QStackedWidget* m_pages;
+    QFrame* m_policyError = nullptr;
+    ManagedSettingsPage* m_managed = nullptr;
+    QLabel* m_proposal;
+    RestartProgress* m_progress;
+    QPushButton* m_cancel;
+    QPushButton* m_apply;
 };
 
 }  // namespace berth::gui

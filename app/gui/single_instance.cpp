@@ -12,7 +12,7 @@ constexpr int kConnectTimeoutMs = 500;
 const QByteArray kRaise = QByteArrayLiteral("raise\n");
 }  // namespace
 
-SingleInstance::SingleInstance(QString name, QObject* parent) : QObject(parent), name_(std::move(name))
+SingleInstance::SingleInstance(QString name, QObject* parent) : QObject(parent), m_name(std::move(name))
 {}
 
 QString SingleInstance::defaultName()
@@ -23,7 +23,7 @@ QString SingleInstance::defaultName()
 bool SingleInstance::claim()
 {
     QLocalSocket probe;
-    probe.connectToServer(name_);
+    probe.connectToServer(m_name);
     if (probe.waitForConnected(kConnectTimeoutMs)) {
         probe.write(kRaise);
         probe.waitForBytesWritten(kConnectTimeoutMs);
@@ -31,12 +31,12 @@ bool SingleInstance::claim()
         return false;
     }
     // Nobody answers: a socket left by a crashed instance is stale.
-    QLocalServer::removeServer(name_);
-    server_ = new QLocalServer(this);
-    server_->setSocketOptions(QLocalServer::UserAccessOption);
-    if (!server_->listen(name_)) { return true; }  // still run; only raising will not work
-    connect(server_, &QLocalServer::newConnection, this, [this] {
-        while (QLocalSocket* client = server_->nextPendingConnection()) {
+    QLocalServer::removeServer(m_name);
+    m_server = new QLocalServer(this);
+    m_server->setSocketOptions(QLocalServer::UserAccessOption);
+    if (!m_server->listen(m_name)) { return true; }  // still run; only raising will not work
+    connect(m_server, &QLocalServer::newConnection, this, [this] {
+        while (QLocalSocket* client = m_server->nextPendingConnection()) {
             connect(client, &QLocalSocket::disconnected, client, &QObject::deleteLater);
             connect(client, &QLocalSocket::readyRead, this, [this, client] {
                 if (client->readAll().contains(kRaise.trimmed())) { emit raiseRequested(); }

@@ -21,8 +21,8 @@ signals:
     void raiseRequested();
 
 private:
-    QString name_;
-    QLocalServer* server_ = nullptr;
+    QString m_name;
+    QLocalServer* m_server = nullptr;
 };
 
 }  // namespace berth::gui

@@ -21,36 +21,36 @@ QString stateIconPath(vm::EngineState state, bool busy)
 TrayIcon::TrayIcon(vm::EngineHandle& engine, QObject* parent) : QObject(parent)
 {
     if (!QSystemTrayIcon::isSystemTrayAvailable()) { return; }
-    menu_ = new QMenu;
-    state_ = menu_->addAction(QString());
-    state_->setEnabled(false);
-    menu_->addSeparator();
-    menu_->addAction(tr("Open dashboard"), this, &TrayIcon::dashboardRequested);
-    menu_->addAction(tr("Settings…"), this, &TrayIcon::settingsRequested);
-    menu_->addSeparator();
-    menu_->addAction(tr("Quit Berth"), this, &TrayIcon::quitRequested);
+    m_menu = new QMenu;
+    m_state = m_menu->addAction(QString());
+    m_state->setEnabled(false);
+    m_menu->addSeparator();
+    m_menu->addAction(tr("Open dashboard"), this, &TrayIcon::dashboardRequested);
+    m_menu->addAction(tr("Settings…"), this, &TrayIcon::settingsRequested);
+    m_menu->addSeparator();
+    m_menu->addAction(tr("Quit Berth"), this, &TrayIcon::quitRequested);
 
-    tray_ = new QSystemTrayIcon(this);
-    tray_->setContextMenu(menu_);
-    connect(tray_, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
+    m_tray = new QSystemTrayIcon(this);
+    m_tray->setContextMenu(m_menu);
+    connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
         if (reason == QSystemTrayIcon::Trigger) { emit dashboardRequested(); }
     });
     connect(&engine, &vm::EngineHandle::statusChanged, this, &TrayIcon::showStatus);
     showStatus(engine.status());
-    tray_->show();
+    m_tray->show();
 }
 
 TrayIcon::~TrayIcon()
 {
-    delete menu_;  // a context menu has no parent
+    delete m_menu;  // a context menu has no parent
 }
 
 void TrayIcon::showStatus(const vm::EngineStatus& status)
 {
     const QString text = tr("Berth: %1").arg(engineStateText(status.state));
-    state_->setText(text);
-    tray_->setToolTip(text);
-    tray_->setIcon(QIcon(stateIconPath(status.state, status.busy)));
+    m_state->setText(text);
+    m_tray->setToolTip(text);
+    m_tray->setIcon(QIcon(stateIconPath(status.state, status.busy)));
 }
 
 }  // namespace berth::gui

@@ -19,7 +19,7 @@ public:
     explicit TrayIcon(vm::EngineHandle& engine, QObject* parent = nullptr);
     ~TrayIcon() override;
 
-    [[nodiscard]] bool isAvailable() const { return tray_ != nullptr; }
+    [[nodiscard]] bool isAvailable() const { return m_tray != nullptr; }
 
 signals:
     void dashboardRequested();
@@ -29,9 +29,9 @@ signals:
 private:
     void showStatus(const vm::EngineStatus& status);
 
-    QSystemTrayIcon* tray_ = nullptr;
-    QMenu* menu_ = nullptr;
-    QAction* state_ = nullptr;
+    QSystemTrayIcon* m_tray = nullptr;
+    QMenu* m_menu = nullptr;
+    QAction* m_state = nullptr;
 };
 
 // The icon for a state: running, busy, stopped, error.

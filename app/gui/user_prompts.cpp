@@ -14,7 +14,7 @@ MessageBoxPrompts::askAboutUnprotectedContainers(const QVector<ContainerInfo>& c
                        "any that share a host namespace or mount a VM path or the engine socket will fail "
                        "to start.",
                        nullptr, static_cast<int>(containers.size())),
-                    QMessageBox::NoButton, parent_);
+                    QMessageBox::NoButton, m_parent);
     QStringList names;
     for (const auto& c : containers) { names << c.name; }
     box.setDetailedText(names.join(QLatin1Char('\n')));
@@ -53,7 +53,7 @@ void MessageBoxPrompts::showInvalidAdminPolicy(const settings::AdminPolicy& poli
     QMessageBox box(QMessageBox::Critical, tr("Administrator settings are invalid"),
                     tr("%1 is invalid. Berth will not start the engine until your administrator fixes it.")
                         .arg(QString::fromStdString(policy.file)),
-                    QMessageBox::Ok, parent_);
+                    QMessageBox::Ok, m_parent);
     box.setInformativeText(invalidPolicyText(policy));
     box.setObjectName(QStringLiteral("invalidAdminPolicyDialog"));
     box.exec();
@@ -61,7 +61,7 @@ void MessageBoxPrompts::showInvalidAdminPolicy(const settings::AdminPolicy& poli
 
 void MessageBoxPrompts::showError(const QString& title, const QString& message)
 {
-    QMessageBox box(QMessageBox::Critical, title, message, QMessageBox::Ok, parent_);
+    QMessageBox box(QMessageBox::Critical, title, message, QMessageBox::Ok, m_parent);
     box.exec();
 }
 

@@ -28,8 +28,8 @@ public:
 class MessageBoxPrompts final : public UserPrompts {
     Q_DECLARE_TR_FUNCTIONS(MessageBoxPrompts)
 public:
-    explicit MessageBoxPrompts(QWidget* parent = nullptr) : parent_(parent) {}
-    void setParent(QWidget* parent) { parent_ = parent; }
+    explicit MessageBoxPrompts(QWidget* parent = nullptr) : m_parent(parent) {}
+    void setParent(QWidget* parent) { m_parent = parent; }
 
     ExistingContainersChoice askAboutUnprotectedContainers(const QVector<ContainerInfo>& containers) override;
     void showInvalidAdminPolicy(const settings::AdminPolicy& policy) override;
@@ -39,7 +39,7 @@ public:
     static QString invalidPolicyText(const settings::AdminPolicy& policy);
 
 private:
-    QWidget* parent_;
+    QWidget* m_parent;
 };
 
 }  // namespace berth::gui

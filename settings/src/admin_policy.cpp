@@ -77,11 +77,11 @@ struct AdminShape {
 
 class Checker {
 public:
-    Checker(const LocatedJson& doc, AdminPolicy& policy) : doc_(doc), policy_(policy) {}
+    Checker(const LocatedJson& doc, AdminPolicy& policy) : m_doc(doc), m_policy(policy) {}
 
     void run()
     {
-        const auto& root = doc_.value;
+        const auto& root = m_doc.value;
         if (!root.is_object()) {
             error("", "the file must hold a JSON object, not " + std::string(root.type_name()),
                   "start from {\"configurationFileVersion\": 2}");
@@ -95,9 +95,9 @@ public:
 private:
     void report(Diagnostic::Severity severity, const std::string& pointer, std::string message, std::string fix)
     {
-        const TextPosition at = doc_.positionOf(pointer);
-        policy_.diagnostics.push_back(Diagnostic{severity, policy_.file, at.line, at.column, displayKey(pointer),
-                                                 std::move(message), std::move(fix)});
+        const TextPosition at = m_doc.positionOf(pointer);
+        m_policy.diagnostics.push_back(Diagnostic{severity, m_policy.file, at.line, at.column, displayKey(pointer),
+                                                  std::move(message), std::move(fix)});
     }
     void error(const std::string& pointer, std::string message, std::string fix)
     {
@@ -189,10 +189,10 @@ private:
                 locked = true;  // an admin meant to lock something; never treat a typo as unlocked
             }
         }
-        locks_[pointer] = locked;
+        m_locks[pointer] = locked;
         if (auto it = node.find("value"); it != node.end()) {
             if (valueMatches(pointer + "/value", *it, spec)) {
-                found_[std::string(spec.key)] = {*it, pointer + "/value"};
+                m_found[std::string(spec.key)] = {*it, pointer + "/value"};
             }
         } else if (locked) {
             error(pointer, "\"" + key + "\" is locked but has no \"value\"",
@@ -215,7 +215,7 @@ private:
 
     void member(const std::string& pointer, const nlohmann::json& value, const SettingSpec& spec)
     {
-        if (valueMatches(pointer, value, spec)) { found_[std::string(spec.key)] = {value, pointer}; }
+        if (valueMatches(pointer, value, spec)) { m_found[std::string(spec.key)] = {value, pointer}; }
     }
 
     // A lock on a group locks all of its members, including those the file does not mention:
@@ -224,14 +224,14 @@ private:
     {
         for (const auto& spec : schema()) {
             if (spec.adminForm == AdminForm::None) { continue; }
-            const auto lock = locks_.find(spec.lockPath);
-            const bool locked = lock != locks_.end() && lock->second;
+            const auto lock = m_locks.find(spec.lockPath);
+            const bool locked = lock != m_locks.end() && lock->second;
             const std::string key(spec.key);
-            if (auto it = found_.find(key); it != found_.end()) {
-                policy_.settings[key] = AdminSetting{it->second.value, locked, doc_.positionOf(it->second.pointer)};
+            if (auto it = m_found.find(key); it != m_found.end()) {
+                m_policy.settings[key] = AdminSetting{it->second.value, locked, m_doc.positionOf(it->second.pointer)};
             } else if (locked && spec.adminForm == AdminForm::GroupMember) {
-                policy_.settings[key]
-                    = AdminSetting{spec.defaultValue, true, doc_.positionOf(std::string(spec.lockPath))};
+                m_policy.settings[key]
+                    = AdminSetting{spec.defaultValue, true, m_doc.positionOf(std::string(spec.lockPath))};
             }
         }
     }
@@ -241,10 +241,10 @@ private:
         std::string pointer;
     };
 
-    const LocatedJson& doc_;
-    AdminPolicy& policy_;
-    std::map<std::string, bool, std::less<>> locks_;
-    std::map<std::string, Found, std::less<>> found_;
+    const LocatedJson& m_doc;
+    AdminPolicy& m_policy;
+    std::map<std::string, bool, std::less<>> m_locks;
+    std::map<std::string, Found, std::less<>> m_found;
 };
 
 }  // namespace

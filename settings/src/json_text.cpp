@@ -91,26 +91,26 @@ bool isJsonSpace(char c)
 // positionAt() for offsets that only grow, in linear time over the whole walk.
 class PositionTracker {
 public:
-    explicit PositionTracker(std::string_view text) : text_(text) {}
+    explicit PositionTracker(std::string_view text) : m_text(text) {}
 
     TextPosition at(std::size_t offset)
     {
-        for (; offset_ < offset && offset_ < text_.size(); ++offset_) {
-            const auto c = static_cast<unsigned char>(text_[offset_]);
+        for (; m_offset < offset && m_offset < m_text.size(); ++m_offset) {
+            const auto c = static_cast<unsigned char>(m_text[m_offset]);
             if (c == '\n') {
-                ++position_.line;
-                position_.column = 1;
+                ++m_position.line;
+                m_position.column = 1;
             } else if (!isContinuationByte(c)) {
-                ++position_.column;
+                ++m_position.column;
             }
         }
-        return position_;
+        return m_position;
     }
 
 private:
-    std::string_view text_;
-    std::size_t offset_ = 0;
-    TextPosition position_{1, 1};
+    std::string_view m_text;
+    std::size_t m_offset = 0;
+    TextPosition m_position{1, 1};
 };
 
 // Walks text already known to be valid JSON and records where each value starts. It also finds
@@ -118,65 +118,65 @@ private:
 // too deep for the rest of the code to handle safely.
 class Locator {
 public:
-    explicit Locator(std::string_view text) : text_(text), tracker_(text) {}
+    explicit Locator(std::string_view text) : m_text(text), m_tracker(text) {}
 
     std::optional<JsonTextError> run(std::map<std::string, TextPosition>& positions)
     {
-        positions_ = &positions;
+        m_positions = &positions;
         return value("", 0);
     }
 
 private:
     void skipSpace()
     {
-        while (pos_ < text_.size() && isJsonSpace(text_[pos_])) { ++pos_; }
+        while (m_pos < m_text.size() && isJsonSpace(m_text[m_pos])) { ++m_pos; }
     }
 
-    // Returns the decoded member name of the string token at pos_, advancing past it.
+    // Returns the decoded member name of the string token at m_pos, advancing past it.
     std::string stringToken()
     {
-        const std::size_t start = pos_;
-        ++pos_;  // opening quote
-        while (pos_ < text_.size() && text_[pos_] != '"') { pos_ += text_[pos_] == '\\' ? 2 : 1; }
-        ++pos_;  // closing quote
-        return nlohmann::json::parse(text_.substr(start, pos_ - start)).get<std::string>();
+        const std::size_t start = m_pos;
+        ++m_pos;  // opening quote
+        while (m_pos < m_text.size() && m_text[m_pos] != '"') { m_pos += m_text[m_pos] == '\\' ? 2 : 1; }
+        ++m_pos;  // closing quote
+        return nlohmann::json::parse(m_text.substr(start, m_pos - start)).get<std::string>();
     }
 
     std::optional<JsonTextError> value(const std::string& pointer, int depth)
     {
         skipSpace();
-        (*positions_)[pointer] = tracker_.at(pos_);
+        (*m_positions)[pointer] = m_tracker.at(m_pos);
         if (depth > kMaxJsonDepth) {
-            return JsonTextError{tracker_.at(pos_),
+            return JsonTextError{m_tracker.at(m_pos),
                                  "nesting is deeper than " + std::to_string(kMaxJsonDepth) + " levels",
                                  "flatten the document"};
         }
-        const char c = text_[pos_];
+        const char c = m_text[m_pos];
         if (c == '{') { return object(pointer, depth); }
         if (c == '[') { return array(pointer, depth); }
         if (c == '"') {
             stringToken();
             return std::nullopt;
         }
-        while (pos_ < text_.size() && !isJsonSpace(text_[pos_]) && text_[pos_] != ',' && text_[pos_] != '}'
-               && text_[pos_] != ']') {
-            ++pos_;
+        while (m_pos < m_text.size() && !isJsonSpace(m_text[m_pos]) && m_text[m_pos] != ',' && m_text[m_pos] != '}'
+               && m_text[m_pos] != ']') {
+            ++m_pos;
         }
         return std::nullopt;
     }
 
     std::optional<JsonTextError> object(const std::string& pointer, int depth)
     {
-        ++pos_;
+        ++m_pos;
         std::map<std::string, TextPosition> seen;
         skipSpace();
-        if (text_[pos_] == '}') {
-            ++pos_;
+        if (m_text[m_pos] == '}') {
+            ++m_pos;
             return std::nullopt;
         }
         while (true) {
             skipSpace();
-            const TextPosition keyAt = tracker_.at(pos_);
+            const TextPosition keyAt = m_tracker.at(m_pos);
             const std::string name = stringToken();
             if (auto [it, inserted] = seen.emplace(name, keyAt); !inserted) {
                 return JsonTextError{keyAt,
@@ -186,32 +186,32 @@ private:
                                      "keep only one of them"};
             }
             skipSpace();
-            ++pos_;  // ':'
+            ++m_pos;  // ':'
             if (auto error = value(pointerChild(pointer, name), depth + 1)) { return error; }
             skipSpace();
-            if (text_[pos_++] == '}') { return std::nullopt; }
+            if (m_text[m_pos++] == '}') { return std::nullopt; }
         }
     }
 
     std::optional<JsonTextError> array(const std::string& pointer, int depth)
     {
-        ++pos_;
+        ++m_pos;
         skipSpace();
-        if (text_[pos_] == ']') {
-            ++pos_;
+        if (m_text[m_pos] == ']') {
+            ++m_pos;
             return std::nullopt;
         }
         for (std::size_t index = 0;; ++index) {
             if (auto error = value(pointerIndex(pointer, index), depth + 1)) { return error; }
             skipSpace();
-            if (text_[pos_++] == ']') { return std::nullopt; }
+            if (m_text[m_pos++] == ']') { return std::nullopt; }
         }
     }
 
-    std::string_view text_;
-    std::size_t pos_ = 0;
-    PositionTracker tracker_;
-    std::map<std::string, TextPosition>* positions_ = nullptr;
+    std::string_view m_text;
+    std::size_t m_pos = 0;
+    PositionTracker m_tracker;
+    std::map<std::string, TextPosition>* m_positions = nullptr;
 };
 
 JsonTextError syntaxError(std::string_view text, const nlohmann::json::parse_error& e)

@@ -43,25 +43,26 @@ bool Proposal::needsRestart() const
 Settings Settings::load(SettingsPaths paths)
 {
     Settings s;
-    s.paths_ = std::move(paths);
-    s.admin_ = loadAdminPolicy(s.paths_.adminFile, s.paths_.adminRules);
-    for (const auto& d : s.admin_.diagnostics) {
+    s.m_paths = std::move(paths);
+    s.m_admin = loadAdminPolicy(s.m_paths.adminFile, s.m_paths.adminRules);
+    for (const auto& d : s.m_admin.diagnostics) {
         if (d.severity == Diagnostic::Severity::Error) {
             spdlog::error("admin settings: {}", d.format());
         } else {
             spdlog::warn("admin settings: {}", d.format());
         }
     }
-    s.user_ = UserStore(s.paths_.userFile);
-    s.userDiagnostics_ = s.user_.load();
-    for (const auto& [key, value] : s.user_.values()) {
-        const AdminSetting* admin = s.admin_.find(key);
+    s.m_user = UserStore(s.m_paths.userFile);
+    s.m_userDiagnostics = s.m_user.load();
+    for (const auto& [key, value] : s.m_user.values()) {
+        const AdminSetting* admin = s.m_admin.find(key);
         if (admin != nullptr && admin->locked && admin->value != value) {
-            s.userDiagnostics_.push_back(Diagnostic{Diagnostic::Severity::Notice, s.paths_.userFile.string(), 0, 0, key,
-                                                    "\"" + key + "\" is set to " + value.dump() + " here, but "
-                                                        + s.admin_.file + " locks it to " + admin->value.dump(),
-                                                    "the administrator's value applies"});
-            spdlog::info("{}", s.userDiagnostics_.back().format());
+            s.m_userDiagnostics.push_back(Diagnostic{Diagnostic::Severity::Notice, s.m_paths.userFile.string(), 0, 0,
+                                                     key,
+                                                     "\"" + key + "\" is set to " + value.dump() + " here, but "
+                                                         + s.m_admin.file + " locks it to " + admin->value.dump(),
+                                                     "the administrator's value applies"});
+            spdlog::info("{}", s.m_userDiagnostics.back().format());
         }
     }
     return s;
@@ -72,12 +73,12 @@ EffectiveValue Settings::get(std::string_view key) const
     EffectiveValue out;
     out.spec = findSpec(key);
     if (out.spec == nullptr) { throw std::out_of_range("unknown setting " + std::string(key)); }
-    const AdminSetting* admin = admin_.find(key);
+    const AdminSetting* admin = m_admin.find(key);
     if (admin != nullptr && admin->locked) {
         out.value = admin->value;
         out.source = Source::AdminLocked;
-        out.lockedBy = admin_.file;
-    } else if (auto user = user_.value(key)) {
+        out.lockedBy = m_admin.file;
+    } else if (auto user = m_user.value(key)) {
         out.value = *user;
         out.source = Source::User;
     } else if (admin != nullptr) {
@@ -101,8 +102,8 @@ Proposal Settings::propose(const Draft& draft) const
 {
     Proposal proposal;
     if (!engineStartAllowed()) {
-        const Diagnostic* error = admin_.firstError();
-        proposal.errors.push_back("settings cannot be changed while " + admin_.file + " is invalid: "
+        const Diagnostic* error = m_admin.firstError();
+        proposal.errors.push_back("settings cannot be changed while " + m_admin.file + " is invalid: "
                                   + (error != nullptr ? error->format() : std::string("unknown problem")));
         return proposal;
     }
@@ -163,13 +164,13 @@ Proposal Settings::apply(const Draft& draft, const std::function<void()>& before
 {
     Proposal proposal = propose(draft);
     if (!proposal.ok() || proposal.changes.empty()) { return proposal; }
-    UserStore updated = user_;
+    UserStore updated = m_user;
     for (const auto& change : proposal.changes) { updated.set(change.key, change.desired); }
     if (auto error = updated.save(beforeRename)) {
         proposal.errors.push_back(error->format());
         return proposal;
     }
-    user_ = std::move(updated);
+    m_user = std::move(updated);
     for (const auto& change : proposal.changes) {
         spdlog::info("setting {} changed from {} to {}", change.key, change.current.dump(), change.desired.dump());
     }
@@ -178,9 +179,9 @@ Proposal Settings::apply(const Draft& draft, const std::function<void()>& before
 
 std::optional<Diagnostic> Settings::resetUserSettings(std::string& backup)
 {
-    UserStore updated = user_;
+    UserStore updated = m_user;
     if (auto error = updated.reset(backup)) { return error; }
-    user_ = std::move(updated);
+    m_user = std::move(updated);
     return std::nullopt;
 }
 

@@ -64,86 +64,86 @@ std::filesystem::path asideName(const std::filesystem::path& file, std::string_v
     return candidate;
 }
 
-UserStore::UserStore(std::filesystem::path file) : file_(std::move(file))
+UserStore::UserStore(std::filesystem::path file) : m_file(std::move(file))
 {}
 
 Diagnostics UserStore::load()
 {
     Diagnostics out;
-    document_ = nlohmann::json::object();
-    values_.clear();
-    unsafeToWrite_ = false;
-    removeStaleTemporaryFiles(file_);
+    m_document = nlohmann::json::object();
+    m_values.clear();
+    m_unsafeToWrite = false;
+    removeStaleTemporaryFiles(m_file);
 
     std::error_code ec;
-    if (!std::filesystem::exists(file_, ec)) { return out; }
-    const auto size = std::filesystem::file_size(file_, ec);
+    if (!std::filesystem::exists(m_file, ec)) { return out; }
+    const auto size = std::filesystem::file_size(m_file, ec);
     std::string text;
     std::optional<Diagnostic> corruption;
     if (ec) {
-        unsafeToWrite_ = true;
-        out.push_back(problem(Diagnostic::Severity::Error, file_, {}, "", "cannot read the file: " + ec.message(),
+        m_unsafeToWrite = true;
+        out.push_back(problem(Diagnostic::Severity::Error, m_file, {}, "", "cannot read the file: " + ec.message(),
                               "check its permissions; your settings are untouched"));
         return out;
     }
     if (size > kMaxUserFileBytes) {
-        corruption = problem(Diagnostic::Severity::Warning, file_, {}, "",
+        corruption = problem(Diagnostic::Severity::Warning, m_file, {}, "",
                              "is larger than 1 MiB (" + std::to_string(size) + " bytes)", "");
     } else {
-        std::ifstream in(file_, std::ios::binary);
+        std::ifstream in(m_file, std::ios::binary);
         std::ostringstream buffer;
         buffer << in.rdbuf();
         if (!in.good() && !in.eof()) {
-            unsafeToWrite_ = true;
-            out.push_back(problem(Diagnostic::Severity::Error, file_, {}, "", "cannot read the file",
+            m_unsafeToWrite = true;
+            out.push_back(problem(Diagnostic::Severity::Error, m_file, {}, "", "cannot read the file",
                                   "check its permissions; your settings are untouched"));
             return out;
         }
         text = buffer.str();
-        ParsedUserSettings parsed = parseUserSettings(text, file_);
+        ParsedUserSettings parsed = parseUserSettings(text, m_file);
         corruption = std::move(parsed.corruption);
-        document_ = std::move(parsed.document);
-        values_ = std::move(parsed.values);
+        m_document = std::move(parsed.document);
+        m_values = std::move(parsed.values);
         out = std::move(parsed.problems);
     }
 
     if (corruption) {
         // Keep the damaged file for the user to inspect; never overwrite it.
-        const auto aside = asideName(file_, "corrupt");
-        std::filesystem::rename(file_, aside, ec);
-        unsafeToWrite_ = static_cast<bool>(ec);
+        const auto aside = asideName(m_file, "corrupt");
+        std::filesystem::rename(m_file, aside, ec);
+        m_unsafeToWrite = static_cast<bool>(ec);
         corruption->message = "settings could not be read (" + corruption->message + ")";
         corruption->fix = ec ? "it could not be moved aside (" + ec.message() + "); defaults are used for now"
                              : "the file was kept as " + aside.string() + " and defaults are used";
         spdlog::warn("{}", corruption->format());
         out.push_back(*corruption);
-        document_ = nlohmann::json::object();
-        values_.clear();
+        m_document = nlohmann::json::object();
+        m_values.clear();
     }
     return out;
 }
 
 std::optional<nlohmann::json> UserStore::value(std::string_view key) const
 {
-    const auto it = values_.find(key);
-    if (it == values_.end()) { return std::nullopt; }
+    const auto it = m_values.find(key);
+    if (it == m_values.end()) { return std::nullopt; }
     return it->second;
 }
 
 void UserStore::set(const std::string& key, const nlohmann::json& value)
 {
-    values_[key] = value;
-    document_[key] = value;
+    m_values[key] = value;
+    m_document[key] = value;
 }
 
 std::optional<Diagnostic> UserStore::save(const std::function<void()>& beforeRename)
 {
-    if (unsafeToWrite_) {
-        return problem(Diagnostic::Severity::Error, file_, {}, "", "not saved: the existing file could not be read",
+    if (m_unsafeToWrite) {
+        return problem(Diagnostic::Severity::Error, m_file, {}, "", "not saved: the existing file could not be read",
                        "fix its permissions or move it away; it was left as it is");
     }
     std::error_code ec;
-    const auto dir = file_.parent_path();
+    const auto dir = m_file.parent_path();
     if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
         std::filesystem::create_directories(dir, ec);
         if (ec) {
@@ -152,10 +152,10 @@ std::optional<Diagnostic> UserStore::save(const std::function<void()>& beforeRen
         }
         ::chmod(dir.c_str(), 0700);
     }
-    document_[kVersionKey] = kVersion;
-    const std::string error = writeFileAtomically(file_, document_.dump(2) + "\n", 0600, beforeRename);
+    m_document[kVersionKey] = kVersion;
+    const std::string error = writeFileAtomically(m_file, m_document.dump(2) + "\n", 0600, beforeRename);
     if (!error.empty()) {
-        return problem(Diagnostic::Severity::Error, file_, {}, "", error, "your previous settings file is unchanged");
+        return problem(Diagnostic::Severity::Error, m_file, {}, "", error, "your previous settings file is unchanged");
     }
     return std::nullopt;
 }
@@ -163,18 +163,18 @@ std::optional<Diagnostic> UserStore::save(const std::function<void()>& beforeRen
 std::optional<Diagnostic> UserStore::reset(std::string& backup)
 {
     std::error_code ec;
-    if (std::filesystem::exists(file_, ec)) {
-        const auto aside = asideName(file_, "bak");
-        std::filesystem::copy_file(file_, aside, ec);
+    if (std::filesystem::exists(m_file, ec)) {
+        const auto aside = asideName(m_file, "bak");
+        std::filesystem::copy_file(m_file, aside, ec);
         if (ec) {
-            return problem(Diagnostic::Severity::Error, file_, {}, "", "cannot back up the file: " + ec.message(),
+            return problem(Diagnostic::Severity::Error, m_file, {}, "", "cannot back up the file: " + ec.message(),
                            "nothing was reset");
         }
         backup = aside.string();
     }
-    document_ = nlohmann::json::object();
-    values_.clear();
-    unsafeToWrite_ = false;  // backed up above
+    m_document = nlohmann::json::object();
+    m_values.clear();
+    m_unsafeToWrite = false;  // backed up above
     return save();
 }
 

@@ -100,8 +100,8 @@ QString fileTail(const QString& path, int maxLines)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) { return {}; }
-    constexpr qint64 window = 16 * 1024;
-    if (file.size() > window) { file.seek(file.size() - window); }
+    constexpr qint64 kWindow = 16 * 1024;
+    if (file.size() > kWindow) { file.seek(file.size() - kWindow); }
     QString text = QString::fromUtf8(file.readAll());
     text.remove(QLatin1Char('\r'));
     QStringList lines = text.split(QLatin1Char('\n'));

@@ -12,18 +12,18 @@ public:
     explicit StaticEngine(vm::EngineState state = vm::EngineState::Running, QObject* parent = nullptr)
         : EngineHandle(parent)
     {
-        status_.state = state;
-        status_.accelerator = QStringLiteral("tcg");
-        status_.acceleratorReason = QStringLiteral("KVM is not usable on this machine");
+        m_status.state = state;
+        m_status.accelerator = QStringLiteral("tcg");
+        m_status.acceleratorReason = QStringLiteral("KVM is not usable on this machine");
     }
     void start() override {}
     void stop(bool) override { emit operationFinished(Operation::Stop, true, {}); }
     void restart() override {}
-    void refresh() override { emit statusChanged(status_); }
-    vm::EngineStatus status() const override { return status_; }
+    void refresh() override { emit statusChanged(m_status); }
+    vm::EngineStatus status() const override { return m_status; }
 
 private:
-    vm::EngineStatus status_;
+    vm::EngineStatus m_status;
 };
 
 }  // namespace berth::gui

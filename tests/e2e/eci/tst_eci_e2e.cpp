@@ -528,16 +528,16 @@ void EciE2e::lockedStartKeepsTheUserCapabilitiesAndCommand()
     QVERIFY2(plain.exitCode == 0, qPrintable(plain.describe()));
     const quint64 defaults = capabilities(plain).value("CapBnd");
     QVERIFY2(defaults != 0, qPrintable(plain.describe()));
-    constexpr quint64 sysAdmin = 1ULL << 21;
-    constexpr quint64 sysChroot = 1ULL << 18;
-    constexpr quint64 setpcap = 1ULL << 8;
+    constexpr quint64 kSysAdmin = 1ULL << 21;
+    constexpr quint64 kSysChroot = 1ULL << 18;
+    constexpr quint64 kSetpcap = 1ULL << 8;
 
     const Run user = dockerRun({"--cap-add=SYS_ADMIN", "--user", "1000:1001", "--group-add", "5", "-w", "/tmp", "-e",
                                 "FOO=bar baz", kTinyImage, "sh", "-c", report});
     QVERIFY2(user.exitCode == 0, qPrintable(user.describe()));
     QVERIFY2(user.output.startsWith("1000\n1001\n1001 5\n/tmp\nbar baz\nsh -c id -u"), qPrintable(user.describe()));
     auto caps = capabilities(user);
-    QCOMPARE(caps.value("CapBnd"), defaults | sysAdmin);
+    QCOMPARE(caps.value("CapBnd"), defaults | kSysAdmin);
     QCOMPARE(caps.value("CapEff"), 0ULL);
     QCOMPARE(caps.value("CapPrm"), 0ULL);
     QCOMPARE(caps.value("CapInh"), 0ULL);
@@ -549,7 +549,7 @@ void EciE2e::lockedStartKeepsTheUserCapabilitiesAndCommand()
     QVERIFY2(root.exitCode == 0, qPrintable(root.describe()));
     QVERIFY2(root.output.startsWith("0\n0\n"), qPrintable(root.describe()));
     caps = capabilities(root);
-    const quint64 expected = (defaults | sysAdmin) & ~(sysChroot | setpcap);
+    const quint64 expected = (defaults | kSysAdmin) & ~(kSysChroot | kSetpcap);
     QCOMPARE(caps.value("CapBnd"), expected);
     QCOMPARE(caps.value("CapEff"), expected);
     QCOMPARE(caps.value("CapPrm"), expected);

@@ -21,11 +21,11 @@ class TestEngineClient : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir dir_;
-    settings::SettingsPaths paths_;
-    vm::EngineClientOptions options_;
+    QTemporaryDir m_dir;
+    settings::SettingsPaths m_paths;
+    vm::EngineClientOptions m_options;
 
-    std::unique_ptr<vm::EngineClient> client() { return std::make_unique<vm::EngineClient>(options_); }
+    std::unique_ptr<vm::EngineClient> client() { return std::make_unique<vm::EngineClient>(m_options); }
 
     // Waits for `operation` to finish and returns (ok, message).
     static std::pair<bool, QString> outcome(vm::EngineClient& engine, Operation operation, int timeoutMs = 120000)
@@ -53,18 +53,18 @@ private slots:
     void initTestCase()
     {
         qRegisterMetaType<vm::EngineStatus>();
-        QVERIFY(dir_.isValid());
+        QVERIFY(m_dir.isValid());
         const QString guest = qEnvironmentVariable("BERTH_TEST_GUEST_DIR");
         if (!QFileInfo::exists(guest + "/vmlinuz")) { QFAIL(qPrintable("test guest not built in " + guest)); }
-        const std::filesystem::path base = dir_.path().toStdString();
+        const std::filesystem::path base = m_dir.path().toStdString();
         std::filesystem::create_directories(base / "etc");
-        paths_.adminFile = base / "etc" / "admin-settings.json";
-        paths_.userFile = base / "config" / "settings-store.json";
-        paths_.adminRules = berth::test::ownerIsMe();
-        options_.instanceDir = dir_.path() + "/vm";
-        options_.hostProgram = qEnvironmentVariable("BERTH_ENGINE_HOST_FOR_TESTS");
-        options_.hostArguments = {options_.instanceDir, guest, QString::fromStdString(paths_.adminFile.string()),
-                                  QString::fromStdString(paths_.userFile.string()), QString::number(::geteuid())};
+        m_paths.adminFile = base / "etc" / "admin-settings.json";
+        m_paths.userFile = base / "config" / "settings-store.json";
+        m_paths.adminRules = berth::test::ownerIsMe();
+        m_options.instanceDir = m_dir.path() + "/vm";
+        m_options.hostProgram = qEnvironmentVariable("BERTH_ENGINE_HOST_FOR_TESTS");
+        m_options.hostArguments = {m_options.instanceDir, guest, QString::fromStdString(m_paths.adminFile.string()),
+                                   QString::fromStdString(m_paths.userFile.string()), QString::number(::geteuid())};
     }
 
     void startLaunchesAHostAndBootsWithTheSettings()
@@ -85,7 +85,7 @@ private slots:
     {
         auto engine = client();
         const qint64 before = freshStatus(*engine).qemuPid;
-        QVERIFY(settings::Settings::load(paths_).apply({{"enhancedContainerIsolation", true}}).ok());
+        QVERIFY(settings::Settings::load(m_paths).apply({{"enhancedContainerIsolation", true}}).ok());
         engine->restart();
         const auto [ok, message] = outcome(*engine, Operation::Restart);
         QVERIFY2(ok, qPrintable(message));
@@ -101,10 +101,10 @@ private slots:
     {
         auto engine = client();
         const qint64 before = freshStatus(*engine).qemuPid;
-        writeText(paths_.adminFile, readText(testData("admin/malformed/trailing-comma.json")));
+        writeText(m_paths.adminFile, readText(testData("admin/malformed/trailing-comma.json")));
         engine->restart();
         const auto [ok, message] = outcome(*engine, Operation::Restart);
-        std::filesystem::remove(paths_.adminFile);
+        std::filesystem::remove(m_paths.adminFile);
         QVERIFY(!ok);
         QVERIFY2(message.contains("admin-settings.json:5:18: error: trailing comma"), qPrintable(message));
         QCOMPARE(freshStatus(*engine).qemuPid, before);  // refused before anything was touched
@@ -114,9 +114,9 @@ private slots:
     // way): the caller hears the host's own reason, not only where its log is.
     void aHostThatCannotStartSaysWhyToTheCaller()
     {
-        writeText(dir_.path().toStdString() + "/in-the-way", "a file, not a directory");
-        vm::EngineClientOptions options = options_;
-        options.instanceDir = dir_.path() + "/in-the-way/vm";
+        writeText(m_dir.path().toStdString() + "/in-the-way", "a file, not a directory");
+        vm::EngineClientOptions options = m_options;
+        options.instanceDir = m_dir.path() + "/in-the-way/vm";
         options.hostArguments.first() = options.instanceDir;
         vm::EngineClient engine(options);
         engine.start();
@@ -142,7 +142,7 @@ private slots:
         const auto [ok, message] = outcome(*engine, Operation::Stop, 60000);
         QVERIFY2(ok, qPrintable(message));
         QCOMPARE(::kill(static_cast<pid_t>(pid), 0), -1);
-        QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(vm::EngineHost::socketPath(options_.instanceDir)), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(vm::EngineHost::socketPath(m_options.instanceDir)), 5000);
         QCOMPARE(freshStatus(*engine).state, vm::EngineState::Stopped);
         // Stopping a stopped engine is fine and launches nothing.
         engine->stop();

@@ -45,20 +45,20 @@ protected:
                          << " (build the berth_test_guest target)";
         }
         ASSERT_TRUE(m_tmp.isValid());
-        options.instanceDir = m_tmp.filePath("instance");
-        options.kernel = guestFile("vmlinuz");
-        options.initrd = guestFile("initramfs.img");
-        options.memoryMiB = 256;
-        options.cpus = 1;
-        options.kvmDevice = qEnvironmentVariable("BERTH_TEST_KVM_DEVICE", "/dev/kvm");
-        options.timeouts.bootToReady = std::chrono::milliseconds(kBootMs);
+        m_options.instanceDir = m_tmp.filePath("instance");
+        m_options.kernel = guestFile("vmlinuz");
+        m_options.initrd = guestFile("initramfs.img");
+        m_options.memoryMiB = 256;
+        m_options.cpus = 1;
+        m_options.kvmDevice = qEnvironmentVariable("BERTH_TEST_KVM_DEVICE", "/dev/kvm");
+        m_options.timeouts.bootToReady = std::chrono::milliseconds(kBootMs);
         // One KVM probe for the whole run, as one per host boot in real use.
         static QTemporaryDir sharedCache;
-        options.acceleratorCacheFile = sharedCache.filePath("accelerator.json");
+        m_options.acceleratorCacheFile = sharedCache.filePath("accelerator.json");
     }
 
     // The controller under test, made from `options` on first use (so a test can change them).
-    virtual std::unique_ptr<EngineController> makeController() { return std::make_unique<EngineController>(options); }
+    virtual std::unique_ptr<EngineController> makeController() { return std::make_unique<EngineController>(m_options); }
 
     EngineController& controller()
     {
@@ -66,10 +66,10 @@ protected:
             m_controller = makeController();
             QObject::connect(m_controller.get(), &EngineController::operationFinished,
                              [this](EngineController::Operation, bool ok, const QString& message) {
-                                 results.push_back({ok, message});
+                                 m_results.push_back({ok, message});
                              });
             QObject::connect(m_controller.get(), &EngineController::progress, [this](const QString& text) {
-                progress << text;
+                m_progress << text;
                 // In the log too: what a slow or failed operation was waiting for.
                 std::printf("[ progress ] %s\n", qPrintable(text.section(QLatin1Char('\n'), 0, 0)));
                 std::fflush(stdout);
@@ -81,13 +81,14 @@ protected:
     // Runs one request to completion; returns how long it took.
     qint64 run(const std::function<void()>& request, bool expectOk = true, int timeoutMs = kBootMs)
     {
-        const size_t before = results.size();
+        const size_t before = m_results.size();
         QElapsedTimer clock;
         clock.start();
         request();
-        EXPECT_TRUE(QTest::qWaitFor([&] { return results.size() > before; }, timeoutMs)) << "operation did not finish";
-        if (results.size() > before) {
-            EXPECT_EQ(results.back().first, expectOk) << results.back().second.toStdString();
+        EXPECT_TRUE(QTest::qWaitFor([&] { return m_results.size() > before; }, timeoutMs))
+            << "operation did not finish";
+        if (m_results.size() > before) {
+            EXPECT_EQ(m_results.back().first, expectOk) << m_results.back().second.toStdString();
         }
         return clock.elapsed();
     }
@@ -98,10 +99,10 @@ protected:
     }
 
     QTemporaryDir m_tmp;
-    EngineOptions options;
+    EngineOptions m_options;
     std::unique_ptr<EngineController> m_controller;
-    std::vector<std::pair<bool, QString>> results;
-    QStringList progress;
+    std::vector<std::pair<bool, QString>> m_results;
+    QStringList m_progress;
 };
 
 }  // namespace berth::vm::itest

@@ -54,8 +54,8 @@ protected:
         ASSERT_TRUE(s_setupError.isEmpty()) << s_setupError.toStdString();
         ControllerTest::SetUp();
         if (HasFatalFailure()) { return; }
-        backendOptions.uri = s_uri;
-        backendOptions.leftoverShutdown = 2s;
+        m_backendOptions.uri = s_uri;
+        m_backendOptions.leftoverShutdown = 2s;
     }
 
     void TearDown() override
@@ -72,12 +72,12 @@ protected:
 
     std::unique_ptr<EngineController> makeController() override
     {
-        return std::make_unique<EngineController>(options, systemProcessFactory(),
-                                                  firstBackend ? firstBackend
-                                                               : std::make_shared<LibvirtBackend>(backendOptions));
+        return std::make_unique<EngineController>(m_options, systemProcessFactory(),
+                                                  m_firstBackend ? m_firstBackend
+                                                                 : std::make_shared<LibvirtBackend>(m_backendOptions));
     }
 
-    QString domainName() const { return libvirtDomainName(options.instanceDir); }
+    QString domainName() const { return libvirtDomainName(m_options.instanceDir); }
 
     // The domain as libvirt sees it, through a connection of the test's own.
     std::optional<DomainInfo> domain()
@@ -101,8 +101,8 @@ protected:
     static inline QString s_uri;
     static inline berth::testing::LibvirtDaemons* s_daemons = nullptr;
 
-    LibvirtBackend::Options backendOptions;
-    std::shared_ptr<VmBackend> firstBackend;  // the controller's backend when not libvirt
+    LibvirtBackend::Options m_backendOptions;
+    std::shared_ptr<VmBackend> m_firstBackend;  // the controller's backend when not libvirt
     std::shared_ptr<LibvirtConnection> m_connection;
 };
 
@@ -117,13 +117,13 @@ TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
     EXPECT_EQ(reportedConfig(), first) << "the config went over <sysinfo type='fwcfg'>";
     EXPECT_EQ(controller().vmManager(), "libvirt (" + s_uri + ")");
     EXPECT_TRUE(domainActive()) << "the domain is visible to libvirt clients (virsh list)";
-    EXPECT_EQ(domain().value_or(DomainInfo{}).uuid, libvirtDomainUuid(options.instanceDir));
+    EXPECT_EQ(domain().value_or(DomainInfo{}).uuid, libvirtDomainUuid(m_options.instanceDir));
     const qint64 firstPid = controller().qemuPid();
     EXPECT_GT(firstPid, 0);
-    ASSERT_TRUE(QFile::exists(options.instanceDir + "/agent.sock"));
-    EXPECT_FALSE(QFile::permissions(options.instanceDir + "/agent.sock") & (QFile::ReadOther | QFile::WriteOther))
+    ASSERT_TRUE(QFile::exists(m_options.instanceDir + "/agent.sock"));
+    EXPECT_FALSE(QFile::permissions(m_options.instanceDir + "/agent.sock") & (QFile::ReadOther | QFile::WriteOther))
         << "sockets are private";
-    EXPECT_THAT(QFile(options.instanceDir + "/serial.log").size(), ::testing::Gt(0))
+    EXPECT_THAT(QFile(m_options.instanceDir + "/serial.log").size(), ::testing::Gt(0))
         << "the console goes to serial.log";
 
     const nlohmann::json second = {{"generation", 2}, {"eci", true}};
@@ -137,7 +137,7 @@ TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
     report("libvirt: graceful stop (idle guest, through the agent)", stopMs);
     EXPECT_EQ(controller().state(), State::Stopped);
     EXPECT_FALSE(domainActive());
-    EXPECT_THAT(progress.join('\n').toStdString(), ::testing::Not(HasSubstr("Pressing the VM's power button")))
+    EXPECT_THAT(m_progress.join('\n').toStdString(), ::testing::Not(HasSubstr("Pressing the VM's power button")))
         << "the agent powered the guest off; ACPI was not needed";
     EXPECT_TRUE(domain().has_value()) << "the domain stays defined for virsh and virt-manager";
 }
@@ -145,20 +145,20 @@ TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
 // Apply & restart after `vm.manager` changed: berth-engine calls setBackend, then restart.
 TEST_F(LibvirtIntegrationTest, SwitchingBackendsOnRestartKeepsTheDataDisk)
 {
-    options.dataDisk = m_tmp.filePath("data.qcow2");
-    options.dataDiskSizeBytes = qint64(64) << 20;
-    firstBackend = std::make_shared<QemuBackend>();
+    m_options.dataDisk = m_tmp.filePath("data.qcow2");
+    m_options.dataDiskSizeBytes = qint64(64) << 20;
+    m_firstBackend = std::make_shared<QemuBackend>();
     run([&] { controller().start(nlohmann::json{{"on", "qemu"}}); });
     ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(controller().vmManager(), "qemu");
     const auto inode = [&] {
         struct stat st {};
-        return ::stat(options.dataDisk.toLocal8Bit().constData(), &st) == 0 ? st.st_ino : ino_t(0);
+        return ::stat(m_options.dataDisk.toLocal8Bit().constData(), &st) == 0 ? st.st_ino : ino_t(0);
     };
     const ino_t disk = inode();
     ASSERT_NE(disk, ino_t(0)) << "the QEMU backend created the data disk";
 
-    controller().setBackend(std::make_shared<LibvirtBackend>(backendOptions));
+    controller().setBackend(std::make_shared<LibvirtBackend>(m_backendOptions));
     const qint64 switchMs = run([&] { controller().restart(nlohmann::json{{"on", "libvirt"}}); });
     report("restart switching QEMU -> libvirt", switchMs);
     ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
@@ -178,8 +178,8 @@ TEST_F(LibvirtIntegrationTest, SwitchingBackendsOnRestartKeepsTheDataDisk)
 
 TEST_F(LibvirtIntegrationTest, GuestIgnoringShutdownGetsTheButtonThenIsDestroyed)
 {
-    options.timeouts.agentShutdown = 1s;
-    options.timeouts.powerdown = 1s;
+    m_options.timeouts.agentShutdown = 1s;
+    m_options.timeouts.powerdown = 1s;
     run([&] { controller().start(nlohmann::json{{"ignoreShutdown", true}}); });
     ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
     const qint64 stopMs = run([&] { controller().stop(); });
@@ -188,7 +188,7 @@ TEST_F(LibvirtIntegrationTest, GuestIgnoringShutdownGetsTheButtonThenIsDestroyed
     EXPECT_LT(stopMs, 8000);
     EXPECT_EQ(controller().state(), State::Stopped);
     EXPECT_FALSE(domainActive());
-    const std::string steps = progress.join('\n').toStdString();
+    const std::string steps = m_progress.join('\n').toStdString();
     EXPECT_THAT(steps, HasSubstr("Pressing the VM's power button"));
     EXPECT_THAT(steps, HasSubstr("killing QEMU"));
 }
@@ -197,11 +197,11 @@ TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStar
 {
     // What a Berth killed without autodestroy leaves behind: our domain, running.
     VmSpec spec;
-    spec.kernel = options.kernel;
-    spec.initrd = options.initrd;
+    spec.kernel = m_options.kernel;
+    spec.initrd = m_options.initrd;
     spec.cpus = 1;
     spec.memoryMiB = 256;
-    spec.instanceDir = options.instanceDir;
+    spec.instanceDir = m_options.instanceDir;
     QString error;
     ASSERT_TRUE(InstanceDir(spec.instanceDir).ensure(&error)) << error.toStdString();
     domain();  // opens the test's own connection
@@ -219,18 +219,18 @@ TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStar
     EXPECT_NE(controller().qemuPid(), leftoverPid);
 
     // The forced stop (berthctl stop --force): virDomainDestroy at once, no agent, no button.
-    progress.clear();
+    m_progress.clear();
     const qint64 stopMs = run([&] { controller().stop(EngineController::StopMode::Force); });
     report("libvirt: forced stop", stopMs);
     EXPECT_LT(stopMs, 5000);
     EXPECT_EQ(controller().state(), State::Stopped);
     EXPECT_FALSE(domainActive());
-    EXPECT_THAT(progress.join('\n').toStdString(), ::testing::Not(HasSubstr("Asking the guest")));
+    EXPECT_THAT(m_progress.join('\n').toStdString(), ::testing::Not(HasSubstr("Asking the guest")));
 }
 
 TEST_F(LibvirtIntegrationTest, AnUnreachableDaemonIsAClearError)
 {
-    backendOptions.uri = "qemu+unix:///system?socket=" + m_tmp.filePath("no-such-libvirt-sock");
+    m_backendOptions.uri = "qemu+unix:///system?socket=" + m_tmp.filePath("no-such-libvirt-sock");
     run([&] { controller().start(nlohmann::json::object()); }, false);
     EXPECT_EQ(controller().state(), State::Error);
     const std::string detail = controller().stateDetail().toStdString();

@@ -96,11 +96,11 @@ TEST_F(QemuIntegrationTest, StartReachesReadyWithTheConfigEchoedAndAnIdleGuestSt
     std::printf("[ accel    ] %s: %s\n", qPrintable(toString(*controller().accelerator())),
                 qPrintable(controller().acceleratorReason()));
 
-    const auto status = EngineController::readStatusFile(options.instanceDir);
+    const auto status = EngineController::readStatusFile(m_options.instanceDir);
     EXPECT_EQ(status["state"], "Running");
     EXPECT_EQ(status["qemuPid"], pid);
 
-    QFile::Permissions socketPermissions = QFile::permissions(options.instanceDir + "/agent.sock");
+    QFile::Permissions socketPermissions = QFile::permissions(m_options.instanceDir + "/agent.sock");
     EXPECT_FALSE(socketPermissions & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther))
         << "sockets are private";
 
@@ -109,7 +109,7 @@ TEST_F(QemuIntegrationTest, StartReachesReadyWithTheConfigEchoedAndAnIdleGuestSt
     EXPECT_LT(stopMs, 2000);
     EXPECT_EQ(controller().state(), State::Stopped);
     EXPECT_FALSE(isAlive(pid));
-    EXPECT_FALSE(QFile::exists(options.instanceDir + "/qemu.pid"));
+    EXPECT_FALSE(QFile::exists(m_options.instanceDir + "/qemu.pid"));
 }
 
 TEST_F(QemuIntegrationTest, RestartBootsAFreshQemuWithTheNewConfig)
@@ -129,8 +129,8 @@ TEST_F(QemuIntegrationTest, RestartBootsAFreshQemuWithTheNewConfig)
 
 TEST_F(QemuIntegrationTest, GuestIgnoringShutdownIsKilledAfterTheTimeout)
 {
-    options.timeouts.agentShutdown = 1s;
-    options.timeouts.powerdown = 1s;
+    m_options.timeouts.agentShutdown = 1s;
+    m_options.timeouts.powerdown = 1s;
     run([&] { controller().start(nlohmann::json{{"ignoreShutdown", true}}); });
     ASSERT_EQ(controller().state(), State::Running);
     const qint64 pid = controller().qemuPid();
@@ -140,24 +140,24 @@ TEST_F(QemuIntegrationTest, GuestIgnoringShutdownIsKilledAfterTheTimeout)
     EXPECT_LT(stopMs, 6000);
     EXPECT_EQ(controller().state(), State::Stopped);
     EXPECT_FALSE(isAlive(pid));
-    EXPECT_FALSE(QFile::exists(options.instanceDir + "/qemu.pid"));
-    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("killing QEMU"));
+    EXPECT_FALSE(QFile::exists(m_options.instanceDir + "/qemu.pid"));
+    EXPECT_THAT(m_progress.join('\n').toStdString(), HasSubstr("killing QEMU"));
 }
 
 // The data disk with real qemu-img and QEMU: created, grown at the next launch, and consistent
 // after a forced stop, because QMP quit lets QEMU flush the qcow2 metadata.
 TEST_F(QemuIntegrationTest, DataDiskGrowsAndSurvivesAForcedStopConsistent)
 {
-    options.dataDisk = m_tmp.filePath("data.qcow2");
-    options.dataDiskSizeBytes = 1ll << 30;
+    m_options.dataDisk = m_tmp.filePath("data.qcow2");
+    m_options.dataDiskSizeBytes = 1ll << 30;
     run([&] { controller().start(nlohmann::json{{"generation", 1}}); });
     ASSERT_EQ(controller().state(), State::Running);
-    EXPECT_EQ(qcow2VirtualSize(options.dataDisk), 1ll << 30);
+    EXPECT_EQ(qcow2VirtualSize(m_options.dataDisk), 1ll << 30);
 
     controller().setResources({1, 256, 2ll << 30});
     run([&] { controller().restart(nlohmann::json{{"generation", 2}}); });
     ASSERT_EQ(controller().state(), State::Running);
-    EXPECT_EQ(qcow2VirtualSize(options.dataDisk), 2ll << 30);
+    EXPECT_EQ(qcow2VirtualSize(m_options.dataDisk), 2ll << 30);
 
     const qint64 stopMs = run([&] { controller().stop(EngineController::StopMode::Force); });
     report("forced stop (QMP quit)", stopMs);
@@ -165,7 +165,7 @@ TEST_F(QemuIntegrationTest, DataDiskGrowsAndSurvivesAForcedStopConsistent)
     EXPECT_EQ(controller().state(), State::Stopped);
 
     QProcess check;
-    check.start("qemu-img", {"check", "-q", options.dataDisk});
+    check.start("qemu-img", {"check", "-q", m_options.dataDisk});
     ASSERT_TRUE(check.waitForFinished(30000));
     EXPECT_EQ(check.exitCode(), 0) << check.readAllStandardOutput().toStdString()
                                    << check.readAllStandardError().toStdString();
@@ -184,7 +184,7 @@ TEST_F(QemuIntegrationTest, QemuKilledExternallyIsAnErrorWithTheSerialLogTail)
     EXPECT_THAT(reason, HasSubstr("killed by signal 9"));
     EXPECT_THAT(reason, HasSubstr("serial.log"));
     EXPECT_THAT(reason, HasSubstr("berth-init")) << "the guest's console output is in the reason";
-    EXPECT_FALSE(QFile::exists(options.instanceDir + "/qemu.pid"));
+    EXPECT_FALSE(QFile::exists(m_options.instanceDir + "/qemu.pid"));
 }
 
 TEST_F(QemuIntegrationTest, GuestBootFailureIsAnErrorWithTheGuestsMessage)
@@ -199,17 +199,17 @@ TEST_F(QemuIntegrationTest, GuestBootFailureIsAnErrorWithTheGuestsMessage)
 // deadline, in bounded time, with no QEMU left; the next start, with a working guest, recovers.
 TEST_F(QemuIntegrationTest, AGuestThatNeverReportsReadyIsAnErrorAtTheDeadline)
 {
-    options.timeouts.bootToReady = 5s;
+    m_options.timeouts.bootToReady = 5s;
     const qint64 failMs = run([&] { controller().start(nlohmann::json{{"silentBoot", true}}); }, false);
     report("silent guest -> Error (5 s boot deadline)", failMs);
     EXPECT_EQ(controller().state(), State::Error);
     EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("did not report ready within 5 s"));
     EXPECT_LT(failMs, 30000);
     EXPECT_EQ(controller().qemuPid(), 0);
-    EXPECT_FALSE(QFile::exists(options.instanceDir + "/qemu.pid"));
+    EXPECT_FALSE(QFile::exists(m_options.instanceDir + "/qemu.pid"));
 
     m_controller.reset();  // a controller as the next launch of the app makes it, with the usual deadline
-    options.timeouts.bootToReady = 3min;
+    m_options.timeouts.bootToReady = 3min;
     run([&] { controller().start(nlohmann::json::object()); });
     EXPECT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
     run([&] { controller().stop(); });
@@ -226,7 +226,7 @@ TEST_F(QemuIntegrationTest, QemuDiesWithAControllerKilledBySigkill)
 
 TEST_F(QemuIntegrationTest, StaleQemuFromAKilledControllerIsCleanedUpOnTheNextStart)
 {
-    const qint64 stalePid = startHelper(options.instanceDir, "{}", true);
+    const qint64 stalePid = startHelper(m_options.instanceDir, "{}", true);
     ASSERT_TRUE(isAlive(stalePid));
     m_helpers.back()->kill();
     m_helpers.back()->waitForFinished(5000);
@@ -237,7 +237,7 @@ TEST_F(QemuIntegrationTest, StaleQemuFromAKilledControllerIsCleanedUpOnTheNextSt
     EXPECT_FALSE(isAlive(stalePid));
     EXPECT_NE(controller().qemuPid(), stalePid);
     EXPECT_EQ(reportedConfig()["after"], "crash");
-    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("earlier run"));
+    EXPECT_THAT(m_progress.join('\n').toStdString(), HasSubstr("earlier run"));
     run([&] { controller().stop(); });
 }
 
@@ -245,7 +245,7 @@ TEST_F(QemuIntegrationTest, AcceleratorProbeDecidesQuickly)
 {
     AcceleratorProbe::Options probeOptions;
     probeOptions.kernel = guestFile("vmlinuz");
-    probeOptions.kvmDevice = options.kvmDevice;
+    probeOptions.kvmDevice = m_options.kvmDevice;
     probeOptions.timeout = 3s;
     AcceleratorProbe probe(probeOptions, systemProcessFactory());
     std::optional<AcceleratorVerdict> verdict;

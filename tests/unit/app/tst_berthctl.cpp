@@ -52,76 +52,76 @@ class TestBerthctl : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir dir_;
-    settings::SettingsPaths paths_;
-    std::string out_;
-    std::string err_;
-    vm::EngineStatus engineStatus_;
-    bool failStart_ = false;
-    std::vector<std::string> engineCalls_;
-    std::istringstream in_;
-    std::string instanceDir_;
+    QTemporaryDir m_dir;
+    settings::SettingsPaths m_paths;
+    std::string m_out;
+    std::string m_err;
+    vm::EngineStatus m_engineStatus;
+    bool m_failStart = false;
+    std::vector<std::string> m_engineCalls;
+    std::istringstream m_in;
+    std::string m_instanceDir;
 
     int run(std::vector<std::string> args)
     {
         std::ostringstream out;
         std::ostringstream err;
-        cli::Context context{paths_,
+        cli::Context context{m_paths,
                              out,
                              err,
                              [this] {
                                  auto engine = std::make_unique<FakeEngine>();
-                                 engine->current = engineStatus_;
-                                 engine->failStart = failStart_;
-                                 engine->calls = &engineCalls_;
+                                 engine->current = m_engineStatus;
+                                 engine->failStart = m_failStart;
+                                 engine->calls = &m_engineCalls;
                                  return engine;
                              },
-                             &in_,
-                             instanceDir_};
+                             &m_in,
+                             m_instanceDir};
         const int code = cli::run(args, context);
-        out_ = out.str();
-        err_ = err.str();
+        m_out = out.str();
+        m_err = err.str();
         return code;
     }
 
-    void admin(const std::string& fixture) { writeText(paths_.adminFile, readText(testData(fixture))); }
+    void admin(const std::string& fixture) { writeText(m_paths.adminFile, readText(testData(fixture))); }
 
 private slots:
     void init()
     {
-        QVERIFY(dir_.isValid());
-        paths_ = berth::test::freshSettingsPaths(dir_.path().toStdString());
-        instanceDir_ = (dir_.path() + "/instance").toStdString();
-        in_.str({});
-        in_.clear();
-        engineCalls_.clear();
+        QVERIFY(m_dir.isValid());
+        m_paths = berth::test::freshSettingsPaths(m_dir.path().toStdString());
+        m_instanceDir = (m_dir.path() + "/instance").toStdString();
+        m_in.str({});
+        m_in.clear();
+        m_engineCalls.clear();
     }
 
     void resetDataAsksStopsAndKeepsABackup()
     {
-        const QString instance = QString::fromStdString(instanceDir_);
+        const QString instance = QString::fromStdString(m_instanceDir);
         QVERIFY(QDir().mkpath(instance));
         writeText((instance + "/data.qcow2").toStdString(), "images and volumes");
 
-        in_.str("no\n");
+        m_in.str("no\n");
         QCOMPARE(run({"reset", "--data"}), 1);
         QVERIFY(QFile::exists(instance + "/data.qcow2"));
-        QVERIFY(engineCalls_.empty());  // not even stopped
-        QVERIFY(err_.find("not reset") != std::string::npos);
+        QVERIFY(m_engineCalls.empty());  // not even stopped
+        QVERIFY(m_err.find("not reset") != std::string::npos);
 
-        in_.clear();
-        in_.str("yes\n");
+        m_in.clear();
+        m_in.str("yes\n");
         QCOMPARE(run({"reset", "--data"}), 0);
-        QCOMPARE(engineCalls_, std::vector<std::string>{"stop"});
+        QCOMPARE(m_engineCalls, std::vector<std::string>{"stop"});
         QVERIFY(!QFile::exists(instance + "/data.qcow2"));
         const QStringList backups = QDir(instance).entryList({"data.qcow2.backup-*"});
         QCOMPARE(backups.size(), 1);
         QCOMPARE(readText((instance + "/" + backups.first()).toStdString()), std::string("images and volumes"));
-        QVERIFY(out_.find("To restore the old one: berthctl stop && mv") != std::string::npos);
-        QVERIFY(out_.find("rm '" + (instance + "/" + backups.first()).toStdString()) != std::string::npos);
+        QVERIFY(m_out.find("To restore the old one: berthctl stop && mv") != std::string::npos);
+        QVERIFY(m_out.find("rm '" + (instance + "/" + backups.first()).toStdString()) != std::string::npos);
 
         QCOMPARE(run({"reset", "--data", "--yes"}), 0);
-        QVERIFY(out_.find("nothing to reset") != std::string::npos);
+        QVERIFY(m_out.find("nothing to reset") != std::string::npos);
         QCOMPARE(run({"reset"}), 2);
         QCOMPARE(run({"reset", "--data", "--force"}), 2);
     }
@@ -133,14 +133,14 @@ private slots:
         QCOMPARE(run({"settings"}), 2);
         QCOMPARE(run({"settings", "set", "novalue"}), 2);
         QCOMPARE(run({"--help"}), 0);
-        QVERIFY(QString::fromStdString(out_).contains("check-admin"));
+        QVERIFY(QString::fromStdString(m_out).contains("check-admin"));
     }
 
     void listShowsSourcesAndLocks()
     {
         admin("admin/eci-locked.json");
         QCOMPARE(run({"settings", "list", "--json"}), 0);
-        const auto list = nlohmann::json::parse(out_);
+        const auto list = nlohmann::json::parse(m_out);
         QCOMPARE(list.size(), settings::schema().size());
         const auto& eci = list[0];
         QCOMPARE(eci["key"], nlohmann::json("enhancedContainerIsolation"));
@@ -148,51 +148,51 @@ private slots:
         QCOMPARE(eci["locked"], nlohmann::json(true));
         QCOMPARE(eci["source"], nlohmann::json("admin lock"));
         QCOMPARE(eci["restartNeeded"], nlohmann::json(true));
-        QCOMPARE(eci["lockedBy"], nlohmann::json(paths_.adminFile.string()));
+        QCOMPARE(eci["lockedBy"], nlohmann::json(m_paths.adminFile.string()));
 
         QCOMPARE(run({"settings", "list"}), 0);
         QVERIFY(
-            QString::fromStdString(out_).contains("locked by " + QString::fromStdString(paths_.adminFile.string())));
+            QString::fromStdString(m_out).contains("locked by " + QString::fromStdString(m_paths.adminFile.string())));
     }
 
     void setChangesGetReadsBack()
     {
         QCOMPARE(run({"settings", "set", "enhancedContainerIsolation=on", "vm.cpus=4"}), 0);
-        QVERIFY(QString::fromStdString(out_).contains("enhancedContainerIsolation: false -> true"));
-        QVERIFY(QString::fromStdString(out_).contains("berthctl restart"));
+        QVERIFY(QString::fromStdString(m_out).contains("enhancedContainerIsolation: false -> true"));
+        QVERIFY(QString::fromStdString(m_out).contains("berthctl restart"));
         QCOMPARE(run({"settings", "get", "vm.cpus"}), 0);
-        COMPARE_STR(out_, "4\n");
+        COMPARE_STR(m_out, "4\n");
         QCOMPARE(run({"settings", "set", "vm.cpus=4"}), 0);
-        COMPARE_STR(out_, "Status: no changes necessary.\n");
+        COMPARE_STR(m_out, "Status: no changes necessary.\n");
     }
 
     void vmManagerIsChosenFromTheSchemaAndShownByStatus()
     {
         QCOMPARE(run({"settings", "get", "vm.manager"}), 0);
-        COMPARE_STR(out_, "qemu\n");
+        COMPARE_STR(m_out, "qemu\n");
         QCOMPARE(run({"status"}), 0);
-        QVERIFY2(QString::fromStdString(out_).contains("VM manager:    qemu\n"), out_.c_str());
+        QVERIFY2(QString::fromStdString(m_out).contains("VM manager:    qemu\n"), m_out.c_str());
 
         QCOMPARE(run({"settings", "set", "vm.manager", "libvirt"}), 0);
-        QVERIFY2(QString::fromStdString(out_).contains("vm.manager: qemu -> libvirt"), out_.c_str());
-        QVERIFY(QString::fromStdString(out_).contains("berthctl restart"));
+        QVERIFY2(QString::fromStdString(m_out).contains("vm.manager: qemu -> libvirt"), m_out.c_str());
+        QVERIFY(QString::fromStdString(m_out).contains("berthctl restart"));
         QCOMPARE(run({"settings", "set", "vm.libvirtUri=qemu:///system"}), 0);
         QCOMPARE(run({"settings", "set", "vm.manager", "virtualbox"}), 1);
-        QVERIFY(QString::fromStdString(err_).contains("one of qemu, libvirt"));
+        QVERIFY(QString::fromStdString(m_err).contains("one of qemu, libvirt"));
         QCOMPARE(run({"settings", "set", "vm.libvirtUri=qemu+ssh://host/system"}), 1);
 
         // The engine still runs on QEMU until a restart; status says both.
-        engineStatus_.state = vm::EngineState::Running;
-        engineStatus_.vmManager = "qemu";
+        m_engineStatus.state = vm::EngineState::Running;
+        m_engineStatus.vmManager = "qemu";
         QCOMPARE(run({"status"}), 0);
-        QVERIFY2(QString::fromStdString(out_).contains(
+        QVERIFY2(QString::fromStdString(m_out).contains(
                      "VM manager:    qemu; the next start uses libvirt (qemu:///system)\n"),
-                 out_.c_str());
-        engineStatus_.vmManager = "libvirt (qemu:///system)";
+                 m_out.c_str());
+        m_engineStatus.vmManager = "libvirt (qemu:///system)";
         QCOMPARE(run({"status"}), 0);
-        QVERIFY2(QString::fromStdString(out_).contains("VM manager:    libvirt (qemu:///system)\n"), out_.c_str());
+        QVERIFY2(QString::fromStdString(m_out).contains("VM manager:    libvirt (qemu:///system)\n"), m_out.c_str());
         QCOMPARE(run({"status", "--json"}), 0);
-        QCOMPARE(nlohmann::json::parse(out_)["engine"]["vmManager"], nlohmann::json("libvirt (qemu:///system)"));
+        QCOMPARE(nlohmann::json::parse(m_out)["engine"]["vmManager"], nlohmann::json("libvirt (qemu:///system)"));
     }
 
     void adminsCanLockTheVmManager()
@@ -201,13 +201,13 @@ private slots:
                                        {"linuxVM",
                                         {{"vmManager", {{"value", "libvirt"}, {"locked", true}}},
                                          {"libvirtUri", {{"value", "qemu:///system"}, {"locked", false}}}}}};
-        writeText(paths_.adminFile, policy.dump());
+        writeText(m_paths.adminFile, policy.dump());
         QCOMPARE(run({"settings", "get", "vm.manager"}), 0);
-        COMPARE_STR(out_, "libvirt\n");
+        COMPARE_STR(m_out, "libvirt\n");
         QCOMPARE(run({"settings", "set", "vm.manager", "qemu"}), 3);
-        QVERIFY(QString::fromStdString(err_).contains("field \"vm.manager\" is locked"));
+        QVERIFY(QString::fromStdString(m_err).contains("field \"vm.manager\" is locked"));
         QCOMPARE(run({"settings", "get", "vm.libvirtUri"}), 0);
-        COMPARE_STR(out_, "qemu:///system\n");
+        COMPARE_STR(m_out, "qemu:///system\n");
         QCOMPARE(run({"settings", "set", "vm.libvirtUri", "qemu:///session"}), 0);  // unlocked: a default only
     }
 
@@ -215,101 +215,101 @@ private slots:
     {
         admin("admin/eci-locked.json");
         QCOMPARE(run({"settings", "set", "enhancedContainerIsolation=false"}), 3);
-        QVERIFY(QString::fromStdString(err_).contains("field \"enhancedContainerIsolation\" is locked by "
-                                                      + QString::fromStdString(paths_.adminFile.string())));
-        QVERIFY(!std::filesystem::exists(paths_.userFile));
+        QVERIFY(QString::fromStdString(m_err).contains("field \"enhancedContainerIsolation\" is locked by "
+                                                       + QString::fromStdString(m_paths.adminFile.string())));
+        QVERIFY(!std::filesystem::exists(m_paths.userFile));
         // Setting the locked value itself is not a change.
         QCOMPARE(run({"settings", "set", "enhancedContainerIsolation=true"}), 0);
-        COMPARE_STR(out_, "Status: no changes necessary.\n");
+        COMPARE_STR(m_out, "Status: no changes necessary.\n");
     }
 
     void badValuesAndKeysExitWith1()
     {
         QCOMPARE(run({"settings", "set", "vm.cpus=many"}), 1);
-        QVERIFY(QString::fromStdString(err_).contains("expected a whole number"));
+        QVERIFY(QString::fromStdString(m_err).contains("expected a whole number"));
         QCOMPARE(run({"settings", "set", "nope=1"}), 1);
         QCOMPARE(run({"settings", "get", "nope"}), 1);
         QCOMPARE(run({"settings", "set", "app.theme=purple"}), 1);
-        QVERIFY(QString::fromStdString(err_).contains("one of system, light, dark"));
+        QVERIFY(QString::fromStdString(m_err).contains("one of system, light, dark"));
     }
 
     void checkAdminReportsLocations()
     {
         QCOMPARE(run({"settings", "check-admin"}), 0);  // no file: nothing managed
-        QVERIFY(QString::fromStdString(out_).contains("nothing is managed"));
+        QVERIFY(QString::fromStdString(m_out).contains("nothing is managed"));
 
         admin("admin/malformed/trailing-comma.json");
         QCOMPARE(run({"settings", "check-admin"}), 1);
-        QVERIFY2(QString::fromStdString(err_).contains(QString::fromStdString(paths_.adminFile.string())
-                                                       + ":5:18: error: trailing comma"),
-                 err_.c_str());
+        QVERIFY2(QString::fromStdString(m_err).contains(QString::fromStdString(m_paths.adminFile.string())
+                                                        + ":5:18: error: trailing comma"),
+                 m_err.c_str());
 
         QCOMPARE(
             run({"settings", "check-admin", testData("admin/docker-full-example.json").string(), "--content-only"}), 0);
-        QVERIFY(QString::fromStdString(out_).contains("is valid: 10 settings (6 locked), 21 ignored"));
-        QCOMPARE(run({"settings", "check-admin", (dir_.path() + "/missing.json").toStdString()}), 1);
+        QVERIFY(QString::fromStdString(m_out).contains("is valid: 10 settings (6 locked), 21 ignored"));
+        QCOMPARE(run({"settings", "check-admin", (m_dir.path() + "/missing.json").toStdString()}), 1);
     }
 
     void invalidPolicyBlocksTheEngineAndSaysWhere()
     {
         admin("admin/malformed/wrong-type.json");
         QCOMPARE(run({"status", "--json"}), 1);
-        const auto status = nlohmann::json::parse(out_);
+        const auto status = nlohmann::json::parse(m_out);
         QCOMPARE(status["engineStartAllowed"], nlohmann::json(false));
         QCOMPARE(status["adminPolicy"]["state"], nlohmann::json("invalid"));
         QVERIFY(QString::fromStdString(status["adminPolicy"]["error"].get<std::string>()).contains(":5:14: error:"));
         QCOMPARE(run({"settings", "set", "app.theme=dark"}), 1);
-        QVERIFY(QString::fromStdString(err_).contains("is invalid"));
+        QVERIFY(QString::fromStdString(m_err).contains("is invalid"));
     }
 
     void engineCommandsWaitForTheOutcome()
     {
-        engineCalls_.clear();
+        m_engineCalls.clear();
         QCOMPARE(run({"start"}), 0);
-        QVERIFY(QString::fromStdString(out_).contains("Pressing buttons"));
-        QVERIFY(QString::fromStdString(out_).contains("Running"));
+        QVERIFY(QString::fromStdString(m_out).contains("Pressing buttons"));
+        QVERIFY(QString::fromStdString(m_out).contains("Running"));
         QCOMPARE(run({"stop", "--force"}), 0);
         QCOMPARE(run({"restart"}), 0);
-        QCOMPARE(engineCalls_, (std::vector<std::string>{"start", "stop --force", "restart"}));
-        failStart_ = true;
+        QCOMPARE(m_engineCalls, (std::vector<std::string>{"start", "stop --force", "restart"}));
+        m_failStart = true;
         QCOMPARE(run({"start"}), 1);
-        COMPARE_STR(err_, "berthctl: boot failed\n");
+        COMPARE_STR(m_err, "berthctl: boot failed\n");
         QCOMPARE(run({"restart", "--force"}), 2);
     }
 
     void statusShowsTheEngine()
     {
-        engineStatus_.state = vm::EngineState::Running;
-        engineStatus_.qemuPid = 4242;
-        engineStatus_.accelerator = "tcg";
-        engineStatus_.acceleratorReason = "KVM guests do not boot here";
+        m_engineStatus.state = vm::EngineState::Running;
+        m_engineStatus.qemuPid = 4242;
+        m_engineStatus.accelerator = "tcg";
+        m_engineStatus.acceleratorReason = "KVM guests do not boot here";
         QCOMPARE(run({"status"}), 0);
-        QVERIFY2(QString::fromStdString(out_).contains("Engine:        Running (QEMU pid 4242)"), out_.c_str());
-        QVERIFY(QString::fromStdString(out_).contains("Accelerator:   TCG (KVM guests do not boot here)"));
+        QVERIFY2(QString::fromStdString(m_out).contains("Engine:        Running (QEMU pid 4242)"), m_out.c_str());
+        QVERIFY(QString::fromStdString(m_out).contains("Accelerator:   TCG (KVM guests do not boot here)"));
         QCOMPARE(run({"status", "--json"}), 0);
-        QCOMPARE(nlohmann::json::parse(out_)["engine"]["state"], nlohmann::json("running"));
+        QCOMPARE(nlohmann::json::parse(m_out)["engine"]["state"], nlohmann::json("running"));
     }
 
     void resetKeepsABackup()
     {
         QCOMPARE(run({"settings", "set", "vm.cpus=3"}), 0);
         QCOMPARE(run({"settings", "reset"}), 0);
-        QVERIFY(QString::fromStdString(out_).contains("settings-store.json.bak-"));
+        QVERIFY(QString::fromStdString(m_out).contains("settings-store.json.bak-"));
         QCOMPARE(run({"settings", "get", "vm.cpus"}), 0);
-        COMPARE_STR(out_, "2\n");
+        COMPARE_STR(m_out, "2\n");
     }
-    // admin deploy writes where paths_.adminFile points; the test user is the "administrator".
+    // admin deploy writes where m_paths.adminFile points; the test user is the "administrator".
     void adminDeployWritesTheCheckedPolicy()
     {
-        paths_.adminFile = paths_.adminFile.parent_path() / "berth" / "admin-settings.json";
+        m_paths.adminFile = m_paths.adminFile.parent_path() / "berth" / "admin-settings.json";
         const std::string policy = readText(testData("admin/eci-locked.json"));
         QCOMPARE(run({"admin", "deploy", "--admin-settings=" + policy}), 0);
-        QVERIFY(QString::fromStdString(out_).contains("Deployed "));
-        COMPARE_STR(readText(paths_.adminFile), policy);
+        QVERIFY(QString::fromStdString(m_out).contains("Deployed "));
+        COMPARE_STR(readText(m_paths.adminFile), policy);
         struct stat file {};
         struct stat dir {};
-        QCOMPARE(::stat(paths_.adminFile.c_str(), &file), 0);
-        QCOMPARE(::stat(paths_.adminFile.parent_path().c_str(), &dir), 0);
+        QCOMPARE(::stat(m_paths.adminFile.c_str(), &file), 0);
+        QCOMPARE(::stat(m_paths.adminFile.parent_path().c_str(), &dir), 0);
         QCOMPARE(file.st_mode & 07777, 0644U);
         QCOMPARE(dir.st_mode & 07777, 0755U);
         QCOMPARE(file.st_uid, ::geteuid());
@@ -317,28 +317,28 @@ private slots:
         // The lock is in force for the settings commands straight away.
         QCOMPARE(run({"settings", "set", "enhancedContainerIsolation=false"}), 3);
         QCOMPARE(run({"admin", "show"}), 0);
-        QVERIFY(QString::fromStdString(out_).contains("\"configurationFileVersion\": 2"));
-        QVERIFY(QString::fromStdString(out_).contains("enhancedContainerIsolation (locked)"));
+        QVERIFY(QString::fromStdString(m_out).contains("\"configurationFileVersion\": 2"));
+        QVERIFY(QString::fromStdString(m_out).contains("enhancedContainerIsolation (locked)"));
 
         // Deploying the same policy again changes nothing and needs no --force.
         QCOMPARE(run({"admin", "deploy", "--admin-settings=" + policy}), 0);
-        QVERIFY(QString::fromStdString(out_).contains("Nothing changed"));
+        QVERIFY(QString::fromStdString(m_out).contains("Nothing changed"));
     }
 
     void adminDeployRefusesAnInvalidPolicyAndKeepsTheFile()
     {
         admin("admin/eci-locked.json");
-        const std::string before = readText(paths_.adminFile);
+        const std::string before = readText(m_paths.adminFile);
         const std::string trailingComma = readText(testData("admin/malformed/trailing-comma.json"));
         QCOMPARE(run({"admin", "deploy", "--force", "--admin-settings=" + trailingComma}), 1);
-        QVERIFY(QString::fromStdString(err_).contains("--admin-settings:5:"));
-        QVERIFY(QString::fromStdString(err_).contains("trailing comma"));
-        QVERIFY(QString::fromStdString(err_).contains("nothing was deployed"));
-        COMPARE_STR(readText(paths_.adminFile), before);
+        QVERIFY(QString::fromStdString(m_err).contains("--admin-settings:5:"));
+        QVERIFY(QString::fromStdString(m_err).contains("trailing comma"));
+        QVERIFY(QString::fromStdString(m_err).contains("nothing was deployed"));
+        COMPARE_STR(readText(m_paths.adminFile), before);
 
-        std::filesystem::remove(paths_.adminFile);
+        std::filesystem::remove(m_paths.adminFile);
         QCOMPARE(run({"admin", "deploy", "--admin-settings={\"configurationFileVersion\": 1}"}), 1);
-        QVERIFY(!std::filesystem::exists(paths_.adminFile));
+        QVERIFY(!std::filesystem::exists(m_paths.adminFile));
     }
 
     void adminDeployReplacesADifferentPolicyOnlyWithForce()
@@ -346,46 +346,46 @@ private slots:
         admin("admin/eci-locked.json");
         const std::string unlocked = readText(testData("admin/eci-default-unlocked.json"));
         QCOMPARE(run({"admin", "deploy", "--admin-settings=" + unlocked}), 1);
-        QVERIFY(QString::fromStdString(err_).contains("--force"));
-        COMPARE_STR(readText(paths_.adminFile), readText(testData("admin/eci-locked.json")));
+        QVERIFY(QString::fromStdString(m_err).contains("--force"));
+        COMPARE_STR(readText(m_paths.adminFile), readText(testData("admin/eci-locked.json")));
         QCOMPARE(run({"admin", "deploy", "--admin-settings=" + unlocked, "--force"}), 0);
-        COMPARE_STR(readText(paths_.adminFile), unlocked);
+        COMPARE_STR(readText(m_paths.adminFile), unlocked);
     }
 
     void adminDeployReadsAFileAndAddsTheFinalNewline()
     {
-        const auto source = paths_.adminFile.parent_path() / "policy.json";
+        const auto source = m_paths.adminFile.parent_path() / "policy.json";
         writeText(source,
                   "{\"configurationFileVersion\": 2, \"analyticsEnabled\": {\"locked\": true, \"value\": false}}");
         QCOMPARE(run({"admin", "deploy", "--admin-settings-file=" + source.string()}), 0);
-        COMPARE_STR(readText(paths_.adminFile), readText(source) + "\n");
+        COMPARE_STR(readText(m_paths.adminFile), readText(source) + "\n");
     }
 
     void adminDeployIsForTheAdministratorOnly()
     {
-        paths_.adminRules.trustedOwner = ::geteuid() + 1;
+        m_paths.adminRules.trustedOwner = ::geteuid() + 1;
         QCOMPARE(run({"admin", "deploy", "--admin-settings={\"configurationFileVersion\": 2}"}), 1);
-        QVERIFY(QString::fromStdString(err_).contains("only root"));
-        QVERIFY(!std::filesystem::exists(paths_.adminFile));
+        QVERIFY(QString::fromStdString(m_err).contains("only root"));
+        QVERIFY(!std::filesystem::exists(m_paths.adminFile));
     }
 
     void adminDeployRefusesADirectoryOthersCanWrite()
     {
-        ::chmod(paths_.adminFile.parent_path().c_str(), 0777);
+        ::chmod(m_paths.adminFile.parent_path().c_str(), 0777);
         QCOMPARE(run({"admin", "deploy", "--admin-settings={\"configurationFileVersion\": 2}"}), 1);
-        QVERIFY(QString::fromStdString(err_).contains("not writable by group or others"));
-        QVERIFY(!std::filesystem::exists(paths_.adminFile));
-        ::chmod(paths_.adminFile.parent_path().c_str(), 0755);
+        QVERIFY(QString::fromStdString(m_err).contains("not writable by group or others"));
+        QVERIFY(!std::filesystem::exists(m_paths.adminFile));
+        ::chmod(m_paths.adminFile.parent_path().c_str(), 0755);
     }
 
     void adminShowReportsAbsentAndInvalidPolicies()
     {
         QCOMPARE(run({"admin", "show"}), 0);
-        QVERIFY(QString::fromStdString(out_).contains("nothing is managed"));
+        QVERIFY(QString::fromStdString(m_out).contains("nothing is managed"));
         admin("admin/malformed/trailing-comma.json");
         QCOMPARE(run({"admin", "show"}), 1);
-        QVERIFY(QString::fromStdString(out_).contains("\"value\": true,"));
-        QVERIFY(QString::fromStdString(err_).contains("admin-settings.json:5:"));
+        QVERIFY(QString::fromStdString(m_out).contains("\"value\": true,"));
+        QVERIFY(QString::fromStdString(m_err).contains("admin-settings.json:5:"));
         QCOMPARE(run({"admin"}), 2);
         QCOMPARE(run({"admin", "deploy"}), 2);
     }

@@ -101,20 +101,20 @@ class AuthzTest : public ::testing::Test {
 protected:
     AuthzTest()
     {
-        engine.volumes = {{"data", {}}, {"root", {{"type", "none"}, {"o", "bind"}, {"device", "/"}}}};
-        host.foreignMounts.insert("/var/lib/docker/volumes/root/_data");
-        engine.containers["plain"]
+        m_engine.volumes = {{"data", {}}, {"root", {{"type", "none"}, {"o", "bind"}, {"device", "/"}}}};
+        m_host.foreignMounts.insert("/var/lib/docker/volumes/root/_data");
+        m_engine.containers["plain"]
             = {{"Name", "/plain"},
                {"MountPoints", {{"/d", mountPoint("volume", "/var/lib/docker/volumes/data/_data", "data")}}}};
-        engine.containers["etc"] = {{"Name", "/etc"}, {"MountPoints", {{"/x", mountPoint("bind", "/etc")}}}};
-        engine.containers["rootvol"]
+        m_engine.containers["etc"] = {{"Name", "/etc"}, {"MountPoints", {{"/x", mountPoint("bind", "/etc")}}}};
+        m_engine.containers["rootvol"]
             = {{"Name", "/rootvol"},
                {"MountPoints", {{"/x", mountPoint("volume", "/var/lib/docker/volumes/root/_data", "root")}}}};
     }
 
     AuthzDecision authorize(const json& r, const Policy& policy = on()) const
     {
-        return authorizeRequest(policy, r, vetting);
+        return authorizeRequest(policy, r, m_vetting);
     }
     bool allowed(const std::string& method, const std::string& uri, const std::string& body = {}) const
     {
@@ -127,9 +127,9 @@ protected:
         return d.allow ? std::string("allowed") : d.msg;
     }
 
-    AuthzHost host;
-    FakeEngine engine;
-    MountVetting vetting{engine, host};
+    AuthzHost m_host;
+    FakeEngine m_engine;
+    MountVetting m_vetting{m_engine, m_host};
 };
 
 }  // namespace
@@ -196,15 +196,16 @@ TEST_F(AuthzTest, EciOffAllowsEverything)
 
 TEST_F(AuthzTest, PluginProtocol)
 {
-    EXPECT_EQ(*handlePluginCall(on(), vetting, "/Plugin.Activate", ""), json::parse(R"({"Implements":["authz"]})"));
+    EXPECT_EQ(*handlePluginCall(on(), m_vetting, "/Plugin.Activate", ""), json::parse(R"({"Implements":["authz"]})"));
     const auto denied
-        = handlePluginCall(on(), vetting, "/AuthZPlugin.AuthZReq", request("POST", "/v1.41/swarm/init").dump());
+        = handlePluginCall(on(), m_vetting, "/AuthZPlugin.AuthZReq", request("POST", "/v1.41/swarm/init").dump());
     ASSERT_TRUE(denied);
     EXPECT_EQ((*denied)["Allow"], false);
     EXPECT_TRUE((*denied)["Msg"].is_string());
-    EXPECT_EQ((*handlePluginCall(on(), vetting, "/AuthZPlugin.AuthZRes", "{}"))["Allow"], true);
-    EXPECT_EQ((*handlePluginCall(on(), vetting, "/AuthZPlugin.AuthZReq", "not json"))["Allow"], false);  // fails closed
-    EXPECT_FALSE(handlePluginCall(on(), vetting, "/Nope", ""));
+    EXPECT_EQ((*handlePluginCall(on(), m_vetting, "/AuthZPlugin.AuthZRes", "{}"))["Allow"], true);
+    EXPECT_EQ((*handlePluginCall(on(), m_vetting, "/AuthZPlugin.AuthZReq", "not json"))["Allow"],
+              false);  // fails closed
+    EXPECT_FALSE(handlePluginCall(on(), m_vetting, "/Nope", ""));
 }
 
 // The attack classes: what dockerd routes and decodes is what the plugin decides on.
@@ -256,7 +257,7 @@ TEST_F(AuthzTest, CreateRefusesRestrictedMountsLikeTheRuntime)
     EXPECT_EQ(create(R"({"Binds":["/var/lib/docker/volumes/data/../root/_data:/x"]})"),
               restrictedMountMessage("/var/lib/docker/volumes/data/../root/_data"));
     EXPECT_NE(create(R"({"Binds":["root:/x"]})"), "allowed");  // a volume that binds /
-    host.links["/home/link"] = "/etc";
+    m_host.links["/home/link"] = "/etc";
     EXPECT_EQ(create(R"({"Binds":["/home/link:/x"]})"), restrictedMountMessage("/home/link"));
 
     EXPECT_EQ(create(R"({"Mounts":[{"Type":"bind","Source":"/srv","Target":"/x"}]})"), restrictedMountMessage("/srv"));
@@ -292,14 +293,14 @@ TEST_F(AuthzTest, ABindNamesAVolumesDataItselfNeverAPathInsideIt)
     for (const std::string source : {"/var/lib/docker/volumes/data/_data/sub", "/var/lib/docker/volumes/data/_data/.",
                                      "/var/lib/docker/volumes/data/_data/sub/..", "/var/lib/docker/volumes/data",
                                      "/var/lib/docker/volumes//data/_data", "/home/vol"}) {
-        host.links["/home/vol"] = "/var/lib/docker/volumes/data/_data";
+        m_host.links["/home/vol"] = "/var/lib/docker/volumes/data/_data";
         EXPECT_EQ(create(R"({"Binds":[")" + source + R"(:/s"]})"), restrictedMountMessage(source)) << source;
         EXPECT_EQ(create(R"({"Mounts":[{"Type":"bind","Source":")" + source + R"(","Target":"/s"}]})"),
                   restrictedMountMessage(source))
             << source;
     }
     // Made before ECI: neither docker cp nor a start reaches it, nor --volumes-from.
-    engine.containers["sub"]
+    m_engine.containers["sub"]
         = {{"Name", "/sub"}, {"MountPoints", {{"/s", mountPoint("bind", "/var/lib/docker/volumes/data/_data/sub")}}}};
     EXPECT_FALSE(allowed("GET", "/v1.41/containers/sub/archive?path=/s/hostname"));
     EXPECT_FALSE(allowed("PUT", "/v1.41/containers/sub/archive?path=/s"));
@@ -316,7 +317,7 @@ TEST_F(AuthzTest, AStartIsVettedLikeACreateAndUnknownContainersAreLeftToDockerd)
     EXPECT_FALSE(allowed("POST", "/v1.41/containers/%65tc/restart"));
     EXPECT_FALSE(allowed("POST", "/v1.41/containers/rootvol/start"));
     EXPECT_TRUE(allowed("POST", "/v1.41/containers/nobody/start"));  // dockerd answers "No such container"
-    engine.containers["dind"]
+    m_engine.containers["dind"]
         = {{"Name", "/dind"}, {"MountPoints", {{"/var/run/docker.sock", mountPoint("bind", "/run/docker.sock")}}}};
     EXPECT_TRUE(allowed("POST", "/v1.41/containers/dind/start"));  // the runtime decides by image
 }
@@ -325,13 +326,13 @@ TEST_F(AuthzTest, AStartIsVettedLikeACreateAndUnknownContainersAreLeftToDockerd)
 // layers and gives Docker's message); with no runtime involved, the archive endpoints refuse it.
 TEST_F(AuthzTest, EngineSocketMountsAreLeftToTheRuntimeAtCreate)
 {
-    host.links["/var/run"] = "/run";
+    m_host.links["/var/run"] = "/run";
     EXPECT_EQ(create(R"({"Binds":["/var/run/docker.sock:/var/run/docker.sock"]})"), "allowed");
     EXPECT_EQ(create(R"({"Binds":["/var/run:/hostrun"],"Mounts":[{"Type":"bind","Source":"/","Target":"/h"}]})"),
               "allowed");
     EXPECT_EQ(create(R"({"Binds":["/run/containerd/containerd.sock:/c.sock"]})"), "allowed");
     EXPECT_EQ(create(R"({"Binds":["/var/run/docker:/x"]})"), restrictedMountMessage("/var/run/docker"));
-    engine.containers["dind"]
+    m_engine.containers["dind"]
         = {{"Name", "/dind"}, {"MountPoints", {{"/var/run/docker.sock", mountPoint("bind", "/run/docker.sock")}}}};
     EXPECT_EQ(create(R"({"VolumesFrom":["dind"]})"), "allowed");
     EXPECT_FALSE(allowed("GET", "/v1.41/containers/dind/archive?path=/var/run/docker.sock"));
@@ -352,7 +353,7 @@ TEST_F(AuthzTest, ArchiveEndpointsAreVettedLikeAStart)
 
 TEST_F(AuthzTest, VolumeOptionsAreAnAllowList)
 {
-    const auto options = [&](VolumeOptions o) { return vetting.volumeOptions("v", o).empty(); };
+    const auto options = [&](VolumeOptions o) { return m_vetting.volumeOptions("v", o).empty(); };
     EXPECT_TRUE(options({}));
     EXPECT_TRUE(options({{"type", "tmpfs"}, {"device", "tmpfs"}, {"o", "size=100m,uid=1000,mode=1777,noexec"}}));
     EXPECT_TRUE(options({{"type", "nfs"}, {"device", ":/export"}, {"o", "addr=10.0.0.2,rw,nfsvers=4"}}));

@@ -23,11 +23,11 @@ namespace berth::test {
 class FakeEngine final : public vm::EngineHandle {
 public:
     // `paths` lets restart() derive the guest config from the settings files, as the engine host does.
-    explicit FakeEngine(settings::SettingsPaths paths) : paths_(std::move(paths))
+    explicit FakeEngine(settings::SettingsPaths paths) : m_paths(std::move(paths))
     {
-        status_.state = vm::EngineState::Running;
-        status_.accelerator = QStringLiteral("tcg");
-        status_.acceleratorReason = QStringLiteral("/dev/kvm is not usable");
+        m_status.state = vm::EngineState::Running;
+        m_status.accelerator = QStringLiteral("tcg");
+        m_status.acceleratorReason = QStringLiteral("/dev/kvm is not usable");
     }
 
     int starts = 0;
@@ -40,7 +40,7 @@ public:
     {
         ++starts;
         calls << QStringLiteral("start");
-        status_.busy = true;
+        m_status.busy = true;
         moveTo(vm::EngineState::Starting);
     }
     void stop(bool force) override
@@ -48,37 +48,37 @@ public:
         ++stops;
         forcedStops += force ? 1 : 0;
         calls << QStringLiteral("stop");
-        status_.busy = true;
+        m_status.busy = true;
         moveTo(vm::EngineState::Stopping);
     }
     void restart() override
     {
         ++restarts;
         calls << QStringLiteral("restart");
-        status_.busy = true;
+        m_status.busy = true;
         moveTo(vm::EngineState::Stopping);
     }
-    vm::EngineStatus status() const override { return status_; }
+    vm::EngineStatus status() const override { return m_status; }
     void refresh() override
     {
         ++refreshes;
-        emit statusChanged(status_);
+        emit statusChanged(m_status);
     }
     int refreshes = 0;
 
     void moveTo(vm::EngineState state, const QString& detail = {})
     {
-        status_.state = state;
-        status_.detail = detail;
-        emit statusChanged(status_);
+        m_status.state = state;
+        m_status.detail = detail;
+        emit statusChanged(m_status);
     }
     // Ends the running operation as the engine host would; a restart boots with the config the
     // settings files now describe.
     void finish(Operation operation, bool ok, const QString& message = {})
     {
-        status_.busy = false;
+        m_status.busy = false;
         if (ok && operation != Operation::Stop) {
-            status_.guestConfig = settings::guestConfig(settings::Settings::load(paths_));
+            m_status.guestConfig = settings::guestConfig(settings::Settings::load(m_paths));
             moveTo(vm::EngineState::Running);
         } else if (ok) {
             moveTo(vm::EngineState::Stopped);
@@ -89,30 +89,30 @@ public:
     }
     void setStatus(const vm::EngineStatus& status)
     {
-        status_ = status;
-        emit statusChanged(status_);
+        m_status = status;
+        emit statusChanged(m_status);
     }
 
 private:
-    settings::SettingsPaths paths_;
-    vm::EngineStatus status_;
+    settings::SettingsPaths m_paths;
+    vm::EngineStatus m_status;
 };
 
 class FakeContainers final : public gui::ContainerSource {
 public:
-    explicit FakeContainers(QStringList& calls) : calls_(calls) {}
+    explicit FakeContainers(QStringList& calls) : m_calls(calls) {}
     QVector<gui::ContainerInfo> containers;
     QString removeError;
     QVector<gui::ContainerInfo> list() override { return containers; }
     QString removeAll() override
     {
-        calls_ << QStringLiteral("removeAll");
+        m_calls << QStringLiteral("removeAll");
         if (removeError.isEmpty()) { containers.clear(); }
         return removeError;
     }
 
 private:
-    QStringList& calls_;
+    QStringList& m_calls;
 };
 
 class ScriptedPrompts final : public gui::UserPrompts {

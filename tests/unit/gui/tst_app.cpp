@@ -71,7 +71,7 @@ class TestApp : public QObject {
     Q_OBJECT
 
 private slots:
-    void invalidAdminFile_showsTheErrorAndDoesNotStartTheEngine()
+    void invalidAdminFileShowsTheErrorAndDoesNotStartTheEngine()
     {
         AppRig rig("malformed/trailing-comma.json");
         rig.app.startUp();
@@ -85,7 +85,7 @@ private slots:
                     .contains(rig.files.adminPath()));
     }
 
-    void invalidAdminDialog_namesFileLineColumnAndFix()
+    void invalidAdminDialogNamesFileLineColumnAndFix()
     {
         SettingsFiles files("malformed/trailing-comma.json");
         const settings::Settings s = settings::Settings::load(files.paths);
@@ -99,7 +99,7 @@ private slots:
         QVERIFY(text.contains(QStringLiteral("will not start the engine")));
     }
 
-    void containersDialog_buttonsMapToChoices_data()
+    void containersDialogButtonsMapToChoices_data()
     {
         QTest::addColumn<QString>("button");
         QTest::addColumn<int>("expected");
@@ -110,7 +110,7 @@ private slots:
         QTest::newRow("escape") << QString() << int(gui::UserPrompts::ExistingContainersChoice::Cancel);
     }
 
-    void containersDialog_buttonsMapToChoices()
+    void containersDialogButtonsMapToChoices()
     {
         QFETCH(QString, button);
         QFETCH(int, expected);
@@ -132,7 +132,7 @@ private slots:
         QVERIFY(text.contains(QStringLiteral("before the restart")));
     }
 
-    void startUp_startsAStoppedEngineOnce()
+    void startUpStartsAStoppedEngineOnce()
     {
         AppRig rig;
         rig.app.startUp();
@@ -141,7 +141,7 @@ private slots:
         QVERIFY(rig.app.dashboard()->isVisible());  // app.openDashboardAtStart defaults to true
     }
 
-    void startUp_inTheBackground_leavesTheDashboardClosed()
+    void startUpInTheBackgroundLeavesTheDashboardClosed()
     {
         AppRig rig;
         if (!rig.app.hasTray()) { QSKIP("without a tray the dashboard is the only way in"); }
@@ -149,7 +149,7 @@ private slots:
         QVERIFY(!rig.app.dashboard()->isVisible());
     }
 
-    void quit_stopsTheVmBeforeQuitting()
+    void quitStopsTheVmBeforeQuitting()
     {
         AppRig rig({}, vm::EngineState::Running);
         QSignalSpy ready(&rig.app, &gui::AppController::quitReady);
@@ -161,7 +161,7 @@ private slots:
         QCOMPARE(ready.count(), 1);
     }
 
-    void quit_forcesTheStopWhenTheGracefulOneFails()
+    void quitForcesTheStopWhenTheGracefulOneFails()
     {
         AppRig rig({}, vm::EngineState::Running);
         QSignalSpy ready(&rig.app, &gui::AppController::quitReady);
@@ -173,7 +173,7 @@ private slots:
         QCOMPARE(ready.count(), 1);
     }
 
-    void quit_withTheEngineStopped_isImmediate()
+    void quitWithTheEngineStoppedIsImmediate()
     {
         AppRig rig;
         QSignalSpy ready(&rig.app, &gui::AppController::quitReady);
@@ -182,7 +182,7 @@ private slots:
         QCOMPARE(rig.engine.stops, 0);
     }
 
-    void withoutATray_closingTheDashboardQuits()
+    void withoutATrayClosingTheDashboardQuits()
     {
         AppRig rig({}, vm::EngineState::Running);
         if (rig.app.hasTray()) { QSKIP("a tray is available here"); }
@@ -191,7 +191,7 @@ private slots:
         QCOMPARE(rig.engine.stops, 1);
     }
 
-    void dashboard_showsStateAcceleratorAndErrors()
+    void dashboardShowsStateAcceleratorAndErrors()
     {
         AppRig rig({}, vm::EngineState::Running);
         gui::DashboardWindow* d = rig.app.dashboard();
@@ -218,7 +218,7 @@ private slots:
         QCOMPARE(rig.engine.starts, 1);
     }
 
-    void dashboard_marksContainersCreatedBeforeEci()
+    void dashboardMarksContainersCreatedBeforeEci()
     {
         AppRig rig("eci-locked.json", vm::EngineState::Stopped);
         rig.containers.containers = {{QStringLiteral("old"), QStringLiteral("nginx"), QStringLiteral("runc")},
@@ -236,7 +236,7 @@ private slots:
         QCOMPARE(t->item(1, gui::DashboardWindow::RuntimeColumn)->text(), QStringLiteral("sysbox-runc"));
     }
 
-    void showLog_readsTheSerialLog()
+    void showLogReadsTheSerialLog()
     {
         AppRig rig;
         QTemporaryFile log;
@@ -262,7 +262,7 @@ private slots:
         viewer->close();
     }
 
-    void startAtLogin_writesAndRemovesTheAutostartEntry()
+    void startAtLoginWritesAndRemovesTheAutostartEntry()
     {
         AppRig rig;
         rig.app.showSettings();
@@ -281,7 +281,7 @@ private slots:
         QCOMPARE(rig.engine.restarts, 0);
     }
 
-    void theme_followsTheSettingOnApply()
+    void themeFollowsTheSettingOnApply()
     {
         AppRig rig;
         rig.app.showSettings();
@@ -298,7 +298,7 @@ private slots:
         QCOMPARE(rig.engine.restarts, 0);
     }
 
-    void secondInstance_raisesTheFirst()
+    void secondInstanceRaisesTheFirst()
     {
         const QString name = QStringLiteral("berth-test-%1").arg(QCoreApplication::applicationPid());
         gui::SingleInstance first(name);
@@ -309,7 +309,7 @@ private slots:
         QVERIFY(raised.wait(5000));
     }
 
-    void chinese_translatesTheSettingsWindowAndEverySchemaText()
+    void chineseTranslatesTheSettingsWindowAndEverySchemaText()
     {
         QVERIFY(gui::installTranslations(QLocale(QLocale::Chinese, QLocale::China)));
         AppRig rig("eci-locked.json");

@@ -91,9 +91,9 @@ private slots:
         }
     }
 
-    void cleanupTestCase() { daemons_.stopStarted(); }
+    void cleanupTestCase() { m_daemons.stopStarted(); }
 
-    void applyAndRestart_bootsTheGuestWithTheNewConfig_data()
+    void applyAndRestartBootsTheGuestWithTheNewConfig_data()
     {
         QTest::addColumn<QString>("startOn");
         QTest::addColumn<QString>("applyOn");
@@ -105,7 +105,7 @@ private slots:
                                          << "libvirt";
     }
 
-    void applyAndRestart_bootsTheGuestWithTheNewConfig()
+    void applyAndRestartBootsTheGuestWithTheNewConfig()
     {
         QFETCH(QString, startOn);
         QFETCH(QString, applyOn);
@@ -115,7 +115,7 @@ private slots:
             if (const QString why = testing::LibvirtDaemons::notInstalledReason(); !why.isEmpty()) {
                 QSKIP(qPrintable(why));
             }
-            const QString error = daemons_.ensureRunning(uri);
+            const QString error = m_daemons.ensureRunning(uri);
             QVERIFY2(error.isEmpty(), qPrintable(error));
         }
         // A home of its own per row: the engine host reads the user's settings from
@@ -207,7 +207,7 @@ private slots:
     }
 
 private:
-    testing::LibvirtDaemons daemons_;
+    testing::LibvirtDaemons m_daemons;
 };
 
 QTEST_MAIN(TestApplyRestartQemu)

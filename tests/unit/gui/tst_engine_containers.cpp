@@ -14,42 +14,42 @@ class TestEngineContainers : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir dir_;
-    vm::EngineCertPaths certs_;
-    std::optional<test::FakeEngine> engine_;
-    std::optional<FakeEngineApi> api_;
+    QTemporaryDir m_dir;
+    vm::EngineCertPaths m_certs;
+    std::optional<test::FakeEngine> m_engine;
+    std::optional<FakeEngineApi> m_api;
 
     void running(quint16 port)
     {
-        vm::EngineStatus status = engine_->status();
+        vm::EngineStatus status = m_engine->status();
         status.state = vm::EngineState::Running;
         status.enginePort = port;
-        engine_->setStatus(status);
+        m_engine->setStatus(status);
     }
 
 private slots:
     void init()
     {
-        QVERIFY(dir_.isValid());
-        certs_.dir = dir_.filePath("certs");
-        QVERIFY(vm::ensureEngineCerts(certs_).ok);
-        engine_.emplace(settings::SettingsPaths{});
-        api_.emplace(certs_);
-        api_->route("GET /containers/json?all=1",
-                    {200,
-                     R"([{"Id":"a1","Names":["/old"],"Image":"busybox","State":"running"},)"
-                     R"( {"Id":"b2","Names":["/new"],"Image":"alpine","State":"exited"}])",
-                     true});
-        api_->route("GET /containers/a1/json", {200, R"({"HostConfig":{"Runtime":"runc"}})"});
-        api_->route("GET /containers/b2/json", {200, R"({"HostConfig":{"Runtime":"sysbox-runc"}})"});
-        api_->route("DELETE /containers/a1?force=1", {204, {}});
-        api_->route("DELETE /containers/b2?force=1", {204, {}});
+        QVERIFY(m_dir.isValid());
+        m_certs.dir = m_dir.filePath("certs");
+        QVERIFY(vm::ensureEngineCerts(m_certs).ok);
+        m_engine.emplace(settings::SettingsPaths{});
+        m_api.emplace(m_certs);
+        m_api->route("GET /containers/json?all=1",
+                     {200,
+                      R"([{"Id":"a1","Names":["/old"],"Image":"busybox","State":"running"},)"
+                      R"( {"Id":"b2","Names":["/new"],"Image":"alpine","State":"exited"}])",
+                      true});
+        m_api->route("GET /containers/a1/json", {200, R"({"HostConfig":{"Runtime":"runc"}})"});
+        m_api->route("GET /containers/b2/json", {200, R"({"HostConfig":{"Runtime":"sysbox-runc"}})"});
+        m_api->route("DELETE /containers/a1?force=1", {204, {}});
+        m_api->route("DELETE /containers/b2?force=1", {204, {}});
     }
 
     void listsNameImageAndRuntime()
     {
-        running(api_->port());
-        gui::EngineContainers containers(*engine_, certs_);
+        running(m_api->port());
+        gui::EngineContainers containers(*m_engine, m_certs);
         const auto list = containers.list();
         QCOMPARE(list.size(), 2);
         QCOMPARE(list[0].name, QStringLiteral("old"));
@@ -62,35 +62,35 @@ private slots:
 
     void removeAllRemovesEveryContainer()
     {
-        running(api_->port());
-        gui::EngineContainers containers(*engine_, certs_);
+        running(m_api->port());
+        gui::EngineContainers containers(*m_engine, m_certs);
         QCOMPARE(containers.removeAll(), QString());
-        QVERIFY(api_->requests.contains("DELETE /containers/a1?force=1"));
-        QVERIFY(api_->requests.contains("DELETE /containers/b2?force=1"));
+        QVERIFY(m_api->requests.contains("DELETE /containers/a1?force=1"));
+        QVERIFY(m_api->requests.contains("DELETE /containers/b2?force=1"));
 
-        api_->route("DELETE /containers/b2?force=1",
-                    {409, R"({"message":"removal of container b2 is already in progress"})"});
+        m_api->route("DELETE /containers/b2?force=1",
+                     {409, R"({"message":"removal of container b2 is already in progress"})"});
         const QString error = containers.removeAll();
         QVERIFY2(error.contains("new: HTTP 409: removal of container b2 is already in progress"), qPrintable(error));
     }
 
     void nothingWhileTheEngineIsNotRunning()
     {
-        vm::EngineStatus status = engine_->status();
+        vm::EngineStatus status = m_engine->status();
         status.state = vm::EngineState::Stopped;
-        status.enginePort = api_->port();
-        engine_->setStatus(status);
-        gui::EngineContainers containers(*engine_, certs_);
+        status.enginePort = m_api->port();
+        m_engine->setStatus(status);
+        gui::EngineContainers containers(*m_engine, m_certs);
         QVERIFY(containers.list().isEmpty());
         QCOMPARE(containers.removeAll(), QString());
-        QVERIFY(api_->requests.isEmpty());
+        QVERIFY(m_api->requests.isEmpty());
     }
 
     void anUnreachableEngineIsAnErrorNotAHang()
     {
-        api_->silent = true;
-        running(api_->port());
-        gui::EngineContainers containers(*engine_, certs_, std::chrono::milliseconds(300));
+        m_api->silent = true;
+        running(m_api->port());
+        gui::EngineContainers containers(*m_engine, m_certs, std::chrono::milliseconds(300));
         QElapsedTimer clock;
         clock.start();
         QVERIFY(containers.list().isEmpty());

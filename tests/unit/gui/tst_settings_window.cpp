@@ -76,7 +76,7 @@ class TestSettingsWindow : public QObject {
     Q_OBJECT
 
 private slots:
-    void lockedEci_disablesCheckbox_showsTooltipAndBanner()
+    void lockedEciDisablesCheckboxShowsTooltipAndBanner()
     {
         Rig rig("eci-locked.json");
         QCheckBox* box = rig.eciBox();
@@ -97,7 +97,7 @@ private slots:
         QVERIFY(!rig.apply()->isEnabled());
     }
 
-    void unlockedAdminDefault_isEnabledAndPreset()
+    void unlockedAdminDefaultIsEnabledAndPreset()
     {
         Rig rig("eci-default-unlocked.json");
         QCheckBox* box = rig.eciBox();
@@ -113,7 +113,7 @@ private slots:
         QVERIFY(rig.apply()->isEnabled());
     }
 
-    void withoutAdminFile_everythingIsEditable()
+    void withoutAdminFileEverythingIsEditable()
     {
         Rig rig;
         for (auto page : {settings::Page::General, settings::Page::Resources, settings::Page::DockerEngine}) {
@@ -126,7 +126,7 @@ private slots:
         QVERIFY(!rig.eciBox()->isChecked());
     }
 
-    void userEdit_isPersistedOnlyOnApply()
+    void userEditIsPersistedOnlyOnApply()
     {
         Rig rig;
         rig.click(rig.eciBox());
@@ -140,7 +140,7 @@ private slots:
         QVERIFY(!rig.draft.isDirty());
     }
 
-    void apply_sendsExactlyOneRestart_andTheGuestGetsTheNewConfig()
+    void applySendsExactlyOneRestartAndTheGuestGetsTheNewConfig()
     {
         Rig rig;
         QSignalSpy started(&rig.applier, &gui::ApplyRestart::restartStarted);
@@ -157,7 +157,7 @@ private slots:
         QCOMPARE(rig.engine.restarts, 1);
     }
 
-    void applyButton_enabledOnlyForAValidChange()
+    void applyButtonEnabledOnlyForAValidChange()
     {
         Rig rig;
         QVERIFY(!rig.apply()->isEnabled());
@@ -168,7 +168,7 @@ private slots:
         QVERIFY(rig.window.proposalText().isEmpty());
     }
 
-    void clicksDuringARestart_mergeIntoIt()
+    void clicksDuringARestartMergeIntoIt()
     {
         Rig rig;
         rig.click(rig.eciBox());
@@ -195,7 +195,7 @@ private slots:
         QCOMPARE(rig.engine.restarts, 2);
     }
 
-    void cancel_discardsTheDraft()
+    void cancelDiscardsTheDraft()
     {
         Rig rig;
         rig.click(rig.eciBox());
@@ -207,7 +207,7 @@ private slots:
         QCOMPARE(rig.engine.restarts, 0);
     }
 
-    void turningEciOn_withUnprotectedContainers_data()
+    void turningEciOnWithUnprotectedContainers_data()
     {
         QTest::addColumn<Choice>("answer");
         QTest::addColumn<QStringList>("expectedCalls");
@@ -217,7 +217,7 @@ private slots:
         QTest::newRow("cancel") << Choice::Cancel << QStringList{} << false;
     }
 
-    void turningEciOn_withUnprotectedContainers()
+    void turningEciOnWithUnprotectedContainers()
     {
         QFETCH(Choice, answer);
         QFETCH(QStringList, expectedCalls);
@@ -235,7 +235,7 @@ private slots:
         QCOMPARE(rig.draft.isDirty(), !persisted);  // a cancelled apply keeps the user's edit
     }
 
-    void turningEciOn_withoutContainers_asksNothing()
+    void turningEciOnWithoutContainersAsksNothing()
     {
         Rig rig;
         rig.containers.containers = {container("isolated", "sysbox-runc")};
@@ -245,7 +245,7 @@ private slots:
         QCOMPARE(rig.engine.restarts, 1);
     }
 
-    void failedRemoval_reportsAndDoesNotRestart()
+    void failedRemovalReportsAndDoesNotRestart()
     {
         Rig rig;
         rig.containers.containers = {container("web", "runc")};
@@ -259,7 +259,7 @@ private slots:
         QVERIFY(!std::filesystem::exists(rig.files.paths.userFile));
     }
 
-    void dockerEngineEditor_validatesAsTheUserTypes()
+    void dockerEngineEditorValidatesAsTheUserTypes()
     {
         Rig rig;
         rig.window.showPage(2);
@@ -283,7 +283,7 @@ private slots:
                  std::string("{\"debug\": true}"));
     }
 
-    void dockerEngineEditor_honoursALock()
+    void dockerEngineEditorHonoursALock()
     {
         SettingsFiles files;
         const nlohmann::json admin
@@ -305,7 +305,7 @@ private slots:
         QVERIFY(!window.page(settings::Page::General)->showsManagedBanner());
     }
 
-    void restart_showsEachPhase_andOffersRetryOnFailure()
+    void restartShowsEachPhaseAndOffersRetryOnFailure()
     {
         Rig rig;
         gui::RestartProgress* progress = rig.window.restartProgress();
@@ -347,7 +347,7 @@ private slots:
         QCOMPARE(progress->step(), gui::RestartProgress::stepCount());
     }
 
-    void managedSettingsPage_listsEveryAdminSettingAndProblem()
+    void managedSettingsPageListsEveryAdminSettingAndProblem()
     {
         Rig rig("docker-full-example.json");
         QTableWidget* table = rig.window.managedPage()->table();
@@ -375,7 +375,7 @@ private slots:
         QVERIFY(rig.window.managedPage()->summary().contains(rig.files.adminPath()));
     }
 
-    void invalidAdminFile_blocksApply_andNamesTheFile()
+    void invalidAdminFileBlocksApplyAndNamesTheFile()
     {
         Rig rig("malformed/trailing-comma.json");
         rig.click(rig.eciBox());
@@ -391,7 +391,7 @@ private slots:
         QVERIFY(table->item(0, gui::ManagedSettingsPage::SourceColumn)->text().contains(QStringLiteral(":5:")));
     }
 
-    void resourcesEdit_isAppliedWithARestart()
+    void resourcesEditIsAppliedWithARestart()
     {
         Rig rig;
         rig.window.showPage(1);
@@ -406,7 +406,7 @@ private slots:
         QCOMPARE(rig.engine.restarts, 1);
     }
 
-    void appOption_appliesWithoutRestart()
+    void appOptionAppliesWithoutRestart()
     {
         Rig rig;
         auto* box = qobject_cast<QCheckBox*>(rig.control(keys::kStartAtLogin));
@@ -419,7 +419,7 @@ private slots:
         QCOMPARE(rig.files.userJson().value(std::string(keys::kStartAtLogin), false), true);
     }
 
-    void everyControl_hasAnAccessibleName_andTakesKeyboardFocus()
+    void everyControlHasAnAccessibleNameAndTakesKeyboardFocus()
     {
         Rig rig;
         for (auto page : {settings::Page::General, settings::Page::Resources, settings::Page::DockerEngine}) {

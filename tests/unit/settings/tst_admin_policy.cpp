@@ -18,11 +18,11 @@ class TestAdminPolicy : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir dir_;
+    QTemporaryDir m_dir;
 
     std::filesystem::path deploy(const std::string& name, const std::string& text, mode_t mode = 0644)
     {
-        const std::filesystem::path path = std::filesystem::path(dir_.path().toStdString()) / name;
+        const std::filesystem::path path = std::filesystem::path(m_dir.path().toStdString()) / name;
         writeText(path, text, mode);
         return path;
     }
@@ -38,11 +38,11 @@ private:
     static QString fixtureText(const std::string& name) { return QString::fromStdString(testData(name).string()); }
 
 private slots:
-    void initTestCase() { QVERIFY(dir_.isValid()); }
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
 
     void absentFileManagesNothing()
     {
-        const auto policy = loadAdminPolicy(dir_.path().toStdString() + "/none.json", ownerIsMe());
+        const auto policy = loadAdminPolicy(m_dir.path().toStdString() + "/none.json", ownerIsMe());
         QCOMPARE(policy.state, AdminPolicy::State::Absent);
         QVERIFY(policy.diagnostics.empty());
         QVERIFY(!policy.isLocked(keys::kEnhancedContainerIsolation));
@@ -221,7 +221,7 @@ private slots:
 
     void symlinkIntoAWritableDirectoryIsRejected()
     {
-        const std::filesystem::path base = dir_.path().toStdString();
+        const std::filesystem::path base = m_dir.path().toStdString();
         std::filesystem::create_directory(base / "open");
         ::chmod((base / "open").c_str(), 0777);
         writeText(base / "open" / "policy.json", readText(testData("admin/eci-locked.json")));
@@ -234,7 +234,7 @@ private slots:
 
     void symlinkToATrustedFileIsFine()
     {
-        const std::filesystem::path base = dir_.path().toStdString();
+        const std::filesystem::path base = m_dir.path().toStdString();
         writeText(base / "real.json", readText(testData("admin/eci-locked.json")));
         std::filesystem::create_symlink(base / "real.json", base / "good-link.json");
         QCOMPARE(loadAdminPolicy(base / "good-link.json", ownerIsMe()).state, AdminPolicy::State::Valid);
@@ -242,7 +242,7 @@ private slots:
 
     void danglingSymlinkFailsClosed()
     {
-        const std::filesystem::path base = dir_.path().toStdString();
+        const std::filesystem::path base = m_dir.path().toStdString();
         std::filesystem::create_symlink(base / "gone.json", base / "dangling.json");
         QVERIFY(QString::fromStdString(onlyError(loadAdminPolicy(base / "dangling.json", ownerIsMe())).message)
                     .contains("does not exist"));
@@ -257,7 +257,7 @@ private slots:
 
     void directoryIsNotAPolicy()
     {
-        const std::filesystem::path base = dir_.path().toStdString();
+        const std::filesystem::path base = m_dir.path().toStdString();
         std::filesystem::create_directory(base / "adir.json");
         QVERIFY(QString::fromStdString(onlyError(loadAdminPolicy(base / "adir.json", ownerIsMe())).message)
                     .contains("not a regular file"));

@@ -14,11 +14,11 @@ class TestGuestConfig : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir dir_;
+    QTemporaryDir m_dir;
 
     Settings settingsWith(const std::string& adminText)
     {
-        const auto paths = berth::test::freshSettingsPaths(dir_.path().toStdString());
+        const auto paths = berth::test::freshSettingsPaths(m_dir.path().toStdString());
         if (!adminText.empty()) { writeText(paths.adminFile, adminText); }
         return Settings::load(paths);
     }
@@ -96,7 +96,7 @@ private slots:
         QVERIFY(s.apply({{"linuxVM.dockerDaemonOptions", risky}}).ok());
         QVERIFY(!s.apply({{"enhancedContainerIsolation", true}}).ok());
         // Should they reach the guest config anyway (an admin locked ECI on later), they are dropped.
-        const auto paths = berth::test::freshSettingsPaths(dir_.path().toStdString());
+        const auto paths = berth::test::freshSettingsPaths(m_dir.path().toStdString());
         writeText(paths.adminFile, readText(testData("admin/eci-locked.json")));
         std::filesystem::create_directories(paths.userFile.parent_path());
         writeText(paths.userFile, json{{"linuxVM.dockerDaemonOptions", risky}}.dump());

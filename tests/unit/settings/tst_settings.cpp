@@ -14,22 +14,22 @@ class TestSettings : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir dir_;
-    SettingsPaths paths_;
+    QTemporaryDir m_dir;
+    SettingsPaths m_paths;
 
-    void admin(const std::string& text) { writeText(paths_.adminFile, text); }
+    void admin(const std::string& text) { writeText(m_paths.adminFile, text); }
     void user(const std::string& text)
     {
-        std::filesystem::create_directories(paths_.userFile.parent_path());
-        writeText(paths_.userFile, text, 0600);
+        std::filesystem::create_directories(m_paths.userFile.parent_path());
+        writeText(m_paths.userFile, text, 0600);
     }
-    Settings load() const { return Settings::load(paths_); }
+    Settings load() const { return Settings::load(m_paths); }
 
 private slots:
     void init()
     {
-        QVERIFY(dir_.isValid());
-        paths_ = berth::test::freshSettingsPaths(dir_.path().toStdString());
+        QVERIFY(m_dir.isValid());
+        m_paths = berth::test::freshSettingsPaths(m_dir.path().toStdString());
     }
 
     void builtInDefaultsWithoutAnyFile()
@@ -59,7 +59,7 @@ private slots:
         QCOMPARE(s.get(keys::kBlockDockerLoad).value, json(false));
         QCOMPARE(s.get(keys::kEnhancedContainerIsolation).source, Source::AdminLocked);
         QCOMPARE(s.get(keys::kEnhancedContainerIsolation).value, json(true));
-        COMPARE_STR(s.get(keys::kEnhancedContainerIsolation).lockedBy, paths_.adminFile.string());
+        COMPARE_STR(s.get(keys::kEnhancedContainerIsolation).lockedBy, m_paths.adminFile.string());
         QCOMPARE(s.get(keys::kCpus).source, Source::User);
         QCOMPARE(s.get(keys::kTheme).source, Source::BuiltIn);
     }
@@ -97,7 +97,7 @@ private slots:
         QCOMPARE(p.changes[0].desired, json(true));
         QVERIFY(!p.changes[1].restartNeeded);
         QVERIFY(p.needsRestart());
-        QVERIFY(!std::filesystem::exists(paths_.userFile));
+        QVERIFY(!std::filesystem::exists(m_paths.userFile));
     }
 
     void applyPersistsAndReportsTheSame()
@@ -122,8 +122,8 @@ private slots:
         QVERIFY(!changed.ok());
         QVERIFY(changed.hasLockedFieldError);
         COMPARE_STR(changed.errors.front(),
-                    "field \"enhancedContainerIsolation\" is locked by " + paths_.adminFile.string());
-        QVERIFY(!std::filesystem::exists(paths_.userFile));  // nothing of a rejected draft is written
+                    "field \"enhancedContainerIsolation\" is locked by " + m_paths.adminFile.string());
+        QVERIFY(!std::filesystem::exists(m_paths.userFile));  // nothing of a rejected draft is written
         // Group members are locked with the group.
         QVERIFY(s.propose({{std::string(keys::kSocketMountCommandListType), "allow"}}).hasLockedFieldError);
     }

@@ -22,12 +22,12 @@ class DockerContextTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        ASSERT_TRUE(dir.isValid());
+        ASSERT_TRUE(m_dir.isValid());
         m_previous = qgetenv("DOCKER_CONFIG");
         m_hadPrevious = qEnvironmentVariableIsSet("DOCKER_CONFIG");
-        qputenv("DOCKER_CONFIG", QFile::encodeName(dir.filePath("docker-config")));
-        certs.dir = dir.filePath("certs");
-        ASSERT_TRUE(ensureEngineCerts(certs).ok);
+        qputenv("DOCKER_CONFIG", QFile::encodeName(m_dir.filePath("docker-config")));
+        m_certs.dir = m_dir.filePath("certs");
+        ASSERT_TRUE(ensureEngineCerts(m_certs).ok);
     }
     void TearDown() override
     {
@@ -41,7 +41,7 @@ protected:
     QString docker(const QStringList& arguments) const
     {
         QProcess process;
-        process.start(cli, arguments);
+        process.start(m_cli, arguments);
         EXPECT_TRUE(process.waitForFinished(15000));
         return QString::fromLocal8Bit(process.readAllStandardOutput()).trimmed();
     }
@@ -54,9 +54,9 @@ protected:
             : QString();
     }
 
-    QTemporaryDir dir;
-    EngineCertPaths certs;
-    QString cli = findDockerCli();
+    QTemporaryDir m_dir;
+    EngineCertPaths m_certs;
+    QString m_cli = findDockerCli();
 
 private:
     QByteArray m_previous;
@@ -67,41 +67,41 @@ private:
 
 TEST_F(DockerContextTest, CreatedThenKeptThenUpdatedWithoutSwitchingTheCurrentContext)
 {
-    if (cli.isEmpty()) { GTEST_SKIP() << "no docker CLI on this machine"; }
-    auto result = ensureDockerContext(cli, "berth", 23761, certs);
+    if (m_cli.isEmpty()) { GTEST_SKIP() << "no docker CLI on this machine"; }
+    auto result = ensureDockerContext(m_cli, "berth", 23761, m_certs);
     ASSERT_EQ(result.outcome, Outcome::Created) << result.message.toStdString();
     EXPECT_THAT(result.message.toStdString(), HasSubstr("docker --context berth"));
     EXPECT_EQ(host(), "tcp://127.0.0.1:23761");
-    EXPECT_TRUE(QFile::exists(dir.filePath("docker-config/contexts/meta"))) << "written under DOCKER_CONFIG";
+    EXPECT_TRUE(QFile::exists(m_dir.filePath("docker-config/contexts/meta"))) << "written under DOCKER_CONFIG";
     EXPECT_EQ(docker({"context", "show"}), "default") << "the current context is never switched";
 
-    result = ensureDockerContext(cli, "berth", 23761, certs);
+    result = ensureDockerContext(m_cli, "berth", 23761, m_certs);
     EXPECT_EQ(result.outcome, Outcome::Unchanged) << result.message.toStdString();
 
-    result = ensureDockerContext(cli, "berth", 23762, certs);
+    result = ensureDockerContext(m_cli, "berth", 23762, m_certs);
     EXPECT_EQ(result.outcome, Outcome::Updated) << result.message.toStdString();
     EXPECT_EQ(host(), "tcp://127.0.0.1:23762");
 
     // Renewed certificates: the CLI's copies must follow.
-    ASSERT_TRUE(QFile::remove(certs.caCert()));
-    ASSERT_TRUE(ensureEngineCerts(certs).created);
-    result = ensureDockerContext(cli, "berth", 23762, certs);
+    ASSERT_TRUE(QFile::remove(m_certs.caCert()));
+    ASSERT_TRUE(ensureEngineCerts(m_certs).created);
+    result = ensureDockerContext(m_cli, "berth", 23762, m_certs);
     EXPECT_EQ(result.outcome, Outcome::Updated) << result.message.toStdString();
     EXPECT_EQ(docker({"context", "show"}), "default");
 }
 
 TEST_F(DockerContextTest, AFailingCliIsReported)
 {
-    const QString fake = dir.filePath("docker");
+    const QString fake = m_dir.filePath("docker");
     QFile script(fake);
     ASSERT_TRUE(script.open(QIODevice::WriteOnly));
     script.write("#!/bin/sh\necho \"permission denied on $DOCKER_CONFIG\" >&2\nexit 1\n");
     script.close();
     script.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-    const auto result = ensureDockerContext(fake, "berth", 23761, certs);
+    const auto result = ensureDockerContext(fake, "berth", 23761, m_certs);
     EXPECT_EQ(result.outcome, Outcome::Failed);
     EXPECT_THAT(result.message.toStdString(), HasSubstr("docker context create berth failed: permission denied"));
-    EXPECT_THAT(result.message.toStdString(), HasSubstr(dir.filePath("docker-config").toStdString()));
+    EXPECT_THAT(result.message.toStdString(), HasSubstr(m_dir.filePath("docker-config").toStdString()));
 }
 
 TEST(FindDockerCli, FallsBackToTheShippedClient)

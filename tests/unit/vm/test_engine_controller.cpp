@@ -40,30 +40,30 @@ protected:
         ASSERT_TRUE(m_tmp.isValid());
         QFile kernel(m_tmp.filePath("vmlinuz"));
         ASSERT_TRUE(kernel.open(QIODevice::WriteOnly));
-        options.instanceDir = m_tmp.filePath("instance");
-        options.kernel = kernel.fileName();
-        options.initrd = m_tmp.filePath("initramfs.img");
-        options.accelerator = EngineOptions::AcceleratorChoice::Tcg;
-        options.timeouts.agentShutdown = 2s;
-        options.timeouts.powerdown = 2s;
-        options.timeouts.kill = 2s;
-        options.timeouts.bootToReady = 5s;
-        options.timeouts.qmpConnect = 2s;
+        m_options.instanceDir = m_tmp.filePath("instance");
+        m_options.kernel = kernel.fileName();
+        m_options.initrd = m_tmp.filePath("initramfs.img");
+        m_options.accelerator = EngineOptions::AcceleratorChoice::Tcg;
+        m_options.timeouts.agentShutdown = 2s;
+        m_options.timeouts.powerdown = 2s;
+        m_options.timeouts.kill = 2s;
+        m_options.timeouts.bootToReady = 5s;
+        m_options.timeouts.qmpConnect = 2s;
     }
 
     EngineController& controller()
     {
         if (!m_controller) {
-            m_controller = std::make_unique<EngineController>(options, processes);
+            m_controller = std::make_unique<EngineController>(m_options, m_processes);
             QObject::connect(m_controller.get(), &EngineController::stateChanged, [this](State state, const QString&) {
-                if (states.empty() || states.back() != state) { states.push_back(state); }
+                if (m_states.empty() || m_states.back() != state) { m_states.push_back(state); }
             });
             QObject::connect(m_controller.get(), &EngineController::operationFinished,
                              [this](Operation operation, bool ok, const QString& message) {
-                                 finished.push_back({operation, ok, message});
+                                 m_finished.push_back({operation, ok, message});
                              });
             QObject::connect(m_controller.get(), &EngineController::progress,
-                             [this](const QString& text) { progress << text; });
+                             [this](const QString& text) { m_progress << text; });
         }
         return *m_controller;
     }
@@ -71,20 +71,20 @@ protected:
     // Waits until `count` operations have finished; returns the last one.
     Finished waitForOperations(size_t count, int timeoutMs = 5000)
     {
-        EXPECT_TRUE(QTest::qWaitFor([&] { return finished.size() >= count; }, timeoutMs))
-            << "only " << finished.size() << " of " << count << " operations finished";
-        return finished.empty() ? Finished{Operation::Start, false, "none"} : finished.back();
+        EXPECT_TRUE(QTest::qWaitFor([&] { return m_finished.size() >= count; }, timeoutMs))
+            << "only " << m_finished.size() << " of " << count << " operations finished";
+        return m_finished.empty() ? Finished{Operation::Start, false, "none"} : m_finished.back();
     }
 
     void startRunning(const QByteArray& config = R"({"eci":false})")
     {
         controller().start(config);
-        const auto result = waitForOperations(finished.size() + 1);
+        const auto result = waitForOperations(m_finished.size() + 1);
         ASSERT_TRUE(result.ok) << result.message.toStdString();
         ASSERT_EQ(controller().state(), State::Running);
     }
 
-    QString instanceFile(const char* name) const { return options.instanceDir + "/" + name; }
+    QString instanceFile(const char* name) const { return m_options.instanceDir + "/" + name; }
 
     // What a fake QEMU was asked, and whether it was killed, as it stood when it exited
     // (`killed` stays empty while it has not exited).
@@ -105,12 +105,12 @@ protected:
     }
 
     QTemporaryDir m_tmp;
-    EngineOptions options;
-    std::shared_ptr<FakeProcessFactory> processes = std::make_shared<FakeProcessFactory>();
+    EngineOptions m_options;
+    std::shared_ptr<FakeProcessFactory> m_processes = std::make_shared<FakeProcessFactory>();
     std::unique_ptr<EngineController> m_controller;
-    std::vector<State> states;
-    std::vector<Finished> finished;
-    QStringList progress;
+    std::vector<State> m_states;
+    std::vector<Finished> m_finished;
+    QStringList m_progress;
 };
 
 }  // namespace
@@ -122,14 +122,14 @@ TEST_F(EngineControllerTest, StartReachesRunningAndTheGuestEchoesTheConfig)
     const auto result = waitForOperations(1);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
     EXPECT_EQ(result.operation, Operation::Start);
-    EXPECT_THAT(states, ElementsAre(State::Starting, State::WaitingForEngine, State::Running));
+    EXPECT_THAT(m_states, ElementsAre(State::Starting, State::WaitingForEngine, State::Running));
     EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString()),
               (nlohmann::json{{"eci", true}, {"memory", 2048}}));
     EXPECT_NE(controller().qemuPid(), 0);
     EXPECT_EQ(controller().accelerator(), Accelerator::Tcg);
     EXPECT_NE(controller().enginePort(), 0);
 
-    auto* qemu = processes->lastQemu();
+    auto* qemu = m_processes->lastQemu();
     ASSERT_NE(qemu, nullptr);
     EXPECT_THAT(qemu->qmpCommands, ::testing::Contains("qmp_capabilities"));
     EXPECT_EQ(qemu->qmpCommands.first(), "qmp_capabilities") << "the handshake comes first";
@@ -138,7 +138,7 @@ TEST_F(EngineControllerTest, StartReachesRunningAndTheGuestEchoesTheConfig)
     EXPECT_EQ(nlohmann::json::parse(config.readAll().toStdString())["memory"], 2048);
     EXPECT_FALSE(config.permissions().testFlag(QFile::ReadOther));
 
-    const auto status = EngineController::readStatusFile(options.instanceDir);
+    const auto status = EngineController::readStatusFile(m_options.instanceDir);
     EXPECT_EQ(status["state"], "Running");
     EXPECT_EQ(status["qemuPid"], controller().qemuPid());
     EXPECT_EQ(status["accelerator"], "tcg");
@@ -147,7 +147,7 @@ TEST_F(EngineControllerTest, StartReachesRunningAndTheGuestEchoesTheConfig)
 TEST_F(EngineControllerTest, GracefulStopGoesThroughTheAgent)
 {
     startRunning();
-    auto* qemu = processes->lastQemu();
+    auto* qemu = m_processes->lastQemu();
     const auto exited = recordWhenItExits(qemu);
     controller().stop();
     const auto result = waitForOperations(2);
@@ -157,37 +157,37 @@ TEST_F(EngineControllerTest, GracefulStopGoesThroughTheAgent)
     EXPECT_THAT(exited->qmpCommands, ::testing::Not(::testing::Contains("system_powerdown")));
     EXPECT_EQ(exited->killed, false);
     EXPECT_EQ(controller().state(), State::Stopped);
-    EXPECT_THAT(states,
+    EXPECT_THAT(m_states,
                 ElementsAre(State::Starting, State::WaitingForEngine, State::Running, State::Stopping, State::Stopped));
     EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid")));
-    EXPECT_EQ(processes->runningCount(), 0);
+    EXPECT_EQ(m_processes->runningCount(), 0);
     EXPECT_EQ(controller().qemuPid(), 0);
-    EXPECT_EQ(processes->qemuLaunches(), 1);
+    EXPECT_EQ(m_processes->qemuLaunches(), 1);
 }
 
 TEST_F(EngineControllerTest, StopFallsBackToThePowerButtonWhenTheAgentIgnoresShutdown)
 {
-    processes->behaviour.ignoreAgentShutdown = true;
-    options.timeouts.agentShutdown = 100ms;
+    m_processes->behaviour.ignoreAgentShutdown = true;
+    m_options.timeouts.agentShutdown = 100ms;
     startRunning();
-    const auto exited = recordWhenItExits(processes->lastQemu());
+    const auto exited = recordWhenItExits(m_processes->lastQemu());
     controller().stop();
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
     EXPECT_THAT(exited->agentRequests.join('\n').toStdString(), HasSubstr("\"type\":\"shutdown\""));
     EXPECT_THAT(exited->qmpCommands, ::testing::Contains("system_powerdown"));
-    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("power button"));
+    EXPECT_THAT(m_progress.join('\n').toStdString(), HasSubstr("power button"));
 }
 
 TEST_F(EngineControllerTest, HungGuestIsKilledAfterTheTimeouts)
 {
-    processes->behaviour.ignoreAgentShutdown = true;
-    processes->behaviour.ignoreAcpi = true;
-    processes->behaviour.ignoreQuit = true;
-    options.timeouts.agentShutdown = 100ms;
-    options.timeouts.powerdown = 100ms;
+    m_processes->behaviour.ignoreAgentShutdown = true;
+    m_processes->behaviour.ignoreAcpi = true;
+    m_processes->behaviour.ignoreQuit = true;
+    m_options.timeouts.agentShutdown = 100ms;
+    m_options.timeouts.powerdown = 100ms;
     startRunning();
-    auto* qemu = processes->lastQemu();
+    auto* qemu = m_processes->lastQemu();
     const auto exited = recordWhenItExits(qemu);
     QElapsedTimer clock;
     clock.start();
@@ -198,13 +198,13 @@ TEST_F(EngineControllerTest, HungGuestIsKilledAfterTheTimeouts)
     EXPECT_GE(clock.elapsed(), 200 + 1000) << "both grace periods and QMP quit's were honoured";
     EXPECT_EQ(controller().state(), State::Stopped);
     EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid"))) << "SIGKILL leaves the pidfile; Stopped means it is gone";
-    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("killing QEMU"));
+    EXPECT_THAT(m_progress.join('\n').toStdString(), HasSubstr("killing QEMU"));
 }
 
 TEST_F(EngineControllerTest, ForceStopQuitsQemuWithoutAskingTheGuest)
 {
     startRunning();
-    auto* qemu = processes->lastQemu();
+    auto* qemu = m_processes->lastQemu();
     const auto exited = recordWhenItExits(qemu);
     QElapsedTimer clock;
     clock.start();
@@ -218,9 +218,9 @@ TEST_F(EngineControllerTest, ForceStopQuitsQemuWithoutAskingTheGuest)
 
 TEST_F(EngineControllerTest, ForceStopKillsAQemuThatDoesNotQuit)
 {
-    processes->behaviour.ignoreQuit = true;
+    m_processes->behaviour.ignoreQuit = true;
     startRunning();
-    auto* qemu = processes->lastQemu();
+    auto* qemu = m_processes->lastQemu();
     const auto exited = recordWhenItExits(qemu);
     QElapsedTimer clock;
     clock.start();
@@ -234,9 +234,9 @@ TEST_F(EngineControllerTest, ForceStopKillsAQemuThatDoesNotQuit)
 
 TEST_F(EngineControllerTest, ForceDuringAGracefulStopEscalates)
 {
-    processes->behaviour.ignoreAgentShutdown = true;
-    processes->behaviour.ignoreAcpi = true;
-    options.timeouts.agentShutdown = 30s;
+    m_processes->behaviour.ignoreAgentShutdown = true;
+    m_processes->behaviour.ignoreAcpi = true;
+    m_options.timeouts.agentShutdown = 30s;
     startRunning();
     controller().stop();
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Stopping; }, 2000));
@@ -245,7 +245,7 @@ TEST_F(EngineControllerTest, ForceDuringAGracefulStopEscalates)
     controller().stop(EngineController::StopMode::Force);
     ASSERT_TRUE(waitForOperations(2).ok);
     EXPECT_LT(clock.elapsed(), 2000);
-    EXPECT_EQ(finished.size(), 2u) << "the second stop merged into the first";
+    EXPECT_EQ(m_finished.size(), 2u) << "the second stop merged into the first";
 }
 
 TEST_F(EngineControllerTest, UnexpectedExitIsAnErrorWithinASecondWithTheSerialLogTail)
@@ -253,7 +253,7 @@ TEST_F(EngineControllerTest, UnexpectedExitIsAnErrorWithinASecondWithTheSerialLo
     startRunning();
     QElapsedTimer clock;
     clock.start();
-    processes->lastQemu()->crash("[   12.3] Kernel panic - not syncing: Attempted to kill init!");
+    m_processes->lastQemu()->crash("[   12.3] Kernel panic - not syncing: Attempted to kill init!");
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 1000));
     EXPECT_LT(clock.elapsed(), 1000);
     const std::string reason = controller().stateDetail().toStdString();
@@ -271,16 +271,16 @@ TEST_F(EngineControllerTest, UnexpectedExitIsAnErrorWithinASecondWithTheSerialLo
 
 TEST_F(EngineControllerTest, ADiskWriteThatPausesTheVmIsAnErrorNamingTheDiskAndTheFix)
 {
-    options.dataDisk = instanceFile("data.qcow2");
+    m_options.dataDisk = instanceFile("data.qcow2");
     startRunning();
     // What QEMU sends when the host file system under the data disk is full (werror=enospc).
-    processes->lastQemu()->sendQmpEvent(
+    m_processes->lastQemu()->sendQmpEvent(
         R"({"event": "BLOCK_IO_ERROR", "data": {"device": "data", "operation": "write", )"
         R"("action": "stop", "nospace": true, "reason": "No space left on device"}})");
-    processes->lastQemu()->sendQmpEvent(R"({"event": "STOP"})");
+    m_processes->lastQemu()->sendQmpEvent(R"({"event": "STOP"})");
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 3000));
     const std::string reason = controller().stateDetail().toStdString();
-    EXPECT_THAT(reason, HasSubstr("no space left for the data disk " + options.dataDisk.toStdString()));
+    EXPECT_THAT(reason, HasSubstr("no space left for the data disk " + m_options.dataDisk.toStdString()));
     EXPECT_THAT(reason, HasSubstr("Free space there, then start the engine again"));
     EXPECT_EQ(controller().qemuPid(), 0) << "a VM paused for good is stopped, not left hanging";
 }
@@ -288,35 +288,35 @@ TEST_F(EngineControllerTest, ADiskWriteThatPausesTheVmIsAnErrorNamingTheDiskAndT
 TEST_F(EngineControllerTest, AReportedDiskErrorThatDoesNotPauseTheVmIsNoError)
 {
     startRunning();
-    processes->lastQemu()->sendQmpEvent(
+    m_processes->lastQemu()->sendQmpEvent(
         R"({"event": "BLOCK_IO_ERROR", "data": {"device": "root", "operation": "read", )"
         R"("action": "report", "nospace": false, "reason": "Input/output error"}})");
     // A plain STOP after it, which the controller reports as a progress line: once that line is
     // there, the BLOCK_IO_ERROR before it has been handled.
-    processes->lastQemu()->sendQmpEvent(R"({"event": "STOP"})");
-    ASSERT_TRUE(QTest::qWaitFor([&] { return !progress.filter("QEMU paused the VM").isEmpty(); }, 3000));
+    m_processes->lastQemu()->sendQmpEvent(R"({"event": "STOP"})");
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !m_progress.filter("QEMU paused the VM").isEmpty(); }, 3000));
     EXPECT_EQ(controller().state(), State::Running);
 }
 
 TEST_F(EngineControllerTest, ASuspensionForAnIoErrorIsAnErrorNamingTheDisk)
 {
     // libvirt's shape of the same pause: the domain suspended with reason io-error, no cause given.
-    options.dataDisk = instanceFile("data.qcow2");
+    m_options.dataDisk = instanceFile("data.qcow2");
     startRunning();
-    processes->lastQemu()->sendQmpEvent(R"({"event": "STOP", "data": {"reason": "io-error"}})");
+    m_processes->lastQemu()->sendQmpEvent(R"({"event": "STOP", "data": {"reason": "io-error"}})");
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 3000));
     EXPECT_THAT(controller().stateDetail().toStdString(),
-                HasSubstr("failed write to the data disk " + options.dataDisk.toStdString() + ": an I/O error"));
+                HasSubstr("failed write to the data disk " + m_options.dataDisk.toStdString() + ": an I/O error"));
 }
 
 TEST_F(EngineControllerTest, TheGuestClockIsSetToTheHostsOnRunningAndAtEachInterval)
 {
-    processes->behaviour.agentKeepsTime = true;
-    options.clockSyncInterval = 100ms;
+    m_processes->behaviour.agentKeepsTime = true;
+    m_options.clockSyncInterval = 100ms;
     startRunning();
-    const auto timeRequests = [&] { return processes->lastQemu()->agentRequests.filter(R"("type":"time")").size(); };
+    const auto timeRequests = [&] { return m_processes->lastQemu()->agentRequests.filter(R"("type":"time")").size(); };
     ASSERT_TRUE(QTest::qWaitFor([&] { return timeRequests() >= 3; }, 3000)) << "on Running, then every 100 ms";
-    const QString first = processes->lastQemu()->agentRequests.filter(R"("type":"time")").first();
+    const QString first = m_processes->lastQemu()->agentRequests.filter(R"("type":"time")").first();
     const qint64 sent = nlohmann::json::parse(first.toStdString()).value("unixMillis", qint64{0});
     EXPECT_LE(std::abs(sent - QDateTime::currentMSecsSinceEpoch()), 5000) << first.toStdString();
 }
@@ -332,8 +332,8 @@ TEST_F(EngineControllerTest, RestartRequestsDuringARestartMergeIntoIt)
     EXPECT_EQ(result.operation, Operation::Restart);
     // Let anything wrongly queued run: nothing more may happen.
     QTest::qWait(100);
-    EXPECT_EQ(finished.size(), 2u);
-    EXPECT_EQ(processes->qemuLaunches(), 2) << "one restart, one fresh QEMU";
+    EXPECT_EQ(m_finished.size(), 2u);
+    EXPECT_EQ(m_processes->qemuLaunches(), 2) << "one restart, one fresh QEMU";
     EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString())["v"], "D");
 }
 
@@ -341,18 +341,18 @@ TEST_F(EngineControllerTest, RestartAfterTheNewQemuLaunchedQueuesExactlyOneMore)
 {
     startRunning(R"({"v":"A"})");
     controller().restart(QByteArray(R"({"v":"B"})"));
-    ASSERT_TRUE(QTest::qWaitFor([&] { return processes->qemuLaunches() == 2; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return m_processes->qemuLaunches() == 2; }, 5000));
     controller().restart(QByteArray(R"({"v":"B"})"));  // what is being launched: nothing to do
     controller().restart(QByteArray(R"({"v":"C"})"));
     controller().restart(QByteArray(R"({"v":"D"})"));
     waitForOperations(3);
     QTest::qWait(100);
-    ASSERT_EQ(finished.size(), 3u);
-    EXPECT_TRUE(finished[1].ok);
-    EXPECT_TRUE(finished[2].ok);
-    EXPECT_EQ(processes->qemuLaunches(), 3);
+    ASSERT_EQ(m_finished.size(), 3u);
+    EXPECT_TRUE(m_finished[1].ok);
+    EXPECT_TRUE(m_finished[2].ok);
+    EXPECT_EQ(m_processes->qemuLaunches(), 3);
     EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString())["v"], "D");
-    EXPECT_EQ(processes->maxRunningAtOnce, 1);
+    EXPECT_EQ(m_processes->maxRunningAtOnce, 1);
 }
 
 TEST_F(EngineControllerTest, OperationsRunOneAtATimeInOrder)
@@ -365,17 +365,17 @@ TEST_F(EngineControllerTest, OperationsRunOneAtATimeInOrder)
     waitForOperations(4);  // start A, stop (the second stop merged into it), start B cancelled... see below
     ASSERT_TRUE(QTest::qWaitFor([&] { return !controller().isBusy(); }, 5000));
     // start(B) was cancelled by the second stop, which itself merged into the first.
-    ASSERT_EQ(finished.size(), 4u);
-    EXPECT_EQ(finished[1].operation, Operation::Start);
-    EXPECT_FALSE(finished[1].ok);
-    EXPECT_THAT(finished[1].message.toStdString(), HasSubstr("Cancelled"));
-    EXPECT_EQ(finished[2].operation, Operation::Stop);
-    EXPECT_TRUE(finished[2].ok);
-    EXPECT_EQ(finished[3].operation, Operation::Start);
-    EXPECT_TRUE(finished[3].ok);
+    ASSERT_EQ(m_finished.size(), 4u);
+    EXPECT_EQ(m_finished[1].operation, Operation::Start);
+    EXPECT_FALSE(m_finished[1].ok);
+    EXPECT_THAT(m_finished[1].message.toStdString(), HasSubstr("Cancelled"));
+    EXPECT_EQ(m_finished[2].operation, Operation::Stop);
+    EXPECT_TRUE(m_finished[2].ok);
+    EXPECT_EQ(m_finished[3].operation, Operation::Start);
+    EXPECT_TRUE(m_finished[3].ok);
     EXPECT_EQ(controller().state(), State::Running);
     EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString())["v"], "C");
-    EXPECT_EQ(processes->maxRunningAtOnce, 1) << "never two QEMUs at once";
+    EXPECT_EQ(m_processes->maxRunningAtOnce, 1) << "never two QEMUs at once";
 }
 
 // Apply & restart clicked while the engine is stopping: the stop finishes, then the restart starts
@@ -387,48 +387,48 @@ TEST_F(EngineControllerTest, ARestartRequestedDuringAStopRunsOnceTheStopIsDone)
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Stopping; }, 2000));
     controller().restart(QByteArray(R"({"v":"B"})"));
     waitForOperations(3);
-    ASSERT_EQ(finished.size(), 3u);
-    EXPECT_EQ(finished[1].operation, Operation::Stop);
-    EXPECT_TRUE(finished[1].ok);
-    EXPECT_EQ(finished[2].operation, Operation::Restart);
-    EXPECT_TRUE(finished[2].ok) << finished[2].message.toStdString();
+    ASSERT_EQ(m_finished.size(), 3u);
+    EXPECT_EQ(m_finished[1].operation, Operation::Stop);
+    EXPECT_TRUE(m_finished[1].ok);
+    EXPECT_EQ(m_finished[2].operation, Operation::Restart);
+    EXPECT_TRUE(m_finished[2].ok) << m_finished[2].message.toStdString();
     EXPECT_EQ(controller().state(), State::Running);
     EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString())["v"], "B");
-    EXPECT_EQ(processes->qemuLaunches(), 2);
-    EXPECT_EQ(processes->maxRunningAtOnce, 1) << "never two QEMUs at once";
+    EXPECT_EQ(m_processes->qemuLaunches(), 2);
+    EXPECT_EQ(m_processes->maxRunningAtOnce, 1) << "never two QEMUs at once";
 }
 
 TEST_F(EngineControllerTest, StopDuringBootCancelsTheStart)
 {
-    processes->behaviour.agent = false;  // the guest never gets ready
-    options.timeouts.powerdown = 100ms;
+    m_processes->behaviour.agent = false;  // the guest never gets ready
+    m_options.timeouts.powerdown = 100ms;
     controller().start(QByteArray("{}"));
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::WaitingForEngine; }, 2000));
     controller().stop();
     waitForOperations(2);
-    EXPECT_EQ(finished[0].operation, Operation::Start);
-    EXPECT_FALSE(finished[0].ok);
-    EXPECT_EQ(finished[1].operation, Operation::Stop);
-    EXPECT_TRUE(finished[1].ok);
+    EXPECT_EQ(m_finished[0].operation, Operation::Start);
+    EXPECT_FALSE(m_finished[0].ok);
+    EXPECT_EQ(m_finished[1].operation, Operation::Stop);
+    EXPECT_TRUE(m_finished[1].ok);
     EXPECT_EQ(controller().state(), State::Stopped);
-    EXPECT_EQ(processes->runningCount(), 0);
+    EXPECT_EQ(m_processes->runningCount(), 0);
 }
 
 // The power button pressed before the guest's ACPI is up is lost. The stop must not wait for the
 // timeout and then cut QEMU off with the data disk mounted: once the agent says hello, it is asked.
 TEST_F(EngineControllerTest, AStopBeforeTheAgentConnectedIsHandedToTheAgentOnceItDoes)
 {
-    processes->behaviour.agentHelloDelayMs = 300;
-    processes->behaviour.ignoreAcpi = true;
-    options.timeouts.powerdown = 5s;
+    m_processes->behaviour.agentHelloDelayMs = 300;
+    m_processes->behaviour.ignoreAcpi = true;
+    m_options.timeouts.powerdown = 5s;
     controller().start(QByteArray("{}"));
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::WaitingForEngine; }, 2000));
-    auto* qemu = processes->lastQemu();
+    auto* qemu = m_processes->lastQemu();
     const auto exited = recordWhenItExits(qemu);
     controller().stop();
     waitForOperations(2, 10000);
-    EXPECT_EQ(finished[1].operation, Operation::Stop);
-    EXPECT_TRUE(finished[1].ok) << finished[1].message.toStdString();
+    EXPECT_EQ(m_finished[1].operation, Operation::Stop);
+    EXPECT_TRUE(m_finished[1].ok) << m_finished[1].message.toStdString();
     EXPECT_THAT(exited->agentRequests.join('\n').toStdString(), HasSubstr("\"type\":\"shutdown\""));
     EXPECT_THAT(exited->qmpCommands, ::testing::Not(::testing::Contains("quit")))
         << "the stop waited out the power button";
@@ -438,31 +438,31 @@ TEST_F(EngineControllerTest, AStopBeforeTheAgentConnectedIsHandedToTheAgentOnceI
 
 TEST_F(EngineControllerTest, GuestBootFailureIsAnErrorAndQemuIsStopped)
 {
-    processes->behaviour.failBoot = true;
+    m_processes->behaviour.failBoot = true;
     controller().start(QByteArray("{}"));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_EQ(controller().state(), State::Error);
     EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("at step \"config\": failBoot requested"));
-    EXPECT_EQ(processes->runningCount(), 0);
+    EXPECT_EQ(m_processes->runningCount(), 0);
     EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid")));
 }
 
 TEST_F(EngineControllerTest, GuestThatNeverReportsReadyTimesOut)
 {
-    processes->behaviour.agent = false;
-    options.timeouts.bootToReady = 300ms;
+    m_processes->behaviour.agent = false;
+    m_options.timeouts.bootToReady = 300ms;
     controller().start(QByteArray("{}"));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_THAT(result.message.toStdString(), HasSubstr("did not report ready within 0.3 s"));
     EXPECT_THAT(result.message.toStdString(), HasSubstr("fake guest booting")) << "serial log tail";
-    EXPECT_EQ(processes->runningCount(), 0);
+    EXPECT_EQ(m_processes->runningCount(), 0);
 }
 
 TEST_F(EngineControllerTest, IncompatibleAgentIsAnError)
 {
-    processes->behaviour.agentVersion = 2;
+    m_processes->behaviour.agentVersion = 2;
     controller().start(QByteArray("{}"));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
@@ -471,14 +471,14 @@ TEST_F(EngineControllerTest, IncompatibleAgentIsAnError)
 
 TEST_F(EngineControllerTest, QmpThatNeverGreetsIsAnError)
 {
-    processes->behaviour.qmpGreets = false;
-    options.timeouts.qmpConnect = 200ms;
-    options.timeouts.bootToReady = 500ms;
+    m_processes->behaviour.qmpGreets = false;
+    m_options.timeouts.qmpConnect = 200ms;
+    m_options.timeouts.bootToReady = 500ms;
     controller().start(QByteArray("{}"));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_EQ(controller().state(), State::Error);
-    EXPECT_EQ(processes->runningCount(), 0);
+    EXPECT_EQ(m_processes->runningCount(), 0);
 }
 
 TEST_F(EngineControllerTest, InvalidConfigIsRejectedBeforeLaunching)
@@ -487,12 +487,12 @@ TEST_F(EngineControllerTest, InvalidConfigIsRejectedBeforeLaunching)
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_THAT(result.message.toStdString(), HasSubstr("not a JSON object"));
-    EXPECT_EQ(processes->qemuLaunches(), 0);
+    EXPECT_EQ(m_processes->qemuLaunches(), 0);
 }
 
 TEST_F(EngineControllerTest, MissingKernelIsAClearError)
 {
-    options.kernel = m_tmp.filePath("no-such-kernel");
+    m_options.kernel = m_tmp.filePath("no-such-kernel");
     controller().start(QByteArray("{}"));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
@@ -505,17 +505,17 @@ TEST_F(EngineControllerTest, StartWhileRunningWithTheSameConfigIsANoOp)
     controller().start(QByteArray(R"({ "v" : 1 })"));
     const auto result = waitForOperations(2);
     EXPECT_TRUE(result.ok);
-    EXPECT_EQ(processes->qemuLaunches(), 1);
+    EXPECT_EQ(m_processes->qemuLaunches(), 1);
 }
 
 TEST_F(EngineControllerTest, DataDiskIsCreatedWhenMissing)
 {
-    options.dataDisk = m_tmp.filePath("data.qcow2");
-    options.dataDiskSizeBytes = 1 << 30;
+    m_options.dataDisk = m_tmp.filePath("data.qcow2");
+    m_options.dataDiskSizeBytes = 1 << 30;
     startRunning();
-    ASSERT_GE(processes->launched.size(), 2u);
-    EXPECT_TRUE(processes->launched[0].program.endsWith("qemu-img"));
-    EXPECT_THAT(processes->launched[0].arguments, ::testing::Contains(options.dataDisk));
+    ASSERT_GE(m_processes->launched.size(), 2u);
+    EXPECT_TRUE(m_processes->launched[0].program.endsWith("qemu-img"));
+    EXPECT_THAT(m_processes->launched[0].arguments, ::testing::Contains(m_options.dataDisk));
 }
 
 namespace {
@@ -536,31 +536,31 @@ void writeQcow2Header(const QString& path, quint64 size)
 
 TEST_F(EngineControllerTest, DataDiskGrowsBeforeLaunchWhenTheSettingGrows)
 {
-    options.dataDisk = m_tmp.filePath("data.qcow2");
-    writeQcow2Header(options.dataDisk, 8ull << 30);
-    EXPECT_EQ(qcow2VirtualSize(options.dataDisk), 8ll << 30);
-    options.dataDiskSizeBytes = 8ll << 30;
+    m_options.dataDisk = m_tmp.filePath("data.qcow2");
+    writeQcow2Header(m_options.dataDisk, 8ull << 30);
+    EXPECT_EQ(qcow2VirtualSize(m_options.dataDisk), 8ll << 30);
+    m_options.dataDiskSizeBytes = 8ll << 30;
     startRunning();
-    EXPECT_EQ(processes->launched.size(), 1u) << "same size: no qemu-img";
+    EXPECT_EQ(m_processes->launched.size(), 1u) << "same size: no qemu-img";
 
     controller().setResources({2, 2048, 16ll << 30});
     controller().restart(QByteArray(R"({"eci":true})"));
     ASSERT_TRUE(waitForOperations(2).ok);
-    ASSERT_EQ(processes->launched.size(), 3u);
-    EXPECT_TRUE(processes->launched[1].program.endsWith("qemu-img"));
-    EXPECT_EQ(processes->launched[1].arguments,
-              QStringList({"resize", "-q", "-f", "qcow2", options.dataDisk, QString::number(16ll << 30)}));
-    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("Growing the data disk from 8 GiB to 16 GiB"));
+    ASSERT_EQ(m_processes->launched.size(), 3u);
+    EXPECT_TRUE(m_processes->launched[1].program.endsWith("qemu-img"));
+    EXPECT_EQ(m_processes->launched[1].arguments,
+              QStringList({"resize", "-q", "-f", "qcow2", m_options.dataDisk, QString::number(16ll << 30)}));
+    EXPECT_THAT(m_progress.join('\n').toStdString(), HasSubstr("Growing the data disk from 8 GiB to 16 GiB"));
 }
 
 TEST_F(EngineControllerTest, DataDiskIsNeverShrunkAndTheUserIsToldWhy)
 {
-    options.dataDisk = m_tmp.filePath("data.qcow2");
-    writeQcow2Header(options.dataDisk, 64ull << 30);
-    options.dataDiskSizeBytes = 32ll << 30;
+    m_options.dataDisk = m_tmp.filePath("data.qcow2");
+    writeQcow2Header(m_options.dataDisk, 64ull << 30);
+    m_options.dataDiskSizeBytes = 32ll << 30;
     startRunning();
-    ASSERT_EQ(processes->launched.size(), 1u) << "no qemu-img: nothing is resized";
-    const std::string text = progress.join('\n').toStdString();
+    ASSERT_EQ(m_processes->launched.size(), 1u) << "no qemu-img: nothing is resized";
+    const std::string text = m_progress.join('\n').toStdString();
     EXPECT_THAT(text, HasSubstr("stays at 64 GiB"));
     EXPECT_THAT(text, HasSubstr("smaller setting (32 GiB) is not applied"));
     EXPECT_THAT(text, HasSubstr("reset --data"));
@@ -568,9 +568,9 @@ TEST_F(EngineControllerTest, DataDiskIsNeverShrunkAndTheUserIsToldWhy)
 
 TEST_F(EngineControllerTest, ResourcesApplyAtTheNextLaunch)
 {
-    options.accelerator = EngineOptions::AcceleratorChoice::Kvm;
+    m_options.accelerator = EngineOptions::AcceleratorChoice::Kvm;
     startRunning();
-    auto arg = [this](const char* option) { return processes->lastQemu()->argument(option); };
+    auto arg = [this](const char* option) { return m_processes->lastQemu()->argument(option); };
     EXPECT_EQ(arg("-smp"), "2");
     controller().setResources({1, 512, 0});
     controller().setExtraForwards({{12375, 2375}});
@@ -587,8 +587,8 @@ TEST_F(EngineControllerTest, ResourcesApplyAtTheNextLaunch)
 TEST_F(EngineControllerTest, UnderTcgTheVmGetsOneCpu)
 {
     startRunning();
-    EXPECT_EQ(processes->lastQemu()->argument("-smp"), "1");
-    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("one CPU instead of 2"));
+    EXPECT_EQ(m_processes->lastQemu()->argument("-smp"), "1");
+    EXPECT_THAT(m_progress.join('\n').toStdString(), HasSubstr("one CPU instead of 2"));
 }
 
 TEST_F(EngineControllerTest, EnginePortIsKeptAcrossLaunchesWhileFree)
@@ -620,19 +620,19 @@ TEST_F(EngineControllerTest, EnginePortIsKeptAcrossLaunchesWhileFree)
 TEST_F(EngineControllerTest, DestroyingTheControllerKillsQemu)
 {
     startRunning();
-    auto* qemu = processes->lastQemu();
+    auto* qemu = m_processes->lastQemu();
     ASSERT_NE(qemu, nullptr);
     m_controller.reset();
-    EXPECT_EQ(processes->runningCount(), 0);
-    EXPECT_TRUE(processes->alive.empty()) << "the QEMU process object was destroyed with its controller";
+    EXPECT_EQ(m_processes->runningCount(), 0);
+    EXPECT_TRUE(m_processes->alive.empty()) << "the QEMU process object was destroyed with its controller";
 }
 
 TEST_F(EngineControllerTest, RunningWaitsForTheEngineCheck)
 {
     int calls = 0;
     quint16 checkedPort = 0;
-    options.engineCheckInterval = 20ms;
-    options.engineCheck = [&](quint16 port, EngineOptions::EngineCheckDone done) {
+    m_options.engineCheckInterval = 20ms;
+    m_options.engineCheck = [&](quint16 port, EngineOptions::EngineCheckDone done) {
         checkedPort = port;
         ++calls;
         done(calls >= 3, QStringLiteral("connection refused"));
@@ -642,29 +642,29 @@ TEST_F(EngineControllerTest, RunningWaitsForTheEngineCheck)
     ASSERT_TRUE(result.ok) << result.message.toStdString();
     EXPECT_EQ(calls, 3);
     EXPECT_EQ(checkedPort, controller().enginePort());
-    EXPECT_THAT(states, ElementsAre(State::Starting, State::WaitingForEngine, State::Running));
-    EXPECT_THAT(progress.join('\n').toStdString(), HasSubstr("does not answer yet: connection refused"));
+    EXPECT_THAT(m_states, ElementsAre(State::Starting, State::WaitingForEngine, State::Running));
+    EXPECT_THAT(m_progress.join('\n').toStdString(), HasSubstr("does not answer yet: connection refused"));
 }
 
 TEST_F(EngineControllerTest, EngineThatNeverAnswersIsAnErrorNamingTheProblem)
 {
-    options.engineCheckInterval = 20ms;
-    options.timeouts.bootToReady = 400ms;
-    options.engineCheck
+    m_options.engineCheckInterval = 20ms;
+    m_options.timeouts.bootToReady = 400ms;
+    m_options.engineCheck
         = [](quint16, EngineOptions::EngineCheckDone done) { done(false, QStringLiteral("TLS handshake failed")); };
     controller().start(QByteArray("{}"));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_THAT(result.message.toStdString(), HasSubstr("engine did not answer"));
     EXPECT_THAT(result.message.toStdString(), HasSubstr("TLS handshake failed"));
-    EXPECT_EQ(processes->runningCount(), 0);
+    EXPECT_EQ(m_processes->runningCount(), 0);
 }
 
 TEST_F(EngineControllerTest, ASecondControllerOnTheSameInstanceIsRefused)
 {
     startRunning();
     const qint64 pid = controller().qemuPid();
-    EngineController second(options, processes);
+    EngineController second(m_options, m_processes);
     std::optional<std::pair<bool, QString>> result;
     QObject::connect(&second, &EngineController::operationFinished, [&](Operation, bool ok, const QString& message) {
         result = {ok, message};
@@ -675,12 +675,12 @@ TEST_F(EngineControllerTest, ASecondControllerOnTheSameInstanceIsRefused)
     EXPECT_THAT(result->second.toStdString(), HasSubstr("managed by another Berth process"));
     EXPECT_EQ(controller().state(), State::Running);
     EXPECT_EQ(controller().qemuPid(), pid);
-    EXPECT_EQ(processes->runningCount(), 1);
+    EXPECT_EQ(m_processes->runningCount(), 1);
 }
 
 TEST_F(EngineControllerTest, QemuThatCannotStartIsAClearError)
 {
-    processes->behaviour.failToStart = true;
+    m_processes->behaviour.failToStart = true;
     controller().start(QByteArray("{}"));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
@@ -693,15 +693,15 @@ TEST_F(EngineControllerTest, GoingBackToTheConfigBeingLaunchedDropsTheQueuedRest
 {
     startRunning(R"({"v":"A"})");
     controller().restart(QByteArray(R"({"v":"B"})"));
-    ASSERT_TRUE(QTest::qWaitFor([&] { return processes->qemuLaunches() == 2; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return m_processes->qemuLaunches() == 2; }, 5000));
     controller().restart(QByteArray(R"({"v":"C"})"));  // queued behind the restart to B
     controller().restart(QByteArray(R"({"v":"B"})"));  // changed my mind: B it is
     waitForOperations(3);
     ASSERT_TRUE(QTest::qWaitFor([&] { return !controller().isBusy(); }, 5000));
     QTest::qWait(100);
-    EXPECT_EQ(processes->qemuLaunches(), 2);
+    EXPECT_EQ(m_processes->qemuLaunches(), 2);
     EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString())["v"], "B");
-    ASSERT_EQ(finished.size(), 3u);
-    EXPECT_TRUE(finished[1].ok);
-    EXPECT_TRUE(finished[2].ok);
+    ASSERT_EQ(m_finished.size(), 3u);
+    EXPECT_TRUE(m_finished[1].ok);
+    EXPECT_TRUE(m_finished[2].ok);
 }

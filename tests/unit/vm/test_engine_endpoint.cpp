@@ -56,9 +56,9 @@ class EngineEndpoint : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        ASSERT_TRUE(dir.isValid());
-        certs.dir = dir.filePath("certs");
-        const auto result = ensureEngineCerts(certs);
+        ASSERT_TRUE(m_dir.isValid());
+        m_certs.dir = m_dir.filePath("certs");
+        const auto result = ensureEngineCerts(m_certs);
         ASSERT_TRUE(result.ok) << result.message.toStdString();
         ASSERT_TRUE(result.created);
     }
@@ -66,26 +66,26 @@ protected:
     EngineApi api(quint16 port, std::chrono::milliseconds timeout = 5s) const
     {
         QString error;
-        const auto tls = EngineApi::tlsConfiguration(certs, &error);
+        const auto tls = EngineApi::tlsConfiguration(m_certs, &error);
         EXPECT_TRUE(tls.has_value()) << error.toStdString();
         return EngineApi(port, tls.value_or(QSslConfiguration()), timeout);
     }
 
-    QTemporaryDir dir;
-    EngineCertPaths certs;
-    QObject context;
+    QTemporaryDir m_dir;
+    EngineCertPaths m_certs;
+    QObject m_context;
 };
 
 }  // namespace
 
 TEST_F(EngineEndpoint, CreatesPrivateFilesInTheDockerCliLayout)
 {
-    EXPECT_EQ(modeOf(certs.dir), 0700);
-    for (const auto& file : {certs.caCert(), certs.caKey(), certs.clientCert(), certs.clientKey(), certs.serverCert(),
-                             certs.serverKey()}) {
+    EXPECT_EQ(modeOf(m_certs.dir), 0700);
+    for (const auto& file : {m_certs.caCert(), m_certs.caKey(), m_certs.clientCert(), m_certs.clientKey(),
+                             m_certs.serverCert(), m_certs.serverKey()}) {
         EXPECT_EQ(modeOf(file), 0600) << file.toStdString();
     }
-    const auto server = QSslCertificate::fromPath(certs.serverCert());
+    const auto server = QSslCertificate::fromPath(m_certs.serverCert());
     ASSERT_EQ(server.size(), 1);
     const auto names = server.first().subjectAlternativeNames();
     EXPECT_TRUE(names.values(QSsl::IpAddressEntry).contains(QStringLiteral("127.0.0.1")));
@@ -94,24 +94,24 @@ TEST_F(EngineEndpoint, CreatesPrivateFilesInTheDockerCliLayout)
 
 TEST_F(EngineEndpoint, ReusesAValidSetAndReplacesACorruptOne)
 {
-    const QByteArray ca = readAll(certs.caCert());
-    auto again = ensureEngineCerts(certs);
+    const QByteArray ca = readAll(m_certs.caCert());
+    auto again = ensureEngineCerts(m_certs);
     EXPECT_TRUE(again.ok);
     EXPECT_FALSE(again.created);
-    EXPECT_EQ(readAll(certs.caCert()), ca);
+    EXPECT_EQ(readAll(m_certs.caCert()), ca);
 
-    QFile key(certs.clientKey());
+    QFile key(m_certs.clientKey());
     ASSERT_TRUE(key.open(QIODevice::WriteOnly | QIODevice::Truncate));
     key.write("-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n");
     key.close();
-    again = ensureEngineCerts(certs);
+    again = ensureEngineCerts(m_certs);
     EXPECT_TRUE(again.ok);
     EXPECT_TRUE(again.created);
     EXPECT_THAT(again.message.toStdString(), HasSubstr("unusable"));
-    EXPECT_NE(readAll(certs.caCert()), ca);
+    EXPECT_NE(readAll(m_certs.caCert()), ca);
 
-    ASSERT_TRUE(QFile::remove(certs.serverCert()));
-    again = ensureEngineCerts(certs);
+    ASSERT_TRUE(QFile::remove(m_certs.serverCert()));
+    again = ensureEngineCerts(m_certs);
     EXPECT_TRUE(again.created);
     EXPECT_THAT(again.message.toStdString(), HasSubstr("missing"));
 }
@@ -119,71 +119,71 @@ TEST_F(EngineEndpoint, ReusesAValidSetAndReplacesACorruptOne)
 TEST_F(EngineEndpoint, RenewsCertificatesCloseToExpiry)
 {
     // The leaves live 825 days: asking for more headroom than that is "expires soon".
-    const auto result = ensureEngineCerts(certs, std::chrono::hours(24 * 900));
+    const auto result = ensureEngineCerts(m_certs, std::chrono::hours(24 * 900));
     EXPECT_TRUE(result.created);
     EXPECT_THAT(result.message.toStdString(), HasSubstr("expires"));
 }
 
 TEST_F(EngineEndpoint, GuestTlsFileHoldsTheServerSideOnly)
 {
-    const QString file = dir.filePath("tls.json");
+    const QString file = m_dir.filePath("tls.json");
     QString error;
-    ASSERT_TRUE(writeGuestTlsFile(certs, file, &error)) << error.toStdString();
+    ASSERT_TRUE(writeGuestTlsFile(m_certs, file, &error)) << error.toStdString();
     EXPECT_EQ(modeOf(file), 0600);
     const auto json = nlohmann::json::parse(readAll(file).toStdString());
     EXPECT_EQ(json.size(), 3u);
-    EXPECT_EQ(json.at("ca").get<std::string>(), readAll(certs.caCert()).toStdString());
-    EXPECT_EQ(json.at("cert").get<std::string>(), readAll(certs.serverCert()).toStdString());
-    EXPECT_EQ(json.at("key").get<std::string>(), readAll(certs.serverKey()).toStdString());
-    EXPECT_NE(json.at("key").get<std::string>(), readAll(certs.clientKey()).toStdString());
+    EXPECT_EQ(json.at("ca").get<std::string>(), readAll(m_certs.caCert()).toStdString());
+    EXPECT_EQ(json.at("cert").get<std::string>(), readAll(m_certs.serverCert()).toStdString());
+    EXPECT_EQ(json.at("key").get<std::string>(), readAll(m_certs.serverKey()).toStdString());
+    EXPECT_NE(json.at("key").get<std::string>(), readAll(m_certs.clientKey()).toStdString());
 }
 
 TEST_F(EngineEndpoint, ClientWithTheClientCertificateIsAccepted)
 {
-    FakeEngineApi engine(certs);
+    FakeEngineApi engine(m_certs);
     engine.route("GET /_ping", {200, "OK"});
-    const auto result = ping(api(engine.port()), &context);
+    const auto result = ping(api(engine.port()), &m_context);
     EXPECT_TRUE(result.ok) << result.why.toStdString();
     EXPECT_EQ(engine.requests, QStringList{"GET /_ping"});
 }
 
 TEST_F(EngineEndpoint, ClientWithoutACertificateIsRefused)
 {
-    FakeEngineApi engine(certs);
+    FakeEngineApi engine(m_certs);
     engine.route("GET /_ping", {200, "OK"});
     QString error;
-    auto tls = EngineApi::tlsConfiguration(certs, &error).value();
+    auto tls = EngineApi::tlsConfiguration(m_certs, &error).value();
     tls.setLocalCertificate(QSslCertificate());
     tls.setPrivateKey(QSslKey());
-    const auto result = ping(EngineApi(engine.port(), tls), &context);
+    const auto result = ping(EngineApi(engine.port(), tls), &m_context);
     EXPECT_FALSE(result.ok);
     EXPECT_TRUE(engine.requests.isEmpty());
 }
 
 TEST_F(EngineEndpoint, ClientCertificateFromAnotherCaIsRefused)
 {
-    FakeEngineApi engine(certs);
+    FakeEngineApi engine(m_certs);
     engine.route("GET /_ping", {200, "OK"});
-    EngineCertPaths other{dir.filePath("other")};
+    EngineCertPaths other{m_dir.filePath("other")};
     ASSERT_TRUE(ensureEngineCerts(other).ok);
     // Trusts the right server, but presents a client certificate signed by a different CA.
     QString error;
-    auto tls = EngineApi::tlsConfiguration(certs, &error).value();
+    auto tls = EngineApi::tlsConfiguration(m_certs, &error).value();
     const auto foreign = EngineApi::tlsConfiguration(other, &error).value();
     tls.setLocalCertificate(foreign.localCertificate());
     tls.setPrivateKey(foreign.privateKey());
-    const auto result = ping(EngineApi(engine.port(), tls), &context);
+    const auto result = ping(EngineApi(engine.port(), tls), &m_context);
     EXPECT_FALSE(result.ok);
     EXPECT_TRUE(engine.requests.isEmpty());
 }
 
 TEST_F(EngineEndpoint, ServerFromAnotherCaIsNotTrusted)
 {
-    EngineCertPaths other{dir.filePath("other")};
+    EngineCertPaths other{m_dir.filePath("other")};
     ASSERT_TRUE(ensureEngineCerts(other).ok);
     FakeEngineApi impostor(other);
     impostor.route("GET /_ping", {200, "OK"});
-    const auto result = ping(api(impostor.port()), &context);
+    const auto result = ping(api(impostor.port()), &m_context);
     EXPECT_FALSE(result.ok);
     EXPECT_THAT(result.why.toStdString(), HasSubstr("TLS"));
     EXPECT_TRUE(impostor.requests.isEmpty());
@@ -197,15 +197,15 @@ TEST_F(EngineEndpoint, PingFailsFastWhenNothingListensOrNothingAnswers)
         ASSERT_TRUE(probe.listen(QHostAddress::LocalHost, 0));
         closedPort = probe.serverPort();
     }
-    auto result = ping(api(closedPort), &context);
+    auto result = ping(api(closedPort), &m_context);
     EXPECT_FALSE(result.ok);
     EXPECT_THAT(result.why.toStdString(), HasSubstr("refused"));
 
-    FakeEngineApi engine(certs);
+    FakeEngineApi engine(m_certs);
     engine.silent = true;
     QElapsedTimer clock;
     clock.start();
-    result = ping(api(engine.port(), 300ms), &context);
+    result = ping(api(engine.port(), 300ms), &m_context);
     EXPECT_FALSE(result.ok);
     EXPECT_THAT(result.why.toStdString(), HasSubstr("no answer within 300 ms"));
     EXPECT_LT(clock.elapsed(), 5000);
@@ -213,7 +213,7 @@ TEST_F(EngineEndpoint, PingFailsFastWhenNothingListensOrNothingAnswers)
 
 TEST_F(EngineEndpoint, ListsContainersWithTheirRuntimeAndRemovesThem)
 {
-    FakeEngineApi engine(certs);
+    FakeEngineApi engine(m_certs);
     engine.route("GET /containers/json?all=1",
                  {200,
                   R"([{"Id":"abc123","Names":["/web"],"Image":"nginx","State":"running"},)"
@@ -226,7 +226,7 @@ TEST_F(EngineEndpoint, ListsContainersWithTheirRuntimeAndRemovesThem)
 
     QList<ContainerSummary> list;
     QString error = QStringLiteral("unset");
-    client.listContainers(&context, [&](const QList<ContainerSummary>& l, const QString& e) {
+    client.listContainers(&m_context, [&](const QList<ContainerSummary>& l, const QString& e) {
         list = l;
         error = e;
     });
@@ -240,7 +240,7 @@ TEST_F(EngineEndpoint, ListsContainersWithTheirRuntimeAndRemovesThem)
 
     QString runtime;
     error = QStringLiteral("unset");
-    client.containerRuntime("abc123", &context, [&](const QString& r, const QString& e) {
+    client.containerRuntime("abc123", &m_context, [&](const QString& r, const QString& e) {
         runtime = r;
         error = e;
     });
@@ -248,8 +248,8 @@ TEST_F(EngineEndpoint, ListsContainersWithTheirRuntimeAndRemovesThem)
     EXPECT_EQ(runtime, "sysbox-runc");
 
     QStringList removeErrors;
-    client.removeContainer("abc123", &context, [&](const QString& e) { removeErrors << e; });
-    client.removeContainer("def456", &context, [&](const QString& e) { removeErrors << e; });
+    client.removeContainer("abc123", &m_context, [&](const QString& e) { removeErrors << e; });
+    client.removeContainer("def456", &m_context, [&](const QString& e) { removeErrors << e; });
     ASSERT_TRUE(QTest::qWaitFor([&] { return removeErrors.size() == 2; }, 10000));
     EXPECT_TRUE(removeErrors.contains(QString()));
     EXPECT_TRUE(removeErrors.contains(QStringLiteral("HTTP 409: removal in progress")));
@@ -257,11 +257,11 @@ TEST_F(EngineEndpoint, ListsContainersWithTheirRuntimeAndRemovesThem)
 
 TEST_F(EngineEndpoint, ReadsTheVersion)
 {
-    FakeEngineApi engine(certs);
+    FakeEngineApi engine(m_certs);
     engine.route("GET /version", {200, R"({"Version":"20.10.24+dfsg1","ApiVersion":"1.41","Os":"linux"})"});
     nlohmann::json version;
     bool done = false;
-    api(engine.port()).version(&context, [&](const nlohmann::json& v, const QString&) {
+    api(engine.port()).version(&m_context, [&](const nlohmann::json& v, const QString&) {
         version = v;
         done = true;
     });
@@ -271,7 +271,7 @@ TEST_F(EngineEndpoint, ReadsTheVersion)
 
 TEST_F(EngineEndpoint, DroppedWithItsContextAndWaitedForSynchronously)
 {
-    FakeEngineApi engine(certs);
+    FakeEngineApi engine(m_certs);
     engine.route("GET /_ping", {200, "OK"});
     const EngineApi client = api(engine.port());
     bool called = false;

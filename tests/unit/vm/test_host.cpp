@@ -88,8 +88,8 @@ protected:
         options.kvmDevice = device;
         options.timeout = 200ms;
         options.cacheFile = m_tmp.filePath("accelerator.json");
-        AcceleratorProbe probe(options, processes);
-        probe.setDeviceCheck(deviceCheck);
+        AcceleratorProbe probe(options, m_processes);
+        probe.setDeviceCheck(m_deviceCheck);
         AcceleratorVerdict verdict;
         bool done = false;
         QObject::connect(&probe, &AcceleratorProbe::finished, [&](const AcceleratorVerdict& v) {
@@ -102,17 +102,17 @@ protected:
     }
 
     QTemporaryDir m_tmp;
-    std::shared_ptr<FakeProcessFactory> processes = std::make_shared<FakeProcessFactory>();
-    AcceleratorProbe::DeviceCheck deviceCheck = [](const QString&) { return QString(); };
+    std::shared_ptr<FakeProcessFactory> m_processes = std::make_shared<FakeProcessFactory>();
+    AcceleratorProbe::DeviceCheck m_deviceCheck = [](const QString&) { return QString(); };
 };
 
 TEST_F(AcceleratorTest, UnusableDeviceMeansTcgWithoutAProbe)
 {
-    deviceCheck = kvmDeviceProblem;  // the real check, on a path that is not a KVM device
+    m_deviceCheck = kvmDeviceProblem;  // the real check, on a path that is not a KVM device
     const auto verdict = probe(m_tmp.filePath("no-kvm-here"));
     EXPECT_EQ(verdict.accelerator, Accelerator::Tcg);
     EXPECT_THAT(verdict.reason.toStdString(), HasSubstr("no-kvm-here is not usable"));
-    EXPECT_TRUE(processes->launched.empty());
+    EXPECT_TRUE(m_processes->launched.empty());
 }
 
 TEST_F(AcceleratorTest, BootingProbeMeansKvmAndTheVerdictIsCached)
@@ -120,22 +120,22 @@ TEST_F(AcceleratorTest, BootingProbeMeansKvmAndTheVerdictIsCached)
     const auto first = probe();
     EXPECT_EQ(first.accelerator, Accelerator::Kvm);
     EXPECT_FALSE(first.fromCache);
-    ASSERT_EQ(processes->launched.size(), 1u);
-    EXPECT_THAT(processes->launched[0].arguments, ::testing::Contains("kvm"));
+    ASSERT_EQ(m_processes->launched.size(), 1u);
+    EXPECT_THAT(m_processes->launched[0].arguments, ::testing::Contains("kvm"));
 
     const auto second = probe();
     EXPECT_EQ(second.accelerator, Accelerator::Kvm);
     EXPECT_TRUE(second.fromCache);
-    EXPECT_EQ(processes->launched.size(), 1u) << "no second probe boot";
+    EXPECT_EQ(m_processes->launched.size(), 1u) << "no second probe boot";
 }
 
 TEST_F(AcceleratorTest, HangingProbeMeansTcgAndTheProbeIsKilled)
 {
-    processes->behaviour.probe = FakeQemuBehaviour::Probe::Hangs;
+    m_processes->behaviour.probe = FakeQemuBehaviour::Probe::Hangs;
     const auto verdict = probe();
     EXPECT_EQ(verdict.accelerator, Accelerator::Tcg);
     EXPECT_THAT(verdict.reason.toStdString(), HasSubstr("did not boot within 0.2 s"));
-    EXPECT_TRUE(QTest::qWaitFor([&] { return processes->runningCount() == 0; }, 1000));
+    EXPECT_TRUE(QTest::qWaitFor([&] { return m_processes->runningCount() == 0; }, 1000));
 
     const auto cached = probe();
     EXPECT_TRUE(cached.fromCache);
@@ -145,7 +145,7 @@ TEST_F(AcceleratorTest, HangingProbeMeansTcgAndTheProbeIsKilled)
 
 TEST_F(AcceleratorTest, FailingProbeMeansTcgWithQemusReason)
 {
-    processes->behaviour.probe = FakeQemuBehaviour::Probe::Fails;
+    m_processes->behaviour.probe = FakeQemuBehaviour::Probe::Fails;
     const auto verdict = probe();
     EXPECT_EQ(verdict.accelerator, Accelerator::Tcg);
     EXPECT_THAT(verdict.reason.toStdString(), HasSubstr("failed to initialize kvm"));
@@ -153,7 +153,7 @@ TEST_F(AcceleratorTest, FailingProbeMeansTcgWithQemusReason)
 
 class StaleQemuTest : public ::testing::Test {
 protected:
-    void SetUp() override { ASSERT_TRUE(dir.ensure(nullptr)); }
+    void SetUp() override { ASSERT_TRUE(m_dir.ensure(nullptr)); }
 
     // A stand-in for a leftover QEMU: argv[0] is qemu-system-x86_64 and it names our QMP socket.
     qint64 spawnImpostor(const QString& socketPath)
@@ -175,22 +175,22 @@ protected:
 
     void writePidFile(qint64 pid)
     {
-        QFile file(dir.pidFile());
+        QFile file(m_dir.pidFile());
         ASSERT_TRUE(file.open(QIODevice::WriteOnly));
         file.write(QByteArray::number(pid) + "\n");
     }
 
-    QTemporaryDir tmp;
-    InstanceDir dir{tmp.filePath("instance")};
+    QTemporaryDir m_tmp;
+    InstanceDir m_dir{m_tmp.filePath("instance")};
 };
 
 TEST_F(StaleQemuTest, LeftoverQemuOfThisInstanceIsShutDown)
 {
-    const qint64 pid = spawnImpostor(dir.qmpSocket());
+    const qint64 pid = spawnImpostor(m_dir.qmpSocket());
     writePidFile(pid);
-    EXPECT_EQ(findStaleQemu(dir), pid);
+    EXPECT_EQ(findStaleQemu(m_dir), pid);
 
-    StaleQemuReaper reaper(dir, 2s);
+    StaleQemuReaper reaper(m_dir, 2s);
     QSignalSpy finished(&reaper, &StaleQemuReaper::finished);
     reaper.run();
     ASSERT_TRUE(finished.count() == 1 || finished.wait(5000));
@@ -198,23 +198,23 @@ TEST_F(StaleQemuTest, LeftoverQemuOfThisInstanceIsShutDown)
     EXPECT_TRUE(finished.at(0).at(1).toBool()) << "ok";
     EXPECT_THAT(finished.at(0).at(2).toString().toStdString(), HasSubstr(std::to_string(pid)));
     EXPECT_TRUE(ProcessExitWatcher(pid).hasExited());
-    EXPECT_FALSE(QFile::exists(dir.pidFile()));
+    EXPECT_FALSE(QFile::exists(m_dir.pidFile()));
 }
 
 TEST_F(StaleQemuTest, UnrelatedProcessBehindAStalePidfileIsLeftAlone)
 {
-    const qint64 other = spawnImpostor(tmp.filePath("another-instance/qmp.sock"));
+    const qint64 other = spawnImpostor(m_tmp.filePath("another-instance/qmp.sock"));
     writePidFile(other);
-    EXPECT_EQ(findStaleQemu(dir), 0) << "a QEMU of another instance";
+    EXPECT_EQ(findStaleQemu(m_dir), 0) << "a QEMU of another instance";
     writePidFile(::getpid());
-    EXPECT_EQ(findStaleQemu(dir), 0) << "ourselves";
+    EXPECT_EQ(findStaleQemu(m_dir), 0) << "ourselves";
 
-    StaleQemuReaper reaper(dir, 2s);
+    StaleQemuReaper reaper(m_dir, 2s);
     QSignalSpy finished(&reaper, &StaleQemuReaper::finished);
     reaper.run();
     ASSERT_TRUE(finished.count() == 1 || finished.wait(2000));
     EXPECT_FALSE(finished.at(0).at(0).toBool());
-    EXPECT_FALSE(QFile::exists(dir.pidFile())) << "the meaningless pidfile is removed";
+    EXPECT_FALSE(QFile::exists(m_dir.pidFile())) << "the meaningless pidfile is removed";
     EXPECT_FALSE(ProcessExitWatcher(other).hasExited());
     ::kill(static_cast<pid_t>(other), SIGKILL);
 }

@@ -44,62 +44,63 @@ protected:
     void SetUp() override
     {
         ASSERT_TRUE(m_tmp.isValid());
-        spec.kernel = m_tmp.filePath("vmlinuz");
-        spec.initrd = m_tmp.filePath("initramfs.img");
-        spec.kernelCmdline = "console=ttyS0 berth.test=1";
-        spec.rootImage = m_tmp.filePath("root.img");
-        spec.dataDisk = m_tmp.filePath("data.qcow2");
-        spec.cpus = 3;
-        spec.memoryMiB = 768;
-        spec.instanceDir = m_tmp.filePath("instance");
-        spec.guestConfigFile = spec.instanceDir + "/guest-config.json";
-        spec.extraFwCfg = {{"opt/berth/tls", m_tmp.filePath("tls.tar")}};
-        spec.engineHostPort = 45678;
+        m_spec.kernel = m_tmp.filePath("vmlinuz");
+        m_spec.initrd = m_tmp.filePath("initramfs.img");
+        m_spec.kernelCmdline = "console=ttyS0 berth.test=1";
+        m_spec.rootImage = m_tmp.filePath("root.img");
+        m_spec.dataDisk = m_tmp.filePath("data.qcow2");
+        m_spec.cpus = 3;
+        m_spec.memoryMiB = 768;
+        m_spec.instanceDir = m_tmp.filePath("instance");
+        m_spec.guestConfigFile = m_spec.instanceDir + "/guest-config.json";
+        m_spec.extraFwCfg = {{"opt/berth/tls", m_tmp.filePath("tls.tar")}};
+        m_spec.engineHostPort = 45678;
         QString error;
-        ASSERT_TRUE(InstanceDir(spec.instanceDir).ensure(&error)) << text(error);
-        QFile config(spec.guestConfigFile);
+        ASSERT_TRUE(InstanceDir(m_spec.instanceDir).ensure(&error)) << text(error);
+        QFile config(m_spec.guestConfigFile);
         ASSERT_TRUE(config.open(QIODevice::WriteOnly));
         config.write(R"({"eci":true})");
     }
 
     std::unique_ptr<VirtualMachine> createVm(std::chrono::milliseconds leftoverShutdown = 10s)
     {
-        LibvirtBackend backend({"qemu:///session", leftoverShutdown}, libvirt, processes);
-        auto vm = backend.create(spec);
-        QObject::connect(vm.get(), &VirtualMachine::stopped, [this](const VmExit& exit) { exits.push_back(exit); });
+        LibvirtBackend backend({"qemu:///session", leftoverShutdown}, m_libvirt, m_processes);
+        auto vm = backend.create(m_spec);
+        QObject::connect(vm.get(), &VirtualMachine::stopped, [this](const VmExit& exit) { m_exits.push_back(exit); });
         return vm;
     }
 
-    QString domainName() const { return libvirtDomainName(spec.instanceDir); }
+    QString domainName() const { return libvirtDomainName(m_spec.instanceDir); }
 
     QTemporaryDir m_tmp;
-    VmSpec spec;
-    std::shared_ptr<FakeLibvirt> libvirt = std::make_shared<FakeLibvirt>();
-    std::shared_ptr<FakeProcessFactory> processes = std::make_shared<FakeProcessFactory>();
-    std::vector<VmExit> exits;
+    VmSpec m_spec;
+    std::shared_ptr<FakeLibvirt> m_libvirt = std::make_shared<FakeLibvirt>();
+    std::shared_ptr<FakeProcessFactory> m_processes = std::make_shared<FakeProcessFactory>();
+    std::vector<VmExit> m_exits;
 };
 
 }  // namespace
 
 TEST_F(LibvirtBackendTest, DomainXmlGivesTheGuestTheSameDevicesAsTheQemuBackend)
 {
-    const QString xml = libvirtDomainXml(spec, false);
+    const QString xml = libvirtDomainXml(m_spec, false);
     QXmlStreamReader reader(xml);
     while (!reader.atEnd()) { reader.readNext(); }
     ASSERT_FALSE(reader.hasError()) << text(reader.errorString());
 
-    const QString dir = spec.instanceDir;
+    const QString dir = m_spec.instanceDir;
     EXPECT_THAT(text(xml), HasSubstr("<domain type=\"qemu\""));  // TCG
     EXPECT_THAT(text(xml), HasSubstr("<name>" + text(domainName()) + "</name>"));
     EXPECT_THAT(text(xml), HasSubstr("<uuid>" + text(libvirtDomainUuid(dir)) + "</uuid>"));
     EXPECT_THAT(text(xml), HasSubstr("<memory unit=\"MiB\">768</memory>"));
     EXPECT_THAT(text(xml), HasSubstr("<vcpu>3</vcpu>"));
     EXPECT_THAT(text(xml), HasSubstr("machine=\"q35\""));
-    EXPECT_THAT(text(xml), HasSubstr("<kernel>" + text(spec.kernel) + "</kernel>"));
-    EXPECT_THAT(text(xml), HasSubstr("<initrd>" + text(spec.initrd) + "</initrd>"));
+    EXPECT_THAT(text(xml), HasSubstr("<kernel>" + text(m_spec.kernel) + "</kernel>"));
+    EXPECT_THAT(text(xml), HasSubstr("<initrd>" + text(m_spec.initrd) + "</initrd>"));
     EXPECT_THAT(text(xml), HasSubstr("<cmdline>console=ttyS0 berth.test=1 berth.data_disk=berth-data</cmdline>"));
     EXPECT_THAT(text(xml), HasSubstr("<sysinfo type=\"fwcfg\">"));
-    EXPECT_THAT(text(xml), HasSubstr("<entry name=\"opt/berth/config\" file=\"" + text(spec.guestConfigFile) + "\"/>"));
+    EXPECT_THAT(text(xml),
+                HasSubstr("<entry name=\"opt/berth/config\" file=\"" + text(m_spec.guestConfigFile) + "\"/>"));
     EXPECT_THAT(text(xml),
                 HasSubstr("<entry name=\"opt/berth/tls\" file=\"" + text(m_tmp.filePath("tls.tar")) + "\"/>"));
     EXPECT_THAT(text(xml), HasSubstr("<acpi/>"));
@@ -107,7 +108,7 @@ TEST_F(LibvirtBackendTest, DomainXmlGivesTheGuestTheSameDevicesAsTheQemuBackend)
     EXPECT_THAT(text(xml), HasSubstr("<on_reboot>destroy</on_reboot>"));
     // The root image read-only, the data disk read-write, with the serials the guest looks for.
     EXPECT_THAT(text(xml), HasSubstr("<driver name=\"qemu\" type=\"raw\"/>"));
-    EXPECT_THAT(text(xml), HasSubstr("<source file=\"" + text(spec.rootImage) + "\"/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<source file=\"" + text(m_spec.rootImage) + "\"/>"));
     EXPECT_THAT(text(xml), HasSubstr("<readonly/>"));
     EXPECT_THAT(text(xml), HasSubstr("<serial>berth-root</serial>"));
     EXPECT_THAT(text(xml), HasSubstr("<driver name=\"qemu\" type=\"qcow2\" discard=\"unmap\"/>"));
@@ -128,18 +129,18 @@ TEST_F(LibvirtBackendTest, DomainXmlGivesTheGuestTheSameDevicesAsTheQemuBackend)
 
 TEST_F(LibvirtBackendTest, DomainXmlFollowsTheAcceleratorThePortAndTheDaemon)
 {
-    spec.accelerator = Accelerator::Kvm;
-    spec.engineHostPort = 0;
-    spec.rootImage.clear();
-    spec.dataDisk.clear();
-    const QString xml = libvirtDomainXml(spec, true);
+    m_spec.accelerator = Accelerator::Kvm;
+    m_spec.engineHostPort = 0;
+    m_spec.rootImage.clear();
+    m_spec.dataDisk.clear();
+    const QString xml = libvirtDomainXml(m_spec, true);
     EXPECT_THAT(text(xml), HasSubstr("<domain type=\"kvm\""));
     EXPECT_THAT(text(xml), HasSubstr("<cpu mode=\"host-passthrough\"/>"));
     EXPECT_THAT(text(xml), Not(HasSubstr("hostfwd")));
     EXPECT_THAT(text(xml), Not(HasSubstr("<disk")));
     // The unsafe 2375 forward (exposeDockerAPIOnTCP2375) goes to libvirt's QEMU as to ours.
-    spec.extraForwards = {{12375, 2375}};
-    EXPECT_THAT(text(libvirtDomainXml(spec, true)),
+    m_spec.extraForwards = {{12375, 2375}};
+    EXPECT_THAT(text(libvirtDomainXml(m_spec, true)),
                 HasSubstr("\"user,id=berthnet0,hostfwd=tcp:127.0.0.1:12375-:2375\""));
     EXPECT_THAT(text(xml), HasSubstr("<seclabel type=\"static\" model=\"dac\" relabel=\"no\">"));
     EXPECT_THAT(text(xml),
@@ -148,8 +149,8 @@ TEST_F(LibvirtBackendTest, DomainXmlFollowsTheAcceleratorThePortAndTheDaemon)
 
 TEST_F(LibvirtBackendTest, DomainXmlEscapesPaths)
 {
-    spec.kernel = m_tmp.filePath("a&b<c>\"d\"/vmlinuz");
-    const QString xml = libvirtDomainXml(spec, false);
+    m_spec.kernel = m_tmp.filePath("a&b<c>\"d\"/vmlinuz");
+    const QString xml = libvirtDomainXml(m_spec, false);
     QXmlStreamReader reader(xml);
     QString kernel;
     while (!reader.atEnd()) {
@@ -158,18 +159,18 @@ TEST_F(LibvirtBackendTest, DomainXmlEscapesPaths)
         }
     }
     ASSERT_FALSE(reader.hasError()) << text(reader.errorString());
-    EXPECT_EQ(kernel, spec.kernel);
+    EXPECT_EQ(kernel, m_spec.kernel);
 }
 
 TEST_F(LibvirtBackendTest, DomainNamesAndUuidsArePerInstanceAndStable)
 {
     EXPECT_EQ(libvirtDomainName(InstanceDir::defaultRoot()), "berth");
-    const QString other = libvirtDomainName(spec.instanceDir);
+    const QString other = libvirtDomainName(m_spec.instanceDir);
     EXPECT_THAT(text(other), ::testing::MatchesRegex("berth-[0-9a-f]{8}"));
-    EXPECT_EQ(libvirtDomainName(spec.instanceDir + "/"), other);
+    EXPECT_EQ(libvirtDomainName(m_spec.instanceDir + "/"), other);
     EXPECT_NE(libvirtDomainName(m_tmp.filePath("other")), other);
-    EXPECT_EQ(libvirtDomainUuid(spec.instanceDir), libvirtDomainUuid(spec.instanceDir));
-    EXPECT_NE(libvirtDomainUuid(spec.instanceDir), libvirtDomainUuid(m_tmp.filePath("other")));
+    EXPECT_EQ(libvirtDomainUuid(m_spec.instanceDir), libvirtDomainUuid(m_spec.instanceDir));
+    EXPECT_NE(libvirtDomainUuid(m_spec.instanceDir), libvirtDomainUuid(m_tmp.filePath("other")));
 }
 
 TEST_F(LibvirtBackendTest, StartDefinesAndStartsThenAnAcpiShutdownEndsIt)
@@ -179,22 +180,22 @@ TEST_F(LibvirtBackendTest, StartDefinesAndStartsThenAnAcpiShutdownEndsIt)
     QSignalSpy events(vm.get(), &VirtualMachine::guestEvent);
     vm->start();
     EXPECT_EQ(vm->state(), VirtualMachine::State::Launching);
-    EXPECT_TRUE(libvirt->calls.isEmpty()) << "start() returns before talking to libvirt";
+    EXPECT_TRUE(m_libvirt->calls.isEmpty()) << "start() returns before talking to libvirt";
     ASSERT_TRUE(running.wait(5000));
     EXPECT_EQ(vm->state(), VirtualMachine::State::Running);
     EXPECT_NE(vm->pid(), 0);
     EXPECT_THAT(
-        libvirt->calls,
+        m_libvirt->calls,
         ElementsAre("open qemu:///session", "define " + domainName(), "start " + domainName() + " autodestroy"));
 
     vm->requestShutdown();
     EXPECT_EQ(vm->state(), VirtualMachine::State::ShuttingDown);
-    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
-    EXPECT_TRUE(exits[0].requested);
-    EXPECT_EQ(exits[0].guestShutdownReason, "guest-shutdown");
-    EXPECT_FALSE(exits[0].process.failedToStart);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !m_exits.empty(); }, 5000));
+    EXPECT_TRUE(m_exits[0].requested);
+    EXPECT_EQ(m_exits[0].guestShutdownReason, "guest-shutdown");
+    EXPECT_FALSE(m_exits[0].process.failedToStart);
     EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
-    EXPECT_EQ(libvirt->calls.last(), "shutdown " + domainName());
+    EXPECT_EQ(m_libvirt->calls.last(), "shutdown " + domainName());
     QStringList names;
     for (const auto& e : events) { names << e.at(0).toString(); }
     EXPECT_THAT(names, ElementsAre("POWERDOWN", "SHUTDOWN"));
@@ -202,12 +203,12 @@ TEST_F(LibvirtBackendTest, StartDefinesAndStartsThenAnAcpiShutdownEndsIt)
 
 TEST_F(LibvirtBackendTest, WithoutDieWithParentTheDomainIsNotAutoDestroyed)
 {
-    spec.dieWithParent = false;
+    m_spec.dieWithParent = false;
     auto vm = createVm();
     QSignalSpy running(vm.get(), &VirtualMachine::running);
     vm->start();
     ASSERT_TRUE(running.wait(5000));
-    EXPECT_EQ(libvirt->calls.last(), "start " + domainName());
+    EXPECT_EQ(m_libvirt->calls.last(), "start " + domainName());
 }
 
 TEST_F(LibvirtBackendTest, ForceStopDestroysTheDomain)
@@ -217,10 +218,10 @@ TEST_F(LibvirtBackendTest, ForceStopDestroysTheDomain)
     vm->start();
     ASSERT_TRUE(running.wait(5000));
     vm->forceStop();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
-    EXPECT_TRUE(exits[0].requested);
-    EXPECT_EQ(exits[0].guestShutdownReason, "destroyed");
-    EXPECT_EQ(libvirt->calls.last(), "destroy " + domainName());
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !m_exits.empty(); }, 5000));
+    EXPECT_TRUE(m_exits[0].requested);
+    EXPECT_EQ(m_exits[0].guestShutdownReason, "destroyed");
+    EXPECT_EQ(m_libvirt->calls.last(), "destroy " + domainName());
 }
 
 TEST_F(LibvirtBackendTest, AForceStopBeforeTheDomainStartsCancelsTheStart)
@@ -228,10 +229,10 @@ TEST_F(LibvirtBackendTest, AForceStopBeforeTheDomainStartsCancelsTheStart)
     auto vm = createVm();
     vm->start();
     vm->forceStop();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
-    EXPECT_TRUE(exits[0].requested);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !m_exits.empty(); }, 5000));
+    EXPECT_TRUE(m_exits[0].requested);
     EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
-    EXPECT_THAT(libvirt->calls, Not(Contains("start " + domainName() + " autodestroy")));
+    EXPECT_THAT(m_libvirt->calls, Not(Contains("start " + domainName() + " autodestroy")));
 }
 
 TEST_F(LibvirtBackendTest, AShutdownRequestedWhileLaunchingIsSentOnceTheDomainRuns)
@@ -239,9 +240,9 @@ TEST_F(LibvirtBackendTest, AShutdownRequestedWhileLaunchingIsSentOnceTheDomainRu
     auto vm = createVm();
     vm->start();
     vm->requestShutdown();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
-    EXPECT_TRUE(exits[0].requested);
-    EXPECT_THAT(libvirt->calls.mid(libvirt->calls.size() - 2),
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !m_exits.empty(); }, 5000));
+    EXPECT_TRUE(m_exits[0].requested);
+    EXPECT_THAT(m_libvirt->calls.mid(m_libvirt->calls.size() - 2),
                 ElementsAre("start " + domainName() + " autodestroy", "shutdown " + domainName()));
 }
 
@@ -251,21 +252,21 @@ TEST_F(LibvirtBackendTest, ADomainThatStopsOnItsOwnIsReportedAsUnrequested)
     QSignalSpy running(vm.get(), &VirtualMachine::running);
     vm->start();
     ASSERT_TRUE(running.wait(5000));
-    libvirt->powerOff(domainName(), "crashed");
-    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
-    EXPECT_FALSE(exits[0].requested);
-    EXPECT_EQ(exits[0].guestShutdownReason, "crashed");
-    EXPECT_THAT(text(exits[0].diagnostics), HasSubstr("serial.log"));
+    m_libvirt->powerOff(domainName(), "crashed");
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !m_exits.empty(); }, 5000));
+    EXPECT_FALSE(m_exits[0].requested);
+    EXPECT_EQ(m_exits[0].guestShutdownReason, "crashed");
+    EXPECT_THAT(text(m_exits[0].diagnostics), HasSubstr("serial.log"));
 }
 
 TEST_F(LibvirtBackendTest, ADomainLeftRunningByACrashIsShutDownBeforeTheNewStart)
 {
-    libvirt->domains.insert(domainName(), {libvirtDomainUuid(spec.instanceDir), "<old/>", true});
+    m_libvirt->domains.insert(domainName(), {libvirtDomainUuid(m_spec.instanceDir), "<old/>", true});
     auto vm = createVm();
     QSignalSpy running(vm.get(), &VirtualMachine::running);
     vm->start();
     ASSERT_TRUE(running.wait(5000));
-    EXPECT_THAT(libvirt->calls,
+    EXPECT_THAT(m_libvirt->calls,
                 ElementsAre("open qemu:///session", "shutdown " + domainName(), "define " + domainName(),
                             "start " + domainName() + " autodestroy"));
     EXPECT_THAT(text(vm->diagnostics()), HasSubstr("left running by an earlier run"));
@@ -273,90 +274,90 @@ TEST_F(LibvirtBackendTest, ADomainLeftRunningByACrashIsShutDownBeforeTheNewStart
 
 TEST_F(LibvirtBackendTest, ALeftoverThatIgnoresTheButtonIsDestroyedAfterTheGracePeriod)
 {
-    libvirt->domains.insert(domainName(), {libvirtDomainUuid(spec.instanceDir), "<old/>", true});
-    libvirt->ignoreAcpi = true;
+    m_libvirt->domains.insert(domainName(), {libvirtDomainUuid(m_spec.instanceDir), "<old/>", true});
+    m_libvirt->ignoreAcpi = true;
     auto vm = createVm(100ms);
     QSignalSpy running(vm.get(), &VirtualMachine::running);
     vm->start();
     ASSERT_TRUE(running.wait(5000));
-    EXPECT_THAT(libvirt->calls,
+    EXPECT_THAT(m_libvirt->calls,
                 ElementsAre("open qemu:///session", "shutdown " + domainName(), "destroy " + domainName(),
                             "define " + domainName(), "start " + domainName() + " autodestroy"));
 }
 
 TEST_F(LibvirtBackendTest, ADomainOfTheSameNameThatIsNotOursIsLeftAlone)
 {
-    libvirt->domains.insert(domainName(), {"00000000-1111-2222-3333-444444444444", "<theirs/>", true});
+    m_libvirt->domains.insert(domainName(), {"00000000-1111-2222-3333-444444444444", "<theirs/>", true});
     auto vm = createVm();
     vm->start();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
-    EXPECT_TRUE(exits[0].process.failedToStart);
-    EXPECT_THAT(text(exits[0].process.errorString), HasSubstr("already exists"));
-    EXPECT_THAT(text(exits[0].process.errorString), HasSubstr("undefine " + text(domainName())));
-    EXPECT_THAT(libvirt->calls, ElementsAre("open qemu:///session"));
-    EXPECT_TRUE(libvirt->domains.value(domainName()).active);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !m_exits.empty(); }, 5000));
+    EXPECT_TRUE(m_exits[0].process.failedToStart);
+    EXPECT_THAT(text(m_exits[0].process.errorString), HasSubstr("already exists"));
+    EXPECT_THAT(text(m_exits[0].process.errorString), HasSubstr("undefine " + text(domainName())));
+    EXPECT_THAT(m_libvirt->calls, ElementsAre("open qemu:///session"));
+    EXPECT_TRUE(m_libvirt->domains.value(domainName()).active);
 }
 
 TEST_F(LibvirtBackendTest, AConnectionFailureEndsTheStartWithTheExplanation)
 {
-    libvirt->openError = explainConnectFailure(
+    m_libvirt->openError = explainConnectFailure(
         "qemu:///system", "Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory");
     auto vm = createVm();
     vm->start();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
-    EXPECT_TRUE(exits[0].process.failedToStart);
-    EXPECT_THAT(text(exits[0].process.describe()), HasSubstr("libvirtd is not running"));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !m_exits.empty(); }, 5000));
+    EXPECT_TRUE(m_exits[0].process.failedToStart);
+    EXPECT_THAT(text(m_exits[0].process.describe()), HasSubstr("libvirtd is not running"));
     EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
 }
 
 TEST_F(LibvirtBackendTest, AStartRefusedByLibvirtSaysWhy)
 {
-    libvirt->startError = "internal error: process exited while connecting to monitor";
+    m_libvirt->startError = "internal error: process exited while connecting to monitor";
     auto vm = createVm();
     vm->start();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
-    EXPECT_TRUE(exits[0].process.failedToStart);
-    EXPECT_THAT(text(exits[0].process.errorString), HasSubstr("process exited while connecting to monitor"));
-    EXPECT_THAT(text(exits[0].diagnostics), HasSubstr("process exited while connecting to monitor"));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !m_exits.empty(); }, 5000));
+    EXPECT_TRUE(m_exits[0].process.failedToStart);
+    EXPECT_THAT(text(m_exits[0].process.errorString), HasSubstr("process exited while connecting to monitor"));
+    EXPECT_THAT(text(m_exits[0].diagnostics), HasSubstr("process exited while connecting to monitor"));
 }
 
 TEST_F(LibvirtBackendTest, ASlowStartIsToldThenGivenUpWithTheCauseAndALateStartIsDestroyed)
 {
-    libvirt->holdStarts = true;
-    LibvirtBackend backend({"qemu:///session", 10s, 400ms, 50ms}, libvirt, processes);
-    auto vm = backend.create(spec);
-    QObject::connect(vm.get(), &VirtualMachine::stopped, [this](const VmExit& exit) { exits.push_back(exit); });
+    m_libvirt->holdStarts = true;
+    LibvirtBackend backend({"qemu:///session", 10s, 400ms, 50ms}, m_libvirt, m_processes);
+    auto vm = backend.create(m_spec);
+    QObject::connect(vm.get(), &VirtualMachine::stopped, [this](const VmExit& exit) { m_exits.push_back(exit); });
     QSignalSpy notices(vm.get(), &VirtualMachine::launchProgress);
     vm->start();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return !exits.empty(); }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !m_exits.empty(); }, 5000));
     ASSERT_EQ(notices.size(), 1) << "one notice while waiting, before giving up";
     EXPECT_THAT(text(notices[0].at(0).toString()),
                 HasSubstr("Waiting for libvirt to start the domain " + text(domainName())));
     EXPECT_THAT(text(notices[0].at(0).toString()), HasSubstr("examines the QEMU binary"));
-    EXPECT_TRUE(exits[0].process.failedToStart);
-    EXPECT_THAT(text(exits[0].process.errorString),
+    EXPECT_TRUE(m_exits[0].process.failedToStart);
+    EXPECT_THAT(text(m_exits[0].process.errorString),
                 HasSubstr("did not start the domain " + text(domainName()) + " within 0.4 s"));
-    EXPECT_THAT(text(exits[0].process.errorString), HasSubstr("libvirtd.log"));
+    EXPECT_THAT(text(m_exits[0].process.errorString), HasSubstr("libvirtd.log"));
     EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
 
-    ASSERT_EQ(libvirt->heldStarts(), 1);
-    libvirt->releaseStarts();  // libvirt finishes after all
-    EXPECT_EQ(libvirt->calls.last(), "destroy " + domainName()) << "a domain nobody waits for is not left running";
-    EXPECT_FALSE(libvirt->domains.value(domainName()).active);
+    ASSERT_EQ(m_libvirt->heldStarts(), 1);
+    m_libvirt->releaseStarts();  // libvirt finishes after all
+    EXPECT_EQ(m_libvirt->calls.last(), "destroy " + domainName()) << "a domain nobody waits for is not left running";
+    EXPECT_FALSE(m_libvirt->domains.value(domainName()).active);
 }
 
 TEST_F(LibvirtBackendTest, AForceStopWhileLibvirtIsStartingEndsAtOnce)
 {
-    libvirt->holdStarts = true;
+    m_libvirt->holdStarts = true;
     auto vm = createVm();
     vm->start();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return libvirt->heldStarts() == 1; }, 5000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return m_libvirt->heldStarts() == 1; }, 5000));
     vm->forceStop();
-    ASSERT_EQ(exits.size(), 1u) << "not waiting for libvirt";
-    EXPECT_TRUE(exits[0].requested);
+    ASSERT_EQ(m_exits.size(), 1u) << "not waiting for libvirt";
+    EXPECT_TRUE(m_exits[0].requested);
     EXPECT_EQ(vm->state(), VirtualMachine::State::Off);
-    libvirt->releaseStarts();
-    EXPECT_EQ(libvirt->calls.last(), "destroy " + domainName());
+    m_libvirt->releaseStarts();
+    EXPECT_EQ(m_libvirt->calls.last(), "destroy " + domainName());
 }
 
 TEST(LibvirtKvmAccess, AKvmDeviceLibvirtsQemuUserCannotOpenIsExplained)
@@ -378,22 +379,22 @@ TEST_F(LibvirtBackendTest, LosingTheDaemonEndsTheVmWithAReason)
     QSignalSpy running(vm.get(), &VirtualMachine::running);
     vm->start();
     ASSERT_TRUE(running.wait(5000));
-    libvirt->lastConnection->dropConnection("libvirtd stopped answering");
-    ASSERT_EQ(exits.size(), 1u);
-    EXPECT_FALSE(exits[0].requested);
-    EXPECT_THAT(text(exits[0].diagnostics), HasSubstr("Lost the connection to libvirt"));
+    m_libvirt->lastConnection->dropConnection("libvirtd stopped answering");
+    ASSERT_EQ(m_exits.size(), 1u);
+    EXPECT_FALSE(m_exits[0].requested);
+    EXPECT_THAT(text(m_exits[0].diagnostics), HasSubstr("Lost the connection to libvirt"));
 }
 
 TEST_F(LibvirtBackendTest, AMissingDataDiskIsCreatedFirst)
 {
-    spec.dataDiskSizeBytes = 1 << 30;
+    m_spec.dataDiskSizeBytes = 1 << 30;
     auto vm = createVm();
     QSignalSpy running(vm.get(), &VirtualMachine::running);
     vm->start();
     ASSERT_TRUE(running.wait(5000));
-    ASSERT_FALSE(processes->launched.empty());
-    EXPECT_EQ(processes->launched.front().program, "qemu-img");
-    EXPECT_THAT(processes->launched.front().arguments, Contains(spec.dataDisk));
+    ASSERT_FALSE(m_processes->launched.empty());
+    EXPECT_EQ(m_processes->launched.front().program, "qemu-img");
+    EXPECT_THAT(m_processes->launched.front().arguments, Contains(m_spec.dataDisk));
 }
 
 TEST(LibvirtConnectFailure, SaysWhatToStartInstallOrJoin)
@@ -439,55 +440,55 @@ protected:
         ASSERT_TRUE(m_tmp.isValid());
         QFile kernel(m_tmp.filePath("vmlinuz"));
         ASSERT_TRUE(kernel.open(QIODevice::WriteOnly));
-        options.instanceDir = m_tmp.filePath("instance");
-        options.kernel = kernel.fileName();
-        options.accelerator = EngineOptions::AcceleratorChoice::Tcg;
-        options.timeouts.agentShutdown = 300ms;
-        options.timeouts.powerdown = 300ms;
-        options.timeouts.kill = 2s;
-        options.timeouts.bootToReady = 5s;
+        m_options.instanceDir = m_tmp.filePath("instance");
+        m_options.kernel = kernel.fileName();
+        m_options.accelerator = EngineOptions::AcceleratorChoice::Tcg;
+        m_options.timeouts.agentShutdown = 300ms;
+        m_options.timeouts.powerdown = 300ms;
+        m_options.timeouts.kill = 2s;
+        m_options.timeouts.bootToReady = 5s;
     }
 
     std::shared_ptr<LibvirtBackend> libvirtBackend()
     {
-        return std::make_shared<LibvirtBackend>(LibvirtBackend::Options{}, libvirt, processes);
+        return std::make_shared<LibvirtBackend>(LibvirtBackend::Options{}, m_libvirt, m_processes);
     }
 
     EngineController& controller(std::shared_ptr<VmBackend> backend)
     {
-        m_controller = std::make_unique<EngineController>(options, processes, std::move(backend));
+        m_controller = std::make_unique<EngineController>(m_options, m_processes, std::move(backend));
         QObject::connect(m_controller.get(), &EngineController::operationFinished,
                          [this](Operation, bool ok, const QString& message) {
-                             finished.push_back({ok, message});
+                             m_finished.push_back({ok, message});
                          });
         return *m_controller;
     }
 
     std::pair<bool, QString> waitForOperations(size_t count)
     {
-        EXPECT_TRUE(QTest::qWaitFor([&] { return finished.size() >= count; }, 8000));
-        return finished.empty() ? std::pair{false, QStringLiteral("none")} : finished.back();
+        EXPECT_TRUE(QTest::qWaitFor([&] { return m_finished.size() >= count; }, 8000));
+        return m_finished.empty() ? std::pair{false, QStringLiteral("none")} : m_finished.back();
     }
 
-    QString domainName() const { return libvirtDomainName(options.instanceDir); }
+    QString domainName() const { return libvirtDomainName(m_options.instanceDir); }
 
     QTemporaryDir m_tmp;
-    EngineOptions options;
-    std::shared_ptr<FakeLibvirt> libvirt = std::make_shared<FakeLibvirt>();
-    std::shared_ptr<FakeProcessFactory> processes = std::make_shared<FakeProcessFactory>();
+    EngineOptions m_options;
+    std::shared_ptr<FakeLibvirt> m_libvirt = std::make_shared<FakeLibvirt>();
+    std::shared_ptr<FakeProcessFactory> m_processes = std::make_shared<FakeProcessFactory>();
     std::unique_ptr<EngineController> m_controller;
-    std::vector<std::pair<bool, QString>> finished;
+    std::vector<std::pair<bool, QString>> m_finished;
 };
 
 }  // namespace
 
 TEST_F(LibvirtControllerTest, LibvirtsOwnWorkIsToldAndNotCountedAgainstTheBootDeadline)
 {
-    options.timeouts.bootToReady = 300ms;
-    libvirt->holdStarts = true;
+    m_options.timeouts.bootToReady = 300ms;
+    m_libvirt->holdStarts = true;
     LibvirtBackend::Options backendOptions;
     backendOptions.slowStartNotice = 50ms;
-    auto& engine = controller(std::make_shared<LibvirtBackend>(backendOptions, libvirt, processes));
+    auto& engine = controller(std::make_shared<LibvirtBackend>(backendOptions, m_libvirt, m_processes));
     QStringList progress;
     QObject::connect(&engine, &EngineController::progress, [&](const QString& text) { progress << text; });
     engine.start(QByteArray("{}"));
@@ -495,7 +496,7 @@ TEST_F(LibvirtControllerTest, LibvirtsOwnWorkIsToldAndNotCountedAgainstTheBootDe
     EXPECT_EQ(engine.state(), State::Starting);
     EXPECT_THAT(text(engine.stateDetail()), HasSubstr("Waiting for libvirt to start the domain"));
     // libvirt answers well after the boot deadline would have passed had it been counted.
-    QTimer::singleShot(3 * options.timeouts.bootToReady, [this] { libvirt->releaseStarts(); });
+    QTimer::singleShot(3 * m_options.timeouts.bootToReady, [this] { m_libvirt->releaseStarts(); });
     const auto result = waitForOperations(1);
     EXPECT_TRUE(result.first) << text(result.second);
     EXPECT_EQ(engine.state(), State::Running);
@@ -512,20 +513,20 @@ TEST_F(LibvirtControllerTest, StartsAndStopsThroughTheAgentFirst)
     ASSERT_TRUE(result.first) << text(result.second);
     EXPECT_EQ(engine.state(), State::Running);
     EXPECT_EQ(nlohmann::json::parse(engine.guestReportedConfig().toStdString()), (nlohmann::json{{"eci", true}}));
-    EXPECT_EQ(EngineController::readStatusFile(options.instanceDir)["vmManager"], "libvirt (qemu:///session)");
+    EXPECT_EQ(EngineController::readStatusFile(m_options.instanceDir)["vmManager"], "libvirt (qemu:///session)");
 
     engine.stop();
     result = waitForOperations(2);
     ASSERT_TRUE(result.first) << text(result.second);
     EXPECT_EQ(engine.state(), State::Stopped);
-    EXPECT_THAT(libvirt->calls, Not(Contains("shutdown " + domainName()))) << "the agent powered the guest off";
-    EXPECT_THAT(libvirt->calls, Not(Contains("destroy " + domainName())));
+    EXPECT_THAT(m_libvirt->calls, Not(Contains("shutdown " + domainName()))) << "the agent powered the guest off";
+    EXPECT_THAT(m_libvirt->calls, Not(Contains("destroy " + domainName())));
 }
 
 TEST_F(LibvirtControllerTest, AGuestIgnoringTheAgentGetsTheButtonThenIsDestroyed)
 {
-    libvirt->ignoreAgentShutdown = true;
-    libvirt->ignoreAcpi = true;
+    m_libvirt->ignoreAgentShutdown = true;
+    m_libvirt->ignoreAcpi = true;
     auto& engine = controller(libvirtBackend());
     engine.start(QByteArray("{}"));
     ASSERT_TRUE(waitForOperations(1).first);
@@ -533,16 +534,16 @@ TEST_F(LibvirtControllerTest, AGuestIgnoringTheAgentGetsTheButtonThenIsDestroyed
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.first) << text(result.second);
     EXPECT_EQ(engine.state(), State::Stopped);
-    const auto tail = libvirt->calls.mid(libvirt->calls.size() - 2);
+    const auto tail = m_libvirt->calls.mid(m_libvirt->calls.size() - 2);
     EXPECT_THAT(tail, ElementsAre("shutdown " + domainName(), "destroy " + domainName()));
 }
 
 TEST_F(LibvirtControllerTest, ARestartAfterSetBackendLaunchesThroughTheNewBackend)
 {
-    auto& engine = controller(std::make_shared<QemuBackend>(processes, 2s));
+    auto& engine = controller(std::make_shared<QemuBackend>(m_processes, 2s));
     engine.start(QByteArray("{}"));
     ASSERT_TRUE(waitForOperations(1).first);
-    EXPECT_EQ(processes->qemuLaunches(), 1);
+    EXPECT_EQ(m_processes->qemuLaunches(), 1);
     EXPECT_EQ(engine.vmManager(), "qemu");
 
     engine.setBackend(libvirtBackend());
@@ -551,9 +552,9 @@ TEST_F(LibvirtControllerTest, ARestartAfterSetBackendLaunchesThroughTheNewBacken
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.first) << text(result.second);
     EXPECT_EQ(engine.state(), State::Running);
-    EXPECT_EQ(processes->qemuLaunches(), 1) << "no second QEMU process of our own";
-    EXPECT_EQ(processes->runningCount(), 0) << "the QEMU-backend VM was stopped";
-    EXPECT_EQ(libvirt->startedDomains, 1);
+    EXPECT_EQ(m_processes->qemuLaunches(), 1) << "no second QEMU process of our own";
+    EXPECT_EQ(m_processes->runningCount(), 0) << "the QEMU-backend VM was stopped";
+    EXPECT_EQ(m_libvirt->startedDomains, 1);
     EXPECT_EQ(engine.vmManager(), "libvirt (qemu:///session)");
     EXPECT_EQ(nlohmann::json::parse(engine.guestReportedConfig().toStdString()), (nlohmann::json{{"eci", true}}));
 }

@@ -25,11 +25,11 @@ public:
         QObject::connect(&m_server, &QLocalServer::newConnection, [this] {
             client = m_server.nextPendingConnection();
             QObject::connect(client, &QLocalSocket::readyRead, [this] {
-                buffer += client->readAll();
+                m_buffer += client->readAll();
                 qsizetype newline;
-                while ((newline = buffer.indexOf('\n')) >= 0) {
-                    received.push_back(nlohmann::json::parse(buffer.left(newline).toStdString()));
-                    buffer.remove(0, newline + 1);
+                while ((newline = m_buffer.indexOf('\n')) >= 0) {
+                    received.push_back(nlohmann::json::parse(m_buffer.left(newline).toStdString()));
+                    m_buffer.remove(0, newline + 1);
                 }
             });
         });
@@ -54,7 +54,7 @@ public:
 private:
     QString m_path;
     QLocalServer m_server;
-    QByteArray buffer;
+    QByteArray m_buffer;
 };
 
 constexpr auto kGreeting = R"({"QMP": {"version": {"qemu": {"major": 7}}, "capabilities": []}})"

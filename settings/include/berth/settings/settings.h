@@ -69,13 +69,13 @@ public:
     // Reads both files. Never throws: problems end up in adminPolicy() and userDiagnostics().
     static Settings load(SettingsPaths paths);
 
-    [[nodiscard]] const SettingsPaths& paths() const { return paths_; }
-    [[nodiscard]] const AdminPolicy& adminPolicy() const { return admin_; }
-    [[nodiscard]] const Diagnostics& userDiagnostics() const { return userDiagnostics_; }
+    [[nodiscard]] const SettingsPaths& paths() const { return m_paths; }
+    [[nodiscard]] const AdminPolicy& adminPolicy() const { return m_admin; }
+    [[nodiscard]] const Diagnostics& userDiagnostics() const { return m_userDiagnostics; }
 
     // False while a present admin file is invalid: the ECI state it wants is unknown, so the
     // engine must not start (fail closed).
-    [[nodiscard]] bool engineStartAllowed() const { return admin_.state != AdminPolicy::State::Invalid; }
+    [[nodiscard]] bool engineStartAllowed() const { return m_admin.state != AdminPolicy::State::Invalid; }
 
     // `key` must be in the schema.
     [[nodiscard]] EffectiveValue get(std::string_view key) const;
@@ -89,10 +89,10 @@ public:
 
 private:
     void refuseAdminOnlyDaemonOptions(Proposal& proposal) const;
-    SettingsPaths paths_;
-    AdminPolicy admin_;
-    UserStore user_{""};
-    Diagnostics userDiagnostics_;
+    SettingsPaths m_paths;
+    AdminPolicy m_admin;
+    UserStore m_user{""};
+    Diagnostics m_userDiagnostics;
 };
 
 }  // namespace berth::settings

@@ -28,9 +28,9 @@ public:
     // a wrong value is reported and left untouched in the file. Never throws.
     Diagnostics load();
 
-    [[nodiscard]] const std::filesystem::path& file() const { return file_; }
+    [[nodiscard]] const std::filesystem::path& file() const { return m_file; }
     [[nodiscard]] std::optional<nlohmann::json> value(std::string_view key) const;
-    [[nodiscard]] const std::map<std::string, nlohmann::json, std::less<>>& values() const { return values_; }
+    [[nodiscard]] const std::map<std::string, nlohmann::json, std::less<>>& values() const { return m_values; }
 
     void set(const std::string& key, const nlohmann::json& value);
 
@@ -42,10 +42,10 @@ public:
     std::optional<Diagnostic> reset(std::string& backup);
 
 private:
-    std::filesystem::path file_;
-    nlohmann::json document_ = nlohmann::json::object();
-    std::map<std::string, nlohmann::json, std::less<>> values_;
-    bool unsafeToWrite_ = false;  // the file exists but could not be read or moved aside
+    std::filesystem::path m_file;
+    nlohmann::json m_document = nlohmann::json::object();
+    std::map<std::string, nlohmann::json, std::less<>> m_values;
+    bool m_unsafeToWrite = false;  // the file exists but could not be read or moved aside
 };
 
 // The contents of a user settings file, checked against the schema. Never throws.

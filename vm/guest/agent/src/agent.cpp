@@ -319,10 +319,10 @@ std::string diskWithSerial(const std::string& serial)
 // line); empty when it attached none, or is older and does not say.
 std::string attachedDataDisk()
 {
-    constexpr std::string_view key = "berth.data_disk=";
+    constexpr std::string_view kEy = "berth.data_disk=";
     std::istringstream words(guest::readFile("/proc/cmdline").value_or(""));
     for (std::string word; words >> word;) {
-        if (word.rfind(key, 0) == 0) { return word.substr(key.size()); }
+        if (word.rfind(kEy, 0) == 0) { return word.substr(kEy.size()); }
     }
     return {};
 }

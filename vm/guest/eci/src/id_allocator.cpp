@@ -65,30 +65,30 @@ std::string serialize(const std::vector<IdBlockAllocator::Entry>& entries, const
 // Holds the lock for one read-modify-write of the state file.
 class IdBlockAllocator::Locked {
 public:
-    explicit Locked(const IdBlockAllocator& a) : a_(a)
+    explicit Locked(const IdBlockAllocator& a) : m_a(a)
     {
-        std::filesystem::create_directories(a.dir_);
-        fd_ = ::open(a.lockFile_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd_ < 0) { throw systemError("cannot open " + a.lockFile_); }
-        while (::flock(fd_, LOCK_EX) != 0) {
+        std::filesystem::create_directories(a.m_dir);
+        m_fd = ::open(a.m_lockFile.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (m_fd < 0) { throw systemError("cannot open " + a.m_lockFile); }
+        while (::flock(m_fd, LOCK_EX) != 0) {
             if (errno != EINTR) {
-                ::close(fd_);
-                throw systemError("cannot lock " + a.lockFile_);
+                ::close(m_fd);
+                throw systemError("cannot lock " + a.m_lockFile);
             }
         }
-        std::ifstream in(a.stateFile_);
+        std::ifstream in(a.m_stateFile);
         std::stringstream text;
         text << in.rdbuf();
         entries = parse(text.str(), bootId);
     }
-    ~Locked() { ::close(fd_); }
+    ~Locked() { ::close(m_fd); }
     Locked(const Locked&) = delete;
     Locked& operator=(const Locked&) = delete;
 
     void save() const
     {
         // Written beside and renamed over, with fsync, so a crash leaves the old or the new state.
-        const std::string temp = a_.stateFile_ + ".tmp";
+        const std::string temp = m_a.m_stateFile + ".tmp";
         const std::string text = serialize(entries, bootId);
         const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) { throw systemError("cannot write " + temp); }
@@ -103,8 +103,8 @@ public:
             done += static_cast<std::size_t>(n);
         }
         if (::fsync(fd) != 0 || ::close(fd) != 0) { throw systemError("cannot write " + temp); }
-        if (::rename(temp.c_str(), a_.stateFile_.c_str()) != 0) {
-            throw systemError("cannot replace " + a_.stateFile_);
+        if (::rename(temp.c_str(), m_a.m_stateFile.c_str()) != 0) {
+            throw systemError("cannot replace " + m_a.m_stateFile);
         }
     }
 
@@ -112,16 +112,16 @@ public:
     std::string bootId;
 
 private:
-    const IdBlockAllocator& a_;
-    int fd_ = -1;
+    const IdBlockAllocator& m_a;
+    int m_fd = -1;
 };
 
 IdBlockAllocator::IdBlockAllocator(std::string stateDir, std::uint32_t firstBase, std::uint32_t blockCount)
-    : dir_(std::move(stateDir)),
-      stateFile_(dir_ + "/id-blocks.json"),
-      lockFile_(dir_ + "/id-blocks.lock"),
-      firstBase_(firstBase),
-      blockCount_(blockCount)
+    : m_dir(std::move(stateDir)),
+      m_stateFile(m_dir + "/id-blocks.json"),
+      m_lockFile(m_dir + "/id-blocks.lock"),
+      m_firstBase(firstBase),
+      m_blockCount(blockCount)
 {}
 
 std::uint32_t IdBlockAllocator::allocate(const std::string& containerId)
@@ -132,15 +132,15 @@ std::uint32_t IdBlockAllocator::allocate(const std::string& containerId)
     }
     std::set<std::uint32_t> used;
     for (const auto& e : state.entries) { used.insert(e.base); }
-    for (std::uint32_t i = 0; i < blockCount_; ++i) {
-        const std::uint32_t base = firstBase_ + i * kIdBlockSize;
+    for (std::uint32_t i = 0; i < m_blockCount; ++i) {
+        const std::uint32_t base = m_firstBase + i * kIdBlockSize;
         if (used.count(base) == 0) {
             state.entries.push_back({containerId, base, false, {}});
             state.save();
             return base;
         }
     }
-    throw std::runtime_error("user-namespace ID range exhausted (" + std::to_string(blockCount_)
+    throw std::runtime_error("user-namespace ID range exhausted (" + std::to_string(m_blockCount)
                              + " containers hold a block each); remove unused containers");
 }
 

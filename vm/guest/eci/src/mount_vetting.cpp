@@ -84,13 +84,13 @@ std::optional<VolumeOptions> volumeOptionsFromJson(const json& options)
     return out;
 }
 
-DiskEngineState::DiskEngineState(std::string dockerRoot) : root_(std::move(dockerRoot))
+DiskEngineState::DiskEngineState(std::string dockerRoot) : m_root(std::move(dockerRoot))
 {}
 
 std::optional<json> DiskEngineState::container(const std::string& nameOrId) const
 {
     if (nameOrId.empty()) { return std::nullopt; }
-    const std::string dir = root_ + "/containers/";
+    const std::string dir = m_root + "/containers/";
     if (nameOrId.size() == 64 && isHex(nameOrId)) {
         json config = readJsonFile(dir + nameOrId + "/config.v2.json");
         if (config.is_object()) { return config; }
@@ -118,7 +118,7 @@ std::optional<json> DiskEngineState::container(const std::string& nameOrId) cons
 std::optional<VolumeOptions> DiskEngineState::localVolume(const std::string& name) const
 {
     if (!plainName(name)) { return std::nullopt; }
-    const std::string dir = root_ + "/volumes/" + name;
+    const std::string dir = m_root + "/volumes/" + name;
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) { return std::nullopt; }
     VolumeOptions options;
@@ -138,9 +138,9 @@ std::optional<VolumeOptions> DiskEngineState::localVolume(const std::string& nam
 }
 
 MountVetting::MountVetting(const EngineState& engine, const HostView& host, std::string dockerRoot)
-    : engine_(engine),
-      host_(host),
-      root_(std::move(dockerRoot))
+    : m_engine(engine),
+      m_host(host),
+      m_root(std::move(dockerRoot))
 {}
 
 std::string MountVetting::volumeOptions(const std::string& volume, const VolumeOptions& options) const
@@ -202,11 +202,11 @@ std::string MountVetting::volume(const std::string& name, const std::string& dri
 
 std::optional<std::string> MountVetting::existingVolume(const std::string& name) const
 {
-    const auto options = engine_.localVolume(name);
+    const auto options = m_engine.localVolume(name);
     if (!options) { return std::nullopt; }
     if (std::string refusal = volumeOptions(name, *options); !refusal.empty()) { return refusal; }
-    const std::string data = root_ + "/volumes/" + name + "/_data";
-    return host_.isForeignMount(data) ? restrictedMountMessage(data) : std::string();
+    const std::string data = m_root + "/volumes/" + name + "/_data";
+    return m_host.isForeignMount(data) ? restrictedMountMessage(data) : std::string();
 }
 
 std::string MountVetting::bindSource(const std::string& source) const
@@ -217,8 +217,8 @@ std::string MountVetting::bindSource(const std::string& source) const
     // through what a container writing the volume can swap for a link to a VM path meanwhile.
     std::string literal = source;
     while (literal.size() > 1 && literal.back() == '/') { literal.pop_back(); }
-    const std::string volumes = root_ + "/volumes/";
-    if (literal.compare(0, volumes.size(), volumes) == 0 && host_.resolve(source) == literal) {
+    const std::string volumes = m_root + "/volumes/";
+    if (literal.compare(0, volumes.size(), volumes) == 0 && m_host.resolve(source) == literal) {
         const std::string rest = literal.substr(volumes.size());
         const std::string name = rest.substr(0, rest.find('/'));
         if (plainName(name) && literal == volumes + name + "/_data" && existingVolume(name) == std::string()) {
@@ -230,13 +230,13 @@ std::string MountVetting::bindSource(const std::string& source) const
 
 bool MountVetting::isEngineSocketMount(const std::string& source) const
 {
-    const std::string resolved = host_.resolve(source);
-    const auto sourceId = host_.fileId(resolved);
+    const std::string resolved = m_host.resolve(source);
+    const auto sourceId = m_host.fileId(resolved);
     for (const std::string& socket : EngineLayout{}.engineSockets) {
-        const std::string real = host_.resolve(socket);
+        const std::string real = m_host.resolve(socket);
         const std::string dir = resolved == "/" ? resolved : resolved + "/";
         if (resolved == real || real.compare(0, dir.size(), dir) == 0) { return true; }
-        if (sourceId && sourceId == host_.fileId(real)) { return true; }
+        if (sourceId && sourceId == m_host.fileId(real)) { return true; }
     }
     return false;
 }
@@ -304,7 +304,7 @@ std::string MountVetting::containerCreate(const json& body) const
             if (!spec.is_string()) { return malformed("VolumesFrom"); }
             const std::string text = spec.get<std::string>();
             const std::string name = text.substr(0, text.find(':'));
-            const auto config = engine_.container(name);
+            const auto config = m_engine.container(name);
             if (!config) { return std::string(kPrefix) + "cannot check the mounts of container \"" + name + "\""; }
             if (std::string refusal = mountPoints(*config, Sockets::LeaveToRuntime); !refusal.empty()) {
                 return refusal;
@@ -316,7 +316,7 @@ std::string MountVetting::containerCreate(const json& body) const
 
 std::string MountVetting::existingContainer(const std::string& nameOrId) const
 {
-    const auto config = engine_.container(nameOrId);
+    const auto config = m_engine.container(nameOrId);
     if (!config) { return std::string(kPrefix) + "cannot check the mounts of container \"" + nameOrId + "\""; }
     // The archive endpoints mount what the container has, socket or not, with no runtime to ask.
     return mountPoints(*config, Sockets::Refuse);
@@ -324,7 +324,7 @@ std::string MountVetting::existingContainer(const std::string& nameOrId) const
 
 std::string MountVetting::containerStart(const std::string& nameOrId) const
 {
-    const auto config = engine_.container(nameOrId);
+    const auto config = m_engine.container(nameOrId);
     return config ? mountPoints(*config, Sockets::LeaveToRuntime) : std::string();
 }
 

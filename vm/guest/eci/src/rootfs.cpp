@@ -86,9 +86,9 @@ public:
         int ready[2];
         int release[2];
         if (::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(release, O_CLOEXEC) != 0) { throw systemError("pipe"); }
-        child_ = ::fork();
-        if (child_ < 0) { throw systemError("fork"); }
-        if (child_ == 0) {
+        m_child = ::fork();
+        if (m_child < 0) { throw systemError("fork"); }
+        if (m_child == 0) {
             ::close(ready[0]);
             ::close(release[1]);
             char c = ::unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
@@ -98,7 +98,7 @@ public:
         }
         ::close(ready[1]);
         ::close(release[0]);
-        release_ = release[1];
+        m_release = release[1];
         char c = 'n';
         const bool ok = ::read(ready[0], &c, 1) == 1 && c == 'y';
         ::close(ready[0]);
@@ -106,7 +106,7 @@ public:
             finish();
             throw std::runtime_error("cannot create a user namespace for ID mapping");
         }
-        const std::string proc = "/proc/" + std::to_string(child_);
+        const std::string proc = "/proc/" + std::to_string(m_child);
         const std::string map = "0 " + std::to_string(base) + " " + std::to_string(kIdBlockSize) + "\n";
         try {
             writeFile(proc + "/uid_map", map);
@@ -115,29 +115,29 @@ public:
             finish();
             throw;
         }
-        fd_ = ::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+        m_fd = ::open((proc + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
         finish();
-        if (fd_ < 0) { throw systemError("cannot open the mapping user namespace"); }
+        if (m_fd < 0) { throw systemError("cannot open the mapping user namespace"); }
     }
     ~MappingNamespace()
     {
-        if (fd_ >= 0) { ::close(fd_); }
+        if (m_fd >= 0) { ::close(m_fd); }
     }
     MappingNamespace(const MappingNamespace&) = delete;
     MappingNamespace& operator=(const MappingNamespace&) = delete;
-    int fd() const { return fd_; }
+    int fd() const { return m_fd; }
 
 private:
     void finish()
     {
-        if (release_ >= 0) { ::close(release_); }
-        release_ = -1;
-        if (child_ > 0) { ::waitpid(child_, nullptr, 0); }
-        child_ = -1;
+        if (m_release >= 0) { ::close(m_release); }
+        m_release = -1;
+        if (m_child > 0) { ::waitpid(m_child, nullptr, 0); }
+        m_child = -1;
     }
-    pid_t child_ = -1;
-    int release_ = -1;
-    int fd_ = -1;
+    pid_t m_child = -1;
+    int m_release = -1;
+    int m_fd = -1;
 };
 
 // A detached copy of the mount at dirFd/path, ID-mapped through the user namespace usernsFd;

@@ -35,9 +35,9 @@ bool isUnder(std::string_view path, std::string_view dir)
 // "/proc/<pid>/ns/<type>" -> pid, the form Docker uses for --net/--ipc/--pid=container:X.
 std::optional<int> procNamespacePid(std::string_view path)
 {
-    constexpr std::string_view prefix = "/proc/";
-    if (path.substr(0, prefix.size()) != prefix) { return std::nullopt; }
-    path.remove_prefix(prefix.size());
+    constexpr std::string_view kPrefix = "/proc/";
+    if (path.substr(0, kPrefix.size()) != kPrefix) { return std::nullopt; }
+    path.remove_prefix(kPrefix.size());
     const auto slash = path.find('/');
     if (slash == 0 || slash == std::string_view::npos || path.substr(slash, 4) != "/ns/") { return std::nullopt; }
     int pid = 0;
@@ -84,22 +84,22 @@ class Rewriter {
 public:
     Rewriter(json& spec, const std::string& id, const ContainerImage& image, const EngineLayout& layout,
              const HostView& host, const std::string& bundle)
-        : spec_(spec),
-          id_(id),
-          image_(image),
-          layout_(layout),
-          host_(host)
+        : m_spec(spec),
+          m_id(id),
+          m_image(image),
+          m_layout(layout),
+          m_host(host)
     {
         // BuildKit's runc executor runs `runc run --bundle <root>/buildkit/executor/<id> <id>`;
         // dockerd's containers come through containerd's shim, whose bundle is its task directory.
         // The bundle is chosen by the engine, never by an API client.
-        buildKitRun_ = !bundle.empty() && !id.empty() && id.find('/') == std::string::npos && id != "." && id != ".."
-            && clean(host_.resolve(bundle)) == layout_.dockerRoot + "/buildkit/executor/" + id;
+        m_buildKitRun = !bundle.empty() && !id.empty() && id.find('/') == std::string::npos && id != "." && id != ".."
+            && clean(m_host.resolve(bundle)) == m_layout.dockerRoot + "/buildkit/executor/" + id;
     }
 
     std::string checkNamespaces()
     {
-        json& linux = spec_["linux"];
+        json& linux = m_spec["linux"];
         if (!linux.is_object()) { linux = json::object(); }
         json& namespaces = linux["namespaces"];
         if (!namespaces.is_array()) { namespaces = json::array(); }
@@ -114,8 +114,8 @@ public:
             }
             const std::string path = entry->value("path", std::string());
             if (path.empty()) { continue; }
-            const auto target = host_.fileId(path);
-            const auto own = host_.hostNamespace(procType(type));
+            const auto target = m_host.fileId(path);
+            const auto own = m_host.hostNamespace(procType(type));
             if (!target || (own && *target == *own)) {
                 // A path that names nothing is refused too: runc would fail later and less clearly.
                 if (type == "network") { return hostNetworkMessage(); }
@@ -130,16 +130,16 @@ public:
                 shared.emplace_back(type);
                 continue;
             }
-            if (joinPid_ && *joinPid_ != *pid) {
-                const auto a = host_.fileId("/proc/" + std::to_string(*joinPid_) + "/ns/user");
-                const auto b = host_.fileId("/proc/" + std::to_string(*pid) + "/ns/user");
+            if (m_joinPid && *m_joinPid != *pid) {
+                const auto a = m_host.fileId("/proc/" + std::to_string(*m_joinPid) + "/ns/user");
+                const auto b = m_host.fileId("/proc/" + std::to_string(*pid) + "/ns/user");
                 if (!a || !b || !(*a == *b)) {
                     return "error in the container spec: invalid or unsupported container spec: the container "
                            "joins namespaces of containers that have different user namespaces";
                 }
             }
-            joinPid_ = *pid;
-            joined_[std::string(type)] = path;
+            m_joinPid = *pid;
+            m_joined[std::string(type)] = path;
         }
         if (!shared.empty()) { return hostNamespacesMessage(shared); }
         return {};
@@ -147,20 +147,20 @@ public:
 
     std::string checkMounts()
     {
-        json& mounts = spec_["mounts"];
+        json& mounts = m_spec["mounts"];
         if (mounts.is_null()) { mounts = json::array(); }
         if (!mounts.is_array()) { return "error in the container spec: mounts is not a list"; }
         for (std::size_t index = 0; index < mounts.size(); ++index) {
             json& mount = mounts[index];
             if (!isBindMount(mount)) { continue; }
             const std::string source = mount.value("source", std::string());
-            const std::string resolved = clean(host_.resolve(source));
-            const auto sourceId = host_.fileId(resolved);
+            const std::string resolved = clean(m_host.resolve(source));
+            const auto sourceId = m_host.fileId(resolved);
             bool exactSocket = false;
             bool holdsSocket = false;
-            for (const auto& socket : layout_.engineSockets) {
-                const std::string socketPath = clean(host_.resolve(socket));
-                const auto socketId = host_.fileId(socketPath);
+            for (const auto& socket : m_layout.engineSockets) {
+                const std::string socketPath = clean(m_host.resolve(socket));
+                const auto socketId = m_host.fileId(socketPath);
                 if (resolved == socketPath || (sourceId && socketId && *sourceId == *socketId)) {
                     exactSocket = true;
                 } else if (isUnder(socketPath, resolved)) {
@@ -168,15 +168,15 @@ public:
                 }
             }
             if (exactSocket || holdsSocket) {
-                if (!image_.socketAllowed) { return socketMountDeniedMessage(image_.reference); }
+                if (!m_image.socketAllowed) { return socketMountDeniedMessage(m_image.reference); }
                 if (exactSocket) {
-                    if (!layout_.guardedSocket.empty()) {
+                    if (!m_layout.guardedSocket.empty()) {
                         // Fail closed: without the filter there is no socket, not the engine's.
-                        if (!host_.fileId(layout_.guardedSocket)) {
+                        if (!m_host.fileId(m_layout.guardedSocket)) {
                             return "enhanced container isolation: the docker socket for allowed images ("
-                                + layout_.guardedSocket + ") is not available";
+                                + m_layout.guardedSocket + ") is not available";
                         }
-                        mount["source"] = layout_.guardedSocket;
+                        mount["source"] = m_layout.guardedSocket;
                     }
                     continue;
                 }
@@ -192,17 +192,17 @@ public:
             }
             const bool readOnly = hasOption(mount, "ro");
             if (kind == Source::IdMapped || readOnly) {
-                mappedBinds_.push_back({index, resolved, kind == Source::IdMapped, readOnly});
+                m_mappedBinds.push_back({index, resolved, kind == Source::IdMapped, readOnly});
             }
         }
         return {};
     }
 
-    const std::vector<MappedBind>& mappedBinds() const { return mappedBinds_; }
+    const std::vector<MappedBind>& mappedBinds() const { return m_mappedBinds; }
 
     void isolate(const std::vector<IdMapping>& uids, const std::vector<IdMapping>& gids)
     {
-        json& linux = spec_["linux"];
+        json& linux = m_spec["linux"];
         json& namespaces = linux["namespaces"];
         json kept = json::array();
         for (auto& ns : namespaces) {
@@ -212,7 +212,7 @@ public:
             kept.push_back(ns);
         }
         json user = {{"type", "user"}};
-        if (joinPid_) { user["path"] = "/proc/" + std::to_string(*joinPid_) + "/ns/user"; }
+        if (m_joinPid) { user["path"] = "/proc/" + std::to_string(*m_joinPid) + "/ns/user"; }
         kept.push_back(user);
         const bool hasCgroup = std::any_of(kept.begin(), kept.end(),
                                            [](const json& ns) { return ns.value("type", std::string()) == "cgroup"; });
@@ -234,15 +234,15 @@ public:
 
         // Privileged containment: no block devices, whatever --privileged or --device asked for.
         if (auto devices = linux.find("devices"); devices != linux.end() && devices->is_array()) {
-            json kept_devices = json::array();
+            json keptDevices = json::array();
             for (auto& device : *devices) {
-                if (device.value("type", std::string()) != "b") { kept_devices.push_back(device); }
+                if (device.value("type", std::string()) != "b") { keptDevices.push_back(device); }
             }
-            *devices = std::move(kept_devices);
+            *devices = std::move(keptDevices);
         }
     }
 
-    std::optional<int> joinPid() const { return joinPid_; }
+    std::optional<int> joinPid() const { return m_joinPid; }
 
     // Every container (whatever its profile and capabilities: docker exec --privileged adds
     // CAP_SYS_ADMIN to a process later, and the exec'd process gets the container's filter) has a
@@ -268,7 +268,7 @@ public:
     // refuse more.
     void guardMounts()
     {
-        json& linux = spec_["linux"];
+        json& linux = m_spec["linux"];
         if (!linux.contains("seccomp") || !linux["seccomp"].is_object()) {
             // seccomp=unconfined and --privileged: everything else stays allowed.
             linux["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
@@ -341,18 +341,18 @@ private:
     // namespace it names is the one of that container's init, as dockerd recorded its PID.
     bool joinsNamespaceOf(const std::string& other, const std::string& type) const
     {
-        const auto path = joined_.find(type);
-        if (path == joined_.end()) { return false; }
-        const auto pid = host_.containerPid(layout_.dockerRoot, other);
+        const auto path = m_joined.find(type);
+        if (path == m_joined.end()) { return false; }
+        const auto pid = m_host.containerPid(m_layout.dockerRoot, other);
         if (!pid) { return false; }
-        const auto theirs = host_.fileId("/proc/" + std::to_string(*pid) + "/ns/" + procType(type));
-        const auto joined = host_.fileId(path->second);
+        const auto theirs = m_host.fileId("/proc/" + std::to_string(*pid) + "/ns/" + procType(type));
+        const auto joined = m_host.fileId(path->second);
         return theirs && joined && *theirs == *joined;
     }
 
     Source classify(const std::string& resolved, const std::string& destination) const
     {
-        const std::string& root = layout_.dockerRoot;
+        const std::string& root = m_layout.dockerRoot;
         // Docker's per-container files (hostname, hosts, resolv.conf, mounts/shm): this
         // container's, or those dockerd hands out from the container whose namespace it joins.
         const std::string containers = root + "/containers/";
@@ -362,7 +362,7 @@ private:
             if (slash != std::string::npos && slash > 0) {
                 const std::string owner = rest.substr(0, slash);
                 const std::string file = rest.substr(slash + 1);
-                const bool own = owner == id_;
+                const bool own = owner == m_id;
                 // Root inside writes /etc/hosts as with plain Docker. With --network=container:X,
                 // Docker hands out X's files, and the container shares X's user namespace, so
                 // the same mapping; any other container's stay off limits.
@@ -385,14 +385,14 @@ private:
             const auto slash = rest.find('/');
             if (slash == std::string::npos || slash == 0) { return Source::Restricted; }
             const std::string data = volumes + rest.substr(0, slash) + "/_data";
-            return resolved == data && !host_.isForeignMount(data) ? Source::IdMapped : Source::Restricted;
+            return resolved == data && !m_host.isForeignMount(data) ? Source::IdMapped : Source::Restricted;
         }
         // BuildKit's state, only for a BuildKit executor run: its own bundle, and the resolv.conf
         // and hosts files the executor writes beside the bundles (read-only: shared by steps).
         if (isUnder(resolved, root + "/buildkit")) {
-            if (!buildKitRun_) { return Source::Restricted; }
+            if (!m_buildKitRun) { return Source::Restricted; }
             const std::string executor = root + "/buildkit/executor";
-            if (isUnder(resolved, executor + "/" + id_)) { return Source::Plain; }
+            if (isUnder(resolved, executor + "/" + m_id)) { return Source::Plain; }
             const std::filesystem::path path(resolved);
             const std::string name = path.filename().string();
             const bool stateFile = name == "resolv.conf" || name == "resolv-host.conf" || name == "hosts"
@@ -401,24 +401,24 @@ private:
         }
         // docker run --init: dockerd's docker-init, by whichever of its paths it found it.
         if (destination == "/sbin/docker-init") {
-            const auto source = host_.fileId(resolved);
-            for (const auto& file : layout_.engineFiles) {
-                const auto engineFile = host_.fileId(file);
+            const auto source = m_host.fileId(resolved);
+            for (const auto& file : m_layout.engineFiles) {
+                const auto engineFile = m_host.fileId(file);
                 if (resolved == file || (source && engineFile && *source == *engineFile)) { return Source::Plain; }
             }
         }
         return Source::Restricted;
     }
 
-    json& spec_;
-    const std::string& id_;
-    const ContainerImage& image_;
-    const EngineLayout& layout_;
-    const HostView& host_;
-    std::optional<int> joinPid_;
-    std::map<std::string, std::string> joined_;  // namespace type -> the path it joins
-    bool buildKitRun_ = false;
-    std::vector<MappedBind> mappedBinds_;
+    json& m_spec;
+    const std::string& m_id;
+    const ContainerImage& m_image;
+    const EngineLayout& m_layout;
+    const HostView& m_host;
+    std::optional<int> m_joinPid;
+    std::map<std::string, std::string> m_joined;  // namespace type -> the path it joins
+    bool m_buildKitRun = false;
+    std::vector<MappedBind> m_mappedBinds;
 };
 
 }  // namespace

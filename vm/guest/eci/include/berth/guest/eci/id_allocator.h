@@ -45,15 +45,15 @@ public:
     // forgotten; otherwise nothing changes and the result is empty.
     std::vector<Entry> takeStale(const std::string& bootId);
 
-    const std::string& stateFile() const { return stateFile_; }
+    const std::string& stateFile() const { return m_stateFile; }
 
 private:
     class Locked;
-    std::string dir_;
-    std::string stateFile_;
-    std::string lockFile_;
-    std::uint32_t firstBase_;
-    std::uint32_t blockCount_;
+    std::string m_dir;
+    std::string m_stateFile;
+    std::string m_lockFile;
+    std::uint32_t m_firstBase;
+    std::uint32_t m_blockCount;
 };
 
 }  // namespace berth::guest::eci

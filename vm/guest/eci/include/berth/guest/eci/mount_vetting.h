@@ -37,7 +37,7 @@ public:
     std::optional<VolumeOptions> localVolume(const std::string& name) const override;
 
 private:
-    std::string root_;
+    std::string m_root;
 };
 
 // Every check returns the refusal's message, empty when allowed.
@@ -72,9 +72,9 @@ private:
     std::optional<std::string> existingVolume(const std::string& name) const;
     std::string mountPoints(const nlohmann::json& config, Sockets sockets) const;
 
-    const EngineState& engine_;
-    const HostView& host_;
-    std::string root_;
+    const EngineState& m_engine;
+    const HostView& m_host;
+    std::string m_root;
 };
 
 // VolumeOptions from a JSON object of strings; nullopt when it is anything else.
