@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 # One list for building, running and testing; see docs/DEVELOPING.md for what each is for.
 PACKAGES=(
     build-essential cmake ninja-build pkg-config git binutils
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev clang-format-15 clang-tidy
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
     libgl-dev
     nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libssl-dev

@@ -7,6 +7,10 @@
 #   tools/check-style.sh naming <source dir> <build dir with compile_commands.json>
 set -euo pipefail
 
+CLANG_FORMAT=${CLANG_FORMAT:-clang-format-15}  # 15: the first with InsertBraces
+CLANG_TIDY=${CLANG_TIDY:-clang-tidy}
+RUN_CLANG_TIDY=${RUN_CLANG_TIDY:-run-clang-tidy}
+
 what=${1:?format or naming}
 src=$(cd "${2:?source dir}" && pwd)
 
@@ -23,7 +27,7 @@ case $what in
 format)
     # --Werror turns every place that differs into an error naming file:line:col.
     cd "$src"
-    sources | xargs -0 clang-format --style=file --dry-run --Werror
+    sources | xargs -0 "$CLANG_FORMAT" --style=file --dry-run --Werror
     echo "format: $(sources | tr -cd '\0' | wc -c) files follow .clang-format"
     ;;
 naming)
@@ -31,9 +35,11 @@ naming)
     [[ -f $build/compile_commands.json ]] || { echo "no compile_commands.json in $build" >&2; exit 2; }
     # The folders that hold the project's code; generated code (moc, rcc) in the build tree is not ours.
     dirs=$(sources | tr '\0' '\n' | grep / | cut -d/ -f1 | sort -u | paste -sd'|')
-    run-clang-tidy -p "$build" -j "$(nproc)" -quiet -header-filter="^$src/($dirs)/" \
+    "$RUN_CLANG_TIDY" -clang-tidy-binary "$CLANG_TIDY" -p "$build" -j "$(nproc)" -quiet -header-filter="^$src/($dirs)/" \
         "^$src/($dirs)/|/Unity/unity_" >"$build/check-naming.log" 2>&1 || {
-        grep -E '(warning|error):' "$build/check-naming.log" | grep -E "^$src/($dirs)/" | sort -u >&2 || true
+        # run-clang-tidy always colours its output: plain text for the CI log.
+        sed -E 's/\x1b\[[0-9;]*m//g' "$build/check-naming.log" | grep -E "^$src/($dirs)/.*(warning|error):" |
+            sort -u >&2 || true
         echo "naming: violations above (full log: $build/check-naming.log)" >&2
         exit 1
     }

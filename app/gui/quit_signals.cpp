@@ -11,23 +11,23 @@ namespace berth::gui {
 
 namespace {
 
-int signalPipe[2] = {-1, -1};
+int g_signalPipe[2] = {-1, -1};
 
 void onSignal(int)
 {
     // Only async-signal-safe work here: the notifier does the rest in the event loop.
-    [[maybe_unused]] const auto written = ::write(signalPipe[1], "q", 1);
+    [[maybe_unused]] const auto written = ::write(g_signalPipe[1], "q", 1);
 }
 
 }  // namespace
 
 QuitSignals::QuitSignals(QObject* parent) : QObject(parent)
 {
-    if (signalPipe[0] >= 0 || ::pipe2(signalPipe, O_CLOEXEC | O_NONBLOCK) != 0) { return; }
-    m_notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, this);
+    if (g_signalPipe[0] >= 0 || ::pipe2(g_signalPipe, O_CLOEXEC | O_NONBLOCK) != 0) { return; }
+    m_notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, [this] {
         char drained[16];
-        while (::read(signalPipe[0], drained, sizeof drained) > 0) {}
+        while (::read(g_signalPipe[0], drained, sizeof drained) > 0) {}
         emit quitRequested();
     });
     struct sigaction action {};
@@ -42,9 +42,9 @@ QuitSignals::~QuitSignals()
     if (m_notifier == nullptr) { return; }
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGINT, SIG_DFL);
-    ::close(signalPipe[0]);
-    ::close(signalPipe[1]);
-    signalPipe[0] = signalPipe[1] = -1;
+    ::close(g_signalPipe[0]);
+    ::close(g_signalPipe[1]);
+    g_signalPipe[0] = g_signalPipe[1] = -1;
 }
 
 }  // namespace berth::gui
