@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "berth/engine/engine_handle.h"
 #include "berth/settings/settings.h"
-#include "berth/vm/engine_handle.h"
 
 namespace berth::cli {
 
@@ -22,8 +22,8 @@ struct Context {
     settings::SettingsPaths paths;
     std::ostream& out;
     std::ostream& err;
-    // Reaches the engine host; production: vm::EngineClient.
-    std::function<std::unique_ptr<vm::EngineHandle>()> connectEngine;
+    // Reaches the engine host; production: engine::EngineClient.
+    std::function<std::unique_ptr<engine::EngineHandle>()> connectEngine;
     // Answers to questions (reset --data asks for "yes"); null: nobody can answer.
     std::istream* in;
     // The VM instance directory (data disk); empty: vm::InstanceDir::defaultRoot().
@@ -50,7 +50,7 @@ int engineCommand(const std::string& command, const std::vector<std::string>& ar
 // reset --data [--yes]: stops the engine and moves its data disk aside to a timestamped backup.
 int resetCommand(const std::vector<std::string>& args, Context& context);
 // Runs one engine operation and waits for its outcome, printing progress (engine_command.cpp).
-int runEngineOperation(vm::EngineHandle& engine, vm::EngineHandle::Operation operation,
+int runEngineOperation(engine::EngineHandle& engine, engine::EngineHandle::Operation operation,
                        const std::function<void()>& send, Context& context);
 
 }  // namespace berth::cli

@@ -13,9 +13,9 @@ namespace berth::cli {
 
 namespace {
 
-using vm::EngineHandle;
-using vm::EngineState;
-using vm::EngineStatus;
+using engine::EngineHandle;
+using engine::EngineState;
+using engine::EngineStatus;
 
 bool hasFlag(const std::vector<std::string>& args, const char* flag)
 {
@@ -24,7 +24,7 @@ bool hasFlag(const std::vector<std::string>& args, const char* flag)
 
 std::string describe(const EngineStatus& status)
 {
-    std::string text = vm::engineStateName(status.state).toStdString();
+    std::string text = engine::engineStateName(status.state).toStdString();
     if (status.qemuPid > 0 && status.state != EngineState::Stopped) {
         text += " (QEMU pid " + std::to_string(status.qemuPid) + ")";
     }
@@ -48,7 +48,7 @@ int runEngineOperation(EngineHandle& engine, EngineHandle::Operation operation, 
     QObject::connect(&engine, &EngineHandle::statusChanged, &loop, [&](const EngineStatus& status) {
         if (status.state != lastState && status.state != EngineState::Unknown) {
             lastState = status.state;
-            lastLine = vm::engineStateName(status.state).toStdString();
+            lastLine = engine::engineStateName(status.state).toStdString();
             c.out << lastLine << "\n" << std::flush;
         }
     });

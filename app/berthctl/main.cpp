@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "berth/vm/engine_client.h"
+#include "berth/engine/engine_client.h"
 #include "cli.h"
 #include "logging.h"
 
@@ -27,7 +27,11 @@ int main(int argc, char* argv[])
     }
     berth::app::initLogging("berthctl", /*console=*/true, verbose);
 
-    berth::cli::Context context{berth::settings::SettingsPaths::forCurrentUser(),           std::cout, std::cerr,
-                                [] { return std::make_unique<berth::vm::EngineClient>(); }, &std::cin, {}};
+    berth::cli::Context context{berth::settings::SettingsPaths::forCurrentUser(),
+                                std::cout,
+                                std::cerr,
+                                [] { return std::make_unique<berth::engine::EngineClient>(); },
+                                &std::cin,
+                                {}};
     return berth::cli::run(args, context);
 }

@@ -9,7 +9,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "berth/vm/docker_context.h"
+#include "berth/endpoint/docker_context.h"
 
 namespace berth::cli {
 
@@ -189,7 +189,7 @@ void printEciReport(const EciReport& report, std::ostream& out)
 int verifyEciCommand(const std::vector<std::string>& args, Context& context, DockerRunner* docker)
 {
     std::string image = "busybox";
-    std::string dockerContext = vm::kDockerContextName;
+    std::string dockerContext = endpoint::kDockerContextName;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if ((args[i] == "--image" || args[i] == "--context") && i + 1 < args.size()) {
             (args[i] == "--image" ? image : dockerContext) = args[i + 1];
@@ -202,7 +202,7 @@ int verifyEciCommand(const std::vector<std::string>& args, Context& context, Doc
     }
     std::unique_ptr<DockerRunner> owned;
     if (docker == nullptr) {
-        const std::string cli = vm::findDockerCli().toStdString();
+        const std::string cli = endpoint::findDockerCli().toStdString();
         if (cli.empty()) {
             context.err << "berthctl verify-eci: no docker CLI found on PATH\n";
             return kFailed;

@@ -16,12 +16,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "berth/endpoint/docker_api.h"
+#include "berth/endpoint/docker_context.h"
+#include "berth/endpoint/endpoint_certs.h"
+#include "berth/engine/engine_host.h"
 #include "berth/settings/guest_config.h"
-#include "berth/vm/docker_context.h"
-#include "berth/vm/engine_api.h"
-#include "berth/vm/engine_certs.h"
 #include "berth/vm/engine_controller.h"
-#include "berth/vm/engine_host.h"
 #include "berth/vm/vm_backends.h"
 #include "logging.h"
 
@@ -106,7 +106,7 @@ int main(int argc, char* argv[])
     // The full guest (dockerd) comes with a root image; the test guest boots from its initramfs.
     const bool fullGuest = QFileInfo::exists(guestPath + "/root.squashfs");
     const berth::vm::InstanceDir instance(parser.value(instanceDir));
-    const berth::vm::EngineCertPaths certs{berth::vm::defaultEngineCertsDir()};
+    const berth::endpoint::EngineCertPaths certs{berth::endpoint::defaultEngineCertsDir()};
 
     berth::vm::EngineOptions options;
     options.instanceDir = instance.root();
@@ -119,19 +119,19 @@ int main(int argc, char* argv[])
         // Running means dockerd answers over TLS with our client certificate, not just "booted".
         options.engineCheck = [certs](quint16 port, berth::vm::EngineOptions::EngineCheckDone done) {
             QString problem;
-            const auto tls = berth::vm::EngineApi::tlsConfiguration(certs, &problem);
+            const auto tls = berth::endpoint::DockerApi::tlsConfiguration(certs, &problem);
             if (!tls) {
                 done(false, problem);
                 return;
             }
-            berth::vm::EngineApi(port, *tls, std::chrono::seconds(3))
+            berth::endpoint::DockerApi(port, *tls, std::chrono::seconds(3))
                 .ping(QCoreApplication::instance(), [done](bool ok, const QString& why) { done(ok, why); });
         };
     }
 
     berth::vm::EngineController controller(options, berth::vm::systemProcessFactory(), chosenBackend(settings));
     applyLaunchSettings(controller, settings, fullGuest);
-    berth::vm::EngineHost host(&controller, [paths, fullGuest, certs, instance, &controller] {
+    berth::engine::EngineHost host(&controller, [paths, fullGuest, certs, instance, &controller] {
         const auto current = berth::settings::Settings::load(paths);
         const auto decision = berth::settings::decideLaunch(current);
         if (decision.allowed) {
@@ -140,28 +140,28 @@ int main(int argc, char* argv[])
             QString problem;
             if (fullGuest) {
                 // Renewed here when missing, expired or corrupt; the guest gets the server side.
-                const auto ensured = berth::vm::ensureEngineCerts(certs);
-                if (!ensured.ok || !berth::vm::writeGuestTlsFile(certs, instance.guestTlsFile(), &problem)) {
-                    return berth::vm::LaunchConfig{false, {}, ensured.ok ? problem : ensured.message};
+                const auto ensured = berth::endpoint::ensureEngineCerts(certs);
+                if (!ensured.ok || !berth::endpoint::writeGuestTlsFile(certs, instance.guestTlsFile(), &problem)) {
+                    return berth::engine::LaunchConfig{false, {}, ensured.ok ? problem : ensured.message};
                 }
             }
         }
-        return berth::vm::LaunchConfig{decision.allowed, decision.guestConfig,
-                                       QString::fromStdString(decision.refusal)};
+        return berth::engine::LaunchConfig{decision.allowed, decision.guestConfig,
+                                           QString::fromStdString(decision.refusal)};
     });
     if (fullGuest) {
         // Point the docker CLI at the engine whenever it comes up (the port rarely changes).
         QObject::connect(&controller, &berth::vm::EngineController::stateChanged, &controller,
                          [&controller, certs, guestPath](berth::vm::EngineController::State state) {
                              if (state != berth::vm::EngineController::State::Running) { return; }
-                             const QString cli = berth::vm::findDockerCli(guestPath + "/docker");
+                             const QString cli = berth::endpoint::findDockerCli(guestPath + "/docker");
                              if (cli.isEmpty()) {
                                  spdlog::info("no docker CLI found; the docker context is not set up");
                                  return;
                              }
-                             const auto result = berth::vm::ensureDockerContext(cli, berth::vm::kDockerContextName,
-                                                                                controller.enginePort(), certs);
-                             if (result.outcome == berth::vm::DockerContextResult::Outcome::Failed) {
+                             const auto result = berth::endpoint::ensureDockerContext(
+                                 cli, berth::endpoint::kDockerContextName, controller.enginePort(), certs);
+                             if (result.outcome == berth::endpoint::DockerContextResult::Outcome::Failed) {
                                  spdlog::warn("{}", result.message.toStdString());
                              } else {
                                  spdlog::info("{}", result.message.toStdString());
@@ -174,7 +174,7 @@ int main(int argc, char* argv[])
         std::fprintf(stderr, "berth-engine: %s\n", qPrintable(error));
         return 1;
     }
-    QObject::connect(&host, &berth::vm::EngineHost::idle, &app, [] {
+    QObject::connect(&host, &berth::engine::EngineHost::idle, &app, [] {
         spdlog::info("engine stopped; the host exits");
         QCoreApplication::quit();
     });

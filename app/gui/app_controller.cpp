@@ -16,15 +16,16 @@ namespace berth::gui {
 namespace {
 
 // Nothing to stop: no VM process is left behind if we quit now. Unknown is not down: a VM may run.
-bool engineIsDown(const vm::EngineStatus& s)
+bool engineIsDown(const engine::EngineStatus& s)
 {
-    return !s.busy && (s.state == vm::EngineState::Stopped || (s.state == vm::EngineState::Error && s.qemuPid == 0));
+    return !s.busy
+        && (s.state == engine::EngineState::Stopped || (s.state == engine::EngineState::Error && s.qemuPid == 0));
 }
 
 // Start at launch unless the engine already runs or is on its way.
-bool engineNeedsStart(const vm::EngineStatus& s)
+bool engineNeedsStart(const engine::EngineStatus& s)
 {
-    return engineIsDown(s) || (!s.busy && s.state == vm::EngineState::Unknown);
+    return engineIsDown(s) || (!s.busy && s.state == engine::EngineState::Unknown);
 }
 
 // Without a tray, closing the dashboard is the only way out: make it a full quit.
@@ -61,7 +62,7 @@ AppController::AppController(Parts parts, QObject* parent)
     connect(m_tray, &TrayIcon::settingsRequested, this, &AppController::showSettings);
     connect(m_tray, &TrayIcon::quitRequested, this, &AppController::requestQuit);
     connect(m_applier, &ApplyRestart::applied, this, &AppController::applySideEffects);
-    connect(&m_parts.engine, &vm::EngineHandle::operationFinished, this, &AppController::onOperationFinished);
+    connect(&m_parts.engine, &engine::EngineHandle::operationFinished, this, &AppController::onOperationFinished);
     applyTheme(QString::fromStdString(m_parts.settings.get(settings::keys::kTheme).value.get<std::string>()));
 }
 
@@ -100,9 +101,9 @@ void AppController::requestQuit()
     m_parts.engine.stop();
 }
 
-void AppController::onOperationFinished(vm::EngineHandle::Operation operation, bool ok, const QString&)
+void AppController::onOperationFinished(engine::EngineHandle::Operation operation, bool ok, const QString&)
 {
-    if (!m_quitting || operation != vm::EngineHandle::Operation::Stop) { return; }
+    if (!m_quitting || operation != engine::EngineHandle::Operation::Stop) { return; }
     if (!ok && !m_forcedStop) {
         m_forcedStop = true;  // the graceful stop failed: do not leave the VM behind
         m_parts.engine.stop(true);

@@ -4,8 +4,8 @@
 #include <QPointer>
 
 #include "autostart.h"
+#include "berth/engine/engine_handle.h"
 #include "berth/settings/settings.h"
-#include "berth/vm/engine_handle.h"
 #include "log_viewer.h"
 #include "settings_window.h"
 
@@ -24,7 +24,7 @@ class AppController : public QObject {
 public:
     struct Parts {
         settings::Settings& settings;
-        vm::EngineHandle& engine;
+        engine::EngineHandle& engine;
         ContainerSource& containers;
         UserPrompts& prompts;
         AutostartEntry autostart = AutostartEntry();
@@ -56,7 +56,7 @@ signals:
 
 private:
     void applySideEffects(const settings::Proposal& proposal);
-    void onOperationFinished(vm::EngineHandle::Operation operation, bool ok, const QString& message);
+    void onOperationFinished(engine::EngineHandle::Operation operation, bool ok, const QString& message);
 
     Parts m_parts;
     SettingsDraft* m_draft;

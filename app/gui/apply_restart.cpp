@@ -8,7 +8,7 @@
 
 namespace berth::gui {
 
-ApplyRestart::ApplyRestart(SettingsDraft& draft, vm::EngineHandle& engine, ContainerSource& containers,
+ApplyRestart::ApplyRestart(SettingsDraft& draft, engine::EngineHandle& engine, ContainerSource& containers,
                            UserPrompts& prompts, QObject* parent)
     : QObject(parent),
       m_draft(draft),
@@ -18,8 +18,8 @@ ApplyRestart::ApplyRestart(SettingsDraft& draft, vm::EngineHandle& engine, Conta
 {
     connect(&m_draft, &SettingsDraft::edited, this, &ApplyRestart::availabilityChanged);
     connect(&m_draft, &SettingsDraft::reloaded, this, &ApplyRestart::availabilityChanged);
-    connect(&m_engine, &vm::EngineHandle::statusChanged, this, &ApplyRestart::availabilityChanged);
-    connect(&m_engine, &vm::EngineHandle::operationFinished, this, &ApplyRestart::onOperationFinished);
+    connect(&m_engine, &engine::EngineHandle::statusChanged, this, &ApplyRestart::availabilityChanged);
+    connect(&m_engine, &engine::EngineHandle::operationFinished, this, &ApplyRestart::onOperationFinished);
 }
 
 bool ApplyRestart::canApply() const
@@ -85,9 +85,9 @@ void ApplyRestart::requestRestart()
     m_engine.restart();
 }
 
-void ApplyRestart::onOperationFinished(vm::EngineHandle::Operation operation, bool ok, const QString& message)
+void ApplyRestart::onOperationFinished(engine::EngineHandle::Operation operation, bool ok, const QString& message)
 {
-    if (operation != vm::EngineHandle::Operation::Restart || !m_restartInFlight) { return; }
+    if (operation != engine::EngineHandle::Operation::Restart || !m_restartInFlight) { return; }
     m_restartInFlight = false;
     emit restartFinished(ok, message);
     emit availabilityChanged();

@@ -2,8 +2,8 @@
 
 #include <QObject>
 
+#include "berth/engine/engine_handle.h"
 #include "berth/settings/settings.h"
-#include "berth/vm/engine_handle.h"
 
 namespace berth::gui {
 
@@ -26,7 +26,7 @@ public:
     };
     Q_ENUM(Outcome)
 
-    ApplyRestart(SettingsDraft& draft, vm::EngineHandle& engine, ContainerSource& containers, UserPrompts& prompts,
+    ApplyRestart(SettingsDraft& draft, engine::EngineHandle& engine, ContainerSource& containers, UserPrompts& prompts,
                  QObject* parent = nullptr);
 
     [[nodiscard]] bool isRestarting() const { return m_restartInFlight || m_engine.status().busy; }
@@ -47,10 +47,10 @@ private:
     // True to go on, false when the user cancelled or removal failed.
     bool settleUnprotectedContainers(const settings::Proposal& proposal);
     void requestRestart();
-    void onOperationFinished(vm::EngineHandle::Operation operation, bool ok, const QString& message);
+    void onOperationFinished(engine::EngineHandle::Operation operation, bool ok, const QString& message);
 
     SettingsDraft& m_draft;
-    vm::EngineHandle& m_engine;
+    engine::EngineHandle& m_engine;
     ContainerSource& m_containers;
     UserPrompts& m_prompts;
     bool m_restartInFlight = false;

@@ -5,25 +5,25 @@
 #include <memory>
 #include <optional>
 
-#include "berth/vm/engine_api.h"
+#include "berth/endpoint/docker_api.h"
 
 namespace berth::gui {
 
 namespace {
 
-std::optional<vm::EngineApi> engineApi(const vm::EngineHandle& engine, const vm::EngineCertPaths& certs,
-                                       std::chrono::milliseconds timeout, QString* error)
+std::optional<endpoint::DockerApi> engineApi(const engine::EngineHandle& engine, const endpoint::EngineCertPaths& certs,
+                                             std::chrono::milliseconds timeout, QString* error)
 {
-    const vm::EngineStatus status = engine.status();
-    if (status.state != vm::EngineState::Running || status.enginePort == 0) { return std::nullopt; }
-    const auto tls = vm::EngineApi::tlsConfiguration(certs, error);
+    const engine::EngineStatus status = engine.status();
+    if (status.state != engine::EngineState::Running || status.enginePort == 0) { return std::nullopt; }
+    const auto tls = endpoint::DockerApi::tlsConfiguration(certs, error);
     if (!tls) { return std::nullopt; }
-    return vm::EngineApi(status.enginePort, *tls, timeout);
+    return endpoint::DockerApi(status.enginePort, *tls, timeout);
 }
 
 }  // namespace
 
-EngineContainers::EngineContainers(const vm::EngineHandle& engine, vm::EngineCertPaths certs,
+EngineContainers::EngineContainers(const engine::EngineHandle& engine, endpoint::EngineCertPaths certs,
                                    std::chrono::milliseconds timeout)
     : m_engine(engine),
       m_certs(std::move(certs)),
@@ -47,10 +47,11 @@ QVector<ContainerInfo> EngineContainers::listNow()
     QVector<ContainerInfo> result;
     QString error;
     // The list, then every container's runtime (only the details name it), all in one wait.
-    const bool finished = vm::EngineApi::waitFor(
+    const bool finished = endpoint::DockerApi::waitFor(
         [&](QObject* context, const std::function<void()>& finish) {
             api->listContainers(
-                context, [&, context, finish](const QList<vm::ContainerSummary>& containers, const QString& listError) {
+                context,
+                [&, context, finish](const QList<endpoint::ContainerSummary>& containers, const QString& listError) {
                     if (!listError.isEmpty() || containers.isEmpty()) {
                         error = listError;
                         finish();
@@ -86,10 +87,11 @@ QString EngineContainers::removeAll()
     const auto api = engineApi(m_engine, m_certs, m_timeout, &error);
     if (!api) { return error; }  // not running: nothing to remove, unless the certificates are missing
     QStringList failures;
-    const bool finished = vm::EngineApi::waitFor(
+    const bool finished = endpoint::DockerApi::waitFor(
         [&](QObject* context, const std::function<void()>& finish) {
             api->listContainers(
-                context, [&, context, finish](const QList<vm::ContainerSummary>& containers, const QString& listError) {
+                context,
+                [&, context, finish](const QList<endpoint::ContainerSummary>& containers, const QString& listError) {
                     if (!listError.isEmpty() || containers.isEmpty()) {
                         if (!listError.isEmpty()) { failures << listError; }
                         finish();

@@ -5,8 +5,8 @@
 
 #include <chrono>
 
-#include "berth/vm/engine_certs.h"
-#include "berth/vm/engine_handle.h"
+#include "berth/endpoint/endpoint_certs.h"
+#include "berth/engine/engine_handle.h"
 
 namespace berth::gui {
 
@@ -40,7 +40,7 @@ public:
 // local event loop (user input excluded) for at most `timeout`, as the interface is synchronous.
 class EngineContainers final : public ContainerSource {
 public:
-    EngineContainers(const vm::EngineHandle& engine, vm::EngineCertPaths certs,
+    EngineContainers(const engine::EngineHandle& engine, endpoint::EngineCertPaths certs,
                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
     QVector<ContainerInfo> list() override;
     QString removeAll() override;
@@ -50,8 +50,8 @@ public:
 private:
     QVector<ContainerInfo> listNow();
 
-    const vm::EngineHandle& m_engine;
-    vm::EngineCertPaths m_certs;
+    const engine::EngineHandle& m_engine;
+    endpoint::EngineCertPaths m_certs;
     std::chrono::milliseconds m_timeout;
     QString m_lastError;
     bool m_listing = false;  // a status change during the wait must not nest another

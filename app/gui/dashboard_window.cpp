@@ -16,21 +16,21 @@
 
 namespace berth::gui {
 
-QString engineStateText(vm::EngineState state)
+QString engineStateText(engine::EngineState state)
 {
     switch (state) {
-    case vm::EngineState::Stopped: return DashboardWindow::tr("Stopped");
-    case vm::EngineState::Starting: return DashboardWindow::tr("Starting");
-    case vm::EngineState::WaitingForEngine: return DashboardWindow::tr("Waiting for engine");
-    case vm::EngineState::Running: return DashboardWindow::tr("Running");
-    case vm::EngineState::Stopping: return DashboardWindow::tr("Stopping");
-    case vm::EngineState::Error: return DashboardWindow::tr("Error");
-    case vm::EngineState::Unknown: break;
+    case engine::EngineState::Stopped: return DashboardWindow::tr("Stopped");
+    case engine::EngineState::Starting: return DashboardWindow::tr("Starting");
+    case engine::EngineState::WaitingForEngine: return DashboardWindow::tr("Waiting for engine");
+    case engine::EngineState::Running: return DashboardWindow::tr("Running");
+    case engine::EngineState::Stopping: return DashboardWindow::tr("Stopping");
+    case engine::EngineState::Error: return DashboardWindow::tr("Error");
+    case engine::EngineState::Unknown: break;
     }
     return DashboardWindow::tr("Unknown");
 }
 
-DashboardWindow::DashboardWindow(vm::EngineHandle& engine, const settings::Settings& settings,
+DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::Settings& settings,
                                  ContainerSource& containers, QWidget* parent)
     : QMainWindow(parent),
       m_engine(engine),
@@ -110,7 +110,7 @@ DashboardWindow::DashboardWindow(vm::EngineHandle& engine, const settings::Setti
     connect(m_restart, &QPushButton::clicked, &m_engine, [this] { m_engine.restart(); });
     connect(m_showLog, &QPushButton::clicked, this, &DashboardWindow::showLogRequested);
     connect(settingsButton, &QPushButton::clicked, this, &DashboardWindow::settingsRequested);
-    connect(&m_engine, &vm::EngineHandle::statusChanged, this, &DashboardWindow::showStatus);
+    connect(&m_engine, &engine::EngineHandle::statusChanged, this, &DashboardWindow::showStatus);
 
     showStatus(m_engine.status());
     resize(760, 520);
@@ -125,11 +125,11 @@ QString DashboardWindow::acceleratorText() const
     return m_accelerator->text();
 }
 
-void DashboardWindow::showStatus(const vm::EngineStatus& status)
+void DashboardWindow::showStatus(const engine::EngineStatus& status)
 {
     const bool policyAllowsStart = m_settings.engineStartAllowed();
     m_state->setText(engineStateText(status.state));
-    if (status.state == vm::EngineState::Error) {
+    if (status.state == engine::EngineState::Error) {
         m_detail->setText(tr("Error: %1").arg(status.detail));
     } else if (!policyAllowsStart) {
         m_detail->setText(tr("%1 is invalid: the engine will not start until your administrator fixes it.")
@@ -143,7 +143,7 @@ void DashboardWindow::showStatus(const vm::EngineStatus& status)
         m_accelerator->setText(tr("Accelerator: %1 (%2)").arg(status.accelerator.toUpper(), status.acceleratorReason));
     }
     QString endpoint;
-    if (status.state == vm::EngineState::Running && status.enginePort != 0) {
+    if (status.state == engine::EngineState::Running && status.enginePort != 0) {
         endpoint = tr("Docker: docker --context berth … (tcp://127.0.0.1:%1, TLS with a client certificate)")
                        .arg(status.enginePort);
         if (status.guestConfig.is_object() && status.guestConfig.value("exposeDockerAPIOnTCP2375", false) == true) {
@@ -154,13 +154,13 @@ void DashboardWindow::showStatus(const vm::EngineStatus& status)
     m_endpoint->setText(endpoint);
     m_endpoint->setVisible(!endpoint.isEmpty());
     const bool idle = !status.busy;
-    const bool down = status.state == vm::EngineState::Stopped || status.state == vm::EngineState::Error
-        || status.state == vm::EngineState::Unknown;
+    const bool down = status.state == engine::EngineState::Stopped || status.state == engine::EngineState::Error
+        || status.state == engine::EngineState::Unknown;
     m_start->setEnabled(idle && down && policyAllowsStart);
-    m_stop->setEnabled(!down && status.state != vm::EngineState::Stopping);
-    m_restart->setEnabled(idle && status.state == vm::EngineState::Running);
-    m_showLog->setEnabled(!status.serialLog.isEmpty() || status.state == vm::EngineState::Error);
-    if (status.state == vm::EngineState::Running) { refreshContainers(); }
+    m_stop->setEnabled(!down && status.state != engine::EngineState::Stopping);
+    m_restart->setEnabled(idle && status.state == engine::EngineState::Running);
+    m_showLog->setEnabled(!status.serialLog.isEmpty() || status.state == engine::EngineState::Error);
+    if (status.state == engine::EngineState::Running) { refreshContainers(); }
 }
 
 void DashboardWindow::refreshContainers()

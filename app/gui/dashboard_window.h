@@ -2,7 +2,7 @@
 
 #include <QMainWindow>
 
-#include "berth/vm/engine_handle.h"
+#include "berth/engine/engine_handle.h"
 
 class QLabel;
 class QPushButton;
@@ -23,7 +23,7 @@ class DashboardWindow : public QMainWindow {
 public:
     enum ContainerColumn { NameColumn, ImageColumn, RuntimeColumn, IsolationColumn, ContainerColumnCount };
 
-    DashboardWindow(vm::EngineHandle& engine, const settings::Settings& settings, ContainerSource& containers,
+    DashboardWindow(engine::EngineHandle& engine, const settings::Settings& settings, ContainerSource& containers,
                     QWidget* parent = nullptr);
 
     [[nodiscard]] QString stateText() const;
@@ -35,7 +35,7 @@ public:
     [[nodiscard]] QTableWidget* containersTable() const { return m_containersTable; }
 
 public slots:
-    void showStatus(const berth::vm::EngineStatus& status);
+    void showStatus(const berth::engine::EngineStatus& status);
     void refreshContainers();
 
 signals:
@@ -44,7 +44,7 @@ signals:
     void quitRequested();
 
 private:
-    vm::EngineHandle& m_engine;
+    engine::EngineHandle& m_engine;
     const settings::Settings& m_settings;
     ContainerSource& m_containers;
     QLabel* m_state;
@@ -59,6 +59,6 @@ private:
 };
 
 // The engine state in the user's language.
-QString engineStateText(vm::EngineState state);
+QString engineStateText(engine::EngineState state);
 
 }  // namespace berth::gui

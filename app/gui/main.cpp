@@ -12,7 +12,7 @@
 #include "translations.h"
 #include "user_prompts.h"
 
-#include "berth/vm/engine_client.h"
+#include "berth/engine/engine_client.h"
 
 int main(int argc, char* argv[])
 {
@@ -43,9 +43,9 @@ int main(int argc, char* argv[])
     if (!instance.claim()) { return 0; }  // the running Berth comes forward instead
 
     auto settings = berth::settings::Settings::load(berth::settings::SettingsPaths::forCurrentUser());
-    berth::vm::EngineClient engine;  // launches berth-engine, which owns the VM, on the first start
+    berth::engine::EngineClient engine;  // launches berth-engine, which owns the VM, on the first start
     // The engine's containers over its TLS endpoint, once it runs (nothing before).
-    berth::gui::EngineContainers containers(engine, {berth::vm::defaultEngineCertsDir()});
+    berth::gui::EngineContainers containers(engine, {berth::endpoint::defaultEngineCertsDir()});
     berth::gui::MessageBoxPrompts prompts;
     berth::gui::AppController controller(
         {settings, engine, containers, prompts, berth::gui::AutostartEntry(), QApplication::applicationFilePath()});

@@ -8,7 +8,7 @@
 
 namespace berth::gui {
 
-RestartProgress::RestartProgress(vm::EngineHandle& engine, QWidget* parent)
+RestartProgress::RestartProgress(engine::EngineHandle& engine, QWidget* parent)
     : QWidget(parent),
       m_engine(engine),
       m_phase(new QLabel(this)),
@@ -43,8 +43,8 @@ RestartProgress::RestartProgress(vm::EngineHandle& engine, QWidget* parent)
     column->addWidget(m_error);
     column->addLayout(buttons);
 
-    connect(&m_engine, &vm::EngineHandle::statusChanged, this, &RestartProgress::onStatus);
-    connect(&m_engine, &vm::EngineHandle::progress, m_detail, &QLabel::setText);
+    connect(&m_engine, &engine::EngineHandle::statusChanged, this, &RestartProgress::onStatus);
+    connect(&m_engine, &engine::EngineHandle::progress, m_detail, &QLabel::setText);
     connect(m_retry, &QPushButton::clicked, this, &RestartProgress::retryRequested);
     connect(m_showLog, &QPushButton::clicked, this, &RestartProgress::showLogRequested);
     hide();
@@ -75,32 +75,32 @@ void RestartProgress::begin()
     show();
 }
 
-void RestartProgress::onStatus(const vm::EngineStatus& status)
+void RestartProgress::onStatus(const engine::EngineStatus& status)
 {
     if (!m_active) { return; }
     switch (status.state) {
-    case vm::EngineState::Stopping:
+    case engine::EngineState::Stopping:
         m_bar->setValue(1);
         m_phase->setText(tr("Stopping engine…"));
         break;
-    case vm::EngineState::Stopped:
+    case engine::EngineState::Stopped:
         m_bar->setValue(2);
         m_phase->setText(tr("VM stopped"));
         break;
-    case vm::EngineState::Starting:
+    case engine::EngineState::Starting:
         m_bar->setValue(3);
         m_phase->setText(tr("Starting VM…"));
         break;
-    case vm::EngineState::WaitingForEngine:
+    case engine::EngineState::WaitingForEngine:
         m_bar->setValue(4);
         m_phase->setText(tr("Waiting for engine…"));
         break;
-    case vm::EngineState::Running:
+    case engine::EngineState::Running:
         m_bar->setValue(5);
         m_phase->setText(tr("Running"));
         break;
-    case vm::EngineState::Error:
-    case vm::EngineState::Unknown: break;  // finish() reports failures with the engine's message
+    case engine::EngineState::Error:
+    case engine::EngineState::Unknown: break;  // finish() reports failures with the engine's message
     }
 }
 

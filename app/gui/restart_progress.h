@@ -2,7 +2,7 @@
 
 #include <QWidget>
 
-#include "berth/vm/engine_handle.h"
+#include "berth/engine/engine_handle.h"
 
 class QLabel;
 class QProgressBar;
@@ -16,7 +16,7 @@ namespace berth::gui {
 class RestartProgress : public QWidget {
     Q_OBJECT
 public:
-    explicit RestartProgress(vm::EngineHandle& engine, QWidget* parent = nullptr);
+    explicit RestartProgress(engine::EngineHandle& engine, QWidget* parent = nullptr);
 
     [[nodiscard]] QString phaseText() const;
     [[nodiscard]] int step() const;
@@ -34,9 +34,9 @@ signals:
     void showLogRequested();
 
 private:
-    void onStatus(const vm::EngineStatus& status);
+    void onStatus(const engine::EngineStatus& status);
 
-    vm::EngineHandle& m_engine;
+    engine::EngineHandle& m_engine;
     bool m_active = false;
     QLabel* m_phase;
     QLabel* m_detail;

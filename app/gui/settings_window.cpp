@@ -17,7 +17,8 @@
 
 namespace berth::gui {
 
-SettingsWindow::SettingsWindow(SettingsDraft& draft, ApplyRestart& applier, vm::EngineHandle& engine, QWidget* parent)
+SettingsWindow::SettingsWindow(SettingsDraft& draft, ApplyRestart& applier, engine::EngineHandle& engine,
+                               QWidget* parent)
     : QWidget(parent, Qt::Window),
       m_draft(draft),
       m_applier(applier),

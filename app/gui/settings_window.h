@@ -28,7 +28,8 @@ class SettingsPage;
 class SettingsWindow : public QWidget {
     Q_OBJECT
 public:
-    SettingsWindow(SettingsDraft& draft, ApplyRestart& applier, vm::EngineHandle& engine, QWidget* parent = nullptr);
+    SettingsWindow(SettingsDraft& draft, ApplyRestart& applier, engine::EngineHandle& engine,
+                   QWidget* parent = nullptr);
 
     [[nodiscard]] SettingsPage* page(settings::Page page) const;
     [[nodiscard]] ManagedSettingsPage* managedPage() const { return m_managed; }

@@ -7,18 +7,18 @@
 
 namespace berth::gui {
 
-QString stateIconPath(vm::EngineState state, bool busy)
+QString stateIconPath(engine::EngineState state, bool busy)
 {
-    if (state == vm::EngineState::Error) { return QStringLiteral(":/icons/state-error.svg"); }
-    if (busy || state == vm::EngineState::Starting || state == vm::EngineState::WaitingForEngine
-        || state == vm::EngineState::Stopping) {
+    if (state == engine::EngineState::Error) { return QStringLiteral(":/icons/state-error.svg"); }
+    if (busy || state == engine::EngineState::Starting || state == engine::EngineState::WaitingForEngine
+        || state == engine::EngineState::Stopping) {
         return QStringLiteral(":/icons/state-busy.svg");
     }
-    if (state == vm::EngineState::Running) { return QStringLiteral(":/icons/state-running.svg"); }
+    if (state == engine::EngineState::Running) { return QStringLiteral(":/icons/state-running.svg"); }
     return QStringLiteral(":/icons/state-stopped.svg");
 }
 
-TrayIcon::TrayIcon(vm::EngineHandle& engine, QObject* parent) : QObject(parent)
+TrayIcon::TrayIcon(engine::EngineHandle& engine, QObject* parent) : QObject(parent)
 {
     if (!QSystemTrayIcon::isSystemTrayAvailable()) { return; }
     m_menu = new QMenu;
@@ -35,7 +35,7 @@ TrayIcon::TrayIcon(vm::EngineHandle& engine, QObject* parent) : QObject(parent)
     connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
         if (reason == QSystemTrayIcon::Trigger) { emit dashboardRequested(); }
     });
-    connect(&engine, &vm::EngineHandle::statusChanged, this, &TrayIcon::showStatus);
+    connect(&engine, &engine::EngineHandle::statusChanged, this, &TrayIcon::showStatus);
     showStatus(engine.status());
     m_tray->show();
 }
@@ -45,7 +45,7 @@ TrayIcon::~TrayIcon()
     delete m_menu;  // a context menu has no parent
 }
 
-void TrayIcon::showStatus(const vm::EngineStatus& status)
+void TrayIcon::showStatus(const engine::EngineStatus& status)
 {
     const QString text = tr("Berth: %1").arg(engineStateText(status.state));
     m_state->setText(text);

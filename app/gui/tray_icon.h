@@ -2,7 +2,7 @@
 
 #include <QObject>
 
-#include "berth/vm/engine_handle.h"
+#include "berth/engine/engine_handle.h"
 
 class QAction;
 class QMenu;
@@ -16,7 +16,7 @@ namespace berth::gui {
 class TrayIcon : public QObject {
     Q_OBJECT
 public:
-    explicit TrayIcon(vm::EngineHandle& engine, QObject* parent = nullptr);
+    explicit TrayIcon(engine::EngineHandle& engine, QObject* parent = nullptr);
     ~TrayIcon() override;
 
     [[nodiscard]] bool isAvailable() const { return m_tray != nullptr; }
@@ -27,7 +27,7 @@ signals:
     void quitRequested();
 
 private:
-    void showStatus(const vm::EngineStatus& status);
+    void showStatus(const engine::EngineStatus& status);
 
     QSystemTrayIcon* m_tray = nullptr;
     QMenu* m_menu = nullptr;
@@ -35,6 +35,6 @@ private:
 };
 
 // The icon for a state: running, busy, stopped, error.
-QString stateIconPath(vm::EngineState state, bool busy);
+QString stateIconPath(engine::EngineState state, bool busy);
 
 }  // namespace berth::gui

@@ -1,4 +1,4 @@
-#include "berth/vm/agent_channel.h"
+#include "agent_channel.h"
 
 #include <QLocalSocket>
 #include <QTimer>

@@ -1,4 +1,4 @@
-#include "berth/vm/data_disk.h"
+#include "data_disk.h"
 
 #include <QFile>
 #include <QFileInfo>

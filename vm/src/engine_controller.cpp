@@ -1,9 +1,10 @@
 #include "berth/vm/engine_controller.h"
 
-#include "berth/vm/agent_channel.h"
-#include "berth/vm/data_disk.h"
-#include "berth/vm/qemu_backend.h"
-#include "berth/vm/stale_qemu.h"
+#include "agent_channel.h"
+#include "data_disk.h"
+#include "durations.h"
+#include "qemu/qemu_backend.h"
+#include "stale_qemu.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -26,11 +27,6 @@ namespace berth::vm {
 namespace {
 
 using namespace std::chrono;
-
-QString secondsText(milliseconds duration)
-{
-    return QString::number(duration.count() / 1000.0, 'g', 3);
-}
 
 // A free loopback port for the engine forward: `preferred` when it is free, else any. QEMU binds
 // it a moment later; the window for another process to take it is small and a failure shows up

@@ -1,6 +1,6 @@
-#include "berth/vm/stale_qemu.h"
+#include "stale_qemu.h"
 
-#include "berth/vm/qmp_client.h"
+#include "qemu/qmp_client.h"
 
 #include <QFile>
 #include <QSocketNotifier>

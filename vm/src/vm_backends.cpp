@@ -1,7 +1,7 @@
 #include "berth/vm/vm_backends.h"
 
-#include "berth/vm/libvirt_backend.h"
-#include "berth/vm/qemu_backend.h"
+#include "libvirt/libvirt_backend.h"
+#include "qemu/qemu_backend.h"
 
 namespace berth::vm {
 

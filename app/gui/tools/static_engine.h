@@ -3,13 +3,13 @@
 // An engine that stays in one state, for the screenshot tool and the start-up benchmark, which
 // show windows without a VM.
 
-#include "berth/vm/engine_handle.h"
+#include "berth/engine/engine_handle.h"
 
 namespace berth::gui {
 
-class StaticEngine final : public vm::EngineHandle {
+class StaticEngine final : public engine::EngineHandle {
 public:
-    explicit StaticEngine(vm::EngineState state = vm::EngineState::Running, QObject* parent = nullptr)
+    explicit StaticEngine(engine::EngineState state = engine::EngineState::Running, QObject* parent = nullptr)
         : EngineHandle(parent)
     {
         m_status.state = state;
@@ -20,10 +20,10 @@ public:
     void stop(bool) override { emit operationFinished(Operation::Stop, true, {}); }
     void restart() override {}
     void refresh() override { emit statusChanged(m_status); }
-    vm::EngineStatus status() const override { return m_status; }
+    engine::EngineStatus status() const override { return m_status; }
 
 private:
-    vm::EngineStatus m_status;
+    engine::EngineStatus m_status;
 };
 
 }  // namespace berth::gui

@@ -8,7 +8,7 @@
 //
 // Usage: berth_vm_bench_restart [ROUNDS]   (env BERTH_TEST_GUEST_DIR: vmlinuz + initramfs.img)
 #include "berth/vm/engine_controller.h"
-#include "berth/vm/qemu_backend.h"
+#include "qemu/qemu_backend.h"
 
 #include <QCoreApplication>
 #include <QDir>

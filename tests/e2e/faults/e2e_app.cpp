@@ -17,8 +17,8 @@
 #include <cstdio>
 
 #include "apply_restart.h"
+#include "berth/engine/engine_client.h"
 #include "berth/settings/settings.h"
-#include "berth/vm/engine_client.h"
 #include "container_source.h"
 #include "setting_editor.h"
 #include "settings_draft.h"
@@ -65,9 +65,9 @@ int main(int argc, char* argv[])
     options.process(app);
 
     auto settings = berth::settings::Settings::load(berth::settings::SettingsPaths::forCurrentUser());
-    berth::vm::EngineClientOptions clientOptions;
+    berth::engine::EngineClientOptions clientOptions;
     clientOptions.hostProgram = options.value(engineProgram);
-    berth::vm::EngineClient engine(clientOptions);
+    berth::engine::EngineClient engine(clientOptions);
     berth::gui::NoContainers containers;
     PrintedPrompts prompts;
     berth::gui::SettingsDraft draft(settings);
@@ -76,8 +76,8 @@ int main(int argc, char* argv[])
     window.show();
 
     QString last;
-    QObject::connect(&engine, &berth::vm::EngineHandle::statusChanged, &app, [&engine, &last] {
-        const QString state = berth::vm::engineStateId(engine.status().state);
+    QObject::connect(&engine, &berth::engine::EngineHandle::statusChanged, &app, [&engine, &last] {
+        const QString state = berth::engine::engineStateId(engine.status().state);
         if (state != last) { say(QStringLiteral("state: ") + state); }
         last = state;
     });

@@ -8,8 +8,8 @@
 // started them. The domain is defined in the daemon (qemu:///system for root), so the test
 // undefines it at the end.
 
-#include "berth/vm/libvirt_backend.h"
 #include "e2e_support.h"
+#include "libvirt/libvirt_backend.h"
 #include "libvirt_daemons.h"
 
 #include <QtTest>

@@ -6,9 +6,9 @@
 
 #include <cstdio>
 
+#include "berth/engine/engine_host.h"
 #include "berth/settings/guest_config.h"
 #include "berth/vm/engine_controller.h"
-#include "berth/vm/engine_host.h"
 
 int main(int argc, char* argv[])
 {
@@ -31,16 +31,16 @@ int main(int argc, char* argv[])
     options.accelerator = berth::vm::EngineOptions::AcceleratorChoice::Tcg;
     options.engineGuestPort = 0;
     berth::vm::EngineController controller(options);
-    berth::vm::EngineHost host(&controller, [paths] {
+    berth::engine::EngineHost host(&controller, [paths] {
         const auto decision = berth::settings::decideLaunch(berth::settings::Settings::load(paths));
-        return berth::vm::LaunchConfig{decision.allowed, decision.guestConfig,
-                                       QString::fromStdString(decision.refusal)};
+        return berth::engine::LaunchConfig{decision.allowed, decision.guestConfig,
+                                           QString::fromStdString(decision.refusal)};
     });
     QString error;
     if (!host.listen(options.instanceDir, &error)) {
         std::fprintf(stderr, "%s\n", qPrintable(error));
         return 1;
     }
-    QObject::connect(&host, &berth::vm::EngineHost::idle, &app, &QCoreApplication::quit);
+    QObject::connect(&host, &berth::engine::EngineHost::idle, &app, &QCoreApplication::quit);
     return app.exec();
 }

@@ -5,16 +5,16 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "berth/engine/engine_client.h"
+#include "berth/engine/engine_host.h"
 #include "berth/settings/settings.h"
-#include "berth/vm/engine_client.h"
-#include "berth/vm/engine_host.h"
 #include "settings_test_support.h"
 
 using namespace berth;
 using berth::test::readText;
 using berth::test::testData;
 using berth::test::writeText;
-using Operation = vm::EngineHandle::Operation;
+using Operation = engine::EngineHandle::Operation;
 
 // A window or berthctl starting, reconfiguring and stopping a real VM through the engine host.
 class TestEngineClient : public QObject {
@@ -23,14 +23,14 @@ class TestEngineClient : public QObject {
 private:
     QTemporaryDir m_dir;
     settings::SettingsPaths m_paths;
-    vm::EngineClientOptions m_options;
+    engine::EngineClientOptions m_options;
 
-    std::unique_ptr<vm::EngineClient> client() { return std::make_unique<vm::EngineClient>(m_options); }
+    std::unique_ptr<engine::EngineClient> client() { return std::make_unique<engine::EngineClient>(m_options); }
 
     // Waits for `operation` to finish and returns (ok, message).
-    static std::pair<bool, QString> outcome(vm::EngineClient& engine, Operation operation, int timeoutMs = 120000)
+    static std::pair<bool, QString> outcome(engine::EngineClient& engine, Operation operation, int timeoutMs = 120000)
     {
-        QSignalSpy finished(&engine, &vm::EngineHandle::operationFinished);
+        QSignalSpy finished(&engine, &engine::EngineHandle::operationFinished);
         QDeadlineTimer deadline(timeoutMs);
         while (!deadline.hasExpired()) {
             for (const auto& args : finished) {
@@ -41,18 +41,18 @@ private:
         return {false, QStringLiteral("timed out")};
     }
 
-    static vm::EngineStatus freshStatus(vm::EngineClient& engine)
+    static engine::EngineStatus freshStatus(engine::EngineClient& engine)
     {
-        QSignalSpy changed(&engine, &vm::EngineHandle::statusChanged);
+        QSignalSpy changed(&engine, &engine::EngineHandle::statusChanged);
         engine.refresh();
         if (changed.isEmpty() && !changed.wait(5000)) { return {}; }
-        return changed.last().at(0).value<vm::EngineStatus>();
+        return changed.last().at(0).value<engine::EngineStatus>();
     }
 
 private slots:
     void initTestCase()
     {
-        qRegisterMetaType<vm::EngineStatus>();
+        qRegisterMetaType<engine::EngineStatus>();
         QVERIFY(m_dir.isValid());
         const QString guest = qEnvironmentVariable("BERTH_TEST_GUEST_DIR");
         if (!QFileInfo::exists(guest + "/vmlinuz")) { QFAIL(qPrintable("test guest not built in " + guest)); }
@@ -70,12 +70,12 @@ private slots:
     void startLaunchesAHostAndBootsWithTheSettings()
     {
         auto engine = client();
-        QCOMPARE(freshStatus(*engine).state, vm::EngineState::Stopped);  // nothing runs yet, nothing launched
+        QCOMPARE(freshStatus(*engine).state, engine::EngineState::Stopped);  // nothing runs yet, nothing launched
         engine->start();
         const auto [ok, message] = outcome(*engine, Operation::Start);
         QVERIFY2(ok, qPrintable(message));
         const auto status = freshStatus(*engine);
-        QCOMPARE(status.state, vm::EngineState::Running);
+        QCOMPARE(status.state, engine::EngineState::Running);
         QVERIFY(status.qemuPid > 0);
         QCOMPARE(status.guestReportedConfig["enhancedContainerIsolation"]["enabled"], nlohmann::json(false));
         QCOMPARE(status.accelerator, QStringLiteral("tcg"));
@@ -90,7 +90,7 @@ private slots:
         const auto [ok, message] = outcome(*engine, Operation::Restart);
         QVERIFY2(ok, qPrintable(message));
         const auto status = freshStatus(*engine);
-        QCOMPARE(status.state, vm::EngineState::Running);
+        QCOMPARE(status.state, engine::EngineState::Running);
         QVERIFY(status.qemuPid != before);
         QCOMPARE(::kill(static_cast<pid_t>(before), 0), -1);  // the old QEMU is gone, not left behind
         QCOMPARE(status.guestReportedConfig["enhancedContainerIsolation"]["enabled"], nlohmann::json(true));
@@ -115,10 +115,10 @@ private slots:
     void aHostThatCannotStartSaysWhyToTheCaller()
     {
         writeText(m_dir.path().toStdString() + "/in-the-way", "a file, not a directory");
-        vm::EngineClientOptions options = m_options;
+        engine::EngineClientOptions options = m_options;
         options.instanceDir = m_dir.path() + "/in-the-way/vm";
         options.hostArguments.first() = options.instanceDir;
-        vm::EngineClient engine(options);
+        engine::EngineClient engine(options);
         engine.start();
         const auto [ok, message] = outcome(engine, Operation::Start, 30000);
         QVERIFY(!ok);
@@ -131,7 +131,7 @@ private slots:
         auto first = client();
         auto second = client();
         QCOMPARE(freshStatus(*first).qemuPid, freshStatus(*second).qemuPid);
-        QCOMPARE(freshStatus(*second).state, vm::EngineState::Running);
+        QCOMPARE(freshStatus(*second).state, engine::EngineState::Running);
     }
 
     void stopEndsTheVmAndTheHost()
@@ -142,8 +142,8 @@ private slots:
         const auto [ok, message] = outcome(*engine, Operation::Stop, 60000);
         QVERIFY2(ok, qPrintable(message));
         QCOMPARE(::kill(static_cast<pid_t>(pid), 0), -1);
-        QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(vm::EngineHost::socketPath(m_options.instanceDir)), 5000);
-        QCOMPARE(freshStatus(*engine).state, vm::EngineState::Stopped);
+        QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(engine::EngineHost::socketPath(m_options.instanceDir)), 5000);
+        QCOMPARE(freshStatus(*engine).state, engine::EngineState::Stopped);
         // Stopping a stopped engine is fine and launches nothing.
         engine->stop();
         QVERIFY(outcome(*engine, Operation::Stop, 5000).first);

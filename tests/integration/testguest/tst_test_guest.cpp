@@ -1,4 +1,4 @@
-// The test guest itself (vm/guest/testguest) on a real qemu-system-x86_64 under TCG: the agent
+// The test guest itself (guest/testguest) on a real qemu-system-x86_64 under TCG: the agent
 // channel (hello, phases, ready with the fw_cfg config, status, errors), graceful shutdown by
 // request and by ACPI power button, and the test hooks ignoreShutdown and failBoot.
 // Speaks the protocol with plain Qt so these tests do not depend on libberth_vm.

@@ -4,10 +4,10 @@
 // libvirtd and virtlogd do not run on a fresh machine: the suite starts them when they are not
 // running and stops only what it started. It skips only when libvirtd is not installed.
 #include "berth/vm/engine_controller.h"
-#include "berth/vm/libvirt_backend.h"
-#include "berth/vm/qemu_backend.h"
 #include "controller_test.h"
+#include "libvirt/libvirt_backend.h"
 #include "libvirt_daemons.h"
+#include "qemu/qemu_backend.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -2,10 +2,10 @@
 // over fw_cfg, the agent channel, graceful and forced quits, crashes and stale processes.
 // Every QEMU started here is stopped or killed before the test ends.
 #include "berth/vm/accelerator.h"
-#include "berth/vm/data_disk.h"
 #include "berth/vm/engine_controller.h"
-#include "berth/vm/stale_qemu.h"
 #include "controller_test.h"
+#include "data_disk.h"
+#include "stale_qemu.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -15,16 +15,16 @@ using berth::test::testData;
 using berth::test::writeText;
 
 // Stands in for the engine host: answers at once, as scripted.
-class FakeEngine : public vm::EngineHandle {
+class FakeEngine : public engine::EngineHandle {
 public:
-    vm::EngineStatus current;
+    engine::EngineStatus current;
     bool failStart = false;
     std::vector<std::string>* calls = nullptr;
 
     void start() override { finish(Operation::Start, "start", !failStart, failStart ? "boot failed" : ""); }
     void stop(bool force) override { finish(Operation::Stop, force ? "stop --force" : "stop", true, ""); }
     void restart() override { finish(Operation::Restart, "restart", true, ""); }
-    vm::EngineStatus status() const override { return current; }
+    engine::EngineStatus status() const override { return current; }
     void refresh() override
     {
         QMetaObject::invokeMethod(
@@ -39,7 +39,8 @@ private:
             this,
             [=, this] {
                 emit progress("Pressing buttons");
-                current.state = ok && op != Operation::Stop ? vm::EngineState::Running : vm::EngineState::Stopped;
+                current.state
+                    = ok && op != Operation::Stop ? engine::EngineState::Running : engine::EngineState::Stopped;
                 emit statusChanged(current);
                 emit operationFinished(op, ok, message);
             },
@@ -56,7 +57,7 @@ private:
     settings::SettingsPaths m_paths;
     std::string m_out;
     std::string m_err;
-    vm::EngineStatus m_engineStatus;
+    engine::EngineStatus m_engineStatus;
     bool m_failStart = false;
     std::vector<std::string> m_engineCalls;
     std::istringstream m_in;
@@ -182,7 +183,7 @@ private slots:
         QCOMPARE(run({"settings", "set", "vm.libvirtUri=qemu+ssh://host/system"}), 1);
 
         // The engine still runs on QEMU until a restart; status says both.
-        m_engineStatus.state = vm::EngineState::Running;
+        m_engineStatus.state = engine::EngineState::Running;
         m_engineStatus.vmManager = "qemu";
         QCOMPARE(run({"status"}), 0);
         QVERIFY2(QString::fromStdString(m_out).contains(
@@ -279,7 +280,7 @@ private slots:
 
     void statusShowsTheEngine()
     {
-        m_engineStatus.state = vm::EngineState::Running;
+        m_engineStatus.state = engine::EngineState::Running;
         m_engineStatus.qemuPid = 4242;
         m_engineStatus.accelerator = "tcg";
         m_engineStatus.acceleratorReason = "KVM guests do not boot here";

@@ -11,21 +11,21 @@
 #include <optional>
 #include <string>
 
+#include "berth/engine/engine_handle.h"
 #include "berth/settings/guest_config.h"
 #include "berth/settings/settings.h"
-#include "berth/vm/engine_handle.h"
 #include "container_source.h"
 #include "settings_test_support.h"
 #include "user_prompts.h"
 
 namespace berth::test {
 
-class FakeEngine final : public vm::EngineHandle {
+class FakeEngine final : public engine::EngineHandle {
 public:
     // `paths` lets restart() derive the guest config from the settings files, as the engine host does.
     explicit FakeEngine(settings::SettingsPaths paths) : m_paths(std::move(paths))
     {
-        m_status.state = vm::EngineState::Running;
+        m_status.state = engine::EngineState::Running;
         m_status.accelerator = QStringLiteral("tcg");
         m_status.acceleratorReason = QStringLiteral("/dev/kvm is not usable");
     }
@@ -41,7 +41,7 @@ public:
         ++starts;
         calls << QStringLiteral("start");
         m_status.busy = true;
-        moveTo(vm::EngineState::Starting);
+        moveTo(engine::EngineState::Starting);
     }
     void stop(bool force) override
     {
@@ -49,16 +49,16 @@ public:
         forcedStops += force ? 1 : 0;
         calls << QStringLiteral("stop");
         m_status.busy = true;
-        moveTo(vm::EngineState::Stopping);
+        moveTo(engine::EngineState::Stopping);
     }
     void restart() override
     {
         ++restarts;
         calls << QStringLiteral("restart");
         m_status.busy = true;
-        moveTo(vm::EngineState::Stopping);
+        moveTo(engine::EngineState::Stopping);
     }
-    vm::EngineStatus status() const override { return m_status; }
+    engine::EngineStatus status() const override { return m_status; }
     void refresh() override
     {
         ++refreshes;
@@ -66,7 +66,7 @@ public:
     }
     int refreshes = 0;
 
-    void moveTo(vm::EngineState state, const QString& detail = {})
+    void moveTo(engine::EngineState state, const QString& detail = {})
     {
         m_status.state = state;
         m_status.detail = detail;
@@ -79,15 +79,15 @@ public:
         m_status.busy = false;
         if (ok && operation != Operation::Stop) {
             m_status.guestConfig = settings::guestConfig(settings::Settings::load(m_paths));
-            moveTo(vm::EngineState::Running);
+            moveTo(engine::EngineState::Running);
         } else if (ok) {
-            moveTo(vm::EngineState::Stopped);
+            moveTo(engine::EngineState::Stopped);
         } else {
-            moveTo(vm::EngineState::Error, message);
+            moveTo(engine::EngineState::Error, message);
         }
         emit operationFinished(operation, ok, message);
     }
-    void setStatus(const vm::EngineStatus& status)
+    void setStatus(const engine::EngineStatus& status)
     {
         m_status = status;
         emit statusChanged(m_status);
@@ -95,7 +95,7 @@ public:
 
 private:
     settings::SettingsPaths m_paths;
-    vm::EngineStatus m_status;
+    engine::EngineStatus m_status;
 };
 
 class FakeContainers final : public gui::ContainerSource {

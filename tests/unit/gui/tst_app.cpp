@@ -29,7 +29,7 @@ using berth::test::FakeContainers;
 using berth::test::FakeEngine;
 using berth::test::ScriptedPrompts;
 using berth::test::SettingsFiles;
-using Operation = vm::EngineHandle::Operation;
+using Operation = engine::EngineHandle::Operation;
 namespace keys = settings::keys;
 
 namespace {
@@ -43,7 +43,7 @@ struct AppRig {
     ScriptedPrompts prompts;
     gui::AppController app;
 
-    explicit AppRig(const std::string& adminFixture = {}, vm::EngineState initial = vm::EngineState::Stopped)
+    explicit AppRig(const std::string& adminFixture = {}, engine::EngineState initial = engine::EngineState::Stopped)
         : files(adminFixture),
           settings(settings::Settings::load(files.paths)),
           engine(files.paths),
@@ -151,7 +151,7 @@ private slots:
 
     void quitStopsTheVmBeforeQuitting()
     {
-        AppRig rig({}, vm::EngineState::Running);
+        AppRig rig({}, engine::EngineState::Running);
         QSignalSpy ready(&rig.app, &gui::AppController::quitReady);
         rig.app.requestQuit();
         rig.app.requestQuit();  // a second Quit does not stop twice
@@ -163,7 +163,7 @@ private slots:
 
     void quitForcesTheStopWhenTheGracefulOneFails()
     {
-        AppRig rig({}, vm::EngineState::Running);
+        AppRig rig({}, engine::EngineState::Running);
         QSignalSpy ready(&rig.app, &gui::AppController::quitReady);
         rig.app.requestQuit();
         rig.engine.finish(Operation::Stop, false, QStringLiteral("agent did not answer"));
@@ -184,7 +184,7 @@ private slots:
 
     void withoutATrayClosingTheDashboardQuits()
     {
-        AppRig rig({}, vm::EngineState::Running);
+        AppRig rig({}, engine::EngineState::Running);
         if (rig.app.hasTray()) { QSKIP("a tray is available here"); }
         rig.app.showDashboard();
         rig.app.dashboard()->close();
@@ -193,7 +193,7 @@ private slots:
 
     void dashboardShowsStateAcceleratorAndErrors()
     {
-        AppRig rig({}, vm::EngineState::Running);
+        AppRig rig({}, engine::EngineState::Running);
         gui::DashboardWindow* d = rig.app.dashboard();
         QCOMPARE(d->stateText(), QStringLiteral("Running"));
         QVERIFY(d->acceleratorText().contains(QStringLiteral("TCG")));
@@ -202,9 +202,9 @@ private slots:
         QVERIFY(d->stopButton()->isEnabled());
         QVERIFY(d->restartButton()->isEnabled());
 
-        rig.engine.moveTo(vm::EngineState::WaitingForEngine);
+        rig.engine.moveTo(engine::EngineState::WaitingForEngine);
         QCOMPARE(d->stateText(), QStringLiteral("Waiting for engine"));
-        rig.engine.moveTo(vm::EngineState::Error, QStringLiteral("QEMU exited with status 1"));
+        rig.engine.moveTo(engine::EngineState::Error, QStringLiteral("QEMU exited with status 1"));
         QCOMPARE(d->stateText(), QStringLiteral("Error"));
         QVERIFY(d->findChild<QLabel*>(QStringLiteral("engineDetail"))
                     ->text()
@@ -220,10 +220,10 @@ private slots:
 
     void dashboardMarksContainersCreatedBeforeEci()
     {
-        AppRig rig("eci-locked.json", vm::EngineState::Stopped);
+        AppRig rig("eci-locked.json", engine::EngineState::Stopped);
         rig.containers.containers = {{QStringLiteral("old"), QStringLiteral("nginx"), QStringLiteral("runc")},
                                      {QStringLiteral("new"), QStringLiteral("nginx"), QStringLiteral("sysbox-runc")}};
-        rig.engine.moveTo(vm::EngineState::Running);
+        rig.engine.moveTo(engine::EngineState::Running);
         QTableWidget* t = rig.app.dashboard()->containersTable();
         QCOMPARE(t->rowCount(), 2);
         QCOMPARE(t->item(0, gui::DashboardWindow::NameColumn)->text(), QStringLiteral("old"));
@@ -243,7 +243,7 @@ private slots:
         QVERIFY(log.open());
         log.write("Linux version 6.1\nberth-agent: ready\n");
         log.flush();
-        vm::EngineStatus s = rig.engine.status();
+        engine::EngineStatus s = rig.engine.status();
         s.serialLog = log.fileName();
         rig.engine.setStatus(s);
         rig.app.showLog();

@@ -12,9 +12,9 @@
 #include <filesystem>
 
 #include "apply_restart.h"
-#include "berth/vm/engine_client.h"
-#include "berth/vm/libvirt_backend.h"
+#include "berth/engine/engine_client.h"
 #include "container_source.h"
+#include "libvirt/libvirt_backend.h"
 #include "libvirt_daemons.h"
 #include "restart_progress.h"
 #include "setting_editor.h"
@@ -23,7 +23,7 @@
 #include "user_prompts.h"
 
 using namespace berth;
-using Operation = vm::EngineHandle::Operation;
+using Operation = engine::EngineHandle::Operation;
 
 namespace {
 
@@ -39,7 +39,7 @@ template <typename Status> nlohmann::json reportedConfig(const Status& status)
     }
 }
 
-bool eciReported(const vm::EngineStatus& status)
+bool eciReported(const engine::EngineStatus& status)
 {
     const nlohmann::json config = reportedConfig(status);
     return config.is_object() && config.value("/enhancedContainerIsolation/enabled"_json_pointer, false);
@@ -134,7 +134,7 @@ private slots:
             return manager == QLatin1String("libvirt") ? QStringLiteral("libvirt (%1)").arg(uri) : manager;
         };
 
-        vm::EngineClientOptions options;
+        engine::EngineClientOptions options;
         options.instanceDir = home.filePath(QStringLiteral("instance"));
         const QString domain = vm::libvirtDomainName(options.instanceDir);
         const auto undefine = qScopeGuard([&] {
@@ -143,8 +143,8 @@ private slots:
         options.hostProgram = QStringLiteral(BERTH_ENGINE_PROGRAM);
         options.hostArguments = {QStringLiteral("--instance-dir"), options.instanceDir, QStringLiteral("--guest-dir"),
                                  QStringLiteral(BERTH_TEST_GUEST_DIR)};
-        vm::EngineClient engine(options);
-        QSignalSpy finished(&engine, &vm::EngineHandle::operationFinished);
+        engine::EngineClient engine(options);
+        QSignalSpy finished(&engine, &engine::EngineHandle::operationFinished);
         // A row that fails still stops its engine (before its libvirtd goes): the engine host
         // would otherwise outlive the test.
         const auto stopOnFailure = qScopeGuard([&] {
@@ -168,7 +168,7 @@ private slots:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QStringList phases;
-        connect(&engine, &vm::EngineHandle::statusChanged, &window, [&] {
+        connect(&engine, &engine::EngineHandle::statusChanged, &window, [&] {
             const QString phase = window.restartProgress()->phaseText();
             if (phases.isEmpty() || phases.last() != phase) { phases << phase; }
         });

@@ -2,27 +2,27 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "berth/vm/engine_certs.h"
+#include "berth/endpoint/endpoint_certs.h"
 #include "container_source.h"
-#include "fake_engine_api.h"
+#include "fake_docker_api.h"
 #include "gui_test_support.h"
 
 using namespace berth;
-using berth::vm::testing::FakeEngineApi;
+using berth::endpoint::testing::FakeDockerApi;
 
 class TestEngineContainers : public QObject {
     Q_OBJECT
 
 private:
     QTemporaryDir m_dir;
-    vm::EngineCertPaths m_certs;
+    endpoint::EngineCertPaths m_certs;
     std::optional<test::FakeEngine> m_engine;
-    std::optional<FakeEngineApi> m_api;
+    std::optional<FakeDockerApi> m_api;
 
     void running(quint16 port)
     {
-        vm::EngineStatus status = m_engine->status();
-        status.state = vm::EngineState::Running;
+        engine::EngineStatus status = m_engine->status();
+        status.state = engine::EngineState::Running;
         status.enginePort = port;
         m_engine->setStatus(status);
     }
@@ -32,7 +32,7 @@ private slots:
     {
         QVERIFY(m_dir.isValid());
         m_certs.dir = m_dir.filePath("certs");
-        QVERIFY(vm::ensureEngineCerts(m_certs).ok);
+        QVERIFY(endpoint::ensureEngineCerts(m_certs).ok);
         m_engine.emplace(settings::SettingsPaths{});
         m_api.emplace(m_certs);
         m_api->route("GET /containers/json?all=1",
@@ -76,8 +76,8 @@ private slots:
 
     void nothingWhileTheEngineIsNotRunning()
     {
-        vm::EngineStatus status = m_engine->status();
-        status.state = vm::EngineState::Stopped;
+        engine::EngineStatus status = m_engine->status();
+        status.state = engine::EngineState::Stopped;
         status.enginePort = m_api->port();
         m_engine->setStatus(status);
         gui::EngineContainers containers(*m_engine, m_certs);

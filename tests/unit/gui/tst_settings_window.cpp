@@ -24,7 +24,7 @@ using berth::test::FakeEngine;
 using berth::test::ScriptedPrompts;
 using berth::test::SettingsFiles;
 using Choice = gui::UserPrompts::ExistingContainersChoice;
-using Operation = vm::EngineHandle::Operation;
+using Operation = engine::EngineHandle::Operation;
 namespace keys = settings::keys;
 
 namespace {
@@ -187,7 +187,7 @@ private slots:
         QCOMPARE(rig.applier.apply(), gui::ApplyRestart::Outcome::Merged);
         QCOMPARE(rig.engine.restarts, 1);
 
-        rig.engine.moveTo(vm::EngineState::WaitingForEngine);
+        rig.engine.moveTo(engine::EngineState::WaitingForEngine);
         QVERIFY(!rig.apply()->isEnabled());
         rig.engine.finish(Operation::Restart, true);
         QVERIFY(rig.apply()->isEnabled());  // the pending CPU edit can now be applied
@@ -314,11 +314,11 @@ private slots:
         rig.clickApply();
         QVERIFY(!progress->isHidden());
 
-        const QList<std::pair<vm::EngineState, QString>> phases{
-            {vm::EngineState::Stopping, QStringLiteral("Stopping engine…")},
-            {vm::EngineState::Stopped, QStringLiteral("VM stopped")},
-            {vm::EngineState::Starting, QStringLiteral("Starting VM…")},
-            {vm::EngineState::WaitingForEngine, QStringLiteral("Waiting for engine…")},
+        const QList<std::pair<engine::EngineState, QString>> phases{
+            {engine::EngineState::Stopping, QStringLiteral("Stopping engine…")},
+            {engine::EngineState::Stopped, QStringLiteral("VM stopped")},
+            {engine::EngineState::Starting, QStringLiteral("Starting VM…")},
+            {engine::EngineState::WaitingForEngine, QStringLiteral("Waiting for engine…")},
         };
         int step = 0;
         for (const auto& [state, text] : phases) {

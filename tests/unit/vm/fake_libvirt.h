@@ -6,7 +6,7 @@
 // ready with the fw_cfg config, power off on "shutdown"). Switches simulate bad guests and
 // daemons.
 
-#include "berth/vm/libvirt_api.h"
+#include "libvirt/libvirt_api.h"
 
 #include <QHash>
 #include <QPointer>

@@ -1,4 +1,4 @@
-#include "berth/vm/agent_channel.h"
+#include "agent_channel.h"
 #include "berth/vm/agent_protocol.h"
 
 #include <gmock/gmock.h>

@@ -1,7 +1,7 @@
 // The engine controller against a fake QEMU: states, merging, serialization and every way a
 // stop or a guest can go wrong, without a hypervisor.
-#include "berth/vm/data_disk.h"
 #include "berth/vm/engine_controller.h"
+#include "data_disk.h"
 
 #include "fake_qemu.h"
 

@@ -2,7 +2,7 @@
 #include "berth/vm/accelerator.h"
 #include "berth/vm/instance_dir.h"
 #include "berth/vm/process.h"
-#include "berth/vm/stale_qemu.h"
+#include "stale_qemu.h"
 
 #include "fake_qemu.h"
 

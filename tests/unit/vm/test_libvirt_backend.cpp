@@ -3,8 +3,8 @@
 // stopping and switching backends through it.
 #include "berth/vm/engine_controller.h"
 #include "berth/vm/instance_dir.h"
-#include "berth/vm/libvirt_backend.h"
-#include "berth/vm/qemu_backend.h"
+#include "libvirt/libvirt_backend.h"
+#include "qemu/qemu_backend.h"
 
 #include "fake_libvirt.h"
 #include "fake_qemu.h"

@@ -1,5 +1,5 @@
 #include "berth/vm/instance_dir.h"
-#include "berth/vm/qemu_backend.h"
+#include "qemu/qemu_backend.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "berth/vm/qmp_client.h"
+#include "qemu/qmp_client.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,0 +1,89 @@
+#pragma once
+
+// A small Docker Engine API client over the engine's TLS endpoint (127.0.0.1:<enginePort>, client
+// certificate from EngineCertPaths). One connection per request (HTTP/1.1, Connection: close),
+// each with its own timeout; the answer arrives on the event loop.
+//
+//   auto tls = DockerApi::tlsConfiguration(certs, &error);
+//   DockerApi api(port, *tls);
+//   api.ping(this, [](bool ok, const QString& why) { ... });
+//   api.listContainers(this, [](const QList<ContainerSummary>& list, const QString& error) { ... });
+//
+// `context` owns the request: when it is destroyed first, the request is dropped unanswered.
+
+#include "berth/endpoint/endpoint_certs.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QSslConfiguration>
+#include <QString>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+class QObject;
+
+namespace berth::endpoint {
+
+struct HttpResponse {
+    int status = 0;  // 0 when no response arrived
+    QByteArray body;  // de-chunked
+    QString error;  // transport error (TLS refused, timeout, malformed response)
+
+    bool ok() const { return error.isEmpty() && status >= 200 && status < 300; }
+    QString describe() const;  // for messages: the error, or "HTTP 404: <engine's message>"
+};
+
+// Parses a complete HTTP/1.1 response (status line, headers, body with Content-Length, chunked
+// transfer encoding, or up to the end). Returns false with `response->error` set when malformed.
+bool parseHttpResponse(const QByteArray& raw, HttpResponse* response);
+
+struct ContainerSummary {
+    QString id;
+    QString name;  // without the leading '/'
+    QString image;
+    QString state;  // "running", "exited", ...
+};
+
+class DockerApi {
+public:
+    // The client side of the engine's TLS: our CA only, the client certificate and key.
+    static std::optional<QSslConfiguration> tlsConfiguration(const EngineCertPaths& certs, QString* error);
+
+    DockerApi(quint16 port, QSslConfiguration tls, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+    void setHost(const QString& host) { m_host = host; }  // default 127.0.0.1
+    quint16 port() const { return m_port; }
+
+    using Done = std::function<void(const HttpResponse&)>;
+    void request(const QByteArray& method, const QByteArray& path, QObject* context, Done done) const;
+
+    // GET /_ping answers "OK".
+    void ping(QObject* context, std::function<void(bool ok, const QString& why)> done) const;
+    // GET /version
+    void version(QObject* context, std::function<void(const nlohmann::json& version, const QString& error)> done) const;
+    // GET /containers/json?all=1
+    void listContainers(QObject* context,
+                        std::function<void(const QList<ContainerSummary>&, const QString& error)> done) const;
+    // GET /containers/{id}/json: HostConfig.Runtime (the OCI runtime, "sysbox-runc" under ECI).
+    void containerRuntime(const QString& id, QObject* context,
+                          std::function<void(const QString& runtime, const QString& error)> done) const;
+    // DELETE /containers/{id}?force=1 (stops it first).
+    void removeContainer(const QString& id, QObject* context, std::function<void(const QString& error)> done) const;
+
+    // Runs `start` (which issues one request calling `finish`) in a nested event loop until it
+    // finishes or `timeout` passes; for callers with a synchronous interface.
+    static bool waitFor(const std::function<void(QObject* context, std::function<void()> finish)>& start,
+                        std::chrono::milliseconds timeout);
+
+private:
+    QString m_host = QStringLiteral("127.0.0.1");
+    quint16 m_port;
+    QSslConfiguration m_tls;
+    std::chrono::milliseconds m_timeout;
+};
+
+}  // namespace berth::endpoint

@@ -1,0 +1,302 @@
+#include "berth/endpoint/docker_api.h"
+
+#include <QEventLoop>
+#include <QFile>
+#include <QPointer>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QSslSocket>
+#include <QTimer>
+#include <QUrl>
+
+#include <memory>
+
+namespace berth::endpoint {
+
+namespace {
+
+constexpr qsizetype kMaxResponseBytes = 16 * 1024 * 1024;
+
+// Decodes a chunked body; false if it is cut short or malformed.
+bool dechunk(const QByteArray& data, QByteArray* body)
+{
+    qsizetype pos = 0;
+    while (true) {
+        const qsizetype lineEnd = data.indexOf("\r\n", pos);
+        if (lineEnd < 0) { return false; }
+        QByteArray sizeText = data.mid(pos, lineEnd - pos);
+        if (const qsizetype semicolon = sizeText.indexOf(';'); semicolon >= 0) { sizeText.truncate(semicolon); }
+        bool ok = false;
+        const qsizetype size = sizeText.trimmed().toLongLong(&ok, 16);
+        if (!ok || size < 0) { return false; }
+        pos = lineEnd + 2;
+        if (size == 0) {
+            return true;  // trailers, if any, are of no interest
+        }
+        if (data.size() < pos + size + 2) { return false; }
+        body->append(data.constData() + pos, size);
+        pos += size + 2;
+    }
+}
+
+QString engineMessage(const QByteArray& body)
+{
+    const auto json = nlohmann::json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
+    if (json.is_object() && json.contains("message") && json["message"].is_string()) {
+        return QString::fromStdString(json["message"].get<std::string>());
+    }
+    return QString::fromUtf8(body.left(200)).trimmed();
+}
+
+std::string stringField(const nlohmann::json& object, const char* key)
+{
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+QString HttpResponse::describe() const
+{
+    if (!error.isEmpty()) { return error; }
+    const QString message = engineMessage(body);
+    return message.isEmpty() ? QStringLiteral("HTTP %1").arg(status)
+                             : QStringLiteral("HTTP %1: %2").arg(status).arg(message);
+}
+
+bool parseHttpResponse(const QByteArray& raw, HttpResponse* response)
+{
+    const qsizetype headerEnd = raw.indexOf("\r\n\r\n");
+    if (headerEnd < 0) {
+        response->error = raw.isEmpty() ? QStringLiteral("the engine closed the connection without answering")
+                                        : QStringLiteral("incomplete HTTP response");
+        return false;
+    }
+    const QList<QByteArray> lines = raw.left(headerEnd).split('\n');
+    const QList<QByteArray> statusLine = lines.first().trimmed().split(' ');
+    bool ok = false;
+    const int status = statusLine.size() >= 2 && statusLine[0].startsWith("HTTP/1.") ? statusLine[1].toInt(&ok) : 0;
+    if (!ok || status < 100 || status > 999) {
+        response->error = QStringLiteral("not an HTTP response");
+        return false;
+    }
+    qsizetype contentLength = -1;
+    bool chunked = false;
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArray line = lines[i].trimmed();
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0) { continue; }
+        const QByteArray name = line.left(colon).trimmed().toLower();
+        const QByteArray value = line.mid(colon + 1).trimmed();
+        if (name == "content-length") {
+            contentLength = value.toLongLong(&ok);
+        } else if (name == "transfer-encoding" && value.toLower().contains("chunked")) {
+            chunked = true;
+        }
+    }
+    const QByteArray rest = raw.mid(headerEnd + 4);
+    response->status = status;
+    if (chunked) {
+        if (!dechunk(rest, &response->body)) {
+            response->error = QStringLiteral("incomplete chunked HTTP body");
+            return false;
+        }
+    } else if (contentLength >= 0) {
+        if (rest.size() < contentLength) {
+            response->error
+                = QStringLiteral("HTTP body cut short (%1 of %2 bytes)").arg(rest.size()).arg(contentLength);
+            return false;
+        }
+        response->body = rest.left(contentLength);
+    } else {
+        response->body = rest;
+    }
+    return true;
+}
+
+std::optional<QSslConfiguration> DockerApi::tlsConfiguration(const EngineCertPaths& certs, QString* error)
+{
+    const auto ca = QSslCertificate::fromPath(certs.caCert());
+    const auto cert = QSslCertificate::fromPath(certs.clientCert());
+    QFile keyFile(certs.clientKey());
+    const QByteArray keyPem = keyFile.open(QIODevice::ReadOnly) ? keyFile.readAll() : QByteArray();
+    QSslKey key(keyPem, QSsl::Ec);
+    if (key.isNull()) { key = QSslKey(keyPem, QSsl::Rsa); }
+    if (ca.isEmpty() || cert.isEmpty() || key.isNull()) {
+        *error = QStringLiteral("cannot load the engine client certificate from %1").arg(certs.dir);
+        return std::nullopt;
+    }
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setCaCertificates(ca);  // our CA only: the system's CAs have no say here
+    tls.setLocalCertificate(cert.first());
+    tls.setPrivateKey(key);
+    tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    tls.setProtocol(QSsl::TlsV1_2OrLater);
+    return tls;
+}
+
+DockerApi::DockerApi(quint16 port, QSslConfiguration tls, std::chrono::milliseconds timeout)
+    : m_port(port),
+      m_tls(std::move(tls)),
+      m_timeout(timeout)
+{}
+
+void DockerApi::request(const QByteArray& method, const QByteArray& path, QObject* context, Done done) const
+{
+    auto* socket = new QSslSocket(context);
+    auto* timer = new QTimer(socket);
+    auto received = std::make_shared<QByteArray>();
+    auto answered = std::make_shared<bool>(false);
+    // Called once: with the parsed response, or with the transport error.
+    auto finish = [socket, received, answered, done](const QString& transportError) {
+        if (*answered) { return; }
+        *answered = true;
+        HttpResponse response;
+        if (transportError.isEmpty() || !received->isEmpty()) { parseHttpResponse(*received, &response); }
+        if (!transportError.isEmpty() && (response.status == 0 || !response.error.isEmpty())) {
+            response.error = transportError;
+        }
+        socket->disconnect();
+        socket->abort();
+        socket->deleteLater();
+        done(response);
+    };
+    socket->setSslConfiguration(m_tls);
+    // The server certificate names localhost and 127.0.0.1; verify against the name.
+    socket->setPeerVerifyName(QStringLiteral("localhost"));
+    timer->setSingleShot(true);
+    QObject::connect(timer, &QTimer::timeout, socket, [finish, timeout = m_timeout] {
+        finish(QStringLiteral("no answer within %1 ms").arg(timeout.count()));
+    });
+    QObject::connect(socket, &QSslSocket::encrypted, socket, [socket, method, path] {
+        socket->write(method + ' ' + path
+                      + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: Berth\r\nConnection: close\r\n\r\n");
+    });
+    QObject::connect(socket, &QSslSocket::readyRead, socket, [socket, received, finish] {
+        received->append(socket->readAll());
+        if (received->size() > kMaxResponseBytes) {
+            finish(QStringLiteral("the engine's answer exceeds %1 MiB").arg(kMaxResponseBytes >> 20));
+        }
+    });
+    QObject::connect(socket, &QSslSocket::disconnected, socket, [socket, received, finish] {
+        received->append(socket->readAll());
+        finish(QString());
+    });
+    QObject::connect(socket, &QSslSocket::sslErrors, socket, [finish](const QList<QSslError>& errors) {
+        QStringList texts;
+        for (const auto& e : errors) { texts << e.errorString(); }
+        finish(QStringLiteral("TLS: %1").arg(texts.join(QStringLiteral("; "))));
+    });
+    QObject::connect(socket, &QSslSocket::errorOccurred, socket, [socket, finish](QAbstractSocket::SocketError error) {
+        if (error == QAbstractSocket::RemoteHostClosedError) {
+            return;  // the end of a Connection: close answer; disconnected() follows
+        }
+        finish(socket->errorString());
+    });
+    timer->start(m_timeout);
+    socket->connectToHostEncrypted(m_host, m_port);
+}
+
+void DockerApi::ping(QObject* context, std::function<void(bool, const QString&)> done) const
+{
+    request("GET", "/_ping", context, [done = std::move(done)](const HttpResponse& r) {
+        if (r.ok() && r.body.trimmed() == "OK") {
+            done(true, {});
+        } else {
+            done(false,
+                 r.ok() ? QStringLiteral("unexpected answer to /_ping: %1").arg(QString::fromUtf8(r.body.left(100)))
+                        : r.describe());
+        }
+    });
+}
+
+void DockerApi::version(QObject* context, std::function<void(const nlohmann::json&, const QString&)> done) const
+{
+    request("GET", "/version", context, [done = std::move(done)](const HttpResponse& r) {
+        if (!r.ok()) {
+            done(nullptr, r.describe());
+            return;
+        }
+        const auto json = nlohmann::json::parse(r.body.constData(), r.body.constData() + r.body.size(), nullptr, false);
+        if (!json.is_object()) {
+            done(nullptr, QStringLiteral("the engine's /version answer is not a JSON object"));
+        } else {
+            done(json, {});
+        }
+    });
+}
+
+void DockerApi::listContainers(QObject* context,
+                               std::function<void(const QList<ContainerSummary>&, const QString&)> done) const
+{
+    request("GET", "/containers/json?all=1", context, [done = std::move(done)](const HttpResponse& r) {
+        if (!r.ok()) {
+            done({}, r.describe());
+            return;
+        }
+        const auto json = nlohmann::json::parse(r.body.constData(), r.body.constData() + r.body.size(), nullptr, false);
+        if (!json.is_array()) {
+            done({}, QStringLiteral("the engine's container list is not a JSON array"));
+            return;
+        }
+        QList<ContainerSummary> list;
+        for (const auto& item : json) {
+            if (!item.is_object()) { continue; }
+            ContainerSummary c;
+            c.id = QString::fromStdString(stringField(item, "Id"));
+            c.image = QString::fromStdString(stringField(item, "Image"));
+            c.state = QString::fromStdString(stringField(item, "State"));
+            if (const auto names = item.find("Names");
+                names != item.end() && names->is_array() && !names->empty() && names->front().is_string()) {
+                c.name = QString::fromStdString(names->front().get<std::string>());
+            }
+            if (c.name.startsWith(QLatin1Char('/'))) { c.name.remove(0, 1); }
+            if (!c.id.isEmpty()) { list << c; }
+        }
+        done(list, {});
+    });
+}
+
+void DockerApi::containerRuntime(const QString& id, QObject* context,
+                                 std::function<void(const QString&, const QString&)> done) const
+{
+    const QByteArray path = "/containers/" + QUrl::toPercentEncoding(id) + "/json";
+    request("GET", path, context, [done = std::move(done)](const HttpResponse& r) {
+        if (!r.ok()) {
+            done({}, r.describe());
+            return;
+        }
+        const auto json = nlohmann::json::parse(r.body.constData(), r.body.constData() + r.body.size(), nullptr, false);
+        const auto hostConfig = json.is_object() ? json.find("HostConfig") : json.end();
+        if (!json.is_object() || hostConfig == json.end() || !hostConfig->is_object()) {
+            done({}, QStringLiteral("the engine's container details lack HostConfig"));
+            return;
+        }
+        done(QString::fromStdString(stringField(*hostConfig, "Runtime")), {});
+    });
+}
+
+void DockerApi::removeContainer(const QString& id, QObject* context, std::function<void(const QString&)> done) const
+{
+    const QByteArray path = "/containers/" + QUrl::toPercentEncoding(id) + "?force=1";
+    request("DELETE", path, context, [done = std::move(done)](const HttpResponse& r) {
+        // 404: already gone, which is what was asked for.
+        done(r.ok() || (r.error.isEmpty() && r.status == 404) ? QString() : r.describe());
+    });
+}
+
+bool DockerApi::waitFor(const std::function<void(QObject*, std::function<void()>)>& start,
+                        std::chrono::milliseconds timeout)
+{
+    QEventLoop loop;
+    bool finished = false;
+    QTimer::singleShot(timeout, &loop, &QEventLoop::quit);
+    start(&loop, [&finished, &loop] {
+        finished = true;
+        loop.quit();
+    });
+    if (!finished) { loop.exec(QEventLoop::ExcludeUserInputEvents); }
+    return finished;
+}
+
+}  // namespace berth::endpoint

@@ -1,0 +1,73 @@
+#pragma once
+
+// EngineHost: serves one EngineController to the front ends over a local socket
+// (<instanceDir>/engine.sock, 0600 in the 0700 instance directory), so the VM belongs to one
+// long-lived process (berth-engine) rather than to whichever window or terminal started it.
+//
+// Wire format: JSON lines, at most 1 MiB each.
+//   client -> host  {"op": "start" | "stop" | "restart" | "status", "force": bool}
+//   host -> client  {"type": "status", "status": {EngineStatus}}     on connect and every change
+//                   {"type": "progress", "text": "..."}
+//                   {"type": "finished", "op": "start" | "stop" | "restart", "ok": bool, "message": "..."}
+// Every event goes to every client: a restart the CLI asked for shows up in the window too.
+
+#include <QObject>
+#include <QString>
+
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "berth/engine/engine_handle.h"
+
+class QLocalServer;
+class QLocalSocket;
+
+namespace berth::vm {
+class EngineController;
+}
+
+namespace berth::engine {
+
+// The longest line either end of the engine socket (berth-engine and its clients) reads.
+inline constexpr qint64 kEngineSocketMaxLineBytes = 1 << 20;
+
+// What the engine should boot with, decided at every start and restart.
+struct LaunchConfig {
+    bool allowed = false;
+    nlohmann::json guestConfig;  // when allowed
+    QString refusal;  // when not: what is wrong and how to fix it
+};
+using LaunchConfigProvider = std::function<LaunchConfig()>;
+
+class EngineHost : public QObject {
+    Q_OBJECT
+public:
+    EngineHost(vm::EngineController* controller, LaunchConfigProvider provider, QObject* parent = nullptr);
+    ~EngineHost() override;
+
+    // Listens on <instanceDir>/engine.sock. Fails when another host already answers there.
+    bool listen(const QString& instanceDir, QString* error);
+
+    static QString socketPath(const QString& instanceDir);
+    EngineStatus status() const;
+
+signals:
+    // The engine stopped on request and nothing is pending: the host process may exit.
+    void idle();
+
+private:
+    void onClient();
+    void onRequest(QLocalSocket* client, const nlohmann::json& request);
+    void broadcast(const nlohmann::json& event);
+    void send(QLocalSocket* client, const nlohmann::json& event);
+    void launch(EngineHandle::Operation operation);
+
+    vm::EngineController* m_controller;
+    LaunchConfigProvider m_provider;
+    QLocalServer* m_server = nullptr;
+};
+
+QString operationName(EngineHandle::Operation operation);
+
+}  // namespace berth::engine

@@ -1,0 +1,206 @@
+#include "berth/engine/engine_host.h"
+
+#include <QDir>
+#include <QLocalServer>
+#include <QLocalSocket>
+
+#include <spdlog/spdlog.h>
+
+#include "berth/vm/engine_controller.h"
+#include "berth/vm/instance_dir.h"
+
+namespace berth::engine {
+
+namespace {
+
+EngineState toEngineState(vm::EngineController::State state)
+{
+    switch (state) {
+    case vm::EngineController::State::Stopped: return EngineState::Stopped;
+    case vm::EngineController::State::Starting: return EngineState::Starting;
+    case vm::EngineController::State::WaitingForEngine: return EngineState::WaitingForEngine;
+    case vm::EngineController::State::Running: return EngineState::Running;
+    case vm::EngineController::State::Stopping: return EngineState::Stopping;
+    case vm::EngineController::State::Error: return EngineState::Error;
+    }
+    return EngineState::Unknown;
+}
+
+EngineHandle::Operation toOperation(vm::EngineController::Operation operation)
+{
+    switch (operation) {
+    case vm::EngineController::Operation::Start: return EngineHandle::Operation::Start;
+    case vm::EngineController::Operation::Stop: return EngineHandle::Operation::Stop;
+    case vm::EngineController::Operation::Restart: return EngineHandle::Operation::Restart;
+    }
+    return EngineHandle::Operation::Start;
+}
+
+}  // namespace
+
+QString operationName(EngineHandle::Operation operation)
+{
+    switch (operation) {
+    case EngineHandle::Operation::Start: return QStringLiteral("start");
+    case EngineHandle::Operation::Stop: return QStringLiteral("stop");
+    case EngineHandle::Operation::Restart: return QStringLiteral("restart");
+    }
+    return QStringLiteral("start");
+}
+
+EngineHost::EngineHost(vm::EngineController* controller, LaunchConfigProvider provider, QObject* parent)
+    : QObject(parent),
+      m_controller(controller),
+      m_provider(std::move(provider))
+{
+    connect(m_controller, &vm::EngineController::stateChanged, this, [this] {
+        broadcast({{"type", "status"}, {"status", status().toJson()}});
+    });
+    connect(m_controller, &vm::EngineController::progress, this, [this](const QString& text) {
+        broadcast({{"type", "progress"}, {"text", text.toStdString()}});
+    });
+    // The guest's boot steps ("starting dockerd", "data disk repaired by fsck ...") are progress too.
+    connect(m_controller, &vm::EngineController::guestPhase, this, [this](const QString& name) {
+        broadcast({{"type", "progress"}, {"text", "Guest: " + name.toStdString()}});
+    });
+    connect(m_controller, &vm::EngineController::operationFinished, this,
+            [this](vm::EngineController::Operation operation, bool ok, const QString& message) {
+                broadcast({{"type", "finished"},
+                           {"op", operationName(toOperation(operation)).toStdString()},
+                           {"ok", ok},
+                           {"message", message.toStdString()}});
+                broadcast({{"type", "status"}, {"status", status().toJson()}});
+                if (operation == vm::EngineController::Operation::Stop && ok && !m_controller->isBusy()
+                    && m_controller->state() == vm::EngineController::State::Stopped) {
+                    for (QLocalSocket* client : m_server->findChildren<QLocalSocket*>()) { client->flush(); }
+                    emit idle();
+                }
+            });
+}
+
+EngineHost::~EngineHost() = default;
+
+QString EngineHost::socketPath(const QString& instanceDir)
+{
+    return QDir(instanceDir).filePath("engine.sock");
+}
+
+bool EngineHost::listen(const QString& instanceDir, QString* error)
+{
+    if (!vm::InstanceDir(instanceDir).ensure(error)) { return false; }
+    const QString path = socketPath(instanceDir);
+    {
+        QLocalSocket probe;
+        probe.connectToServer(path);
+        if (probe.waitForConnected(1000)) {
+            *error = QStringLiteral("another Berth engine host is already running (%1)").arg(path);
+            return false;
+        }
+    }
+    QLocalServer::removeServer(path);  // a socket file left by a host that died
+    m_server = new QLocalServer(this);
+    m_server->setSocketOptions(QLocalServer::UserAccessOption);
+    if (!m_server->listen(path)) {
+        *error = QStringLiteral("cannot listen on %1: %2").arg(path, m_server->errorString());
+        return false;
+    }
+    connect(m_server, &QLocalServer::newConnection, this, &EngineHost::onClient);
+    spdlog::info("engine host listening on {}", path.toStdString());
+    return true;
+}
+
+EngineStatus EngineHost::status() const
+{
+    EngineStatus s;
+    s.state = toEngineState(m_controller->state());
+    s.detail = m_controller->stateDetail();
+    if (const auto accelerator = m_controller->accelerator()) { s.accelerator = toString(*accelerator); }
+    s.acceleratorReason = m_controller->acceleratorReason();
+    s.qemuPid = m_controller->qemuPid();
+    s.vmManager = m_controller->vmManager();
+    s.enginePort = m_controller->enginePort();
+    s.serialLog = m_controller->serialLogPath();
+    s.busy = m_controller->isBusy();
+    const QByteArray config = m_controller->guestConfig();
+    if (!config.isEmpty()) { s.guestConfig = nlohmann::json::parse(config.toStdString(), nullptr, false); }
+    const QByteArray reported = m_controller->guestReportedConfig();
+    if (!reported.isEmpty()) { s.guestReportedConfig = nlohmann::json::parse(reported.toStdString(), nullptr, false); }
+    return s;
+}
+
+void EngineHost::onClient()
+{
+    while (QLocalSocket* client = m_server->nextPendingConnection()) {
+        connect(client, &QLocalSocket::disconnected, client, &QObject::deleteLater);
+        connect(client, &QLocalSocket::readyRead, this, [this, client] {
+            while (client->canReadLine()) {
+                const QByteArray line = client->readLine(kEngineSocketMaxLineBytes);
+                const auto request = nlohmann::json::parse(line.toStdString(), nullptr, false);
+                if (!request.is_object()) {
+                    send(client, {{"type", "error"}, {"message", "not a JSON object"}});
+                    continue;
+                }
+                onRequest(client, request);
+            }
+            if (client->bytesAvailable() > kEngineSocketMaxLineBytes) {
+                spdlog::warn("engine host: dropping a client that sent an oversized line");
+                client->abort();
+            }
+        });
+        send(client, {{"type", "status"}, {"status", status().toJson()}});
+    }
+}
+
+void EngineHost::onRequest(QLocalSocket* client, const nlohmann::json& request)
+{
+    const std::string op = request.value("op", std::string());
+    if (op == "status") {
+        send(client, {{"type", "status"}, {"status", status().toJson()}});
+    } else if (op == "start") {
+        launch(EngineHandle::Operation::Start);
+    } else if (op == "restart") {
+        launch(EngineHandle::Operation::Restart);
+    } else if (op == "stop") {
+        const auto force = request.find("force");
+        const bool forced = force != request.end() && force->is_boolean() && force->get<bool>();
+        m_controller->stop(forced ? vm::EngineController::StopMode::Force : vm::EngineController::StopMode::Graceful);
+    } else {
+        send(client, {{"type", "error"}, {"message", "unknown op \"" + op + "\""}});
+    }
+}
+
+// The config is decided here, at the moment of launch, so a stale window cannot start the engine
+// with yesterday's settings or past a policy that has since become invalid.
+void EngineHost::launch(EngineHandle::Operation operation)
+{
+    const LaunchConfig config = m_provider();
+    if (!config.allowed) {
+        spdlog::error("refusing to {} the engine: {}", operationName(operation).toStdString(),
+                      config.refusal.toStdString());
+        broadcast({{"type", "finished"},
+                   {"op", operationName(operation).toStdString()},
+                   {"ok", false},
+                   {"message", config.refusal.toStdString()}});
+        return;
+    }
+    if (operation == EngineHandle::Operation::Start) {
+        m_controller->start(config.guestConfig);
+    } else {
+        m_controller->restart(config.guestConfig);
+    }
+}
+
+void EngineHost::send(QLocalSocket* client, const nlohmann::json& event)
+{
+    client->write(QByteArray::fromStdString(event.dump() + "\n"));
+}
+
+void EngineHost::broadcast(const nlohmann::json& event)
+{
+    if (m_server == nullptr) { return; }
+    for (QLocalSocket* client : m_server->findChildren<QLocalSocket*>()) {
+        if (client->state() == QLocalSocket::ConnectedState) { send(client, event); }
+    }
+}
+
+}  // namespace berth::engine
