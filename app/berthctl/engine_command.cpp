@@ -143,8 +143,7 @@ int statusCommand(const std::vector<std::string>& args, Context& c)
             c.out << "Engine API:    tcp://127.0.0.1:" << engineStatus.enginePort
                   << " (TLS with a client certificate; docker --context berth ...)\n";
         }
-        const auto& launched = engineStatus.guestConfig;
-        if (launched.is_object() && launched.value("exposeDockerAPIOnTCP2375", false) == true) {
+        if (engineStatus.guestConfig && engineStatus.guestConfig->exposeDockerApiOnTcp2375) {
             c.out << "UNSAFE:        tcp://127.0.0.1:2375 answers without TLS or authentication "
                      "(exposeDockerAPIOnTCP2375)\n";
         }

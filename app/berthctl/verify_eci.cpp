@@ -9,6 +9,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "berth/contracts/names.h"
 #include "berth/endpoint/docker_context.h"
 
 namespace berth::cli {
@@ -141,7 +142,7 @@ EciReport verifyEci(DockerRunner& docker, const std::string& image)
     } else {
         const auto inspected = docker.run({"inspect", "--format", "{{.HostConfig.Runtime}}", id});
         runtime.saw = inspected.exitCode == 0 ? firstLine(inspected.out) : "inspect failed: " + refusalText(inspected);
-        runtime.passed = runtime.saw == "sysbox-runc";
+        runtime.passed = runtime.saw == contracts::kEciRuntime;
         report.eciOn = report.eciOn || runtime.passed;
         docker.run({"rm", "-f", id});
     }

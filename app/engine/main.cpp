@@ -16,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "berth/contracts/names.h"
 #include "berth/endpoint/docker_api.h"
 #include "berth/endpoint/docker_context.h"
 #include "berth/endpoint/endpoint_certs.h"
@@ -115,7 +116,7 @@ int main(int argc, char* argv[])
     if (fullGuest) {
         options.rootImage = guestPath + "/root.squashfs";
         options.dataDisk = instance.dataDisk();
-        options.extraFwCfg = {{QStringLiteral("opt/berth/tls"), instance.guestTlsFile()}};
+        options.extraFwCfg = {{QLatin1String(berth::contracts::kGuestTlsFwCfg), instance.guestTlsFile()}};
         // Running means dockerd answers over TLS with our client certificate, not just "booted".
         options.engineCheck = [certs](quint16 port, berth::vm::EngineOptions::EngineCheckDone done) {
             QString problem;

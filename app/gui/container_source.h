@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "berth/contracts/names.h"
 #include "berth/endpoint/endpoint_certs.h"
 #include "berth/engine/engine_handle.h"
 
@@ -16,7 +17,7 @@ struct ContainerInfo {
     QString image;
     QString runtime;  // the OCI runtime docker reports; ECI's is "sysbox-runc"
 
-    [[nodiscard]] bool isolated() const { return runtime == QLatin1String("sysbox-runc"); }
+    [[nodiscard]] bool isolated() const { return runtime == QLatin1String(contracts::kEciRuntime); }
 };
 
 // The engine's containers. Production reads them from the engine (EngineContainers); tests use a

@@ -146,7 +146,7 @@ void DashboardWindow::showStatus(const engine::EngineStatus& status)
     if (status.state == engine::EngineState::Running && status.enginePort != 0) {
         endpoint = tr("Docker: docker --context berth … (tcp://127.0.0.1:%1, TLS with a client certificate)")
                        .arg(status.enginePort);
-        if (status.guestConfig.is_object() && status.guestConfig.value("exposeDockerAPIOnTCP2375", false) == true) {
+        if (status.guestConfig && status.guestConfig->exposeDockerApiOnTcp2375) {
             endpoint += QStringLiteral("\n")
                 + tr("Unsafe: tcp://127.0.0.1:2375 answers without TLS or authentication (exposeDockerAPIOnTCP2375)");
         }

@@ -60,8 +60,8 @@ nlohmann::json EngineStatus::toJson() const
             {"enginePort", enginePort},
             {"serialLog", serialLog.toStdString()},
             {"busy", busy},
-            {"guestConfig", guestConfig},
-            {"guestReportedConfig", guestReportedConfig}};
+            {"guestConfig", guestConfig ? contracts::toJson(*guestConfig) : nlohmann::json()},
+            {"guestReportedConfig", guestReportedConfig ? contracts::toJson(*guestReportedConfig) : nlohmann::json()}};
 }
 
 EngineStatus EngineStatus::fromJson(const nlohmann::json& json)
@@ -87,9 +87,9 @@ EngineStatus EngineStatus::fromJson(const nlohmann::json& json)
     const auto busy = json.find("busy");
     s.busy = busy != json.end() && busy->is_boolean() && busy->get<bool>();
     const auto config = json.find("guestConfig");
-    if (config != json.end()) { s.guestConfig = *config; }
+    if (config != json.end()) { s.guestConfig = contracts::parseGuestConfig(*config, nullptr); }
     const auto reported = json.find("guestReportedConfig");
-    if (reported != json.end()) { s.guestReportedConfig = *reported; }
+    if (reported != json.end()) { s.guestReportedConfig = contracts::parseGuestConfig(*reported, nullptr); }
     return s;
 }
 

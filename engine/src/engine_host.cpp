@@ -121,10 +121,12 @@ EngineStatus EngineHost::status() const
     s.enginePort = m_controller->enginePort();
     s.serialLog = m_controller->serialLogPath();
     s.busy = m_controller->isBusy();
-    const QByteArray config = m_controller->guestConfig();
-    if (!config.isEmpty()) { s.guestConfig = nlohmann::json::parse(config.toStdString(), nullptr, false); }
-    const QByteArray reported = m_controller->guestReportedConfig();
-    if (!reported.isEmpty()) { s.guestReportedConfig = nlohmann::json::parse(reported.toStdString(), nullptr, false); }
+    const auto typed = [](const QByteArray& text) -> std::optional<contracts::GuestConfig> {
+        if (text.isEmpty()) { return std::nullopt; }
+        return contracts::parseGuestConfig(nlohmann::json::parse(text.toStdString(), nullptr, false), nullptr);
+    };
+    s.guestConfig = typed(m_controller->guestConfig());
+    s.guestReportedConfig = typed(m_controller->guestReportedConfig());
     return s;
 }
 
@@ -184,9 +186,9 @@ void EngineHost::launch(EngineHandle::Operation operation)
         return;
     }
     if (operation == EngineHandle::Operation::Start) {
-        m_controller->start(config.guestConfig);
+        m_controller->start(contracts::toJson(config.guestConfig));
     } else {
-        m_controller->restart(config.guestConfig);
+        m_controller->restart(contracts::toJson(config.guestConfig));
     }
 }
 

@@ -7,22 +7,6 @@ namespace berth::settings {
 
 namespace {
 
-constexpr std::array<std::string_view, 15> kControlledDaemonOptions = {"hosts",
-                                                                       "tls",
-                                                                       "tlsverify",
-                                                                       "tlscacert",
-                                                                       "tlscert",
-                                                                       "tlskey",  // the endpoint
-                                                                       "data-root",
-                                                                       "exec-root",
-                                                                       "pidfile",
-                                                                       "containerd",  // the data disk and sockets
-                                                                       "runtimes",
-                                                                       "default-runtime",
-                                                                       "userns-remap",  // ECI's runtime
-                                                                       "authorization-plugins",
-                                                                       "no-new-privileges"};  // ECI's API policy
-
 constexpr std::array<std::string_view, 4> kAdminOnlyUnderEci
     = {"userland-proxy-path", "init-path",  // programs dockerd runs or mounts for containers
        "experimental",  // checkpoint/restore through CRIU, as the VM's root
@@ -40,16 +24,17 @@ std::vector<std::string> adminOnlyDaemonOptionsUnderEci(const nlohmann::json& da
     return found;
 }
 
-nlohmann::json guestConfig(const Settings& settings)
+contracts::GuestConfig guestConfig(const Settings& settings)
 {
     using nlohmann::json;
     const auto value = [&](std::string_view key) { return settings.get(key).value; };
+    const auto strings = [&](std::string_view key) { return value(key).get<std::vector<std::string>>(); };
 
+    contracts::GuestConfig config;
     json daemon = json::parse(value(keys::kDockerDaemonOptions).get<std::string>(), nullptr, false);
     if (!daemon.is_object()) { daemon = json::object(); }  // validated earlier; never trust it blindly
-    json overridden = json::array();
-    for (const auto key : kControlledDaemonOptions) {
-        if (daemon.erase(std::string(key)) > 0) { overridden.push_back(key); }
+    for (const auto key : contracts::kControlledDaemonOptions) {
+        if (daemon.erase(std::string(key)) > 0) { config.overriddenDaemonOptions.emplace_back(key); }
     }
     const bool eci = value(keys::kEnhancedContainerIsolation).get<bool>();
     const Source daemonSource = settings.get(keys::kDockerDaemonOptions).source;
@@ -57,26 +42,19 @@ nlohmann::json guestConfig(const Settings& settings)
     if (eci && !fromAdmin) {
         for (const auto& key : adminOnlyDaemonOptionsUnderEci(daemon)) {
             daemon.erase(key);
-            overridden.push_back(key);
+            config.overriddenDaemonOptions.push_back(key);
         }
     }
-    if (eci) { daemon["default-runtime"] = "sysbox-runc"; }
 
-    return json{
-        {"configVersion", kGuestConfigVersion},
-        {"enhancedContainerIsolation",
-         {{"enabled", eci},
-          {"dockerSocketMount",
-           {{"imageList",
-             {{"images", value(keys::kSocketMountImages)},
-              {"allowDerivedImages", value(keys::kSocketMountAllowDerivedImages)}}},
-            {"commandList",
-             {{"type", value(keys::kSocketMountCommandListType)}, {"commands", value(keys::kSocketMountCommands)}}}}}}},
-        {"blockDockerLoad", value(keys::kBlockDockerLoad)},
-        {"exposeDockerAPIOnTCP2375", value(keys::kExposeDockerApiOnTcp2375)},
-        {"dockerDaemonOptions", daemon},
-        {"overriddenDaemonOptions", overridden},
-    };
+    config.eci.enabled = eci;
+    config.eci.socketMountImages = strings(keys::kSocketMountImages);
+    config.eci.allowDerivedImages = value(keys::kSocketMountAllowDerivedImages).get<bool>();
+    config.eci.commandListType = value(keys::kSocketMountCommandListType).get<std::string>();
+    config.eci.commands = strings(keys::kSocketMountCommands);
+    config.blockDockerLoad = value(keys::kBlockDockerLoad).get<bool>();
+    config.exposeDockerApiOnTcp2375 = value(keys::kExposeDockerApiOnTcp2375).get<bool>();
+    config.dockerDaemonOptions = std::move(daemon);
+    return config;
 }
 
 LaunchDecision decideLaunch(const Settings& settings)

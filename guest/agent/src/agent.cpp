@@ -13,6 +13,8 @@
 #include "daemon_json.h"
 #include "guest_system.h"
 
+#include "berth/contracts/guest_config.h"
+#include "berth/contracts/names.h"
 #include "berth/guest/eci.h"
 
 #include <arpa/inet.h>
@@ -46,12 +48,11 @@
 using namespace std::chrono_literals;
 using nlohmann::json;
 namespace guest = berth::guest;
+namespace contracts = berth::contracts;
 
 namespace {
 
 constexpr const char* kPortName = "org.berth.agent.0";
-constexpr const char* kConfigPath = "/sys/firmware/qemu_fw_cfg/by_name/opt/berth/config/raw";
-constexpr const char* kTlsPath = "/sys/firmware/qemu_fw_cfg/by_name/opt/berth/tls/raw";
 constexpr const char* kDataMount = "/var/lib/docker";
 constexpr const char* kLogDir = "/var/log/berth";
 constexpr std::size_t kMaxLine = 64 * 1024;
@@ -399,24 +400,24 @@ void prepareDataDisk()
     }
 }
 
-json readGuestConfig()
+// The config the host wrote (contracts::GuestConfig), or the boot ends naming what is wrong with it.
+contracts::GuestConfig readGuestConfig()
 {
-    const auto raw = guest::readFile(kConfigPath);
+    const auto raw = guest::readFile(contracts::kGuestConfigInGuest);
     if (!raw) {
-        throw StepFailed{"reading guest config", std::string(kConfigPath) + " is missing (no fw_cfg opt/berth/config)"};
-    }
-    json config = json::parse(*raw, nullptr, false);
-    if (!config.is_object()) { throw StepFailed{"reading guest config", "the guest config is not a JSON object"}; }
-    if (config.value("configVersion", 0) != 1) {
         throw StepFailed{"reading guest config",
-                         "unsupported configVersion " + config.value("configVersion", json()).dump()};
+                         std::string(contracts::kGuestConfigInGuest) + " is missing (no fw_cfg "
+                             + contracts::kGuestConfigFwCfg + ")"};
     }
-    return config;
+    std::string error;
+    auto config = contracts::parseGuestConfig(json::parse(*raw, nullptr, false), &error);
+    if (!config) { throw StepFailed{"reading guest config", error}; }
+    return *config;
 }
 
 bool installTls()
 {
-    const auto raw = guest::readFile(kTlsPath);
+    const auto raw = guest::readFile(contracts::kGuestTlsInGuest);
     if (!raw) {
         guest::log("no TLS material on fw_cfg: the engine listens on its unix socket only");
         return false;
@@ -546,24 +547,25 @@ void startUnsafeTcpRelay()
     }).detach();
 }
 
-json boot()
+contracts::GuestConfig boot()
 {
     enterPhase("loading modules");
     loadModules();
     enterPhase("network");
     bringUpNetwork();
     enterPhase("reading guest config");
-    const json config = readGuestConfig();
+    const contracts::GuestConfig config = readGuestConfig();
+    const json configJson = contracts::toJson(config);
     prepareDataDisk();
     enterPhase("preparing container isolation");
-    if (const std::string problem = berth::guest::eci::prepareBoot(config); !problem.empty()) {
+    if (const std::string problem = berth::guest::eci::prepareBoot(configJson); !problem.empty()) {
         // Fail closed: an engine that cannot isolate as configured does not start.
         throw StepFailed{"preparing container isolation", problem};
     }
 
     enterPhase("writing the engine configuration");
     const bool haveTls = installTls();
-    const json eciOptions = berth::guest::eci::daemonOptions(config);
+    const json eciOptions = berth::guest::eci::daemonOptions(configJson);
     const json daemon = guest::daemonJson(config, eciOptions, haveTls);
     if (!guest::writeFile("/etc/docker/daemon.json", daemon.dump(2) + "\n", 0644)) {
         throw StepFailed{"writing the engine configuration", "cannot write /etc/docker/daemon.json"};
@@ -574,7 +576,7 @@ json boot()
     waitForService("containerd", containerd, std::string(kLogDir) + "/containerd.log", 120s,
                    [] { return ::access(guest::kContainerdSocket, F_OK) == 0; });
 
-    for (const auto& service : berth::guest::eci::services(config)) {
+    for (const auto& service : berth::guest::eci::services(configJson)) {
         enterPhase("starting " + service.name);
         const pid_t pid = startService(service.name, service.argv);
         if (!service.readyPath.empty()) {
@@ -588,7 +590,7 @@ json boot()
     const pid_t dockerd = startService("dockerd", {"/usr/sbin/dockerd", "--config-file", "/etc/docker/daemon.json"});
     waitForService("dockerd", dockerd, std::string(kLogDir) + "/dockerd.log", 300s,
                    [] { return guest::unixHttp(guest::kEngineSocket, "GET", "/_ping", 2s).body == "OK"; });
-    if (config.value("exposeDockerAPIOnTCP2375", false)) { startUnsafeTcpRelay(); }
+    if (config.exposeDockerApiOnTcp2375) { startUnsafeTcpRelay(); }
     return config;
 }
 
@@ -643,8 +645,8 @@ void shutdownAll()
 void worker()
 {
     try {
-        const json config = boot();
-        g_channel.setOutcome({{"type", "ready"}, {"version", 1}, {"config", config}});
+        const contracts::GuestConfig config = boot();
+        g_channel.setOutcome({{"type", "ready"}, {"version", 1}, {"config", contracts::toJson(config)}});
         guest::log("engine ready");
     } catch (const StepFailed& failure) {
         guest::log("step '" + failure.step + "' failed: " + failure.message);

@@ -4,13 +4,9 @@ namespace berth::guest {
 
 using nlohmann::json;
 
-json daemonJson(const json& guestConfig, const json& eciOptions, bool haveTls, const EngineTls& tls)
+json daemonJson(const contracts::GuestConfig& config, const json& eciOptions, bool haveTls, const EngineTls& tls)
 {
-    json daemon = json::object();
-    if (guestConfig.is_object()) {
-        const auto options = guestConfig.find("dockerDaemonOptions");
-        if (options != guestConfig.end() && options->is_object()) { daemon = *options; }
-    }
+    json daemon = config.dockerDaemonOptions.is_object() ? config.dockerDaemonOptions : json::object();
 
     json hosts = json::array({std::string("unix://") + kEngineSocket});
     if (haveTls) { hosts.push_back("tcp://0.0.0.0:" + std::to_string(kEngineTlsPort)); }

@@ -7,9 +7,11 @@
 
 #include <string>
 
+#include "berth/contracts/guest_config.h"
+
 namespace berth::guest {
 
-// Where the guest keeps the engine's TLS material (from fw_cfg opt/berth/tls).
+// Where the guest keeps the engine's TLS material (from fw_cfg contracts::kGuestTlsFwCfg).
 struct EngineTls {
     std::string caFile = "/etc/docker/tls/ca.pem";
     std::string certFile = "/etc/docker/tls/server-cert.pem";
@@ -24,7 +26,7 @@ inline constexpr const char* kContainerdSocket = "/run/containerd/containerd.soc
 // listeners, TLS, storage and containerd, and ECI's keys from eciOptions), which always win:
 // a daemon option can never open the endpoint or weaken isolation. Without TLS material the
 // engine listens on its unix socket only, never on unauthenticated TCP.
-nlohmann::json daemonJson(const nlohmann::json& guestConfig, const nlohmann::json& eciOptions, bool haveTls,
+nlohmann::json daemonJson(const contracts::GuestConfig& config, const nlohmann::json& eciOptions, bool haveTls,
                           const EngineTls& tls = {});
 
 // The TLS material from fw_cfg: {"ca": PEM, "cert": PEM, "key": PEM}. Empty error when valid.

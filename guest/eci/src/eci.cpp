@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "berth/contracts/names.h"
 #include "berth/guest/eci/authz.h"
 #include "berth/guest/eci/id_allocator.h"
 #include "berth/guest/eci/paths.h"
@@ -94,9 +95,9 @@ std::string prepareBoot(const nlohmann::json& guestConfig)
 
 nlohmann::json daemonOptions(const nlohmann::json& guestConfig)
 {
-    nlohmann::json options = {{"runtimes", {{"sysbox-runc", {{"path", paths::kWrapper}}}}}};
+    nlohmann::json options = {{"runtimes", {{contracts::kEciRuntime, {{"path", paths::kWrapper}}}}}};
     const Policy policy = Policy::fromGuestConfig(guestConfig);
-    if (policy.enabled) { options["default-runtime"] = "sysbox-runc"; }
+    if (policy.enabled) { options["default-runtime"] = contracts::kEciRuntime; }
     if (policy.enabled || policy.blockDockerLoad) { options["authorization-plugins"] = {kAuthzPluginName}; }
     return options;
 }

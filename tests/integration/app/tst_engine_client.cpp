@@ -77,7 +77,7 @@ private slots:
         const auto status = freshStatus(*engine);
         QCOMPARE(status.state, engine::EngineState::Running);
         QVERIFY(status.qemuPid > 0);
-        QCOMPARE(status.guestReportedConfig["enhancedContainerIsolation"]["enabled"], nlohmann::json(false));
+        QVERIFY(status.guestReportedConfig && !status.guestReportedConfig->eci.enabled);
         QCOMPARE(status.accelerator, QStringLiteral("tcg"));
     }
 
@@ -93,8 +93,7 @@ private slots:
         QCOMPARE(status.state, engine::EngineState::Running);
         QVERIFY(status.qemuPid != before);
         QCOMPARE(::kill(static_cast<pid_t>(before), 0), -1);  // the old QEMU is gone, not left behind
-        QCOMPARE(status.guestReportedConfig["enhancedContainerIsolation"]["enabled"], nlohmann::json(true));
-        QCOMPARE(status.guestReportedConfig["dockerDaemonOptions"]["default-runtime"], nlohmann::json("sysbox-runc"));
+        QVERIFY(status.guestReportedConfig && status.guestReportedConfig->eci.enabled);
     }
 
     void anInvalidPolicyRefusesTheRestartAndSaysWhere()

@@ -9,9 +9,11 @@ using nlohmann::json;
 
 namespace {
 
-json configWith(json daemonOptions)
+berth::contracts::GuestConfig configWith(json daemonOptions)
 {
-    return {{"configVersion", 1}, {"dockerDaemonOptions", std::move(daemonOptions)}};
+    berth::contracts::GuestConfig config;
+    config.dockerDaemonOptions = std::move(daemonOptions);
+    return config;
 }
 
 }  // namespace
@@ -74,9 +76,9 @@ TEST(DaemonJson, EciOptionsWinOverEverything)
 
 TEST(DaemonJson, MissingOrMalformedOptionsGiveDefaults)
 {
-    const json daemon = daemonJson(json{{"configVersion", 1}, {"dockerDaemonOptions", "not an object"}}, nullptr, true);
+    const json daemon = daemonJson(configWith("not an object"), nullptr, true);
     EXPECT_EQ(daemon["data-root"], "/var/lib/docker");
-    EXPECT_EQ(daemonJson(json(), json(), false)["hosts"].size(), 1u);
+    EXPECT_EQ(daemonJson({}, json(), false)["hosts"].size(), 1u);
 }
 
 TEST(TlsBundle, NeedsThreePemStrings)

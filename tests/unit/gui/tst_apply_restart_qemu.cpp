@@ -29,20 +29,10 @@ namespace {
 
 constexpr int kBootTimeoutMs = 240'000;  // TCG on a busy 2-core machine
 
-// What the guest says it read; older engines only say what the VM was launched with.
-template <typename Status> nlohmann::json reportedConfig(const Status& status)
-{
-    if constexpr (requires { status.guestReportedConfig; }) {
-        return status.guestReportedConfig;
-    } else {
-        return status.guestConfig;
-    }
-}
-
+// What the guest says it read.
 bool eciReported(const engine::EngineStatus& status)
 {
-    const nlohmann::json config = reportedConfig(status);
-    return config.is_object() && config.value("/enhancedContainerIsolation/enabled"_json_pointer, false);
+    return status.guestReportedConfig && status.guestReportedConfig->eci.enabled;
 }
 
 bool waitFor(QSignalSpy& finished, Operation operation)

@@ -1,5 +1,6 @@
 #include "libvirt/libvirt_backend.h"
 
+#include "berth/contracts/names.h"
 #include "berth/vm/instance_dir.h"
 #include "data_disk.h"
 #include "durations.h"
@@ -127,7 +128,7 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
             w.writeEndElement();
         };
         if (!spec.guestConfigFile.isEmpty()) {
-            entry(QStringLiteral("opt/berth/config"), absolute(spec.guestConfigFile));
+            entry(QLatin1String(contracts::kGuestConfigFwCfg), absolute(spec.guestConfigFile));
         }
         for (const auto& extra : spec.extraFwCfg) { entry(extra.name, absolute(extra.file)); }
         w.writeEndElement();

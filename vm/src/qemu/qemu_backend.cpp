@@ -1,5 +1,6 @@
 #include "qemu/qemu_backend.h"
 
+#include "berth/contracts/names.h"
 #include "berth/vm/instance_dir.h"
 #include "data_disk.h"
 #include "qemu/qmp_client.h"
@@ -64,7 +65,8 @@ QStringList qemuArguments(const VmSpec& spec)
     }
     if (!spec.guestConfigFile.isEmpty()) {
         args << QStringLiteral("-fw_cfg")
-             << QStringLiteral("name=opt/berth/config,file=%1").arg(qemuOptionValue(spec.guestConfigFile));
+             << QStringLiteral("name=%1,file=%2")
+                    .arg(QLatin1String(contracts::kGuestConfigFwCfg), qemuOptionValue(spec.guestConfigFile));
     }
     for (const auto& entry : spec.extraFwCfg) {
         args << QStringLiteral("-fw_cfg")

@@ -9,6 +9,10 @@
 // and restart, and refuses to start while the admin policy is invalid: front ends never compute
 // configs or lock decisions. "Apply & restart" is: Settings::apply(draft), then restart().
 
+#include <optional>
+
+#include "berth/contracts/guest_config.h"
+
 #include <QObject>
 #include <QString>
 
@@ -33,8 +37,8 @@ struct EngineStatus {
     quint16 enginePort = 0;  // 127.0.0.1:<port> reaches the engine's TLS endpoint
     QString serialLog;  // the guest console log, for "Show log"
     bool busy = false;  // an operation is running or queued
-    nlohmann::json guestConfig;  // what the running VM was started with
-    nlohmann::json guestReportedConfig;  // what the guest agent says it read (fw_cfg)
+    std::optional<contracts::GuestConfig> guestConfig;  // what the running VM was started with
+    std::optional<contracts::GuestConfig> guestReportedConfig;  // what the guest agent says it read
 
     nlohmann::json toJson() const;
     static EngineStatus fromJson(const nlohmann::json& json);

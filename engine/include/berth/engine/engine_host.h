@@ -35,7 +35,7 @@ inline constexpr qint64 kEngineSocketMaxLineBytes = 1 << 20;
 // What the engine should boot with, decided at every start and restart.
 struct LaunchConfig {
     bool allowed = false;
-    nlohmann::json guestConfig;  // when allowed
+    contracts::GuestConfig guestConfig;  // when allowed
     QString refusal;  // when not: what is wrong and how to fix it
 };
 using LaunchConfigProvider = std::function<LaunchConfig()>;

@@ -5,29 +5,20 @@
 #include <string>
 #include <vector>
 
+#include "berth/contracts/guest_config.h"
 #include "berth/settings/settings.h"
 
 namespace berth::settings {
 
-inline constexpr int kGuestConfigVersion = 1;
-
-// The guest runtime config handed to the VM over fw_cfg (opt/berth/config): a pure function of
-// the effective settings. Shape:
-//   {"configVersion": 1,
-//    "enhancedContainerIsolation": {"enabled": bool,
-//        "dockerSocketMount": {"imageList": {"images": [...], "allowDerivedImages": bool},
-//                              "commandList": {"type": "allow"|"deny", "commands": [...]}}},
-//    "blockDockerLoad": bool, "exposeDockerAPIOnTCP2375": bool,
-//    "dockerDaemonOptions": {...},           // the user's/admin's options minus the keys below
-//    "overriddenDaemonOptions": ["hosts", ...]}
-// Keys Berth must control (listeners and TLS, storage locations, runtimes, authorization, user
-// namespaces) are removed from the daemon options and listed, so they cannot weaken the endpoint
-// or ECI; with ECI on, the default runtime is Berth's isolating runtime.
-// With ECI on, daemon options that make dockerd run VM-root programs on a container's behalf
-// (userland-proxy-path, init-path), enable checkpoint/restore (experimental) or change every
-// container's seccomp profile count only when an administrator set them: from the user they are
-// removed and listed with the overridden ones.
-nlohmann::json guestConfig(const Settings& settings);
+// The guest config for these effective settings (a pure function of them; its type and JSON form
+// are the host-guest contract, berth/contracts/guest_config.h). The daemon options lose the keys
+// the guest controls (contracts::kControlledDaemonOptions), listed in overriddenDaemonOptions, so
+// they cannot weaken the endpoint or ECI. With ECI on, daemon options that make dockerd run
+// VM-root programs on a container's behalf (userland-proxy-path, init-path), enable
+// checkpoint/restore (experimental) or change every container's seccomp profile count only when
+// an administrator set them: from the user they are removed and listed too. Which runtime is the
+// default is the guest's to decide.
+contracts::GuestConfig guestConfig(const Settings& settings);
 
 // The keys of `daemonOptions` that only an administrator may set while ECI is on.
 std::vector<std::string> adminOnlyDaemonOptionsUnderEci(const nlohmann::json& daemonOptions);
@@ -36,7 +27,7 @@ std::vector<std::string> adminOnlyDaemonOptionsUnderEci(const nlohmann::json& da
 // ECI state it demands is unknown, so the answer is no, with the file, line and column to fix.
 struct LaunchDecision {
     bool allowed = false;
-    nlohmann::json guestConfig;  // when allowed
+    contracts::GuestConfig guestConfig;  // when allowed
     std::string refusal;  // when not
 };
 LaunchDecision decideLaunch(const Settings& settings);

@@ -16,7 +16,8 @@
 
 namespace berth::guest::eci {
 
-// guestConfig: the guest config from fw_cfg (settings/guest_config.h describes its shape).
+// guestConfig: the guest config from fw_cfg, in the JSON form of contracts::GuestConfig
+// (berth/contracts/guest_config.h), which the agent has already checked.
 //
 // With ECI on: writes the policy for the runtime wrapper (/run/berth/eci/policy.json), puts the
 // wrapper in place of Debian's runc (a bind mount over /usr/sbin/runc, keeping runc reachable at

@@ -12,12 +12,13 @@
 #include <optional>
 #include <string>
 
+#include "berth/contracts/names.h"
 #include "berth/guest/eci/mount_vetting.h"
 #include "berth/guest/eci/policy.h"
 
 namespace berth::guest::eci {
 
-inline constexpr const char* kAuthzPluginName = "berth-eci";
+inline constexpr const char* kAuthzPluginName = contracts::kEciAuthzPlugin;
 inline constexpr const char* kAuthzSocket = "/run/docker/plugins/berth-eci.sock";
 
 struct AuthzDecision {

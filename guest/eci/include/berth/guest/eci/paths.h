@@ -3,6 +3,8 @@
 // Where ECI's pieces live in the guest. /run is a tmpfs (gone at every boot); the state dir is on
 // the persistent data disk.
 
+#include "berth/contracts/names.h"
+
 namespace berth::guest::eci::paths {
 
 inline constexpr const char* kWrapper = "/usr/lib/berth/bin/sysbox-runc";
@@ -18,6 +20,6 @@ inline constexpr const char* kStagingRoot = "/run/berth/eci/containers";
 inline constexpr const char* kDockerRoot = "/var/lib/docker";
 inline constexpr const char* kStateDir = "/var/lib/docker/berth-eci";
 // The guest config as QEMU hands it over; the wrapper's fallback when the policy file is missing.
-inline constexpr const char* kFwCfgConfig = "/sys/firmware/qemu_fw_cfg/by_name/opt/berth/config/raw";
+inline constexpr const char* kFwCfgConfig = contracts::kGuestConfigInGuest;
 
 }  // namespace berth::guest::eci::paths

@@ -1,0 +1,140 @@
+#include "berth/contracts/guest_config.h"
+
+namespace berth::contracts {
+
+namespace {
+
+using nlohmann::json;
+
+// The field names, once.
+constexpr const char* kVersionKey = "configVersion";
+constexpr const char* kEciKey = "enhancedContainerIsolation";
+constexpr const char* kEnabledKey = "enabled";
+constexpr const char* kSocketMountKey = "dockerSocketMount";
+constexpr const char* kImageListKey = "imageList";
+constexpr const char* kImagesKey = "images";
+constexpr const char* kAllowDerivedKey = "allowDerivedImages";
+constexpr const char* kCommandListKey = "commandList";
+constexpr const char* kTypeKey = "type";
+constexpr const char* kCommandsKey = "commands";
+constexpr const char* kBlockLoadKey = "blockDockerLoad";
+constexpr const char* kExposeKey = "exposeDockerAPIOnTCP2375";
+constexpr const char* kDaemonOptionsKey = "dockerDaemonOptions";
+constexpr const char* kOverriddenKey = "overriddenDaemonOptions";
+
+// Reads one field of an object; on a missing field or a wrong type, says which (by its path).
+class Reader {
+public:
+    explicit Reader(std::string* error) : m_error(error) {}
+    bool failed() const { return m_failed; }
+
+    const json* field(const json& object, const char* key, json::value_t type, const std::string& path)
+    {
+        if (m_failed) { return nullptr; }
+        const auto it = object.find(key);
+        if (it == object.end()) { return fail(path + key + " is missing"); }
+        if (it->type() != type) {
+            return fail(path + key + " is " + it->type_name() + ", not " + json(type).type_name());
+        }
+        return &*it;
+    }
+    bool boolean(const json& object, const char* key, const std::string& path)
+    {
+        const json* value = field(object, key, json::value_t::boolean, path);
+        return value != nullptr && value->get<bool>();
+    }
+    std::vector<std::string> strings(const json& object, const char* key, const std::string& path)
+    {
+        std::vector<std::string> out;
+        const json* list = field(object, key, json::value_t::array, path);
+        if (list == nullptr) { return out; }
+        for (const json& item : *list) {
+            if (!item.is_string()) {
+                fail(path + key + " holds a " + item.type_name() + ", not only strings");
+                return {};
+            }
+            out.push_back(item.get<std::string>());
+        }
+        return out;
+    }
+
+private:
+    const json* fail(const std::string& why)
+    {
+        if (!m_failed && m_error != nullptr) { *m_error = "guest config: " + why; }
+        m_failed = true;
+        return nullptr;
+    }
+
+    std::string* m_error;
+    bool m_failed = false;
+};
+
+}  // namespace
+
+json toJson(const GuestConfig& config)
+{
+    const EciConfig& eci = config.eci;
+    return json{
+        {kVersionKey, kGuestConfigVersion},
+        {kEciKey,
+         {{kEnabledKey, eci.enabled},
+          {kSocketMountKey,
+           {{kImageListKey, {{kImagesKey, eci.socketMountImages}, {kAllowDerivedKey, eci.allowDerivedImages}}},
+            {kCommandListKey, {{kTypeKey, eci.commandListType}, {kCommandsKey, eci.commands}}}}}}},
+        {kBlockLoadKey, config.blockDockerLoad},
+        {kExposeKey, config.exposeDockerApiOnTcp2375},
+        {kDaemonOptionsKey, config.dockerDaemonOptions},
+        {kOverriddenKey, config.overriddenDaemonOptions},
+    };
+}
+
+std::optional<GuestConfig> parseGuestConfig(const json& object, std::string* error)
+{
+    if (!object.is_object()) {
+        if (error != nullptr) { *error = std::string("guest config: not a JSON object but ") + object.type_name(); }
+        return std::nullopt;
+    }
+    // The version first: a config from another version may differ anywhere else.
+    const auto version = object.find(kVersionKey);
+    if (version == object.end() || !version->is_number_integer() || version->get<long long>() != kGuestConfigVersion) {
+        if (error != nullptr) {
+            *error = "guest config: configVersion "
+                + (version == object.end() ? std::string("missing") : version->dump()) + ", this guest reads version "
+                + std::to_string(kGuestConfigVersion);
+        }
+        return std::nullopt;
+    }
+    Reader read(error);
+    GuestConfig config;
+    const std::string eciPath = std::string(kEciKey) + ".";
+    if (const json* eci = read.field(object, kEciKey, json::value_t::object, "")) {
+        config.eci.enabled = read.boolean(*eci, kEnabledKey, eciPath);
+        const std::string socketPath = eciPath + kSocketMountKey + ".";
+        if (const json* socket = read.field(*eci, kSocketMountKey, json::value_t::object, eciPath)) {
+            const std::string imagePath = socketPath + kImageListKey + ".";
+            if (const json* images = read.field(*socket, kImageListKey, json::value_t::object, socketPath)) {
+                config.eci.socketMountImages = read.strings(*images, kImagesKey, imagePath);
+                config.eci.allowDerivedImages = read.boolean(*images, kAllowDerivedKey, imagePath);
+            }
+            const std::string commandPath = socketPath + kCommandListKey + ".";
+            if (const json* commands = read.field(*socket, kCommandListKey, json::value_t::object, socketPath)) {
+                if (const json* type = read.field(*commands, kTypeKey, json::value_t::string, commandPath)) {
+                    // Anything but an explicit "allow" is a deny list: an unknown type must not open everything.
+                    config.eci.commandListType = type->get<std::string>() == "allow" ? "allow" : "deny";
+                }
+                config.eci.commands = read.strings(*commands, kCommandsKey, commandPath);
+            }
+        }
+    }
+    config.blockDockerLoad = read.boolean(object, kBlockLoadKey, "");
+    config.exposeDockerApiOnTcp2375 = read.boolean(object, kExposeKey, "");
+    if (const json* options = read.field(object, kDaemonOptionsKey, json::value_t::object, "")) {
+        config.dockerDaemonOptions = *options;
+    }
+    config.overriddenDaemonOptions = read.strings(object, kOverriddenKey, "");
+    if (read.failed()) { return std::nullopt; }
+    return config;
+}
+
+}  // namespace berth::contracts

@@ -1,0 +1,101 @@
+// The guest config as the host writes it and the guest reads it: one type, one JSON form, and a
+// reader that refuses what it was not written to read.
+
+#include "berth/contracts/guest_config.h"
+
+#include <gtest/gtest.h>
+
+using berth::contracts::GuestConfig;
+using berth::contracts::kGuestConfigVersion;
+using berth::contracts::parseGuestConfig;
+using berth::contracts::toJson;
+using nlohmann::json;
+
+namespace {
+
+GuestConfig everythingSet()
+{
+    GuestConfig config;
+    config.eci.enabled = true;
+    config.eci.socketMountImages = {"docker.io/library/docker:cli", "testcontainers/*:*"};
+    config.eci.allowDerivedImages = true;
+    config.eci.commandListType = "allow";
+    config.eci.commands = {"ps", "push"};
+    config.blockDockerLoad = true;
+    config.exposeDockerApiOnTcp2375 = true;
+    config.dockerDaemonOptions = {{"debug", true}, {"features", {{"buildkit", true}}}};
+    config.overriddenDaemonOptions = {"hosts", "default-runtime"};
+    return config;
+}
+
+std::string whyRefused(const json& text)
+{
+    std::string error;
+    EXPECT_FALSE(parseGuestConfig(text, &error).has_value()) << text.dump();
+    return error;
+}
+
+}  // namespace
+
+TEST(GuestConfig, ReadsBackWhatWasWritten)
+{
+    for (const GuestConfig& config : {GuestConfig{}, everythingSet()}) {
+        std::string error;
+        const auto read = parseGuestConfig(toJson(config), &error);
+        ASSERT_TRUE(read.has_value()) << error;
+        EXPECT_EQ(*read, config);
+    }
+}
+
+TEST(GuestConfig, TheJsonFormIsDockerDesktopsNames)
+{
+    const json written = toJson(everythingSet());
+    EXPECT_EQ(written["configVersion"], kGuestConfigVersion);
+    EXPECT_EQ(written["enhancedContainerIsolation"]["enabled"], true);
+    EXPECT_EQ(written["enhancedContainerIsolation"]["dockerSocketMount"]["imageList"]["allowDerivedImages"], true);
+    EXPECT_EQ(written["enhancedContainerIsolation"]["dockerSocketMount"]["commandList"]["type"], "allow");
+    EXPECT_EQ(written["exposeDockerAPIOnTCP2375"], true);
+    EXPECT_EQ(written["blockDockerLoad"], true);
+    EXPECT_EQ(written["dockerDaemonOptions"]["debug"], true);
+}
+
+TEST(GuestConfig, AnotherVersionIsRefusedNamingBoth)
+{
+    json text = toJson(everythingSet());
+    text["configVersion"] = kGuestConfigVersion + 1;
+    const std::string error = whyRefused(text);
+    EXPECT_NE(error.find("configVersion " + std::to_string(kGuestConfigVersion + 1)), std::string::npos) << error;
+    EXPECT_NE(error.find("reads version " + std::to_string(kGuestConfigVersion)), std::string::npos) << error;
+    text.erase("configVersion");
+    EXPECT_NE(whyRefused(text).find("configVersion missing"), std::string::npos);
+    EXPECT_NE(whyRefused(json::array()).find("not a JSON object"), std::string::npos);
+}
+
+TEST(GuestConfig, AMissingOrMistypedFieldIsRefusedNamingIt)
+{
+    json text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["enabled"] = "yes";
+    EXPECT_EQ(whyRefused(text), "guest config: enhancedContainerIsolation.enabled is string, not boolean");
+
+    text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["dockerSocketMount"]["imageList"]["images"] = json::array({"a", 1});
+    EXPECT_NE(whyRefused(text).find("enhancedContainerIsolation.dockerSocketMount.imageList.images holds a number"),
+              std::string::npos);
+
+    text = toJson(everythingSet());
+    text.erase("blockDockerLoad");
+    EXPECT_EQ(whyRefused(text), "guest config: blockDockerLoad is missing");
+
+    text = toJson(everythingSet());
+    text["dockerDaemonOptions"] = "not an object";
+    EXPECT_EQ(whyRefused(text), "guest config: dockerDaemonOptions is string, not object");
+}
+
+TEST(GuestConfig, AnUnknownCommandListTypeIsADenyList)
+{
+    json text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["dockerSocketMount"]["commandList"]["type"] = "everything";
+    const auto read = parseGuestConfig(text, nullptr);
+    ASSERT_TRUE(read.has_value());
+    EXPECT_EQ(read->eci.commandListType, "deny");
+}
