@@ -107,6 +107,8 @@ void EngineClient::connectNow()
 
 void EngineClient::onConnected()
 {
+    m_heardFromHost = false;
+    m_hostClosing = false;
     m_hostLaunched = false;
     m_hostStderr.reset();
     flush();
@@ -171,7 +173,7 @@ void EngineClient::flush()
 {
     while (!m_pending.empty()) {
         m_socket->write(m_pending.front().line);
-        if (!m_pending.front().isStatus) { m_inFlight.push_back(m_pending.front().operation); }
+        if (!m_pending.front().isStatus) { m_inFlight.push_back(m_pending.front()); }
         m_pending.pop_front();
     }
 }
@@ -192,16 +194,19 @@ void EngineClient::onReadyRead()
         const auto event = nlohmann::json::parse(line.toStdString(), nullptr, false);
         if (!event.is_object()) { continue; }
         const std::string type = event.value("type", std::string());
-        if (type == "status") {
+        m_heardFromHost = true;
+        if (type == "closing") {
+            m_hostClosing = true;
+        } else if (type == "status") {
             setStatus(EngineStatus::fromJson(event.value("status", nlohmann::json::object())));
         } else if (type == "progress") {
             emit progress(QString::fromStdString(event.value("text", std::string())));
         } else if (type == "finished") {
             const auto ok = event.find("ok");
             const Operation operation = operationFromName(event.value("op", std::string()));
-            if (auto it = std::find(m_inFlight.begin(), m_inFlight.end(), operation); it != m_inFlight.end()) {
-                m_inFlight.erase(it);
-            }
+            const auto it = std::find_if(m_inFlight.begin(), m_inFlight.end(),
+                                         [operation](const Request& r) { return r.operation == operation; });
+            if (it != m_inFlight.end()) { m_inFlight.erase(it); }
             emit operationFinished(operation, ok != event.end() && ok->is_boolean() && ok->get<bool>(),
                                    QString::fromStdString(event.value("message", std::string())));
         } else if (type == "error") {
@@ -212,18 +217,24 @@ void EngineClient::onReadyRead()
 
 void EngineClient::onDisconnected()
 {
+    // A host that never greeted this connection, or said it was closing, took none of what is
+    // in flight: send it again, to the next host (launched when a request needs one).
+    if (!m_heardFromHost || m_hostClosing) {
+        m_pending.insert(m_pending.begin(), m_inFlight.begin(), m_inFlight.end());
+        m_inFlight.clear();
+    }
     // The host exits after a requested stop; QEMU cannot outlive it. Whatever was still awaited
     // is settled now: a stop has happened, anything else did not.
     EngineStatus stopped;
     stopped.state = EngineState::Stopped;
     stopped.detail = tr("The engine is not running.");
     setStatus(stopped);
-    const std::vector<Operation> settled = std::exchange(m_inFlight, {});
-    for (const Operation operation : settled) {
-        if (operation == Operation::Stop) {
-            emit operationFinished(operation, true, tr("The engine is stopped."));
+    const std::vector<Request> settled = std::exchange(m_inFlight, {});
+    for (const Request& request : settled) {
+        if (request.operation == Operation::Stop) {
+            emit operationFinished(request.operation, true, tr("The engine is stopped."));
         } else {
-            emit operationFinished(operation, false, tr("The engine host exited before the engine was ready."));
+            emit operationFinished(request.operation, false, tr("The engine host exited before the engine was ready."));
         }
     }
     if (!m_pending.empty()) { m_retry->start(kRetryInterval); }

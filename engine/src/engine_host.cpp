@@ -72,8 +72,7 @@ EngineHost::EngineHost(vm::EngineController* controller, LaunchConfigProvider pr
                 broadcast({{"type", "status"}, {"status", status().toJson()}});
                 if (operation == vm::EngineController::Operation::Stop && ok && !m_controller->isBusy()
                     && m_controller->state() == vm::EngineController::State::Stopped) {
-                    for (QLocalSocket* client : m_server->findChildren<QLocalSocket*>()) { client->flush(); }
-                    emit idle();
+                    closeForExit();
                 }
             });
 }
@@ -153,8 +152,23 @@ void EngineHost::onClient()
     }
 }
 
+// A client may connect, or send a start, in the moment between the stop and this host's exit. So
+// the host stops listening first (the next client launches a new host), lets the instance go for
+// that host, takes no more requests, and says "closing": whatever a client had sent and not heard
+// about, it sends to the next host.
+void EngineHost::closeForExit()
+{
+    m_closing = true;
+    m_server->close();
+    m_controller->releaseInstance();
+    broadcast({{"type", "closing"}});
+    for (QLocalSocket* client : m_server->findChildren<QLocalSocket*>()) { client->flush(); }
+    emit idle();
+}
+
 void EngineHost::onRequest(QLocalSocket* client, const nlohmann::json& request)
 {
+    if (m_closing) { return; }
     const std::string op = request.value("op", std::string());
     if (op == "status") {
         send(client, {{"type", "status"}, {"status", status().toJson()}});

@@ -703,6 +703,11 @@ void EngineController::failWithoutVm(const QString& reason)
 
 // ---- stopping --------------------------------------------------------------------------------
 
+void EngineController::releaseInstance()
+{
+    if (!isBusy() && !m_vm && m_state == State::Stopped) { m_lock.release(); }
+}
+
 bool EngineController::claimInstance()
 {
     QString error;

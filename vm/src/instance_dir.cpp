@@ -62,8 +62,14 @@ InstanceLock::InstanceLock(const InstanceDir& dir) : m_path(dir.lockFile())
 
 InstanceLock::~InstanceLock()
 {
+    release();
+}
+
+void InstanceLock::release()
+{
     if (m_fd >= 0) {
         ::close(m_fd);  // releases the flock
+        m_fd = -1;
     }
 }
 

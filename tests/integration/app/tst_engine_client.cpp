@@ -133,6 +133,28 @@ private slots:
         QCOMPARE(freshStatus(*second).state, engine::EngineState::Running);
     }
 
+    // `berthctl stop` then `berthctl start` at once, or a window that starts as another stops: the
+    // starting client is still connected to the host that is exiting. Its start reaches a new host.
+    void aStartSentAsTheHostExitsGoesToTheNextHost()
+    {
+        auto stopper = client();
+        auto starter = client();
+        QCOMPARE(freshStatus(*starter).state, engine::EngineState::Running);
+        const qint64 oldQemu = freshStatus(*starter).qemuPid;
+        // Every client hears an operation finish; the starter asks at the earliest moment it can.
+        connect(starter.get(), &engine::EngineHandle::operationFinished, starter.get(),
+                [&starter](Operation operation, bool ok) {
+                    if (operation == Operation::Stop && ok) { starter->start(); }
+                });
+        stopper->stop();
+        QVERIFY(outcome(*stopper, Operation::Stop, 60000).first);
+        const auto [ok, message] = outcome(*starter, Operation::Start);
+        QVERIFY2(ok, qPrintable(message));
+        const engine::EngineStatus now = freshStatus(*starter);
+        QCOMPARE(now.state, engine::EngineState::Running);
+        QVERIFY(now.qemuPid != oldQemu);
+    }
+
     void stopEndsTheVmAndTheHost()
     {
         auto engine = client();

@@ -65,7 +65,11 @@ private:
     QLocalSocket* m_socket = nullptr;
     QTimer* m_retry = nullptr;
     std::deque<Request> m_pending;
-    std::vector<Operation> m_inFlight;  // sent, outcome not heard yet
+    std::vector<Request> m_inFlight;  // sent, outcome not heard yet
+    // On this connection: whether the host said anything (it greets every client with its status),
+    // and whether it said it is exiting. Either way, what it never took goes to the next host.
+    bool m_heardFromHost = false;
+    bool m_hostClosing = false;
     EngineStatus m_status;
     QByteArray m_buffer;
     bool m_hostLaunched = false;

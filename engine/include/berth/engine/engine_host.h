@@ -59,6 +59,7 @@ signals:
 private:
     void onClient();
     void onRequest(QLocalSocket* client, const nlohmann::json& request);
+    void closeForExit();
     void broadcast(const nlohmann::json& event);
     void send(QLocalSocket* client, const nlohmann::json& event);
     void launch(EngineHandle::Operation operation);
@@ -66,6 +67,7 @@ private:
     vm::EngineController* m_controller;
     LaunchConfigProvider m_provider;
     QLocalServer* m_server = nullptr;
+    bool m_closing = false;  // stopped and exiting: no new clients or requests
 };
 
 QString operationName(EngineHandle::Operation operation);

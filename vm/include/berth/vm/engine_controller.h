@@ -142,6 +142,9 @@ public:
     State state() const { return m_state; }
     QString stateDetail() const { return m_detail; }  // the error reason in Error
     bool isBusy() const { return m_op.has_value() || !m_queue.empty(); }
+    // Lets another process manage the instance (its next owner, while this one exits). Only when
+    // stopped and idle: nothing of ours runs then. The next start or stop claims it again.
+    void releaseInstance();
     std::optional<Accelerator> accelerator() const;
     QString acceleratorReason() const;
     qint64 qemuPid() const;

@@ -53,6 +53,7 @@ public:
     // True if this process holds the lock now. Otherwise `error` names the holder when known.
     bool acquire(QString* error);
     bool isHeld() const { return m_fd >= 0; }
+    void release();
 
 private:
     QString m_path;
