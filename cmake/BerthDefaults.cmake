@@ -26,3 +26,17 @@ endfunction()
 function(berth_combine_sources)
     set_target_properties(${ARGN} PROPERTIES UNITY_BUILD ON)
 endfunction()
+
+# berth_add_library(<name> SOURCES <files...> [PUBLIC <targets...>] [PRIVATE <targets...>]): one of
+# Berth's Qt libraries, berth_<name> (alias Berth::<name>), whose folder's include/ is its public
+# interface; the house defaults and a combined build.
+function(berth_add_library name)
+    cmake_parse_arguments(L "" "" "SOURCES;PUBLIC;PRIVATE" ${ARGN})
+    add_library(berth_${name} ${L_SOURCES})
+    add_library(Berth::${name} ALIAS berth_${name})
+    set_target_properties(berth_${name} PROPERTIES AUTOMOC ON OUTPUT_NAME berth_${name})
+    target_include_directories(berth_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+    target_link_libraries(berth_${name} PUBLIC ${L_PUBLIC} PRIVATE ${L_PRIVATE})
+    berth_target_defaults(berth_${name})
+    berth_combine_sources(berth_${name})
+endfunction()

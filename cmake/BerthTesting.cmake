@@ -27,6 +27,25 @@ function(berth_add_test)
     endif()
 endfunction()
 
+# berth_add_fuzzer(NAME <name> SOURCES <files...> [LIBS <targets...>] [OPTIONS <-flag=value...>]
+#                  [SEEDS <dirs...>]): a libFuzzer executable (clang, asan preset) and its short
+# CTest smoke `<name>_smoke` (label fuzz, 20 s), growing a corpus in the build tree from the seeds.
+function(berth_add_fuzzer)
+    cmake_parse_arguments(F "" "NAME" "SOURCES;LIBS;OPTIONS;SEEDS" ${ARGN})
+    add_executable(${F_NAME} ${F_SOURCES})
+    berth_target_defaults(${F_NAME})
+    target_compile_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
+    target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(${F_NAME} PRIVATE ${F_LIBS})
+    set_target_properties(${F_NAME} PROPERTIES AUTOMOC OFF)
+    set(corpus ${CMAKE_CURRENT_BINARY_DIR}/${F_NAME}-corpus)
+    file(MAKE_DIRECTORY ${corpus})
+    add_test(NAME ${F_NAME}_smoke
+             COMMAND ${F_NAME} -max_total_time=20 -print_final_stats=1 ${F_OPTIONS} ${corpus} ${F_SEEDS})
+    set_tests_properties(${F_NAME}_smoke PROPERTIES LABELS fuzz TIMEOUT 120)
+    berth_quick_tests_need(${F_NAME})
+endfunction()
+
 # berth_quick_tests_need(<targets...>): what the unit and fuzz tests run. Target
 # berth_quick_tests builds just these (the asan preset, which runs only those tiers).
 function(berth_quick_tests_need)
