@@ -195,6 +195,7 @@ void EngineClient::onReadyRead()
         if (!event.is_object()) { continue; }
         const std::string type = event.value("type", std::string());
         m_heardFromHost = true;
+        m_silentHosts = 0;
         if (type == "closing") {
             m_hostClosing = true;
         } else if (type == "status") {
@@ -219,7 +220,9 @@ void EngineClient::onDisconnected()
 {
     // A host that never greeted this connection, or said it was closing, took none of what is
     // in flight: send it again, to the next host (launched when a request needs one).
-    if (!m_heardFromHost || m_hostClosing) {
+    // (A host that keeps closing connections unanswered is broken, not exiting: three in a row end it.)
+    if (!m_heardFromHost) { ++m_silentHosts; }
+    if (m_hostClosing || (!m_heardFromHost && m_silentHosts < 3)) {
         m_pending.insert(m_pending.begin(), m_inFlight.begin(), m_inFlight.end());
         m_inFlight.clear();
     }

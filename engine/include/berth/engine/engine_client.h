@@ -70,6 +70,7 @@ private:
     // and whether it said it is exiting. Either way, what it never took goes to the next host.
     bool m_heardFromHost = false;
     bool m_hostClosing = false;
+    int m_silentHosts = 0;  // hosts in a row that closed this connection without a word
     EngineStatus m_status;
     QByteArray m_buffer;
     bool m_hostLaunched = false;
