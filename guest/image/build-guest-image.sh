@@ -165,6 +165,12 @@ printf '127.0.0.1\tlocalhost\n127.0.1.1\tberth\n::1\tlocalhost ip6-localhost ip6
 for cmd in iptables ip6tables; do
     chroot "$root" update-alternatives --quiet --set "$cmd" "/usr/sbin/$cmd-legacy" || die "cannot select $cmd-legacy"
 done
+# First on the PATH the agent gives dockerd: iptables at a fixed address layout, several times
+# faster under TCG (../agent/src/fixed_layout_exec_main.cpp).
+install -d -m 0755 "$root/usr/lib/berth/fixed-layout"
+for cmd in iptables ip6tables; do
+    ln -s ../bin/berth-fixed-layout-exec "$root/usr/lib/berth/fixed-layout/$cmd"
+done
 # Docker's containerd needs no CRI (that is for Kubernetes); skipping it saves seconds per boot.
 install -d -m 0755 "$root/etc/containerd"
 printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n' >"$root/etc/containerd/config.toml"

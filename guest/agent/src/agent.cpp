@@ -55,6 +55,7 @@ namespace {
 constexpr const char* kPortName = "org.berth.agent.0";
 constexpr const char* kDataMount = "/var/lib/docker";
 constexpr const char* kLogDir = "/var/log/berth";
+constexpr const char* kServicePath = "/usr/lib/berth/fixed-layout:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr std::size_t kMaxLine = 64 * 1024;
 
 // --- the channel to the host ---------------------------------------------------------------
@@ -764,6 +765,8 @@ int main()
     const int signalFd = ::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
 
     guest::log("starting (kernel up " + std::to_string(guest::uptimeSeconds()) + " s)");
+    // Inherited by every service; dockerd finds iptables by name (fixed_layout_exec_main.cpp).
+    ::setenv("PATH", kServicePath, 1);
     try {
         mountSystem();
     } catch (const StepFailed& failure) {
