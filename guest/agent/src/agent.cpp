@@ -556,17 +556,16 @@ contracts::GuestConfig boot()
     bringUpNetwork();
     enterPhase("reading guest config");
     const contracts::GuestConfig config = readGuestConfig();
-    const json configJson = contracts::toJson(config);
     prepareDataDisk();
     enterPhase("preparing container isolation");
-    if (const std::string problem = berth::guest::eci::prepareBoot(configJson); !problem.empty()) {
+    if (const std::string problem = berth::guest::eci::prepareBoot(config); !problem.empty()) {
         // Fail closed: an engine that cannot isolate as configured does not start.
         throw StepFailed{"preparing container isolation", problem};
     }
 
     enterPhase("writing the engine configuration");
     const bool haveTls = installTls();
-    const json eciOptions = berth::guest::eci::daemonOptions(configJson);
+    const json eciOptions = berth::guest::eci::daemonOptions(config);
     const json daemon = guest::daemonJson(config, eciOptions, haveTls);
     if (!guest::writeFile("/etc/docker/daemon.json", daemon.dump(2) + "\n", 0644)) {
         throw StepFailed{"writing the engine configuration", "cannot write /etc/docker/daemon.json"};
@@ -577,7 +576,7 @@ contracts::GuestConfig boot()
     waitForService("containerd", containerd, std::string(kLogDir) + "/containerd.log", 120s,
                    [] { return ::access(guest::kContainerdSocket, F_OK) == 0; });
 
-    for (const auto& service : berth::guest::eci::services(configJson)) {
+    for (const auto& service : berth::guest::eci::services(config)) {
         enterPhase("starting " + service.name);
         const pid_t pid = startService(service.name, service.argv);
         if (!service.readyPath.empty()) {

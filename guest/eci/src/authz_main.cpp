@@ -90,16 +90,18 @@ void serve(int fd, const Policy& policy, const berth::guest::eci::MountVetting& 
 int main(int argc, char** argv)
 {
     const std::string configFile = argc > 1 ? argv[1] : berth::guest::eci::paths::kFwCfgConfig;
-    const auto config = berth::guest::eci::readJsonFile(configFile);
-    if (!config.is_object()) {
-        std::cerr << "berth-eci-authz: cannot read the guest config " << configFile << "\n";
+    // Without the plugin dockerd refuses every request: ECI fails closed on each error below.
+    std::string error;
+    const auto config = berth::guest::eci::readGuestConfig(configFile, &error);
+    if (!config) {
+        std::cerr << "berth-eci-authz: " << error << "\n";
         return 1;
     }
-    if (const std::string error = berth::guest::eci::prepareBoot(config); !error.empty()) {
-        std::cerr << "berth-eci-authz: " << error << "\n";
-        return 1;  // without the plugin dockerd refuses every request: ECI fails closed
+    if (const std::string problem = berth::guest::eci::prepareBoot(*config); !problem.empty()) {
+        std::cerr << "berth-eci-authz: " << problem << "\n";
+        return 1;
     }
-    const Policy policy = Policy::fromGuestConfig(config);
+    const Policy policy = Policy::fromGuestConfig(*config);
     const berth::guest::eci::SystemHostView host;
     const berth::guest::eci::DiskEngineState engine(berth::guest::eci::paths::kDockerRoot);
     const berth::guest::eci::MountVetting mounts(engine, host, berth::guest::eci::paths::kDockerRoot);

@@ -67,7 +67,7 @@ std::string freeAllBlocks()
 
 }  // namespace
 
-std::string prepareBoot(const nlohmann::json& guestConfig)
+std::string prepareBoot(const contracts::GuestConfig& guestConfig)
 {
     const Policy policy = Policy::fromGuestConfig(guestConfig);
     std::string error = freeAllBlocks();
@@ -93,7 +93,7 @@ std::string prepareBoot(const nlohmann::json& guestConfig)
     return replaceRunc();
 }
 
-nlohmann::json daemonOptions(const nlohmann::json& guestConfig)
+nlohmann::json daemonOptions(const contracts::GuestConfig& guestConfig)
 {
     nlohmann::json options = {{"runtimes", {{contracts::kEciRuntime, {{"path", paths::kWrapper}}}}}};
     const Policy policy = Policy::fromGuestConfig(guestConfig);
@@ -102,7 +102,7 @@ nlohmann::json daemonOptions(const nlohmann::json& guestConfig)
     return options;
 }
 
-std::vector<Service> services(const nlohmann::json& guestConfig)
+std::vector<Service> services(const contracts::GuestConfig& guestConfig)
 {
     const Policy policy = Policy::fromGuestConfig(guestConfig);
     // The plugin first: it prepares the boot, and dockerd refuses every request until it listens.

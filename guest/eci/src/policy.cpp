@@ -74,11 +74,17 @@ Reference parseReference(std::string_view text)
 
 }  // namespace
 
-Policy Policy::fromGuestConfig(const json& guestConfig)
+Policy Policy::fromGuestConfig(const contracts::GuestConfig& config)
 {
-    Policy policy = fromJson(member(guestConfig, "enhancedContainerIsolation"));
-    const json& blockLoad = member(guestConfig, "blockDockerLoad");
-    policy.blockDockerLoad = blockLoad.is_boolean() && blockLoad.get<bool>();
+    const contracts::EciConfig& eci = config.eci;
+    Policy policy;
+    policy.enabled = eci.enabled;
+    policy.socketImages = eci.socketMountImages;
+    policy.allowDerivedImages = eci.allowDerivedImages;
+    // As in fromJson: a config made in code need not have passed the contract's reader.
+    policy.commandListType = eci.commandListType == "allow" ? "allow" : "deny";
+    policy.commands = eci.commands;
+    policy.blockDockerLoad = config.blockDockerLoad;
     return policy;
 }
 

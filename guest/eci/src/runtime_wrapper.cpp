@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -68,13 +69,15 @@ int fail(const RuntimeInvocation& inv, const std::string& message)
     return 1;
 }
 
-// The policy from the agent's file; the guest config itself when the file is missing. Either
-// way the container is isolated: only the socket allow-list depends on it, and it fails closed.
-Policy loadPolicy(const WrapperPaths& paths)
+// The policy from the file prepareBoot wrote; the guest config itself when there is none (ECI
+// off). A guest config that cannot be read is an error: the container does not start.
+std::optional<Policy> loadPolicy(const WrapperPaths& paths, std::string* error)
 {
     const json file = readJsonFile(paths.policyFile);
     if (file.is_object()) { return Policy::fromJson(file); }
-    return Policy::fromGuestConfig(readJsonFile(paths.fwCfgConfig));
+    const auto config = readGuestConfig(paths.fwCfgConfig, error);
+    if (!config) { return std::nullopt; }
+    return Policy::fromGuestConfig(*config);
 }
 
 std::string realRunc(const WrapperPaths& paths)
@@ -172,7 +175,10 @@ std::string prepareBundle(const WrapperPaths& paths, const RuntimeInvocation& in
     const std::string configPath = inv.bundle + "/config.json";
     json spec = readJsonFile(configPath);
     if (!spec.is_object()) { return "error in the container spec: cannot read " + configPath; }
-    const Policy policy = loadPolicy(paths);
+    std::string policyError;
+    const auto loaded = loadPolicy(paths, &policyError);
+    if (!loaded) { return "enhanced container isolation: " + policyError; }
+    const Policy& policy = *loaded;
     const ContainerImage image = inspectContainerImage(policy, paths.layout.dockerRoot, inv.containerId);
     // With ECI on, an allowed image's socket mount is the command-list filter, never the engine.
     EngineLayout layout = paths.layout;

@@ -42,12 +42,13 @@ int main(int argc, char** argv)
     const std::string configFile = argc > 1 ? argv[1] : eci::paths::kFwCfgConfig;
     const std::string socketPath = argc > 2 ? argv[2] : eci::kGuardedSocket;
     const std::string upstream = argc > 3 ? argv[3] : eci::kEngineSocket;
-    const auto config = berth::guest::eci::readJsonFile(configFile);
-    if (!config.is_object()) {
-        std::cerr << "berth-eci-socket: cannot read the guest config " << configFile << "\n";
+    std::string error;
+    const auto config = eci::readGuestConfig(configFile, &error);
+    if (!config) {
+        std::cerr << "berth-eci-socket: " << error << "\n";
         return 1;
     }
-    const eci::Policy policy = eci::Policy::fromGuestConfig(config);
+    const eci::Policy policy = eci::Policy::fromGuestConfig(*config);
     ::signal(SIGPIPE, SIG_IGN);
 
     // The directory keeps everyone but root out; the socket itself is open to any ID, because a

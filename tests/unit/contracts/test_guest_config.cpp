@@ -69,6 +69,7 @@ TEST(GuestConfig, AnotherVersionIsRefusedNamingBoth)
     text.erase("configVersion");
     EXPECT_NE(whyRefused(text).find("configVersion missing"), std::string::npos);
     EXPECT_NE(whyRefused(json::array()).find("not a JSON object"), std::string::npos);
+    EXPECT_NE(whyRefused(json()).find("not a JSON object"), std::string::npos);
 }
 
 TEST(GuestConfig, AMissingOrMistypedFieldIsRefusedNamingIt)
@@ -81,6 +82,19 @@ TEST(GuestConfig, AMissingOrMistypedFieldIsRefusedNamingIt)
     text["enhancedContainerIsolation"]["dockerSocketMount"]["imageList"]["images"] = json::array({"a", 1});
     EXPECT_NE(whyRefused(text).find("enhancedContainerIsolation.dockerSocketMount.imageList.images holds a number"),
               std::string::npos);
+
+    text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["dockerSocketMount"]["imageList"]["images"] = "*";
+    EXPECT_EQ(whyRefused(text),
+              "guest config: enhancedContainerIsolation.dockerSocketMount.imageList.images is string, not array");
+
+    text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["dockerSocketMount"]["imageList"]["allowDerivedImages"] = 1;
+    EXPECT_NE(whyRefused(text).find("allowDerivedImages is number, not boolean"), std::string::npos);
+
+    text = toJson(everythingSet());
+    text["blockDockerLoad"] = "true";
+    EXPECT_EQ(whyRefused(text), "guest config: blockDockerLoad is string, not boolean");
 
     text = toJson(everythingSet());
     text.erase("blockDockerLoad");

@@ -3,12 +3,23 @@
 #include "berth/guest/eci.h"
 
 using namespace berth::guest::eci;
+using berth::contracts::GuestConfig;
 using nlohmann::json;
+
+namespace {
+
+GuestConfig withEci(bool enabled)
+{
+    GuestConfig config;
+    config.eci.enabled = enabled;
+    return config;
+}
+
+}  // namespace
 
 TEST(DaemonOptions, EciOnMakesTheWrapperTheDefaultRuntime)
 {
-    const json on = json::parse(R"({"enhancedContainerIsolation":{"enabled":true}})");
-    const json options = daemonOptions(on);
+    const json options = daemonOptions(withEci(true));
     EXPECT_EQ(options["default-runtime"], "sysbox-runc");
     EXPECT_EQ(options["runtimes"]["sysbox-runc"]["path"], "/usr/lib/berth/bin/sysbox-runc");
     EXPECT_FALSE(options.contains("userns-remap"));
@@ -16,25 +27,24 @@ TEST(DaemonOptions, EciOnMakesTheWrapperTheDefaultRuntime)
 
 TEST(DaemonOptions, EciOffKeepsRuncTheDefaultButOldContainersStillStart)
 {
-    const json off = json::parse(R"({"enhancedContainerIsolation":{"enabled":false}})");
-    const json options = daemonOptions(off);
+    const json options = daemonOptions(withEci(false));
     EXPECT_FALSE(options.contains("default-runtime"));
     EXPECT_TRUE(options["runtimes"].contains("sysbox-runc"));
-    EXPECT_FALSE(daemonOptions(json()).contains("default-runtime"));
+    EXPECT_FALSE(daemonOptions(GuestConfig{}).contains("default-runtime"));
 }
 
 TEST(DaemonOptions, AgreesWithTheSettingsCore)
 {
     // The settings core puts default-runtime: sysbox-runc into dockerDaemonOptions when ECI is on;
     // the merge must never contradict it.
-    const json on = json::parse(R"({"enhancedContainerIsolation":{"enabled":true},
-                                   "dockerDaemonOptions":{"default-runtime":"sysbox-runc"}})");
-    EXPECT_EQ(daemonOptions(on)["default-runtime"], on["dockerDaemonOptions"]["default-runtime"]);
+    GuestConfig on = withEci(true);
+    on.dockerDaemonOptions = {{"default-runtime", "sysbox-runc"}};
+    EXPECT_EQ(daemonOptions(on)["default-runtime"], on.dockerDaemonOptions["default-runtime"]);
 }
 
 TEST(DaemonOptions, EciOnAddsTheAuthorizationPluginAndItsService)
 {
-    const json on = json::parse(R"({"enhancedContainerIsolation":{"enabled":true}})");
+    const GuestConfig on = withEci(true);
     EXPECT_EQ(daemonOptions(on)["authorization-plugins"], json::array({"berth-eci"}));
     const auto list = services(on);
     ASSERT_EQ(list.size(), 2U);
@@ -42,14 +52,15 @@ TEST(DaemonOptions, EciOnAddsTheAuthorizationPluginAndItsService)
     // The command-list filter allowed containers get as their engine socket; ready once it listens.
     EXPECT_EQ(list[1].argv, std::vector<std::string>{"/usr/lib/berth/bin/berth-eci-socket"});
     EXPECT_EQ(list[1].readyPath, "/run/berth/eci/engine/docker.sock");
-    const json off = json::parse(R"({"enhancedContainerIsolation":{"enabled":false}})");
+    const GuestConfig off = withEci(false);
     EXPECT_FALSE(daemonOptions(off).contains("authorization-plugins"));
     EXPECT_TRUE(services(off).empty());
 }
 
 TEST(DaemonOptions, BlockDockerLoadRunsThePluginWithEciOff)
 {
-    const json block = json::parse(R"({"enhancedContainerIsolation":{"enabled":false},"blockDockerLoad":true})");
+    GuestConfig block = withEci(false);
+    block.blockDockerLoad = true;
     EXPECT_EQ(daemonOptions(block)["authorization-plugins"], json::array({"berth-eci"}));
     EXPECT_FALSE(daemonOptions(block).contains("default-runtime"));
     const auto list = services(block);

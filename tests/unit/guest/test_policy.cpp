@@ -7,23 +7,36 @@ using nlohmann::json;
 
 TEST(Policy, ReadsTheGuestConfig)
 {
-    const auto config = json::parse(R"({"configVersion":1,"enhancedContainerIsolation":{"enabled":true,
-        "dockerSocketMount":{"imageList":{"images":["docker:cli"],"allowDerivedImages":true},
-                             "commandList":{"type":"allow","commands":["ps","image*"]}}}})");
+    berth::contracts::GuestConfig config;
+    config.eci.enabled = true;
+    config.eci.socketMountImages = {"docker:cli"};
+    config.eci.allowDerivedImages = true;
+    config.eci.commandListType = "allow";
+    config.eci.commands = {"ps", "image*"};
+    config.blockDockerLoad = true;
     const Policy p = Policy::fromGuestConfig(config);
     EXPECT_TRUE(p.enabled);
     EXPECT_EQ(p.socketImages, std::vector<std::string>{"docker:cli"});
     EXPECT_TRUE(p.allowDerivedImages);
     EXPECT_EQ(p.commandListType, "allow");
     EXPECT_EQ(p.commands.size(), 2U);
+    EXPECT_TRUE(p.blockDockerLoad);
     EXPECT_EQ(Policy::fromJson(p.toJson()).toJson(), p.toJson());
+
+    EXPECT_FALSE(Policy::fromGuestConfig(berth::contracts::GuestConfig{}).enabled);
+    EXPECT_FALSE(Policy::fromGuestConfig(berth::contracts::GuestConfig{}).blockDockerLoad);
+    // Only an explicit "allow" opens the list, as the contract's reader has it.
+    config.eci.commandListType = "everything";
+    EXPECT_EQ(Policy::fromGuestConfig(config).commandListType, "deny");
 }
 
-TEST(Policy, MissingOrMistypedFieldsAreSafe)
+// The policy file is the guest's own, but a broken one must still not open anything. (A mistyped
+// guest config is refused by contracts::parseGuestConfig: tests/unit/contracts.)
+TEST(Policy, MissingOrMistypedFieldsOfThePolicyFileAreSafe)
 {
-    EXPECT_FALSE(Policy::fromGuestConfig(json()).enabled);
-    const Policy p = Policy::fromGuestConfig(json::parse(R"({"enhancedContainerIsolation":{"enabled":"yes",
-        "dockerSocketMount":{"imageList":{"images":"*"},"commandList":{"type":"everything"}}}})"));
+    EXPECT_FALSE(Policy::fromJson(json()).enabled);
+    const Policy p = Policy::fromJson(json::parse(R"({"enabled":"yes",
+        "dockerSocketMount":{"imageList":{"images":"*"},"commandList":{"type":"everything"}}})"));
     EXPECT_FALSE(p.enabled);
     EXPECT_TRUE(p.socketImages.empty());
     EXPECT_EQ(p.commandListType, "deny");

@@ -1,13 +1,16 @@
 #pragma once
 
-// The ECI policy as the guest's enforcement points read it: taken from the guest config (fw_cfg),
-// written by the agent at boot to kPolicyFile, read by the runtime wrapper on every create.
+// The ECI policy as the guest's enforcement points read it: taken from the guest config (fw_cfg,
+// already read by contracts::parseGuestConfig), written at boot to kPolicyFile, read by the runtime
+// wrapper on every create.
 
 #include <nlohmann/json.hpp>
 
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "berth/contracts/guest_config.h"
 
 namespace berth::guest::eci {
 
@@ -23,8 +26,10 @@ struct Policy {
     // POST /images/load whenever it is set, so the plugin runs for it even with ECI off.
     bool blockDockerLoad = false;
 
-    // Missing or mistyped fields keep the safe defaults (ECI off is only what the config says).
-    static Policy fromGuestConfig(const nlohmann::json& guestConfig);
+    // config.eci and config.blockDockerLoad.
+    static Policy fromGuestConfig(const contracts::GuestConfig& config);
+    // The policy file (toJson's form, the guest's own): missing or mistyped fields keep the safe
+    // defaults.
     static Policy fromJson(const nlohmann::json& policy);
     nlohmann::json toJson() const;
 };

@@ -1,0 +1,110 @@
+// The guest programs that read the host's guest config themselves (the authorization plugin, the
+// engine socket filter, the runtime wrapper without a policy file) read it strictly, and stop.
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "berth/contracts/guest_config.h"
+#include "berth/guest/eci/files.h"
+#include "berth/guest/eci/runtime_wrapper.h"
+
+using namespace berth::guest::eci;
+using berth::contracts::GuestConfig;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ConfigDir {
+    ConfigDir()
+    {
+        std::string pattern = (fs::temp_directory_path() / "berth-eci-config-XXXXXX").string();
+        path = ::mkdtemp(pattern.data());
+    }
+    ~ConfigDir() { fs::remove_all(path); }
+    std::string path;
+};
+
+void writeText(const std::string& path, const std::string& text)
+{
+    std::ofstream(path) << text;
+}
+
+std::string readText(const std::string& path)
+{
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
+TEST(GuestConfigFile, ReadsWhatTheHostWrote)
+{
+    ConfigDir dir;
+    GuestConfig config;
+    config.eci.enabled = true;
+    config.eci.commands = {"push"};
+    config.blockDockerLoad = true;
+    writeText(dir.path + "/config", berth::contracts::toJson(config).dump());
+    std::string error;
+    const auto read = readGuestConfig(dir.path + "/config", &error);
+    ASSERT_TRUE(read.has_value()) << error;
+    EXPECT_EQ(*read, config);
+}
+
+TEST(GuestConfigFile, AMissingBrokenOrMistypedConfigIsAnError)
+{
+    ConfigDir dir;
+    const std::string path = dir.path + "/config";
+    std::string error;
+    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
+    EXPECT_EQ(error, "guest config: " + path + " cannot be read");
+
+    writeText(path, "{\"configVersion\":");
+    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
+    EXPECT_EQ(error, "guest config: " + path + " is not JSON");
+
+    // A mistyped field is an error, never its default (here: ECI off).
+    json text = berth::contracts::toJson(GuestConfig{});
+    text["enhancedContainerIsolation"]["enabled"] = "yes";
+    writeText(path, text.dump());
+    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
+    EXPECT_EQ(error, "guest config: enhancedContainerIsolation.enabled is string, not boolean");
+
+    writeText(path, "{}");
+    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
+    EXPECT_NE(error.find("configVersion missing"), std::string::npos) << error;
+    EXPECT_FALSE(readGuestConfig(path, nullptr).has_value());
+}
+
+TEST(GuestConfigFile, TheWrapperRefusesToCreateWithoutAPolicyOrAReadableConfig)
+{
+    ConfigDir dir;
+    const std::string bundle = dir.path + "/bundle";
+    fs::create_directories(bundle);
+    writeText(bundle + "/config.json", "{}");
+    writeText(dir.path + "/config", R"({"enhancedContainerIsolation":{"enabled":false}})");
+    WrapperPaths paths;
+    paths.realRunc = "/bin/true";  // never reached
+    paths.policyFile = dir.path + "/policy.json";  // none: ECI off, or prepareBoot has not run
+    paths.fwCfgConfig = dir.path + "/config";
+    paths.stateDir = dir.path + "/state";
+    paths.stagingRoot = dir.path + "/containers";
+    const std::string log = dir.path + "/runc.log";
+    const int rc = runWrapper({"--log", log, "--log-format", "json", "create", "--bundle", bundle, "c1"}, paths);
+    EXPECT_EQ(rc, 1);
+    const json entry = json::parse(readText(log), nullptr, false);
+    ASSERT_TRUE(entry.is_object()) << readText(log);
+    EXPECT_EQ(entry["msg"],
+              "enhanced container isolation: guest config: configVersion missing, this guest reads "
+              "version "
+                  + std::to_string(berth::contracts::kGuestConfigVersion));
+    EXPECT_FALSE(fs::exists(paths.stateDir));
+}
