@@ -6,6 +6,8 @@
 
 #include <sstream>
 
+#include "berth/settings/schema.h"
+#include "berth/vm/virtual_machine.h"
 #include "cli.h"
 #include "settings_test_support.h"
 
@@ -96,6 +98,16 @@ private slots:
         m_in.str({});
         m_in.clear();
         m_engineCalls.clear();
+    }
+
+    void theVmSizeDefaultsAreTheSettingsDefaults()
+    {
+        // The settings size every launch; the VM layer's own defaults (for tests and benchmarks) agree.
+        const auto* cpus = berth::settings::findSpec(berth::settings::keys::kCpus);
+        const auto* memory = berth::settings::findSpec(berth::settings::keys::kMemoryMiB);
+        QVERIFY(cpus != nullptr && memory != nullptr);
+        QCOMPARE(cpus->defaultValue.get<int>(), berth::vm::kDefaultCpus);
+        QCOMPARE(memory->defaultValue.get<int>(), berth::vm::kDefaultMemoryMiB);
     }
 
     void resetDataAsksStopsAndKeepsABackup()

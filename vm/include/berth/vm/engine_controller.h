@@ -59,8 +59,8 @@ struct EngineOptions {
     QString rootImage;
     QString dataDisk;
     qint64 dataDiskSizeBytes = 0;
-    int cpus = 2;
-    int memoryMiB = 2048;
+    int cpus = kDefaultCpus;
+    int memoryMiB = kDefaultMemoryMiB;
     AcceleratorChoice accelerator = AcceleratorChoice::Auto;
     QString kvmDevice = QStringLiteral("/dev/kvm");
     QString acceleratorCacheFile;  // where the KVM probe's verdict is kept; empty: in the instance dir
@@ -130,8 +130,8 @@ public:
     // What the next launch gets (a running VM keeps what it has until its restart). The engine
     // host sets these from the settings just before each start or restart.
     struct Resources {
-        int cpus = 2;
-        int memoryMiB = 2048;
+        int cpus = kDefaultCpus;
+        int memoryMiB = kDefaultMemoryMiB;
         qint64 dataDiskSizeBytes = 0;  // grows the data disk when larger than it; never shrinks it
         bool operator==(const Resources&) const = default;
     };

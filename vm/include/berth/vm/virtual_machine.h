@@ -37,6 +37,11 @@ struct PortForward {
 // timer doesn't work!"); under KVM the kernel skips that check by itself.
 inline const QString kDefaultKernelCmdline = QStringLiteral("console=ttyS0 panic=-1 no_timer_check quiet");
 
+// The VM's size when nothing says otherwise: the same as the defaults of the settings vm.cpus and
+// vm.memoryMiB, which the engine host passes on for every launch (tst_berthctl checks they agree).
+inline constexpr int kDefaultCpus = 2;
+inline constexpr int kDefaultMemoryMiB = 4096;
+
 struct VmSpec {
     QString qemuBinary = QStringLiteral("qemu-system-x86_64");
     QString kernel;
@@ -45,8 +50,8 @@ struct VmSpec {
     QString rootImage;  // optional: raw, attached read-only
     QString dataDisk;  // optional: qcow2, read-write
     qint64 dataDiskSizeBytes = 0;  // when set and the data disk is missing, it is created
-    int cpus = 2;
-    int memoryMiB = 1024;
+    int cpus = kDefaultCpus;
+    int memoryMiB = kDefaultMemoryMiB;
     QString guestConfigFile;  // handed to the guest as fw_cfg opt/berth/config
     QList<FwCfgFile> extraFwCfg;  // more fw_cfg files (the engine's TLS material)
     Accelerator accelerator = Accelerator::Tcg;
