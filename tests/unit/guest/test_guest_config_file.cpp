@@ -12,6 +12,7 @@
 #include "berth/contracts/guest_config.h"
 #include "berth/guest/eci/files.h"
 #include "berth/guest/eci/runtime_wrapper.h"
+#include "temp_dir.h"
 
 using namespace berth::guest::eci;
 using berth::contracts::GuestConfig;
@@ -19,16 +20,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct ConfigDir {
-    ConfigDir()
-    {
-        std::string pattern = (fs::temp_directory_path() / "berth-eci-config-XXXXXX").string();
-        path = ::mkdtemp(pattern.data());
-    }
-    ~ConfigDir() { fs::remove_all(path); }
-    std::string path;
-};
 
 void writeText(const std::string& path, const std::string& text)
 {
@@ -47,7 +38,7 @@ std::string readText(const std::string& path)
 
 TEST(GuestConfigFile, ReadsWhatTheHostWrote)
 {
-    ConfigDir dir;
+    const berth::test::TempDir dir("berth-eci-config");
     GuestConfig config;
     config.eci.enabled = true;
     config.eci.commands = {"push"};
@@ -61,7 +52,7 @@ TEST(GuestConfigFile, ReadsWhatTheHostWrote)
 
 TEST(GuestConfigFile, AMissingBrokenOrMistypedConfigIsAnError)
 {
-    ConfigDir dir;
+    const berth::test::TempDir dir("berth-eci-config");
     const std::string path = dir.path + "/config";
     std::string error;
     EXPECT_FALSE(readGuestConfig(path, &error).has_value());
@@ -86,7 +77,7 @@ TEST(GuestConfigFile, AMissingBrokenOrMistypedConfigIsAnError)
 
 TEST(GuestConfigFile, TheWrapperRefusesToCreateWithoutAPolicyOrAReadableConfig)
 {
-    ConfigDir dir;
+    const berth::test::TempDir dir("berth-eci-config");
     const std::string bundle = dir.path + "/bundle";
     fs::create_directories(bundle);
     writeText(bundle + "/config.json", "{}");

@@ -8,27 +8,13 @@
 #include <set>
 
 #include "berth/guest/eci/id_allocator.h"
+#include "temp_dir.h"
 
 using namespace berth::guest::eci;
-namespace fs = std::filesystem;
-
-namespace {
-
-struct TempDir {
-    TempDir()
-    {
-        std::string pattern = (fs::temp_directory_path() / "berth-eci-alloc-XXXXXX").string();
-        path = ::mkdtemp(pattern.data());
-    }
-    ~TempDir() { fs::remove_all(path); }
-    std::string path;
-};
-
-}  // namespace
 
 TEST(IdBlockAllocator, HandsOutConsecutiveExclusiveBlocks)
 {
-    TempDir dir;
+    const berth::test::TempDir dir("berth-eci-alloc");
     IdBlockAllocator a(dir.path + "/state");
     EXPECT_EQ(a.allocate("one"), 100000U);
     EXPECT_EQ(a.allocate("two"), 165536U);
@@ -38,7 +24,7 @@ TEST(IdBlockAllocator, HandsOutConsecutiveExclusiveBlocks)
 
 TEST(IdBlockAllocator, AFreedBlockIsReusedLowestFirst)
 {
-    TempDir dir;
+    const berth::test::TempDir dir("berth-eci-alloc");
     IdBlockAllocator a(dir.path);
     a.allocate("one");
     a.allocate("two");
@@ -51,7 +37,7 @@ TEST(IdBlockAllocator, AFreedBlockIsReusedLowestFirst)
 
 TEST(IdBlockAllocator, ASharedBlockStaysTakenUntilEveryUserIsGone)
 {
-    TempDir dir;
+    const berth::test::TempDir dir("berth-eci-alloc");
     IdBlockAllocator a(dir.path);
     const auto base = a.allocate("owner");
     a.recordShared("joiner", base);
@@ -63,7 +49,7 @@ TEST(IdBlockAllocator, ASharedBlockStaysTakenUntilEveryUserIsGone)
 
 TEST(IdBlockAllocator, StateSurvivesRestartsAndIsFreedAtBoot)
 {
-    TempDir dir;
+    const berth::test::TempDir dir("berth-eci-alloc");
     {
         IdBlockAllocator a(dir.path);
         a.allocate("one");
@@ -82,7 +68,7 @@ TEST(IdBlockAllocator, StateSurvivesRestartsAndIsFreedAtBoot)
 
 TEST(IdBlockAllocator, ExhaustionIsAnErrorNotASharedBlock)
 {
-    TempDir dir;
+    const berth::test::TempDir dir("berth-eci-alloc");
     IdBlockAllocator a(dir.path, 100000, 2);
     a.allocate("one");
     a.allocate("two");
@@ -91,7 +77,7 @@ TEST(IdBlockAllocator, ExhaustionIsAnErrorNotASharedBlock)
 
 TEST(IdBlockAllocator, ACorruptStateFileIsTreatedAsEmpty)
 {
-    TempDir dir;
+    const berth::test::TempDir dir("berth-eci-alloc");
     IdBlockAllocator a(dir.path);
     std::ofstream(a.stateFile()) << "{not json";
     EXPECT_EQ(a.allocate("one"), 100000U);
@@ -99,7 +85,7 @@ TEST(IdBlockAllocator, ACorruptStateFileIsTreatedAsEmpty)
 
 TEST(IdBlockAllocator, ConcurrentProcessesNeverShareABlock)
 {
-    TempDir dir;
+    const berth::test::TempDir dir("berth-eci-alloc");
     constexpr int kProcesses = 6;
     constexpr int kEach = 5;
     for (int p = 0; p < kProcesses; ++p) {
@@ -123,7 +109,7 @@ TEST(IdBlockAllocator, ConcurrentProcessesNeverShareABlock)
 
 TEST(IdBlockAllocator, BlocksOfAPastBootAreFreedOnceByWhoeverComesFirst)
 {
-    TempDir dir;
+    const berth::test::TempDir dir("berth-eci-alloc");
     IdBlockAllocator a(dir.path);
     EXPECT_TRUE(a.takeStale("boot-1").empty());  // first boot: nothing to free
     a.allocate("one");
