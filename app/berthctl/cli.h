@@ -50,7 +50,7 @@ int engineCommand(const std::string& command, const std::vector<std::string>& ar
 // reset --data [--yes]: stops the engine and moves its data disk aside to a timestamped backup.
 int resetCommand(const std::vector<std::string>& args, Context& context);
 // Runs one engine operation and waits for its outcome, printing progress (engine_command.cpp).
-int runEngineOperation(engine::EngineHandle& engine, engine::EngineHandle::Operation operation,
+int runEngineOperation(engine::EngineHandle& engine, engine::EngineOperation operation,
                        const std::function<void()>& send, Context& context);
 
 }  // namespace berth::cli

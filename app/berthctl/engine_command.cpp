@@ -14,6 +14,7 @@ namespace berth::cli {
 namespace {
 
 using engine::EngineHandle;
+using engine::EngineOperation;
 using engine::EngineState;
 using engine::EngineStatus;
 
@@ -35,8 +36,7 @@ std::string describe(const EngineStatus& status)
 }  // namespace
 
 // Sends one operation and waits for its outcome, printing what happens on the way.
-int runEngineOperation(EngineHandle& engine, EngineHandle::Operation operation, const std::function<void()>& send,
-                       Context& c)
+int runEngineOperation(EngineHandle& engine, EngineOperation operation, const std::function<void()>& send, Context& c)
 {
     QEventLoop loop;
     int code = kFailed;
@@ -53,7 +53,7 @@ int runEngineOperation(EngineHandle& engine, EngineHandle::Operation operation, 
         }
     });
     QObject::connect(&engine, &EngineHandle::operationFinished, &loop,
-                     [&](EngineHandle::Operation finished, bool ok, const QString& message) {
+                     [&](EngineOperation finished, bool ok, const QString& message) {
                          if (finished != operation) { return; }  // another client's request
                          if (ok) {
                              if (!message.isEmpty() && message.toStdString() != lastLine) {
@@ -83,14 +83,14 @@ int engineCommand(const std::string& command, const std::vector<std::string>& ar
     auto engine = c.connectEngine();
     if (command == "start") {
         return runEngineOperation(
-            *engine, EngineHandle::Operation::Start, [&] { engine->start(); }, c);
+            *engine, EngineOperation::Start, [&] { engine->start(); }, c);
     }
     if (command == "restart") {
         return runEngineOperation(
-            *engine, EngineHandle::Operation::Restart, [&] { engine->restart(); }, c);
+            *engine, EngineOperation::Restart, [&] { engine->restart(); }, c);
     }
     return runEngineOperation(
-        *engine, EngineHandle::Operation::Stop, [&] { engine->stop(force); }, c);
+        *engine, EngineOperation::Stop, [&] { engine->stop(force); }, c);
 }
 
 int statusCommand(const std::vector<std::string>& args, Context& c)

@@ -50,7 +50,7 @@ int resetCommand(const std::vector<std::string>& args, Context& c)
     // QEMU must be gone: the disk is open read-write while the VM runs.
     auto engine = c.connectEngine();
     if (runEngineOperation(
-            *engine, engine::EngineHandle::Operation::Stop, [&] { engine->stop(); }, c)
+            *engine, engine::EngineOperation::Stop, [&] { engine->stop(); }, c)
         != kOk) {
         c.err << "berthctl: the engine did not stop, so the data disk was left as it is\n";
         return kFailed;

@@ -153,8 +153,8 @@ int main(int argc, char* argv[])
     if (fullGuest) {
         // Point the docker CLI at the engine whenever it comes up (the port rarely changes).
         QObject::connect(&controller, &berth::vm::EngineController::stateChanged, &controller,
-                         [&controller, certs, guestPath](berth::vm::EngineController::State state) {
-                             if (state != berth::vm::EngineController::State::Running) { return; }
+                         [&controller, certs, guestPath](berth::vm::EngineState state) {
+                             if (state != berth::vm::EngineState::Running) { return; }
                              const QString cli = berth::endpoint::findDockerCli(guestPath + "/docker");
                              if (cli.isEmpty()) {
                                  spdlog::info("no docker CLI found; the docker context is not set up");

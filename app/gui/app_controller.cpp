@@ -101,9 +101,9 @@ void AppController::requestQuit()
     m_parts.engine.stop();
 }
 
-void AppController::onOperationFinished(engine::EngineHandle::Operation operation, bool ok, const QString&)
+void AppController::onOperationFinished(engine::EngineOperation operation, bool ok, const QString&)
 {
-    if (!m_quitting || operation != engine::EngineHandle::Operation::Stop) { return; }
+    if (!m_quitting || operation != engine::EngineOperation::Stop) { return; }
     if (!ok && !m_forcedStop) {
         m_forcedStop = true;  // the graceful stop failed: do not leave the VM behind
         m_parts.engine.stop(true);

@@ -56,7 +56,7 @@ signals:
 
 private:
     void applySideEffects(const settings::Proposal& proposal);
-    void onOperationFinished(engine::EngineHandle::Operation operation, bool ok, const QString& message);
+    void onOperationFinished(engine::EngineOperation operation, bool ok, const QString& message);
 
     Parts m_parts;
     SettingsDraft* m_draft;

@@ -85,9 +85,9 @@ void ApplyRestart::requestRestart()
     m_engine.restart();
 }
 
-void ApplyRestart::onOperationFinished(engine::EngineHandle::Operation operation, bool ok, const QString& message)
+void ApplyRestart::onOperationFinished(engine::EngineOperation operation, bool ok, const QString& message)
 {
-    if (operation != engine::EngineHandle::Operation::Restart || !m_restartInFlight) { return; }
+    if (operation != engine::EngineOperation::Restart || !m_restartInFlight) { return; }
     m_restartInFlight = false;
     emit restartFinished(ok, message);
     emit availabilityChanged();

@@ -47,7 +47,7 @@ private:
     // True to go on, false when the user cancelled or removal failed.
     bool settleUnprotectedContainers(const settings::Proposal& proposal);
     void requestRestart();
-    void onOperationFinished(engine::EngineHandle::Operation operation, bool ok, const QString& message);
+    void onOperationFinished(engine::EngineOperation operation, bool ok, const QString& message);
 
     SettingsDraft& m_draft;
     engine::EngineHandle& m_engine;

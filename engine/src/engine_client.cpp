@@ -28,13 +28,6 @@ QByteArray requestLine(const nlohmann::json& request)
     return QByteArray::fromStdString(request.dump() + "\n");
 }
 
-EngineHandle::Operation operationFromName(const std::string& name)
-{
-    if (name == "stop") { return EngineHandle::Operation::Stop; }
-    if (name == "restart") { return EngineHandle::Operation::Restart; }
-    return EngineHandle::Operation::Start;
-}
-
 }  // namespace
 
 EngineClient::EngineClient(QObject* parent) : EngineClient(EngineClientOptions{}, parent)
@@ -71,22 +64,22 @@ QString EngineClient::defaultHostProgram()
 
 void EngineClient::start()
 {
-    submit({requestLine({{"op", "start"}}), true, Operation::Start, false});
+    submit({requestLine({{"op", "start"}}), true, EngineOperation::Start, false});
 }
 
 void EngineClient::stop(bool force)
 {
-    submit({requestLine({{"op", "stop"}, {"force", force}}), false, Operation::Stop, false});
+    submit({requestLine({{"op", "stop"}, {"force", force}}), false, EngineOperation::Stop, false});
 }
 
 void EngineClient::restart()
 {
-    submit({requestLine({{"op", "restart"}}), true, Operation::Restart, false});
+    submit({requestLine({{"op", "restart"}}), true, EngineOperation::Restart, false});
 }
 
 void EngineClient::refresh()
 {
-    submit({requestLine({{"op", "status"}}), false, Operation::Start, true});
+    submit({requestLine({{"op", "status"}}), false, EngineOperation::Start, true});
 }
 
 void EngineClient::submit(Request request)
@@ -204,7 +197,10 @@ void EngineClient::onReadyRead()
             emit progress(QString::fromStdString(event.value("text", std::string())));
         } else if (type == "finished") {
             const auto ok = event.find("ok");
-            const Operation operation = operationFromName(event.value("op", std::string()));
+            // A name this client does not know (none is sent today) counts as a start, as it always has.
+            const EngineOperation operation
+                = vm::engineOperationFromName(QString::fromStdString(event.value("op", std::string())))
+                      .value_or(EngineOperation::Start);
             const auto it = std::find_if(m_inFlight.begin(), m_inFlight.end(),
                                          [operation](const Request& r) { return r.operation == operation; });
             if (it != m_inFlight.end()) { m_inFlight.erase(it); }
@@ -234,7 +230,7 @@ void EngineClient::onDisconnected()
     setStatus(stopped);
     const std::vector<Request> settled = std::exchange(m_inFlight, {});
     for (const Request& request : settled) {
-        if (request.operation == Operation::Stop) {
+        if (request.operation == EngineOperation::Stop) {
             emit operationFinished(request.operation, true, tr("The engine is stopped."));
         } else {
             emit operationFinished(request.operation, false, tr("The engine host exited before the engine was ready."));

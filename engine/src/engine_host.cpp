@@ -11,43 +11,6 @@
 
 namespace berth::engine {
 
-namespace {
-
-EngineState toEngineState(vm::EngineController::State state)
-{
-    switch (state) {
-    case vm::EngineController::State::Stopped: return EngineState::Stopped;
-    case vm::EngineController::State::Starting: return EngineState::Starting;
-    case vm::EngineController::State::WaitingForEngine: return EngineState::WaitingForEngine;
-    case vm::EngineController::State::Running: return EngineState::Running;
-    case vm::EngineController::State::Stopping: return EngineState::Stopping;
-    case vm::EngineController::State::Error: return EngineState::Error;
-    }
-    return EngineState::Unknown;
-}
-
-EngineHandle::Operation toOperation(vm::EngineController::Operation operation)
-{
-    switch (operation) {
-    case vm::EngineController::Operation::Start: return EngineHandle::Operation::Start;
-    case vm::EngineController::Operation::Stop: return EngineHandle::Operation::Stop;
-    case vm::EngineController::Operation::Restart: return EngineHandle::Operation::Restart;
-    }
-    return EngineHandle::Operation::Start;
-}
-
-}  // namespace
-
-QString operationName(EngineHandle::Operation operation)
-{
-    switch (operation) {
-    case EngineHandle::Operation::Start: return QStringLiteral("start");
-    case EngineHandle::Operation::Stop: return QStringLiteral("stop");
-    case EngineHandle::Operation::Restart: return QStringLiteral("restart");
-    }
-    return QStringLiteral("start");
-}
-
 EngineHost::EngineHost(vm::EngineController* controller, LaunchConfigProvider provider, QObject* parent)
     : QObject(parent),
       m_controller(controller),
@@ -64,14 +27,14 @@ EngineHost::EngineHost(vm::EngineController* controller, LaunchConfigProvider pr
         broadcast({{"type", "progress"}, {"text", "Guest: " + name.toStdString()}});
     });
     connect(m_controller, &vm::EngineController::operationFinished, this,
-            [this](vm::EngineController::Operation operation, bool ok, const QString& message) {
+            [this](vm::EngineOperation operation, bool ok, const QString& message) {
                 broadcast({{"type", "finished"},
-                           {"op", operationName(toOperation(operation)).toStdString()},
+                           {"op", vm::engineOperationName(operation).toStdString()},
                            {"ok", ok},
                            {"message", message.toStdString()}});
                 broadcast({{"type", "status"}, {"status", status().toJson()}});
-                if (operation == vm::EngineController::Operation::Stop && ok && !m_controller->isBusy()
-                    && m_controller->state() == vm::EngineController::State::Stopped) {
+                if (operation == vm::EngineOperation::Stop && ok && !m_controller->isBusy()
+                    && m_controller->state() == vm::EngineState::Stopped) {
                     closeForExit();
                 }
             });
@@ -111,7 +74,7 @@ bool EngineHost::listen(const QString& instanceDir, QString* error)
 EngineStatus EngineHost::status() const
 {
     EngineStatus s;
-    s.state = toEngineState(m_controller->state());
+    s.state = m_controller->state();
     s.detail = m_controller->stateDetail();
     if (const auto accelerator = m_controller->accelerator()) { s.accelerator = toString(*accelerator); }
     s.acceleratorReason = m_controller->acceleratorReason();
@@ -173,9 +136,9 @@ void EngineHost::onRequest(QLocalSocket* client, const nlohmann::json& request)
     if (op == "status") {
         send(client, {{"type", "status"}, {"status", status().toJson()}});
     } else if (op == "start") {
-        launch(EngineHandle::Operation::Start);
+        launch(EngineOperation::Start);
     } else if (op == "restart") {
-        launch(EngineHandle::Operation::Restart);
+        launch(EngineOperation::Restart);
     } else if (op == "stop") {
         const auto force = request.find("force");
         const bool forced = force != request.end() && force->is_boolean() && force->get<bool>();
@@ -187,19 +150,19 @@ void EngineHost::onRequest(QLocalSocket* client, const nlohmann::json& request)
 
 // The config is decided here, at the moment of launch, so a stale window cannot start the engine
 // with yesterday's settings or past a policy that has since become invalid.
-void EngineHost::launch(EngineHandle::Operation operation)
+void EngineHost::launch(EngineOperation operation)
 {
     const LaunchConfig config = m_provider();
     if (!config.allowed) {
-        spdlog::error("refusing to {} the engine: {}", operationName(operation).toStdString(),
+        spdlog::error("refusing to {} the engine: {}", vm::engineOperationName(operation).toStdString(),
                       config.refusal.toStdString());
         broadcast({{"type", "finished"},
-                   {"op", operationName(operation).toStdString()},
+                   {"op", vm::engineOperationName(operation).toStdString()},
                    {"ok", false},
                    {"message", config.refusal.toStdString()}});
         return;
     }
-    if (operation == EngineHandle::Operation::Start) {
+    if (operation == EngineOperation::Start) {
         m_controller->start(contracts::toJson(config.guestConfig));
     } else {
         m_controller->restart(contracts::toJson(config.guestConfig));

@@ -115,8 +115,8 @@ EngineController::EngineController(EngineOptions options, std::shared_ptr<Proces
                         : std::make_shared<QemuBackend>(m_processes, m_options.timeouts.qmpConnect)),
       m_timer(new QTimer(this))
 {
-    qRegisterMetaType<berth::vm::EngineController::State>();
-    qRegisterMetaType<berth::vm::EngineController::Operation>();
+    qRegisterMetaType<berth::vm::EngineState>();
+    qRegisterMetaType<berth::vm::EngineOperation>();
     m_timer->setSingleShot(true);
     m_timer->setTimerType(Qt::PreciseTimer);  // grace periods are promises: never cut them short
     m_engineRetry = new QTimer(this);
@@ -149,25 +149,16 @@ QString EngineController::vmManager() const
     return m_vm ? m_vmManager : m_backend->description();
 }
 
-QString EngineController::toString(State state)
+QString EngineController::toString(EngineState state)
 {
     switch (state) {
-    case State::Stopped: return QStringLiteral("Stopped");
-    case State::Starting: return QStringLiteral("Starting");
-    case State::WaitingForEngine: return QStringLiteral("WaitingForEngine");
-    case State::Running: return QStringLiteral("Running");
-    case State::Stopping: return QStringLiteral("Stopping");
-    case State::Error: return QStringLiteral("Error");
-    }
-    return {};
-}
-
-QString EngineController::toString(Operation operation)
-{
-    switch (operation) {
-    case Operation::Start: return QStringLiteral("start");
-    case Operation::Stop: return QStringLiteral("stop");
-    case Operation::Restart: return QStringLiteral("restart");
+    case EngineState::Stopped: return QStringLiteral("Stopped");
+    case EngineState::Starting: return QStringLiteral("Starting");
+    case EngineState::WaitingForEngine: return QStringLiteral("WaitingForEngine");
+    case EngineState::Running: return QStringLiteral("Running");
+    case EngineState::Stopping: return QStringLiteral("Stopping");
+    case EngineState::Error: return QStringLiteral("Error");
+    case EngineState::Unknown: return QStringLiteral("Unknown");
     }
     return {};
 }
@@ -197,7 +188,7 @@ void EngineController::start()
 
 void EngineController::start(const QByteArray& guestConfig)
 {
-    if (m_op && m_op->kind != Operation::Stop) {
+    if (m_op && m_op->kind != EngineOperation::Stop) {
         if (!m_op->launched) {
             m_op->config = guestConfig;
             emit progress(QStringLiteral("A start is already in progress; it will use this configuration"));
@@ -210,25 +201,26 @@ void EngineController::start(const QByteArray& guestConfig)
         restart(guestConfig);
         return;
     }
-    if (!m_queue.empty() && m_queue.back().kind != Operation::Stop) {
+    if (!m_queue.empty() && m_queue.back().kind != EngineOperation::Stop) {
         m_queue.back().config = guestConfig;
         return;
     }
-    if (!m_op && m_queue.empty() && m_state == State::Running) {
+    if (!m_op && m_queue.empty() && m_state == EngineState::Running) {
         if (sameJson(m_launchedConfig, guestConfig)) {
-            QTimer::singleShot(
-                0, this, [this] { emit operationFinished(Operation::Start, true, QStringLiteral("Already running")); });
+            QTimer::singleShot(0, this, [this] {
+                emit operationFinished(EngineOperation::Start, true, QStringLiteral("Already running"));
+            });
             return;
         }
-        enqueue({Operation::Restart, guestConfig});
+        enqueue({EngineOperation::Restart, guestConfig});
         return;
     }
-    enqueue({Operation::Start, guestConfig});
+    enqueue({EngineOperation::Start, guestConfig});
 }
 
 void EngineController::restart(const QByteArray& newGuestConfig)
 {
-    if (m_op && m_op->kind != Operation::Stop) {
+    if (m_op && m_op->kind != EngineOperation::Stop) {
         if (!m_op->launched) {
             m_op->config = newGuestConfig;
             emit progress(QStringLiteral("Merged into the restart in progress"));
@@ -236,7 +228,7 @@ void EngineController::restart(const QByteArray& newGuestConfig)
         }
         if (sameJson(m_op->config, newGuestConfig)) {
             // The latest wish is what is being launched: a restart queued since is obsolete.
-            if (!m_queue.empty() && m_queue.back().kind != Operation::Stop) {
+            if (!m_queue.empty() && m_queue.back().kind != EngineOperation::Stop) {
                 const auto kind = m_queue.back().kind;
                 m_queue.pop_back();
                 QTimer::singleShot(0, this, [this, kind] {
@@ -249,13 +241,13 @@ void EngineController::restart(const QByteArray& newGuestConfig)
             return;
         }
     }
-    if (!m_queue.empty() && m_queue.back().kind != Operation::Stop) {
-        m_queue.back().kind = Operation::Restart;
+    if (!m_queue.empty() && m_queue.back().kind != EngineOperation::Stop) {
+        m_queue.back().kind = EngineOperation::Restart;
         m_queue.back().config = newGuestConfig;
         emit progress(QStringLiteral("Merged into the pending restart"));
         return;
     }
-    enqueue({Operation::Restart, newGuestConfig});
+    enqueue({EngineOperation::Restart, newGuestConfig});
 }
 
 void EngineController::stop(StopMode mode)
@@ -263,7 +255,7 @@ void EngineController::stop(StopMode mode)
     const bool force = mode == StopMode::Force;
     // A stop supersedes every start or restart that has not finished.
     for (auto it = m_queue.begin(); it != m_queue.end();) {
-        if (it->kind == Operation::Stop) {
+        if (it->kind == EngineOperation::Stop) {
             ++it;
             continue;
         }
@@ -274,12 +266,12 @@ void EngineController::stop(StopMode mode)
         });
     }
     for (auto& queued : m_queue) {
-        if (queued.kind == Operation::Stop) {
+        if (queued.kind == EngineOperation::Stop) {
             queued.force = queued.force || force;
             return;
         }
     }
-    if (m_op && m_op->kind == Operation::Stop) {
+    if (m_op && m_op->kind == EngineOperation::Stop) {
         if (force && !m_op->force) {
             m_op->force = true;
             if (m_step == Step::StopAgent || m_step == Step::StopPowerdown) { stopViaKill(); }
@@ -290,17 +282,17 @@ void EngineController::stop(StopMode mode)
         if (isStopStep()) {
             // A restart that is still stopping simply does not launch again.
             const auto kind = m_op->kind;
-            m_op = Op{Operation::Stop, {}, force};
+            m_op = Op{EngineOperation::Stop, {}, force};
             emit operationFinished(kind, false, QStringLiteral("Cancelled by a stop request"));
             if (force && m_step != Step::StopKill) { stopViaKill(); }
             return;
         }
         cancelCurrent(QStringLiteral("Cancelled by a stop request"));
-        m_op = Op{Operation::Stop, {}, force};
+        m_op = Op{EngineOperation::Stop, {}, force};
         beginStop();
         return;
     }
-    enqueue({Operation::Stop, {}, force});
+    enqueue({EngineOperation::Stop, {}, force});
 }
 
 // ---- operation queue -------------------------------------------------------------------------
@@ -327,28 +319,28 @@ void EngineController::runNext()
     if (m_op || m_queue.empty()) { return; }
     m_op = std::move(m_queue.front());
     m_queue.pop_front();
-    spdlog::info("engine: {} begins", toString(m_op->kind).toStdString());
+    spdlog::info("engine: {} begins", engineOperationName(m_op->kind).toStdString());
     switch (m_op->kind) {
-    case Operation::Start:
-        if (m_vm && m_state == State::Running && sameJson(m_launchedConfig, m_op->config)) {
+    case EngineOperation::Start:
+        if (m_vm && m_state == EngineState::Running && sameJson(m_launchedConfig, m_op->config)) {
             finishOp(true, QStringLiteral("Already running"));
             return;
         }
         if (m_vm) {  // running with another config, or in Error with QEMU still around
-            m_op->kind = Operation::Restart;
+            m_op->kind = EngineOperation::Restart;
             beginStop();
             return;
         }
         beginLaunch();
         return;
-    case Operation::Restart:
+    case EngineOperation::Restart:
         if (!m_vm) {
             beginLaunch();
             return;
         }
         beginStop();
         return;
-    case Operation::Stop: beginStop(); return;
+    case EngineOperation::Stop: beginStop(); return;
     }
 }
 
@@ -358,7 +350,8 @@ void EngineController::finishOp(bool ok, const QString& message)
     const auto kind = m_op->kind;
     m_op.reset();
     setStep(Step::Idle);
-    spdlog::info("engine: {} {}: {}", toString(kind).toStdString(), ok ? "succeeded" : "failed", message.toStdString());
+    spdlog::info("engine: {} {}: {}", engineOperationName(kind).toStdString(), ok ? "succeeded" : "failed",
+                 message.toStdString());
     emit operationFinished(kind, ok, message);
     scheduleNext();
 }
@@ -393,7 +386,7 @@ void EngineController::beginLaunch()
 {
     const QByteArray config = m_op->config;
     m_reportedConfig.clear();
-    setState(State::Starting, QStringLiteral("Preparing the VM"));
+    setState(EngineState::Starting, QStringLiteral("Preparing the VM"));
 
     const auto json = nlohmann::json::parse(config.constData(), config.constData() + config.size(), nullptr, false);
     if (json.is_discarded() || !json.is_object()) {
@@ -517,7 +510,7 @@ void EngineController::launch()
             m_launchLimit = m_options.timeouts.launch;
             armTimer(m_launchLimit, &EngineController::launchTimedOut);
         }
-        setState(State::Starting, text);
+        setState(EngineState::Starting, text);
         emit progress(text);
     });
     connect(m_vm.get(), &VirtualMachine::running, this, &EngineController::onVmRunning);
@@ -528,7 +521,7 @@ void EngineController::launch()
         // is said, and the timeouts take care of the rest. SHUTDOWN and POWERDOWN are what a stop
         // expects.
         if (const QString stopped = diskWriteStop(name, data, m_options.dataDisk); !stopped.isEmpty()) {
-            if (m_step == Step::WaitingForReady || m_step == Step::Launching || m_state == State::Running) {
+            if (m_step == Step::WaitingForReady || m_step == Step::Launching || m_state == EngineState::Running) {
                 failWithVm(stopped);
             } else {
                 emit progress(stopped);
@@ -552,14 +545,14 @@ void EngineController::launch()
     });
     connect(m_agent, &AgentChannel::phase, this, [this](const QString& name) {
         emit guestPhase(name);
-        if (m_state == State::WaitingForEngine) {
-            setState(State::WaitingForEngine, QStringLiteral("Guest: %1").arg(name));
+        if (m_state == EngineState::WaitingForEngine) {
+            setState(EngineState::WaitingForEngine, QStringLiteral("Guest: %1").arg(name));
         }
         emit progress(QStringLiteral("Guest: %1").arg(name));
     });
     connect(m_agent, &AgentChannel::ready, this, &EngineController::onAgentReady);
     connect(m_agent, &AgentChannel::guestError, this, [this](const QString& step, const QString& message) {
-        if (m_step == Step::WaitingForReady || m_step == Step::Launching || m_state == State::Running) {
+        if (m_step == Step::WaitingForReady || m_step == Step::Launching || m_state == EngineState::Running) {
             failWithVm(QStringLiteral("The guest failed%1: %2")
                            .arg(step.isEmpty() ? QString() : QStringLiteral(" at step \"%1\"").arg(step), message));
         }
@@ -614,7 +607,8 @@ void EngineController::onVmRunning()
     if (m_step != Step::Launching) { return; }
     m_lastPid = m_vm->pid();
     setStep(Step::WaitingForReady);
-    setState(State::WaitingForEngine, QStringLiteral("Waiting for the guest to boot (QEMU pid %1)").arg(m_lastPid));
+    setState(EngineState::WaitingForEngine,
+             QStringLiteral("Waiting for the guest to boot (QEMU pid %1)").arg(m_lastPid));
     armTimer(m_options.timeouts.bootToReady, nullptr);  // the boot deadline starts with QEMU
     // QEMU creates all its sockets before its monitor answers, so the agent socket is there.
     m_agent->connectToSocket(m_dir.agentSocket(), m_options.timeouts.bootToReady);
@@ -635,7 +629,7 @@ void EngineController::onAgentReady(const QByteArray& config)
         becomeRunning();
         return;
     }
-    setState(State::WaitingForEngine, QStringLiteral("Waiting for the engine to answer"));
+    setState(EngineState::WaitingForEngine, QStringLiteral("Waiting for the engine to answer"));
     checkEngine();
 }
 
@@ -663,7 +657,7 @@ void EngineController::becomeRunning()
     m_timer->stop();
     m_engineRetry->stop();
     setState(
-        State::Running,
+        EngineState::Running,
         QStringLiteral("Running (QEMU pid %1, %2)").arg(m_lastPid).arg(vm::toString(m_verdict->accelerator).toUpper()));
     syncGuestClock();
     m_clockSync->start(m_options.clockSyncInterval);
@@ -672,7 +666,7 @@ void EngineController::becomeRunning()
 
 void EngineController::syncGuestClock()
 {
-    if (m_state != State::Running || !m_agent) {
+    if (m_state != EngineState::Running || !m_agent) {
         m_clockSync->stop();
         return;
     }
@@ -697,7 +691,7 @@ void EngineController::failWithVm(const QString& reason)
 void EngineController::failWithoutVm(const QString& reason)
 {
     spdlog::error("engine: {}", reason.toStdString());
-    setState(State::Error, reason);
+    setState(EngineState::Error, reason);
     finishOp(false, reason);
 }
 
@@ -705,7 +699,7 @@ void EngineController::failWithoutVm(const QString& reason)
 
 void EngineController::releaseInstance()
 {
-    if (!isBusy() && !m_vm && m_state == State::Stopped) { m_lock.release(); }
+    if (!isBusy() && !m_vm && m_state == EngineState::Stopped) { m_lock.release(); }
 }
 
 bool EngineController::claimInstance()
@@ -723,7 +717,7 @@ void EngineController::beginStop()
     if (!m_vm) {
         if (!claimInstance()) { return; }
         // Nothing of ours runs, but a QEMU from an earlier run might: stop means stopped.
-        setState(State::Stopping, QStringLiteral("Checking for a QEMU left by an earlier run"));
+        setState(EngineState::Stopping, QStringLiteral("Checking for a QEMU left by an earlier run"));
         m_reaper = new StaleQemuReaper(m_dir, m_op->force ? milliseconds(0) : m_options.timeouts.powerdown, this);
         connect(m_reaper, &StaleQemuReaper::finished, this, [this](bool found, bool ok, const QString& message) {
             m_reaper->deleteLater();
@@ -733,8 +727,8 @@ void EngineController::beginStop()
                 return;
             }
             if (found) { emit progress(message); }
-            setState(State::Stopped, QStringLiteral("Stopped"));
-            if (m_op->kind == Operation::Restart) {
+            setState(EngineState::Stopped, QStringLiteral("Stopped"));
+            if (m_op->kind == EngineOperation::Restart) {
                 beginLaunch();
             } else {
                 finishOp(true, QStringLiteral("Stopped"));
@@ -743,7 +737,7 @@ void EngineController::beginStop()
         m_reaper->run();
         return;
     }
-    setState(State::Stopping, QStringLiteral("Stopping the VM"));
+    setState(EngineState::Stopping, QStringLiteral("Stopping the VM"));
     if (m_op->force) {
         stopViaKill();
     } else if (m_agent && m_agent->isConnected() && m_agent->isAgentKnown()) {
@@ -785,7 +779,7 @@ void EngineController::stopViaKill()
         const QString reason = QStringLiteral("QEMU (pid %1) did not exit %2 s after SIGKILL")
                                    .arg(m_vm->pid())
                                    .arg(secondsText(m_options.timeouts.kill));
-        setState(State::Error, reason);
+        setState(EngineState::Error, reason);
         finishOp(false, reason);
         return;
     }
@@ -807,8 +801,8 @@ void EngineController::onVmStopped(const VmExit& exit)
     dropVm();
 
     if (isStopStep()) {
-        setState(State::Stopped, QStringLiteral("Stopped"));
-        if (m_op && m_op->kind == Operation::Restart) {
+        setState(EngineState::Stopped, QStringLiteral("Stopped"));
+        if (m_op && m_op->kind == EngineOperation::Restart) {
             beginLaunch();
         } else {
             finishOp(true, QStringLiteral("Stopped"));
@@ -816,7 +810,7 @@ void EngineController::onVmStopped(const VmExit& exit)
         return;
     }
     if (step == Step::Failing) {
-        setState(State::Error, m_failure);
+        setState(EngineState::Error, m_failure);
         finishOp(false, m_failure);
         return;
     }
@@ -828,7 +822,7 @@ void EngineController::onVmStopped(const VmExit& exit)
     }
     reason += QStringLiteral("\n") + exit.diagnostics;
     spdlog::error("engine: {}", reason.toStdString());
-    setState(State::Error, reason);
+    setState(EngineState::Error, reason);
     if (m_op) { finishOp(false, reason); }
 }
 
@@ -876,7 +870,7 @@ void EngineController::armTimer(milliseconds timeout, void (EngineController::*o
     m_timer->start(timeout);
 }
 
-void EngineController::setState(State state, const QString& detail)
+void EngineController::setState(EngineState state, const QString& detail)
 {
     const bool changed = state != m_state || detail != m_detail;
     m_state = state;

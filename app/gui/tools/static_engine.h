@@ -17,7 +17,7 @@ public:
         m_status.acceleratorReason = QStringLiteral("KVM is not usable on this machine");
     }
     void start() override {}
-    void stop(bool) override { emit operationFinished(Operation::Stop, true, {}); }
+    void stop(bool) override { emit operationFinished(engine::EngineOperation::Stop, true, {}); }
     void restart() override {}
     void refresh() override { emit statusChanged(m_status); }
     engine::EngineStatus status() const override { return m_status; }

@@ -66,7 +66,7 @@ double bareBootSeconds(const QString& testGuestDir)
     controller.start(nlohmann::json{{"configVersion", 1}});
     loop.exec();
     const double seconds = static_cast<double>(clock.elapsed()) / 1000.0;
-    if (controller.state() != EngineController::State::Running) {
+    if (controller.state() != berth::vm::EngineState::Running) {
         qFatal("bare boot failed: %s", qPrintable(controller.stateDetail()));
     }
     controller.stop();

@@ -26,7 +26,6 @@
 #include <vector>
 
 using namespace berth::vm;
-using State = EngineController::State;
 
 namespace {
 
@@ -89,19 +88,20 @@ RestartTiming timedRestart(EngineController& controller, int round)
     RestartTiming timing;
     QElapsedTimer clock;
     double stoppedAt = -1, waitingAt = -1, runningAt = -1;
-    auto connection = QObject::connect(&controller, &EngineController::stateChanged, [&](State state, const QString&) {
-        const double now = static_cast<double>(clock.nsecsElapsed()) / 1e6;
-        if (state == State::Stopped && stoppedAt < 0) {
-            stoppedAt = now;
-        } else if (state == State::WaitingForEngine && waitingAt < 0) {
-            waitingAt = now;
-        } else if (state == State::Running && runningAt < 0) {
-            runningAt = now;
-        }
-    });
+    auto connection
+        = QObject::connect(&controller, &EngineController::stateChanged, [&](EngineState state, const QString&) {
+              const double now = static_cast<double>(clock.nsecsElapsed()) / 1e6;
+              if (state == EngineState::Stopped && stoppedAt < 0) {
+                  stoppedAt = now;
+              } else if (state == EngineState::WaitingForEngine && waitingAt < 0) {
+                  waitingAt = now;
+              } else if (state == EngineState::Running && runningAt < 0) {
+                  runningAt = now;
+              }
+          });
     clock.start();
     controller.restart(nlohmann::json{{"round", round}, {"eci", round % 2 == 0}});
-    if (!waitForIdle(controller) || controller.state() != State::Running) {
+    if (!waitForIdle(controller) || controller.state() != EngineState::Running) {
         qFatal("restart failed: %s", qPrintable(controller.stateDetail()));
     }
     QObject::disconnect(connection);
@@ -157,7 +157,7 @@ int main(int argc, char** argv)
 
         EngineController controller(options);
         controller.start(nlohmann::json{{"round", 0}});
-        if (!waitForIdle(controller) || controller.state() != State::Running) {
+        if (!waitForIdle(controller) || controller.state() != EngineState::Running) {
             qFatal("start failed: %s", qPrintable(controller.stateDetail()));
         }
         const auto timing = timedRestart(controller, round);

@@ -14,7 +14,7 @@ using namespace berth;
 using berth::test::readText;
 using berth::test::testData;
 using berth::test::writeText;
-using Operation = engine::EngineHandle::Operation;
+using engine::EngineOperation;
 
 // A window or berthctl starting, reconfiguring and stopping a real VM through the engine host.
 class TestEngineClient : public QObject {
@@ -28,13 +28,16 @@ private:
     std::unique_ptr<engine::EngineClient> client() { return std::make_unique<engine::EngineClient>(m_options); }
 
     // Waits for `operation` to finish and returns (ok, message).
-    static std::pair<bool, QString> outcome(engine::EngineClient& engine, Operation operation, int timeoutMs = 120000)
+    static std::pair<bool, QString> outcome(engine::EngineClient& engine, EngineOperation operation,
+                                            int timeoutMs = 120000)
     {
         QSignalSpy finished(&engine, &engine::EngineHandle::operationFinished);
         QDeadlineTimer deadline(timeoutMs);
         while (!deadline.hasExpired()) {
             for (const auto& args : finished) {
-                if (args.at(0).value<Operation>() == operation) { return {args.at(1).toBool(), args.at(2).toString()}; }
+                if (args.at(0).value<EngineOperation>() == operation) {
+                    return {args.at(1).toBool(), args.at(2).toString()};
+                }
             }
             finished.wait(static_cast<int>(std::max<qint64>(1, deadline.remainingTime())));
         }
@@ -72,7 +75,7 @@ private slots:
         auto engine = client();
         QCOMPARE(freshStatus(*engine).state, engine::EngineState::Stopped);  // nothing runs yet, nothing launched
         engine->start();
-        const auto [ok, message] = outcome(*engine, Operation::Start);
+        const auto [ok, message] = outcome(*engine, EngineOperation::Start);
         QVERIFY2(ok, qPrintable(message));
         const auto status = freshStatus(*engine);
         QCOMPARE(status.state, engine::EngineState::Running);
@@ -87,7 +90,7 @@ private slots:
         const qint64 before = freshStatus(*engine).qemuPid;
         QVERIFY(settings::Settings::load(m_paths).apply({{"enhancedContainerIsolation", true}}).ok());
         engine->restart();
-        const auto [ok, message] = outcome(*engine, Operation::Restart);
+        const auto [ok, message] = outcome(*engine, EngineOperation::Restart);
         QVERIFY2(ok, qPrintable(message));
         const auto status = freshStatus(*engine);
         QCOMPARE(status.state, engine::EngineState::Running);
@@ -102,7 +105,7 @@ private slots:
         const qint64 before = freshStatus(*engine).qemuPid;
         writeText(m_paths.adminFile, readText(testData("admin/malformed/trailing-comma.json")));
         engine->restart();
-        const auto [ok, message] = outcome(*engine, Operation::Restart);
+        const auto [ok, message] = outcome(*engine, EngineOperation::Restart);
         std::filesystem::remove(m_paths.adminFile);
         QVERIFY(!ok);
         QVERIFY2(message.contains("admin-settings.json:5:18: error: trailing comma"), qPrintable(message));
@@ -119,7 +122,7 @@ private slots:
         options.hostArguments.first() = options.instanceDir;
         engine::EngineClient engine(options);
         engine.start();
-        const auto [ok, message] = outcome(engine, Operation::Start, 30000);
+        const auto [ok, message] = outcome(engine, EngineOperation::Start, 30000);
         QVERIFY(!ok);
         QVERIFY2(message.contains("exited at once: ") && message.contains(options.instanceDir), qPrintable(message));
         QVERIFY2(message.contains("Not a directory"), qPrintable(message));
@@ -143,12 +146,12 @@ private slots:
         const qint64 oldQemu = freshStatus(*starter).qemuPid;
         // Every client hears an operation finish; the starter asks at the earliest moment it can.
         connect(starter.get(), &engine::EngineHandle::operationFinished, starter.get(),
-                [&starter](Operation operation, bool ok) {
-                    if (operation == Operation::Stop && ok) { starter->start(); }
+                [&starter](EngineOperation operation, bool ok) {
+                    if (operation == EngineOperation::Stop && ok) { starter->start(); }
                 });
         stopper->stop();
-        QVERIFY(outcome(*stopper, Operation::Stop, 60000).first);
-        const auto [ok, message] = outcome(*starter, Operation::Start);
+        QVERIFY(outcome(*stopper, EngineOperation::Stop, 60000).first);
+        const auto [ok, message] = outcome(*starter, EngineOperation::Start);
         QVERIFY2(ok, qPrintable(message));
         const engine::EngineStatus now = freshStatus(*starter);
         QCOMPARE(now.state, engine::EngineState::Running);
@@ -160,14 +163,14 @@ private slots:
         auto engine = client();
         const qint64 pid = freshStatus(*engine).qemuPid;
         engine->stop();
-        const auto [ok, message] = outcome(*engine, Operation::Stop, 60000);
+        const auto [ok, message] = outcome(*engine, EngineOperation::Stop, 60000);
         QVERIFY2(ok, qPrintable(message));
         QCOMPARE(::kill(static_cast<pid_t>(pid), 0), -1);
         QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(engine::EngineHost::socketPath(m_options.instanceDir)), 5000);
         QCOMPARE(freshStatus(*engine).state, engine::EngineState::Stopped);
         // Stopping a stopped engine is fine and launches nothing.
         engine->stop();
-        QVERIFY(outcome(*engine, Operation::Stop, 5000).first);
+        QVERIFY(outcome(*engine, EngineOperation::Stop, 5000).first);
     }
 };
 

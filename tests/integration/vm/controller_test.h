@@ -35,9 +35,6 @@ inline void report(const char* what, qint64 ms)
 
 class ControllerTest : public ::testing::Test {
 protected:
-    using State = EngineController::State;
-    using Operation = EngineController::Operation;
-
     void SetUp() override
     {
         if (!QFile::exists(guestFile("vmlinuz")) || !QFile::exists(guestFile("initramfs.img"))) {
@@ -65,7 +62,7 @@ protected:
         if (!m_controller) {
             m_controller = makeController();
             QObject::connect(m_controller.get(), &EngineController::operationFinished,
-                             [this](EngineController::Operation, bool ok, const QString& message) {
+                             [this](EngineOperation, bool ok, const QString& message) {
                                  m_results.push_back({ok, message});
                              });
             QObject::connect(m_controller.get(), &EngineController::progress, [this](const QString& text) {

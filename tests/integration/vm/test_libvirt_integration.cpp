@@ -113,7 +113,7 @@ TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
     const nlohmann::json first = {{"generation", 1}, {"marker", "libvirt first boot"}};
     const qint64 startMs = run([&] { controller().start(first); });
     report("libvirt: start -> ready (includes the accelerator choice)", startMs);
-    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(reportedConfig(), first) << "the config went over <sysinfo type='fwcfg'>";
     EXPECT_EQ(controller().vmManager(), "libvirt (" + s_uri + ")");
     EXPECT_TRUE(domainActive()) << "the domain is visible to libvirt clients (virsh list)";
@@ -129,13 +129,13 @@ TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
     const nlohmann::json second = {{"generation", 2}, {"eci", true}};
     const qint64 restartMs = run([&] { controller().restart(second); });
     report("libvirt: restart (stop + define + start + boot to ready)", restartMs);
-    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(reportedConfig(), second);
     EXPECT_NE(controller().qemuPid(), firstPid) << "a full quit and a fresh QEMU, not a reboot";
 
     const qint64 stopMs = run([&] { controller().stop(); });
     report("libvirt: graceful stop (idle guest, through the agent)", stopMs);
-    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_EQ(controller().state(), EngineState::Stopped);
     EXPECT_FALSE(domainActive());
     EXPECT_THAT(m_progress.join('\n').toStdString(), ::testing::Not(HasSubstr("Pressing the VM's power button")))
         << "the agent powered the guest off; ACPI was not needed";
@@ -149,7 +149,7 @@ TEST_F(LibvirtIntegrationTest, SwitchingBackendsOnRestartKeepsTheDataDisk)
     m_options.dataDiskSizeBytes = qint64(64) << 20;
     m_firstBackend = std::make_shared<QemuBackend>();
     run([&] { controller().start(nlohmann::json{{"on", "qemu"}}); });
-    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(controller().vmManager(), "qemu");
     const auto inode = [&] {
         struct stat st {};
@@ -161,7 +161,7 @@ TEST_F(LibvirtIntegrationTest, SwitchingBackendsOnRestartKeepsTheDataDisk)
     controller().setBackend(std::make_shared<LibvirtBackend>(m_backendOptions));
     const qint64 switchMs = run([&] { controller().restart(nlohmann::json{{"on", "libvirt"}}); });
     report("restart switching QEMU -> libvirt", switchMs);
-    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(controller().vmManager(), "libvirt (" + s_uri + ")");
     EXPECT_EQ(reportedConfig(), (nlohmann::json{{"on", "libvirt"}}));
     EXPECT_TRUE(domainActive());
@@ -169,7 +169,7 @@ TEST_F(LibvirtIntegrationTest, SwitchingBackendsOnRestartKeepsTheDataDisk)
 
     controller().setBackend(std::make_shared<QemuBackend>());
     run([&] { controller().restart(nlohmann::json{{"on", "qemu again"}}); });
-    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(controller().vmManager(), "qemu");
     EXPECT_FALSE(domainActive()) << "the libvirt domain was shut down by the switch back";
     EXPECT_EQ(inode(), disk);
@@ -181,12 +181,12 @@ TEST_F(LibvirtIntegrationTest, GuestIgnoringShutdownGetsTheButtonThenIsDestroyed
     m_options.timeouts.agentShutdown = 1s;
     m_options.timeouts.powerdown = 1s;
     run([&] { controller().start(nlohmann::json{{"ignoreShutdown", true}}); });
-    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     const qint64 stopMs = run([&] { controller().stop(); });
     report("libvirt: stop of a guest ignoring shutdown (1 s + 1 s grace)", stopMs);
     EXPECT_GE(stopMs, 2000);
     EXPECT_LT(stopMs, 8000);
-    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_EQ(controller().state(), EngineState::Stopped);
     EXPECT_FALSE(domainActive());
     const std::string steps = m_progress.join('\n').toStdString();
     EXPECT_THAT(steps, HasSubstr("Pressing the VM's power button"));
@@ -214,7 +214,7 @@ TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStar
 
     const qint64 startMs = run([&] { controller().start(nlohmann::json{{"after", "crash"}}); });
     report("libvirt: start with a leftover domain (its shutdown included)", startMs);
-    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(reportedConfig(), (nlohmann::json{{"after", "crash"}}));
     EXPECT_NE(controller().qemuPid(), leftoverPid);
 
@@ -223,7 +223,7 @@ TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStar
     const qint64 stopMs = run([&] { controller().stop(EngineController::StopMode::Force); });
     report("libvirt: forced stop", stopMs);
     EXPECT_LT(stopMs, 5000);
-    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_EQ(controller().state(), EngineState::Stopped);
     EXPECT_FALSE(domainActive());
     EXPECT_THAT(m_progress.join('\n').toStdString(), ::testing::Not(HasSubstr("Asking the guest")));
 }
@@ -232,7 +232,7 @@ TEST_F(LibvirtIntegrationTest, AnUnreachableDaemonIsAClearError)
 {
     m_backendOptions.uri = "qemu+unix:///system?socket=" + m_tmp.filePath("no-such-libvirt-sock");
     run([&] { controller().start(nlohmann::json::object()); }, false);
-    EXPECT_EQ(controller().state(), State::Error);
+    EXPECT_EQ(controller().state(), EngineState::Error);
     const std::string detail = controller().stateDetail().toStdString();
     EXPECT_THAT(detail, HasSubstr("Cannot connect to libvirt"));
     EXPECT_THAT(detail, HasSubstr("no-such-libvirt-sock"));

@@ -87,7 +87,7 @@ TEST_F(QemuIntegrationTest, StartReachesReadyWithTheConfigEchoedAndAnIdleGuestSt
     const nlohmann::json config = {{"eci", {{"enabled", true}}}, {"marker", "first boot"}};
     const qint64 startMs = run([&] { controller().start(config); });
     report("start -> ready (includes the accelerator choice)", startMs);
-    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(reportedConfig(), config);
     const qint64 pid = controller().qemuPid();
     EXPECT_TRUE(isAlive(pid));
@@ -107,7 +107,7 @@ TEST_F(QemuIntegrationTest, StartReachesReadyWithTheConfigEchoedAndAnIdleGuestSt
     const qint64 stopMs = run([&] { controller().stop(); });
     report("graceful stop (idle guest)", stopMs);
     EXPECT_LT(stopMs, 2000);
-    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_EQ(controller().state(), EngineState::Stopped);
     EXPECT_FALSE(isAlive(pid));
     EXPECT_FALSE(QFile::exists(m_options.instanceDir + "/qemu.pid"));
 }
@@ -115,12 +115,12 @@ TEST_F(QemuIntegrationTest, StartReachesReadyWithTheConfigEchoedAndAnIdleGuestSt
 TEST_F(QemuIntegrationTest, RestartBootsAFreshQemuWithTheNewConfig)
 {
     run([&] { controller().start(nlohmann::json{{"generation", 1}}); });
-    ASSERT_EQ(controller().state(), State::Running);
+    ASSERT_EQ(controller().state(), EngineState::Running);
     const qint64 firstPid = controller().qemuPid();
 
     const qint64 restartMs = run([&] { controller().restart(nlohmann::json{{"generation", 2}, {"eci", true}}); });
     report("restart (stop + launch + boot to ready)", restartMs);
-    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(reportedConfig(), (nlohmann::json{{"generation", 2}, {"eci", true}}));
     EXPECT_NE(controller().qemuPid(), firstPid);
     EXPECT_FALSE(isAlive(firstPid)) << "a full quit, not a reboot";
@@ -132,13 +132,13 @@ TEST_F(QemuIntegrationTest, GuestIgnoringShutdownIsKilledAfterTheTimeout)
     m_options.timeouts.agentShutdown = 1s;
     m_options.timeouts.powerdown = 1s;
     run([&] { controller().start(nlohmann::json{{"ignoreShutdown", true}}); });
-    ASSERT_EQ(controller().state(), State::Running);
+    ASSERT_EQ(controller().state(), EngineState::Running);
     const qint64 pid = controller().qemuPid();
     const qint64 stopMs = run([&] { controller().stop(); });
     report("stop of a guest ignoring shutdown (1 s + 1 s grace)", stopMs);
     EXPECT_GE(stopMs, 2000);
     EXPECT_LT(stopMs, 6000);
-    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_EQ(controller().state(), EngineState::Stopped);
     EXPECT_FALSE(isAlive(pid));
     EXPECT_FALSE(QFile::exists(m_options.instanceDir + "/qemu.pid"));
     EXPECT_THAT(m_progress.join('\n').toStdString(), HasSubstr("killing QEMU"));
@@ -151,18 +151,18 @@ TEST_F(QemuIntegrationTest, DataDiskGrowsAndSurvivesAForcedStopConsistent)
     m_options.dataDisk = m_tmp.filePath("data.qcow2");
     m_options.dataDiskSizeBytes = 1ll << 30;
     run([&] { controller().start(nlohmann::json{{"generation", 1}}); });
-    ASSERT_EQ(controller().state(), State::Running);
+    ASSERT_EQ(controller().state(), EngineState::Running);
     EXPECT_EQ(qcow2VirtualSize(m_options.dataDisk), 1ll << 30);
 
     controller().setResources({1, 256, 2ll << 30});
     run([&] { controller().restart(nlohmann::json{{"generation", 2}}); });
-    ASSERT_EQ(controller().state(), State::Running);
+    ASSERT_EQ(controller().state(), EngineState::Running);
     EXPECT_EQ(qcow2VirtualSize(m_options.dataDisk), 2ll << 30);
 
     const qint64 stopMs = run([&] { controller().stop(EngineController::StopMode::Force); });
     report("forced stop (QMP quit)", stopMs);
     EXPECT_LT(stopMs, 1000) << "quit answered; no SIGKILL grace was needed";
-    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_EQ(controller().state(), EngineState::Stopped);
 
     QProcess check;
     check.start("qemu-img", {"check", "-q", m_options.dataDisk});
@@ -174,11 +174,11 @@ TEST_F(QemuIntegrationTest, DataDiskGrowsAndSurvivesAForcedStopConsistent)
 TEST_F(QemuIntegrationTest, QemuKilledExternallyIsAnErrorWithTheSerialLogTail)
 {
     run([&] { controller().start(nlohmann::json::object()); });
-    ASSERT_EQ(controller().state(), State::Running);
+    ASSERT_EQ(controller().state(), EngineState::Running);
     QElapsedTimer clock;
     clock.start();
     ::kill(static_cast<pid_t>(controller().qemuPid()), SIGKILL);
-    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 1000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == EngineState::Error; }, 1000));
     report("external SIGKILL -> Error", clock.elapsed());
     const std::string reason = controller().stateDetail().toStdString();
     EXPECT_THAT(reason, HasSubstr("killed by signal 9"));
@@ -190,7 +190,7 @@ TEST_F(QemuIntegrationTest, QemuKilledExternallyIsAnErrorWithTheSerialLogTail)
 TEST_F(QemuIntegrationTest, GuestBootFailureIsAnErrorWithTheGuestsMessage)
 {
     run([&] { controller().start(nlohmann::json{{"failBoot", true}}); }, false);
-    EXPECT_EQ(controller().state(), State::Error);
+    EXPECT_EQ(controller().state(), EngineState::Error);
     EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("failBoot"));
     EXPECT_EQ(controller().qemuPid(), 0);
 }
@@ -202,7 +202,7 @@ TEST_F(QemuIntegrationTest, AGuestThatNeverReportsReadyIsAnErrorAtTheDeadline)
     m_options.timeouts.bootToReady = 5s;
     const qint64 failMs = run([&] { controller().start(nlohmann::json{{"silentBoot", true}}); }, false);
     report("silent guest -> Error (5 s boot deadline)", failMs);
-    EXPECT_EQ(controller().state(), State::Error);
+    EXPECT_EQ(controller().state(), EngineState::Error);
     EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("did not report ready within 5 s"));
     EXPECT_LT(failMs, 30000);
     EXPECT_EQ(controller().qemuPid(), 0);
@@ -211,7 +211,7 @@ TEST_F(QemuIntegrationTest, AGuestThatNeverReportsReadyIsAnErrorAtTheDeadline)
     m_controller.reset();  // a controller as the next launch of the app makes it, with the usual deadline
     m_options.timeouts.bootToReady = 3min;
     run([&] { controller().start(nlohmann::json::object()); });
-    EXPECT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    EXPECT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     run([&] { controller().stop(); });
 }
 
@@ -233,7 +233,7 @@ TEST_F(QemuIntegrationTest, StaleQemuFromAKilledControllerIsCleanedUpOnTheNextSt
     ASSERT_TRUE(isAlive(stalePid)) << "the simulated crash left QEMU running";
 
     run([&] { controller().start(nlohmann::json{{"after", "crash"}}); });
-    ASSERT_EQ(controller().state(), State::Running) << controller().stateDetail().toStdString();
+    ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_FALSE(isAlive(stalePid));
     EXPECT_NE(controller().qemuPid(), stalePid);
     EXPECT_EQ(reportedConfig()["after"], "crash");

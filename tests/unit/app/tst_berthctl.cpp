@@ -23,9 +23,12 @@ public:
     bool failStart = false;
     std::vector<std::string>* calls = nullptr;
 
-    void start() override { finish(Operation::Start, "start", !failStart, failStart ? "boot failed" : ""); }
-    void stop(bool force) override { finish(Operation::Stop, force ? "stop --force" : "stop", true, ""); }
-    void restart() override { finish(Operation::Restart, "restart", true, ""); }
+    void start() override
+    {
+        finish(engine::EngineOperation::Start, "start", !failStart, failStart ? "boot failed" : "");
+    }
+    void stop(bool force) override { finish(engine::EngineOperation::Stop, force ? "stop --force" : "stop", true, ""); }
+    void restart() override { finish(engine::EngineOperation::Restart, "restart", true, ""); }
     engine::EngineStatus status() const override { return current; }
     void refresh() override
     {
@@ -34,15 +37,15 @@ public:
     }
 
 private:
-    void finish(Operation op, const char* name, bool ok, const char* message)
+    void finish(engine::EngineOperation op, const char* name, bool ok, const char* message)
     {
         calls->push_back(name);
         QMetaObject::invokeMethod(
             this,
             [=, this] {
                 emit progress("Pressing buttons");
-                current.state
-                    = ok && op != Operation::Stop ? engine::EngineState::Running : engine::EngineState::Stopped;
+                current.state = ok && op != engine::EngineOperation::Stop ? engine::EngineState::Running
+                                                                          : engine::EngineState::Stopped;
                 emit statusChanged(current);
                 emit operationFinished(op, ok, message);
             },

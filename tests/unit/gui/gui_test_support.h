@@ -74,10 +74,10 @@ public:
     }
     // Ends the running operation as the engine host would; a restart boots with the config the
     // settings files now describe.
-    void finish(Operation operation, bool ok, const QString& message = {})
+    void finish(engine::EngineOperation operation, bool ok, const QString& message = {})
     {
         m_status.busy = false;
-        if (ok && operation != Operation::Stop) {
+        if (ok && operation != engine::EngineOperation::Stop) {
             m_status.guestConfig = settings::guestConfig(settings::Settings::load(m_paths));
             moveTo(engine::EngineState::Running);
         } else if (ok) {

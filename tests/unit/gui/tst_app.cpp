@@ -29,7 +29,7 @@ using berth::test::FakeContainers;
 using berth::test::FakeEngine;
 using berth::test::ScriptedPrompts;
 using berth::test::SettingsFiles;
-using Operation = engine::EngineHandle::Operation;
+using engine::EngineOperation;
 namespace keys = settings::keys;
 
 namespace {
@@ -157,7 +157,7 @@ private slots:
         rig.app.requestQuit();  // a second Quit does not stop twice
         QCOMPARE(rig.engine.stops, 1);
         QCOMPARE(ready.count(), 0);
-        rig.engine.finish(Operation::Stop, true);
+        rig.engine.finish(EngineOperation::Stop, true);
         QCOMPARE(ready.count(), 1);
     }
 
@@ -166,10 +166,10 @@ private slots:
         AppRig rig({}, engine::EngineState::Running);
         QSignalSpy ready(&rig.app, &gui::AppController::quitReady);
         rig.app.requestQuit();
-        rig.engine.finish(Operation::Stop, false, QStringLiteral("agent did not answer"));
+        rig.engine.finish(EngineOperation::Stop, false, QStringLiteral("agent did not answer"));
         QCOMPARE(rig.engine.forcedStops, 1);
         QCOMPARE(ready.count(), 0);
-        rig.engine.finish(Operation::Stop, true);
+        rig.engine.finish(EngineOperation::Stop, true);
         QCOMPARE(ready.count(), 1);
     }
 

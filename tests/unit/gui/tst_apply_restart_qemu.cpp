@@ -23,7 +23,7 @@
 #include "user_prompts.h"
 
 using namespace berth;
-using Operation = engine::EngineHandle::Operation;
+using engine::EngineOperation;
 
 namespace {
 
@@ -35,13 +35,13 @@ bool eciReported(const engine::EngineStatus& status)
     return status.guestReportedConfig && status.guestReportedConfig->eci.enabled;
 }
 
-bool waitFor(QSignalSpy& finished, Operation operation)
+bool waitFor(QSignalSpy& finished, EngineOperation operation)
 {
     QElapsedTimer timer;
     timer.start();
     while (timer.elapsed() < kBootTimeoutMs) {
         for (const QList<QVariant>& args : std::as_const(finished)) {
-            if (args.at(0).value<Operation>() == operation) { return args.at(1).toBool(); }
+            if (args.at(0).value<EngineOperation>() == operation) { return args.at(1).toBool(); }
         }
         finished.wait(1000);
     }
@@ -141,10 +141,10 @@ private slots:
             if (!QTest::currentTestFailed()) { return; }
             finished.clear();
             engine.stop(true);
-            waitFor(finished, Operation::Stop);
+            waitFor(finished, EngineOperation::Stop);
         });
         engine.start();
-        QVERIFY2(waitFor(finished, Operation::Start), qPrintable(engine.status().detail));
+        QVERIFY2(waitFor(finished, EngineOperation::Start), qPrintable(engine.status().detail));
         QVERIFY(!eciReported(engine.status()));
         QCOMPARE(engine.status().vmManager, managerName(startOn));
         const qint64 firstPid = engine.status().qemuPid;
@@ -176,14 +176,14 @@ private slots:
         QTest::mouseClick(window.applyButton(), Qt::LeftButton);  // merged: the button is disabled
         QVERIFY(!window.applyButton()->isEnabled());
 
-        QVERIFY2(waitFor(finished, Operation::Restart), qPrintable(engine.status().detail));
+        QVERIFY2(waitFor(finished, EngineOperation::Restart), qPrintable(engine.status().detail));
         QTRY_VERIFY_WITH_TIMEOUT(eciReported(engine.status()), 10000);
         QVERIFY(engine.status().qemuPid != firstPid);  // a fresh QEMU, not a reboot of the old one
         QCOMPARE(engine.status().vmManager, managerName(applyOn));
         if (applyOn == QLatin1String("libvirt")) { QCOMPARE(domainState(uri, domain), QStringLiteral("running")); }
         int restarts = 0;
         for (const auto& args : std::as_const(finished)) {
-            restarts += args.at(0).value<Operation>() == Operation::Restart;
+            restarts += args.at(0).value<EngineOperation>() == EngineOperation::Restart;
         }
         QCOMPARE(restarts, 1);
         QVERIFY2(phases.contains(QStringLiteral("Stopping engine…")), qPrintable(phases.join(" | ")));
@@ -192,7 +192,7 @@ private slots:
 
         finished.clear();
         engine.stop();
-        QVERIFY(waitFor(finished, Operation::Stop));
+        QVERIFY(waitFor(finished, EngineOperation::Stop));
         if (usesLibvirt) { QCOMPARE(domainState(uri, domain), QStringLiteral("shut off")); }
     }
 

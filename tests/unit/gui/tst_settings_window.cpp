@@ -24,7 +24,7 @@ using berth::test::FakeEngine;
 using berth::test::ScriptedPrompts;
 using berth::test::SettingsFiles;
 using Choice = gui::UserPrompts::ExistingContainersChoice;
-using Operation = engine::EngineHandle::Operation;
+using engine::EngineOperation;
 namespace keys = settings::keys;
 
 namespace {
@@ -152,7 +152,7 @@ private slots:
         QCOMPARE(rig.engine.restarts, 1);
         QCOMPARE(started.count(), 1);
         QCOMPARE(rig.engine.starts, 0);
-        rig.engine.finish(Operation::Restart, true);
+        rig.engine.finish(EngineOperation::Restart, true);
         QVERIFY(eciEnabledIn(rig.engine.status().guestConfig));
         QCOMPARE(rig.engine.restarts, 1);
     }
@@ -189,7 +189,7 @@ private slots:
 
         rig.engine.moveTo(engine::EngineState::WaitingForEngine);
         QVERIFY(!rig.apply()->isEnabled());
-        rig.engine.finish(Operation::Restart, true);
+        rig.engine.finish(EngineOperation::Restart, true);
         QVERIFY(rig.apply()->isEnabled());  // the pending CPU edit can now be applied
         rig.clickApply();
         QCOMPARE(rig.engine.restarts, 2);
@@ -331,7 +331,7 @@ private slots:
         QCOMPARE(rig.window.findChild<QLabel*>(QStringLiteral("restartDetail"))->text(),
                  QStringLiteral("dockerd is answering /_ping"));
 
-        rig.engine.finish(Operation::Restart, false, QStringLiteral("the guest agent did not report ready"));
+        rig.engine.finish(EngineOperation::Restart, false, QStringLiteral("the guest agent did not report ready"));
         QVERIFY(progress->showsFailure());
         QCOMPARE(rig.window.findChild<QLabel*>(QStringLiteral("restartError"))->text(),
                  QStringLiteral("the guest agent did not report ready"));
@@ -343,7 +343,7 @@ private slots:
         QTest::mouseClick(progress->retryButton(), Qt::LeftButton);
         QCOMPARE(rig.engine.restarts, 2);
         QVERIFY(!progress->showsFailure());
-        rig.engine.finish(Operation::Restart, true);
+        rig.engine.finish(EngineOperation::Restart, true);
         QCOMPARE(progress->step(), gui::RestartProgress::stepCount());
     }
 

@@ -22,13 +22,11 @@ using namespace berth::vm::testing;
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using State = EngineController::State;
-using Operation = EngineController::Operation;
 
 namespace {
 
 struct Finished {
-    Operation operation;
+    EngineOperation operation;
     bool ok;
     QString message;
 };
@@ -55,11 +53,12 @@ protected:
     {
         if (!m_controller) {
             m_controller = std::make_unique<EngineController>(m_options, m_processes);
-            QObject::connect(m_controller.get(), &EngineController::stateChanged, [this](State state, const QString&) {
-                if (m_states.empty() || m_states.back() != state) { m_states.push_back(state); }
-            });
+            QObject::connect(m_controller.get(), &EngineController::stateChanged,
+                             [this](EngineState state, const QString&) {
+                                 if (m_states.empty() || m_states.back() != state) { m_states.push_back(state); }
+                             });
             QObject::connect(m_controller.get(), &EngineController::operationFinished,
-                             [this](Operation operation, bool ok, const QString& message) {
+                             [this](EngineOperation operation, bool ok, const QString& message) {
                                  m_finished.push_back({operation, ok, message});
                              });
             QObject::connect(m_controller.get(), &EngineController::progress,
@@ -73,7 +72,7 @@ protected:
     {
         EXPECT_TRUE(QTest::qWaitFor([&] { return m_finished.size() >= count; }, timeoutMs))
             << "only " << m_finished.size() << " of " << count << " operations finished";
-        return m_finished.empty() ? Finished{Operation::Start, false, "none"} : m_finished.back();
+        return m_finished.empty() ? Finished{EngineOperation::Start, false, "none"} : m_finished.back();
     }
 
     void startRunning(const QByteArray& config = R"({"eci":false})")
@@ -81,7 +80,7 @@ protected:
         controller().start(config);
         const auto result = waitForOperations(m_finished.size() + 1);
         ASSERT_TRUE(result.ok) << result.message.toStdString();
-        ASSERT_EQ(controller().state(), State::Running);
+        ASSERT_EQ(controller().state(), EngineState::Running);
     }
 
     QString instanceFile(const char* name) const { return m_options.instanceDir + "/" + name; }
@@ -108,7 +107,7 @@ protected:
     EngineOptions m_options;
     std::shared_ptr<FakeProcessFactory> m_processes = std::make_shared<FakeProcessFactory>();
     std::unique_ptr<EngineController> m_controller;
-    std::vector<State> m_states;
+    std::vector<EngineState> m_states;
     std::vector<Finished> m_finished;
     QStringList m_progress;
 };
@@ -118,11 +117,11 @@ protected:
 TEST_F(EngineControllerTest, StartReachesRunningAndTheGuestEchoesTheConfig)
 {
     controller().start(nlohmann::json{{"eci", true}, {"memory", 2048}});
-    EXPECT_EQ(controller().state(), State::Stopped) << "requests return before anything happens";
+    EXPECT_EQ(controller().state(), EngineState::Stopped) << "requests return before anything happens";
     const auto result = waitForOperations(1);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
-    EXPECT_EQ(result.operation, Operation::Start);
-    EXPECT_THAT(m_states, ElementsAre(State::Starting, State::WaitingForEngine, State::Running));
+    EXPECT_EQ(result.operation, EngineOperation::Start);
+    EXPECT_THAT(m_states, ElementsAre(EngineState::Starting, EngineState::WaitingForEngine, EngineState::Running));
     EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString()),
               (nlohmann::json{{"eci", true}, {"memory", 2048}}));
     EXPECT_NE(controller().qemuPid(), 0);
@@ -152,13 +151,14 @@ TEST_F(EngineControllerTest, GracefulStopGoesThroughTheAgent)
     controller().stop();
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
-    EXPECT_EQ(result.operation, Operation::Stop);
+    EXPECT_EQ(result.operation, EngineOperation::Stop);
     EXPECT_THAT(exited->agentRequests.join('\n').toStdString(), HasSubstr(R"({"timeout":2,"type":"shutdown"})"));
     EXPECT_THAT(exited->qmpCommands, ::testing::Not(::testing::Contains("system_powerdown")));
     EXPECT_EQ(exited->killed, false);
-    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_EQ(controller().state(), EngineState::Stopped);
     EXPECT_THAT(m_states,
-                ElementsAre(State::Starting, State::WaitingForEngine, State::Running, State::Stopping, State::Stopped));
+                ElementsAre(EngineState::Starting, EngineState::WaitingForEngine, EngineState::Running,
+                            EngineState::Stopping, EngineState::Stopped));
     EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid")));
     EXPECT_EQ(m_processes->runningCount(), 0);
     EXPECT_EQ(controller().qemuPid(), 0);
@@ -196,7 +196,7 @@ TEST_F(EngineControllerTest, HungGuestIsKilledAfterTheTimeouts)
     ASSERT_TRUE(result.ok) << result.message.toStdString();
     EXPECT_EQ(exited->killed, true);
     EXPECT_GE(clock.elapsed(), 200 + 1000) << "both grace periods and QMP quit's were honoured";
-    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_EQ(controller().state(), EngineState::Stopped);
     EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid"))) << "SIGKILL leaves the pidfile; Stopped means it is gone";
     EXPECT_THAT(m_progress.join('\n').toStdString(), HasSubstr("killing QEMU"));
 }
@@ -229,7 +229,7 @@ TEST_F(EngineControllerTest, ForceStopKillsAQemuThatDoesNotQuit)
     ASSERT_TRUE(result.ok) << result.message.toStdString();
     EXPECT_EQ(exited->killed, true);
     EXPECT_GE(clock.elapsed(), 900) << "QMP quit gets its grace (1 s with a 2 s kill timeout)";
-    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_EQ(controller().state(), EngineState::Stopped);
 }
 
 TEST_F(EngineControllerTest, ForceDuringAGracefulStopEscalates)
@@ -239,7 +239,7 @@ TEST_F(EngineControllerTest, ForceDuringAGracefulStopEscalates)
     m_options.timeouts.agentShutdown = 30s;
     startRunning();
     controller().stop();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Stopping; }, 2000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == EngineState::Stopping; }, 2000));
     QElapsedTimer clock;
     clock.start();
     controller().stop(EngineController::StopMode::Force);
@@ -254,7 +254,7 @@ TEST_F(EngineControllerTest, UnexpectedExitIsAnErrorWithinASecondWithTheSerialLo
     QElapsedTimer clock;
     clock.start();
     m_processes->lastQemu()->crash("[   12.3] Kernel panic - not syncing: Attempted to kill init!");
-    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 1000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == EngineState::Error; }, 1000));
     EXPECT_LT(clock.elapsed(), 1000);
     const std::string reason = controller().stateDetail().toStdString();
     EXPECT_THAT(reason, HasSubstr("unexpectedly"));
@@ -266,7 +266,7 @@ TEST_F(EngineControllerTest, UnexpectedExitIsAnErrorWithinASecondWithTheSerialLo
     // Error is not a dead end: start again.
     controller().start();
     ASSERT_TRUE(waitForOperations(2).ok);
-    EXPECT_EQ(controller().state(), State::Running);
+    EXPECT_EQ(controller().state(), EngineState::Running);
 }
 
 TEST_F(EngineControllerTest, ADiskWriteThatPausesTheVmIsAnErrorNamingTheDiskAndTheFix)
@@ -278,7 +278,7 @@ TEST_F(EngineControllerTest, ADiskWriteThatPausesTheVmIsAnErrorNamingTheDiskAndT
         R"({"event": "BLOCK_IO_ERROR", "data": {"device": "data", "operation": "write", )"
         R"("action": "stop", "nospace": true, "reason": "No space left on device"}})");
     m_processes->lastQemu()->sendQmpEvent(R"({"event": "STOP"})");
-    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 3000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == EngineState::Error; }, 3000));
     const std::string reason = controller().stateDetail().toStdString();
     EXPECT_THAT(reason, HasSubstr("no space left for the data disk " + m_options.dataDisk.toStdString()));
     EXPECT_THAT(reason, HasSubstr("Free space there, then start the engine again"));
@@ -295,7 +295,7 @@ TEST_F(EngineControllerTest, AReportedDiskErrorThatDoesNotPauseTheVmIsNoError)
     // there, the BLOCK_IO_ERROR before it has been handled.
     m_processes->lastQemu()->sendQmpEvent(R"({"event": "STOP"})");
     ASSERT_TRUE(QTest::qWaitFor([&] { return !m_progress.filter("QEMU paused the VM").isEmpty(); }, 3000));
-    EXPECT_EQ(controller().state(), State::Running);
+    EXPECT_EQ(controller().state(), EngineState::Running);
 }
 
 TEST_F(EngineControllerTest, ASuspensionForAnIoErrorIsAnErrorNamingTheDisk)
@@ -304,7 +304,7 @@ TEST_F(EngineControllerTest, ASuspensionForAnIoErrorIsAnErrorNamingTheDisk)
     m_options.dataDisk = instanceFile("data.qcow2");
     startRunning();
     m_processes->lastQemu()->sendQmpEvent(R"({"event": "STOP", "data": {"reason": "io-error"}})");
-    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Error; }, 3000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == EngineState::Error; }, 3000));
     EXPECT_THAT(controller().stateDetail().toStdString(),
                 HasSubstr("failed write to the data disk " + m_options.dataDisk.toStdString() + ": an I/O error"));
 }
@@ -329,7 +329,7 @@ TEST_F(EngineControllerTest, RestartRequestsDuringARestartMergeIntoIt)
     controller().restart(QByteArray(R"({"v":"D"})"));
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
-    EXPECT_EQ(result.operation, Operation::Restart);
+    EXPECT_EQ(result.operation, EngineOperation::Restart);
     // Let anything wrongly queued run: nothing more may happen.
     QTest::qWait(100);
     EXPECT_EQ(m_finished.size(), 2u);
@@ -366,14 +366,14 @@ TEST_F(EngineControllerTest, OperationsRunOneAtATimeInOrder)
     ASSERT_TRUE(QTest::qWaitFor([&] { return !controller().isBusy(); }, 5000));
     // start(B) was cancelled by the second stop, which itself merged into the first.
     ASSERT_EQ(m_finished.size(), 4u);
-    EXPECT_EQ(m_finished[1].operation, Operation::Start);
+    EXPECT_EQ(m_finished[1].operation, EngineOperation::Start);
     EXPECT_FALSE(m_finished[1].ok);
     EXPECT_THAT(m_finished[1].message.toStdString(), HasSubstr("Cancelled"));
-    EXPECT_EQ(m_finished[2].operation, Operation::Stop);
+    EXPECT_EQ(m_finished[2].operation, EngineOperation::Stop);
     EXPECT_TRUE(m_finished[2].ok);
-    EXPECT_EQ(m_finished[3].operation, Operation::Start);
+    EXPECT_EQ(m_finished[3].operation, EngineOperation::Start);
     EXPECT_TRUE(m_finished[3].ok);
-    EXPECT_EQ(controller().state(), State::Running);
+    EXPECT_EQ(controller().state(), EngineState::Running);
     EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString())["v"], "C");
     EXPECT_EQ(m_processes->maxRunningAtOnce, 1) << "never two QEMUs at once";
 }
@@ -384,15 +384,15 @@ TEST_F(EngineControllerTest, ARestartRequestedDuringAStopRunsOnceTheStopIsDone)
 {
     startRunning(R"({"v":"A"})");
     controller().stop();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::Stopping; }, 2000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == EngineState::Stopping; }, 2000));
     controller().restart(QByteArray(R"({"v":"B"})"));
     waitForOperations(3);
     ASSERT_EQ(m_finished.size(), 3u);
-    EXPECT_EQ(m_finished[1].operation, Operation::Stop);
+    EXPECT_EQ(m_finished[1].operation, EngineOperation::Stop);
     EXPECT_TRUE(m_finished[1].ok);
-    EXPECT_EQ(m_finished[2].operation, Operation::Restart);
+    EXPECT_EQ(m_finished[2].operation, EngineOperation::Restart);
     EXPECT_TRUE(m_finished[2].ok) << m_finished[2].message.toStdString();
-    EXPECT_EQ(controller().state(), State::Running);
+    EXPECT_EQ(controller().state(), EngineState::Running);
     EXPECT_EQ(nlohmann::json::parse(controller().guestReportedConfig().toStdString())["v"], "B");
     EXPECT_EQ(m_processes->qemuLaunches(), 2);
     EXPECT_EQ(m_processes->maxRunningAtOnce, 1) << "never two QEMUs at once";
@@ -403,14 +403,14 @@ TEST_F(EngineControllerTest, StopDuringBootCancelsTheStart)
     m_processes->behaviour.agent = false;  // the guest never gets ready
     m_options.timeouts.powerdown = 100ms;
     controller().start(QByteArray("{}"));
-    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::WaitingForEngine; }, 2000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == EngineState::WaitingForEngine; }, 2000));
     controller().stop();
     waitForOperations(2);
-    EXPECT_EQ(m_finished[0].operation, Operation::Start);
+    EXPECT_EQ(m_finished[0].operation, EngineOperation::Start);
     EXPECT_FALSE(m_finished[0].ok);
-    EXPECT_EQ(m_finished[1].operation, Operation::Stop);
+    EXPECT_EQ(m_finished[1].operation, EngineOperation::Stop);
     EXPECT_TRUE(m_finished[1].ok);
-    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_EQ(controller().state(), EngineState::Stopped);
     EXPECT_EQ(m_processes->runningCount(), 0);
 }
 
@@ -422,18 +422,18 @@ TEST_F(EngineControllerTest, AStopBeforeTheAgentConnectedIsHandedToTheAgentOnceI
     m_processes->behaviour.ignoreAcpi = true;
     m_options.timeouts.powerdown = 5s;
     controller().start(QByteArray("{}"));
-    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == State::WaitingForEngine; }, 2000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == EngineState::WaitingForEngine; }, 2000));
     auto* qemu = m_processes->lastQemu();
     const auto exited = recordWhenItExits(qemu);
     controller().stop();
     waitForOperations(2, 10000);
-    EXPECT_EQ(m_finished[1].operation, Operation::Stop);
+    EXPECT_EQ(m_finished[1].operation, EngineOperation::Stop);
     EXPECT_TRUE(m_finished[1].ok) << m_finished[1].message.toStdString();
     EXPECT_THAT(exited->agentRequests.join('\n').toStdString(), HasSubstr("\"type\":\"shutdown\""));
     EXPECT_THAT(exited->qmpCommands, ::testing::Not(::testing::Contains("quit")))
         << "the stop waited out the power button";
     EXPECT_EQ(exited->killed, false);
-    EXPECT_EQ(controller().state(), State::Stopped);
+    EXPECT_EQ(controller().state(), EngineState::Stopped);
 }
 
 TEST_F(EngineControllerTest, GuestBootFailureIsAnErrorAndQemuIsStopped)
@@ -442,7 +442,7 @@ TEST_F(EngineControllerTest, GuestBootFailureIsAnErrorAndQemuIsStopped)
     controller().start(QByteArray("{}"));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
-    EXPECT_EQ(controller().state(), State::Error);
+    EXPECT_EQ(controller().state(), EngineState::Error);
     EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("at step \"config\": failBoot requested"));
     EXPECT_EQ(m_processes->runningCount(), 0);
     EXPECT_FALSE(QFile::exists(instanceFile("qemu.pid")));
@@ -477,7 +477,7 @@ TEST_F(EngineControllerTest, QmpThatNeverGreetsIsAnError)
     controller().start(QByteArray("{}"));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
-    EXPECT_EQ(controller().state(), State::Error);
+    EXPECT_EQ(controller().state(), EngineState::Error);
     EXPECT_EQ(m_processes->runningCount(), 0);
 }
 
@@ -642,7 +642,7 @@ TEST_F(EngineControllerTest, RunningWaitsForTheEngineCheck)
     ASSERT_TRUE(result.ok) << result.message.toStdString();
     EXPECT_EQ(calls, 3);
     EXPECT_EQ(checkedPort, controller().enginePort());
-    EXPECT_THAT(m_states, ElementsAre(State::Starting, State::WaitingForEngine, State::Running));
+    EXPECT_THAT(m_states, ElementsAre(EngineState::Starting, EngineState::WaitingForEngine, EngineState::Running));
     EXPECT_THAT(m_progress.join('\n').toStdString(), HasSubstr("does not answer yet: connection refused"));
 }
 
@@ -666,14 +666,15 @@ TEST_F(EngineControllerTest, ASecondControllerOnTheSameInstanceIsRefused)
     const qint64 pid = controller().qemuPid();
     EngineController second(m_options, m_processes);
     std::optional<std::pair<bool, QString>> result;
-    QObject::connect(&second, &EngineController::operationFinished, [&](Operation, bool ok, const QString& message) {
-        result = {ok, message};
-    });
+    QObject::connect(&second, &EngineController::operationFinished,
+                     [&](EngineOperation, bool ok, const QString& message) {
+                         result = {ok, message};
+                     });
     second.stop();  // would otherwise take the first one's QEMU for a stale leftover
     ASSERT_TRUE(QTest::qWaitFor([&] { return result.has_value(); }, 5000));
     EXPECT_FALSE(result->first);
     EXPECT_THAT(result->second.toStdString(), HasSubstr("managed by another Berth process"));
-    EXPECT_EQ(controller().state(), State::Running);
+    EXPECT_EQ(controller().state(), EngineState::Running);
     EXPECT_EQ(controller().qemuPid(), pid);
     EXPECT_EQ(m_processes->runningCount(), 1);
 }
@@ -684,7 +685,7 @@ TEST_F(EngineControllerTest, QemuThatCannotStartIsAClearError)
     controller().start(QByteArray("{}"));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
-    EXPECT_EQ(controller().state(), State::Error);
+    EXPECT_EQ(controller().state(), EngineState::Error);
     EXPECT_THAT(result.message.toStdString(),
                 HasSubstr("failed to start: qemu-system-x86_64: No such file or directory"));
 }

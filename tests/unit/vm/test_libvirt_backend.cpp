@@ -29,8 +29,6 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using State = EngineController::State;
-using Operation = EngineController::Operation;
 
 namespace {
 
@@ -458,7 +456,7 @@ protected:
     {
         m_controller = std::make_unique<EngineController>(m_options, m_processes, std::move(backend));
         QObject::connect(m_controller.get(), &EngineController::operationFinished,
-                         [this](Operation, bool ok, const QString& message) {
+                         [this](EngineOperation, bool ok, const QString& message) {
                              m_finished.push_back({ok, message});
                          });
         return *m_controller;
@@ -493,13 +491,13 @@ TEST_F(LibvirtControllerTest, LibvirtsOwnWorkIsToldAndNotCountedAgainstTheBootDe
     QObject::connect(&engine, &EngineController::progress, [&](const QString& text) { progress << text; });
     engine.start(QByteArray("{}"));
     ASSERT_TRUE(QTest::qWaitFor([&] { return progress.join('\n').contains("Waiting for libvirt"); }, 5000));
-    EXPECT_EQ(engine.state(), State::Starting);
+    EXPECT_EQ(engine.state(), EngineState::Starting);
     EXPECT_THAT(text(engine.stateDetail()), HasSubstr("Waiting for libvirt to start the domain"));
     // libvirt answers well after the boot deadline would have passed had it been counted.
     QTimer::singleShot(3 * m_options.timeouts.bootToReady, [this] { m_libvirt->releaseStarts(); });
     const auto result = waitForOperations(1);
     EXPECT_TRUE(result.first) << text(result.second);
-    EXPECT_EQ(engine.state(), State::Running);
+    EXPECT_EQ(engine.state(), EngineState::Running);
     engine.stop(EngineController::StopMode::Force);
     waitForOperations(2);
 }
@@ -511,14 +509,14 @@ TEST_F(LibvirtControllerTest, StartsAndStopsThroughTheAgentFirst)
     engine.start(QByteArray(R"({"eci":true})"));
     auto result = waitForOperations(1);
     ASSERT_TRUE(result.first) << text(result.second);
-    EXPECT_EQ(engine.state(), State::Running);
+    EXPECT_EQ(engine.state(), EngineState::Running);
     EXPECT_EQ(nlohmann::json::parse(engine.guestReportedConfig().toStdString()), (nlohmann::json{{"eci", true}}));
     EXPECT_EQ(EngineController::readStatusFile(m_options.instanceDir)["vmManager"], "libvirt (qemu:///session)");
 
     engine.stop();
     result = waitForOperations(2);
     ASSERT_TRUE(result.first) << text(result.second);
-    EXPECT_EQ(engine.state(), State::Stopped);
+    EXPECT_EQ(engine.state(), EngineState::Stopped);
     EXPECT_THAT(m_libvirt->calls, Not(Contains("shutdown " + domainName()))) << "the agent powered the guest off";
     EXPECT_THAT(m_libvirt->calls, Not(Contains("destroy " + domainName())));
 }
@@ -533,7 +531,7 @@ TEST_F(LibvirtControllerTest, AGuestIgnoringTheAgentGetsTheButtonThenIsDestroyed
     engine.stop();
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.first) << text(result.second);
-    EXPECT_EQ(engine.state(), State::Stopped);
+    EXPECT_EQ(engine.state(), EngineState::Stopped);
     const auto tail = m_libvirt->calls.mid(m_libvirt->calls.size() - 2);
     EXPECT_THAT(tail, ElementsAre("shutdown " + domainName(), "destroy " + domainName()));
 }
@@ -551,7 +549,7 @@ TEST_F(LibvirtControllerTest, ARestartAfterSetBackendLaunchesThroughTheNewBacken
     engine.restart(QByteArray(R"({"eci":true})"));
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.first) << text(result.second);
-    EXPECT_EQ(engine.state(), State::Running);
+    EXPECT_EQ(engine.state(), EngineState::Running);
     EXPECT_EQ(m_processes->qemuLaunches(), 1) << "no second QEMU process of our own";
     EXPECT_EQ(m_processes->runningCount(), 0) << "the QEMU-backend VM was stopped";
     EXPECT_EQ(m_libvirt->startedDomains, 1);

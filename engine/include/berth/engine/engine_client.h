@@ -47,7 +47,7 @@ private:
     struct Request {
         QByteArray line;
         bool needsHost;  // launch a host when none answers
-        Operation operation;
+        EngineOperation operation;
         bool isStatus;
     };
 

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "berth/contracts/guest_config.h"
+#include "berth/vm/engine_state.h"
 
 #include <QObject>
 #include <QString>
@@ -20,7 +21,9 @@
 
 namespace berth::engine {
 
-enum class EngineState { Stopped, Starting, WaitingForEngine, Running, Stopping, Error, Unknown };
+// The VM controller's own vocabulary (berth/vm/engine_state.h), which front ends name from here.
+using vm::EngineOperation;
+using vm::EngineState;
 
 QString engineStateName(EngineState state);  // for people: "Running", "Waiting for engine", ...
 QString engineStateId(EngineState state);  // for scripts: "running", "waiting-for-engine", ...
@@ -47,9 +50,6 @@ struct EngineStatus {
 class EngineHandle : public QObject {
     Q_OBJECT
 public:
-    enum class Operation { Start, Stop, Restart };
-    Q_ENUM(Operation)
-
     using QObject::QObject;
 
     virtual void start() = 0;
@@ -63,7 +63,7 @@ public:
 signals:
     void statusChanged(const berth::engine::EngineStatus& status);
     void progress(const QString& text);
-    void operationFinished(berth::engine::EngineHandle::Operation operation, bool ok, const QString& message);
+    void operationFinished(berth::engine::EngineOperation operation, bool ok, const QString& message);
 };
 
 }  // namespace berth::engine

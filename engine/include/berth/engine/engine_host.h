@@ -62,14 +62,12 @@ private:
     void closeForExit();
     void broadcast(const nlohmann::json& event);
     void send(QLocalSocket* client, const nlohmann::json& event);
-    void launch(EngineHandle::Operation operation);
+    void launch(EngineOperation operation);
 
     vm::EngineController* m_controller;
     LaunchConfigProvider m_provider;
     QLocalServer* m_server = nullptr;
     bool m_closing = false;  // stopped and exiting: no new clients or requests
 };
-
-QString operationName(EngineHandle::Operation operation);
 
 }  // namespace berth::engine

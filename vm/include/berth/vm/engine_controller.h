@@ -28,6 +28,7 @@
 // instance directory with readStatusFile().
 
 #include "berth/vm/accelerator.h"
+#include "berth/vm/engine_state.h"
 #include "berth/vm/instance_dir.h"
 #include "berth/vm/virtual_machine.h"
 
@@ -99,11 +100,7 @@ struct EngineOptions {
 class EngineController : public QObject {
     Q_OBJECT
 public:
-    enum class State { Stopped, Starting, WaitingForEngine, Running, Stopping, Error };
-    Q_ENUM(State)
     enum class StopMode { Graceful, Force };
-    enum class Operation { Start, Stop, Restart };
-    Q_ENUM(Operation)
 
     explicit EngineController(EngineOptions options, QObject* parent = nullptr);
     // Tests inject a fake QEMU through `processes`; `backend` defaults to QEMU over `processes`.
@@ -139,7 +136,7 @@ public:
     Resources resources() const;
     void setExtraForwards(const QList<PortForward>& forwards) { m_options.extraForwards = forwards; }
 
-    State state() const { return m_state; }
+    EngineState state() const { return m_state; }
     QString stateDetail() const { return m_detail; }  // the error reason in Error
     bool isBusy() const { return m_op.has_value() || !m_queue.empty(); }
     // Lets another process manage the instance (its next owner, while this one exits). Only when
@@ -156,15 +153,14 @@ public:
     QByteArray guestConfig() const { return m_launchedConfig; }  // what the VM was started with
     QByteArray guestReportedConfig() const { return m_reportedConfig; }  // what the guest agent echoed
 
-    static QString toString(State state);
-    static QString toString(Operation operation);
+    static QString toString(EngineState state);
     // The status the controller last wrote to <instanceDir>/status.json (null if none).
     static nlohmann::json readStatusFile(const QString& instanceDir);
 
 signals:
-    void stateChanged(berth::vm::EngineController::State state, const QString& detail);
+    void stateChanged(berth::vm::EngineState state, const QString& detail);
     void progress(const QString& text);
-    void operationFinished(berth::vm::EngineController::Operation operation, bool ok, const QString& message);
+    void operationFinished(berth::vm::EngineOperation operation, bool ok, const QString& message);
     void guestPhase(const QString& name);
 
 private:
@@ -180,7 +176,7 @@ private:
         Failing
     };
     struct Op {
-        Operation kind;
+        EngineOperation kind;
         QByteArray config;
         bool force = false;
         bool launched = false;  // QEMU is already running with `config`
@@ -215,7 +211,7 @@ private:
     void onVmStopped(const VmExit& exit);
     void dropVm();
 
-    void setState(State state, const QString& detail);
+    void setState(EngineState state, const QString& detail);
     void setStep(Step step);
     void armTimer(std::chrono::milliseconds timeout, void (EngineController::*onTimeout)());
     void writeStatusFile() const;
@@ -226,7 +222,7 @@ private:
     std::shared_ptr<ProcessFactory> m_processes;
     std::shared_ptr<VmBackend> m_backend;
 
-    State m_state = State::Stopped;
+    EngineState m_state = EngineState::Stopped;
     QString m_detail;
     Step m_step = Step::Idle;
     std::optional<Op> m_op;
