@@ -1,11 +1,10 @@
 #pragma once
 
-// Helpers shared by the settings tests: files in a private temporary directory, trust rules
-// that accept the test user as the "administrator", and readable comparisons of std::string.
+// Helpers shared by the settings tests: files in a private temporary directory and trust rules
+// that accept the test user as the "administrator". Plain C++, so that both the GoogleTest
+// settings tests and the Qt Test tests of the programs built on the settings can use it.
 
-#include <QString>
-#include <QtTest>
-
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,13 +13,35 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <system_error>
 
 #include "berth/settings/settings.h"
 #include "berth/settings/trusted_file.h"
 
-#define COMPARE_STR(actual, expected) QCOMPARE(QString::fromStdString(actual), QString::fromStdString(expected))
-
 namespace berth::test {
+
+// A fresh directory only the test user can enter (mode 0700), removed with its contents.
+class TemporaryDirectory {
+public:
+    TemporaryDirectory()
+    {
+        std::string pattern = (std::filesystem::temp_directory_path() / "berth-test-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) != nullptr) { m_path = pattern; }
+    }
+    ~TemporaryDirectory()
+    {
+        std::error_code ignored;
+        if (!m_path.empty()) { std::filesystem::remove_all(m_path, ignored); }
+    }
+    TemporaryDirectory(const TemporaryDirectory&) = delete;
+    TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+
+    bool isValid() const { return !m_path.empty(); }
+    const std::filesystem::path& path() const { return m_path; }
+
+private:
+    std::filesystem::path m_path;
+};
 
 inline std::filesystem::path testData(const std::string& relative)
 {

@@ -16,6 +16,9 @@ using berth::test::readText;
 using berth::test::testData;
 using berth::test::writeText;
 
+// QCOMPARE prints QStrings readably, std::strings not at all.
+#define COMPARE_STR(actual, expected) QCOMPARE(QString::fromStdString(actual), QString::fromStdString(expected))
+
 // Stands in for the engine host: answers at once, as scripted.
 class FakeEngine : public engine::EngineHandle {
 public:
