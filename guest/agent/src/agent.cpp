@@ -1,5 +1,6 @@
 // berth-guest-agent: PID 1 of Berth's guest. It speaks protocol v1 with the host over the
-// virtio-serial port org.berth.agent.0 (protocol.h, channel.h): hello, boot phases, ready echoing
+// virtio-serial port org.berth.agent.0 (berth/contracts/agent_protocol.h, the host's too; protocol.h,
+// channel.h): hello, boot phases, ready echoing
 // the guest config it read from fw_cfg, or an error naming the failing step; it answers status,
 // follows the host's clock, and on the host's "shutdown" or the ACPI power button powers off.
 //
@@ -61,7 +62,7 @@ std::string g_hooksError;
 
 Channel g_channel;
 std::atomic<bool> g_shutdownRequested{false};
-std::atomic<int> g_shutdownTimeoutSeconds{kDefaultShutdownSeconds};
+std::atomic<int> g_shutdownTimeoutSeconds{protocol::kDefaultShutdownSeconds};
 
 }  // namespace
 
@@ -124,14 +125,14 @@ void worker()
         if (g_hooks.silentBoot) {
             log("ready, but not saying so (silentBoot test hook)");
         } else {
-            g_channel.setOutcome(readyMessage(contracts::toJson(config)));
+            g_channel.setOutcome(protocol::Ready{protocol::kProtocolVersion, contracts::toJson(config)});
             log(g_mode == Mode::Engine ? "engine ready" : "ready");
         }
     } catch (const StepFailed& failure) {
         log("step '" + failure.step + "' failed: " + failure.message);
-        if (!g_shutdownRequested) { g_channel.setOutcome(errorMessage(failure.step, failure.message)); }
+        if (!g_shutdownRequested) { g_channel.setOutcome(protocol::Error{failure.step, failure.message}); }
     } catch (const std::exception& e) {
-        g_channel.setOutcome(errorMessage("boot", e.what()));
+        g_channel.setOutcome(protocol::Error{"boot", e.what()});
     }
     while (!g_shutdownRequested) { std::this_thread::sleep_for(100ms); }  // woken by requestShutdown()
     if (g_mode == Mode::Engine) { stopEngine(std::chrono::seconds(std::max(5, g_shutdownTimeoutSeconds.load() - 2))); }
@@ -150,7 +151,7 @@ void requestShutdown(const std::string& why, int timeoutSeconds)
     g_shutdownTimeoutSeconds = timeoutSeconds;
     g_channel.setState("shutting-down");
     // Said before the worker may act on it: with nothing to stop, the power goes off at once.
-    g_channel.send(shuttingDownMessage());
+    g_channel.send(protocol::ShuttingDown{});
     g_shutdownRequested = true;
 }
 
@@ -174,18 +175,18 @@ void followHostClock(long long host)
 void handleLine(const LineReader::Line& line)
 {
     if (line.tooLong) {
-        g_channel.send(errorMessage("channel", "request line over 64 KiB"));
+        g_channel.send(protocol::Error{"channel", "request line over 64 KiB"});
         return;
     }
-    const Request request = parseRequest(line.text);
-    if (std::holds_alternative<StatusRequest>(request)) {
-        g_channel.send(statusMessage(g_channel.state()));
-    } else if (const auto* shutdown = std::get_if<ShutdownRequest>(&request)) {
+    const Request request = readRequest(line.text);
+    if (std::holds_alternative<protocol::StatusRequest>(request)) {
+        g_channel.send(protocol::Status{g_channel.state()});
+    } else if (const auto* shutdown = std::get_if<protocol::ShutdownRequest>(&request)) {
         requestShutdown("requested by the host", shutdown->timeoutSeconds);
-    } else if (const auto* time = std::get_if<TimeRequest>(&request)) {
+    } else if (const auto* time = std::get_if<protocol::TimeRequest>(&request)) {
         followHostClock(time->unixMillis);
     } else if (const auto* bad = std::get_if<BadRequest>(&request)) {
-        g_channel.send(errorMessage("channel", bad->message));
+        g_channel.send(protocol::Error{"channel", bad->message});
     }
 }
 
@@ -286,11 +287,11 @@ void setUpFullGuest()
                 terminate = terminate || info.ssi_signo != SIGCHLD;
             }
             Children::reap();
-            if (terminate) { requestShutdown("signal", kDefaultShutdownSeconds); }
+            if (terminate) { requestShutdown("signal", protocol::kDefaultShutdownSeconds); }
         }
         for (std::size_t i = 1; i <= buttons.size(); ++i) {
             if ((fds[i].revents & POLLIN) && powerButtonPressed(fds[i].fd)) {
-                requestShutdown("ACPI power button", kDefaultShutdownSeconds);
+                requestShutdown("ACPI power button", protocol::kDefaultShutdownSeconds);
             }
         }
         if (g_channel.fd() < 0) { continue; }

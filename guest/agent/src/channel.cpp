@@ -17,7 +17,6 @@ namespace berth::guest::agent {
 
 namespace {
 
-constexpr const char* kPortName = "org.berth.agent.0";
 constexpr std::size_t kTraceBytes = 300;  // of a line on the console: enough to tell what it was
 
 std::string traced(std::string line)
@@ -39,7 +38,7 @@ void Channel::open()
             while (const dirent* entry = ::readdir(dir)) {
                 if (entry->d_name[0] == '.') { continue; }
                 const auto name = readFile(std::string("/sys/class/virtio-ports/") + entry->d_name + "/name");
-                if (name && name->substr(0, name->find('\n')) == kPortName) {
+                if (name && name->substr(0, name->find('\n')) == protocol::kPortName) {
                     m_fd = ::open((std::string("/dev/") + entry->d_name).c_str(),
                                   O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
                     break;
@@ -52,9 +51,9 @@ void Channel::open()
     log(m_fd >= 0 ? "channel open" : "no virtio-serial port org.berth.agent.0: the host cannot be told anything");
 }
 
-void Channel::send(const nlohmann::json& message)
+void Channel::send(const protocol::GuestMessage& message)
 {
-    const std::string line = toLine(message);
+    const std::string line = protocol::toLine(message);
     std::lock_guard lock(m_mutex);
     if (m_fd < 0 || !m_connected) {
         if (m_trace) { log("(no host) " + traced(line)); }
@@ -84,15 +83,15 @@ void Channel::setPhase(const std::string& name)
         m_phase = name;
         m_state = "booting: " + name;
     }
-    send(phaseMessage(name));
+    send(protocol::Phase{name});
 }
 
-void Channel::setOutcome(const nlohmann::json& message)
+void Channel::setOutcome(const protocol::GuestMessage& message)
 {
     {
         std::lock_guard lock(m_mutex);
         m_outcome = message;
-        m_state = message.value("type", "");
+        m_state = std::holds_alternative<protocol::Ready>(message) ? "ready" : "error";
     }
     send(message);
 }
@@ -126,14 +125,14 @@ void Channel::replay()
 {
     send(helloMessage());
     std::string phase;
-    nlohmann::json outcome;
+    std::optional<protocol::GuestMessage> outcome;
     {
         std::lock_guard lock(m_mutex);
         phase = m_phase;
         outcome = m_outcome;
     }
-    if (!phase.empty()) { send(phaseMessage(phase)); }
-    if (!outcome.is_null()) { send(outcome); }
+    if (!phase.empty()) { send(protocol::Phase{phase}); }
+    if (outcome) { send(*outcome); }
 }
 
 std::vector<LineReader::Line> Channel::readLines()

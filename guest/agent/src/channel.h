@@ -1,14 +1,13 @@
 #pragma once
 
 // The agent's end of the virtio-serial port org.berth.agent.0: JSON lines to and from the host
-// (protocol.h). It remembers hello, the last phase and the boot's outcome, and sends them again
+// (berth/contracts/agent_protocol.h). It remembers hello, the last phase and the boot's outcome, and sends them again
 // whenever a host connects, so a host that connects late or comes back misses nothing.
 
 #include "protocol.h"
 
-#include <nlohmann/json.hpp>
-
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,10 +24,10 @@ public:
     }
     // Every line sent and received goes to the console too (the test guest's serial log).
     void setTrace(bool trace) { m_trace = trace; }
-    void send(const nlohmann::json& message);
+    void send(const protocol::GuestMessage& message);
     // Remembered and replayed when the host (re)connects: hello, the last phase, ready or error.
     void setPhase(const std::string& name);
-    void setOutcome(const nlohmann::json& message);
+    void setOutcome(const protocol::GuestMessage& message);  // Ready or Error
     void setState(const std::string& state);
     std::string state() const;
     // Polled: tracks the host connecting and disconnecting (POLLHUP while nobody listens).
@@ -45,7 +44,7 @@ private:
     LineReader m_reader;
     mutable std::mutex m_mutex;
     std::string m_phase;
-    nlohmann::json m_outcome;
+    std::optional<protocol::GuestMessage> m_outcome;
     std::string m_state = "booting";
 };
 

@@ -4,76 +4,18 @@
 
 namespace berth::guest::agent {
 
-using nlohmann::json;
-
-json helloMessage()
+protocol::Hello helloMessage()
 {
-    return {{"type", "hello"}, {"version", kProtocolVersion}, {"agent", kAgentName}, {"features", {"time"}}};
+    return {protocol::kProtocolVersion, kAgentName, {protocol::kTimeFeature}};
 }
 
-json phaseMessage(const std::string& name)
-{
-    return {{"type", "phase"}, {"name", name}};
-}
-
-json readyMessage(const json& config)
-{
-    return {{"type", "ready"}, {"version", kProtocolVersion}, {"config", config}};
-}
-
-json errorMessage(const std::string& step, const std::string& message)
-{
-    return {{"type", "error"}, {"step", step}, {"message", message}};
-}
-
-json statusMessage(const std::string& state)
-{
-    return {{"type", "status"}, {"state", state}};
-}
-
-json shuttingDownMessage()
-{
-    return {{"type", "shutting-down"}};
-}
-
-std::string toLine(const json& message)
-{
-    return message.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-}
-
-Request parseRequest(std::string_view line)
+Request readRequest(std::string_view line)
 {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) { return EmptyLine{}; }
-    const json request = json::parse(line, nullptr, false);
-    const auto type = request.is_object() ? request.find("type") : request.end();
-    if (!request.is_object() || type == request.end() || !type->is_string()) {
-        return BadRequest{"unknown request: " + std::string(line.substr(0, 80))};
-    }
-    const std::string& name = type->get_ref<const std::string&>();
-    if (name == "status") { return StatusRequest{}; }
-    if (name == "shutdown") {
-        ShutdownRequest shutdown;
-        if (const auto timeout = request.find("timeout"); timeout != request.end() && timeout->is_number_integer()) {
-            // Read as the widest integer first: a huge timeout must clamp, not wrap.
-            const long long seconds = timeout->is_number_unsigned()
-                ? static_cast<long long>(std::min<unsigned long long>(timeout->get<unsigned long long>(), 3600))
-                : timeout->get<long long>();
-            shutdown.timeoutSeconds = static_cast<int>(std::clamp<long long>(seconds, 1, 3600));
-        }
-        return shutdown;
-    }
-    if (name == "time") {
-        const auto millis = request.find("unixMillis");
-        if (millis == request.end() || !millis->is_number_integer()) {
-            return BadRequest{"time request without an integer \"unixMillis\""};
-        }
-        const bool inRange = millis->is_number_unsigned()
-            ? millis->get<unsigned long long>() <= static_cast<unsigned long long>(kMaxUnixMillis)
-            : millis->get<long long>() >= 0 && millis->get<long long>() <= kMaxUnixMillis;
-        if (!inRange) { return BadRequest{"time request with \"unixMillis\" out of range: " + millis->dump()}; }
-        return TimeRequest{millis->get<long long>()};
-    }
-    return BadRequest{"unknown request: " + std::string(line.substr(0, 80))};
+    std::string error;
+    auto request = protocol::parseHostRequest(line, &error);
+    if (!request) { return BadRequest{error}; }
+    return std::visit([](auto&& r) -> Request { return r; }, *request);
 }
 
 std::vector<LineReader::Line> LineReader::feed(std::string_view bytes)

@@ -1,6 +1,8 @@
-// libFuzzer target over what the guest agent makes of the host's bytes (protocol.h): split into
-// lines however they arrive, each line read as a request and answered. Any input must give lines
-// within the limit, a request the agent can act on, and replies that are one valid JSON line.
+// libFuzzer target over the agent protocol's readers (berth/contracts/agent_protocol.h) and what
+// the guest agent makes of the host's bytes (protocol.h): split into lines however they arrive,
+// each line read as a request and answered, and read as a guest message as the host reads it.
+// Any input must give lines within the limit, requests the agent can act on, and replies and
+// messages that are one valid JSON line each, read back as what they were.
 
 #include "clock_step.h"
 #include "protocol.h"
@@ -31,22 +33,37 @@ void checkLine(const std::string& line)
 void answer(const LineReader::Line& line, std::size_t limit)
 {
     if (line.tooLong) {
-        checkLine(toLine(errorMessage("channel", "request line over 64 KiB")));
+        checkLine(protocol::toLine(protocol::Error{"channel", "request line over 64 KiB"}));
         return;
     }
     if (line.text.size() > limit || line.text.find('\n') != std::string::npos) { std::abort(); }
-    const Request request = parseRequest(line.text);
-    if (const auto* shutdown = std::get_if<ShutdownRequest>(&request)) {
-        if (shutdown->timeoutSeconds < 1 || shutdown->timeoutSeconds > 3600) { std::abort(); }
-    } else if (const auto* time = std::get_if<TimeRequest>(&request)) {
-        if (time->unixMillis < 0 || time->unixMillis > kMaxUnixMillis) { std::abort(); }
+    const Request request = readRequest(line.text);
+    if (const auto* shutdown = std::get_if<protocol::ShutdownRequest>(&request)) {
+        if (shutdown->timeoutSeconds < 1 || shutdown->timeoutSeconds > protocol::kMaxShutdownSeconds) { std::abort(); }
+    } else if (const auto* time = std::get_if<protocol::TimeRequest>(&request)) {
+        if (time->unixMillis < 0 || time->unixMillis > protocol::kMaxUnixMillis) { std::abort(); }
         berth::guest::clockStepMillis(0, time->unixMillis);
-        berth::guest::clockStepMillis(kMaxUnixMillis, time->unixMillis);
+        berth::guest::clockStepMillis(protocol::kMaxUnixMillis, time->unixMillis);
     } else if (const auto* bad = std::get_if<BadRequest>(&request)) {
-        checkLine(toLine(errorMessage("channel", bad->message)));
-    } else if (std::holds_alternative<StatusRequest>(request)) {
-        checkLine(toLine(statusMessage(line.text)));  // any text in a reply stays one JSON line
+        checkLine(protocol::toLine(protocol::Error{"channel", bad->message}));
+    } else if (std::holds_alternative<protocol::StatusRequest>(request)) {
+        checkLine(protocol::toLine(protocol::Status{line.text}));  // any text in a reply stays one JSON line
     }
+}
+
+// The host's reading: a message it accepts is written back as a line it reads as the same kind.
+void readAsTheHost(std::string_view line)
+{
+    std::string error;
+    const auto message = protocol::parseGuestMessage(line, &error);
+    if (!message) {
+        if (error.empty()) { std::abort(); }
+        return;
+    }
+    const std::string again = protocol::toLine(*message);
+    checkLine(again);
+    const auto reread = protocol::parseGuestMessage(std::string_view(again).substr(0, again.size() - 1), &error);
+    if (!reread || reread->index() != message->index()) { std::abort(); }
 }
 
 }  // namespace
@@ -58,8 +75,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // As the port delivers them: in chunks, here split at a point the input chooses.
     LineReader reader;
     const std::size_t cut = size == 0 ? 0 : data[0] % (size + 1);
-    for (const auto& line : reader.feed(bytes.substr(0, cut))) { answer(line, kMaxLineBytes); }
-    for (const auto& line : reader.feed(bytes.substr(cut))) { answer(line, kMaxLineBytes); }
+    for (const auto& line : reader.feed(bytes.substr(0, cut))) { answer(line, protocol::kMaxLineBytes); }
+    for (const auto& line : reader.feed(bytes.substr(cut))) { answer(line, protocol::kMaxLineBytes); }
 
     // A small limit, so the oversized-line path is reached with short inputs too.
     LineReader small(kSmallLimit);
@@ -67,6 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const auto& line : small.feed(bytes.substr(i, 7))) { answer(line, kSmallLimit); }
     }
 
+    readAsTheHost(bytes);
     std::string error;
     parseTestHooks(bytes, &error);
     return 0;
