@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds the Berth test guest from Debian packages: OUTDIR/vmlinuz (linux-image-cloud-amd64's
 # kernel) and OUTDIR/initramfs.img (newc cpio, gzip: busybox, the needed kernel modules, /init,
-# the test agent). See README.md beside this script.
+# the guest agent). See README.md beside this script.
 #
-# Usage: build-test-guest.sh [--cache-dir DIR] OUTDIR
+# Usage: build-test-guest.sh --agent FILE [--cache-dir DIR] OUTDIR
+#   --agent FILE      the static berth-guest-agent (the build's guest program directory); /init
+#                     runs it in its test-guest mode
 #   --cache-dir DIR   where downloaded .debs are kept (default: $BERTH_GUEST_CACHE_DIR, else
 #                     OUTDIR/.cache). Once filled, builds work offline.
-# Environment: CC (default gcc) compiles the static agent.
 #
 # Up-to-date check: OUTDIR/.stamp holds a hash of this script, the agent, /init and the resolved
 # package files (name, version, SHA256). Resolving asks apt (about a second), so the stamp also
@@ -35,27 +36,27 @@ die() { echo "$prog: error: $*" >&2; exit 1; }
 note() { echo "$prog: $*"; }
 
 cache_dir=${BERTH_GUEST_CACHE_DIR:-}
+agent=
 outdir=
 while [[ $# -gt 0 ]]; do
     case $1 in
+        --agent) [[ $# -ge 2 ]] || die "--agent needs a file"; agent=$2; shift 2 ;;
         --cache-dir) [[ $# -ge 2 ]] || die "--cache-dir needs a directory"; cache_dir=$2; shift 2 ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         -*) die "unknown option $1 (see --help)" ;;
         *) [[ -z $outdir ]] || die "more than one OUTDIR given"; outdir=$1; shift ;;
     esac
 done
-[[ -n $outdir ]] || die "usage: $0 [--cache-dir DIR] OUTDIR"
+[[ -n $outdir && -n $agent ]] || die "usage: $0 --agent FILE [--cache-dir DIR] OUTDIR"
 
 src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 script="$src_dir/$(basename "${BASH_SOURCE[0]}")"
-agent_src="$src_dir/agent.c"
 init_src="$src_dir/init"
 stamp_lib="$src_dir/../build-stamp.sh"
 # shellcheck source-path=SCRIPTDIR/.. source=build-stamp.sh
 source "$stamp_lib"
-[[ -f $agent_src ]] || die "missing $agent_src"
+[[ -f $agent ]] || die "missing $agent (build the berth-guest-agent target)"
 [[ -f $init_src ]] || die "missing $init_src"
-cc=${CC:-gcc}
 
 mkdir -p "$outdir" || die "cannot create $outdir"
 outdir=$(cd "$outdir" && pwd)
@@ -68,7 +69,7 @@ stamp="$outdir/.stamp"
 exec 9>"$outdir/.lock"
 flock 9 || die "cannot lock $outdir/.lock"
 
-inputs_hash=$( { cat "$script" "$agent_src" "$init_src" "$stamp_lib"; echo "cc=$cc"; } | sha256sum | cut -d' ' -f1)
+inputs_hash=$(cat "$script" "$agent" "$init_src" "$stamp_lib" | sha256sum | cut -d' ' -f1)
 
 outputs_present() { [[ -s $outdir/vmlinuz && -s $outdir/initramfs.img ]]; }
 
@@ -219,10 +220,7 @@ dpkg-deb --fsys-tarfile "$busybox_deb" | tar -x -C "$work" ./bin/busybox ||
     die "cannot extract bin/busybox from $busybox_deb"
 install -m 0755 "$work/bin/busybox" "$root/bin/busybox"
 install -m 0755 "$init_src" "$root/init"
-
-command -v "$cc" >/dev/null || die "C compiler '$cc' not found (set CC)"
-"$cc" -static -O2 -std=gnu11 -Wall -Wextra -Wpedantic -s -o "$root/sbin/berth-agent" "$agent_src" ||
-    die "compiling $agent_src failed (a static build needs libc6-dev)"
+install -m 0755 "$agent" "$root/sbin/berth-guest-agent"
 
 find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 (cd "$root" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |

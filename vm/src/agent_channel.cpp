@@ -101,7 +101,8 @@ bool AgentChannel::requestShutdown(int timeoutSeconds)
 
 bool AgentChannel::sendTime(qint64 unixMillis)
 {
-    return m_agentKnown && m_features.contains(QLatin1String("time")) && write(agent::timeRequest(unixMillis));
+    return m_agentKnown && m_features.contains(QLatin1String(contracts::agent::kTimeFeature))
+        && write(agent::timeRequest(unixMillis));
 }
 
 void AgentChannel::feed(const QByteArray& bytes)
@@ -134,8 +135,9 @@ void AgentChannel::handleLine(const QByteArray& rawLine)
                     return;
                 }
                 m_agentKnown = true;
-                m_features = message.features;
-                emit hello(message.version, message.agent);
+                m_features.clear();
+                for (const auto& feature : message.features) { m_features << QString::fromStdString(feature); }
+                emit hello(message.version, QString::fromStdString(message.agent));
             } else if constexpr (std::is_same_v<T, agent::Ready>) {
                 if (message.version != agent::kProtocolVersion) {
                     emit protocolError(QStringLiteral("ready message with protocol version %1, expected %2")
@@ -145,11 +147,11 @@ void AgentChannel::handleLine(const QByteArray& rawLine)
                 }
                 emit ready(QByteArray::fromStdString(message.config.dump()));
             } else if constexpr (std::is_same_v<T, agent::Phase>) {
-                emit phase(message.name);
+                emit phase(QString::fromStdString(message.name));
             } else if constexpr (std::is_same_v<T, agent::Error>) {
-                emit guestError(message.step, message.message);
+                emit guestError(QString::fromStdString(message.step), QString::fromStdString(message.message));
             } else if constexpr (std::is_same_v<T, agent::Status>) {
-                emit status(message.state);
+                emit status(QString::fromStdString(message.state));
             } else if constexpr (std::is_same_v<T, agent::ShuttingDown>) {
                 emit shuttingDown();
             }

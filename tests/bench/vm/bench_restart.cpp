@@ -7,6 +7,7 @@
 // Prints medians and the ratio restart / bare boot. Target: 1.10 or less.
 //
 // Usage: berth_vm_bench_restart [ROUNDS]   (env BERTH_TEST_GUEST_DIR: vmlinuz + initramfs.img)
+#include "berth/contracts/guest_config.h"
 #include "berth/vm/engine_controller.h"
 #include "qemu/qemu_backend.h"
 
@@ -83,6 +84,15 @@ bool waitForIdle(EngineController& controller)
     return QTest::qWaitFor([&] { return !controller.isBusy(); }, kTimeoutMs);
 }
 
+// A config as the host makes it, a different one each round.
+nlohmann::json roundConfig(int round, bool eci)
+{
+    berth::contracts::GuestConfig config;
+    config.eci.enabled = eci;
+    config.dockerDaemonOptions = {{"labels", {"round " + std::to_string(round)}}};
+    return berth::contracts::toJson(config);
+}
+
 RestartTiming timedRestart(EngineController& controller, int round)
 {
     RestartTiming timing;
@@ -100,7 +110,7 @@ RestartTiming timedRestart(EngineController& controller, int round)
               }
           });
     clock.start();
-    controller.restart(nlohmann::json{{"round", round}, {"eci", round % 2 == 0}});
+    controller.restart(roundConfig(round, round % 2 == 0));
     if (!waitForIdle(controller) || controller.state() != EngineState::Running) {
         qFatal("restart failed: %s", qPrintable(controller.stateDetail()));
     }
@@ -147,7 +157,7 @@ int main(int argc, char** argv)
     {
         QFile config(bare.guestConfigFile);
         if (!config.open(QIODevice::WriteOnly)) { return 2; }
-        config.write(R"({"round":0,"eci":false})");
+        config.write(roundConfig(0, false).dump().c_str());
     }
 
     std::vector<double> bareMs, stopMs, launchMs, bootMs, totalMs;
@@ -156,7 +166,7 @@ int main(int argc, char** argv)
         bareMs.push_back(bareBootMs(bare));
 
         EngineController controller(options);
-        controller.start(nlohmann::json{{"round", 0}});
+        controller.start(roundConfig(0, false));
         if (!waitForIdle(controller) || controller.state() != EngineState::Running) {
             qFatal("start failed: %s", qPrintable(controller.stateDetail()));
         }

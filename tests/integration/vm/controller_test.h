@@ -3,6 +3,8 @@
 // What the QEMU and libvirt integration tests share: the test guest, an EngineController made on
 // first use with its results and progress collected, and running one request to completion.
 
+#include "berth/contracts/guest_config.h"
+#include "berth/contracts/names.h"
 #include "berth/vm/engine_controller.h"
 
 #include <gtest/gtest.h>
@@ -25,6 +27,22 @@ constexpr int kBootMs = 60'000;  // TCG boots the test guest in a few seconds; l
 inline QString guestFile(const char* name)
 {
     return qEnvironmentVariable("BERTH_TEST_GUEST_DIR") + "/" + name;
+}
+
+// A guest config as the host makes it, told apart from others by an engine label.
+inline nlohmann::json guestConfig(const std::string& label, bool eci = false)
+{
+    contracts::GuestConfig config;
+    config.eci.enabled = eci;
+    config.dockerDaemonOptions = {{"labels", {label}}};
+    return contracts::toJson(config);
+}
+
+// The kernel command line with the test guest's hooks (guest/testguest/README.md), e.g. "failBoot".
+inline QString withTestHooks(const QString& hooks)
+{
+    return kDefaultKernelCmdline
+        + QStringLiteral(" %1=%2").arg(QLatin1String(contracts::kTestHooksKernelParameter), hooks);
 }
 
 inline void report(const char* what, qint64 ms)

@@ -110,7 +110,7 @@ protected:
 
 TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
 {
-    const nlohmann::json first = {{"generation", 1}, {"marker", "libvirt first boot"}};
+    const nlohmann::json first = guestConfig("libvirt first boot");
     const qint64 startMs = run([&] { controller().start(first); });
     report("libvirt: start -> ready (includes the accelerator choice)", startMs);
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
@@ -126,7 +126,7 @@ TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
     EXPECT_THAT(QFile(m_options.instanceDir + "/serial.log").size(), ::testing::Gt(0))
         << "the console goes to serial.log";
 
-    const nlohmann::json second = {{"generation", 2}, {"eci", true}};
+    const nlohmann::json second = guestConfig("libvirt second boot", true);
     const qint64 restartMs = run([&] { controller().restart(second); });
     report("libvirt: restart (stop + define + start + boot to ready)", restartMs);
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
@@ -148,7 +148,7 @@ TEST_F(LibvirtIntegrationTest, SwitchingBackendsOnRestartKeepsTheDataDisk)
     m_options.dataDisk = m_tmp.filePath("data.qcow2");
     m_options.dataDiskSizeBytes = qint64(64) << 20;
     m_firstBackend = std::make_shared<QemuBackend>();
-    run([&] { controller().start(nlohmann::json{{"on", "qemu"}}); });
+    run([&] { controller().start(guestConfig("on qemu")); });
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(controller().vmManager(), "qemu");
     const auto inode = [&] {
@@ -159,16 +159,16 @@ TEST_F(LibvirtIntegrationTest, SwitchingBackendsOnRestartKeepsTheDataDisk)
     ASSERT_NE(disk, ino_t(0)) << "the QEMU backend created the data disk";
 
     controller().setBackend(std::make_shared<LibvirtBackend>(m_backendOptions));
-    const qint64 switchMs = run([&] { controller().restart(nlohmann::json{{"on", "libvirt"}}); });
+    const qint64 switchMs = run([&] { controller().restart(guestConfig("on libvirt")); });
     report("restart switching QEMU -> libvirt", switchMs);
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(controller().vmManager(), "libvirt (" + s_uri + ")");
-    EXPECT_EQ(reportedConfig(), (nlohmann::json{{"on", "libvirt"}}));
+    EXPECT_EQ(reportedConfig(), guestConfig("on libvirt"));
     EXPECT_TRUE(domainActive());
     EXPECT_EQ(inode(), disk) << "the same data disk, not a new one";
 
     controller().setBackend(std::make_shared<QemuBackend>());
-    run([&] { controller().restart(nlohmann::json{{"on", "qemu again"}}); });
+    run([&] { controller().restart(guestConfig("on qemu again")); });
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(controller().vmManager(), "qemu");
     EXPECT_FALSE(domainActive()) << "the libvirt domain was shut down by the switch back";
@@ -180,7 +180,8 @@ TEST_F(LibvirtIntegrationTest, GuestIgnoringShutdownGetsTheButtonThenIsDestroyed
 {
     m_options.timeouts.agentShutdown = 1s;
     m_options.timeouts.powerdown = 1s;
-    run([&] { controller().start(nlohmann::json{{"ignoreShutdown", true}}); });
+    m_options.kernelCmdline = withTestHooks("ignoreShutdown");
+    run([&] { controller().start(guestConfig("ignoring shutdown")); });
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     const qint64 stopMs = run([&] { controller().stop(); });
     report("libvirt: stop of a guest ignoring shutdown (1 s + 1 s grace)", stopMs);
@@ -212,10 +213,10 @@ TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStar
     const qint64 leftoverPid = m_connection->qemuPid(domainName());
     ASSERT_TRUE(domainActive());
 
-    const qint64 startMs = run([&] { controller().start(nlohmann::json{{"after", "crash"}}); });
+    const qint64 startMs = run([&] { controller().start(guestConfig("after a crash")); });
     report("libvirt: start with a leftover domain (its shutdown included)", startMs);
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
-    EXPECT_EQ(reportedConfig(), (nlohmann::json{{"after", "crash"}}));
+    EXPECT_EQ(reportedConfig(), guestConfig("after a crash"));
     EXPECT_NE(controller().qemuPid(), leftoverPid);
 
     // The forced stop (berthctl stop --force): virDomainDestroy at once, no agent, no button.
@@ -231,7 +232,7 @@ TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStar
 TEST_F(LibvirtIntegrationTest, AnUnreachableDaemonIsAClearError)
 {
     m_backendOptions.uri = "qemu+unix:///system?socket=" + m_tmp.filePath("no-such-libvirt-sock");
-    run([&] { controller().start(nlohmann::json::object()); }, false);
+    run([&] { controller().start(guestConfig("unreachable")); }, false);
     EXPECT_EQ(controller().state(), EngineState::Error);
     const std::string detail = controller().stateDetail().toStdString();
     EXPECT_THAT(detail, HasSubstr("Cannot connect to libvirt"));

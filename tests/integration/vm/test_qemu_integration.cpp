@@ -84,7 +84,7 @@ protected:
 
 TEST_F(QemuIntegrationTest, StartReachesReadyWithTheConfigEchoedAndAnIdleGuestStopsFast)
 {
-    const nlohmann::json config = {{"eci", {{"enabled", true}}}, {"marker", "first boot"}};
+    const nlohmann::json config = guestConfig("first boot", true);
     const qint64 startMs = run([&] { controller().start(config); });
     report("start -> ready (includes the accelerator choice)", startMs);
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
@@ -114,14 +114,14 @@ TEST_F(QemuIntegrationTest, StartReachesReadyWithTheConfigEchoedAndAnIdleGuestSt
 
 TEST_F(QemuIntegrationTest, RestartBootsAFreshQemuWithTheNewConfig)
 {
-    run([&] { controller().start(nlohmann::json{{"generation", 1}}); });
+    run([&] { controller().start(guestConfig("generation 1")); });
     ASSERT_EQ(controller().state(), EngineState::Running);
     const qint64 firstPid = controller().qemuPid();
 
-    const qint64 restartMs = run([&] { controller().restart(nlohmann::json{{"generation", 2}, {"eci", true}}); });
+    const qint64 restartMs = run([&] { controller().restart(guestConfig("generation 2", true)); });
     report("restart (stop + launch + boot to ready)", restartMs);
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
-    EXPECT_EQ(reportedConfig(), (nlohmann::json{{"generation", 2}, {"eci", true}}));
+    EXPECT_EQ(reportedConfig(), guestConfig("generation 2", true));
     EXPECT_NE(controller().qemuPid(), firstPid);
     EXPECT_FALSE(isAlive(firstPid)) << "a full quit, not a reboot";
     run([&] { controller().stop(); });
@@ -131,7 +131,8 @@ TEST_F(QemuIntegrationTest, GuestIgnoringShutdownIsKilledAfterTheTimeout)
 {
     m_options.timeouts.agentShutdown = 1s;
     m_options.timeouts.powerdown = 1s;
-    run([&] { controller().start(nlohmann::json{{"ignoreShutdown", true}}); });
+    m_options.kernelCmdline = withTestHooks("ignoreShutdown");
+    run([&] { controller().start(guestConfig("ignoring shutdown")); });
     ASSERT_EQ(controller().state(), EngineState::Running);
     const qint64 pid = controller().qemuPid();
     const qint64 stopMs = run([&] { controller().stop(); });
@@ -150,12 +151,12 @@ TEST_F(QemuIntegrationTest, DataDiskGrowsAndSurvivesAForcedStopConsistent)
 {
     m_options.dataDisk = m_tmp.filePath("data.qcow2");
     m_options.dataDiskSizeBytes = 1ll << 30;
-    run([&] { controller().start(nlohmann::json{{"generation", 1}}); });
+    run([&] { controller().start(guestConfig("generation 1")); });
     ASSERT_EQ(controller().state(), EngineState::Running);
     EXPECT_EQ(qcow2VirtualSize(m_options.dataDisk), 1ll << 30);
 
     controller().setResources({1, 256, 2ll << 30});
-    run([&] { controller().restart(nlohmann::json{{"generation", 2}}); });
+    run([&] { controller().restart(guestConfig("generation 2")); });
     ASSERT_EQ(controller().state(), EngineState::Running);
     EXPECT_EQ(qcow2VirtualSize(m_options.dataDisk), 2ll << 30);
 
@@ -173,7 +174,7 @@ TEST_F(QemuIntegrationTest, DataDiskGrowsAndSurvivesAForcedStopConsistent)
 
 TEST_F(QemuIntegrationTest, QemuKilledExternallyIsAnErrorWithTheSerialLogTail)
 {
-    run([&] { controller().start(nlohmann::json::object()); });
+    run([&] { controller().start(guestConfig("to be killed")); });
     ASSERT_EQ(controller().state(), EngineState::Running);
     QElapsedTimer clock;
     clock.start();
@@ -189,7 +190,8 @@ TEST_F(QemuIntegrationTest, QemuKilledExternallyIsAnErrorWithTheSerialLogTail)
 
 TEST_F(QemuIntegrationTest, GuestBootFailureIsAnErrorWithTheGuestsMessage)
 {
-    run([&] { controller().start(nlohmann::json{{"failBoot", true}}); }, false);
+    m_options.kernelCmdline = withTestHooks("failBoot");
+    run([&] { controller().start(guestConfig("failing")); }, false);
     EXPECT_EQ(controller().state(), EngineState::Error);
     EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("failBoot"));
     EXPECT_EQ(controller().qemuPid(), 0);
@@ -200,7 +202,8 @@ TEST_F(QemuIntegrationTest, GuestBootFailureIsAnErrorWithTheGuestsMessage)
 TEST_F(QemuIntegrationTest, AGuestThatNeverReportsReadyIsAnErrorAtTheDeadline)
 {
     m_options.timeouts.bootToReady = 5s;
-    const qint64 failMs = run([&] { controller().start(nlohmann::json{{"silentBoot", true}}); }, false);
+    m_options.kernelCmdline = withTestHooks("silentBoot");
+    const qint64 failMs = run([&] { controller().start(guestConfig("silent")); }, false);
     report("silent guest -> Error (5 s boot deadline)", failMs);
     EXPECT_EQ(controller().state(), EngineState::Error);
     EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("did not report ready within 5 s"));
@@ -210,7 +213,8 @@ TEST_F(QemuIntegrationTest, AGuestThatNeverReportsReadyIsAnErrorAtTheDeadline)
 
     m_controller.reset();  // a controller as the next launch of the app makes it, with the usual deadline
     m_options.timeouts.bootToReady = 3min;
-    run([&] { controller().start(nlohmann::json::object()); });
+    m_options.kernelCmdline = kDefaultKernelCmdline;
+    run([&] { controller().start(guestConfig("after the silent one")); });
     EXPECT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     run([&] { controller().stop(); });
 }
@@ -218,7 +222,7 @@ TEST_F(QemuIntegrationTest, AGuestThatNeverReportsReadyIsAnErrorAtTheDeadline)
 TEST_F(QemuIntegrationTest, QemuDiesWithAControllerKilledBySigkill)
 {
     const QString instance = m_tmp.filePath("helper-instance");
-    const qint64 qemuPid = startHelper(instance, "{}", false);
+    const qint64 qemuPid = startHelper(instance, QByteArray::fromStdString(guestConfig("helper").dump()), false);
     ASSERT_TRUE(isAlive(qemuPid));
     m_helpers.back()->kill();
     EXPECT_TRUE(waitForExit(qemuPid, 5000)) << "QEMU outlived its controller";
@@ -226,17 +230,18 @@ TEST_F(QemuIntegrationTest, QemuDiesWithAControllerKilledBySigkill)
 
 TEST_F(QemuIntegrationTest, StaleQemuFromAKilledControllerIsCleanedUpOnTheNextStart)
 {
-    const qint64 stalePid = startHelper(m_options.instanceDir, "{}", true);
+    const qint64 stalePid
+        = startHelper(m_options.instanceDir, QByteArray::fromStdString(guestConfig("helper").dump()), true);
     ASSERT_TRUE(isAlive(stalePid));
     m_helpers.back()->kill();
     m_helpers.back()->waitForFinished(5000);
     ASSERT_TRUE(isAlive(stalePid)) << "the simulated crash left QEMU running";
 
-    run([&] { controller().start(nlohmann::json{{"after", "crash"}}); });
+    run([&] { controller().start(guestConfig("after a crash")); });
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_FALSE(isAlive(stalePid));
     EXPECT_NE(controller().qemuPid(), stalePid);
-    EXPECT_EQ(reportedConfig()["after"], "crash");
+    EXPECT_EQ(reportedConfig(), guestConfig("after a crash"));
     EXPECT_THAT(m_progress.join('\n').toStdString(), HasSubstr("earlier run"));
     run([&] { controller().stop(); });
 }

@@ -25,9 +25,9 @@ TEST(AgentProtocol, ParsesEveryGuestMessage)
     const auto hello = parseAs<agent::Hello>(R"({"type":"hello","version":1,"agent":"berth-agent 0.1"})");
     EXPECT_EQ(hello.version, 1);
     EXPECT_EQ(hello.agent, "berth-agent 0.1");
-    EXPECT_TRUE(hello.features.isEmpty());
+    EXPECT_TRUE(hello.features.empty());
     EXPECT_EQ(parseAs<agent::Hello>(R"({"type":"hello","version":1,"features":["time",7,"later"]})").features,
-              QStringList({"time", "later"}));
+              std::vector<std::string>({"time", "later"}));
     EXPECT_EQ(parseAs<agent::Phase>(R"({"type":"phase","name":"dockerd"})").name, "dockerd");
     const auto ready = parseAs<agent::Ready>(R"({"type":"ready","version":1,"config":{"eci":true}})");
     EXPECT_EQ(ready.config, nlohmann::json({{"eci", true}}));

@@ -1,5 +1,6 @@
 #include "libvirt/libvirt_backend.h"
 
+#include "berth/contracts/agent_protocol.h"
 #include "berth/contracts/names.h"
 #include "berth/vm/instance_dir.h"
 #include "data_disk.h"
@@ -193,7 +194,7 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     w.writeAttribute(QStringLiteral("path"), dir.agentSocket());
     w.writeEmptyElement(QStringLiteral("target"));
     w.writeAttribute(QStringLiteral("type"), QStringLiteral("virtio"));
-    w.writeAttribute(QStringLiteral("name"), QStringLiteral("org.berth.agent.0"));
+    w.writeAttribute(QStringLiteral("name"), QLatin1String(contracts::agent::kPortName));
     w.writeEndElement();
 
     w.writeEmptyElement(QStringLiteral("controller"));

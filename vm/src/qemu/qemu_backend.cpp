@@ -1,5 +1,6 @@
 #include "qemu/qemu_backend.h"
 
+#include "berth/contracts/agent_protocol.h"
 #include "berth/contracts/names.h"
 #include "berth/vm/instance_dir.h"
 #include "data_disk.h"
@@ -74,7 +75,8 @@ QStringList qemuArguments(const VmSpec& spec)
     }
     args << QStringLiteral("-device") << QStringLiteral("virtio-serial-pci") << QStringLiteral("-chardev")
          << QStringLiteral("socket,id=agent,path=%1,server=on,wait=off").arg(qemuOptionValue(dir.agentSocket()))
-         << QStringLiteral("-device") << QStringLiteral("virtserialport,chardev=agent,name=org.berth.agent.0");
+         << QStringLiteral("-device")
+         << (QStringLiteral("virtserialport,chardev=agent,name=") + QLatin1String(contracts::agent::kPortName));
     args << QStringLiteral("-netdev") << userNetdev(spec, QStringLiteral("net0")) << QStringLiteral("-device")
          << QStringLiteral("virtio-net-pci,netdev=net0") << QStringLiteral("-device")
          << QStringLiteral("virtio-rng-pci");

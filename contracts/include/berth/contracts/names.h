@@ -11,6 +11,10 @@ inline constexpr const char* kGuestConfigInGuest = "/sys/firmware/qemu_fw_cfg/by
 inline constexpr const char* kGuestTlsFwCfg = "opt/berth/tls";  // {"ca", "cert", "key"}: dockerd's TLS
 inline constexpr const char* kGuestTlsInGuest = "/sys/firmware/qemu_fw_cfg/by_name/opt/berth/tls/raw";
 
+// The test guest's hooks for the integration tests: `berth.test_hooks=failBoot,...` on the guest
+// kernel's command line (guest/testguest/README.md). Only the agent's test-guest mode reads it.
+inline constexpr const char* kTestHooksKernelParameter = "berth.test_hooks";
+
 // ECI's OCI runtime as dockerd registers it and a client sees it (HostConfig.Runtime), and the
 // authorization plugin dockerd asks about every request while ECI is on.
 inline constexpr const char* kEciRuntime = "sysbox-runc";

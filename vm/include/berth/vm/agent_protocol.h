@@ -1,54 +1,29 @@
 #pragma once
 
-// Host side of the guest agent protocol, version 1: one JSON object per '\n'-terminated line,
-// at most 64 KiB per line, over the virtio-serial port org.berth.agent.0.
-//
-//   guest -> host  {"type":"hello","version":1,"agent":"..."}
-//                  {"type":"phase","name":"..."}
-//                  {"type":"ready","version":1,"config":<guest config JSON>}
-//                  {"type":"error","step":"...","message":"..."}
-//                  {"type":"status","state":"..."}           (reply to status)
-//                  {"type":"shutting-down"}
-//   host -> guest  {"type":"status"}
-//                  {"type":"shutdown","timeout":<seconds>}
+// Host side of the guest agent protocol: the messages are contracts::agent's
+// (contracts/include/berth/contracts/agent_protocol.h, the guest agent's too); here they are read
+// from the agent's lines and the host's requests written, in Qt's types.
+
+#include "berth/contracts/agent_protocol.h"
 
 #include <QByteArray>
 #include <QString>
-#include <QStringList>
-
-#include <nlohmann/json.hpp>
 
 #include <functional>
-#include <variant>
+#include <optional>
 
 namespace berth::vm::agent {
 
-inline constexpr int kProtocolVersion = 1;
-inline constexpr qsizetype kMaxLineBytes = 64 * 1024;  // without the '\n'
+inline constexpr int kProtocolVersion = contracts::agent::kProtocolVersion;
+inline constexpr qsizetype kMaxLineBytes = contracts::agent::kMaxLineBytes;  // without the '\n'
 
-// `features`: optional requests this agent understands beyond status and shutdown ("time").
-struct Hello {
-    int version = 0;
-    QString agent;
-    QStringList features;
-};
-struct Phase {
-    QString name;
-};
-struct Ready {
-    int version = 0;
-    nlohmann::json config;
-};
-struct Error {
-    QString step;
-    QString message;
-};
-struct Status {
-    QString state;
-};
-struct ShuttingDown {};
-
-using Message = std::variant<Hello, Phase, Ready, Error, Status, ShuttingDown>;
+using Hello = contracts::agent::Hello;
+using Phase = contracts::agent::Phase;
+using Ready = contracts::agent::Ready;
+using Error = contracts::agent::Error;
+using Status = contracts::agent::Status;
+using ShuttingDown = contracts::agent::ShuttingDown;
+using Message = contracts::agent::GuestMessage;
 
 struct ParseResult {
     std::optional<Message> message;
