@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -95,7 +96,7 @@ bool mkdirs(const std::string& path, mode_t mode)
     return true;
 }
 
-pid_t Children::spawn(const std::vector<std::string>& argv, const std::string& logFile)
+pid_t Children::spawn(const std::vector<std::string>& argv, const std::string& logFile, Layout layout)
 {
     std::vector<char*> args;
     for (const auto& arg : argv) { args.push_back(const_cast<char*>(arg.c_str())); }
@@ -116,6 +117,10 @@ pid_t Children::spawn(const std::vector<std::string>& argv, const std::string& l
         if (out >= 0) {
             ::dup2(out, STDOUT_FILENO);
             ::dup2(out, STDERR_FILENO);
+        }
+        if (layout == Layout::Fixed) {
+            const int current = ::personality(0xffffffff);
+            if (current != -1) { ::personality(static_cast<unsigned long>(current) | ADDR_NO_RANDOMIZE); }
         }
         ::execv(args[0], args.data());
         std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
@@ -173,7 +178,7 @@ CommandResult runCommand(const std::vector<std::string>& argv, std::chrono::mill
     if (fd >= 0) { ::close(fd); }
     const std::string outputFile = fd >= 0 ? path : "";
     CommandResult result;
-    const pid_t pid = Children::spawn(argv, outputFile);
+    const pid_t pid = Children::spawn(argv, outputFile, Children::Layout::Fixed);
     if (pid < 0) {
         result.output = "cannot start " + argv.front();
         return result;

@@ -28,8 +28,13 @@ bool setRealtimeClock(long long unixMillis);
 // Children: started here, reaped by the main loop (onSigchld), waited for from any thread.
 class Children {
 public:
+    // How the child's addresses are laid out. Fixed: the agent's own short-lived system tools,
+    // which QEMU's TCG runs several times faster without randomization (the code it translated
+    // for one run serves the next); services and everything they start stay Randomized.
+    enum class Layout { Randomized, Fixed };
     // stdout and stderr go to logFile (appended); stdin is /dev/null. -1 when fork/exec failed.
-    static pid_t spawn(const std::vector<std::string>& argv, const std::string& logFile);
+    static pid_t spawn(const std::vector<std::string>& argv, const std::string& logFile,
+                       Layout layout = Layout::Randomized);
     // Reaps every exited child; call when SIGCHLD arrives.
     static void reap();
     // The child's wait status once it exited, or nullopt at the deadline.
@@ -41,7 +46,7 @@ struct CommandResult {
     int exitCode = -1;  // -1: could not run, or killed at the timeout
     std::string output;  // stdout and stderr, the last 16 KiB
 };
-// Runs argv to completion (killed after timeout). The output is also kept in logFile if given.
+// Runs a system tool to completion (killed after timeout), at a fixed layout (Children::Layout).
 CommandResult runCommand(const std::vector<std::string>& argv,
                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
