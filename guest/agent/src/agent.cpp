@@ -1,8 +1,8 @@
 // berth-guest-agent: PID 1 of Berth's guest. It speaks protocol v1 with the host over the
-// virtio-serial port org.berth.agent.0 (berth/contracts/agent_protocol.h, the host's too; protocol.h,
-// channel.h): hello, boot phases, ready echoing
-// the guest config it read from fw_cfg, or an error naming the failing step; it answers status,
-// follows the host's clock, and on the host's "shutdown" or the ACPI power button powers off.
+// virtio-serial port org.berth.agent.0 (berth/contracts/agent_protocol.h, shared with the host;
+// protocol.h, channel.h): hello, boot phases, ready echoing the guest config it read from fw_cfg,
+// or an error naming the failing step; it answers status, follows the host's clock, and on the
+// host's "shutdown" or the ACPI power button powers off.
 //
 // Two modes, one program:
 //   - the full guest (guest/image, no argument): it also sets the system up, prepares the data
