@@ -8,6 +8,7 @@
 
 #include "e2e_support.h"
 
+#include "berth/contracts/guest_config.h"
 #include "berth/vm/engine_controller.h"
 
 #include <QCoreApplication>
@@ -63,7 +64,7 @@ double bareBootSeconds(const QString& testGuestDir)
     QObject::connect(&controller, &EngineController::operationFinished, &loop, [&] { loop.quit(); });
     QElapsedTimer clock;
     clock.start();
-    controller.start(nlohmann::json{{"configVersion", 1}});
+    controller.start(berth::contracts::toJson(berth::contracts::GuestConfig{}));  // the test guest reads it strictly
     loop.exec();
     const double seconds = static_cast<double>(clock.elapsed()) / 1000.0;
     if (controller.state() != berth::vm::EngineState::Running) {
