@@ -11,10 +11,10 @@
 
 namespace berth::engine {
 
-EngineHost::EngineHost(vm::EngineController* controller, LaunchConfigProvider provider, QObject* parent)
+EngineHost::EngineHost(vm::EngineController* controller, LaunchPlanner planner, QObject* parent)
     : QObject(parent),
       m_controller(controller),
-      m_provider(std::move(provider))
+      m_planner(std::move(planner))
 {
     connect(m_controller, &vm::EngineController::stateChanged, this, [this] {
         broadcast({{"type", "status"}, {"status", status().toJson()}});
@@ -152,7 +152,8 @@ void EngineHost::onRequest(QLocalSocket* client, const nlohmann::json& request)
 // with yesterday's settings or past a policy that has since become invalid.
 void EngineHost::launch(EngineOperation operation)
 {
-    const LaunchConfig config = m_provider();
+    const PlannedLaunch config = m_planner();
+    for (const auto& warning : config.warnings) { spdlog::warn("{}", warning.toStdString()); }
     if (!config.allowed) {
         spdlog::error("refusing to {} the engine: {}", vm::engineOperationName(operation).toStdString(),
                       config.refusal.toStdString());
@@ -163,9 +164,9 @@ void EngineHost::launch(EngineOperation operation)
         return;
     }
     if (operation == EngineOperation::Start) {
-        m_controller->start(contracts::toJson(config.guestConfig));
+        m_controller->start(config.plan);
     } else {
-        m_controller->restart(contracts::toJson(config.guestConfig));
+        m_controller->restart(config.plan);
     }
 }
 

@@ -64,7 +64,9 @@ double bareBootSeconds(const QString& testGuestDir)
     QObject::connect(&controller, &EngineController::operationFinished, &loop, [&] { loop.quit(); });
     QElapsedTimer clock;
     clock.start();
-    controller.start(berth::contracts::toJson(berth::contracts::GuestConfig{}));  // the test guest reads it strictly
+    // The test guest reads its config strictly: a whole one, as the host makes it.
+    controller.start(berth::vm::LaunchPlan{
+        .guestConfig = QByteArray::fromStdString(berth::contracts::toJson(berth::contracts::GuestConfig{}).dump())});
     loop.exec();
     const double seconds = static_cast<double>(clock.elapsed()) / 1000.0;
     if (controller.state() != berth::vm::EngineState::Running) {

@@ -84,6 +84,8 @@ bool waitForIdle(EngineController& controller)
     return QTest::qWaitFor([&] { return !controller.isBusy(); }, kTimeoutMs);
 }
 
+constexpr VmResources kResources{.cpus = 1, .memoryMiB = 256};
+
 // A config as the host makes it, a different one each round.
 nlohmann::json roundConfig(int round, bool eci)
 {
@@ -91,6 +93,11 @@ nlohmann::json roundConfig(int round, bool eci)
     config.eci.enabled = eci;
     config.dockerDaemonOptions = {{"labels", {"round " + std::to_string(round)}}};
     return berth::contracts::toJson(config);
+}
+
+LaunchPlan roundPlan(int round, bool eci)
+{
+    return {.resources = kResources, .guestConfig = QByteArray::fromStdString(roundConfig(round, eci).dump())};
 }
 
 RestartTiming timedRestart(EngineController& controller, int round)
@@ -110,7 +117,7 @@ RestartTiming timedRestart(EngineController& controller, int round)
               }
           });
     clock.start();
-    controller.restart(roundConfig(round, round % 2 == 0));
+    controller.restart(roundPlan(round, round % 2 == 0));
     if (!waitForIdle(controller) || controller.state() != EngineState::Running) {
         qFatal("restart failed: %s", qPrintable(controller.stateDetail()));
     }
@@ -141,15 +148,12 @@ int main(int argc, char** argv)
     options.kernel = guestDir + "/vmlinuz";
     options.initrd = guestDir + "/initramfs.img";
     options.accelerator = EngineOptions::AcceleratorChoice::Tcg;
-    options.memoryMiB = 256;
-    options.cpus = 1;
 
     VmSpec bare;
     bare.kernel = options.kernel;
     bare.initrd = options.initrd;
     bare.kernelCmdline = options.kernelCmdline;
-    bare.memoryMiB = options.memoryMiB;
-    bare.cpus = options.cpus;
+    bare.resources = kResources;
     bare.accelerator = Accelerator::Tcg;
     bare.instanceDir = tmp.filePath("bare");
     bare.guestConfigFile = tmp.filePath("bare-config.json");
@@ -166,7 +170,7 @@ int main(int argc, char** argv)
         bareMs.push_back(bareBootMs(bare));
 
         EngineController controller(options);
-        controller.start(roundConfig(0, false));
+        controller.start(roundPlan(0, false));
         if (!waitForIdle(controller) || controller.state() != EngineState::Running) {
             qFatal("start failed: %s", qPrintable(controller.stateDetail()));
         }
@@ -187,7 +191,7 @@ int main(int argc, char** argv)
     // kind are the least disturbed, so their ratio is printed too.
     const double bestRatio
         = *std::min_element(totalMs.begin(), totalMs.end()) / *std::min_element(bareMs.begin(), bareMs.end());
-    std::printf("\nmedian over %d rounds (TCG, %d vCPU, %d MiB):\n", rounds, options.cpus, options.memoryMiB);
+    std::printf("\nmedian over %d rounds (TCG, %d vCPU, %d MiB):\n", rounds, kResources.cpus, kResources.memoryMiB);
     std::printf("  bare qemu-system-x86_64 boot to ready  %7.0f ms\n", median(bareMs));
     std::printf("  controller restart                     %7.0f ms\n", median(totalMs));
     std::printf("    stop (agent shutdown, QEMU reaped)   %7.0f ms\n", median(stopMs));

@@ -64,6 +64,8 @@ private slots:
         m_paths.adminFile = base / "etc" / "admin-settings.json";
         m_paths.userFile = base / "config" / "settings-store.json";
         m_paths.adminRules = berth::test::ownerIsMe();
+        // The host plans each launch from these settings; the test guest needs no more than the least.
+        QVERIFY(settings::Settings::load(m_paths).apply({{"vm.memoryMiB", 1024}}).ok());
         m_options.instanceDir = m_dir.path() + "/vm";
         m_options.hostProgram = qEnvironmentVariable("BERTH_ENGINE_HOST_FOR_TESTS");
         m_options.hostArguments = {m_options.instanceDir, guest, QString::fromStdString(m_paths.adminFile.string()),

@@ -26,8 +26,6 @@ int main(int argc, char** argv)
     options.kernel = args.at(2);
     options.initrd = args.at(3);
     options.accelerator = EngineOptions::AcceleratorChoice::Tcg;
-    options.memoryMiB = 256;
-    options.cpus = 1;
     options.qemuDiesWithController = !args.contains(QStringLiteral("--qemu-survives"));
     EngineController controller(options);
     QObject::connect(&controller, &EngineController::operationFinished, [&](auto, bool ok, const QString& message) {
@@ -39,6 +37,6 @@ int main(int argc, char** argv)
         std::printf("RUNNING %lld\n", static_cast<long long>(controller.qemuPid()));
         std::fflush(stdout);
     });
-    controller.start(args.at(4).toUtf8());
+    controller.start(LaunchPlan{.resources = {.cpus = 1, .memoryMiB = 256}, .guestConfig = args.at(4).toUtf8()});
     return app.exec();
 }

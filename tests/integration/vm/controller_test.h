@@ -63,8 +63,6 @@ protected:
         m_options.instanceDir = m_tmp.filePath("instance");
         m_options.kernel = guestFile("vmlinuz");
         m_options.initrd = guestFile("initramfs.img");
-        m_options.memoryMiB = 256;
-        m_options.cpus = 1;
         m_options.kvmDevice = qEnvironmentVariable("BERTH_TEST_KVM_DEVICE", "/dev/kvm");
         m_options.timeouts.bootToReady = std::chrono::milliseconds(kBootMs);
         // One KVM probe for the whole run, as one per host boot in real use.
@@ -108,6 +106,14 @@ protected:
         return clock.elapsed();
     }
 
+    // What the engine host would plan, with this guest config.
+    LaunchPlan plan(const nlohmann::json& guestConfig) const
+    {
+        LaunchPlan planned = m_plan;
+        planned.guestConfig = QByteArray::fromStdString(guestConfig.dump());
+        return planned;
+    }
+
     nlohmann::json reportedConfig()
     {
         return nlohmann::json::parse(controller().guestReportedConfig().toStdString(), nullptr, false);
@@ -115,6 +121,7 @@ protected:
 
     QTemporaryDir m_tmp;
     EngineOptions m_options;
+    LaunchPlan m_plan{.resources = {.cpus = 1, .memoryMiB = 256}};  // plan() adds the guest config
     std::unique_ptr<EngineController> m_controller;
     std::vector<std::pair<bool, QString>> m_results;
     QStringList m_progress;

@@ -111,7 +111,7 @@ protected:
 TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
 {
     const nlohmann::json first = guestConfig("libvirt first boot");
-    const qint64 startMs = run([&] { controller().start(first); });
+    const qint64 startMs = run([&] { controller().start(plan(first)); });
     report("libvirt: start -> ready (includes the accelerator choice)", startMs);
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(reportedConfig(), first) << "the config went over <sysinfo type='fwcfg'>";
@@ -127,7 +127,7 @@ TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
         << "the console goes to serial.log";
 
     const nlohmann::json second = guestConfig("libvirt second boot", true);
-    const qint64 restartMs = run([&] { controller().restart(second); });
+    const qint64 restartMs = run([&] { controller().restart(plan(second)); });
     report("libvirt: restart (stop + define + start + boot to ready)", restartMs);
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(reportedConfig(), second);
@@ -142,13 +142,13 @@ TEST_F(LibvirtIntegrationTest, StartRestartWithANewConfigAndGracefulStop)
     EXPECT_TRUE(domain().has_value()) << "the domain stays defined for virsh and virt-manager";
 }
 
-// Apply & restart after `vm.manager` changed: berth-engine calls setBackend, then restart.
+// Apply & restart after `vm.manager` changed: the plan names the other backend.
 TEST_F(LibvirtIntegrationTest, SwitchingBackendsOnRestartKeepsTheDataDisk)
 {
     m_options.dataDisk = m_tmp.filePath("data.qcow2");
-    m_options.dataDiskSizeBytes = qint64(64) << 20;
+    m_plan.resources.dataDiskSizeBytes = qint64(64) << 20;
     m_firstBackend = std::make_shared<QemuBackend>();
-    run([&] { controller().start(guestConfig("on qemu")); });
+    run([&] { controller().start(plan(guestConfig("on qemu"))); });
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(controller().vmManager(), "qemu");
     const auto inode = [&] {
@@ -158,8 +158,8 @@ TEST_F(LibvirtIntegrationTest, SwitchingBackendsOnRestartKeepsTheDataDisk)
     const ino_t disk = inode();
     ASSERT_NE(disk, ino_t(0)) << "the QEMU backend created the data disk";
 
-    controller().setBackend(std::make_shared<LibvirtBackend>(m_backendOptions));
-    const qint64 switchMs = run([&] { controller().restart(guestConfig("on libvirt")); });
+    m_plan.backend = std::make_shared<LibvirtBackend>(m_backendOptions);
+    const qint64 switchMs = run([&] { controller().restart(plan(guestConfig("on libvirt"))); });
     report("restart switching QEMU -> libvirt", switchMs);
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(controller().vmManager(), "libvirt (" + s_uri + ")");
@@ -167,8 +167,8 @@ TEST_F(LibvirtIntegrationTest, SwitchingBackendsOnRestartKeepsTheDataDisk)
     EXPECT_TRUE(domainActive());
     EXPECT_EQ(inode(), disk) << "the same data disk, not a new one";
 
-    controller().setBackend(std::make_shared<QemuBackend>());
-    run([&] { controller().restart(guestConfig("on qemu again")); });
+    m_plan.backend = std::make_shared<QemuBackend>();
+    run([&] { controller().restart(plan(guestConfig("on qemu again"))); });
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(controller().vmManager(), "qemu");
     EXPECT_FALSE(domainActive()) << "the libvirt domain was shut down by the switch back";
@@ -181,7 +181,7 @@ TEST_F(LibvirtIntegrationTest, GuestIgnoringShutdownGetsTheButtonThenIsDestroyed
     m_options.timeouts.agentShutdown = 1s;
     m_options.timeouts.powerdown = 1s;
     m_options.kernelCmdline = withTestHooks("ignoreShutdown");
-    run([&] { controller().start(guestConfig("ignoring shutdown")); });
+    run([&] { controller().start(plan(guestConfig("ignoring shutdown"))); });
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     const qint64 stopMs = run([&] { controller().stop(); });
     report("libvirt: stop of a guest ignoring shutdown (1 s + 1 s grace)", stopMs);
@@ -200,8 +200,8 @@ TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStar
     VmSpec spec;
     spec.kernel = m_options.kernel;
     spec.initrd = m_options.initrd;
-    spec.cpus = 1;
-    spec.memoryMiB = 256;
+    spec.resources.cpus = 1;
+    spec.resources.memoryMiB = 256;
     spec.instanceDir = m_options.instanceDir;
     QString error;
     ASSERT_TRUE(InstanceDir(spec.instanceDir).ensure(&error)) << error.toStdString();
@@ -213,7 +213,7 @@ TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStar
     const qint64 leftoverPid = m_connection->qemuPid(domainName());
     ASSERT_TRUE(domainActive());
 
-    const qint64 startMs = run([&] { controller().start(guestConfig("after a crash")); });
+    const qint64 startMs = run([&] { controller().start(plan(guestConfig("after a crash"))); });
     report("libvirt: start with a leftover domain (its shutdown included)", startMs);
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(reportedConfig(), guestConfig("after a crash"));
@@ -232,7 +232,7 @@ TEST_F(LibvirtIntegrationTest, ADomainLeftRunningByACrashIsShutDownAtTheNextStar
 TEST_F(LibvirtIntegrationTest, AnUnreachableDaemonIsAClearError)
 {
     m_backendOptions.uri = "qemu+unix:///system?socket=" + m_tmp.filePath("no-such-libvirt-sock");
-    run([&] { controller().start(guestConfig("unreachable")); }, false);
+    run([&] { controller().start(plan(guestConfig("unreachable"))); }, false);
     EXPECT_EQ(controller().state(), EngineState::Error);
     const std::string detail = controller().stateDetail().toStdString();
     EXPECT_THAT(detail, HasSubstr("Cannot connect to libvirt"));

@@ -85,7 +85,7 @@ protected:
 TEST_F(QemuIntegrationTest, StartReachesReadyWithTheConfigEchoedAndAnIdleGuestStopsFast)
 {
     const nlohmann::json config = guestConfig("first boot", true);
-    const qint64 startMs = run([&] { controller().start(config); });
+    const qint64 startMs = run([&] { controller().start(plan(config)); });
     report("start -> ready (includes the accelerator choice)", startMs);
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(reportedConfig(), config);
@@ -114,11 +114,11 @@ TEST_F(QemuIntegrationTest, StartReachesReadyWithTheConfigEchoedAndAnIdleGuestSt
 
 TEST_F(QemuIntegrationTest, RestartBootsAFreshQemuWithTheNewConfig)
 {
-    run([&] { controller().start(guestConfig("generation 1")); });
+    run([&] { controller().start(plan(guestConfig("generation 1"))); });
     ASSERT_EQ(controller().state(), EngineState::Running);
     const qint64 firstPid = controller().qemuPid();
 
-    const qint64 restartMs = run([&] { controller().restart(guestConfig("generation 2", true)); });
+    const qint64 restartMs = run([&] { controller().restart(plan(guestConfig("generation 2", true))); });
     report("restart (stop + launch + boot to ready)", restartMs);
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_EQ(reportedConfig(), guestConfig("generation 2", true));
@@ -132,7 +132,7 @@ TEST_F(QemuIntegrationTest, GuestIgnoringShutdownIsKilledAfterTheTimeout)
     m_options.timeouts.agentShutdown = 1s;
     m_options.timeouts.powerdown = 1s;
     m_options.kernelCmdline = withTestHooks("ignoreShutdown");
-    run([&] { controller().start(guestConfig("ignoring shutdown")); });
+    run([&] { controller().start(plan(guestConfig("ignoring shutdown"))); });
     ASSERT_EQ(controller().state(), EngineState::Running);
     const qint64 pid = controller().qemuPid();
     const qint64 stopMs = run([&] { controller().stop(); });
@@ -150,13 +150,13 @@ TEST_F(QemuIntegrationTest, GuestIgnoringShutdownIsKilledAfterTheTimeout)
 TEST_F(QemuIntegrationTest, DataDiskGrowsAndSurvivesAForcedStopConsistent)
 {
     m_options.dataDisk = m_tmp.filePath("data.qcow2");
-    m_options.dataDiskSizeBytes = 1ll << 30;
-    run([&] { controller().start(guestConfig("generation 1")); });
+    m_plan.resources.dataDiskSizeBytes = 1ll << 30;
+    run([&] { controller().start(plan(guestConfig("generation 1"))); });
     ASSERT_EQ(controller().state(), EngineState::Running);
     EXPECT_EQ(qcow2VirtualSize(m_options.dataDisk), 1ll << 30);
 
-    controller().setResources({1, 256, 2ll << 30});
-    run([&] { controller().restart(guestConfig("generation 2")); });
+    m_plan.resources = {1, 256, 2ll << 30};
+    run([&] { controller().restart(plan(guestConfig("generation 2"))); });
     ASSERT_EQ(controller().state(), EngineState::Running);
     EXPECT_EQ(qcow2VirtualSize(m_options.dataDisk), 2ll << 30);
 
@@ -174,7 +174,7 @@ TEST_F(QemuIntegrationTest, DataDiskGrowsAndSurvivesAForcedStopConsistent)
 
 TEST_F(QemuIntegrationTest, QemuKilledExternallyIsAnErrorWithTheSerialLogTail)
 {
-    run([&] { controller().start(guestConfig("to be killed")); });
+    run([&] { controller().start(plan(guestConfig("to be killed"))); });
     ASSERT_EQ(controller().state(), EngineState::Running);
     QElapsedTimer clock;
     clock.start();
@@ -191,7 +191,7 @@ TEST_F(QemuIntegrationTest, QemuKilledExternallyIsAnErrorWithTheSerialLogTail)
 TEST_F(QemuIntegrationTest, GuestBootFailureIsAnErrorWithTheGuestsMessage)
 {
     m_options.kernelCmdline = withTestHooks("failBoot");
-    run([&] { controller().start(guestConfig("failing")); }, false);
+    run([&] { controller().start(plan(guestConfig("failing"))); }, false);
     EXPECT_EQ(controller().state(), EngineState::Error);
     EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("failBoot"));
     EXPECT_EQ(controller().qemuPid(), 0);
@@ -203,7 +203,7 @@ TEST_F(QemuIntegrationTest, AGuestThatNeverReportsReadyIsAnErrorAtTheDeadline)
 {
     m_options.timeouts.bootToReady = 5s;
     m_options.kernelCmdline = withTestHooks("silentBoot");
-    const qint64 failMs = run([&] { controller().start(guestConfig("silent")); }, false);
+    const qint64 failMs = run([&] { controller().start(plan(guestConfig("silent"))); }, false);
     report("silent guest -> Error (5 s boot deadline)", failMs);
     EXPECT_EQ(controller().state(), EngineState::Error);
     EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("did not report ready within 5 s"));
@@ -214,7 +214,7 @@ TEST_F(QemuIntegrationTest, AGuestThatNeverReportsReadyIsAnErrorAtTheDeadline)
     m_controller.reset();  // a controller as the next launch of the app makes it, with the usual deadline
     m_options.timeouts.bootToReady = 3min;
     m_options.kernelCmdline = kDefaultKernelCmdline;
-    run([&] { controller().start(guestConfig("after the silent one")); });
+    run([&] { controller().start(plan(guestConfig("after the silent one"))); });
     EXPECT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     run([&] { controller().stop(); });
 }
@@ -237,7 +237,7 @@ TEST_F(QemuIntegrationTest, StaleQemuFromAKilledControllerIsCleanedUpOnTheNextSt
     m_helpers.back()->waitForFinished(5000);
     ASSERT_TRUE(isAlive(stalePid)) << "the simulated crash left QEMU running";
 
-    run([&] { controller().start(guestConfig("after a crash")); });
+    run([&] { controller().start(plan(guestConfig("after a crash"))); });
     ASSERT_EQ(controller().state(), EngineState::Running) << controller().stateDetail().toStdString();
     EXPECT_FALSE(isAlive(stalePid));
     EXPECT_NE(controller().qemuPid(), stalePid);

@@ -77,10 +77,23 @@ protected:
 
     void startRunning(const QByteArray& config = R"({"eci":false})")
     {
-        controller().start(config);
+        controller().start(plan(config));
         const auto result = waitForOperations(m_finished.size() + 1);
         ASSERT_TRUE(result.ok) << result.message.toStdString();
         ASSERT_EQ(controller().state(), EngineState::Running);
+    }
+
+    // What the engine host would plan, with this guest config.
+    LaunchPlan plan(const QByteArray& guestConfig) const
+    {
+        LaunchPlan planned = m_plan;
+        planned.guestConfig = guestConfig;
+        return planned;
+    }
+    LaunchPlan plan(const char* guestConfig) const { return plan(QByteArray(guestConfig)); }
+    LaunchPlan plan(const nlohmann::json& guestConfig) const
+    {
+        return plan(QByteArray::fromStdString(guestConfig.dump()));
     }
 
     QString instanceFile(const char* name) const { return m_options.instanceDir + "/" + name; }
@@ -105,6 +118,7 @@ protected:
 
     QTemporaryDir m_tmp;
     EngineOptions m_options;
+    LaunchPlan m_plan;  // what plan() hands the controller besides the guest config
     std::shared_ptr<FakeProcessFactory> m_processes = std::make_shared<FakeProcessFactory>();
     std::unique_ptr<EngineController> m_controller;
     std::vector<EngineState> m_states;
@@ -116,7 +130,7 @@ protected:
 
 TEST_F(EngineControllerTest, StartReachesRunningAndTheGuestEchoesTheConfig)
 {
-    controller().start(nlohmann::json{{"eci", true}, {"memory", 2048}});
+    controller().start(plan(nlohmann::json{{"eci", true}, {"memory", 2048}}));
     EXPECT_EQ(controller().state(), EngineState::Stopped) << "requests return before anything happens";
     const auto result = waitForOperations(1);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
@@ -264,7 +278,7 @@ TEST_F(EngineControllerTest, UnexpectedExitIsAnErrorWithinASecondWithTheSerialLo
     EXPECT_EQ(controller().qemuPid(), 0);
 
     // Error is not a dead end: start again.
-    controller().start();
+    controller().start(plan(R"({"eci":false})"));
     ASSERT_TRUE(waitForOperations(2).ok);
     EXPECT_EQ(controller().state(), EngineState::Running);
 }
@@ -324,9 +338,9 @@ TEST_F(EngineControllerTest, TheGuestClockIsSetToTheHostsOnRunningAndAtEachInter
 TEST_F(EngineControllerTest, RestartRequestsDuringARestartMergeIntoIt)
 {
     startRunning(R"({"v":"A"})");
-    controller().restart(QByteArray(R"({"v":"B"})"));
-    controller().restart(QByteArray(R"({"v":"C"})"));
-    controller().restart(QByteArray(R"({"v":"D"})"));
+    controller().restart(plan(QByteArray(R"({"v":"B"})")));
+    controller().restart(plan(QByteArray(R"({"v":"C"})")));
+    controller().restart(plan(QByteArray(R"({"v":"D"})")));
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
     EXPECT_EQ(result.operation, EngineOperation::Restart);
@@ -340,11 +354,11 @@ TEST_F(EngineControllerTest, RestartRequestsDuringARestartMergeIntoIt)
 TEST_F(EngineControllerTest, RestartAfterTheNewQemuLaunchedQueuesExactlyOneMore)
 {
     startRunning(R"({"v":"A"})");
-    controller().restart(QByteArray(R"({"v":"B"})"));
+    controller().restart(plan(QByteArray(R"({"v":"B"})")));
     ASSERT_TRUE(QTest::qWaitFor([&] { return m_processes->qemuLaunches() == 2; }, 5000));
-    controller().restart(QByteArray(R"({"v":"B"})"));  // what is being launched: nothing to do
-    controller().restart(QByteArray(R"({"v":"C"})"));
-    controller().restart(QByteArray(R"({"v":"D"})"));
+    controller().restart(plan(QByteArray(R"({"v":"B"})")));  // what is being launched: nothing to do
+    controller().restart(plan(QByteArray(R"({"v":"C"})")));
+    controller().restart(plan(QByteArray(R"({"v":"D"})")));
     waitForOperations(3);
     QTest::qWait(100);
     ASSERT_EQ(m_finished.size(), 3u);
@@ -359,9 +373,9 @@ TEST_F(EngineControllerTest, OperationsRunOneAtATimeInOrder)
 {
     startRunning(R"({"v":"A"})");
     controller().stop();
-    controller().start(QByteArray(R"({"v":"B"})"));
+    controller().start(plan(QByteArray(R"({"v":"B"})")));
     controller().stop();
-    controller().start(QByteArray(R"({"v":"C"})"));
+    controller().start(plan(QByteArray(R"({"v":"C"})")));
     waitForOperations(4);  // start A, stop (the second stop merged into it), start B cancelled... see below
     ASSERT_TRUE(QTest::qWaitFor([&] { return !controller().isBusy(); }, 5000));
     // start(B) was cancelled by the second stop, which itself merged into the first.
@@ -385,7 +399,7 @@ TEST_F(EngineControllerTest, ARestartRequestedDuringAStopRunsOnceTheStopIsDone)
     startRunning(R"({"v":"A"})");
     controller().stop();
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == EngineState::Stopping; }, 2000));
-    controller().restart(QByteArray(R"({"v":"B"})"));
+    controller().restart(plan(QByteArray(R"({"v":"B"})")));
     waitForOperations(3);
     ASSERT_EQ(m_finished.size(), 3u);
     EXPECT_EQ(m_finished[1].operation, EngineOperation::Stop);
@@ -402,7 +416,7 @@ TEST_F(EngineControllerTest, StopDuringBootCancelsTheStart)
 {
     m_processes->behaviour.agent = false;  // the guest never gets ready
     m_options.timeouts.powerdown = 100ms;
-    controller().start(QByteArray("{}"));
+    controller().start(plan(QByteArray("{}")));
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == EngineState::WaitingForEngine; }, 2000));
     controller().stop();
     waitForOperations(2);
@@ -421,7 +435,7 @@ TEST_F(EngineControllerTest, AStopBeforeTheAgentConnectedIsHandedToTheAgentOnceI
     m_processes->behaviour.agentHelloDelayMs = 300;
     m_processes->behaviour.ignoreAcpi = true;
     m_options.timeouts.powerdown = 5s;
-    controller().start(QByteArray("{}"));
+    controller().start(plan(QByteArray("{}")));
     ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == EngineState::WaitingForEngine; }, 2000));
     auto* qemu = m_processes->lastQemu();
     const auto exited = recordWhenItExits(qemu);
@@ -439,7 +453,7 @@ TEST_F(EngineControllerTest, AStopBeforeTheAgentConnectedIsHandedToTheAgentOnceI
 TEST_F(EngineControllerTest, GuestBootFailureIsAnErrorAndQemuIsStopped)
 {
     m_processes->behaviour.failBoot = true;
-    controller().start(QByteArray("{}"));
+    controller().start(plan(QByteArray("{}")));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_EQ(controller().state(), EngineState::Error);
@@ -452,7 +466,7 @@ TEST_F(EngineControllerTest, GuestThatNeverReportsReadyTimesOut)
 {
     m_processes->behaviour.agent = false;
     m_options.timeouts.bootToReady = 300ms;
-    controller().start(QByteArray("{}"));
+    controller().start(plan(QByteArray("{}")));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_THAT(result.message.toStdString(), HasSubstr("did not report ready within 0.3 s"));
@@ -463,7 +477,7 @@ TEST_F(EngineControllerTest, GuestThatNeverReportsReadyTimesOut)
 TEST_F(EngineControllerTest, IncompatibleAgentIsAnError)
 {
     m_processes->behaviour.agentVersion = 2;
-    controller().start(QByteArray("{}"));
+    controller().start(plan(QByteArray("{}")));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_THAT(result.message.toStdString(), HasSubstr("protocol version 2"));
@@ -474,7 +488,7 @@ TEST_F(EngineControllerTest, QmpThatNeverGreetsIsAnError)
     m_processes->behaviour.qmpGreets = false;
     m_options.timeouts.qmpConnect = 200ms;
     m_options.timeouts.bootToReady = 500ms;
-    controller().start(QByteArray("{}"));
+    controller().start(plan(QByteArray("{}")));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_EQ(controller().state(), EngineState::Error);
@@ -483,7 +497,7 @@ TEST_F(EngineControllerTest, QmpThatNeverGreetsIsAnError)
 
 TEST_F(EngineControllerTest, InvalidConfigIsRejectedBeforeLaunching)
 {
-    controller().start(QByteArray("[not an object]"));
+    controller().start(plan(QByteArray("[not an object]")));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_THAT(result.message.toStdString(), HasSubstr("not a JSON object"));
@@ -493,7 +507,7 @@ TEST_F(EngineControllerTest, InvalidConfigIsRejectedBeforeLaunching)
 TEST_F(EngineControllerTest, MissingKernelIsAClearError)
 {
     m_options.kernel = m_tmp.filePath("no-such-kernel");
-    controller().start(QByteArray("{}"));
+    controller().start(plan(QByteArray("{}")));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_THAT(result.message.toStdString(), HasSubstr("no-such-kernel"));
@@ -502,7 +516,7 @@ TEST_F(EngineControllerTest, MissingKernelIsAClearError)
 TEST_F(EngineControllerTest, StartWhileRunningWithTheSameConfigIsANoOp)
 {
     startRunning(R"({"v":1})");
-    controller().start(QByteArray(R"({ "v" : 1 })"));
+    controller().start(plan(QByteArray(R"({ "v" : 1 })")));
     const auto result = waitForOperations(2);
     EXPECT_TRUE(result.ok);
     EXPECT_EQ(m_processes->qemuLaunches(), 1);
@@ -511,7 +525,7 @@ TEST_F(EngineControllerTest, StartWhileRunningWithTheSameConfigIsANoOp)
 TEST_F(EngineControllerTest, DataDiskIsCreatedWhenMissing)
 {
     m_options.dataDisk = m_tmp.filePath("data.qcow2");
-    m_options.dataDiskSizeBytes = 1 << 30;
+    m_plan.resources.dataDiskSizeBytes = 1 << 30;
     startRunning();
     ASSERT_GE(m_processes->launched.size(), 2u);
     EXPECT_TRUE(m_processes->launched[0].program.endsWith("qemu-img"));
@@ -539,12 +553,12 @@ TEST_F(EngineControllerTest, DataDiskGrowsBeforeLaunchWhenTheSettingGrows)
     m_options.dataDisk = m_tmp.filePath("data.qcow2");
     writeQcow2Header(m_options.dataDisk, 8ull << 30);
     EXPECT_EQ(qcow2VirtualSize(m_options.dataDisk), 8ll << 30);
-    m_options.dataDiskSizeBytes = 8ll << 30;
+    m_plan.resources.dataDiskSizeBytes = 8ll << 30;
     startRunning();
     EXPECT_EQ(m_processes->launched.size(), 1u) << "same size: no qemu-img";
 
-    controller().setResources({2, 2048, 16ll << 30});
-    controller().restart(QByteArray(R"({"eci":true})"));
+    m_plan.resources = {2, 2048, 16ll << 30};
+    controller().restart(plan(QByteArray(R"({"eci":true})")));
     ASSERT_TRUE(waitForOperations(2).ok);
     ASSERT_EQ(m_processes->launched.size(), 3u);
     EXPECT_TRUE(m_processes->launched[1].program.endsWith("qemu-img"));
@@ -557,7 +571,7 @@ TEST_F(EngineControllerTest, DataDiskIsNeverShrunkAndTheUserIsToldWhy)
 {
     m_options.dataDisk = m_tmp.filePath("data.qcow2");
     writeQcow2Header(m_options.dataDisk, 64ull << 30);
-    m_options.dataDiskSizeBytes = 32ll << 30;
+    m_plan.resources.dataDiskSizeBytes = 32ll << 30;
     startRunning();
     ASSERT_EQ(m_processes->launched.size(), 1u) << "no qemu-img: nothing is resized";
     const std::string text = m_progress.join('\n').toStdString();
@@ -572,14 +586,27 @@ TEST_F(EngineControllerTest, ResourcesApplyAtTheNextLaunch)
     startRunning();
     auto arg = [this](const char* option) { return m_processes->lastQemu()->argument(option); };
     EXPECT_EQ(arg("-smp"), "2");
-    controller().setResources({1, 512, 0});
-    controller().setExtraForwards({{12375, 2375}});
+    m_plan.resources = {1, 512, 0};
+    m_plan.extraForwards = {{12375, 2375}};
     EXPECT_EQ(arg("-smp"), "2") << "the running VM keeps what it has";
-    controller().restart(QByteArray(R"({"eci":true})"));
+    controller().restart(plan(QByteArray(R"({"eci":true})")));
     ASSERT_TRUE(waitForOperations(2).ok);
     EXPECT_EQ(arg("-smp"), "1");
     EXPECT_EQ(arg("-m"), "512M");
     EXPECT_THAT(arg("-netdev").toStdString(), HasSubstr(",hostfwd=tcp:127.0.0.1:12375-:2375"));
+}
+
+// The plan is the whole launch: the same guest config with another size is new work.
+TEST_F(EngineControllerTest, AStartWithTheSameConfigButOtherResourcesRelaunches)
+{
+    startRunning();
+    m_plan.resources.memoryMiB = 1024;
+    controller().start(plan(R"({"eci":false})"));
+    const auto result = waitForOperations(2);
+    ASSERT_TRUE(result.ok) << result.message.toStdString();
+    EXPECT_EQ(m_processes->qemuLaunches(), 2);
+    EXPECT_EQ(m_processes->lastQemu()->argument("-m"), "1024M");
+    EXPECT_EQ(controller().resources().memoryMiB, 1024);
 }
 
 // Several vCPUs under QEMU's multi-threaded TCG can hang the guest kernel while it patches its
@@ -601,7 +628,7 @@ TEST_F(EngineControllerTest, EnginePortIsKeptAcrossLaunchesWhileFree)
     EXPECT_EQ(kept.readAll().trimmed().toUShort(), first);
     kept.close();
 
-    controller().restart(QByteArray(R"({"eci":true})"));
+    controller().restart(plan(QByteArray(R"({"eci":true})")));
     ASSERT_TRUE(waitForOperations(2).ok);
     EXPECT_EQ(controller().enginePort(), first);
 
@@ -610,7 +637,7 @@ TEST_F(EngineControllerTest, EnginePortIsKeptAcrossLaunchesWhileFree)
     ASSERT_TRUE(waitForOperations(3).ok);
     QTcpServer squatter;
     ASSERT_TRUE(squatter.listen(QHostAddress::LocalHost, first));
-    controller().start(QByteArray(R"({"eci":true})"));
+    controller().start(plan(QByteArray(R"({"eci":true})")));
     ASSERT_TRUE(waitForOperations(4).ok);
     EXPECT_NE(controller().enginePort(), first);
     ASSERT_TRUE(kept.open(QIODevice::ReadOnly));
@@ -637,7 +664,7 @@ TEST_F(EngineControllerTest, RunningWaitsForTheEngineCheck)
         ++calls;
         done(calls >= 3, QStringLiteral("connection refused"));
     };
-    controller().start(QByteArray("{}"));
+    controller().start(plan(QByteArray("{}")));
     const auto result = waitForOperations(1);
     ASSERT_TRUE(result.ok) << result.message.toStdString();
     EXPECT_EQ(calls, 3);
@@ -652,7 +679,7 @@ TEST_F(EngineControllerTest, EngineThatNeverAnswersIsAnErrorNamingTheProblem)
     m_options.timeouts.bootToReady = 400ms;
     m_options.engineCheck
         = [](quint16, EngineOptions::EngineCheckDone done) { done(false, QStringLiteral("TLS handshake failed")); };
-    controller().start(QByteArray("{}"));
+    controller().start(plan(QByteArray("{}")));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_THAT(result.message.toStdString(), HasSubstr("engine did not answer"));
@@ -682,7 +709,7 @@ TEST_F(EngineControllerTest, ASecondControllerOnTheSameInstanceIsRefused)
 TEST_F(EngineControllerTest, QemuThatCannotStartIsAClearError)
 {
     m_processes->behaviour.failToStart = true;
-    controller().start(QByteArray("{}"));
+    controller().start(plan(QByteArray("{}")));
     const auto result = waitForOperations(1);
     EXPECT_FALSE(result.ok);
     EXPECT_EQ(controller().state(), EngineState::Error);
@@ -693,10 +720,10 @@ TEST_F(EngineControllerTest, QemuThatCannotStartIsAClearError)
 TEST_F(EngineControllerTest, GoingBackToTheConfigBeingLaunchedDropsTheQueuedRestart)
 {
     startRunning(R"({"v":"A"})");
-    controller().restart(QByteArray(R"({"v":"B"})"));
+    controller().restart(plan(QByteArray(R"({"v":"B"})")));
     ASSERT_TRUE(QTest::qWaitFor([&] { return m_processes->qemuLaunches() == 2; }, 5000));
-    controller().restart(QByteArray(R"({"v":"C"})"));  // queued behind the restart to B
-    controller().restart(QByteArray(R"({"v":"B"})"));  // changed my mind: B it is
+    controller().restart(plan(QByteArray(R"({"v":"C"})")));  // queued behind the restart to B
+    controller().restart(plan(QByteArray(R"({"v":"B"})")));  // changed my mind: B it is
     waitForOperations(3);
     ASSERT_TRUE(QTest::qWaitFor([&] { return !controller().isBusy(); }, 5000));
     QTest::qWait(100);

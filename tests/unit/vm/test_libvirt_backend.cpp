@@ -47,8 +47,8 @@ protected:
         m_spec.kernelCmdline = "console=ttyS0 berth.test=1";
         m_spec.rootImage = m_tmp.filePath("root.img");
         m_spec.dataDisk = m_tmp.filePath("data.qcow2");
-        m_spec.cpus = 3;
-        m_spec.memoryMiB = 768;
+        m_spec.resources.cpus = 3;
+        m_spec.resources.memoryMiB = 768;
         m_spec.instanceDir = m_tmp.filePath("instance");
         m_spec.guestConfigFile = m_spec.instanceDir + "/guest-config.json";
         m_spec.extraFwCfg = {{"opt/berth/tls", m_tmp.filePath("tls.tar")}};
@@ -385,7 +385,7 @@ TEST_F(LibvirtBackendTest, LosingTheDaemonEndsTheVmWithAReason)
 
 TEST_F(LibvirtBackendTest, AMissingDataDiskIsCreatedFirst)
 {
-    m_spec.dataDiskSizeBytes = 1 << 30;
+    m_spec.resources.dataDiskSizeBytes = 1 << 30;
     auto vm = createVm();
     QSignalSpy running(vm.get(), &VirtualMachine::running);
     vm->start();
@@ -489,7 +489,7 @@ TEST_F(LibvirtControllerTest, LibvirtsOwnWorkIsToldAndNotCountedAgainstTheBootDe
     auto& engine = controller(std::make_shared<LibvirtBackend>(backendOptions, m_libvirt, m_processes));
     QStringList progress;
     QObject::connect(&engine, &EngineController::progress, [&](const QString& text) { progress << text; });
-    engine.start(QByteArray("{}"));
+    engine.start(LaunchPlan{.guestConfig = "{}"});
     ASSERT_TRUE(QTest::qWaitFor([&] { return progress.join('\n').contains("Waiting for libvirt"); }, 5000));
     EXPECT_EQ(engine.state(), EngineState::Starting);
     EXPECT_THAT(text(engine.stateDetail()), HasSubstr("Waiting for libvirt to start the domain"));
@@ -506,7 +506,7 @@ TEST_F(LibvirtControllerTest, StartsAndStopsThroughTheAgentFirst)
 {
     auto& engine = controller(libvirtBackend());
     EXPECT_EQ(engine.vmManager(), "libvirt (qemu:///session)");
-    engine.start(QByteArray(R"({"eci":true})"));
+    engine.start(LaunchPlan{.guestConfig = R"({"eci":true})"});
     auto result = waitForOperations(1);
     ASSERT_TRUE(result.first) << text(result.second);
     EXPECT_EQ(engine.state(), EngineState::Running);
@@ -526,7 +526,7 @@ TEST_F(LibvirtControllerTest, AGuestIgnoringTheAgentGetsTheButtonThenIsDestroyed
     m_libvirt->ignoreAgentShutdown = true;
     m_libvirt->ignoreAcpi = true;
     auto& engine = controller(libvirtBackend());
-    engine.start(QByteArray("{}"));
+    engine.start(LaunchPlan{.guestConfig = "{}"});
     ASSERT_TRUE(waitForOperations(1).first);
     engine.stop();
     const auto result = waitForOperations(2);
@@ -536,17 +536,16 @@ TEST_F(LibvirtControllerTest, AGuestIgnoringTheAgentGetsTheButtonThenIsDestroyed
     EXPECT_THAT(tail, ElementsAre("shutdown " + domainName(), "destroy " + domainName()));
 }
 
-TEST_F(LibvirtControllerTest, ARestartAfterSetBackendLaunchesThroughTheNewBackend)
+TEST_F(LibvirtControllerTest, ARestartWhosePlanNamesAnotherBackendLaunchesThroughIt)
 {
     auto& engine = controller(std::make_shared<QemuBackend>(m_processes, 2s));
-    engine.start(QByteArray("{}"));
+    engine.start(LaunchPlan{.guestConfig = "{}"});
     ASSERT_TRUE(waitForOperations(1).first);
     EXPECT_EQ(m_processes->qemuLaunches(), 1);
     EXPECT_EQ(engine.vmManager(), "qemu");
 
-    engine.setBackend(libvirtBackend());
-    EXPECT_EQ(engine.vmManager(), "qemu") << "the running VM keeps its backend";
-    engine.restart(QByteArray(R"({"eci":true})"));
+    engine.restart(LaunchPlan{.backend = libvirtBackend(), .guestConfig = R"({"eci":true})"});
+    EXPECT_EQ(engine.vmManager(), "qemu") << "the running VM keeps its backend until it stops";
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.first) << text(result.second);
     EXPECT_EQ(engine.state(), EngineState::Running);

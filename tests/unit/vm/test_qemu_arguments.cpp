@@ -22,8 +22,8 @@ VmSpec testSpec(const QString& instance)
     spec.initrd = "/images/initramfs.img";
     spec.guestConfigFile = instance + "/guest-config.json";
     spec.instanceDir = instance;
-    spec.cpus = 2;
-    spec.memoryMiB = 1536;
+    spec.resources.cpus = 2;
+    spec.resources.memoryMiB = 1536;
     spec.engineHostPort = 40123;
     spec.dataDisk = "/data/disk.qcow2";
     return spec;

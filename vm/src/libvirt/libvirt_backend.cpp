@@ -103,9 +103,9 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
                 .arg(dir.root()));
     w.writeStartElement(QStringLiteral("memory"));
     w.writeAttribute(QStringLiteral("unit"), QStringLiteral("MiB"));
-    w.writeCharacters(QString::number(spec.memoryMiB));
+    w.writeCharacters(QString::number(spec.resources.memoryMiB));
     w.writeEndElement();
-    element(QStringLiteral("vcpu"), QString::number(spec.cpus));
+    element(QStringLiteral("vcpu"), QString::number(spec.resources.cpus));
 
     w.writeStartElement(QStringLiteral("os"));
     w.writeStartElement(QStringLiteral("type"));
@@ -416,7 +416,8 @@ private:
             finish({}, QStringLiteral("stopped before the domain started"));
             return;
         }
-        if (m_spec.dataDisk.isEmpty() || m_spec.dataDiskSizeBytes <= 0 || QFileInfo::exists(m_spec.dataDisk)) {
+        if (m_spec.dataDisk.isEmpty() || m_spec.resources.dataDiskSizeBytes <= 0
+            || QFileInfo::exists(m_spec.dataDisk)) {
             defineAndStart();
             return;
         }
@@ -424,7 +425,7 @@ private:
         m_helper = m_processes->create(
             {qemuImgFor(m_spec.qemuBinary),
              {QStringLiteral("create"), QStringLiteral("-q"), QStringLiteral("-f"), QStringLiteral("qcow2"),
-              m_spec.dataDisk, QString::number(m_spec.dataDiskSizeBytes)},
+              m_spec.dataDisk, QString::number(m_spec.resources.dataDiskSizeBytes)},
              {}});
         connect(m_helper.get(), &Process::finished, this, [this](const ProcessExit& exit) {
             const QString stderrText = QString::fromLocal8Bit(m_helper->readAllStandardError()).trimmed();

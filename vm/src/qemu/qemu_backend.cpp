@@ -42,8 +42,8 @@ QStringList qemuArguments(const VmSpec& spec)
         args << QStringLiteral("-accel") << QStringLiteral("tcg,thread=multi") << QStringLiteral("-cpu")
              << QStringLiteral("max");
     }
-    args << QStringLiteral("-smp") << QString::number(spec.cpus) << QStringLiteral("-m")
-         << QStringLiteral("%1M").arg(spec.memoryMiB) << QStringLiteral("-pidfile")
+    args << QStringLiteral("-smp") << QString::number(spec.resources.cpus) << QStringLiteral("-m")
+         << QStringLiteral("%1M").arg(spec.resources.memoryMiB) << QStringLiteral("-pidfile")
          << dir.pidFile()
          // QMP: QEMU listens, the host connects (and a later Berth can reach a stale QEMU).
          << QStringLiteral("-chardev")
@@ -146,16 +146,16 @@ public:
         QFile::remove(m_dir.qmpSocket());
         QFile::remove(m_dir.agentSocket());
         QFile::remove(m_dir.pidFile());
-        switch (planDataDiskSize(m_spec.dataDisk, m_spec.dataDiskSizeBytes).action) {
+        switch (planDataDiskSize(m_spec.dataDisk, m_spec.resources.dataDiskSizeBytes).action) {
         case DataDiskSizing::Action::Create:
             runQemuImg({QStringLiteral("create"), QStringLiteral("-q"), QStringLiteral("-f"), QStringLiteral("qcow2"),
-                        m_spec.dataDisk, QString::number(m_spec.dataDiskSizeBytes)},
+                        m_spec.dataDisk, QString::number(m_spec.resources.dataDiskSizeBytes)},
                        QStringLiteral("creating"));
             break;
         case DataDiskSizing::Action::Grow:
             // The guest's resize2fs at boot grows the file system into the new space.
             runQemuImg({QStringLiteral("resize"), QStringLiteral("-q"), QStringLiteral("-f"), QStringLiteral("qcow2"),
-                        m_spec.dataDisk, QString::number(m_spec.dataDiskSizeBytes)},
+                        m_spec.dataDisk, QString::number(m_spec.resources.dataDiskSizeBytes)},
                        QStringLiteral("growing"));
             break;
         case DataDiskSizing::Action::None:
@@ -207,7 +207,7 @@ private:
     void runQemuImg(const QStringList& arguments, const QString& what)
     {
         spdlog::info("qemu: {} data disk {} ({} bytes)", what.toStdString(), m_spec.dataDisk.toStdString(),
-                     m_spec.dataDiskSizeBytes);
+                     m_spec.resources.dataDiskSizeBytes);
         m_helper = m_processes->create({qemuImgFor(m_spec.qemuBinary), arguments, {}});
         connect(m_helper.get(), &Process::finished, this, [this, what](const ProcessExit& exit) {
             m_stderr += QString::fromLocal8Bit(m_helper->readAllStandardError());

@@ -13,12 +13,14 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include <functional>
 
 #include <nlohmann/json.hpp>
 
 #include "berth/engine/engine_handle.h"
+#include "berth/vm/launch_plan.h"
 
 class QLocalServer;
 class QLocalSocket;
@@ -32,18 +34,19 @@ namespace berth::engine {
 // The longest line either end of the engine socket (berth-engine and its clients) reads.
 inline constexpr qint64 kEngineSocketMaxLineBytes = 1 << 20;
 
-// What the engine should boot with, decided at every start and restart.
-struct LaunchConfig {
+// What the engine boots with, decided at every start and restart (berth-engine: planLaunch).
+struct PlannedLaunch {
     bool allowed = false;
-    contracts::GuestConfig guestConfig;  // when allowed
+    vm::LaunchPlan plan;  // when allowed
     QString refusal;  // when not: what is wrong and how to fix it
+    QStringList warnings;  // logged at the launch
 };
-using LaunchConfigProvider = std::function<LaunchConfig()>;
+using LaunchPlanner = std::function<PlannedLaunch()>;
 
 class EngineHost : public QObject {
     Q_OBJECT
 public:
-    EngineHost(vm::EngineController* controller, LaunchConfigProvider provider, QObject* parent = nullptr);
+    EngineHost(vm::EngineController* controller, LaunchPlanner planner, QObject* parent = nullptr);
     ~EngineHost() override;
 
     // Listens on <instanceDir>/engine.sock. Fails when another host already answers there.
@@ -65,7 +68,7 @@ private:
     void launch(EngineOperation operation);
 
     vm::EngineController* m_controller;
-    LaunchConfigProvider m_provider;
+    LaunchPlanner m_planner;
     QLocalServer* m_server = nullptr;
     bool m_closing = false;  // stopped and exiting: no new clients or requests
 };

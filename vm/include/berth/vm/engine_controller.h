@@ -2,34 +2,36 @@
 
 // EngineController: the one object the GUI and berthctl talk to about the VM.
 //
-//   EngineController engine(options);              // options: images, CPUs, memory, timeouts
+//   EngineController engine(options);              // what never changes: images, instance dir, timeouts
 //   connect(&engine, &EngineController::stateChanged, ...);   // state + human-readable detail
 //   connect(&engine, &EngineController::progress, ...);       // "Pressing the VM's power button"
 //   connect(&engine, &EngineController::operationFinished, ...);  // CLI: exit when this arrives
-//   engine.start(guestConfigJson);
-//   engine.restart(newGuestConfigJson);  // Apply & restart: full quit, fresh QEMU, new config
-//   engine.stop();                       // or stop(StopMode::Force)
+//   engine.start(plan);      // plan: backend, resources, forwards, guest config (LaunchPlan)
+//   engine.restart(plan);    // Apply & restart: full quit, fresh QEMU, the new plan
+//   engine.stop();           // or stop(StopMode::Force)
 //
 // States: Stopped -> Starting -> WaitingForEngine -> Running -> Stopping -> Stopped, or Error.
 // Operations run one at a time, in order. Merging rules, so repeated clicks never pile up:
-//   - restart() while a start/restart has not launched QEMU yet replaces its config; while one
-//     has launched, a different config queues a single restart (later requests replace that
-//     queued config) and the config being launched is a no-op that drops any queued restart;
+//   - restart() while a start/restart has not launched QEMU yet replaces its plan; while one
+//     has launched, a different plan queues a single restart (later requests replace that
+//     queued plan) and the plan being launched is a no-op that drops any queued restart;
 //   - stop() cancels queued and in-flight starts/restarts (their operationFinished says so);
 //     stop(Force) during a graceful stop escalates it to SIGKILL;
-//   - start() while running with the same config (or none) succeeds at once.
+//   - start() while running with the same plan succeeds at once.
 // Stopping is a full quit: the guest agent's shutdown (containers, engine, sync, power off),
 // then the ACPI power button, then SIGKILL, each after its timeout. "Stopped" means the QEMU
 // process is reaped and its pidfile gone. A QEMU that dies on its own moves to Error at once,
 // with QEMU's stderr and the serial log's last lines in the reason. QEMU gets a parent-death
 // signal, so it never outlives the process that owns the controller.
 //
-// Another process (berthctl status while the GUI owns the VM) reads the same facts from the
-// instance directory with readStatusFile().
+// The pieces: operation_queue.h (the merging rules), engine_controller.cpp (requests and
+// state), engine_controller_launch.cpp (the launch sequence), engine_controller_stop.cpp (the
+// stop sequence).
 
 #include "berth/vm/accelerator.h"
 #include "berth/vm/engine_state.h"
 #include "berth/vm/instance_dir.h"
+#include "berth/vm/launch_plan.h"
 #include "berth/vm/virtual_machine.h"
 
 #include <QByteArray>
@@ -38,16 +40,20 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <vector>
 
 class QTimer;
 
 namespace berth::vm {
 
 class AgentChannel;
+class OperationQueue;
 class StaleQemuReaper;
+struct DroppedOperation;
+struct QueuedOperation;
 
 struct EngineOptions {
     enum class AcceleratorChoice { Auto, Kvm, Tcg };
@@ -58,16 +64,12 @@ struct EngineOptions {
     QString initrd;
     QString kernelCmdline = kDefaultKernelCmdline;
     QString rootImage;
-    QString dataDisk;
-    qint64 dataDiskSizeBytes = 0;
-    int cpus = kDefaultCpus;
-    int memoryMiB = kDefaultMemoryMiB;
+    QString dataDisk;  // its size comes with each launch (LaunchPlan::resources)
     AcceleratorChoice accelerator = AcceleratorChoice::Auto;
     QString kvmDevice = QStringLiteral("/dev/kvm");
     QString acceleratorCacheFile;  // where the KVM probe's verdict is kept; empty: in the instance dir
     QList<FwCfgFile> extraFwCfg;  // handed to the guest next to the config (TLS material)
     quint16 engineGuestPort = 2376;  // reached through a 127.0.0.1 port (enginePort()); 0: none
-    QList<PortForward> extraForwards;  // more loopback-only forwards
 
     struct Timeouts {
         std::chrono::milliseconds agentShutdown = std::chrono::seconds(20);  // containers, engine, sync
@@ -109,36 +111,19 @@ public:
     // Kills and reaps a running QEMU: use stop() first for a graceful quit.
     ~EngineController() override;
 
-    // The backend for the next launch (the vm.manager setting); a running VM keeps the backend
-    // that started it until it stops. Operations are serialized, so a restart stops the VM
-    // through its old backend and launches through this one.
-    void setBackend(std::shared_ptr<VmBackend> backend);
-    // The running VM's backend, or the next launch's when none runs ("qemu", "libvirt (URI)").
+    // The running VM's backend, or the last plan's (the constructor's before any) when none runs:
+    // "qemu", "libvirt (URI)".
     QString vmManager() const;
 
-    // guestConfig: a JSON object, handed to the guest verbatim over fw_cfg.
-    void start(const QByteArray& guestConfig);
-    void start(const nlohmann::json& guestConfig) { start(QByteArray::fromStdString(guestConfig.dump())); }
-    void start();  // with the last config
+    // A running VM keeps its plan until a restart, which stops it through its own backend and
+    // launches through the new plan's.
+    void start(const LaunchPlan& plan);
+    void restart(const LaunchPlan& plan);
     void stop(StopMode mode = StopMode::Graceful);
-    void restart(const QByteArray& newGuestConfig);
-    void restart(const nlohmann::json& newGuestConfig) { restart(QByteArray::fromStdString(newGuestConfig.dump())); }
-
-    // What the next launch gets (a running VM keeps what it has until its restart). The engine
-    // host sets these from the settings just before each start or restart.
-    struct Resources {
-        int cpus = kDefaultCpus;
-        int memoryMiB = kDefaultMemoryMiB;
-        qint64 dataDiskSizeBytes = 0;  // grows the data disk when larger than it; never shrinks it
-        bool operator==(const Resources&) const = default;
-    };
-    void setResources(const Resources& resources);
-    Resources resources() const;
-    void setExtraForwards(const QList<PortForward>& forwards) { m_options.extraForwards = forwards; }
 
     EngineState state() const { return m_state; }
     QString stateDetail() const { return m_detail; }  // the error reason in Error
-    bool isBusy() const { return m_op.has_value() || !m_queue.empty(); }
+    bool isBusy() const;
     // Lets another process manage the instance (its next owner, while this one exits). Only when
     // stopped and idle: nothing of ours runs then. The next start or stop claims it again.
     void releaseInstance();
@@ -150,11 +135,13 @@ public:
     quint16 enginePort() const { return m_enginePort; }
     QString serialLogPath() const { return m_dir.serialLog(); }
     QString instanceDir() const { return m_dir.root(); }
-    QByteArray guestConfig() const { return m_launchedConfig; }  // what the VM was started with
+    QByteArray guestConfig() const { return m_launched.guestConfig; }  // what the VM was started with
+    VmResources resources() const { return m_launched.resources; }  // ditto
     QByteArray guestReportedConfig() const { return m_reportedConfig; }  // what the guest agent echoed
 
     static QString toString(EngineState state);
-    // The status the controller last wrote to <instanceDir>/status.json (null if none).
+    // What the controller last wrote to <instanceDir>/status.json (null if none): a snapshot for
+    // diagnosis by hand and for tests; front ends ask the engine host.
     static nlohmann::json readStatusFile(const QString& instanceDir);
 
 signals:
@@ -175,14 +162,8 @@ private:
         StopKill,
         Failing
     };
-    struct Op {
-        EngineOperation kind;
-        QByteArray config;
-        bool force = false;
-        bool launched = false;  // QEMU is already running with `config`
-    };
-
-    void enqueue(Op op);
+    void request(EngineOperation kind, const LaunchPlan& plan);
+    void announceDropped(const std::vector<DroppedOperation>& dropped);
     void scheduleNext();
     void runNext();
     void finishOp(bool ok, const QString& message);
@@ -193,8 +174,8 @@ private:
     void beginLaunch();
     void cleanStale();
     void chooseAccelerator();
+    bool writeGuestConfig(const QByteArray& config);
     void launch();
-    quint16 chooseEnginePort() const;
     void onVmRunning();
     void launchTimedOut();
     void onAgentReady(const QByteArray& config);
@@ -215,30 +196,28 @@ private:
     void setStep(Step step);
     void armTimer(std::chrono::milliseconds timeout, void (EngineController::*onTimeout)());
     void writeStatusFile() const;
+    QueuedOperation& currentOp();
 
     EngineOptions m_options;
     InstanceDir m_dir;
     InstanceLock m_lock;
     std::shared_ptr<ProcessFactory> m_processes;
-    std::shared_ptr<VmBackend> m_backend;
+    std::shared_ptr<VmBackend> m_defaultBackend;  // for plans that name none
 
     EngineState m_state = EngineState::Stopped;
     QString m_detail;
     Step m_step = Step::Idle;
-    std::optional<Op> m_op;
-    std::deque<Op> m_queue;
+    std::unique_ptr<OperationQueue> m_ops;
     bool m_nextScheduled = false;
 
     std::unique_ptr<VirtualMachine> m_vm;
-    QString m_vmManager;  // description of the backend that launched m_vm
     AgentChannel* m_agent = nullptr;
     QTimer* m_timer = nullptr;
     StaleQemuReaper* m_reaper = nullptr;
     AcceleratorProbe* m_probe = nullptr;
     std::optional<AcceleratorVerdict> m_verdict;
     QString m_failure;
-    QByteArray m_lastConfig;
-    QByteArray m_launchedConfig;
+    LaunchPlan m_launched;  // what the running VM (or the last launch) got
     QByteArray m_reportedConfig;
     quint16 m_enginePort = 0;
     qint64 m_lastPid = 0;

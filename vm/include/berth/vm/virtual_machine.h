@@ -38,9 +38,17 @@ struct PortForward {
 inline const QString kDefaultKernelCmdline = QStringLiteral("console=ttyS0 panic=-1 no_timer_check quiet");
 
 // The VM's size when nothing says otherwise: the same as the defaults of the settings vm.cpus and
-// vm.memoryMiB, which the engine host passes on for every launch (tst_berthctl checks they agree).
+// vm.memoryMiB, which the engine host's launch plan passes on (tst_berthctl checks they agree).
 inline constexpr int kDefaultCpus = 2;
 inline constexpr int kDefaultMemoryMiB = 4096;
+
+// How large one launch of the VM is: decided per launch (LaunchPlan), carried to the backend (VmSpec).
+struct VmResources {
+    int cpus = kDefaultCpus;
+    int memoryMiB = kDefaultMemoryMiB;
+    qint64 dataDiskSizeBytes = 0;  // grows the data disk (or creates it) when larger; never shrinks it
+    bool operator==(const VmResources&) const = default;
+};
 
 struct VmSpec {
     QString qemuBinary = QStringLiteral("qemu-system-x86_64");
@@ -49,9 +57,7 @@ struct VmSpec {
     QString kernelCmdline = kDefaultKernelCmdline;
     QString rootImage;  // optional: raw, attached read-only
     QString dataDisk;  // optional: qcow2, read-write
-    qint64 dataDiskSizeBytes = 0;  // when set and the data disk is missing, it is created
-    int cpus = kDefaultCpus;
-    int memoryMiB = kDefaultMemoryMiB;
+    VmResources resources;
     QString guestConfigFile;  // handed to the guest as fw_cfg opt/berth/config
     QList<FwCfgFile> extraFwCfg;  // more fw_cfg files (the engine's TLS material)
     Accelerator accelerator = Accelerator::Tcg;

@@ -1,0 +1,116 @@
+#include "engine_service.h"
+
+#include "launch_planning.h"
+
+#include "berth/contracts/names.h"
+#include "berth/endpoint/docker_api.h"
+#include "berth/endpoint/docker_context.h"
+#include "berth/endpoint/endpoint_certs.h"
+#include "berth/vm/vm_backends.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+
+#include <spdlog/spdlog.h>
+
+namespace berth::engine {
+
+namespace {
+
+endpoint::EngineCertPaths engineCerts()
+{
+    return endpoint::EngineCertPaths{endpoint::defaultEngineCertsDir()};
+}
+
+// Running means dockerd answers over TLS with our client certificate, not just "booted".
+void pingEngine(quint16 port, const vm::EngineOptions::EngineCheckDone& done)
+{
+    QString problem;
+    const auto tls = endpoint::DockerApi::tlsConfiguration(engineCerts(), &problem);
+    if (!tls) {
+        done(false, problem);
+        return;
+    }
+    endpoint::DockerApi(port, *tls, std::chrono::seconds(3))
+        .ping(QCoreApplication::instance(), [done](bool ok, const QString& why) { done(ok, why); });
+}
+
+}  // namespace
+
+EngineService::EngineService(EngineServiceOptions options, QObject* parent)
+    : QObject(parent),
+      m_options(std::move(options))
+{
+    const QString guest = m_options.guestDir;
+    // The full guest (dockerd) comes with a root image; the test guest boots from its initramfs.
+    m_fullGuest = QFileInfo::exists(guest + "/root.squashfs");
+    const vm::InstanceDir instance(m_options.instanceDir);
+
+    vm::EngineOptions engine;
+    engine.instanceDir = instance.root();
+    engine.kernel = guest + "/vmlinuz";
+    engine.initrd = guest + "/initramfs.img";
+    engine.accelerator = m_options.accelerator;
+    if (m_fullGuest) {
+        engine.rootImage = guest + "/root.squashfs";
+        engine.dataDisk = instance.dataDisk();
+        engine.extraFwCfg = {{QLatin1String(contracts::kGuestTlsFwCfg), instance.guestTlsFile()}};
+        engine.engineCheck = pingEngine;
+    } else {
+        engine.engineGuestPort = 0;  // the test guest has no engine to reach
+    }
+    // Until the first launch, status shows the backend the settings choose now.
+    const auto settings = settings::Settings::load(m_options.settingsPaths);
+    const auto initial = planLaunch(settings, {m_fullGuest});
+    m_controller = std::make_unique<vm::EngineController>(engine, vm::systemProcessFactory(), initial.plan.backend);
+    m_host = std::make_unique<EngineHost>(m_controller.get(), [this] { return planNextLaunch(); });
+    connect(m_host.get(), &EngineHost::idle, this, &EngineService::idle);
+    if (m_fullGuest) {
+        connect(m_controller.get(), &vm::EngineController::stateChanged, this, [this](vm::EngineState state) {
+            if (state == vm::EngineState::Running) { updateDockerContext(); }
+        });
+    }
+}
+
+EngineService::~EngineService() = default;
+
+bool EngineService::listen(QString* error)
+{
+    return m_host->listen(m_options.instanceDir, error);
+}
+
+// Read at every start and restart, so a change applied with Apply & restart reaches the VM
+// without restarting this host.
+PlannedLaunch EngineService::planNextLaunch()
+{
+    auto planned = planLaunch(settings::Settings::load(m_options.settingsPaths), {m_fullGuest});
+    if (!planned.allowed || !m_fullGuest) { return planned; }
+    // Renewed here when missing, expired or corrupt; the guest gets the server side.
+    const auto certs = engineCerts();
+    const auto ensured = endpoint::ensureEngineCerts(certs);
+    QString problem;
+    if (!ensured.ok
+        || !endpoint::writeGuestTlsFile(certs, vm::InstanceDir(m_options.instanceDir).guestTlsFile(), &problem)) {
+        return PlannedLaunch{false, {}, ensured.ok ? problem : ensured.message, planned.warnings};
+    }
+    return planned;
+}
+
+// Points the docker CLI at the engine whenever it comes up (the port rarely changes).
+void EngineService::updateDockerContext()
+{
+    const QString cli = endpoint::findDockerCli(m_options.guestDir + "/docker");
+    if (cli.isEmpty()) {
+        spdlog::info("no docker CLI found; the docker context is not set up");
+        return;
+    }
+    const auto result
+        = endpoint::ensureDockerContext(cli, endpoint::kDockerContextName, m_controller->enginePort(), engineCerts());
+    if (result.outcome == endpoint::DockerContextResult::Outcome::Failed) {
+        spdlog::warn("{}", result.message.toStdString());
+    } else {
+        spdlog::info("{}", result.message.toStdString());
+    }
+}
+
+}  // namespace berth::engine

@@ -1,0 +1,52 @@
+#pragma once
+
+// EngineService: berth-engine's whole set-up, out of main() so the shipped binary and the test
+// host run the same sequence. From a guest image and an instance directory it makes the
+// controller (with the engine's TLS check for the full guest), the host that serves it on
+// engine.sock and plans each launch from the settings (planLaunch), renews the engine's
+// certificates before each launch of the full guest, and points the docker CLI's context at the
+// engine whenever it comes up.
+
+#include "berth/engine/engine_host.h"
+#include "berth/settings/settings.h"
+#include "berth/vm/engine_controller.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+namespace berth::engine {
+
+struct EngineServiceOptions {
+    QString instanceDir;
+    QString guestDir;  // vmlinuz, initramfs.img and, for the full guest, root.squashfs
+    settings::SettingsPaths settingsPaths;
+    vm::EngineOptions::AcceleratorChoice accelerator = vm::EngineOptions::AcceleratorChoice::Auto;
+};
+
+class EngineService : public QObject {
+    Q_OBJECT
+public:
+    explicit EngineService(EngineServiceOptions options, QObject* parent = nullptr);
+    ~EngineService() override;
+
+    // Listens on <instanceDir>/engine.sock (see EngineHost::listen).
+    bool listen(QString* error);
+    vm::EngineController& controller() { return *m_controller; }
+
+signals:
+    // The engine stopped on request and nothing is pending: the process may exit.
+    void idle();
+
+private:
+    PlannedLaunch planNextLaunch();
+    void updateDockerContext();
+
+    EngineServiceOptions m_options;
+    bool m_fullGuest = false;
+    std::unique_ptr<vm::EngineController> m_controller;
+    std::unique_ptr<EngineHost> m_host;
+};
+
+}  // namespace berth::engine

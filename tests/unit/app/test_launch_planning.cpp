@@ -1,0 +1,90 @@
+// planLaunch: every launch input comes from the settings, the same way for the shipped engine host
+// and the test host.
+#include "launch_planning.h"
+
+#include "berth/contracts/guest_config.h"
+#include "settings_test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <QTemporaryDir>
+
+using namespace berth;
+
+namespace {
+
+std::optional<contracts::GuestConfig> guestConfigOf(const engine::PlannedLaunch& planned)
+{
+    std::string error;
+    auto config = contracts::parseGuestConfig(nlohmann::json::parse(planned.plan.guestConfig.toStdString()), &error);
+    EXPECT_TRUE(config) << error;
+    return config;
+}
+
+class LaunchPlanningTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        ASSERT_TRUE(m_dir.isValid());
+        m_paths = test::freshSettingsPaths(m_dir.path().toStdString());
+    }
+    settings::Settings settingsWith(const nlohmann::json& values)
+    {
+        auto settings = settings::Settings::load(m_paths);
+        EXPECT_TRUE(settings.apply(values).ok());
+        return settings::Settings::load(m_paths);
+    }
+
+    QTemporaryDir m_dir;
+    settings::SettingsPaths m_paths;
+};
+
+}  // namespace
+
+TEST_F(LaunchPlanningTest, DefaultsGiveTheDefaultVmOnQemuWithNoExtraForwards)
+{
+    const auto planned = engine::planLaunch(settings::Settings::load(m_paths), {.fullGuest = true});
+    ASSERT_TRUE(planned.allowed) << planned.refusal.toStdString();
+    EXPECT_EQ(planned.plan.resources, (vm::VmResources{vm::kDefaultCpus, vm::kDefaultMemoryMiB, 65536ll << 20}));
+    ASSERT_NE(planned.plan.backend, nullptr);
+    EXPECT_EQ(planned.plan.backend->description(), "qemu");
+    EXPECT_TRUE(planned.plan.extraForwards.isEmpty());
+    EXPECT_TRUE(planned.warnings.isEmpty());
+    ASSERT_TRUE(guestConfigOf(planned));
+    EXPECT_FALSE(guestConfigOf(planned)->eci.enabled);
+}
+
+TEST_F(LaunchPlanningTest, ResourcesBackendAndTheUnsafePortComeFromTheSettings)
+{
+    const auto planned = engine::planLaunch(settingsWith({{"vm.cpus", 3},
+                                                          {"vm.memoryMiB", 2048},
+                                                          {"vm.diskSizeMiB", 131072},
+                                                          {"vm.manager", "libvirt"},
+                                                          {"exposeDockerAPIOnTCP2375", true},
+                                                          {"enhancedContainerIsolation", true}}),
+                                            {.fullGuest = true});
+    ASSERT_TRUE(planned.allowed) << planned.refusal.toStdString();
+    EXPECT_EQ(planned.plan.resources, (vm::VmResources{3, 2048, 131072ll << 20}));
+    EXPECT_EQ(planned.plan.backend->description(), "libvirt (qemu:///session)");
+    EXPECT_EQ(planned.plan.extraForwards, (QList<vm::PortForward>{{2375, 2375}}));
+    ASSERT_EQ(planned.warnings.size(), 1);
+    EXPECT_NE(planned.warnings.front().indexOf("without TLS"), -1);
+    ASSERT_TRUE(guestConfigOf(planned));
+    EXPECT_TRUE(guestConfigOf(planned)->eci.enabled);
+}
+
+TEST_F(LaunchPlanningTest, TheTestGuestGetsNoDataDisk)
+{
+    const auto planned = engine::planLaunch(settings::Settings::load(m_paths), {.fullGuest = false});
+    ASSERT_TRUE(planned.allowed);
+    EXPECT_EQ(planned.plan.resources.dataDiskSizeBytes, 0);
+}
+
+TEST_F(LaunchPlanningTest, AnInvalidAdminFileRefusesTheLaunchAndSaysWhere)
+{
+    test::writeText(m_paths.adminFile, "{\"configurationFileVersion\": 2,}");
+    const auto planned = engine::planLaunch(settings::Settings::load(m_paths), {.fullGuest = true});
+    EXPECT_FALSE(planned.allowed);
+    EXPECT_NE(planned.refusal.indexOf("admin-settings.json:1:"), -1) << planned.refusal.toStdString();
+    EXPECT_EQ(planned.plan.backend, nullptr) << "nothing is planned past a refusal";
+}
