@@ -1,5 +1,8 @@
 #include "berth/contracts/guest_config.h"
 
+#include <fstream>
+#include <sstream>
+
 namespace berth::contracts {
 
 namespace {
@@ -135,6 +138,21 @@ std::optional<GuestConfig> parseGuestConfig(const json& object, std::string* err
     config.overriddenDaemonOptions = read.strings(object, kOverriddenKey, "");
     if (read.failed()) { return std::nullopt; }
     return config;
+}
+
+std::optional<GuestConfig> readGuestConfig(const std::string& path, std::string* error)
+{
+    const auto refuse = [&](const std::string& why) {
+        if (error != nullptr) { *error = "guest config: " + path + " " + why; }
+        return std::nullopt;
+    };
+    std::ifstream in(path, std::ios::binary);
+    if (!in) { return refuse("cannot be read"); }
+    std::stringstream text;
+    text << in.rdbuf();
+    const json parsed = json::parse(text.str(), nullptr, false);
+    if (parsed.is_discarded()) { return refuse("is not JSON"); }
+    return parseGuestConfig(parsed, error);
 }
 
 }  // namespace berth::contracts

@@ -586,7 +586,7 @@ private slots:
         QTest::addColumn<QString>("step");
         QTest::addColumn<QString>("message");
         const QString config = QStringLiteral("reading guest config");
-        QTest::newRow("text") << QByteArray("not json {") << QString() << config << QStringLiteral("not a JSON object");
+        QTest::newRow("text") << QByteArray("not json {") << QString() << config << QStringLiteral("is not JSON");
         QTest::newRow("the old form") << QByteArray("{\"version\":1}") << QString() << config
                                       << QStringLiteral("configVersion missing");
         nlohmann::json missing = berth::contracts::toJson({});

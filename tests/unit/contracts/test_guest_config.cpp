@@ -1,13 +1,18 @@
 // The guest config as the host writes it and the guest reads it: one type, one JSON form, and a
-// reader that refuses what it was not written to read.
+// reader that refuses what it was not written to read, from JSON or from a file.
 
 #include "berth/contracts/guest_config.h"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "temp_dir.h"
+
 using berth::contracts::GuestConfig;
 using berth::contracts::kGuestConfigVersion;
 using berth::contracts::parseGuestConfig;
+using berth::contracts::readGuestConfig;
 using berth::contracts::toJson;
 using nlohmann::json;
 
@@ -112,4 +117,42 @@ TEST(GuestConfig, AnUnknownCommandListTypeIsADenyList)
     const auto read = parseGuestConfig(text, nullptr);
     ASSERT_TRUE(read.has_value());
     EXPECT_EQ(read->eci.commandListType, "deny");
+}
+
+// The guest agent and the guest programs that read fw_cfg themselves (the authorization plugin,
+// the engine socket filter, the runtime wrapper without a policy file) read the file through this.
+TEST(GuestConfigFile, ReadsWhatTheHostWrote)
+{
+    const berth::test::TempDir dir("berth-guest-config");
+    const std::string path = dir.path + "/config";
+    std::ofstream(path) << toJson(everythingSet()).dump(2) << "\n";
+    std::string error;
+    const auto read = readGuestConfig(path, &error);
+    ASSERT_TRUE(read.has_value()) << error;
+    EXPECT_EQ(*read, everythingSet());
+}
+
+TEST(GuestConfigFile, AMissingBrokenOrMistypedConfigIsAnError)
+{
+    const berth::test::TempDir dir("berth-guest-config");
+    const std::string path = dir.path + "/config";
+    std::string error;
+    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
+    EXPECT_EQ(error, "guest config: " + path + " cannot be read");
+
+    std::ofstream(path) << "{\"configVersion\":";
+    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
+    EXPECT_EQ(error, "guest config: " + path + " is not JSON");
+
+    // A mistyped field is an error, never its default (here: ECI off).
+    json text = toJson(GuestConfig{});
+    text["enhancedContainerIsolation"]["enabled"] = "yes";
+    std::ofstream(path) << text.dump();
+    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
+    EXPECT_EQ(error, "guest config: enhancedContainerIsolation.enabled is string, not boolean");
+
+    std::ofstream(path) << "{}";
+    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
+    EXPECT_NE(error.find("configVersion missing"), std::string::npos) << error;
+    EXPECT_FALSE(readGuestConfig(path, nullptr).has_value());
 }

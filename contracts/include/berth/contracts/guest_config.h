@@ -2,7 +2,7 @@
 
 // The guest config: what the engine's VM boots with. The host makes it from the effective settings
 // (settings::guestConfig), hands it over as fw_cfg kGuestConfigFwCfg (toJson), and the guest agent
-// reads it at boot (parseGuestConfig) and echoes it in its `ready` message.
+// reads it at boot (readGuestConfig) and echoes it in its `ready` message.
 
 #include <nlohmann/json.hpp>
 
@@ -68,5 +68,11 @@ nlohmann::json toJson(const GuestConfig& config);
 // be kGuestConfigVersion: otherwise nullopt, and `error` names the field (the guest must not boot
 // on defaults it was never given).
 std::optional<GuestConfig> parseGuestConfig(const nlohmann::json& json, std::string* error);
+
+// The guest config in a file: fw_cfg's (kGuestConfigInGuest), where the guest agent and the guest
+// programs that need it read it. nullopt when the file cannot be read, is not JSON or is not a
+// config parseGuestConfig accepts, and `error` says why, naming the file in the first two cases.
+// Callers stop there: nothing in the guest runs on defaults the host did not give.
+std::optional<GuestConfig> readGuestConfig(const std::string& path, std::string* error);
 
 }  // namespace berth::contracts
