@@ -593,6 +593,10 @@ private slots:
         missing.erase("blockDockerLoad");
         QTest::newRow("a field missing") << QByteArray::fromStdString(missing.dump()) << QString() << config
                                          << QStringLiteral("blockDockerLoad is missing");
+        nlohmann::json unknown = berth::contracts::toJson({});
+        unknown["enhancedContainerIsolation"]["enable"] = true;
+        QTest::newRow("an unknown field") << QByteArray::fromStdString(unknown.dump()) << QString() << config
+                                          << QStringLiteral("enhancedContainerIsolation.enable is not a field");
         QTest::newRow("an unknown hook") << configBytes() << QStringLiteral("failBoot,explode")
                                          << QStringLiteral("test hooks")
                                          << QStringLiteral("unknown test hook 'explode'");

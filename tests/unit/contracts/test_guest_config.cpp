@@ -110,6 +110,44 @@ TEST(GuestConfig, AMissingOrMistypedFieldIsRefusedNamingIt)
     EXPECT_EQ(whyRefused(text), "guest config: dockerDaemonOptions is string, not object");
 }
 
+// Host and guest ship together and the config is versioned: a field the guest does not read is a
+// bug or another version's config, at the top or in any object of it.
+TEST(GuestConfig, AnUnknownFieldIsRefusedNamingIt)
+{
+    const std::string ofThisVersion = " is not a field of configVersion " + std::to_string(kGuestConfigVersion);
+    json text = toJson(everythingSet());
+    text["allowEverything"] = true;
+    EXPECT_EQ(whyRefused(text), "guest config: allowEverything" + ofThisVersion);
+
+    text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["enable"] = true;  // a misspelling, next to the real field
+    EXPECT_EQ(whyRefused(text), "guest config: enhancedContainerIsolation.enable" + ofThisVersion);
+
+    text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["dockerSocketMount"]["extra"] = json::object();
+    EXPECT_EQ(whyRefused(text), "guest config: enhancedContainerIsolation.dockerSocketMount.extra" + ofThisVersion);
+
+    text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["dockerSocketMount"]["imageList"]["digests"] = json::array();
+    EXPECT_EQ(whyRefused(text),
+              "guest config: enhancedContainerIsolation.dockerSocketMount.imageList.digests" + ofThisVersion);
+
+    text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["dockerSocketMount"]["commandList"]["mode"] = "allow";
+    EXPECT_EQ(whyRefused(text),
+              "guest config: enhancedContainerIsolation.dockerSocketMount.commandList.mode" + ofThisVersion);
+}
+
+TEST(GuestConfig, DockerdsOptionsAreTakenAsTheyAre)
+{
+    GuestConfig config = everythingSet();
+    config.dockerDaemonOptions = {{"an-option-of-a-later-dockerd", {{"anything", 1}}}};
+    std::string error;
+    const auto read = parseGuestConfig(toJson(config), &error);
+    ASSERT_TRUE(read.has_value()) << error;
+    EXPECT_EQ(*read, config);
+}
+
 TEST(GuestConfig, AnUnknownCommandListTypeIsADenyList)
 {
     json text = toJson(everythingSet());

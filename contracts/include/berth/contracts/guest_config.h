@@ -64,9 +64,11 @@ inline constexpr std::array<std::string_view, 15> kControlledDaemonOptions
 // "blockDockerLoad", "exposeDockerAPIOnTCP2375", "dockerDaemonOptions", "overriddenDaemonOptions"}
 nlohmann::json toJson(const GuestConfig& config);
 
-// What toJson wrote, back. Every field is required and must have its type, and configVersion must
-// be kGuestConfigVersion: otherwise nullopt, and `error` names the field (the guest must not boot
-// on defaults it was never given).
+// What toJson wrote, back. Every field is required and must have its type, no other field may be
+// there (host and guest ship together: a field nobody reads is a bug or another version's), and
+// configVersion must be kGuestConfigVersion: otherwise nullopt, and `error` names the field (the
+// guest must not boot on defaults it was never given). dockerDaemonOptions is dockerd's, taken as
+// it is.
 std::optional<GuestConfig> parseGuestConfig(const nlohmann::json& json, std::string* error);
 
 // The guest config in a file: fw_cfg's (kGuestConfigInGuest), where the guest agent and the guest
