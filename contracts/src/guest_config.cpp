@@ -1,5 +1,10 @@
 #include "berth/contracts/guest_config.h"
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
 namespace berth::contracts {
 
 namespace {
@@ -23,14 +28,19 @@ constexpr const char* kDaemonOptionsKey = "dockerDaemonOptions";
 constexpr const char* kOverriddenKey = "overriddenDaemonOptions";
 
 // Reads one field of an object; on a missing field or a wrong type, says which (by its path).
+// Remembers which fields of which object it read, so that what nobody read can be refused.
 class Reader {
 public:
     explicit Reader(std::string* error) : m_error(error) {}
     bool failed() const { return m_failed; }
 
+    // A field read apart from field(), which nothingElse() must not refuse.
+    void readApart(const json& object, const char* key) { m_read.emplace_back(&object, key); }
+
     const json* field(const json& object, const char* key, json::value_t type, const std::string& path)
     {
         if (m_failed) { return nullptr; }
+        readApart(object, key);
         const auto it = object.find(key);
         if (it == object.end()) { return fail(path + key + " is missing"); }
         if (it->type() != type) {
@@ -57,6 +67,21 @@ public:
         }
         return out;
     }
+    // Refuses a field of `object` that was not read: host and guest ship together and the config
+    // is versioned, so a field this guest does not read is a bug or another version's config.
+    void nothingElse(const json& object, const std::string& path)
+    {
+        if (m_failed) { return; }
+        for (const auto& item : object.items()) {
+            const bool wasRead = std::any_of(m_read.begin(), m_read.end(), [&](const auto& entry) {
+                return entry.first == &object && item.key() == entry.second;
+            });
+            if (!wasRead) {
+                fail(path + item.key() + " is not a field of configVersion " + std::to_string(kGuestConfigVersion));
+                return;
+            }
+        }
+    }
 
 private:
     const json* fail(const std::string& why)
@@ -68,6 +93,7 @@ private:
 
     std::string* m_error;
     bool m_failed = false;
+    std::vector<std::pair<const json*, std::string_view>> m_read;  // (object, key) of each field read
 };
 
 }  // namespace
@@ -106,6 +132,7 @@ std::optional<GuestConfig> parseGuestConfig(const json& object, std::string* err
         return std::nullopt;
     }
     Reader read(error);
+    read.readApart(object, kVersionKey);
     GuestConfig config;
     const std::string eciPath = std::string(kEciKey) + ".";
     if (const json* eci = read.field(object, kEciKey, json::value_t::object, "")) {
@@ -116,6 +143,7 @@ std::optional<GuestConfig> parseGuestConfig(const json& object, std::string* err
             if (const json* images = read.field(*socket, kImageListKey, json::value_t::object, socketPath)) {
                 config.eci.socketMountImages = read.strings(*images, kImagesKey, imagePath);
                 config.eci.allowDerivedImages = read.boolean(*images, kAllowDerivedKey, imagePath);
+                read.nothingElse(*images, imagePath);
             }
             const std::string commandPath = socketPath + kCommandListKey + ".";
             if (const json* commands = read.field(*socket, kCommandListKey, json::value_t::object, socketPath)) {
@@ -124,17 +152,37 @@ std::optional<GuestConfig> parseGuestConfig(const json& object, std::string* err
                     config.eci.commandListType = type->get<std::string>() == "allow" ? "allow" : "deny";
                 }
                 config.eci.commands = read.strings(*commands, kCommandsKey, commandPath);
+                read.nothingElse(*commands, commandPath);
             }
+            read.nothingElse(*socket, socketPath);
         }
+        read.nothingElse(*eci, eciPath);
     }
     config.blockDockerLoad = read.boolean(object, kBlockLoadKey, "");
     config.exposeDockerApiOnTcp2375 = read.boolean(object, kExposeKey, "");
+    // dockerd's options, handed on as they are: what they may hold is dockerd's to say.
     if (const json* options = read.field(object, kDaemonOptionsKey, json::value_t::object, "")) {
         config.dockerDaemonOptions = *options;
     }
     config.overriddenDaemonOptions = read.strings(object, kOverriddenKey, "");
+    read.nothingElse(object, "");
     if (read.failed()) { return std::nullopt; }
     return config;
+}
+
+std::optional<GuestConfig> readGuestConfig(const std::string& path, std::string* error)
+{
+    const auto refuse = [&](const std::string& why) {
+        if (error != nullptr) { *error = "guest config: " + path + " " + why; }
+        return std::nullopt;
+    };
+    std::ifstream in(path, std::ios::binary);
+    if (!in) { return refuse("cannot be read"); }
+    std::stringstream text;
+    text << in.rdbuf();
+    const json parsed = json::parse(text.str(), nullptr, false);
+    if (parsed.is_discarded()) { return refuse("is not JSON"); }
+    return parseGuestConfig(parsed, error);
 }
 
 }  // namespace berth::contracts

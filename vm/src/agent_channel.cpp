@@ -15,12 +15,12 @@ AgentChannel::AgentChannel(QObject* parent)
     : QObject(parent),
       m_socket(new QLocalSocket(this)),
       m_retry(new QTimer(this)),
-      m_splitter(
-          [this](const QByteArray& line) { handleLine(line); },
-          [this](qsizetype dropped) {
-              emit protocolError(
-                  QStringLiteral("rejected a line of %1 bytes (limit %2)").arg(dropped).arg(agent::kMaxLineBytes));
-          })
+      m_splitter([this](const QByteArray& line) { handleLine(line); },
+                 [this](qsizetype dropped) {
+                     emit protocolError(QStringLiteral("rejected a line of %1 bytes (limit %2)")
+                                            .arg(dropped)
+                                            .arg(contracts::agent::kMaxLineBytes));
+                 })
 {
     m_retry->setSingleShot(true);
     m_retry->setInterval(kAgentConnectRetryMs);
@@ -125,11 +125,11 @@ void AgentChannel::handleLine(const QByteArray& rawLine)
     std::visit(
         [this](auto&& message) {
             using T = std::decay_t<decltype(message)>;
-            if constexpr (std::is_same_v<T, agent::Hello>) {
-                if (message.version != agent::kProtocolVersion) {
+            if constexpr (std::is_same_v<T, contracts::agent::Hello>) {
+                if (message.version != contracts::agent::kProtocolVersion) {
                     const auto reason = QStringLiteral("guest agent speaks protocol version %1, this host speaks %2")
                                             .arg(message.version)
-                                            .arg(agent::kProtocolVersion);
+                                            .arg(contracts::agent::kProtocolVersion);
                     emit protocolError(reason);
                     emit incompatibleAgent(reason);
                     return;
@@ -138,21 +138,21 @@ void AgentChannel::handleLine(const QByteArray& rawLine)
                 m_features.clear();
                 for (const auto& feature : message.features) { m_features << QString::fromStdString(feature); }
                 emit hello(message.version, QString::fromStdString(message.agent));
-            } else if constexpr (std::is_same_v<T, agent::Ready>) {
-                if (message.version != agent::kProtocolVersion) {
+            } else if constexpr (std::is_same_v<T, contracts::agent::Ready>) {
+                if (message.version != contracts::agent::kProtocolVersion) {
                     emit protocolError(QStringLiteral("ready message with protocol version %1, expected %2")
                                            .arg(message.version)
-                                           .arg(agent::kProtocolVersion));
+                                           .arg(contracts::agent::kProtocolVersion));
                     return;
                 }
                 emit ready(QByteArray::fromStdString(message.config.dump()));
-            } else if constexpr (std::is_same_v<T, agent::Phase>) {
+            } else if constexpr (std::is_same_v<T, contracts::agent::Phase>) {
                 emit phase(QString::fromStdString(message.name));
-            } else if constexpr (std::is_same_v<T, agent::Error>) {
+            } else if constexpr (std::is_same_v<T, contracts::agent::Error>) {
                 emit guestError(QString::fromStdString(message.step), QString::fromStdString(message.message));
-            } else if constexpr (std::is_same_v<T, agent::Status>) {
+            } else if constexpr (std::is_same_v<T, contracts::agent::Status>) {
                 emit status(QString::fromStdString(message.state));
-            } else if constexpr (std::is_same_v<T, agent::ShuttingDown>) {
+            } else if constexpr (std::is_same_v<T, contracts::agent::ShuttingDown>) {
                 emit shuttingDown();
             }
         },

@@ -4,7 +4,7 @@
 // (server=on,wait=off); this connects to it, decodes agent messages into signals and sends
 // requests. Malformed, oversized or wrong-version messages are reported and dropped.
 
-#include "berth/vm/agent_protocol.h"
+#include "agent_protocol.h"
 
 #include <QObject>
 

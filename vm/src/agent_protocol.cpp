@@ -1,4 +1,4 @@
-#include "berth/vm/agent_protocol.h"
+#include "agent_protocol.h"
 
 namespace berth::vm::agent {
 

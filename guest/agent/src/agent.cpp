@@ -34,8 +34,6 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -47,7 +45,6 @@
 #include <variant>
 
 using namespace std::chrono_literals;
-using nlohmann::json;
 
 namespace berth::guest::agent {
 
@@ -84,14 +81,8 @@ void enterPhase(const std::string& name)
 
 contracts::GuestConfig readGuestConfig()
 {
-    const auto raw = readFile(contracts::kGuestConfigInGuest);
-    if (!raw) {
-        throw StepFailed{"reading guest config",
-                         std::string(contracts::kGuestConfigInGuest) + " is missing (no fw_cfg "
-                             + contracts::kGuestConfigFwCfg + ")"};
-    }
     std::string error;
-    auto config = contracts::parseGuestConfig(json::parse(*raw, nullptr, false), &error);
+    auto config = contracts::readGuestConfig(contracts::kGuestConfigInGuest, &error);
     if (!config) { throw StepFailed{"reading guest config", error}; }
     return *config;
 }

@@ -10,7 +10,8 @@
 // their arguments from dockerd and read nothing a container controls. dockerd, containerd and
 // every container keep theirs.
 
-#include <sys/personality.h>
+#include "fixed_layout.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,8 +37,7 @@ int main(int, char** argv)
                      static_cast<int>(tool.size()), tool.data());
         return 127;
     }
-    const int current = ::personality(0xffffffff);
-    if (current != -1) { ::personality(static_cast<unsigned long>(current) | ADDR_NO_RANDOMIZE); }
+    berth::guest::fixAddressLayout();
     const std::string path = "/usr/sbin/" + std::string(tool);
     ::execv(path.c_str(), argv);
     std::fprintf(stderr, "berth-fixed-layout-exec: cannot run %s: %s\n", path.c_str(), std::strerror(errno));

@@ -1,9 +1,10 @@
 #include "guest_system.h"
 
+#include "fixed_layout.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -118,10 +119,7 @@ pid_t Children::spawn(const std::vector<std::string>& argv, const std::string& l
             ::dup2(out, STDOUT_FILENO);
             ::dup2(out, STDERR_FILENO);
         }
-        if (layout == Layout::Fixed) {
-            const int current = ::personality(0xffffffff);
-            if (current != -1) { ::personality(static_cast<unsigned long>(current) | ADDR_NO_RANDOMIZE); }
-        }
+        if (layout == Layout::Fixed) { fixAddressLayout(); }
         ::execv(args[0], args.data());
         std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
         ::_exit(127);

@@ -17,9 +17,9 @@
 #include <sstream>
 #include <string>
 
+#include "berth/contracts/guest_config.h"
 #include "berth/guest/eci.h"
 #include "berth/guest/eci/authz.h"
-#include "berth/guest/eci/files.h"
 #include "berth/guest/eci/paths.h"
 #include "berth/guest/eci/policy.h"
 #include "berth/guest/eci/system_host.h"
@@ -92,7 +92,7 @@ int main(int argc, char** argv)
     const std::string configFile = argc > 1 ? argv[1] : berth::guest::eci::paths::kFwCfgConfig;
     // Without the plugin dockerd refuses every request: ECI fails closed on each error below.
     std::string error;
-    const auto config = berth::guest::eci::readGuestConfig(configFile, &error);
+    const auto config = berth::contracts::readGuestConfig(configFile, &error);
     if (!config) {
         std::cerr << "berth-eci-authz: " << error << "\n";
         return 1;

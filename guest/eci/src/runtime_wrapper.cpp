@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "berth/contracts/guest_config.h"
 #include "berth/guest/eci/files.h"
 #include "berth/guest/eci/id_allocator.h"
 #include "berth/guest/eci/image_check.h"
@@ -75,7 +76,7 @@ std::optional<Policy> loadPolicy(const WrapperPaths& paths, std::string* error)
 {
     const json file = readJsonFile(paths.policyFile);
     if (file.is_object()) { return Policy::fromJson(file); }
-    const auto config = readGuestConfig(paths.fwCfgConfig, error);
+    const auto config = contracts::readGuestConfig(paths.fwCfgConfig, error);
     if (!config) { return std::nullopt; }
     return Policy::fromGuestConfig(*config);
 }

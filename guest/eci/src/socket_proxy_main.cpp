@@ -17,7 +17,7 @@
 #include <string>
 #include <thread>
 
-#include "berth/guest/eci/files.h"
+#include "berth/contracts/guest_config.h"
 #include "berth/guest/eci/paths.h"
 #include "berth/guest/eci/policy.h"
 #include "berth/guest/eci/socket_proxy.h"
@@ -43,7 +43,7 @@ int main(int argc, char** argv)
     const std::string socketPath = argc > 2 ? argv[2] : eci::kGuardedSocket;
     const std::string upstream = argc > 3 ? argv[3] : eci::kEngineSocket;
     std::string error;
-    const auto config = eci::readGuestConfig(configFile, &error);
+    const auto config = berth::contracts::readGuestConfig(configFile, &error);
     if (!config) {
         std::cerr << "berth-eci-socket: " << error << "\n";
         return 1;

@@ -586,13 +586,17 @@ private slots:
         QTest::addColumn<QString>("step");
         QTest::addColumn<QString>("message");
         const QString config = QStringLiteral("reading guest config");
-        QTest::newRow("text") << QByteArray("not json {") << QString() << config << QStringLiteral("not a JSON object");
+        QTest::newRow("text") << QByteArray("not json {") << QString() << config << QStringLiteral("is not JSON");
         QTest::newRow("the old form") << QByteArray("{\"version\":1}") << QString() << config
                                       << QStringLiteral("configVersion missing");
         nlohmann::json missing = berth::contracts::toJson({});
         missing.erase("blockDockerLoad");
         QTest::newRow("a field missing") << QByteArray::fromStdString(missing.dump()) << QString() << config
                                          << QStringLiteral("blockDockerLoad is missing");
+        nlohmann::json unknown = berth::contracts::toJson({});
+        unknown["enhancedContainerIsolation"]["enable"] = true;
+        QTest::newRow("an unknown field") << QByteArray::fromStdString(unknown.dump()) << QString() << config
+                                          << QStringLiteral("enhancedContainerIsolation.enable is not a field");
         QTest::newRow("an unknown hook") << configBytes() << QStringLiteral("failBoot,explode")
                                          << QStringLiteral("test hooks")
                                          << QStringLiteral("unknown test hook 'explode'");

@@ -1,13 +1,18 @@
 // The guest config as the host writes it and the guest reads it: one type, one JSON form, and a
-// reader that refuses what it was not written to read.
+// reader that refuses what it was not written to read, from JSON or from a file.
 
 #include "berth/contracts/guest_config.h"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "temp_dir.h"
+
 using berth::contracts::GuestConfig;
 using berth::contracts::kGuestConfigVersion;
 using berth::contracts::parseGuestConfig;
+using berth::contracts::readGuestConfig;
 using berth::contracts::toJson;
 using nlohmann::json;
 
@@ -105,6 +110,44 @@ TEST(GuestConfig, AMissingOrMistypedFieldIsRefusedNamingIt)
     EXPECT_EQ(whyRefused(text), "guest config: dockerDaemonOptions is string, not object");
 }
 
+// Host and guest ship together and the config is versioned: a field the guest does not read is a
+// bug or another version's config, at the top or in any object of it.
+TEST(GuestConfig, AnUnknownFieldIsRefusedNamingIt)
+{
+    const std::string ofThisVersion = " is not a field of configVersion " + std::to_string(kGuestConfigVersion);
+    json text = toJson(everythingSet());
+    text["allowEverything"] = true;
+    EXPECT_EQ(whyRefused(text), "guest config: allowEverything" + ofThisVersion);
+
+    text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["enable"] = true;  // a misspelling, next to the real field
+    EXPECT_EQ(whyRefused(text), "guest config: enhancedContainerIsolation.enable" + ofThisVersion);
+
+    text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["dockerSocketMount"]["extra"] = json::object();
+    EXPECT_EQ(whyRefused(text), "guest config: enhancedContainerIsolation.dockerSocketMount.extra" + ofThisVersion);
+
+    text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["dockerSocketMount"]["imageList"]["digests"] = json::array();
+    EXPECT_EQ(whyRefused(text),
+              "guest config: enhancedContainerIsolation.dockerSocketMount.imageList.digests" + ofThisVersion);
+
+    text = toJson(everythingSet());
+    text["enhancedContainerIsolation"]["dockerSocketMount"]["commandList"]["mode"] = "allow";
+    EXPECT_EQ(whyRefused(text),
+              "guest config: enhancedContainerIsolation.dockerSocketMount.commandList.mode" + ofThisVersion);
+}
+
+TEST(GuestConfig, DockerdsOptionsAreTakenAsTheyAre)
+{
+    GuestConfig config = everythingSet();
+    config.dockerDaemonOptions = {{"an-option-of-a-later-dockerd", {{"anything", 1}}}};
+    std::string error;
+    const auto read = parseGuestConfig(toJson(config), &error);
+    ASSERT_TRUE(read.has_value()) << error;
+    EXPECT_EQ(*read, config);
+}
+
 TEST(GuestConfig, AnUnknownCommandListTypeIsADenyList)
 {
     json text = toJson(everythingSet());
@@ -112,4 +155,42 @@ TEST(GuestConfig, AnUnknownCommandListTypeIsADenyList)
     const auto read = parseGuestConfig(text, nullptr);
     ASSERT_TRUE(read.has_value());
     EXPECT_EQ(read->eci.commandListType, "deny");
+}
+
+// The guest agent and the guest programs that read fw_cfg themselves (the authorization plugin,
+// the engine socket filter, the runtime wrapper without a policy file) read the file through this.
+TEST(GuestConfigFile, ReadsWhatTheHostWrote)
+{
+    const berth::test::TempDir dir("berth-guest-config");
+    const std::string path = dir.path + "/config";
+    std::ofstream(path) << toJson(everythingSet()).dump(2) << "\n";
+    std::string error;
+    const auto read = readGuestConfig(path, &error);
+    ASSERT_TRUE(read.has_value()) << error;
+    EXPECT_EQ(*read, everythingSet());
+}
+
+TEST(GuestConfigFile, AMissingBrokenOrMistypedConfigIsAnError)
+{
+    const berth::test::TempDir dir("berth-guest-config");
+    const std::string path = dir.path + "/config";
+    std::string error;
+    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
+    EXPECT_EQ(error, "guest config: " + path + " cannot be read");
+
+    std::ofstream(path) << "{\"configVersion\":";
+    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
+    EXPECT_EQ(error, "guest config: " + path + " is not JSON");
+
+    // A mistyped field is an error, never its default (here: ECI off).
+    json text = toJson(GuestConfig{});
+    text["enhancedContainerIsolation"]["enabled"] = "yes";
+    std::ofstream(path) << text.dump();
+    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
+    EXPECT_EQ(error, "guest config: enhancedContainerIsolation.enabled is string, not boolean");
+
+    std::ofstream(path) << "{}";
+    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
+    EXPECT_NE(error.find("configVersion missing"), std::string::npos) << error;
+    EXPECT_FALSE(readGuestConfig(path, nullptr).has_value());
 }

@@ -1,5 +1,5 @@
-// The guest programs that read the host's guest config themselves (the authorization plugin, the
-// engine socket filter, the runtime wrapper without a policy file) read it strictly, and stop.
+// The runtime wrapper without a policy file reads the host's guest config itself, strictly
+// (contracts::readGuestConfig), and stops when it cannot.
 
 #include <gtest/gtest.h>
 
@@ -10,12 +10,10 @@
 #include <sstream>
 
 #include "berth/contracts/guest_config.h"
-#include "berth/guest/eci/files.h"
 #include "berth/guest/eci/runtime_wrapper.h"
 #include "temp_dir.h"
 
 using namespace berth::guest::eci;
-using berth::contracts::GuestConfig;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
@@ -35,45 +33,6 @@ std::string readText(const std::string& path)
 }
 
 }  // namespace
-
-TEST(GuestConfigFile, ReadsWhatTheHostWrote)
-{
-    const berth::test::TempDir dir("berth-eci-config");
-    GuestConfig config;
-    config.eci.enabled = true;
-    config.eci.commands = {"push"};
-    config.blockDockerLoad = true;
-    writeText(dir.path + "/config", berth::contracts::toJson(config).dump());
-    std::string error;
-    const auto read = readGuestConfig(dir.path + "/config", &error);
-    ASSERT_TRUE(read.has_value()) << error;
-    EXPECT_EQ(*read, config);
-}
-
-TEST(GuestConfigFile, AMissingBrokenOrMistypedConfigIsAnError)
-{
-    const berth::test::TempDir dir("berth-eci-config");
-    const std::string path = dir.path + "/config";
-    std::string error;
-    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
-    EXPECT_EQ(error, "guest config: " + path + " cannot be read");
-
-    writeText(path, "{\"configVersion\":");
-    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
-    EXPECT_EQ(error, "guest config: " + path + " is not JSON");
-
-    // A mistyped field is an error, never its default (here: ECI off).
-    json text = berth::contracts::toJson(GuestConfig{});
-    text["enhancedContainerIsolation"]["enabled"] = "yes";
-    writeText(path, text.dump());
-    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
-    EXPECT_EQ(error, "guest config: enhancedContainerIsolation.enabled is string, not boolean");
-
-    writeText(path, "{}");
-    EXPECT_FALSE(readGuestConfig(path, &error).has_value());
-    EXPECT_NE(error.find("configVersion missing"), std::string::npos) << error;
-    EXPECT_FALSE(readGuestConfig(path, nullptr).has_value());
-}
 
 TEST(GuestConfigFile, TheWrapperRefusesToCreateWithoutAPolicyOrAReadableConfig)
 {

@@ -1,5 +1,5 @@
 #include "agent_channel.h"
-#include "berth/vm/agent_protocol.h"
+#include "agent_protocol.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 #include <QSignalSpy>
 
 using namespace berth::vm;
+namespace contracts = berth::contracts;
 
 namespace {
 
@@ -22,20 +23,21 @@ template <typename T> T parseAs(const char* line)
 
 TEST(AgentProtocol, ParsesEveryGuestMessage)
 {
-    const auto hello = parseAs<agent::Hello>(R"({"type":"hello","version":1,"agent":"berth-agent 0.1"})");
+    const auto hello = parseAs<contracts::agent::Hello>(R"({"type":"hello","version":1,"agent":"berth-agent 0.1"})");
     EXPECT_EQ(hello.version, 1);
     EXPECT_EQ(hello.agent, "berth-agent 0.1");
     EXPECT_TRUE(hello.features.empty());
-    EXPECT_EQ(parseAs<agent::Hello>(R"({"type":"hello","version":1,"features":["time",7,"later"]})").features,
-              std::vector<std::string>({"time", "later"}));
-    EXPECT_EQ(parseAs<agent::Phase>(R"({"type":"phase","name":"dockerd"})").name, "dockerd");
-    const auto ready = parseAs<agent::Ready>(R"({"type":"ready","version":1,"config":{"eci":true}})");
+    EXPECT_EQ(
+        parseAs<contracts::agent::Hello>(R"({"type":"hello","version":1,"features":["time",7,"later"]})").features,
+        std::vector<std::string>({"time", "later"}));
+    EXPECT_EQ(parseAs<contracts::agent::Phase>(R"({"type":"phase","name":"dockerd"})").name, "dockerd");
+    const auto ready = parseAs<contracts::agent::Ready>(R"({"type":"ready","version":1,"config":{"eci":true}})");
     EXPECT_EQ(ready.config, nlohmann::json({{"eci", true}}));
-    const auto error = parseAs<agent::Error>(R"({"type":"error","step":"mount","message":"no data disk"})");
+    const auto error = parseAs<contracts::agent::Error>(R"({"type":"error","step":"mount","message":"no data disk"})");
     EXPECT_EQ(error.step, "mount");
     EXPECT_EQ(error.message, "no data disk");
-    EXPECT_EQ(parseAs<agent::Status>(R"({"type":"status","state":"ready"})").state, "ready");
-    parseAs<agent::ShuttingDown>(R"({"type":"shutting-down"})");
+    EXPECT_EQ(parseAs<contracts::agent::Status>(R"({"type":"status","state":"ready"})").state, "ready");
+    parseAs<contracts::agent::ShuttingDown>(R"({"type":"shutting-down"})");
 }
 
 TEST(AgentProtocol, TheTimeRequestCarriesTheHostsClockInMilliseconds)
@@ -101,8 +103,9 @@ TEST(AgentChannel, LineAtTheLimitIsAccepted)
     QSignalSpy phases(&channel, &AgentChannel::phase);
     const QByteArray prefix = "{\"type\":\"phase\",\"name\":\"";
     const QByteArray suffix = "\"}";
-    const QByteArray line = prefix + QByteArray(agent::kMaxLineBytes - prefix.size() - suffix.size(), 'y') + suffix;
-    ASSERT_EQ(line.size(), agent::kMaxLineBytes);
+    const auto limit = static_cast<qsizetype>(contracts::agent::kMaxLineBytes);
+    const QByteArray line = prefix + QByteArray(limit - prefix.size() - suffix.size(), 'y') + suffix;
+    ASSERT_EQ(line.size(), limit);
     channel.feed(line + '\n');
     EXPECT_EQ(phases.count(), 1);
 }

@@ -2,7 +2,7 @@
 
 // The guest config: what the engine's VM boots with. The host makes it from the effective settings
 // (settings::guestConfig), hands it over as fw_cfg kGuestConfigFwCfg (toJson), and the guest agent
-// reads it at boot (parseGuestConfig) and echoes it in its `ready` message.
+// reads it at boot (readGuestConfig) and echoes it in its `ready` message.
 
 #include <nlohmann/json.hpp>
 
@@ -64,9 +64,17 @@ inline constexpr std::array<std::string_view, 15> kControlledDaemonOptions
 // "blockDockerLoad", "exposeDockerAPIOnTCP2375", "dockerDaemonOptions", "overriddenDaemonOptions"}
 nlohmann::json toJson(const GuestConfig& config);
 
-// What toJson wrote, back. Every field is required and must have its type, and configVersion must
-// be kGuestConfigVersion: otherwise nullopt, and `error` names the field (the guest must not boot
-// on defaults it was never given).
+// What toJson wrote, back. Every field is required and must have its type, no other field may be
+// there (host and guest ship together: a field nobody reads is a bug or another version's), and
+// configVersion must be kGuestConfigVersion: otherwise nullopt, and `error` names the field (the
+// guest must not boot on defaults it was never given). dockerDaemonOptions is dockerd's, taken as
+// it is.
 std::optional<GuestConfig> parseGuestConfig(const nlohmann::json& json, std::string* error);
+
+// The guest config in a file: fw_cfg's (kGuestConfigInGuest), where the guest agent and the guest
+// programs that need it read it. nullopt when the file cannot be read, is not JSON or is not a
+// config parseGuestConfig accepts, and `error` says why, naming the file in the first two cases.
+// Callers stop there: nothing in the guest runs on defaults the host did not give.
+std::optional<GuestConfig> readGuestConfig(const std::string& path, std::string* error);
 
 }  // namespace berth::contracts

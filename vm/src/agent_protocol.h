@@ -14,19 +14,8 @@
 
 namespace berth::vm::agent {
 
-inline constexpr int kProtocolVersion = contracts::agent::kProtocolVersion;
-inline constexpr qsizetype kMaxLineBytes = contracts::agent::kMaxLineBytes;  // without the '\n'
-
-using Hello = contracts::agent::Hello;
-using Phase = contracts::agent::Phase;
-using Ready = contracts::agent::Ready;
-using Error = contracts::agent::Error;
-using Status = contracts::agent::Status;
-using ShuttingDown = contracts::agent::ShuttingDown;
-using Message = contracts::agent::GuestMessage;
-
 struct ParseResult {
-    std::optional<Message> message;
+    std::optional<contracts::agent::GuestMessage> message;
     QString error;  // set when message is empty: why the line was rejected
 };
 
@@ -38,14 +27,15 @@ QByteArray shutdownRequest(int timeoutSeconds);
 // The host's wall clock, for an agent whose hello lists the "time" feature to set the guest's.
 QByteArray timeRequest(qint64 unixMillis);
 
-// Splits a byte stream into lines, refusing lines over kMaxLineBytes without buffering them:
+// Splits a byte stream into lines, refusing lines over the protocol's limit
+// (contracts::agent::kMaxLineBytes, without the '\n') without buffering them:
 // the rest of an oversized line is skipped up to its '\n', then reading resumes.
 class LineSplitter {
 public:
     using LineHandler = std::function<void(const QByteArray& line)>;
     using OversizeHandler = std::function<void(qsizetype bytesDropped)>;
 
-    LineSplitter(LineHandler onLine, OversizeHandler onOversize, qsizetype maxLine = kMaxLineBytes);
+    LineSplitter(LineHandler onLine, OversizeHandler onOversize, qsizetype maxLine = contracts::agent::kMaxLineBytes);
     void feed(const QByteArray& bytes);
 
 private:

@@ -11,7 +11,7 @@
 namespace berth::test {
 
 struct TempDir {
-    explicit TempDir(const std::string& prefix = "berth-guest-test")
+    explicit TempDir(const std::string& prefix = "berth-test")
     {
         std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
         path = ::mkdtemp(pattern.data());
