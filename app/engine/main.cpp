@@ -61,9 +61,11 @@ int main(int argc, char* argv[])
     berth::app::initLogging("berth-engine", /*console=*/false, parser.isSet(verbose));
 
     // The admin policy path is fixed (SettingsPaths::forCurrentUser); nothing here can move it.
-    berth::engine::EngineService service({.instanceDir = parser.value(instanceDir),
-                                          .guestDir = parser.value(guestDir),
-                                          .settingsPaths = berth::settings::SettingsPaths::forCurrentUser()});
+    berth::engine::EngineServiceOptions options;
+    options.instanceDir = parser.value(instanceDir);
+    options.guestDir = parser.value(guestDir);
+    options.settingsPaths = berth::settings::SettingsPaths::forCurrentUser();
+    berth::engine::EngineService service(options);
     QString error;
     if (!service.listen(&error)) {
         spdlog::error("{}", error.toStdString());

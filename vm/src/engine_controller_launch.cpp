@@ -147,8 +147,14 @@ bool EngineController::writeGuestConfig(const QByteArray& config)
 void EngineController::cleanStale()
 {
     setStep(Step::CleaningStale);
-    m_reaper = new StaleQemuReaper(m_dir, m_options.timeouts.powerdown, this);
-    connect(m_reaper, &StaleQemuReaper::finished, this, [this](bool found, bool ok, const QString& message) {
+    if (findStaleQemu(m_dir) != 0) { emit progress(QStringLiteral("Shutting down a QEMU left by an earlier run")); }
+    reapStaleQemu(m_options.timeouts.powerdown, &EngineController::chooseAccelerator);
+}
+
+void EngineController::reapStaleQemu(milliseconds powerdown, void (EngineController::*then)())
+{
+    m_reaper = new StaleQemuReaper(m_dir, powerdown, this);
+    connect(m_reaper, &StaleQemuReaper::finished, this, [this, then](bool found, bool ok, const QString& message) {
         m_reaper->deleteLater();
         m_reaper = nullptr;
         if (!ok) {
@@ -156,9 +162,8 @@ void EngineController::cleanStale()
             return;
         }
         if (found) { emit progress(message); }
-        chooseAccelerator();
+        (this->*then)();
     });
-    if (findStaleQemu(m_dir) != 0) { emit progress(QStringLiteral("Shutting down a QEMU left by an earlier run")); }
     m_reaper->run();
 }
 

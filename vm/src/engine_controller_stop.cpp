@@ -6,7 +6,6 @@
 #include "agent_channel.h"
 #include "durations.h"
 #include "operation_queue.h"
-#include "stale_qemu.h"
 
 #include <QTimer>
 
@@ -24,23 +23,7 @@ void EngineController::beginStop()
         if (!claimInstance()) { return; }
         // Nothing of ours runs, but a QEMU from an earlier run might: stop means stopped.
         setState(EngineState::Stopping, QStringLiteral("Checking for a QEMU left by an earlier run"));
-        m_reaper = new StaleQemuReaper(m_dir, currentOp().force ? milliseconds(0) : m_options.timeouts.powerdown, this);
-        connect(m_reaper, &StaleQemuReaper::finished, this, [this](bool found, bool ok, const QString& message) {
-            m_reaper->deleteLater();
-            m_reaper = nullptr;
-            if (!ok) {
-                failWithoutVm(message);
-                return;
-            }
-            if (found) { emit progress(message); }
-            setState(EngineState::Stopped, QStringLiteral("Stopped"));
-            if (currentOp().kind == EngineOperation::Restart) {
-                beginLaunch();
-            } else {
-                finishOp(true, QStringLiteral("Stopped"));
-            }
-        });
-        m_reaper->run();
+        reapStaleQemu(currentOp().force ? milliseconds(0) : m_options.timeouts.powerdown, &EngineController::onStopped);
         return;
     }
     setState(EngineState::Stopping, QStringLiteral("Stopping the VM"));
@@ -107,12 +90,7 @@ void EngineController::onVmStopped(const VmExit& exit)
     dropVm();
 
     if (isStopStep()) {
-        setState(EngineState::Stopped, QStringLiteral("Stopped"));
-        if (m_ops->current() && currentOp().kind == EngineOperation::Restart) {
-            beginLaunch();
-        } else {
-            finishOp(true, QStringLiteral("Stopped"));
-        }
+        onStopped();
         return;
     }
     if (step == Step::Failing) {
@@ -130,6 +108,17 @@ void EngineController::onVmStopped(const VmExit& exit)
     spdlog::error("engine: {}", reason.toStdString());
     setState(EngineState::Error, reason);
     if (m_ops->current()) { finishOp(false, reason); }
+}
+
+// Stopped as asked: a restart goes on to launch, a stop is done.
+void EngineController::onStopped()
+{
+    setState(EngineState::Stopped, QStringLiteral("Stopped"));
+    if (m_ops->current() && currentOp().kind == EngineOperation::Restart) {
+        beginLaunch();
+    } else {
+        finishOp(true, QStringLiteral("Stopped"));
+    }
 }
 
 void EngineController::dropVm()

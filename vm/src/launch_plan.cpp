@@ -21,6 +21,14 @@ QString describe(const std::shared_ptr<VmBackend>& backend)
 
 }  // namespace
 
+LaunchPlan planFor(const QByteArray& guestConfig, const VmResources& resources)
+{
+    LaunchPlan plan;
+    plan.resources = resources;
+    plan.guestConfig = guestConfig;
+    return plan;
+}
+
 bool sameLaunch(const LaunchPlan& a, const LaunchPlan& b)
 {
     return describe(a.backend) == describe(b.backend) && a.resources == b.resources

@@ -65,8 +65,8 @@ double bareBootSeconds(const QString& testGuestDir)
     QElapsedTimer clock;
     clock.start();
     // The test guest reads its config strictly: a whole one, as the host makes it.
-    controller.start(berth::vm::LaunchPlan{
-        .guestConfig = QByteArray::fromStdString(berth::contracts::toJson(berth::contracts::GuestConfig{}).dump())});
+    controller.start(berth::vm::planFor(
+        QByteArray::fromStdString(berth::contracts::toJson(berth::contracts::GuestConfig{}).dump())));
     loop.exec();
     const double seconds = static_cast<double>(clock.elapsed()) / 1000.0;
     if (controller.state() != berth::vm::EngineState::Running) {

@@ -84,7 +84,7 @@ bool waitForIdle(EngineController& controller)
     return QTest::qWaitFor([&] { return !controller.isBusy(); }, kTimeoutMs);
 }
 
-constexpr VmResources kResources{.cpus = 1, .memoryMiB = 256};
+constexpr VmResources kResources{1, 256, 0};
 
 // A config as the host makes it, a different one each round.
 nlohmann::json roundConfig(int round, bool eci)
@@ -97,7 +97,7 @@ nlohmann::json roundConfig(int round, bool eci)
 
 LaunchPlan roundPlan(int round, bool eci)
 {
-    return {.resources = kResources, .guestConfig = QByteArray::fromStdString(roundConfig(round, eci).dump())};
+    return planFor(QByteArray::fromStdString(roundConfig(round, eci).dump()), kResources);
 }
 
 RestartTiming timedRestart(EngineController& controller, int round)

@@ -37,6 +37,6 @@ int main(int argc, char** argv)
         std::printf("RUNNING %lld\n", static_cast<long long>(controller.qemuPid()));
         std::fflush(stdout);
     });
-    controller.start(LaunchPlan{.resources = {.cpus = 1, .memoryMiB = 256}, .guestConfig = args.at(4).toUtf8()});
+    controller.start(planFor(args.at(4).toUtf8(), {1, 256, 0}));
     return app.exec();
 }

@@ -121,7 +121,7 @@ protected:
 
     QTemporaryDir m_tmp;
     EngineOptions m_options;
-    LaunchPlan m_plan{.resources = {.cpus = 1, .memoryMiB = 256}};  // plan() adds the guest config
+    LaunchPlan m_plan = planFor({}, {1, 256, 0});  // plan() adds the guest config
     std::unique_ptr<EngineController> m_controller;
     std::vector<std::pair<bool, QString>> m_results;
     QStringList m_progress;

@@ -489,7 +489,7 @@ TEST_F(LibvirtControllerTest, LibvirtsOwnWorkIsToldAndNotCountedAgainstTheBootDe
     auto& engine = controller(std::make_shared<LibvirtBackend>(backendOptions, m_libvirt, m_processes));
     QStringList progress;
     QObject::connect(&engine, &EngineController::progress, [&](const QString& text) { progress << text; });
-    engine.start(LaunchPlan{.guestConfig = "{}"});
+    engine.start(planFor("{}"));
     ASSERT_TRUE(QTest::qWaitFor([&] { return progress.join('\n').contains("Waiting for libvirt"); }, 5000));
     EXPECT_EQ(engine.state(), EngineState::Starting);
     EXPECT_THAT(text(engine.stateDetail()), HasSubstr("Waiting for libvirt to start the domain"));
@@ -506,7 +506,7 @@ TEST_F(LibvirtControllerTest, StartsAndStopsThroughTheAgentFirst)
 {
     auto& engine = controller(libvirtBackend());
     EXPECT_EQ(engine.vmManager(), "libvirt (qemu:///session)");
-    engine.start(LaunchPlan{.guestConfig = R"({"eci":true})"});
+    engine.start(planFor(R"({"eci":true})"));
     auto result = waitForOperations(1);
     ASSERT_TRUE(result.first) << text(result.second);
     EXPECT_EQ(engine.state(), EngineState::Running);
@@ -526,7 +526,7 @@ TEST_F(LibvirtControllerTest, AGuestIgnoringTheAgentGetsTheButtonThenIsDestroyed
     m_libvirt->ignoreAgentShutdown = true;
     m_libvirt->ignoreAcpi = true;
     auto& engine = controller(libvirtBackend());
-    engine.start(LaunchPlan{.guestConfig = "{}"});
+    engine.start(planFor("{}"));
     ASSERT_TRUE(waitForOperations(1).first);
     engine.stop();
     const auto result = waitForOperations(2);
@@ -539,12 +539,14 @@ TEST_F(LibvirtControllerTest, AGuestIgnoringTheAgentGetsTheButtonThenIsDestroyed
 TEST_F(LibvirtControllerTest, ARestartWhosePlanNamesAnotherBackendLaunchesThroughIt)
 {
     auto& engine = controller(std::make_shared<QemuBackend>(m_processes, 2s));
-    engine.start(LaunchPlan{.guestConfig = "{}"});
+    engine.start(planFor("{}"));
     ASSERT_TRUE(waitForOperations(1).first);
     EXPECT_EQ(m_processes->qemuLaunches(), 1);
     EXPECT_EQ(engine.vmManager(), "qemu");
 
-    engine.restart(LaunchPlan{.backend = libvirtBackend(), .guestConfig = R"({"eci":true})"});
+    auto toLibvirt = planFor(R"({"eci":true})");
+    toLibvirt.backend = libvirtBackend();
+    engine.restart(toLibvirt);
     EXPECT_EQ(engine.vmManager(), "qemu") << "the running VM keeps its backend until it stops";
     const auto result = waitForOperations(2);
     ASSERT_TRUE(result.first) << text(result.second);

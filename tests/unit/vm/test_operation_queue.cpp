@@ -9,7 +9,7 @@ namespace {
 
 LaunchPlan planWith(const char* guestConfig, int memoryMiB = kDefaultMemoryMiB)
 {
-    return {.resources = {.memoryMiB = memoryMiB}, .guestConfig = guestConfig};
+    return planFor(guestConfig, {kDefaultCpus, memoryMiB, 0});
 }
 
 }  // namespace

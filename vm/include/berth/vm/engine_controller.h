@@ -173,6 +173,8 @@ private:
 
     void beginLaunch();
     void cleanStale();
+    // Shuts down a QEMU an earlier run left (if any), then goes on with `then`.
+    void reapStaleQemu(std::chrono::milliseconds powerdown, void (EngineController::*then)());
     void chooseAccelerator();
     bool writeGuestConfig(const QByteArray& config);
     void launch();
@@ -190,6 +192,7 @@ private:
     void stopViaPowerdown();
     void stopViaKill();
     void onVmStopped(const VmExit& exit);
+    void onStopped();
     void dropVm();
 
     void setState(EngineState state, const QString& detail);

@@ -21,6 +21,9 @@ struct LaunchPlan {
     QByteArray guestConfig = QByteArrayLiteral("{}");  // a JSON object, handed to the guest verbatim
 };
 
+// A plan for `guestConfig` with the default resources and no extra forwards.
+LaunchPlan planFor(const QByteArray& guestConfig, const VmResources& resources = {});
+
 // Whether two plans launch the same VM: the same backend, resources, forwards and guest config
 // (compared as JSON, so formatting does not matter). A request for the launch that is already
 // running or being launched is no new work.
