@@ -1,4 +1,4 @@
-#include "berth/vm/accelerator.h"
+#include "accelerator.h"
 
 #include <QDateTime>
 #include <QFile>

@@ -1,5 +1,6 @@
 #include "berth/vm/engine_controller.h"
 
+#include "accelerator.h"
 #include "agent_channel.h"
 #include "durations.h"
 #include "operation_queue.h"

@@ -4,6 +4,7 @@
 
 #include "berth/vm/engine_controller.h"
 
+#include "accelerator.h"
 #include "agent_channel.h"
 #include "data_disk.h"
 #include "durations.h"
@@ -172,9 +173,11 @@ void EngineController::chooseAccelerator()
     setStep(Step::ChoosingAccelerator);
     using Choice = EngineOptions::AcceleratorChoice;
     if (m_options.accelerator == Choice::Tcg) {
-        m_verdict = AcceleratorVerdict{Accelerator::Tcg, QStringLiteral("TCG was requested"), false};
+        m_verdict = std::make_unique<AcceleratorVerdict>(
+            AcceleratorVerdict{Accelerator::Tcg, QStringLiteral("TCG was requested"), false});
     } else if (m_options.accelerator == Choice::Kvm) {
-        m_verdict = AcceleratorVerdict{Accelerator::Kvm, QStringLiteral("KVM was requested"), false};
+        m_verdict = std::make_unique<AcceleratorVerdict>(
+            AcceleratorVerdict{Accelerator::Kvm, QStringLiteral("KVM was requested"), false});
     }
     if (m_verdict) {
         launch();
@@ -192,7 +195,7 @@ void EngineController::chooseAccelerator()
     connect(m_probe, &AcceleratorProbe::finished, this, [this](const AcceleratorVerdict& verdict) {
         m_probe->deleteLater();
         m_probe = nullptr;
-        m_verdict = verdict;
+        m_verdict = std::make_unique<AcceleratorVerdict>(verdict);
         launch();
     });
     m_probe->run();

@@ -1,7 +1,7 @@
 // The engine controller with a real qemu-system-x86_64 (TCG) and the test guest: boot, config
 // over fw_cfg, the agent channel, graceful and forced quits, crashes and stale processes.
 // Every QEMU started here is stopped or killed before the test ends.
-#include "berth/vm/accelerator.h"
+#include "accelerator.h"
 #include "berth/vm/engine_controller.h"
 #include "controller_test.h"
 #include "data_disk.h"

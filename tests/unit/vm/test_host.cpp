@@ -1,5 +1,5 @@
 // Host-facing pieces: the real process wrapper, the accelerator choice, stale QEMU cleanup.
-#include "berth/vm/accelerator.h"
+#include "accelerator.h"
 #include "berth/vm/instance_dir.h"
 #include "berth/vm/process.h"
 #include "stale_qemu.h"

@@ -28,7 +28,6 @@
 // state), engine_controller_launch.cpp (the launch sequence), engine_controller_stop.cpp (the
 // stop sequence).
 
-#include "berth/vm/accelerator.h"
 #include "berth/vm/engine_state.h"
 #include "berth/vm/instance_dir.h"
 #include "berth/vm/launch_plan.h"
@@ -49,9 +48,11 @@ class QTimer;
 
 namespace berth::vm {
 
+class AcceleratorProbe;
 class AgentChannel;
 class OperationQueue;
 class StaleQemuReaper;
+struct AcceleratorVerdict;
 struct DroppedOperation;
 struct QueuedOperation;
 
@@ -218,7 +219,7 @@ private:
     QTimer* m_timer = nullptr;
     StaleQemuReaper* m_reaper = nullptr;
     AcceleratorProbe* m_probe = nullptr;
-    std::optional<AcceleratorVerdict> m_verdict;
+    std::unique_ptr<AcceleratorVerdict> m_verdict;  // the last launch's
     QString m_failure;
     LaunchPlan m_launched;  // what the running VM (or the last launch) got
     QByteArray m_reportedConfig;
