@@ -81,9 +81,11 @@ void loadModules()
     // Everything else is loaded on demand by the kernel (request_module runs the root's modprobe).
     // iptables is the legacy backend (build-guest-image.sh): nothing here uses nf_tables.
     const std::vector<std::string> modules
-        = {"virtio_console", "qemu_fw_cfg",   "virtio_net",   "virtio_rng", "button",      "evdev",
-           "overlay",        "bridge",        "br_netfilter", "veth",       "nf_nat",      "nf_conntrack",
-           "xt_conntrack",   "xt_MASQUERADE", "xt_addrtype",  "ip_tables",  "iptable_nat", "iptable_filter"};
+        = {"virtio_console", "qemu_fw_cfg", "virtio_net", "virtio_rng", "button", "evdev", "overlay", "bridge",
+           "br_netfilter", "veth", "nf_nat", "nf_conntrack", "xt_conntrack", "xt_MASQUERADE", "xt_addrtype",
+           "ip_tables", "iptable_nat", "iptable_filter",
+           // Reports freed memory to QEMU, which returns it to the host.
+           "virtio_balloon"};
     std::vector<std::string> argv = {"/usr/sbin/modprobe", "-a", "-b"};
     argv.insert(argv.end(), modules.begin(), modules.end());
     const auto result = guest::runCommand(argv, 60s);

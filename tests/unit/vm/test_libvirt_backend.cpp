@@ -122,6 +122,7 @@ TEST_F(LibvirtBackendTest, DomainXmlGivesTheGuestTheSameDevicesAsTheQemuBackend)
                 HasSubstr("{&quot;driver&quot;:&quot;virtio-net-pci&quot;,&quot;id&quot;:&quot;berthnic0&quot;,&quot;"
                           "netdev&quot;:&quot;berthnet0&quot;}"));
     EXPECT_THAT(text(xml), HasSubstr("<rng model=\"virtio\">"));
+    EXPECT_THAT(text(xml), HasSubstr("<memballoon model=\"virtio\" freePageReporting=\"on\"/>"));
     EXPECT_THAT(text(xml), Not(HasSubstr("seclabel"))) << "a session daemon runs QEMU as the user already";
 }
 

@@ -50,6 +50,7 @@ TEST(QemuArguments, CarryTheLifecycleEssentials)
     EXPECT_THAT(args, Contains("socket,id=agent,path=/inst/agent.sock,server=on,wait=off"));
     EXPECT_THAT(args, Contains("virtserialport,chardev=agent,name=org.berth.agent.0"));
     EXPECT_THAT(args, Contains("virtio-blk-pci,drive=data,serial=berth-data"));
+    EXPECT_THAT(args, Contains("virtio-balloon-pci,free-page-reporting=on")) << "freed guest memory goes back";
     EXPECT_EQ(args.at(args.indexOf("-smp") + 1), "2");
     EXPECT_EQ(args.at(args.indexOf("-m") + 1), "1536M");
     // The guest learns that a data disk is attached, and waits for it.

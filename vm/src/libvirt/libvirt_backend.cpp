@@ -200,8 +200,10 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     w.writeEmptyElement(QStringLiteral("controller"));
     w.writeAttribute(QStringLiteral("type"), QStringLiteral("usb"));
     w.writeAttribute(QStringLiteral("model"), QStringLiteral("none"));
+    // As with QEMU run directly: freed guest memory goes back to the host.
     w.writeEmptyElement(QStringLiteral("memballoon"));
-    w.writeAttribute(QStringLiteral("model"), QStringLiteral("none"));
+    w.writeAttribute(QStringLiteral("model"), QStringLiteral("virtio"));
+    w.writeAttribute(QStringLiteral("freePageReporting"), QStringLiteral("on"));
     w.writeStartElement(QStringLiteral("rng"));
     w.writeAttribute(QStringLiteral("model"), QStringLiteral("virtio"));
     w.writeStartElement(QStringLiteral("backend"));

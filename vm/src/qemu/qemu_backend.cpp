@@ -80,6 +80,9 @@ QStringList qemuArguments(const VmSpec& spec)
     args << QStringLiteral("-netdev") << userNetdev(spec, QStringLiteral("net0")) << QStringLiteral("-device")
          << QStringLiteral("virtio-net-pci,netdev=net0") << QStringLiteral("-device")
          << QStringLiteral("virtio-rng-pci");
+    // The guest reports the memory it frees and QEMU gives it back to the host, so an idle engine
+    // does not keep what its containers once used.
+    args << QStringLiteral("-device") << QStringLiteral("virtio-balloon-pci,free-page-reporting=on");
     return args;
 }
 
