@@ -20,6 +20,20 @@
 
 namespace berth::vm {
 
+namespace {
+
+// Where a session daemon keeps its runtime state: $XDG_RUNTIME_DIR/libvirt, or its cache
+// directory when the login has no runtime directory (libvirt's own fallback: su, ssh without
+// a session manager).
+QString sessionRuntimeDir()
+{
+    const QString runtime = qEnvironmentVariable("XDG_RUNTIME_DIR");
+    if (!runtime.isEmpty()) { return runtime + QStringLiteral("/libvirt"); }
+    return QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation) + QStringLiteral("/libvirt");
+}
+
+}  // namespace
+
 QString explainConnectFailure(const QString& uri, const QString& libvirtMessage)
 {
     // As root even qemu:///session goes to the system daemon's socket.
@@ -41,7 +55,8 @@ QString explainConnectFailure(const QString& uri, const QString& libvirtMessage)
                                        "(sudo adduser $USER libvirt), then sign out and in again; or use "
                                        "the URI qemu:///session.")
                       : QStringLiteral("\nlibvirt refused access to your own session: check the permissions "
-                                       "of $XDG_RUNTIME_DIR/libvirt."));
+                                       "of %1.")
+                            .arg(sessionRuntimeDir()));
     }
     if (has("Cannot find") || has("binary") || has("spawn") || has("No such file or directory")
         || has("Connection refused")) {
@@ -316,8 +331,7 @@ public:
         // libvirt keeps QEMU's pid where its daemon keeps runtime state; only local URIs have it.
         if (!QUrl(m_uri).host().isEmpty()) { return 0; }
         const QString file = isPrivileged() ? QStringLiteral("/run/libvirt/qemu/%1.pid").arg(name)
-                                            : QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation)
-                + QStringLiteral("/libvirt/qemu/run/%1.pid").arg(name);
+                                            : sessionRuntimeDir() + QStringLiteral("/qemu/run/%1.pid").arg(name);
         QFile pidFile(file);
         if (!pidFile.open(QIODevice::ReadOnly)) { return 0; }
         return pidFile.readAll().trimmed().toLongLong();
