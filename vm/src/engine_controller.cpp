@@ -40,6 +40,7 @@ EngineController::EngineController(EngineOptions options, std::shared_ptr<Proces
       m_timer(new QTimer(this))
 {
     m_launched.backend = m_defaultBackend;
+    m_launched.guestConfig.clear();  // nothing launched yet
     qRegisterMetaType<berth::vm::EngineState>();
     qRegisterMetaType<berth::vm::EngineOperation>();
     m_timer->setSingleShot(true);

@@ -203,7 +203,9 @@ void EngineController::chooseAccelerator()
 
 void EngineController::launch()
 {
-    const LaunchPlan& plan = currentOp().plan;
+    // From here on this plan is what launches: a request made meanwhile queues a restart.
+    const LaunchPlan plan = currentOp().plan;
+    currentOp().launched = true;
     if (!writeGuestConfig(plan.guestConfig)) { return; }
     VmSpec spec;
     spec.qemuBinary = m_options.qemuBinary;
@@ -307,7 +309,6 @@ void EngineController::launch()
     connect(m_agent, &AgentChannel::shuttingDown, this,
             [this] { emit progress(QStringLiteral("The guest is shutting down")); });
 
-    currentOp().launched = true;
     emit progress(QStringLiteral("Launching QEMU with %1 (%2) through %3")
                       .arg(vm::toString(m_verdict->accelerator).toUpper(), m_verdict->reason, vmManager()));
     m_launchLimit = m_options.timeouts.bootToReady;

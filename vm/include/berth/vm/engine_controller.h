@@ -112,7 +112,7 @@ public:
     // Kills and reaps a running QEMU: use stop() first for a graceful quit.
     ~EngineController() override;
 
-    // The running VM's backend, or the last plan's (the constructor's before any) when none runs:
+    // The backend of the running VM, or of the last launch (the constructor's before any):
     // "qemu", "libvirt (URI)".
     QString vmManager() const;
 
@@ -136,7 +136,7 @@ public:
     quint16 enginePort() const { return m_enginePort; }
     QString serialLogPath() const { return m_dir.serialLog(); }
     QString instanceDir() const { return m_dir.root(); }
-    QByteArray guestConfig() const { return m_launched.guestConfig; }  // what the VM was started with
+    QByteArray guestConfig() const { return m_launched.guestConfig; }  // the last launch's; empty before one
     VmResources resources() const { return m_launched.resources; }  // ditto
     QByteArray guestReportedConfig() const { return m_reportedConfig; }  // what the guest agent echoed
 
