@@ -24,6 +24,11 @@ json daemonJson(const contracts::GuestConfig& config, const json& eciOptions, bo
     daemon["exec-root"] = "/var/run/docker";
     daemon["pidfile"] = "/var/run/docker.pid";
     daemon["containerd"] = kContainerdSocket;
+    // Storage: overlay2 on the data disk, in dockerd's own image store (dockerd 26 offers
+    // containerd's as a feature). ECI's wrapper and image check read overlay2's layout.
+    daemon["storage-driver"] = "overlay2";
+    if (!daemon["features"].is_object()) { daemon["features"] = json::object(); }
+    daemon["features"]["containerd-snapshotter"] = false;
     // ECI owns these: without ECI they take dockerd's defaults, whatever the options said.
     for (const char* key : {"runtimes", "default-runtime", "userns-remap", "authorization-plugins"}) {
         daemon.erase(key);

@@ -21,6 +21,19 @@ using nlohmann::json;
 
 constexpr std::string_view kPrefix = "enhanced container isolation: ";
 
+// dockerd 26 (API 1.45) mounts a path inside a volume for VolumeOptions.Subpath: a path inside
+// a volume is what the runtime refuses too, so say why at create.
+std::string subpathRefusal(const json* volumeOptions)
+{
+    const json* subpath = volumeOptions == nullptr ? nullptr : goField(*volumeOptions, "Subpath");
+    if (subpath == nullptr || subpath->is_null() || (subpath->is_string() && subpath->get<std::string>().empty())) {
+        return {};
+    }
+    return std::string(kPrefix) + "a volume mounted by subpath ("
+        + (subpath->is_string() ? subpath->get<std::string>() : subpath->dump())
+        + ") is not allowed: only a volume's whole data directory may be mounted";
+}
+
 bool oneOf(std::string_view value, std::initializer_list<std::string_view> set)
 {
     return std::find(set.begin(), set.end(), value) != set.end();
@@ -291,7 +304,10 @@ std::string MountVetting::containerCreate(const json& body) const
                 const json* options = driverConfig == nullptr ? nullptr : goField(*driverConfig, "Options");
                 const auto requested = volumeOptionsFromJson(options == nullptr ? json() : *options);
                 if ((name != nullptr && !name->is_string()) || !requested) { return malformed("Mounts"); }
-                refusal = volume(from, name == nullptr ? driver : name->get<std::string>(), *requested);
+                refusal = subpathRefusal(config);
+                if (refusal.empty()) {
+                    refusal = volume(from, name == nullptr ? driver : name->get<std::string>(), *requested);
+                }
             } else if (*type != "tmpfs") {
                 refusal = std::string(kPrefix) + "mounts of type " + type->dump() + " are not allowed";
             }
@@ -342,7 +358,11 @@ std::string MountVetting::mountPoints(const json& config, Sockets sockets) const
         } else if (type == "volume") {
             // A local volume's source is its _data, vetted with the volume's saved options.
             const std::string driver = point.value("Driver", std::string());
-            refusal = driver.empty() || driver == "local" ? bindSource(source) : volume({}, driver, {});
+            const json* spec = goField(point, "Spec");
+            refusal = subpathRefusal(spec == nullptr ? nullptr : goField(*spec, "VolumeOptions"));
+            if (refusal.empty()) {
+                refusal = driver.empty() || driver == "local" ? bindSource(source) : volume({}, driver, {});
+            }
         } else if (type != "tmpfs") {
             refusal = std::string(kPrefix) + "a mount of type \"" + type + "\" at " + destination + " is not allowed";
         }

@@ -141,6 +141,8 @@ public:
             m_joinPid = *pid;
             m_joined[std::string(type)] = path;
         }
+        // dockerd 26 leaves the network entry out for --network=host (20.10 names its bind of PID 1's).
+        if (shared == std::vector<std::string>{"network"}) { return hostNetworkMessage(); }
         if (!shared.empty()) { return hostNamespacesMessage(shared); }
         return {};
     }
@@ -190,7 +192,8 @@ public:
                 if (!options.is_array()) { options = json::array(); }
                 if (!hasOption(mount, "ro")) { options.push_back("ro"); }
             }
-            const bool readOnly = hasOption(mount, "ro");
+            // "rro" (recursive read-only, dockerd 26 for API >= 1.44 read-only binds) is read-only too.
+            const bool readOnly = hasOption(mount, "ro") || hasOption(mount, "rro");
             if (kind == Source::IdMapped || readOnly) {
                 m_mappedBinds.push_back({index, resolved, kind == Source::IdMapped, readOnly});
             }

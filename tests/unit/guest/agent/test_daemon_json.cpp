@@ -54,8 +54,13 @@ TEST(DaemonJson, ControlledKeysCannotBeOverridden)
                           {"containerd", "/tmp/c.sock"},
                           {"runtimes", {{"evil", {{"path", "/bin/sh"}}}}},
                           {"default-runtime", "evil"},
-                          {"authorization-plugins", json::array()}};
+                          {"authorization-plugins", json::array()},
+                          {"storage-driver", "vfs"},
+                          {"features", {{"containerd-snapshotter", true}, {"buildkit", false}}}};
     const json daemon = daemonJson(configWith(options), json::object(), true);
+    EXPECT_EQ(daemon["storage-driver"], "overlay2");
+    EXPECT_EQ(daemon["features"]["containerd-snapshotter"], false);
+    EXPECT_EQ(daemon["features"]["buildkit"], false);  // the user's other features stay
     EXPECT_EQ(daemon["hosts"].size(), 2u);
     EXPECT_EQ(daemon["tlsverify"], true);
     EXPECT_EQ(daemon["data-root"], "/var/lib/docker");

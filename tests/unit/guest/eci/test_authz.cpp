@@ -309,6 +309,25 @@ TEST_F(AuthzTest, ABindNamesAVolumesDataItselfNeverAPathInsideIt)
     EXPECT_NE(create(R"({"VolumesFrom":["sub"]})"), "allowed");
 }
 
+// dockerd 26's VolumeOptions.Subpath mounts a path inside a volume: refused at create, and for a
+// container made before ECI at start and through docker cp.
+TEST_F(AuthzTest, AVolumeMountedBySubpathIsRefused)
+{
+    const std::string refusal
+        = "enhanced container isolation: a volume mounted by subpath (sub) is not allowed: only a volume's whole "
+          "data directory may be mounted";
+    EXPECT_EQ(
+        create(R"({"Mounts":[{"Type":"volume","Source":"data","Target":"/d","VolumeOptions":{"Subpath":"sub"}}]})"),
+        refusal);
+    EXPECT_EQ(create(R"({"Mounts":[{"Type":"volume","Source":"data","Target":"/d","VolumeOptions":{"Subpath":""}}]})"),
+              "allowed");
+    json point = mountPoint("volume", "/var/lib/docker/volumes/data/_data", "data");
+    point["Spec"] = {{"Type", "volume"}, {"Source", "data"}, {"VolumeOptions", {{"Subpath", "sub"}}}};
+    m_engine.containers["subpath"] = {{"Name", "/subpath"}, {"MountPoints", {{"/d", point}}}};
+    EXPECT_FALSE(allowed("POST", "/v1.45/containers/subpath/start"));
+    EXPECT_FALSE(allowed("GET", "/v1.45/containers/subpath/archive?path=/d"));
+}
+
 TEST_F(AuthzTest, AStartIsVettedLikeACreateAndUnknownContainersAreLeftToDockerd)
 {
     EXPECT_TRUE(allowed("POST", "/v1.41/containers/plain/start"));
