@@ -3,10 +3,12 @@
 #include "launch_planning.h"
 
 #include "berth/contracts/names.h"
+#include "berth/endpoint/cli_tools.h"
 #include "berth/endpoint/docker_api.h"
 #include "berth/endpoint/docker_context.h"
 #include "berth/endpoint/endpoint_certs.h"
 #include "berth/vm/vm_backends.h"
+#include "port_publisher.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -66,8 +68,17 @@ EngineService::EngineService(EngineServiceOptions options, QObject* parent)
     m_host = std::make_unique<EngineHost>(m_controller.get(), [this] { return planNextLaunch(); });
     connect(m_host.get(), &EngineHost::idle, this, &EngineService::idle);
     if (m_fullGuest) {
+        m_ports = std::make_unique<PortPublisher>(
+            [this](const vm::HostPort& port, bool enabled, vm::VirtualMachine::ForwardDone done) {
+                m_controller->setHostForward(port, enabled, std::move(done));
+            });
         connect(m_controller.get(), &vm::EngineController::stateChanged, this, [this](vm::EngineState state) {
-            if (state == vm::EngineState::Running) { updateDockerContext(); }
+            if (state == vm::EngineState::Running) {
+                setUpDockerCli();
+                publishContainerPorts();
+            } else {
+                m_ports->engineDown();
+            }
         });
     }
 }
@@ -96,10 +107,39 @@ PlannedLaunch EngineService::planNextLaunch()
     return planned;
 }
 
-// Points the docker CLI at the engine whenever it comes up (the port rarely changes).
-void EngineService::updateDockerContext()
+// The containers' published ports follow the engine at its port, never onto Berth's own.
+void EngineService::publishContainerPorts()
 {
-    const QString cli = endpoint::findDockerCli(m_options.guestDir + "/docker");
+    QString problem;
+    const auto tls = endpoint::DockerApi::tlsConfiguration(engineCerts(), &problem);
+    if (!tls) {
+        spdlog::warn("published ports: {}", problem.toStdString());
+        return;
+    }
+    QSet<quint16> reserved{m_controller->enginePort()};
+    for (const auto& forward : m_controller->launchedForwards()) { reserved.insert(forward.hostPort); }
+    m_ports->engineUp(m_controller->enginePort(), *tls, reserved);
+}
+
+// Whenever the engine comes up: the user gets the docker client and the compose and buildx
+// plugins of the engine's release where they have none, and the CLI's context points at the
+// engine (the port rarely changes).
+void EngineService::setUpDockerCli()
+{
+    const QString tools = m_options.toolsDir.isEmpty() ? m_options.guestDir : m_options.toolsDir;
+    const auto client = endpoint::offerDockerClient(tools + "/docker");
+    if (!client.error.isEmpty()) { spdlog::warn("{}", client.error.toStdString()); }
+    if (!client.linked.isEmpty()) {
+        spdlog::info("no docker CLI on PATH: linked {} to the one that matches the engine",
+                     client.linked.join(", ").toStdString());
+    }
+    const auto plugins = endpoint::offerCliPlugins(tools + "/cli-plugins");
+    if (!plugins.error.isEmpty()) { spdlog::warn("{}", plugins.error.toStdString()); }
+    if (!plugins.linked.isEmpty()) {
+        spdlog::info("docker CLI plugins {} linked into {}", plugins.linked.join(", ").toStdString(),
+                     endpoint::userCliPluginDir().toStdString());
+    }
+    const QString cli = endpoint::findDockerCli(tools + "/docker");
     if (cli.isEmpty()) {
         spdlog::info("no docker CLI found; the docker context is not set up");
         return;

@@ -4,8 +4,9 @@
 // host run the same sequence. From a guest image and an instance directory it makes the
 // controller (with the engine's TLS check for the full guest), the host that serves it on
 // engine.sock and plans each launch from the settings (planLaunch), renews the engine's
-// certificates before each launch of the full guest, and points the docker CLI's context at the
-// engine whenever it comes up.
+// certificates before each launch of the full guest, and whenever the engine comes up points the
+// docker CLI's context at it, offers the user the docker CLI tools shipped with the guest image,
+// and publishes the containers' ports on the host's loopback (PortPublisher).
 
 #include "berth/engine/engine_host.h"
 #include "berth/settings/settings.h"
@@ -18,9 +19,14 @@
 
 namespace berth::engine {
 
+class PortPublisher;
+
 struct EngineServiceOptions {
     QString instanceDir;
     QString guestDir;  // vmlinuz, initramfs.img and, for the full guest, root.squashfs
+    // The docker client and cli-plugins/ that come with the full guest image (the image folder in
+    // a build tree, /usr/lib/berth/bin in the packages); empty means guestDir.
+    QString toolsDir;
     settings::SettingsPaths settingsPaths;
     vm::EngineOptions::AcceleratorChoice accelerator = vm::EngineOptions::AcceleratorChoice::Auto;
 };
@@ -41,12 +47,14 @@ signals:
 
 private:
     PlannedLaunch planNextLaunch();
-    void updateDockerContext();
+    void setUpDockerCli();
+    void publishContainerPorts();
 
     EngineServiceOptions m_options;
     bool m_fullGuest = false;
     std::unique_ptr<vm::EngineController> m_controller;
     std::unique_ptr<EngineHost> m_host;
+    std::unique_ptr<PortPublisher> m_ports;  // the full guest's
 };
 
 }  // namespace berth::engine

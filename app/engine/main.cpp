@@ -33,6 +33,15 @@ QString defaultGuestDir()
     return QDir::cleanPath(bin + "/" + QStringLiteral(BERTH_GUEST_DIR_FROM_BIN));
 }
 
+// The docker client and CLI plugins shipped with the full guest image: /usr/lib/berth/bin in the
+// package; in a build tree, beside the image.
+QString defaultToolsDir(const QString& guestDir)
+{
+    const QString installed = QCoreApplication::applicationDirPath() + "/../../lib/berth/bin";
+    if (QFileInfo::exists(installed + "/docker")) { return QDir(installed).canonicalPath(); }
+    return guestDir;
+}
+
 }  // namespace
 
 int main(int argc, char* argv[])
@@ -64,6 +73,7 @@ int main(int argc, char* argv[])
     berth::engine::EngineServiceOptions options;
     options.instanceDir = parser.value(instanceDir);
     options.guestDir = parser.value(guestDir);
+    options.toolsDir = defaultToolsDir(options.guestDir);
     options.settingsPaths = berth::settings::SettingsPaths::forCurrentUser();
     berth::engine::EngineService service(options);
     QString error;

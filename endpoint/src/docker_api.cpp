@@ -251,6 +251,17 @@ void DockerApi::listContainers(QObject* context,
                 c.name = QString::fromStdString(names->front().get<std::string>());
             }
             if (c.name.startsWith(QLatin1Char('/'))) { c.name.remove(0, 1); }
+            if (const auto ports = item.find("Ports"); ports != item.end() && ports->is_array()) {
+                for (const auto& port : *ports) {
+                    const auto field = port.is_object() ? port.find("PublicPort") : port.end();
+                    if (field == port.end() || !field->is_number_integer()) { continue; }
+                    const auto hostPort = field->get<long long>();
+                    if (hostPort <= 0 || hostPort > 65535) { continue; }
+                    c.ports << PublishedPort{QString::fromStdString(stringField(port, "Type")),
+                                             QString::fromStdString(stringField(port, "IP")),
+                                             static_cast<quint16>(hostPort)};
+                }
+            }
             if (!c.id.isEmpty()) { list << c; }
         }
         done(list, {});

@@ -335,4 +335,13 @@ nlohmann::json EngineController::readStatusFile(const QString& instanceDir)
     return json.is_discarded() ? nlohmann::json(nullptr) : json;
 }
 
+void EngineController::setHostForward(const HostPort& port, bool enabled, VirtualMachine::ForwardDone done)
+{
+    if (m_state != EngineState::Running || !m_vm) {
+        QTimer::singleShot(0, this, [done] { done(QStringLiteral("the engine is not running")); });
+        return;
+    }
+    m_vm->setHostForward(port, enabled, std::move(done));
+}
+
 }  // namespace berth::vm

@@ -1,5 +1,7 @@
 #include "virtual_machine_base.h"
 
+#include <QTimer>
+
 namespace berth::vm {
 
 QString userNetdev(const VmSpec& spec, const QString& id)
@@ -17,6 +19,26 @@ QString guestKernelCmdline(const VmSpec& spec)
 {
     if (spec.dataDisk.isEmpty()) { return spec.kernelCmdline; }
     return spec.kernelCmdline + QStringLiteral(" berth.data_disk=") + QLatin1String(kDataDiskSerial);
+}
+
+void VirtualMachineBase::setHostForward(const HostPort& port, bool enabled, ForwardDone done)
+{
+    if (state() != State::Running || (port.protocol != QLatin1String("tcp") && port.protocol != QLatin1String("udp"))
+        || port.port == 0) {
+        QTimer::singleShot(0, this, [done] { done(QStringLiteral("the VM is not running")); });
+        return;
+    }
+    const QString rule = QStringLiteral("%1:127.0.0.1:%2").arg(port.protocol).arg(port.port);
+    const QString line = enabled ? QStringLiteral("hostfwd_add %1 %2-:%3").arg(netdevId(), rule).arg(port.port)
+                                 : QStringLiteral("hostfwd_remove %1 %2").arg(netdevId(), rule);
+    humanMonitorCommand(line, [done, line](bool ok, const QString& output) {
+        // QEMU answers these commands with text only when they failed.
+        if (!ok || !output.trimmed().isEmpty()) {
+            done(QStringLiteral("%1: %2").arg(line, output.trimmed()));
+        } else {
+            done({});
+        }
+    });
 }
 
 void VirtualMachineBase::requestShutdown()

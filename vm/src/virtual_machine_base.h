@@ -26,8 +26,17 @@ public:
 
     void requestShutdown() final;
     State state() const final { return m_state; }
+    // QEMU's own hostfwd_add/hostfwd_remove on the user network, through humanMonitorCommand().
+    void setHostForward(const HostPort& port, bool enabled, ForwardDone done) final;
 
 protected:
+    // One HMP command line, answered with QEMU's text (empty when such a command succeeded) or
+    // a transport error (ok false), never inside the call.
+    using MonitorDone = std::function<void(bool ok, const QString& output)>;
+    virtual void humanMonitorCommand(const QString& line, MonitorDone done) = 0;
+    // The -netdev id of the user network (userNetdev()).
+    virtual QString netdevId() const = 0;
+
     // The ACPI power button: QMP system_powerdown, virDomainShutdown.
     virtual void pressPowerButton() = 0;
 

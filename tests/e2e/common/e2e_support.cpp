@@ -4,8 +4,11 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QHostAddress>
 #include <QProcess>
 #include <QStandardPaths>
+#include <QTcpSocket>
+#include <QTest>
 
 #include <cstdio>
 
@@ -151,6 +154,40 @@ bool Environment::importTinyImage()
     const Run import = docker({"--context", "berth", "import", "--change", "CMD [\"sh\"]", tarball, kTinyImage});
     if (import.exitCode != 0) { qWarning("%s", qPrintable(import.describe())); }
     return import.exitCode == 0;
+}
+
+QByteArray Environment::httpGetFromHost(quint16 port)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(2000)) { return {}; }
+    socket.write("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n");
+    QByteArray answer;
+    while (socket.state() == QAbstractSocket::ConnectedState && socket.waitForReadyRead(5000)) {
+        answer += socket.readAll();
+    }
+    return answer + socket.readAll();
+}
+
+bool Environment::waitForHostPort(quint16 port, const QByteArray& expected, std::chrono::milliseconds timeout)
+{
+    return QTest::qWaitFor(
+        [&] {
+            const QByteArray answer = httpGetFromHost(port);
+            return expected.isEmpty() ? answer.isEmpty() : answer.contains(expected);
+        },
+        static_cast<int>(timeout.count()));
+}
+
+QString Environment::guestSuite() const
+{
+    QFile manifest(guestImageDir() + "/manifest.txt");
+    if (!manifest.open(QIODevice::ReadOnly)) { return {}; }
+    while (!manifest.atEnd()) {
+        const QByteArray line = manifest.readLine().trimmed();
+        if (line.startsWith("suite ")) { return QString::fromUtf8(line.mid(6)); }
+    }
+    return {};
 }
 
 nlohmann::json Environment::status() const

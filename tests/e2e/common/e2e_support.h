@@ -48,6 +48,13 @@ public:
 
     // Imports kTinyImage once per engine (idempotent).
     bool importTinyImage();
+    // GET / from the host's 127.0.0.1:<port> (a container's published port): the whole answer,
+    // empty when nothing answered.
+    static QByteArray httpGetFromHost(quint16 port);
+    // Waits until the host's 127.0.0.1:<port> answers with `expected` in its page (or, with an
+    // empty `expected`, until nothing listens there any more).
+    static bool waitForHostPort(quint16 port, const QByteArray& expected,
+                                std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
     nlohmann::json status() const;  // berthctl status --json
     QString engineState() const;  // status().engine.state
@@ -64,6 +71,10 @@ public:
     // docker: call it only on failure (QFAIL), never inside QVERIFY2, which evaluates it always.
     QString diagnostics() const;
     QString settingsFile() const;  // the user's settings-store.json
+    QString guestImageDir() const { return m_env.value("BERTH_GUEST_IMAGE_DIR"); }
+    QString guestSuite() const;  // the Debian release the image was built from (its manifest's "suite")
+    // How that release's dockerd version begins: "20.10." (bookworm), "26." (trixie).
+    QByteArray engineVersionPrefix() const { return guestSuite() == "bookworm" ? "20.10." : "26."; }
     QProcessEnvironment environment() const { return m_env; }
     // For what every process started from here on must find first (a test's wrapper of a tool).
     void prependToPath(const QString& dir) { m_env.insert("PATH", dir + ":" + m_env.value("PATH")); }

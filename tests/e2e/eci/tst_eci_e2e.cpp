@@ -6,6 +6,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QtTest>
 
 #include <cstdlib>
@@ -50,6 +51,10 @@ private slots:
     void anotherContainersShmOnlyThroughItsIpcNamespace();
     void networkJoinerGetsOnlyTheJoinedContainersFiles();
     void ownershipShiftNeverLeavesTheUpperLayer();
+    void serverIsTheGuestReleasesEngine();
+    void cliPluginsAreOfferedToTheUsersCli();
+    void composeProjectRunsIsolated();
+    void buildxBuildsWithBuildKit();
     void eciOffRunsPlainRunc();
     void filesOnDiskAreOwnedByZeroBasedIds();
     void containersCreatedBeforeEciRunIsolated();  // turns ECI back on: keep it last
@@ -86,6 +91,16 @@ private:
     QString idOf(const QString& container) const
     {
         return QString::fromUtf8(docker({"inspect", "--format", "{{.Id}}", container}).output.trimmed());
+    }
+
+    QString imageDir() const { return m_env.guestImageDir(); }
+    bool shipsCliPlugins() const { return QFileInfo::exists(imageDir() + "/cli-plugins/docker-compose"); }
+    static void writeFile(const QString& path, const QByteArray& content)
+    {
+        QVERIFY(QDir().mkpath(QFileInfo(path).absolutePath()));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(content);
     }
 
     berth::e2e::Environment m_env;
@@ -690,6 +705,91 @@ void EciE2e::ownershipShiftNeverLeavesTheUpperLayer()
     const Run links = dockerRun({"berth-e2e/shift-links:1", "sh", "-c", "stat -c '%u:%g' /abs-file /abs-dir /rel-dir"});
     QVERIFY2(links.exitCode == 0, qPrintable(links.describe()));
     QCOMPARE(links.output.simplified(), QByteArray("0:0 0:0 0:0"));
+}
+
+void EciE2e::serverIsTheGuestReleasesEngine()
+{
+    const Run version = docker({"version", "--format", "{{.Server.Version}} {{.Server.APIVersion}}"});
+    QVERIFY2(version.exitCode == 0, qPrintable(version.describe()));
+    const QString suite = m_env.guestSuite();
+    QVERIFY2(!suite.isEmpty(), "the image's manifest names no suite");
+    QVERIFY2(version.output.startsWith(m_env.engineVersionPrefix()), qPrintable(suite + ": " + version.describe()));
+}
+
+void EciE2e::cliPluginsAreOfferedToTheUsersCli()
+{
+    if (!shipsCliPlugins()) { QSKIP("this guest release ships no docker CLI plugins (bookworm has no compose v2)"); }
+    // berth-engine linked them into $DOCKER_CONFIG/cli-plugins when the engine came up.
+    const QString userDir = m_env.environment().value("DOCKER_CONFIG") + "/cli-plugins";
+    for (const char* plugin : {"docker-compose", "docker-buildx"}) {
+        const QFileInfo link(userDir + "/" + plugin);
+        QVERIFY2(link.isSymLink(), qPrintable(link.filePath() + " is not a link"));
+        QCOMPARE(link.symLinkTarget(), QFileInfo(imageDir() + "/cli-plugins/" + plugin).absoluteFilePath());
+    }
+    const Run compose = m_env.docker({"compose", "version"});
+    QVERIFY2(compose.exitCode == 0 && compose.output.contains("Docker Compose version"),
+             qPrintable(compose.describe()));
+}
+
+// A two-service project as a developer writes one: a service built from a local Dockerfile FROM
+// an image the engine has, one from that image, a named volume both use, a port published.
+void EciE2e::composeProjectRunsIsolated()
+{
+    if (!shipsCliPlugins()) { QSKIP("this guest release ships no docker compose"); }
+    const QString project = m_env.home() + "/compose-project";
+    writeFile(project + "/web/Dockerfile",
+              QByteArray("FROM ") + kTinyImage
+                  + "\nRUN mkdir /www && echo hello-compose > /www/index.html\n"
+                    "CMD [\"busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n");
+    writeFile(project + "/compose.yaml",
+              QByteArray("services:\n"
+                         "  web:\n"
+                         "    build: ./web\n"
+                         "    ports: [\"18080:8080\"]\n"
+                         "    volumes: [\"data:/data\"]\n"
+                         "  store:\n"
+                         "    image: ")
+                  + kTinyImage
+                  + "\n"
+                    "    command: [\"sh\", \"-c\", \"echo stored > /data/v && exec sleep 600\"]\n"
+                    "    volumes: [\"data:/data\"]\n"
+                    "volumes:\n"
+                    "  data: {}\n");
+    const QStringList compose{"--context", "berth", "compose", "--project-directory", project, "-p", "berth-e2e"};
+    const Run up = m_env.docker(compose + QStringList{"up", "-d", "--build", "--wait"}, std::chrono::minutes(8));
+    // The end of compose's output says what failed (a Qt Test message keeps only its first 1 KiB).
+    QVERIFY2(up.exitCode == 0, up.output.right(900).constData());
+    // Both run isolated, in blocks of their own.
+    const qlonglong web = blockOf("berth-e2e-web-1");
+    const qlonglong store = blockOf("berth-e2e-store-1");
+    QVERIFY2(web > 0 && store > 0 && web != store, qPrintable(QString("blocks %1 and %2").arg(web).arg(store)));
+    // The project's network resolves service names; the volume is shared; the port is published.
+    const Run fetch = docker({"exec", "berth-e2e-store-1", "busybox", "wget", "-qO-", "http://web:8080/"});
+    QVERIFY2(fetch.exitCode == 0 && fetch.output.trimmed() == "hello-compose", qPrintable(fetch.describe()));
+    const Run shared = docker({"exec", "berth-e2e-web-1", "cat", "/data/v"});
+    QVERIFY2(shared.exitCode == 0 && shared.output.trimmed() == "stored", qPrintable(shared.describe()));
+    // The published port is on the host's loopback, as with Docker Desktop.
+    QVERIFY2(m_env.waitForHostPort(18080, "hello-compose"), "nothing answered on the host's 127.0.0.1:18080");
+    const Run down = m_env.docker(compose + QStringList{"down", "-v"}, std::chrono::minutes(3));
+    QVERIFY2(down.exitCode == 0, qPrintable(down.describe()));
+    QVERIFY2(m_env.waitForHostPort(18080, {}), "the host's 127.0.0.1:18080 stayed open after compose down");
+    const Run volumes = docker({"volume", "ls", "-q", "--filter", "name=berth-e2e_data"});
+    QVERIFY2(volumes.exitCode == 0 && volumes.output.trimmed().isEmpty(), qPrintable(volumes.describe()));
+}
+
+void EciE2e::buildxBuildsWithBuildKit()
+{
+    if (!shipsCliPlugins()) { QSKIP("this guest release ships no docker buildx"); }
+    const QString context = m_env.home() + "/buildx-context";
+    writeFile(context + "/Dockerfile",
+              QByteArray("FROM ") + kTinyImage + "\nRUN --mount=type=tmpfs,target=/scratch echo built > /made\n");
+    const Run build
+        = m_env.docker({"--context", "berth", "buildx", "build", "--load", "-t", "berth-e2e/buildx:1", context},
+                       std::chrono::minutes(5));
+    QVERIFY2(build.exitCode == 0, qPrintable(build.describe()));
+    const Run made = dockerRun({"berth-e2e/buildx:1", "sh", "-c", "cat /made && stat -c '%u:%g' /made"});
+    QVERIFY2(made.exitCode == 0, qPrintable(made.describe()));
+    QCOMPARE(made.output.simplified(), QByteArray("built 0:0"));
 }
 
 void EciE2e::eciOffRunsPlainRunc()

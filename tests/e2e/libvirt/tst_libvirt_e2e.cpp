@@ -99,7 +99,7 @@ void LibvirtE2e::checkEngineServes(const char* manager)
 {
     const Run version = m_env.docker({"--context", "berth", "version", "--format", "{{.Server.Version}}"});
     QVERIFY2(version.exitCode == 0, qPrintable(version.describe()));
-    QVERIFY2(version.output.trimmed().startsWith("20.10"), qPrintable(version.describe()));
+    QVERIFY2(version.output.trimmed().startsWith(m_env.engineVersionPrefix()), qPrintable(version.describe()));
 
     // --pull=never: an engine that lost its data (e.g. booted without its data disk) fails here at
     // once instead of trying Docker Hub until the client gives up.
@@ -112,6 +112,19 @@ void LibvirtE2e::checkEngineServes(const char* manager)
         {"--context", "berth", "run", "--rm", "--pull=never", berth::e2e::kTinyImage, "echo", "hello from", manager});
     if (hello.exitCode != 0) { QFAIL(qPrintable(hello.describe() + m_env.diagnostics())); }
     QCOMPARE(hello.output.trimmed(), QByteArray("hello from ") + manager);
+
+    // A published port reaches the host's loopback through this backend's QEMU monitor, and
+    // leaves it with the container.
+    const quint16 port = QByteArray(manager) == "libvirt" ? 18082 : 18081;
+    const Run web = m_env.docker(
+        {"--context", "berth", "run", "-d", "--name", "berth-e2e-web", "-p", QString("%1:8000").arg(port),
+         "--pull=never", berth::e2e::kTinyImage, "sh", "-c",
+         QString("echo served by %1 > /tmp/index.html && exec busybox httpd -f -p 8000 -h /tmp").arg(manager)});
+    QVERIFY2(web.exitCode == 0, qPrintable(web.describe()));
+    const bool served = m_env.waitForHostPort(port, QByteArray("served by ") + manager);
+    m_env.docker({"--context", "berth", "rm", "-f", "berth-e2e-web"});
+    QVERIFY2(served, qPrintable(QString("nothing answered on the host's 127.0.0.1:%1").arg(port)));
+    QVERIFY2(m_env.waitForHostPort(port, {}), "the port stayed open after its container was removed");
 }
 
 void LibvirtE2e::startsOnQemuAndWritesAVolume()

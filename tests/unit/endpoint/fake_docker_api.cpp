@@ -77,6 +77,13 @@ void FakeDockerApi::answer(QSslSocket* socket, const QByteArray& head)
     if (auto it = m_routes.constFind(key); it != m_routes.constEnd()) { response = *it; }
     QByteArray out = "HTTP/1.1 " + QByteArray::number(response.status) + ' ' + reason(response.status)
         + "\r\nContent-Type: application/json\r\nApi-Version: 1.41\r\n";
+    if (response.stream) {
+        socket->write(out + "\r\n" + response.body);
+        m_streams << socket;
+        connect(socket, &QObject::destroyed, this, [this, socket] { m_streams.removeAll(socket); });
+        connect(socket, &QSslSocket::disconnected, this, [this, socket] { m_streams.removeAll(socket); });
+        return;
+    }
     if (response.chunked) {
         out += "Transfer-Encoding: chunked\r\n\r\n";
         // Two chunks of arbitrary split, as a streaming server would send them.
@@ -90,6 +97,18 @@ void FakeDockerApi::answer(QSslSocket* socket, const QByteArray& head)
     }
     socket->write(out);
     socket->disconnectFromHost();
+}
+
+void FakeDockerApi::pushEvent(const QByteArray& line)
+{
+    for (QSslSocket* socket : std::as_const(m_streams)) { socket->write(line + '\n'); }
+}
+
+void FakeDockerApi::closeStreams()
+{
+    const auto streams = m_streams;
+    m_streams.clear();
+    for (QSslSocket* socket : streams) { socket->disconnectFromHost(); }
 }
 
 }  // namespace berth::endpoint::testing

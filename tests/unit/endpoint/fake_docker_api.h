@@ -8,6 +8,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QList>
 #include <QObject>
 #include <QStringList>
 
@@ -20,6 +21,9 @@ struct CannedResponse {
     int status = 200;
     QByteArray body;
     bool chunked = false;
+    // A stream (GET /events to an HTTP/1.0 client): the head and body, then the connection stays
+    // open for pushEvent() until closeStreams().
+    bool stream = false;
 };
 
 class FakeDockerApi : public QObject {
@@ -39,6 +43,11 @@ public:
     // Accept connections but never answer (for timeouts).
     bool silent = false;
 
+    // Writes one line to every open stream; closes them all (the engine stopping).
+    void pushEvent(const QByteArray& line);
+    void closeStreams();
+    int openStreams() const { return static_cast<int>(m_streams.size()); }
+
     QStringList requests;  // "GET /_ping", in arrival order
     int refusedHandshakes = 0;  // TLS handshakes that failed on the server side
 
@@ -49,6 +58,7 @@ private:
     QSslServer* m_server;
     QHash<QByteArray, CannedResponse> m_routes;
     QHash<QObject*, QByteArray> m_buffers;
+    QList<QSslSocket*> m_streams;
 };
 
 }  // namespace berth::endpoint::testing

@@ -2,6 +2,7 @@
 // real handshakes on loopback, so a certificate that would not work with dockerd fails here.
 #include "berth/endpoint/docker_api.h"
 #include "berth/endpoint/endpoint_certs.h"
+#include "berth/endpoint/engine_events.h"
 
 #include "fake_docker_api.h"
 
@@ -14,6 +15,7 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 #include <nlohmann/json.hpp>
 
@@ -214,11 +216,14 @@ TEST_F(EngineEndpoint, PingFailsFastWhenNothingListensOrNothingAnswers)
 TEST_F(EngineEndpoint, ListsContainersWithTheirRuntimeAndRemovesThem)
 {
     FakeDockerApi engine(m_certs);
-    engine.route("GET /containers/json?all=1",
-                 {200,
-                  R"([{"Id":"abc123","Names":["/web"],"Image":"nginx","State":"running"},)"
-                  R"( {"Id":"def456","Names":["/db"],"Image":"postgres","State":"exited"}])",
-                  /*chunked=*/true});
+    engine.route(
+        "GET /containers/json?all=1",
+        {200,
+         R"([{"Id":"abc123","Names":["/web"],"Image":"nginx","State":"running","Ports":[)"
+         R"({"IP":"0.0.0.0","PrivatePort":80,"PublicPort":8080,"Type":"tcp"},{"PrivatePort":443,"Type":"tcp"},)"
+         R"({"IP":"::","PrivatePort":53,"PublicPort":5353,"Type":"udp"},{"PublicPort":"x"}]},)"
+         R"( {"Id":"def456","Names":["/db"],"Image":"postgres","State":"exited"}])",
+         /*chunked=*/true});
     engine.route("GET /containers/abc123/json", {200, R"({"Id":"abc123","HostConfig":{"Runtime":"sysbox-runc"}})"});
     engine.route("DELETE /containers/abc123?force=1", {204, {}});
     engine.route("DELETE /containers/def456?force=1", {409, R"({"message":"removal in progress"})"});
@@ -236,6 +241,9 @@ TEST_F(EngineEndpoint, ListsContainersWithTheirRuntimeAndRemovesThem)
     EXPECT_EQ(list[0].id, "abc123");
     EXPECT_EQ(list[0].name, "web");
     EXPECT_EQ(list[0].image, "nginx");
+    // Only ports with a host port, malformed ones skipped.
+    EXPECT_EQ(list[0].ports, (QList<PublishedPort>{{"tcp", "0.0.0.0", 8080}, {"udp", "::", 5353}}));
+    EXPECT_TRUE(list[1].ports.isEmpty());
     EXPECT_EQ(list[1].state, "exited");
 
     QString runtime;
@@ -316,3 +324,56 @@ TEST(HttpResponseParser, HandlesLengthChunksAndGarbage)
     EXPECT_FALSE(parseHttpResponse("", &r));
     EXPECT_THAT(r.error.toStdString(), HasSubstr("without answering"));
 }
+
+namespace {
+
+TEST_F(EngineEndpoint, EventsArriveOneObjectALineUntilTheEngineClosesTheStream)
+{
+    FakeDockerApi engine(m_certs);
+    const QByteArray filters = R"({"type":["container"]})";
+    engine.route("GET /events?filters=" + QUrl::toPercentEncoding(QString::fromUtf8(filters)),
+                 {200,
+                  R"({"Type":"container","Action":"start"})"
+                  "\n"
+                  R"({"Type":"container",)",
+                  false, /*stream=*/true});
+    QString error;
+    const auto tls = DockerApi::tlsConfiguration(m_certs, &error);
+    ASSERT_TRUE(tls) << error.toStdString();
+    EngineEvents events(engine.port(), *tls);
+    QList<QByteArray> received;
+    QString ended;
+    bool opened = false;
+    QObject::connect(&events, &EngineEvents::opened, [&] { opened = true; });
+    QObject::connect(&events, &EngineEvents::eventReceived, [&](const QByteArray& json) { received << json; });
+    QObject::connect(&events, &EngineEvents::ended, [&](const QString& reason) { ended = reason; });
+    events.start(filters);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return received.size() == 1; }, 10000));
+    EXPECT_TRUE(opened);
+    EXPECT_EQ(received[0], R"({"Type":"container","Action":"start"})");
+    // The rest of a line split across writes, then another whole one.
+    engine.pushEvent(R"("Action":"die"})");
+    engine.pushEvent(R"({"Type":"container","Action":"stop"})");
+    ASSERT_TRUE(QTest::qWaitFor([&] { return received.size() == 3; }, 10000));
+    EXPECT_EQ(received[1], R"({"Type":"container","Action":"die"})");
+    EXPECT_TRUE(ended.isEmpty());
+    engine.closeStreams();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !ended.isEmpty(); }, 10000));
+    EXPECT_FALSE(events.isActive());
+}
+
+TEST_F(EngineEndpoint, AnEventStreamTheEngineRefusesEndsWithItsStatus)
+{
+    FakeDockerApi engine(m_certs);  // every route answers 404
+    QString error;
+    const auto tls = DockerApi::tlsConfiguration(m_certs, &error);
+    ASSERT_TRUE(tls) << error.toStdString();
+    EngineEvents events(engine.port(), *tls);
+    QString ended;
+    QObject::connect(&events, &EngineEvents::ended, [&](const QString& reason) { ended = reason; });
+    events.start("{}");
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !ended.isEmpty(); }, 10000));
+    EXPECT_THAT(ended.toStdString(), ::testing::HasSubstr("404"));
+}
+
+}  // namespace

@@ -8,6 +8,9 @@
 #include <QTimer>
 #include <QUrl>
 
+#include <cstdlib>
+
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -335,6 +338,21 @@ public:
         QFile pidFile(file);
         if (!pidFile.open(QIODevice::ReadOnly)) { return 0; }
         return pidFile.readAll().trimmed().toLongLong();
+    }
+
+    bool monitorCommand(const QString& name, const QString& line, QString* output, QString* error) override
+    {
+        Domain domain(m_conn, name);
+        char* result = nullptr;
+        if (!domain
+            || virDomainQemuMonitorCommand(domain.get(), line.toUtf8().constData(), &result,
+                                           VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
+                < 0) {
+            return fail(error);
+        }
+        *output = QString::fromUtf8(result);
+        std::free(result);  // libvirt allocated it
+        return true;
     }
 
     QString domainLogPath(const QString& name) const override

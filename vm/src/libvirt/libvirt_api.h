@@ -66,6 +66,16 @@ public:
     virtual qint64 qemuPid(const QString& name) const = 0;
     // libvirt's own log of the domain (QEMU's stderr), if readable.
     virtual QString domainLogPath(const QString& name) const = 0;
+    // virDomainQemuMonitorCommand with an HMP line (the domain's QEMU monitor, which libvirt owns):
+    // QEMU's text in `output`, or false with libvirt's error.
+    virtual bool monitorCommand(const QString& name, const QString& line, QString* output, QString* error)
+    {
+        Q_UNUSED(name);
+        Q_UNUSED(line);
+        Q_UNUSED(output);
+        *error = QStringLiteral("this libvirt connection cannot pass monitor commands");
+        return false;
+    }
 
 signals:
     // virConnectDomainEventRegisterAny(VIR_DOMAIN_EVENT_ID_LIFECYCLE), for every domain.

@@ -519,6 +519,15 @@ private:
         becomeRunning();
     }
 
+    QString netdevId() const override { return QStringLiteral("berthnet0"); }
+    void humanMonitorCommand(const QString& line, MonitorDone done) override
+    {
+        QString output;
+        QString error;
+        const bool ok = m_connection && m_connection->monitorCommand(m_name, line, &output, &error);
+        QTimer::singleShot(0, this, [done, ok, text = ok ? output : error] { done(ok, text); });
+    }
+
     void pressPowerButton() override
     {
         QString error;

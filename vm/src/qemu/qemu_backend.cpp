@@ -205,6 +205,18 @@ private:
     }
 
     void pressPowerButton() override { m_qmp->execute(QStringLiteral("system_powerdown")); }
+    QString netdevId() const override { return QStringLiteral("net0"); }
+    void humanMonitorCommand(const QString& line, MonitorDone done) override
+    {
+        m_qmp->execute(QStringLiteral("human-monitor-command"), {{"command-line", line.toStdString()}},
+                       [done](bool ok, const nlohmann::json& result) {
+                           if (ok) {
+                               done(true, QString::fromStdString(result.is_string() ? result.get<std::string>() : ""));
+                           } else {
+                               done(false, QString::fromStdString(result.dump()));
+                           }
+                       });
+    }
 
     // Prepares the data disk with qemu-img, then launches QEMU.
     void runQemuImg(const QStringList& arguments, const QString& what)

@@ -41,11 +41,20 @@ struct HttpResponse {
 // transfer encoding, or up to the end). Returns false with `response->error` set when malformed.
 bool parseHttpResponse(const QByteArray& raw, HttpResponse* response);
 
+// A container port published on the VM's addresses (`docker run -p [IP:]hostPort:port[/udp]`).
+struct PublishedPort {
+    QString protocol;  // "tcp" or "udp"
+    QString hostIp;  // the address in the VM: "0.0.0.0", "::", "127.0.0.1", ...
+    quint16 hostPort = 0;
+    bool operator==(const PublishedPort&) const = default;
+};
+
 struct ContainerSummary {
     QString id;
     QString name;  // without the leading '/'
     QString image;
     QString state;  // "running", "exited", ...
+    QList<PublishedPort> ports;  // with a host port only
 };
 
 class DockerApi {

@@ -138,7 +138,11 @@ public:
     QString instanceDir() const { return m_dir.root(); }
     QByteArray guestConfig() const { return m_launched.guestConfig; }  // the last launch's; empty before one
     VmResources resources() const { return m_launched.resources; }  // ditto
+    QList<PortForward> launchedForwards() const { return m_launched.extraForwards; }  // ditto
     QByteArray guestReportedConfig() const { return m_reportedConfig; }  // what the guest agent echoed
+    // The host's 127.0.0.1:<port> forwarded to the guest's (or no longer), while the engine runs;
+    // forwards go with the VM when it stops. See VirtualMachine::setHostForward.
+    void setHostForward(const HostPort& port, bool enabled, VirtualMachine::ForwardDone done);
 
     static QString toString(EngineState state);
     // What the controller last wrote to <instanceDir>/status.json (null if none): a snapshot for

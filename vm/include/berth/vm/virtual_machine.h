@@ -11,6 +11,7 @@
 #include <QString>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 namespace berth::vm {
@@ -30,6 +31,14 @@ struct PortForward {
     quint16 hostPort = 0;
     quint16 guestPort = 0;
     bool operator==(const PortForward&) const = default;
+};
+
+// A port of the guest published on the host's loopback while the VM runs (a container's
+// `-p 8080:80` reaching the host's 127.0.0.1:8080), at the same number on both sides.
+struct HostPort {
+    QString protocol;  // "tcp" or "udp"
+    quint16 port = 0;
+    bool operator==(const HostPort&) const = default;
 };
 
 // The guest kernel's command line. no_timer_check: under TCG on a busy host the kernel's boot-time
@@ -94,6 +103,10 @@ public:
     virtual qint64 pid() const = 0;
     // What to show when something went wrong: QEMU's stderr and the serial console's last lines.
     virtual QString diagnostics() const = 0;
+    // Forwards the host's 127.0.0.1:<port> to the guest's <port> (or stops), while the VM runs.
+    // `done` gets an empty string, or why not (the host's port is taken, ...), never inside the call.
+    using ForwardDone = std::function<void(const QString& error)>;
+    virtual void setHostForward(const HostPort& port, bool enabled, ForwardDone done) = 0;
 
 signals:
     void stateChanged(berth::vm::VirtualMachine::State state);
