@@ -11,7 +11,7 @@
 #
 # Usage: build-guest-image.sh --programs DIR [--suite SUITE] [--cache-dir DIR] OUTDIR
 #   --programs DIR    Berth's static guest programs (berth-guest-agent, ...), copied into the root
-#   --suite SUITE     the Debian release the guest is built from: bookworm (default) or trixie;
+#   --suite SUITE     the Debian release the guest is built from: trixie (default) or bookworm;
 #                     its archive is the one the host's own apt sources name
 #   --cache-dir DIR   downloaded packages and the base root, kept between builds (default:
 #                     $BERTH_GUEST_CACHE_DIR, else OUTDIR/.cache)
@@ -41,7 +41,7 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 cache_dir=${BERTH_GUEST_CACHE_DIR:-}
 programs_dir=
-suite=bookworm
+suite=trixie
 outdir=
 while [[ $# -gt 0 ]]; do
     case $1 in
