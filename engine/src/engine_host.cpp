@@ -1,5 +1,7 @@
 #include "berth/engine/engine_host.h"
 
+#include <utility>
+
 #include <QDir>
 #include <QLocalServer>
 #include <QLocalSocket>
@@ -28,10 +30,23 @@ EngineHost::EngineHost(vm::EngineController* controller, LaunchPlanner planner, 
     });
     connect(m_controller, &vm::EngineController::operationFinished, this,
             [this](vm::EngineOperation operation, bool ok, const QString& message) {
-                broadcast({{"type", "finished"},
-                           {"op", vm::engineOperationName(operation).toStdString()},
-                           {"ok", ok},
-                           {"message", message.toStdString()}});
+                const nlohmann::json finished{{"type", "finished"},
+                                              {"op", vm::engineOperationName(operation).toStdString()},
+                                              {"ok", ok},
+                                              {"message", message.toStdString()}};
+                const bool launch = operation != vm::EngineOperation::Stop;
+                if (launch && ok && m_controller->launchWaits()) {
+                    // Another launch waits (asked for during this one): its callers, and this
+                    // one's, hear about the engine once it has run.
+                    m_heldSuccesses.push_back(finished);
+                } else {
+                    broadcast(finished);
+                    // A launch that failed or was cancelled is the news; held successes are stale.
+                    if (launch && !ok) { m_heldSuccesses.clear(); }
+                    if (!m_controller->launchWaits()) {
+                        for (const auto& held : std::exchange(m_heldSuccesses, {})) { broadcast(held); }
+                    }
+                }
                 broadcast({{"type", "status"}, {"status", status().toJson()}});
                 if (operation == vm::EngineOperation::Stop && ok && !m_controller->isBusy()
                     && m_controller->state() == vm::EngineState::Stopped) {

@@ -101,6 +101,11 @@ bool EngineController::isBusy() const
     return m_ops->isBusy();
 }
 
+bool EngineController::launchWaits() const
+{
+    return m_ops->launchWaits();
+}
+
 QueuedOperation& EngineController::currentOp()
 {
     return *m_ops->current();

@@ -1,5 +1,7 @@
 #include "operation_queue.h"
 
+#include <algorithm>
+
 namespace berth::vm {
 
 bool OperationQueue::lastWaitingIsLaunch() const
@@ -38,6 +40,12 @@ OperationQueue::LaunchMerge OperationQueue::requestLaunch(EngineOperation kind, 
     push({kind, plan});
     merge.queued = true;
     return merge;
+}
+
+bool OperationQueue::launchWaits() const
+{
+    return std::any_of(m_waiting.begin(), m_waiting.end(),
+                       [](const Op& op) { return op.kind != EngineOperation::Stop; });
 }
 
 OperationQueue::LaunchMerge OperationQueue::requestRestart(const LaunchPlan& plan)

@@ -58,6 +58,8 @@ public:
     std::optional<Op>& current() { return m_current; }
     const std::optional<Op>& current() const { return m_current; }
     bool isBusy() const { return m_current.has_value() || !m_waiting.empty(); }
+    // A start or restart waits (behind the current operation).
+    bool launchWaits() const;
 
 private:
     bool lastWaitingIsLaunch() const;

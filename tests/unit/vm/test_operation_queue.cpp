@@ -62,13 +62,16 @@ TEST(OperationQueueTest, AfterLaunchAnotherPlanQueuesOneRestartAndTheLaunchedPla
     queue.requestLaunch(EngineOperation::Restart, planWith(R"({"v":"B"})"), nullptr);
     ASSERT_TRUE(queue.beginNext());
     queue.current()->launched = true;
+    EXPECT_FALSE(queue.launchWaits());
     EXPECT_TRUE(queue.requestLaunch(EngineOperation::Restart, planWith(R"({"v":"C"})"), nullptr).queued);
+    EXPECT_TRUE(queue.launchWaits()) << "the engine host holds the running launch's success back";
     EXPECT_EQ(queue.requestLaunch(EngineOperation::Restart, planWith(R"({"v":"D"})"), nullptr).progress,
               "Merged into the pending restart");
     const auto back = queue.requestLaunch(EngineOperation::Restart, planWith(R"({"v":"B"})"), nullptr);
     ASSERT_EQ(back.dropped.size(), 1u);
     EXPECT_TRUE(back.dropped.front().ok);
     EXPECT_NE(back.dropped.front().message.indexOf("Superseded"), -1);
+    EXPECT_FALSE(queue.launchWaits());
     queue.finishCurrent();
     EXPECT_FALSE(queue.isBusy()) << "the queued restart to D is gone";
 }
@@ -83,6 +86,7 @@ TEST(OperationQueueTest, AStopCancelsWaitingLaunchesAndMergesIntoAWaitingStop)
     ASSERT_EQ(cancelled.size(), 1u);
     EXPECT_EQ(cancelled.front().kind, EngineOperation::Start);
     EXPECT_FALSE(cancelled.front().ok);
+    EXPECT_FALSE(queue.launchWaits()) << "a waiting stop is no launch";
     ASSERT_TRUE(queue.beginNext());
     EXPECT_EQ(queue.current()->kind, EngineOperation::Stop);
     EXPECT_TRUE(queue.current()->force) << "the later stop's force is kept";

@@ -10,12 +10,15 @@
 //                   {"type": "progress", "text": "..."}
 //                   {"type": "finished", "op": "start" | "stop" | "restart", "ok": bool, "message": "..."}
 // Every event goes to every client: a restart the CLI asked for shows up in the window too.
+// A start or restart that succeeds while another launch waits (a request made during it) is
+// announced only once that one has run too, so every caller hears the outcome of the last.
 
 #include <QObject>
 #include <QString>
 #include <QStringList>
 
 #include <functional>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -71,6 +74,7 @@ private:
     LaunchPlanner m_planner;
     QLocalServer* m_server = nullptr;
     bool m_closing = false;  // stopped and exiting: no new clients or requests
+    std::vector<nlohmann::json> m_heldSuccesses;  // launches that succeeded while another waited
 };
 
 }  // namespace berth::engine

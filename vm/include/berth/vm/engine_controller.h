@@ -125,6 +125,8 @@ public:
     EngineState state() const { return m_state; }
     QString stateDetail() const { return m_detail; }  // the error reason in Error
     bool isBusy() const;
+    // A start or restart waits behind the operation in progress (asked for during a launch).
+    bool launchWaits() const;
     // Lets another process manage the instance (its next owner, while this one exits). Only when
     // stopped and idle: nothing of ours runs then. The next start or stop claims it again.
     void releaseInstance();
