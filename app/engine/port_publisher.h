@@ -31,11 +31,11 @@ class PortPublisher : public QObject {
 public:
     using Forward = std::function<void(const vm::HostPort& port, bool enabled, vm::VirtualMachine::ForwardDone done)>;
 
-    // `reserved`: host ports Berth forwards itself (the engine's TLS port, 2375 when asked for).
-    PortPublisher(Forward forward, QObject* parent = nullptr);
+    explicit PortPublisher(Forward forward, QObject* parent = nullptr);
     ~PortPublisher() override;
 
-    // The engine is up at 127.0.0.1:<enginePort>: follow it.
+    // The engine is up at 127.0.0.1:<enginePort>: follow it. `reserved`: host ports Berth
+    // forwards itself (the engine's TLS port, 2375 when asked for), never a container's.
     void engineUp(quint16 enginePort, const QSslConfiguration& tls, const QSet<quint16>& reserved);
     // The engine is gone, and QEMU's forwards with it.
     void engineDown();
