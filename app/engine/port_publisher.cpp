@@ -32,6 +32,7 @@ QString describe(const vm::HostPort& port)
 PortPublisher::PortPublisher(Forward forward, QObject* parent)
     : QObject(parent),
       m_forward(std::move(forward)),
+      m_requests(new QObject(this)),
       m_debounce(new QTimer(this)),
       m_reopen(new QTimer(this))
 {
@@ -43,7 +44,11 @@ PortPublisher::PortPublisher(Forward forward, QObject* parent)
     connect(m_reopen, &QTimer::timeout, this, &PortPublisher::openEvents);
 }
 
-PortPublisher::~PortPublisher() = default;
+PortPublisher::~PortPublisher()
+{
+    engineDown();  // a newer generation: answers of the requests below are dropped
+    delete m_requests;
+}
 
 QList<vm::HostPort> PortPublisher::wantedPorts(const QList<endpoint::ContainerSummary>& containers,
                                                const QSet<quint16>& reserved)
@@ -102,7 +107,8 @@ void PortPublisher::sync()
 {
     if (!m_api) { return; }
     m_api->listContainers(
-        this, [this, generation = m_generation](const QList<endpoint::ContainerSummary>& list, const QString& error) {
+        m_requests,
+        [this, generation = m_generation](const QList<endpoint::ContainerSummary>& list, const QString& error) {
             if (generation != m_generation) { return; }
             if (!error.isEmpty()) {
                 spdlog::warn("published ports: cannot list the containers: {}", error.toStdString());

@@ -56,6 +56,9 @@ private:
     void apply(const QList<vm::HostPort>& wanted);
 
     Forward m_forward;
+    // The context of the engine requests in flight: deleted while this object is still whole,
+    // so an answer that arrives as they are torn down finds a PortPublisher, not half of one.
+    QObject* m_requests = nullptr;
     std::unique_ptr<endpoint::DockerApi> m_api;
     endpoint::EngineEvents* m_events = nullptr;
     QTimer* m_debounce = nullptr;
