@@ -29,6 +29,9 @@ namespace berth::vm {
 
 namespace {
 
+// The user network's -netdev id (passed through libvirt's qemu:commandline), for hostfwd too.
+constexpr const char* kLibvirtNetdevId = "berthnet0";
+
 // Namespace for the name-based domain UUIDs (a fixed random UUID, never change it).
 const QUuid kDomainUuidNamespace(QStringLiteral("{5b0d3f4e-8c1a-4a57-9e0b-2f6c3d7a9e41}"));
 
@@ -232,8 +235,8 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     // addresses; a plain "-device virtio-net-pci" would be created first and take a slot libvirt
     // assigned to one of its root ports.
     const QString nic = QString::fromStdString(
-        nlohmann::json{{"driver", "virtio-net-pci"}, {"netdev", "berthnet0"}, {"id", "berthnic0"}}.dump());
-    const QString netdev = userNetdev(spec, QStringLiteral("berthnet0"));
+        nlohmann::json{{"driver", "virtio-net-pci"}, {"netdev", kLibvirtNetdevId}, {"id", "berthnic0"}}.dump());
+    const QString netdev = userNetdev(spec, QLatin1String(kLibvirtNetdevId));
     const QString qemuNs = QStringLiteral("http://libvirt.org/schemas/domain/qemu/1.0");
     w.writeStartElement(qemuNs, QStringLiteral("commandline"));
     for (const auto& arg : {QStringLiteral("-netdev"), netdev, QStringLiteral("-device"), nic}) {
@@ -519,7 +522,7 @@ private:
         becomeRunning();
     }
 
-    QString netdevId() const override { return QStringLiteral("berthnet0"); }
+    QString netdevId() const override { return QLatin1String(kLibvirtNetdevId); }
     void humanMonitorCommand(const QString& line, MonitorDone done) override
     {
         QString output;

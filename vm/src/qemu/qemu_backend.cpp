@@ -15,6 +15,9 @@
 
 namespace berth::vm {
 
+// The user network's -netdev id: on the command line, and in the monitor's hostfwd commands.
+constexpr const char* kQemuNetdevId = "net0";
+
 QString toString(Accelerator accelerator)
 {
     return accelerator == Accelerator::Kvm ? QStringLiteral("kvm") : QStringLiteral("tcg");
@@ -77,8 +80,8 @@ QStringList qemuArguments(const VmSpec& spec)
          << QStringLiteral("socket,id=agent,path=%1,server=on,wait=off").arg(qemuOptionValue(dir.agentSocket()))
          << QStringLiteral("-device")
          << (QStringLiteral("virtserialport,chardev=agent,name=") + QLatin1String(contracts::agent::kPortName));
-    args << QStringLiteral("-netdev") << userNetdev(spec, QStringLiteral("net0")) << QStringLiteral("-device")
-         << QStringLiteral("virtio-net-pci,netdev=net0") << QStringLiteral("-device")
+    args << QStringLiteral("-netdev") << userNetdev(spec, QLatin1String(kQemuNetdevId)) << QStringLiteral("-device")
+         << QStringLiteral("virtio-net-pci,netdev=%1").arg(QLatin1String(kQemuNetdevId)) << QStringLiteral("-device")
          << QStringLiteral("virtio-rng-pci");
     // The guest reports the memory it frees and QEMU gives it back to the host, so an idle engine
     // does not keep what its containers once used.
@@ -205,7 +208,7 @@ private:
     }
 
     void pressPowerButton() override { m_qmp->execute(QStringLiteral("system_powerdown")); }
-    QString netdevId() const override { return QStringLiteral("net0"); }
+    QString netdevId() const override { return QLatin1String(kQemuNetdevId); }
     void humanMonitorCommand(const QString& line, MonitorDone done) override
     {
         m_qmp->execute(QStringLiteral("human-monitor-command"), {{"command-line", line.toStdString()}},
