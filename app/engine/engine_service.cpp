@@ -7,6 +7,7 @@
 #include "berth/endpoint/docker_api.h"
 #include "berth/endpoint/docker_context.h"
 #include "berth/endpoint/endpoint_certs.h"
+#include "berth/settings/proxy.h"
 #include "berth/vm/vm_backends.h"
 #include "port_publisher.h"
 
@@ -63,7 +64,7 @@ EngineService::EngineService(EngineServiceOptions options, QObject* parent)
     }
     // Until the first launch, status shows the backend the settings choose now.
     const auto settings = settings::Settings::load(m_options.settingsPaths);
-    const auto initial = planLaunch(settings, {m_fullGuest});
+    const auto initial = planLaunch(settings, {m_fullGuest, {}});
     m_controller = std::make_unique<vm::EngineController>(engine, vm::systemProcessFactory(), initial.plan.backend);
     m_host = std::make_unique<EngineHost>(m_controller.get(), [this] { return planNextLaunch(); });
     connect(m_host.get(), &EngineHost::idle, this, &EngineService::idle);
@@ -94,8 +95,14 @@ bool EngineService::listen(QString* error)
 // without restarting this host.
 PlannedLaunch EngineService::planNextLaunch()
 {
-    auto planned = planLaunch(settings::Settings::load(m_options.settingsPaths), {m_fullGuest});
+    const auto settings = settings::Settings::load(m_options.settingsPaths);
+    const auto environment = processEnvironment();
+    auto planned = planLaunch(settings, {m_fullGuest, environment});
     if (!planned.allowed || !m_fullGuest) { return planned; }
+    const auto containers
+        = settings::seenFromGuest(settings::resolveProxy(settings, settings::ProxyUse::Containers, environment));
+    m_containersProxy = {QString::fromStdString(containers.http), QString::fromStdString(containers.https),
+                         QString::fromStdString(containers.noProxy())};
     // Renewed here when missing, expired or corrupt; the guest gets the server side.
     const auto certs = engineCerts();
     const auto ensured = endpoint::ensureEngineCerts(certs);
@@ -150,6 +157,14 @@ void EngineService::setUpDockerCli()
         spdlog::warn("{}", result.message.toStdString());
     } else {
         spdlog::info("{}", result.message.toStdString());
+    }
+    const QString daemonHost = QStringLiteral("tcp://127.0.0.1:%1").arg(m_controller->enginePort());
+    const auto proxy = endpoint::setCliProxy(daemonHost, m_containersProxy);
+    if (!proxy.error.isEmpty()) {
+        spdlog::warn("containers' proxy: {}", proxy.error.toStdString());
+    } else if (proxy.changed) {
+        spdlog::info("containers started through {} get {}", daemonHost.toStdString(),
+                     m_containersProxy.none() ? "no proxy" : "the containers' proxy");
     }
 }
 

@@ -5,9 +5,11 @@
 // controller (with the engine's TLS check for the full guest), the host that serves it on
 // engine.sock and plans each launch from the settings (planLaunch), renews the engine's
 // certificates before each launch of the full guest, and whenever the engine comes up points the
-// docker CLI's context at it, offers the user the docker CLI tools shipped with the guest image,
-// and publishes the containers' ports on the host's loopback (PortPublisher).
+// docker CLI's context at it and gives the CLI the containers' proxy for it (setCliProxy), offers
+// the user the docker CLI tools shipped with the guest image, and publishes the containers' ports on the host's
+// loopback (PortPublisher).
 
+#include "berth/endpoint/cli_proxy.h"
 #include "berth/engine/engine_host.h"
 #include "berth/settings/settings.h"
 #include "berth/vm/engine_controller.h"
@@ -55,6 +57,7 @@ private:
     std::unique_ptr<vm::EngineController> m_controller;
     std::unique_ptr<EngineHost> m_host;
     std::unique_ptr<PortPublisher> m_ports;  // the full guest's
+    endpoint::CliProxy m_containersProxy;  // containersProxy, as the launch that runs now read it
 };
 
 }  // namespace berth::engine

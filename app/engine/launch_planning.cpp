@@ -4,6 +4,8 @@
 #include "berth/settings/guest_config.h"
 #include "berth/vm/vm_backends.h"
 
+#include <QProcessEnvironment>
+
 namespace berth::engine {
 
 namespace {
@@ -22,10 +24,18 @@ QString text(const settings::Settings& settings, std::string_view key)
 
 }  // namespace
 
+settings::EnvironmentLookup processEnvironment()
+{
+    return [environment = QProcessEnvironment::systemEnvironment()](std::string_view name) {
+        const QString key = QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
+        return environment.contains(key) ? std::optional(environment.value(key).toStdString()) : std::nullopt;
+    };
+}
+
 PlannedLaunch planLaunch(const settings::Settings& settings, const MachineFacts& facts)
 {
     PlannedLaunch decision;
-    const auto guest = settings::decideLaunch(settings);
+    const auto guest = settings::decideLaunch(settings, facts.environment);
     if (!guest.allowed) {
         decision.refusal = QString::fromStdString(guest.refusal);
         return decision;

@@ -150,6 +150,7 @@ SettingEditor* SettingEditor::create(const SettingSpec& spec, QWidget* parent)
     case settings::ValueType::Integer: return new IntegerEditor(spec, parent);
     case settings::ValueType::Enum: return new EnumEditor(spec, parent);
     case settings::ValueType::String:
+    case settings::ValueType::ProxyAddress:
     case settings::ValueType::StringList: return new TextEditor(spec, parent);
     case settings::ValueType::JsonObjectString: return new JsonObjectEditor(spec, parent);
     }

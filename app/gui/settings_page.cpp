@@ -87,6 +87,7 @@ QString SettingsPage::title() const
     switch (m_page) {
     case settings::Page::General: return tr("General");
     case settings::Page::Resources: return tr("Resources");
+    case settings::Page::Proxies: return tr("Proxies");
     case settings::Page::DockerEngine: return tr("Docker Engine");
     case settings::Page::Hidden: break;
     }

@@ -43,7 +43,8 @@ SettingsWindow::SettingsWindow(SettingsDraft& draft, ApplyRestart& applier, engi
     m_proposal->setObjectName(QStringLiteral("proposal"));
     m_proposal->setWordWrap(true);
 
-    for (auto page : {settings::Page::General, settings::Page::Resources, settings::Page::DockerEngine}) {
+    for (auto page :
+         {settings::Page::General, settings::Page::Resources, settings::Page::Proxies, settings::Page::DockerEngine}) {
         auto* p = new SettingsPage(page, m_draft, m_pages);
         addPage(p, p->title());
     }

@@ -22,6 +22,10 @@ constexpr const char* kAllowDerivedKey = "allowDerivedImages";
 constexpr const char* kCommandListKey = "commandList";
 constexpr const char* kTypeKey = "type";
 constexpr const char* kCommandsKey = "commands";
+constexpr const char* kEngineProxyKey = "engineProxy";
+constexpr const char* kHttpKey = "http";
+constexpr const char* kHttpsKey = "https";
+constexpr const char* kNoProxyKey = "noProxy";
 constexpr const char* kBlockLoadKey = "blockDockerLoad";
 constexpr const char* kExposeKey = "exposeDockerAPIOnTCP2375";
 constexpr const char* kDaemonOptionsKey = "dockerDaemonOptions";
@@ -52,6 +56,11 @@ public:
     {
         const json* value = field(object, key, json::value_t::boolean, path);
         return value != nullptr && value->get<bool>();
+    }
+    std::string text(const json& object, const char* key, const std::string& path)
+    {
+        const json* value = field(object, key, json::value_t::string, path);
+        return value != nullptr ? value->get<std::string>() : std::string();
     }
     std::vector<std::string> strings(const json& object, const char* key, const std::string& path)
     {
@@ -108,6 +117,10 @@ json toJson(const GuestConfig& config)
           {kSocketMountKey,
            {{kImageListKey, {{kImagesKey, eci.socketMountImages}, {kAllowDerivedKey, eci.allowDerivedImages}}},
             {kCommandListKey, {{kTypeKey, eci.commandListType}, {kCommandsKey, eci.commands}}}}}}},
+        {kEngineProxyKey,
+         {{kHttpKey, config.engineProxy.http},
+          {kHttpsKey, config.engineProxy.https},
+          {kNoProxyKey, config.engineProxy.noProxy}}},
         {kBlockLoadKey, config.blockDockerLoad},
         {kExposeKey, config.exposeDockerApiOnTcp2375},
         {kDaemonOptionsKey, config.dockerDaemonOptions},
@@ -157,6 +170,13 @@ std::optional<GuestConfig> parseGuestConfig(const json& object, std::string* err
             read.nothingElse(*socket, socketPath);
         }
         read.nothingElse(*eci, eciPath);
+    }
+    const std::string proxyPath = std::string(kEngineProxyKey) + ".";
+    if (const json* proxy = read.field(object, kEngineProxyKey, json::value_t::object, "")) {
+        config.engineProxy.http = read.text(*proxy, kHttpKey, proxyPath);
+        config.engineProxy.https = read.text(*proxy, kHttpsKey, proxyPath);
+        config.engineProxy.noProxy = read.text(*proxy, kNoProxyKey, proxyPath);
+        read.nothingElse(*proxy, proxyPath);
     }
     config.blockDockerLoad = read.boolean(object, kBlockLoadKey, "");
     config.exposeDockerApiOnTcp2375 = read.boolean(object, kExposeKey, "");

@@ -55,11 +55,15 @@ QString homeOf(const QProcessEnvironment& environment)
 
 }  // namespace
 
-QString userCliPluginDir(const QProcessEnvironment& environment)
+QString userDockerConfigDir(const QProcessEnvironment& environment)
 {
     const QString config = environment.value(QStringLiteral("DOCKER_CONFIG"));
-    if (!config.isEmpty()) { return QDir(config).filePath(QStringLiteral("cli-plugins")); }
-    return QDir(homeOf(environment)).filePath(QStringLiteral(".docker/cli-plugins"));
+    return config.isEmpty() ? QDir(homeOf(environment)).filePath(QStringLiteral(".docker")) : config;
+}
+
+QString userCliPluginDir(const QProcessEnvironment& environment)
+{
+    return QDir(userDockerConfigDir(environment)).filePath(QStringLiteral("cli-plugins"));
 }
 
 QStringList systemCliPluginDirs()

@@ -44,6 +44,17 @@
     </message>
 </context>
 <context>
+    <name>QObject</name>
+    <message>
+        <source>The engine did not list its containers in time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The engine did not remove every container in time</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Setting</name>
     <message>
         <source>Use Enhanced Container Isolation</source>
@@ -201,6 +212,58 @@
         <source>deny</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Engine proxy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>system: the proxy of your environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY); manual: the addresses below. The engine pulls and pushes images through it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Web server (HTTP)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Secure web server (HTTPS)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bypass the proxy for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hosts, domains and networks, e.g. registry.local, .corp.example, 10.0.0.0/8.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Containers&apos; proxy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What containers and builds started through Berth&apos;s docker context get as HTTP_PROXY, HTTPS_PROXY and NO_PROXY: the proxy of your environment (system) or the addresses below (manual).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Containers&apos; HTTP proxy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Containers&apos; HTTPS proxy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Containers bypass the proxy for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hosts, domains and networks, e.g. localhost, .corp.example.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>manual</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>berth::gui::AppController</name>
@@ -352,6 +415,18 @@
     </message>
     <message>
         <source>Not isolated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Docker: docker --context berth … (tcp://127.0.0.1:%1, TLS with a client certificate)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unsafe: tcp://127.0.0.1:2375 answers without TLS or authentication (exposeDockerAPIOnTCP2375)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This container was created before Enhanced Container Isolation was turned on, or with --runtime=runc. While ECI is on it runs in its own user namespace like every other container; if it shares a host namespace or mounts a VM path or the engine socket, it fails to start. Re-create it to have ECI check it when it is created.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -514,6 +589,10 @@
     </message>
     <message>
         <source>Docker Engine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Proxies</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

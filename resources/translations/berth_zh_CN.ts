@@ -43,6 +43,17 @@
     </message>
 </context>
 <context>
+    <name>QObject</name>
+    <message>
+        <source>The engine did not list its containers in time</source>
+        <translation>引擎未能及时列出其容器</translation>
+    </message>
+    <message>
+        <source>The engine did not remove every container in time</source>
+        <translation>引擎未能及时删除所有容器</translation>
+    </message>
+</context>
+<context>
     <name>Setting</name>
     <message>
         <source>Use Enhanced Container Isolation</source>
@@ -200,6 +211,58 @@
         <source>deny</source>
         <translation>拒绝</translation>
     </message>
+    <message>
+        <source>Engine proxy</source>
+        <translation>引擎代理</translation>
+    </message>
+    <message>
+        <source>system: the proxy of your environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY); manual: the addresses below. The engine pulls and pushes images through it.</source>
+        <translation>system：使用环境中的代理（HTTP_PROXY、HTTPS_PROXY、NO_PROXY）；manual：使用下面的地址。引擎通过它拉取和推送镜像。</translation>
+    </message>
+    <message>
+        <source>Web server (HTTP)</source>
+        <translation>Web 服务器（HTTP）</translation>
+    </message>
+    <message>
+        <source>Secure web server (HTTPS)</source>
+        <translation>安全 Web 服务器（HTTPS）</translation>
+    </message>
+    <message>
+        <source>Bypass the proxy for</source>
+        <translation>不经代理访问</translation>
+    </message>
+    <message>
+        <source>Hosts, domains and networks, e.g. registry.local, .corp.example, 10.0.0.0/8.</source>
+        <translation>主机、域名和网络，例如 registry.local、.corp.example、10.0.0.0/8。</translation>
+    </message>
+    <message>
+        <source>Containers&apos; proxy</source>
+        <translation>容器代理</translation>
+    </message>
+    <message>
+        <source>What containers and builds started through Berth&apos;s docker context get as HTTP_PROXY, HTTPS_PROXY and NO_PROXY: the proxy of your environment (system) or the addresses below (manual).</source>
+        <translation>通过 Berth 的 docker 上下文启动的容器和构建所获得的 HTTP_PROXY、HTTPS_PROXY 和 NO_PROXY：环境中的代理（system）或下面的地址（manual）。</translation>
+    </message>
+    <message>
+        <source>Containers&apos; HTTP proxy</source>
+        <translation>容器 HTTP 代理</translation>
+    </message>
+    <message>
+        <source>Containers&apos; HTTPS proxy</source>
+        <translation>容器 HTTPS 代理</translation>
+    </message>
+    <message>
+        <source>Containers bypass the proxy for</source>
+        <translation>容器不经代理访问</translation>
+    </message>
+    <message>
+        <source>Hosts, domains and networks, e.g. localhost, .corp.example.</source>
+        <translation>主机、域名和网络，例如 localhost、.corp.example。</translation>
+    </message>
+    <message>
+        <source>manual</source>
+        <translation>手动</translation>
+    </message>
 </context>
 <context>
     <name>berth::gui::AppController</name>
@@ -356,6 +419,14 @@
     <message>
         <source>Not isolated</source>
         <translation>未隔离</translation>
+    </message>
+    <message>
+        <source>Docker: docker --context berth … (tcp://127.0.0.1:%1, TLS with a client certificate)</source>
+        <translation>Docker：docker --context berth …（tcp://127.0.0.1:%1，使用客户端证书的 TLS）</translation>
+    </message>
+    <message>
+        <source>Unsafe: tcp://127.0.0.1:2375 answers without TLS or authentication (exposeDockerAPIOnTCP2375)</source>
+        <translation>不安全：tcp://127.0.0.1:2375 不经 TLS 或身份验证即可访问（exposeDockerAPIOnTCP2375）</translation>
     </message>
 </context>
 <context>
@@ -517,6 +588,10 @@
     <message>
         <source>Docker Engine</source>
         <translation>Docker 引擎</translation>
+    </message>
+    <message>
+        <source>Proxies</source>
+        <translation>代理</translation>
     </message>
 </context>
 <context>

@@ -14,39 +14,17 @@ namespace {
 // ignored with that explanation instead of as unknown.
 const std::set<std::string, std::less<>>& dockerOnlyKeys()
 {
-    static const std::set<std::string, std::less<>> names = {"displayedOnboarding",
-                                                             "desktopTerminalEnabled",
-                                                             "silentModulesUpdate",
-                                                             "extensionsEnabled",
-                                                             "onlyMarketplaceExtensions",
-                                                             "extensionsPrivateMarketplace",
-                                                             "extensionsPrivateMarketplaceAdminContactURL",
-                                                             "filesharingAllowedDirectories",
-                                                             "useVirtualizationFrameworkVirtioFS",
-                                                             "useGrpcfuse",
-                                                             "useVirtualizationFrameworkRosetta",
-                                                             "scout",
-                                                             "proxy",
-                                                             "containersProxy",
-                                                             "kubernetes",
-                                                             "windowsContainers",
-                                                             "defaultNetworkingMode",
-                                                             "dnsInhibition",
-                                                             "portBindingBehavior",
-                                                             "enableInference",
-                                                             "enableInferenceTCP",
-                                                             "enableInferenceTCPPort",
-                                                             "enableInferenceCORS",
-                                                             "enableInferenceGPUVariant",
-                                                             "allowBetaFeatures",
-                                                             "allowExperimentalFeatures",
-                                                             "enableDockerAI",
-                                                             "enableDockerMCPToolkit",
-                                                             "enableCloud",
-                                                             "KubernetesImagesRepository",
-                                                             "useWindowsContainers",
-                                                             "wslEngineEnabled",
-                                                             "vpnkitCIDR"};
+    static const std::set<std::string, std::less<>> names
+        = {"displayedOnboarding", "desktopTerminalEnabled", "silentModulesUpdate", "extensionsEnabled",
+           "onlyMarketplaceExtensions", "extensionsPrivateMarketplace", "extensionsPrivateMarketplaceAdminContactURL",
+           "filesharingAllowedDirectories", "useVirtualizationFrameworkVirtioFS", "useGrpcfuse",
+           "useVirtualizationFrameworkRosetta", "scout",
+           // members of proxy and containersProxy
+           "windowsDockerdPort", "enableKerberosNtlm", "pac", "embeddedPac", "transparentPorts", "kubernetes",
+           "windowsContainers", "defaultNetworkingMode", "dnsInhibition", "portBindingBehavior", "enableInference",
+           "enableInferenceTCP", "enableInferenceTCPPort", "enableInferenceCORS", "enableInferenceGPUVariant",
+           "allowBetaFeatures", "allowExperimentalFeatures", "enableDockerAI", "enableDockerMCPToolkit", "enableCloud",
+           "KubernetesImagesRepository", "useWindowsContainers", "wslEngineEnabled", "vpnkitCIDR"};
     return names;
 }
 
@@ -55,6 +33,7 @@ struct AdminShape {
     std::map<std::string, const SettingSpec*, std::less<>> wrapped;  // {"locked", "value"} objects
     std::map<std::string, const SettingSpec*, std::less<>> members;  // plain values inside a group
     std::set<std::string, std::less<>> containers;  // objects that hold the above
+    std::set<std::string, std::less<>> groupLocks;  // containers whose own "locked" locks their members
 
     static const AdminShape& get()
     {
@@ -64,6 +43,9 @@ struct AdminShape {
                 if (spec.adminForm == AdminForm::None) { continue; }
                 const std::string path(spec.adminPath);
                 (spec.adminForm == AdminForm::Wrapped ? s.wrapped : s.members)[path] = &spec;
+                if (spec.adminForm == AdminForm::GroupMember && spec.lockPath != spec.adminPath) {
+                    s.groupLocks.insert(std::string(spec.lockPath));
+                }
                 for (auto slash = path.rfind('/'); slash != 0 && slash != std::string::npos;
                      slash = path.rfind('/', slash - 1)) {
                     s.containers.insert(path.substr(0, slash));
@@ -143,6 +125,10 @@ private:
             const std::string childPointer = pointerChild(pointer, name);
             if (pointer.empty() && name == "configurationFileVersion") { continue; }
             const auto& shape = AdminShape::get();
+            if (name == "locked" && shape.groupLocks.contains(pointer) && !shape.wrapped.contains(pointer)) {
+                groupLock(childPointer, pointer, child);
+                continue;
+            }
             if (auto w = shape.wrapped.find(childPointer); w != shape.wrapped.end()) {
                 wrapped(childPointer, child, *w->second);
             } else if (auto m = shape.members.find(childPointer); m != shape.members.end()) {
@@ -210,6 +196,17 @@ private:
             } else {
                 ignored(childPointer, name);
             }
+        }
+    }
+
+    // Docker Desktop's proxy groups carry "locked" among their plain members.
+    void groupLock(const std::string& pointer, const std::string& group, const nlohmann::json& value)
+    {
+        if (value.is_boolean()) {
+            m_locks[group] = value.get<bool>();
+        } else {
+            error(pointer, "\"locked\" must be true or false, got " + value.dump(), "");
+            m_locks[group] = true;  // an admin meant to lock something; never treat a typo as unlocked
         }
     }
 

@@ -24,7 +24,7 @@ std::vector<std::string> adminOnlyDaemonOptionsUnderEci(const nlohmann::json& da
     return found;
 }
 
-contracts::GuestConfig guestConfig(const Settings& settings)
+contracts::GuestConfig guestConfig(const Settings& settings, const EnvironmentLookup& environment)
 {
     using nlohmann::json;
     const auto value = [&](std::string_view key) { return settings.get(key).value; };
@@ -51,13 +51,15 @@ contracts::GuestConfig guestConfig(const Settings& settings)
     config.eci.allowDerivedImages = value(keys::kSocketMountAllowDerivedImages).get<bool>();
     config.eci.commandListType = value(keys::kSocketMountCommandListType).get<std::string>();
     config.eci.commands = strings(keys::kSocketMountCommands);
+    const auto proxy = seenFromGuest(resolveProxy(settings, ProxyUse::Engine, environment));
+    config.engineProxy = {proxy.http, proxy.https, proxy.noProxy()};
     config.blockDockerLoad = value(keys::kBlockDockerLoad).get<bool>();
     config.exposeDockerApiOnTcp2375 = value(keys::kExposeDockerApiOnTcp2375).get<bool>();
     config.dockerDaemonOptions = std::move(daemon);
     return config;
 }
 
-LaunchDecision decideLaunch(const Settings& settings)
+LaunchDecision decideLaunch(const Settings& settings, const EnvironmentLookup& environment)
 {
     if (!settings.engineStartAllowed()) {
         const Diagnostic* error = settings.adminPolicy().firstError();
@@ -67,7 +69,7 @@ LaunchDecision decideLaunch(const Settings& settings)
                     + " is invalid, so the engine will not start until it is fixed: "
                     + (error != nullptr ? error->format() : std::string("unknown problem"))};
     }
-    return {true, guestConfig(settings), {}};
+    return {true, guestConfig(settings, environment), {}};
 }
 
 }  // namespace berth::settings

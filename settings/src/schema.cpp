@@ -1,5 +1,7 @@
 #include "berth/settings/schema.h"
 
+#include "berth/settings/proxy.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -177,6 +179,92 @@ std::vector<SettingSpec> buildSchema()
          .adminPath = "/linuxVM/libvirtUri",
          .lockPath = "/linuxVM/libvirtUri",
          .choices = {"qemu:///session", "qemu:///system"}},
+        // Docker Desktop's proxy groups: {"locked", "mode", "http", "https", "exclude"}.
+        {.key = keys::kProxyMode,
+         .type = ValueType::Enum,
+         .defaultValue = "system",
+         .label = "Engine proxy",
+         .description = "system: the proxy of your environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY); manual: the "
+                        "addresses below. The engine pulls and pushes images through it.",
+         .restartNeeded = true,
+         .page = Page::Proxies,
+         .adminForm = AdminForm::GroupMember,
+         .adminPath = "/proxy/mode",
+         .lockPath = "/proxy",
+         .choices = {"system", "manual"}},
+        {.key = keys::kProxyHttp,
+         .type = ValueType::ProxyAddress,
+         .defaultValue = "",
+         .label = "Web server (HTTP)",
+         .description = "",
+         .restartNeeded = true,
+         .page = Page::Proxies,
+         .adminForm = AdminForm::GroupMember,
+         .adminPath = "/proxy/http",
+         .lockPath = "/proxy"},
+        {.key = keys::kProxyHttps,
+         .type = ValueType::ProxyAddress,
+         .defaultValue = "",
+         .label = "Secure web server (HTTPS)",
+         .description = "",
+         .restartNeeded = true,
+         .page = Page::Proxies,
+         .adminForm = AdminForm::GroupMember,
+         .adminPath = "/proxy/https",
+         .lockPath = "/proxy"},
+        {.key = keys::kProxyExclude,
+         .type = ValueType::StringList,
+         .defaultValue = json::array(),
+         .label = "Bypass the proxy for",
+         .description = "Hosts, domains and networks, e.g. registry.local, .corp.example, 10.0.0.0/8.",
+         .restartNeeded = true,
+         .page = Page::Proxies,
+         .adminForm = AdminForm::GroupMember,
+         .adminPath = "/proxy/exclude",
+         .lockPath = "/proxy"},
+        {.key = keys::kContainersProxyMode,
+         .type = ValueType::Enum,
+         .defaultValue = "system",
+         .label = "Containers' proxy",
+         .description
+         = "What containers and builds started through Berth's docker context get as HTTP_PROXY, HTTPS_PROXY and "
+           "NO_PROXY: the proxy of your environment (system) or the addresses below (manual).",
+         .restartNeeded = true,
+         .page = Page::Proxies,
+         .adminForm = AdminForm::GroupMember,
+         .adminPath = "/containersProxy/mode",
+         .lockPath = "/containersProxy",
+         .choices = {"system", "manual"}},
+        {.key = keys::kContainersProxyHttp,
+         .type = ValueType::ProxyAddress,
+         .defaultValue = "",
+         .label = "Containers' HTTP proxy",
+         .description = "",
+         .restartNeeded = true,
+         .page = Page::Proxies,
+         .adminForm = AdminForm::GroupMember,
+         .adminPath = "/containersProxy/http",
+         .lockPath = "/containersProxy"},
+        {.key = keys::kContainersProxyHttps,
+         .type = ValueType::ProxyAddress,
+         .defaultValue = "",
+         .label = "Containers' HTTPS proxy",
+         .description = "",
+         .restartNeeded = true,
+         .page = Page::Proxies,
+         .adminForm = AdminForm::GroupMember,
+         .adminPath = "/containersProxy/https",
+         .lockPath = "/containersProxy"},
+        {.key = keys::kContainersProxyExclude,
+         .type = ValueType::StringList,
+         .defaultValue = json::array(),
+         .label = "Containers bypass the proxy for",
+         .description = "Hosts, domains and networks, e.g. localhost, .corp.example.",
+         .restartNeeded = true,
+         .page = Page::Proxies,
+         .adminForm = AdminForm::GroupMember,
+         .adminPath = "/containersProxy/exclude",
+         .lockPath = "/containersProxy"},
         {.key = keys::kStartAtLogin,
          .type = ValueType::Bool,
          .defaultValue = false,
@@ -253,6 +341,7 @@ std::string describeType(const SettingSpec& spec)
     case ValueType::StringList: return "an array of strings";
     case ValueType::Enum: return "one of " + joined(spec.choices, ", ");
     case ValueType::JsonObjectString: return "a string holding a JSON object, e.g. \"{\\\"debug\\\": true}\"";
+    case ValueType::ProxyAddress: return "a proxy address such as http://proxy.example.com:3128, or \"\" for none";
     }
     return "a value";
 }
@@ -273,6 +362,10 @@ std::optional<std::string> typeError(const SettingSpec& spec, const nlohmann::js
         break;
     case ValueType::String:
         if (!value.is_string()) { return expected(); }
+        break;
+    case ValueType::ProxyAddress:
+        if (!value.is_string()) { return expected(); }
+        if (auto problem = proxyAddressError(value.get<std::string>())) { return *problem; }
         break;
     case ValueType::StringList:
         if (!value.is_array()) { return expected(); }
@@ -326,6 +419,7 @@ ParsedValue parseValueText(const SettingSpec& spec, std::string_view raw)
     }
     case ValueType::String:
     case ValueType::Enum:
+    case ValueType::ProxyAddress:
     case ValueType::JsonObjectString: out.value = std::string(text); break;
     case ValueType::StringList: {
         if (!text.empty() && text.front() == '[') {

@@ -39,6 +39,24 @@ json daemonJson(const contracts::GuestConfig& config, const json& eciOptions, bo
     return daemon;
 }
 
+std::vector<std::string> dockerdCommand(const contracts::EngineProxy& proxy, const std::string& configFile)
+{
+    std::vector<std::string> argv;
+    const auto set = [&argv](const char* upper, const char* lower, const std::string& value) {
+        if (value.empty()) { return; }
+        argv.push_back(std::string(upper) + "=" + value);
+        argv.push_back(std::string(lower) + "=" + value);
+    };
+    set("HTTP_PROXY", "http_proxy", proxy.http);
+    set("HTTPS_PROXY", "https_proxy", proxy.https);
+    if (!argv.empty()) {
+        set("NO_PROXY", "no_proxy", proxy.noProxy);
+        argv.insert(argv.begin(), "/usr/bin/env");
+    }
+    argv.insert(argv.end(), {"/usr/sbin/dockerd", "--config-file", configFile});
+    return argv;
+}
+
 std::string checkTlsBundle(const json& bundle)
 {
     if (!bundle.is_object()) { return "the TLS bundle is not a JSON object"; }

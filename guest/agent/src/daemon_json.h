@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 #include "berth/contracts/guest_config.h"
 
@@ -28,6 +29,10 @@ inline constexpr const char* kContainerdSocket = "/run/containerd/containerd.soc
 // engine listens on its unix socket only, never on unauthenticated TCP.
 nlohmann::json daemonJson(const contracts::GuestConfig& config, const nlohmann::json& eciOptions, bool haveTls,
                           const EngineTls& tls = {});
+
+// dockerd's command line: the engine proxy in its environment, as HTTP_PROXY, HTTPS_PROXY and
+// NO_PROXY in both cases (dockerd of every release reads them there for pulls and pushes).
+std::vector<std::string> dockerdCommand(const contracts::EngineProxy& proxy, const std::string& configFile);
 
 // The TLS material from fw_cfg: {"ca": PEM, "cert": PEM, "key": PEM}. Empty error when valid.
 std::string checkTlsBundle(const nlohmann::json& bundle);

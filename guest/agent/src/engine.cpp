@@ -376,6 +376,9 @@ contracts::GuestConfig bootEngine()
     const bool haveTls = installTls();
     const json eciOptions = berth::guest::eci::daemonOptions(config);
     const json daemon = guest::daemonJson(config, eciOptions, haveTls);
+    if (!config.engineProxy.http.empty() || !config.engineProxy.https.empty()) {
+        guest::log("the engine pulls and pushes through a proxy");
+    }
     if (!guest::writeFile("/etc/docker/daemon.json", daemon.dump(2) + "\n", 0644)) {
         throw StepFailed{"writing the engine configuration", "cannot write /etc/docker/daemon.json"};
     }
@@ -396,7 +399,7 @@ contracts::GuestConfig bootEngine()
     }
 
     enterPhase("starting dockerd");
-    const pid_t dockerd = startService("dockerd", {"/usr/sbin/dockerd", "--config-file", "/etc/docker/daemon.json"});
+    const pid_t dockerd = startService("dockerd", guest::dockerdCommand(config.engineProxy, "/etc/docker/daemon.json"));
     waitForService("dockerd", dockerd, std::string(kLogDir) + "/dockerd.log", 300s,
                    [] { return guest::unixHttp(guest::kEngineSocket, "GET", "/_ping", 2s).body == "OK"; });
     if (config.exposeDockerApiOnTcp2375) { startUnsafeTcpRelay(); }

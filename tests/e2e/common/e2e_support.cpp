@@ -12,6 +12,9 @@
 
 #include <cstdio>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace berth::e2e {
@@ -287,6 +290,59 @@ QString Environment::diagnostics() const
 QString Environment::settingsFile() const
 {
     return m_home->path() + "/config/berth/settings-store.json";
+}
+
+RecordingProxy::RecordingProxy()
+{
+    m_listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (m_listener < 0 || ::bind(m_listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0
+        || ::listen(m_listener, 16) != 0
+        || ::getsockname(m_listener, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        return;
+    }
+    m_port = ntohs(address.sin_port);
+    m_thread = std::thread([this] { serve(); });
+}
+
+RecordingProxy::~RecordingProxy()
+{
+    if (m_listener >= 0) { ::shutdown(m_listener, SHUT_RDWR); }  // wakes accept() with an error
+    if (m_thread.joinable()) { m_thread.join(); }
+    if (m_listener >= 0) { ::close(m_listener); }
+}
+
+QList<QByteArray> RecordingProxy::requestLines() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_lines;
+}
+
+void RecordingProxy::serve()
+{
+    for (;;) {
+        const int client = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0) { return; }
+        const timeval limit{10, 0};  // a client that sends nothing does not hold the proxy up
+        ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        QByteArray head;
+        char buffer[4096];
+        while (!head.contains("\r\n\r\n") && head.size() < 65536) {
+            const ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
+            if (n <= 0) { break; }
+            head.append(buffer, static_cast<qsizetype>(n));
+        }
+        if (const qsizetype end = head.indexOf("\r\n"); end > 0) {
+            std::lock_guard lock(m_mutex);
+            m_lines << head.left(end);
+        }
+        static constexpr char kAnswer[] = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        ::send(client, kAnswer, sizeof kAnswer - 1, MSG_NOSIGNAL);
+        ::close(client);
+    }
 }
 
 }  // namespace berth::e2e

@@ -17,10 +17,35 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include <signal.h>
 
 namespace berth::e2e {
+
+// An HTTP proxy on the host's loopback that only takes notes: it records each request's first
+// line (GET http://..., CONNECT host:443) and answers 502, so no registry has to exist behind it.
+// Served from a thread of its own, since the tests block in QProcess while the guest connects.
+class RecordingProxy {
+public:
+    RecordingProxy();
+    ~RecordingProxy();
+    RecordingProxy(const RecordingProxy&) = delete;
+    RecordingProxy& operator=(const RecordingProxy&) = delete;
+
+    [[nodiscard]] quint16 port() const { return m_port; }  // 0 when it could not listen
+    [[nodiscard]] QList<QByteArray> requestLines() const;
+
+private:
+    void serve();
+
+    int m_listener = -1;
+    quint16 m_port = 0;
+    mutable std::mutex m_mutex;
+    QList<QByteArray> m_lines;
+    std::thread m_thread;
+};
 
 // A tiny image made locally (no registry is reachable): busybox-static, imported with docker import.
 inline constexpr const char* kTinyImage = "berth-e2e/tiny:1";

@@ -21,6 +21,7 @@ private slots:
     void dockerContextAnswers();
     void importedImageRunsEchoHello();
     void volumeSurvivesRestartAndTheDiskGrows();
+    void engineAndContainersUseTheProxies();
     void hardKillThenStartRepairsTheDataDisk();
     void clientWithoutCertificateIsRefused();
     void stopPowersOffCleanly();
@@ -89,6 +90,45 @@ void EngineE2e::volumeSurvivesRestartAndTheDiskGrows()
     const qint64 after = dataDiskKiB();
     qInfo("the data disk's filesystem: %lld KiB before, %lld KiB after growing the disk by 1 GiB", before, after);
     QVERIFY2(after - before > 1000 * 1024, qPrintable(QStringLiteral("%1 KiB -> %2 KiB").arg(before).arg(after)));
+}
+
+// Settings > Proxies, applied with a restart: the engine pulls through `proxy` (reaching the
+// host's loopback from the VM), and containers get `containersProxy` as variables.
+void EngineE2e::engineAndContainersUseTheProxies()
+{
+    berth::e2e::RecordingProxy proxy;
+    QVERIFY(proxy.port() != 0);
+    const QString address = QStringLiteral("http://127.0.0.1:%1").arg(proxy.port());
+    const QString forContainers = QStringLiteral("http://proxy.corp.example:3128");
+    for (const QString& setting :
+         {QStringLiteral("proxy.mode=manual"), QStringLiteral("proxy.http=") + address,
+          QStringLiteral("proxy.https=") + address, QStringLiteral("containersProxy.mode=manual"),
+          QStringLiteral("containersProxy.https=") + forContainers,
+          QStringLiteral("containersProxy.exclude=localhost,.corp.example")}) {
+        const Run set = m_env.berthctl({"settings", "set", setting});
+        QVERIFY2(set.exitCode == 0, qPrintable(set.describe()));
+    }
+    const Run restart = m_env.berthctl({"restart"}, std::chrono::minutes(6));
+    QVERIFY2(restart.exitCode == 0, qPrintable(restart.describe()));
+
+    // No registry has this name; the pull can only fail, but it must ask the proxy first.
+    const Run pull = m_env.docker({"--context", "berth", "pull", "registry.berth-proxy-check.invalid/probe:1"});
+    QVERIFY2(pull.exitCode != 0, qPrintable(pull.describe()));
+    const QList<QByteArray> asked = proxy.requestLines();
+    QVERIFY2(asked.contains("CONNECT registry.berth-proxy-check.invalid:443 HTTP/1.1"),
+             qPrintable(asked.join(" | ") + "\n" + pull.describe()));
+
+    const Run env = m_env.docker({"--context", "berth", "run", "--rm", berth::e2e::kTinyImage, "busybox", "env"});
+    QVERIFY2(env.exitCode == 0, qPrintable(env.describe()));
+    QVERIFY2(env.output.contains("HTTPS_PROXY=" + forContainers.toUtf8()), qPrintable(env.describe()));
+    QVERIFY2(env.output.contains("https_proxy=" + forContainers.toUtf8()), qPrintable(env.describe()));
+    QVERIFY2(env.output.contains("NO_PROXY=localhost,.corp.example"), qPrintable(env.describe()));
+    QVERIFY2(!env.output.contains("HTTP_PROXY="), qPrintable(env.describe()));  // only what was set
+
+    // Back to no proxy for the cases that follow (applied at their restart).
+    for (const char* setting : {"proxy.mode=system", "containersProxy.mode=system"}) {
+        QCOMPARE(m_env.berthctl({"settings", "set", setting}).exitCode, 0);
+    }
 }
 
 void EngineE2e::hardKillThenStartRepairsTheDataDisk()

@@ -43,7 +43,7 @@ protected:
 
 TEST_F(LaunchPlanningTest, DefaultsGiveTheDefaultVmOnQemuWithNoExtraForwards)
 {
-    const auto planned = engine::planLaunch(settings::Settings::load(m_paths), {.fullGuest = true});
+    const auto planned = engine::planLaunch(settings::Settings::load(m_paths), {.fullGuest = true, .environment = {}});
     ASSERT_TRUE(planned.allowed) << planned.refusal.toStdString();
     EXPECT_EQ(planned.plan.resources, (vm::VmResources{vm::kDefaultCpus, vm::kDefaultMemoryMiB, 65536ll << 20}));
     ASSERT_NE(planned.plan.backend, nullptr);
@@ -62,7 +62,7 @@ TEST_F(LaunchPlanningTest, ResourcesBackendAndTheUnsafePortComeFromTheSettings)
                                                           {"vm.manager", "libvirt"},
                                                           {"exposeDockerAPIOnTCP2375", true},
                                                           {"enhancedContainerIsolation", true}}),
-                                            {.fullGuest = true});
+                                            {.fullGuest = true, .environment = {}});
     ASSERT_TRUE(planned.allowed) << planned.refusal.toStdString();
     EXPECT_EQ(planned.plan.resources, (vm::VmResources{3, 2048, 131072ll << 20}));
     EXPECT_EQ(planned.plan.backend->description(), "libvirt (qemu:///session)");
@@ -75,7 +75,7 @@ TEST_F(LaunchPlanningTest, ResourcesBackendAndTheUnsafePortComeFromTheSettings)
 
 TEST_F(LaunchPlanningTest, TheTestGuestGetsNoDataDisk)
 {
-    const auto planned = engine::planLaunch(settings::Settings::load(m_paths), {.fullGuest = false});
+    const auto planned = engine::planLaunch(settings::Settings::load(m_paths), {.fullGuest = false, .environment = {}});
     ASSERT_TRUE(planned.allowed);
     EXPECT_EQ(planned.plan.resources.dataDiskSizeBytes, 0);
 }
@@ -83,7 +83,7 @@ TEST_F(LaunchPlanningTest, TheTestGuestGetsNoDataDisk)
 TEST_F(LaunchPlanningTest, AnInvalidAdminFileRefusesTheLaunchAndSaysWhere)
 {
     test::writeText(m_paths.adminFile, "{\"configurationFileVersion\": 2,}");
-    const auto planned = engine::planLaunch(settings::Settings::load(m_paths), {.fullGuest = true});
+    const auto planned = engine::planLaunch(settings::Settings::load(m_paths), {.fullGuest = true, .environment = {}});
     EXPECT_FALSE(planned.allowed);
     EXPECT_NE(planned.refusal.indexOf("admin-settings.json:1:"), -1) << planned.refusal.toStdString();
     EXPECT_EQ(planned.plan.backend, nullptr) << "nothing is planned past a refusal";

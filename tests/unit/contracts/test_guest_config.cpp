@@ -26,6 +26,7 @@ GuestConfig everythingSet()
     config.eci.allowDerivedImages = true;
     config.eci.commandListType = "allow";
     config.eci.commands = {"ps", "push"};
+    config.engineProxy = {"http://10.0.2.2:3128", "http://proxy.corp:8080", "localhost,.corp"};
     config.blockDockerLoad = true;
     config.exposeDockerApiOnTcp2375 = true;
     config.dockerDaemonOptions = {{"debug", true}, {"features", {{"buildkit", true}}}};
@@ -62,6 +63,8 @@ TEST(GuestConfig, TheJsonFormIsDockerDesktopsNames)
     EXPECT_EQ(written["exposeDockerAPIOnTCP2375"], true);
     EXPECT_EQ(written["blockDockerLoad"], true);
     EXPECT_EQ(written["dockerDaemonOptions"]["debug"], true);
+    EXPECT_EQ(written["engineProxy"]["https"], "http://proxy.corp:8080");
+    EXPECT_EQ(written["engineProxy"]["noProxy"], "localhost,.corp");
 }
 
 TEST(GuestConfig, AnotherVersionIsRefusedNamingBoth)

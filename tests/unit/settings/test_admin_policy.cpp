@@ -121,12 +121,47 @@ TEST_F(AdminPolicyTest, DockersFullExampleLoadsWithIgnoredKeysListed)
         EXPECT_GT(d.line, 0) << d.key;
         ignored.push_back(d.key);
     }
-    for (const char* key :
-         {"proxy", "containersProxy", "kubernetes", "windowsContainers", "scout", "linuxVM.wslEngineEnabled",
-          "linuxVM.vpnkitCIDR", "filesharingAllowedDirectories", "portBindingBehavior", "enableInferenceTCPPort"}) {
+    for (const char* key : {"proxy.windowsDockerdPort", "proxy.pac", "containersProxy.transparentPorts", "kubernetes",
+                            "windowsContainers", "scout", "linuxVM.wslEngineEnabled", "linuxVM.vpnkitCIDR",
+                            "filesharingAllowedDirectories", "portBindingBehavior", "enableInferenceTCPPort"}) {
         EXPECT_THAT(ignored, Contains(key));
     }
-    EXPECT_THAT(ignored, Not(Contains("enhancedContainerIsolation")));
+    for (const char* key : {"enhancedContainerIsolation", "proxy", "containersProxy", "proxy.mode", "proxy.locked",
+                            "containersProxy.http", "containersProxy.exclude"}) {
+        EXPECT_THAT(ignored, Not(Contains(key)));
+    }
+    // The proxy groups: locked, with what the file says and the rest at their defaults.
+    EXPECT_TRUE(policy.isLocked(keys::kProxyMode));
+    EXPECT_TRUE(policy.isLocked(keys::kProxyExclude));
+    EXPECT_EQ(policy.find(keys::kProxyMode)->value, nlohmann::json("system"));
+    EXPECT_TRUE(policy.isLocked(keys::kContainersProxyHttp));
+    EXPECT_EQ(policy.find(keys::kContainersProxyMode)->value, nlohmann::json("manual"));
+}
+
+TEST_F(AdminPolicyTest, ProxyGroupLockAndAddressesAreChecked)
+{
+    const auto unlocked = parseAdminPolicy(R"({"configurationFileVersion": 2,
+ "proxy": {"locked": false, "mode": "manual", "http": "http://proxy.corp:3128", "exclude": ["corp"]}})",
+                                           "p.json");
+    EXPECT_EQ(unlocked.state, AdminPolicy::State::Valid);
+    EXPECT_TRUE(unlocked.diagnostics.empty());
+    EXPECT_FALSE(unlocked.isLocked(keys::kProxyHttp));
+    ASSERT_NE(unlocked.find(keys::kProxyHttp), nullptr);
+    EXPECT_EQ(unlocked.find(keys::kProxyHttp)->value, nlohmann::json("http://proxy.corp:3128"));
+
+    const auto bad = parseAdminPolicy(R"({"configurationFileVersion": 2,
+ "proxy": {"locked": "yes", "mode": "manual", "https": "http://proxy corp:3128"}})",
+                                      "p.json");
+    EXPECT_EQ(bad.state, AdminPolicy::State::Invalid);
+    std::vector<std::string> keysWithErrors;
+    for (const auto& d : bad.diagnostics) {
+        if (d.severity == Diagnostic::Severity::Error) {
+            keysWithErrors.push_back(d.key);
+            EXPECT_EQ(d.line, 2) << d.key;
+        }
+    }
+    EXPECT_THAT(keysWithErrors, Contains("proxy.locked"));
+    EXPECT_THAT(keysWithErrors, Contains("proxy.https"));
 }
 
 TEST_F(AdminPolicyTest, UnknownKeyIsAWarningWithItsPosition)

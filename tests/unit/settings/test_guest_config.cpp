@@ -36,7 +36,8 @@ protected:
 TEST_F(GuestConfigTest, EciOffByDefault)
 {
     const json config = berth::contracts::toJson(guestConfig(settingsWith("")));
-    EXPECT_EQ(config["configVersion"], json(1));
+    EXPECT_EQ(config["configVersion"], json(berth::contracts::kGuestConfigVersion));
+    EXPECT_EQ(config["engineProxy"], json({{"http", ""}, {"https", ""}, {"noProxy", ""}}));
     EXPECT_EQ(config["enhancedContainerIsolation"]["enabled"], json(false));
     EXPECT_EQ(config["dockerDaemonOptions"], json::object());
     EXPECT_EQ(config["enhancedContainerIsolation"]["dockerSocketMount"]["commandList"]["type"], json("deny"));
@@ -116,4 +117,62 @@ TEST_F(GuestConfigTest, UnderEciSomeDaemonOptionsAreTheAdministratorsOnly)
            {"linuxVM", {{"dockerDaemonOptions", {{"locked", true}, {"value", R"({"experimental": true})"}}}}}};
     const json fromAdmin = berth::contracts::toJson(guestConfig(settingsWith(admin.dump())));
     EXPECT_EQ(fromAdmin["dockerDaemonOptions"]["experimental"], json(true));
+}
+
+TEST_F(GuestConfigTest, EngineProxyIsTheManualOneAsTheVmReachesIt)
+{
+    const auto s = settingsWith(R"({"configurationFileVersion": 2, "proxy": {"locked": true, "mode": "manual",
+        "http": "http://127.0.0.1:3128", "https": "http://user:secret@localhost:3129/", "exclude": ["a.corp", ".b"]}})");
+    const auto proxy = guestConfig(s).engineProxy;
+    EXPECT_EQ(proxy.http, "http://10.0.2.2:3128");
+    EXPECT_EQ(proxy.https, "http://user:secret@10.0.2.2:3129/");
+    EXPECT_EQ(proxy.noProxy, "a.corp,.b");
+}
+
+TEST_F(GuestConfigTest, SystemProxyComesFromTheEnvironment)
+{
+    const auto s = settingsWith("");
+    const EnvironmentLookup environment = [](std::string_view name) -> std::optional<std::string> {
+        if (name == "https_proxy") { return "http://proxy.corp:8080"; }
+        if (name == "HTTP_PROXY") { return "proxy.corp:8081"; }
+        if (name == "no_proxy") { return " localhost, .corp ,"; }
+        return std::nullopt;
+    };
+    const auto proxy = guestConfig(s, environment).engineProxy;
+    EXPECT_EQ(proxy.https, "http://proxy.corp:8080");
+    EXPECT_EQ(proxy.http, "proxy.corp:8081");
+    EXPECT_EQ(proxy.noProxy, "localhost,.corp");
+    // Without an environment, "system" is no proxy; a value that is no address is left out.
+    EXPECT_EQ(guestConfig(s).engineProxy, berth::contracts::EngineProxy{});
+    const EnvironmentLookup broken = [](std::string_view name) -> std::optional<std::string> {
+        if (name == "HTTP_PROXY") { return "ftp://x:1"; }
+        return std::nullopt;
+    };
+    EXPECT_TRUE(guestConfig(s, broken).engineProxy.http.empty());
+}
+
+TEST(ProxyAddress, AcceptsWhatProxyVariablesHoldAndSaysWhatIsWrong)
+{
+    for (const char* good : {"", "http://proxy:3128", "https://p.corp", "socks5://[::1]:1080", "proxy.corp:80",
+                             "http://u:p@proxy:3128/", "HTTP://PROXY:1"}) {
+        EXPECT_EQ(proxyAddressError(good), std::nullopt) << good;
+    }
+    const std::pair<const char*, const char*> bad[]
+        = {{"ftp://proxy:21", "scheme"},    {"http://:3128", "host is missing"}, {"http://proxy:0", "port"},
+           {"http://proxy:99999", "port"},  {"http://proxy:31x", "port"},        {"http://pro xy:1", "space"},
+           {"http://proxy:1/path", "path"}, {"http://[::1:1", "closing"}};
+    for (const auto& [address, says] : bad) {
+        const auto error = proxyAddressError(address);
+        ASSERT_TRUE(error.has_value()) << address;
+        EXPECT_THAT(*error, HasSubstr(says)) << address;
+        EXPECT_THAT(*error, HasSubstr(address));
+    }
+}
+
+TEST(ProxyAddress, OnlyTheHostsLoopbackIsRewrittenForTheVm)
+{
+    ProxyAddresses addresses{"http://127.0.0.2:1", "socks5://[::1]:2", {"x"}};
+    EXPECT_EQ(seenFromGuest(addresses), (ProxyAddresses{"http://10.0.2.2:1", "socks5://10.0.2.2:2", {"x"}}));
+    addresses = {"http://proxy.corp:3128", "http://localhost.corp:1", {}};
+    EXPECT_EQ(seenFromGuest(addresses), addresses);
 }

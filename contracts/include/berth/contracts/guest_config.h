@@ -16,7 +16,7 @@ namespace berth::contracts {
 
 // Raised whenever a field changes meaning or a required one is added: a guest built for another
 // version refuses the config at boot, naming both versions, rather than guess.
-inline constexpr int kGuestConfigVersion = 1;
+inline constexpr int kGuestConfigVersion = 2;
 
 // Docker Desktop's enhancedContainerIsolation settings, as the guest enforces them.
 struct EciConfig {
@@ -29,8 +29,18 @@ struct EciConfig {
     bool operator==(const EciConfig&) const = default;
 };
 
+// The proxy dockerd pulls and pushes through, as the VM reaches it (empty: none).
+struct EngineProxy {
+    std::string http;  // HTTP_PROXY
+    std::string https;  // HTTPS_PROXY
+    std::string noProxy;  // NO_PROXY: comma-separated hosts, domains and networks
+
+    bool operator==(const EngineProxy&) const = default;
+};
+
 struct GuestConfig {
     EciConfig eci;
+    EngineProxy engineProxy;
     bool blockDockerLoad = false;  // the authorization plugin refuses POST /images/load
     bool exposeDockerApiOnTcp2375 = false;  // an unencrypted relay to the engine on :2375
     // The user's or admin's daemon.json options, without kControlledDaemonOptions.
@@ -59,9 +69,10 @@ inline constexpr std::array<std::string_view, 15> kControlledDaemonOptions
        "authorization-plugins",
        "no-new-privileges"};  // ECI's API policy
 
-// {"configVersion": 1, "enhancedContainerIsolation": {"enabled": ..., "dockerSocketMount":
+// {"configVersion": 2, "enhancedContainerIsolation": {"enabled": ..., "dockerSocketMount":
 // {"imageList": {"images", "allowDerivedImages"}, "commandList": {"type", "commands"}}},
-// "blockDockerLoad", "exposeDockerAPIOnTCP2375", "dockerDaemonOptions", "overriddenDaemonOptions"}
+// "engineProxy": {"http", "https", "noProxy"}, "blockDockerLoad", "exposeDockerAPIOnTCP2375",
+// "dockerDaemonOptions", "overriddenDaemonOptions"}
 nlohmann::json toJson(const GuestConfig& config);
 
 // What toJson wrote, back. Every field is required and must have its type, no other field may be

@@ -21,6 +21,9 @@ struct CliToolsResult {
     QString error;  // empty unless a link could not be made
 };
 
+// The docker CLI's configuration folder: $DOCKER_CONFIG, else ~/.docker.
+QString userDockerConfigDir(const QProcessEnvironment& environment = QProcessEnvironment::systemEnvironment());
+
 // Where the docker CLI looks for the user's plugins.
 QString userCliPluginDir(const QProcessEnvironment& environment = QProcessEnvironment::systemEnvironment());
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "berth/contracts/guest_config.h"
+#include "berth/settings/proxy.h"
 #include "berth/settings/settings.h"
 
 namespace berth::settings {
@@ -17,8 +18,9 @@ namespace berth::settings {
 // VM-root programs on a container's behalf (userland-proxy-path, init-path), enable
 // checkpoint/restore (experimental) or change every container's seccomp profile count only when
 // an administrator set them: from the user they are removed and listed too. Which runtime is the
-// default is the guest's to decide.
-contracts::GuestConfig guestConfig(const Settings& settings);
+// default is the guest's to decide. The engine's proxy is the one `proxy` names, read from
+// `environment` in "system" mode, as the VM reaches it.
+contracts::GuestConfig guestConfig(const Settings& settings, const EnvironmentLookup& environment = {});
 
 // The keys of `daemonOptions` that only an administrator may set while ECI is on.
 std::vector<std::string> adminOnlyDaemonOptionsUnderEci(const nlohmann::json& daemonOptions);
@@ -30,6 +32,6 @@ struct LaunchDecision {
     contracts::GuestConfig guestConfig;  // when allowed
     std::string refusal;  // when not
 };
-LaunchDecision decideLaunch(const Settings& settings);
+LaunchDecision decideLaunch(const Settings& settings, const EnvironmentLookup& environment = {});
 
 }  // namespace berth::settings

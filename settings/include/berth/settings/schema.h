@@ -18,10 +18,11 @@ enum class ValueType {
     StringList,  // JSON array of strings
     Enum,  // one of `choices`
     JsonObjectString,  // a string holding a JSON object, as Docker's dockerDaemonOptions has it
+    ProxyAddress,  // empty, or [scheme://][user:password@]host[:port] (settings/proxy.h)
 };
 
 // Where the Settings window shows a setting; Hidden ones are managed through files and the CLI.
-enum class Page { General, Resources, DockerEngine, Hidden };
+enum class Page { General, Resources, Proxies, DockerEngine, Hidden };
 
 // How a setting appears in admin-settings.json (Docker Desktop's configurationFileVersion 2).
 enum class AdminForm {
@@ -69,6 +70,14 @@ inline constexpr std::string_view kMemoryMiB = "vm.memoryMiB";
 inline constexpr std::string_view kDiskSizeMiB = "vm.diskSizeMiB";
 inline constexpr std::string_view kVmManager = "vm.manager";
 inline constexpr std::string_view kLibvirtUri = "vm.libvirtUri";
+inline constexpr std::string_view kProxyMode = "proxy.mode";
+inline constexpr std::string_view kProxyHttp = "proxy.http";
+inline constexpr std::string_view kProxyHttps = "proxy.https";
+inline constexpr std::string_view kProxyExclude = "proxy.exclude";
+inline constexpr std::string_view kContainersProxyMode = "containersProxy.mode";
+inline constexpr std::string_view kContainersProxyHttp = "containersProxy.http";
+inline constexpr std::string_view kContainersProxyHttps = "containersProxy.https";
+inline constexpr std::string_view kContainersProxyExclude = "containersProxy.exclude";
 inline constexpr std::string_view kStartAtLogin = "app.startAtLogin";
 inline constexpr std::string_view kOpenDashboardAtStart = "app.openDashboardAtStart";
 inline constexpr std::string_view kTheme = "app.theme";

@@ -96,3 +96,21 @@ TEST(TlsBundle, NeedsThreePemStrings)
     EXPECT_NE(checkTlsBundle({{"ca", pem}, {"cert", pem}, {"key", "not pem"}}), "");
     EXPECT_NE(checkTlsBundle(json::array()), "");
 }
+
+TEST(DockerdCommand, TheEngineProxyIsInDockerdsEnvironmentOnly)
+{
+    using Argv = std::vector<std::string>;
+    const Argv plain = {"/usr/sbin/dockerd", "--config-file", "/etc/docker/daemon.json"};
+    EXPECT_EQ(berth::guest::dockerdCommand({}, "/etc/docker/daemon.json"), plain);
+    // NO_PROXY alone sends nothing through a proxy: no environment at all.
+    EXPECT_EQ(berth::guest::dockerdCommand({"", "", "a"}, "/etc/docker/daemon.json"), plain);
+    const Argv proxied = {"/usr/bin/env",
+                          "HTTPS_PROXY=http://10.0.2.2:3128",
+                          "https_proxy=http://10.0.2.2:3128",
+                          "NO_PROXY=a,.b",
+                          "no_proxy=a,.b",
+                          "/usr/sbin/dockerd",
+                          "--config-file",
+                          "/etc/docker/daemon.json"};
+    EXPECT_EQ(berth::guest::dockerdCommand({"", "http://10.0.2.2:3128", "a,.b"}, "/etc/docker/daemon.json"), proxied);
+}
