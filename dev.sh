@@ -18,6 +18,7 @@ PACKAGES=(
     libvirt-dev libvirt-daemon-system
     busybox-static cpio mmdebstrap squashfs-tools
     xvfb xauth fonts-wqy-microhei
+    acl
     rpm lintian mmdebstrap
 )
 

@@ -1,9 +1,10 @@
 # berth_add_test(NAME <name> SOURCES <files...> [LIBS <targets...>] [LABELS <labels...>]
-#                [TIMEOUT <seconds>] [ENVIRONMENT <VAR=value...>])
+#                [TIMEOUT <seconds>] [ENVIRONMENT <VAR=value...>] [LAUNCHER <program...>])
 # One executable per test, registered with CTest. Qt Test and GoogleTest executables both work;
-# labels (unit, integration, e2e, fuzz) select tiers: `ctest -L unit`.
+# labels (unit, integration, e2e, fuzz) select tiers: `ctest -L unit`. A LAUNCHER runs the
+# executable (its path is the launcher's last argument).
 function(berth_add_test)
-    cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;ENVIRONMENT" ${ARGN})
+    cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;ENVIRONMENT;LAUNCHER" ${ARGN})
     add_executable(${T_NAME} ${T_SOURCES})
     berth_target_defaults(${T_NAME})
     list(LENGTH T_SOURCES source_count)
@@ -15,7 +16,11 @@ function(berth_add_test)
     endif()
     target_link_libraries(${T_NAME} PRIVATE ${T_LIBS})
     target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests/common)
-    add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+    if(T_LAUNCHER)
+        add_test(NAME ${T_NAME} COMMAND ${T_LAUNCHER} $<TARGET_FILE:${T_NAME}>)
+    else()
+        add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+    endif()
     if(NOT T_TIMEOUT)
         set(T_TIMEOUT 120)
     endif()

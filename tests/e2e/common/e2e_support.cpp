@@ -31,6 +31,10 @@ QString Run::describe() const
 bool Environment::setUp(QString* why)
 {
     const auto env = QProcessEnvironment::systemEnvironment();
+    // as-ordinary-user.sh names the account it runs the test as; root there would hide what users meet.
+    if (const QString account = env.value("BERTH_E2E_RUN_AS"); !account.isEmpty() && ::geteuid() == 0) {
+        qFatal("this test must run as the ordinary user %s, not as root", qPrintable(account));
+    }
     m_binDir = env.value("BERTH_E2E_BIN_DIR");
     const QString imageDir = env.value("BERTH_GUEST_IMAGE_DIR");
     if (!QFileInfo(m_binDir + "/berthctl").isExecutable()) {

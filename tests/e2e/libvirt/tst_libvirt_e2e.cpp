@@ -49,6 +49,7 @@ void LibvirtE2e::initTestCase()
     QString why;
     if (!m_env.setUp(&why)) { QSKIP(qPrintable(why)); }
     m_uri = berth::testing::LibvirtDaemons::defaultUri();
+    qInfo("libvirt at %s", qPrintable(m_uri));
     const QString daemons = m_daemons.ensureRunning(m_uri);
     QVERIFY2(daemons.isEmpty(), qPrintable(daemons));
 

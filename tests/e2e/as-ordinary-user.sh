@@ -1,0 +1,82 @@
+#!/bin/bash
+# Runs one test program as an ordinary user, the way Berth's users run it: no root, its own
+# XDG_RUNTIME_DIR, libvirt through qemu:///session. When the suite itself runs as root (CI), a
+# throw-away account is made for this run and removed afterwards together with everything it
+# started (the session libvirtd and virtlogd included); run by anyone else, the program simply
+# runs as them.
+#
+#   as-ordinary-user.sh PROGRAM [ARGS...]
+#
+# The program gets the caller's BERTH_*, QT* and QTEST_* variables, LANG and CI; a file or folder
+# it must reach through a folder only root may enter gets an ACL entry for the account, removed
+# with it.
+set -euo pipefail
+
+(($# >= 1)) || { echo "usage: $0 PROGRAM [ARGS...]" >&2; exit 2; }
+if [[ $(id -u) != 0 ]]; then exec env BERTH_E2E_RUN_AS="$(id -un)" "$@"; fi
+
+readonly prefix=berth-t
+# Accounts of earlier runs that were killed before they could clean up (their creator is gone).
+while IFS=: read -r name _; do
+    [[ $name =~ ^${prefix}([0-9]+)$ ]] || continue
+    kill -0 "${BASH_REMATCH[1]}" 2>/dev/null && continue
+    pkill -KILL -u "$name" 2>/dev/null || true
+    userdel --remove "$name" 2>/dev/null || true
+done </etc/passwd
+
+user="${prefix}$$"
+useradd --create-home --user-group --shell /bin/bash "$user"
+uid=$(id -u "$user")
+home=$(getent passwd "$user" | cut -d: -f6)
+runtime="/run/user/$uid"
+acl_dirs=()
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    # Everything the account started: the test, QEMU, and the session daemons libvirt spawned.
+    pkill -KILL -u "$user" 2>/dev/null || true
+    for _ in $(seq 100); do
+        pgrep -u "$user" >/dev/null || break
+        sleep 0.1  # waiting for the kernel to reap what was just killed
+    done
+    for dir in "${acl_dirs[@]}"; do setfacl -x "u:$user" "$dir" 2>/dev/null || true; done
+    rm -rf "$runtime"
+    userdel --remove "$user" 2>/dev/null || true
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+install -d -m 0700 -o "$user" -g "$user" "$runtime"
+
+# Lets the account through every folder above `path` that it could not otherwise enter.
+grant_way_to() {
+    local dir
+    dir=$(dirname "$(realpath -m "$1")")
+    while [[ $dir != / ]]; do
+        if ! runuser -u "$user" -- test -x "$dir"; then
+            setfacl -m "u:$user:x" "$dir"
+            acl_dirs+=("$dir")
+        fi
+        dir=$(dirname "$dir")
+    done
+}
+program=$(realpath "$(command -v "$1")")
+grant_way_to "$program/"
+for name in BERTH_E2E_BIN_DIR BERTH_GUEST_IMAGE_DIR BERTH_TEST_DATA; do
+    [[ -n ${!name:-} ]] && grant_way_to "${!name}/"
+done
+
+environment=("BERTH_E2E_RUN_AS=$user" "HOME=$home" "USER=$user" "LOGNAME=$user" "SHELL=/bin/bash" "XDG_RUNTIME_DIR=$runtime"
+    "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin" "LANG=${LANG:-C.UTF-8}")
+while IFS= read -r name; do
+    [[ $name =~ ^(BERTH_|QT|QTEST_|CI$) && $name != BERTH_E2E_RUN_AS ]] && environment+=("$name=${!name}")
+done < <(compgen -e)
+
+shift
+echo "as-ordinary-user: running $program as $user (uid $uid), XDG_RUNTIME_DIR=$runtime"
+# Not exec: the trap above must outlive the program to clean up after it.
+cd "$home"
+runuser -u "$user" -- env -i "${environment[@]}" "$program" "$@"
