@@ -4,7 +4,9 @@
 #include "berth/settings/guest_config.h"
 #include "berth/vm/vm_backends.h"
 
+#include <QProcess>
 #include <QProcessEnvironment>
+#include <QStandardPaths>
 
 namespace berth::engine {
 
@@ -24,11 +26,75 @@ QString text(const settings::Settings& settings, std::string_view key)
 
 }  // namespace
 
+std::map<std::string, std::string> desktopProxyVariables(const DesktopSetting& setting)
+{
+    static const QString kSchema = QStringLiteral("org.gnome.system.proxy");
+    const auto text = [](QString value) {
+        value = value.trimmed();
+        if (value.size() >= 2 && value.startsWith(QLatin1Char('\'')) && value.endsWith(QLatin1Char('\''))) {
+            value = value.mid(1, value.size() - 2);
+        }
+        return value;
+    };
+    std::map<std::string, std::string> variables;
+    if (text(setting(kSchema, QStringLiteral("mode"))) != QLatin1String("manual")) { return variables; }
+    const auto address = [&](const QString& scheme, const char* variable) {
+        const QString schema = kSchema + QLatin1Char('.') + scheme;
+        const QString host = text(setting(schema, QStringLiteral("host")));
+        const QString port = text(setting(schema, QStringLiteral("port"))).section(QLatin1Char(' '), -1);
+        if (host.isEmpty() || port.isEmpty() || port == QLatin1String("0")) { return; }
+        variables[variable] = QStringLiteral("http://%1:%2").arg(host, port).toStdString();
+    };
+    address(QStringLiteral("http"), "HTTP_PROXY");
+    address(QStringLiteral("https"), "HTTPS_PROXY");
+    // ['localhost', '127.0.0.0/8'] (or "@as []" when empty)
+    QStringList hosts;
+    for (const QString& item : text(setting(kSchema, QStringLiteral("ignore-hosts")))
+                                   .remove(QLatin1Char('['))
+                                   .remove(QLatin1Char(']'))
+                                   .split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        if (const QString host = text(item); !host.isEmpty() && !host.startsWith(QLatin1Char('@'))) { hosts << host; }
+    }
+    if (!variables.empty() && !hosts.isEmpty()) { variables["NO_PROXY"] = hosts.join(QLatin1Char(',')).toStdString(); }
+    return variables;
+}
+
+namespace {
+
+QString gsettings(const QString& schema, const QString& key)
+{
+    QProcess process;
+    process.start(QStringLiteral("gsettings"), {QStringLiteral("get"), schema, key});
+    if (!process.waitForFinished(3000) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0) {
+        process.kill();
+        process.waitForFinished(1000);
+        return {};
+    }
+    return QString::fromUtf8(process.readAllStandardOutput());
+}
+
+}  // namespace
+
 settings::EnvironmentLookup processEnvironment()
 {
-    return [environment = QProcessEnvironment::systemEnvironment()](std::string_view name) {
+    const auto environment = QProcessEnvironment::systemEnvironment();
+    std::map<std::string, std::string> desktop;
+    const bool namesAProxy = [&] {
+        for (const char* name : {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"}) {
+            if (!environment.value(QLatin1String(name)).isEmpty()) { return true; }
+        }
+        return false;
+    }();
+    if (!namesAProxy && !QStandardPaths::findExecutable(QStringLiteral("gsettings")).isEmpty()) {
+        desktop = desktopProxyVariables(gsettings);
+    }
+    return [environment, desktop](std::string_view name) -> std::optional<std::string> {
         const QString key = QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
-        return environment.contains(key) ? std::optional(environment.value(key).toStdString()) : std::nullopt;
+        if (environment.contains(key)) { return environment.value(key).toStdString(); }
+        if (const auto it = desktop.find(QString(key).toUpper().toStdString()); it != desktop.end()) {
+            return it->second;
+        }
+        return std::nullopt;
     };
 }
 

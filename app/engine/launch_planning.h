@@ -8,6 +8,12 @@
 #include "berth/settings/proxy.h"
 #include "berth/settings/settings.h"
 
+#include <QString>
+
+#include <functional>
+#include <map>
+#include <string>
+
 namespace berth::engine {
 
 // What the host machine contributes to a launch.
@@ -16,7 +22,17 @@ struct MachineFacts {
     settings::EnvironmentLookup environment;  // what "system" proxies are read from; none if empty
 };
 
-// The environment this process runs in, as a desktop session gives it.
+// One value of the desktop's settings as `gsettings get SCHEMA KEY` prints it ('text', 3128,
+// ['a', 'b']), or empty when there is none.
+using DesktopSetting = std::function<QString(const QString& schema, const QString& key)>;
+
+// GNOME's proxy (org.gnome.system.proxy) when its mode is "manual", as the variables HTTP_PROXY,
+// HTTPS_PROXY and NO_PROXY would give it; empty otherwise.
+std::map<std::string, std::string> desktopProxyVariables(const DesktopSetting& setting);
+
+// The environment this process runs in, as a desktop session gives it. Where it names no proxy at
+// all, the desktop's (desktopProxyVariables through `gsettings`) stands in: many desktops set
+// their proxy there alone.
 settings::EnvironmentLookup processEnvironment();
 
 PlannedLaunch planLaunch(const settings::Settings& settings, const MachineFacts& facts);

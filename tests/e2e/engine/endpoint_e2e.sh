@@ -8,6 +8,11 @@
 # Everything lives in a temporary HOME/XDG/DOCKER_CONFIG: the user's own files are never touched.
 # Usage: engine_e2e.sh <bin dir with berthctl and berth-engine> <guest image dir>
 set -euo pipefail
+# as-ordinary-user.sh names the account it runs this as; root here would hide what users meet.
+if [[ -n ${BERTH_E2E_RUN_AS:-} && $(id -u) == 0 ]]; then
+    echo "this test must run as the ordinary user $BERTH_E2E_RUN_AS, not as root" >&2
+    exit 1
+fi
 BIN=$1
 GUEST=$2
 WORK=$(mktemp -d /tmp/berth-e2e.XXXXXX)

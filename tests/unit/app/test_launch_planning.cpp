@@ -88,3 +88,36 @@ TEST_F(LaunchPlanningTest, AnInvalidAdminFileRefusesTheLaunchAndSaysWhere)
     EXPECT_NE(planned.refusal.indexOf("admin-settings.json:1:"), -1) << planned.refusal.toStdString();
     EXPECT_EQ(planned.plan.backend, nullptr) << "nothing is planned past a refusal";
 }
+
+TEST(DesktopProxy, GnomesManualProxyReadsAsTheVariables)
+{
+    const std::map<std::pair<QString, QString>, QString> gnome = {
+        {{"org.gnome.system.proxy", "mode"}, "'manual'\n"},
+        {{"org.gnome.system.proxy.http", "host"}, "'proxy.corp'\n"},
+        {{"org.gnome.system.proxy.http", "port"}, "3128\n"},
+        {{"org.gnome.system.proxy.https", "host"}, "'secure.corp'\n"},
+        {{"org.gnome.system.proxy.https", "port"}, "uint32 8443\n"},
+        {{"org.gnome.system.proxy", "ignore-hosts"}, "['localhost', '127.0.0.0/8', '::1']\n"},
+    };
+    auto settingOf = [](std::map<std::pair<QString, QString>, QString> values) {
+        return [values](const QString& schema, const QString& key) {
+            const auto it = values.find({schema, key});
+            return it == values.end() ? QString() : it->second;
+        };
+    };
+    const auto variables = engine::desktopProxyVariables(settingOf(gnome));
+    EXPECT_EQ(variables,
+              (std::map<std::string, std::string>{{"HTTP_PROXY", "http://proxy.corp:3128"},
+                                                  {"HTTPS_PROXY", "http://secure.corp:8443"},
+                                                  {"NO_PROXY", "localhost,127.0.0.0/8,::1"}}));
+    auto noHttps = gnome;
+    noHttps[{"org.gnome.system.proxy.https", "host"}] = "''\n";
+    noHttps[{"org.gnome.system.proxy", "ignore-hosts"}] = "@as []\n";
+    EXPECT_EQ(engine::desktopProxyVariables(settingOf(noHttps)),
+              (std::map<std::string, std::string>{{"HTTP_PROXY", "http://proxy.corp:3128"}}));
+    for (const char* mode : {"'none'\n", "'auto'\n", ""}) {
+        auto other = gnome;
+        other[{"org.gnome.system.proxy", "mode"}] = mode;
+        EXPECT_TRUE(engine::desktopProxyVariables(settingOf(other)).empty()) << mode;
+    }
+}
