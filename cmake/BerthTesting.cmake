@@ -1,10 +1,12 @@
 # berth_add_test(NAME <name> SOURCES <files...> [LIBS <targets...>] [LABELS <labels...>]
-#                [TIMEOUT <seconds>] [ENVIRONMENT <VAR=value...>] [LAUNCHER <program...>])
+#                [TIMEOUT <seconds>] [ENVIRONMENT <VAR=value...>] [AS_ORDINARY_USER])
 # One executable per test, registered with CTest. Qt Test and GoogleTest executables both work;
-# labels (unit, integration, e2e, fuzz) select tiers: `ctest -L unit`. A LAUNCHER runs the
-# executable (its path is the launcher's last argument).
+# labels (unit, integration, e2e, fuzz) select tiers: `ctest -L unit`. AS_ORDINARY_USER runs it
+# as a user who is not root, as Berth's users run it (tests/common/as-ordinary-user.sh: a
+# throw-away account when the suite runs as root).
+set(BERTH_AS_ORDINARY_USER ${PROJECT_SOURCE_DIR}/tests/common/as-ordinary-user.sh)
 function(berth_add_test)
-    cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;ENVIRONMENT;LAUNCHER" ${ARGN})
+    cmake_parse_arguments(T "AS_ORDINARY_USER" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;ENVIRONMENT" ${ARGN})
     add_executable(${T_NAME} ${T_SOURCES})
     berth_target_defaults(${T_NAME})
     list(LENGTH T_SOURCES source_count)
@@ -16,8 +18,8 @@ function(berth_add_test)
     endif()
     target_link_libraries(${T_NAME} PRIVATE ${T_LIBS})
     target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests/common)
-    if(T_LAUNCHER)
-        add_test(NAME ${T_NAME} COMMAND ${T_LAUNCHER} $<TARGET_FILE:${T_NAME}>)
+    if(T_AS_ORDINARY_USER)
+        add_test(NAME ${T_NAME} COMMAND ${BERTH_AS_ORDINARY_USER} $<TARGET_FILE:${T_NAME}>)
     else()
         add_test(NAME ${T_NAME} COMMAND ${T_NAME})
     endif()

@@ -7,9 +7,9 @@
 #
 #   as-ordinary-user.sh PROGRAM [ARGS...]
 #
-# The program gets the caller's BERTH_*, QT* and QTEST_* variables, LANG and CI; a file or folder
-# it must reach through a folder only root may enter gets an ACL entry for the account, removed
-# with it.
+# The program gets the caller's BERTH_*, QT* and QTEST_* variables, LANG and CI; the program and
+# every path those variables name that lies behind a folder only root may enter get an ACL entry
+# for the account on that folder, removed with the account.
 set -euo pipefail
 
 (($# >= 1)) || { echo "usage: $0 PROGRAM [ARGS...]" >&2; exit 2; }
@@ -65,9 +65,10 @@ grant_way_to() {
 }
 program=$(realpath "$(command -v "$1")")
 grant_way_to "$program/"
-for name in BERTH_E2E_BIN_DIR BERTH_GUEST_IMAGE_DIR BERTH_TEST_DATA; do
-    [[ -n ${!name:-} ]] && grant_way_to "${!name}/"
-done
+# The folders and programs the test is told of (BERTH_TEST_GUEST_DIR, BERTH_E2E_BIN_DIR, ...).
+while IFS= read -r name; do
+    [[ $name == BERTH_* && ${!name} == /* && -e ${!name} ]] && grant_way_to "${!name}/"
+done < <(compgen -e)
 
 environment=("BERTH_E2E_RUN_AS=$user" "HOME=$home" "USER=$user" "LOGNAME=$user" "SHELL=/bin/bash" "XDG_RUNTIME_DIR=$runtime"
     "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin" "LANG=${LANG:-C.UTF-8}")
