@@ -11,10 +11,42 @@ namespace {
 
 constexpr std::string_view kEciLock = "/enhancedContainerIsolation";
 
+// Docker Desktop's proxy groups, {"locked", "mode", "http", "https", "exclude"}: the same four
+// settings under each group's name, locked together.
+struct ProxyGroup {
+    std::string_view modeKey, httpKey, httpsKey, excludeKey;
+    std::string_view lockPath, modePath, httpPath, httpsPath, excludePath;  // JSON pointers
+    std::string_view modeLabel, modeDescription, httpLabel, httpsLabel, excludeLabel, excludeDescription;
+};
+
+void addProxyGroup(std::vector<SettingSpec>& specs, const ProxyGroup& group)
+{
+    const auto spec = [&group](std::string_view key, ValueType type, nlohmann::json value, std::string_view label,
+                               std::string_view description, std::string_view adminPath) {
+        return SettingSpec{.key = key,
+                           .type = type,
+                           .defaultValue = std::move(value),
+                           .label = label,
+                           .description = description,
+                           .restartNeeded = true,
+                           .page = Page::Proxies,
+                           .adminForm = AdminForm::GroupMember,
+                           .adminPath = adminPath,
+                           .lockPath = group.lockPath};
+    };
+    specs.push_back(
+        spec(group.modeKey, ValueType::Enum, "system", group.modeLabel, group.modeDescription, group.modePath));
+    specs.back().choices = {"system", "manual"};
+    specs.push_back(spec(group.httpKey, ValueType::ProxyAddress, "", group.httpLabel, "", group.httpPath));
+    specs.push_back(spec(group.httpsKey, ValueType::ProxyAddress, "", group.httpsLabel, "", group.httpsPath));
+    specs.push_back(spec(group.excludeKey, ValueType::StringList, nlohmann::json::array(), group.excludeLabel,
+                         group.excludeDescription, group.excludePath));
+}
+
 std::vector<SettingSpec> buildSchema()
 {
     using nlohmann::json;
-    return {
+    std::vector<SettingSpec> specs = {
         {.key = keys::kEnhancedContainerIsolation,
          .type = ValueType::Bool,
          .defaultValue = false,
@@ -179,115 +211,69 @@ std::vector<SettingSpec> buildSchema()
          .adminPath = "/linuxVM/libvirtUri",
          .lockPath = "/linuxVM/libvirtUri",
          .choices = {"qemu:///session", "qemu:///system"}},
-        // Docker Desktop's proxy groups: {"locked", "mode", "http", "https", "exclude"}.
-        {.key = keys::kProxyMode,
-         .type = ValueType::Enum,
-         .defaultValue = "system",
-         .label = "Engine proxy",
-         .description = "system: the proxy of your environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY); manual: the "
-                        "addresses below. The engine pulls and pushes images through it.",
-         .restartNeeded = true,
-         .page = Page::Proxies,
-         .adminForm = AdminForm::GroupMember,
-         .adminPath = "/proxy/mode",
-         .lockPath = "/proxy",
-         .choices = {"system", "manual"}},
-        {.key = keys::kProxyHttp,
-         .type = ValueType::ProxyAddress,
-         .defaultValue = "",
-         .label = "Web server (HTTP)",
-         .description = "",
-         .restartNeeded = true,
-         .page = Page::Proxies,
-         .adminForm = AdminForm::GroupMember,
-         .adminPath = "/proxy/http",
-         .lockPath = "/proxy"},
-        {.key = keys::kProxyHttps,
-         .type = ValueType::ProxyAddress,
-         .defaultValue = "",
-         .label = "Secure web server (HTTPS)",
-         .description = "",
-         .restartNeeded = true,
-         .page = Page::Proxies,
-         .adminForm = AdminForm::GroupMember,
-         .adminPath = "/proxy/https",
-         .lockPath = "/proxy"},
-        {.key = keys::kProxyExclude,
-         .type = ValueType::StringList,
-         .defaultValue = json::array(),
-         .label = "Bypass the proxy for",
-         .description = "Hosts, domains and networks, e.g. registry.local, .corp.example, 10.0.0.0/8.",
-         .restartNeeded = true,
-         .page = Page::Proxies,
-         .adminForm = AdminForm::GroupMember,
-         .adminPath = "/proxy/exclude",
-         .lockPath = "/proxy"},
-        {.key = keys::kContainersProxyMode,
-         .type = ValueType::Enum,
-         .defaultValue = "system",
-         .label = "Containers' proxy",
-         .description
-         = "What containers and builds started through Berth's docker context get as HTTP_PROXY, HTTPS_PROXY and "
-           "NO_PROXY: the proxy of your environment (system) or the addresses below (manual).",
-         .restartNeeded = true,
-         .page = Page::Proxies,
-         .adminForm = AdminForm::GroupMember,
-         .adminPath = "/containersProxy/mode",
-         .lockPath = "/containersProxy",
-         .choices = {"system", "manual"}},
-        {.key = keys::kContainersProxyHttp,
-         .type = ValueType::ProxyAddress,
-         .defaultValue = "",
-         .label = "Containers' HTTP proxy",
-         .description = "",
-         .restartNeeded = true,
-         .page = Page::Proxies,
-         .adminForm = AdminForm::GroupMember,
-         .adminPath = "/containersProxy/http",
-         .lockPath = "/containersProxy"},
-        {.key = keys::kContainersProxyHttps,
-         .type = ValueType::ProxyAddress,
-         .defaultValue = "",
-         .label = "Containers' HTTPS proxy",
-         .description = "",
-         .restartNeeded = true,
-         .page = Page::Proxies,
-         .adminForm = AdminForm::GroupMember,
-         .adminPath = "/containersProxy/https",
-         .lockPath = "/containersProxy"},
-        {.key = keys::kContainersProxyExclude,
-         .type = ValueType::StringList,
-         .defaultValue = json::array(),
-         .label = "Containers bypass the proxy for",
-         .description = "Hosts, domains and networks, e.g. localhost, .corp.example.",
-         .restartNeeded = true,
-         .page = Page::Proxies,
-         .adminForm = AdminForm::GroupMember,
-         .adminPath = "/containersProxy/exclude",
-         .lockPath = "/containersProxy"},
-        {.key = keys::kStartAtLogin,
-         .type = ValueType::Bool,
-         .defaultValue = false,
-         .label = "Start Berth when you sign in to your computer",
-         .description = "",
-         .restartNeeded = false,
-         .page = Page::General},
-        {.key = keys::kOpenDashboardAtStart,
-         .type = ValueType::Bool,
-         .defaultValue = true,
-         .label = "Open the Berth dashboard when Berth starts",
-         .description = "",
-         .restartNeeded = false,
-         .page = Page::General},
-        {.key = keys::kTheme,
-         .type = ValueType::Enum,
-         .defaultValue = "system",
-         .label = "Theme",
-         .description = "Light, dark, or follow the system.",
-         .restartNeeded = false,
-         .page = Page::General,
-         .choices = {"system", "light", "dark"}},
     };
+    addProxyGroup(
+        specs,
+        {.modeKey = keys::kProxyMode,
+         .httpKey = keys::kProxyHttp,
+         .httpsKey = keys::kProxyHttps,
+         .excludeKey = keys::kProxyExclude,
+         .lockPath = "/proxy",
+         .modePath = "/proxy/mode",
+         .httpPath = "/proxy/http",
+         .httpsPath = "/proxy/https",
+         .excludePath = "/proxy/exclude",
+         .modeLabel = "Engine proxy",
+         .modeDescription = "system: the proxy of your environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY); "
+                            "manual: the addresses below. The engine pulls and pushes images through it.",
+         .httpLabel = "Web server (HTTP)",
+         .httpsLabel = "Secure web server (HTTPS)",
+         .excludeLabel = "Bypass the proxy for",
+         .excludeDescription = "Hosts, domains and networks, e.g. registry.local, .corp.example, 10.0.0.0/8."});
+    addProxyGroup(specs,
+                  {.modeKey = keys::kContainersProxyMode,
+                   .httpKey = keys::kContainersProxyHttp,
+                   .httpsKey = keys::kContainersProxyHttps,
+                   .excludeKey = keys::kContainersProxyExclude,
+                   .lockPath = "/containersProxy",
+                   .modePath = "/containersProxy/mode",
+                   .httpPath = "/containersProxy/http",
+                   .httpsPath = "/containersProxy/https",
+                   .excludePath = "/containersProxy/exclude",
+                   .modeLabel = "Containers' proxy",
+                   .modeDescription = "What containers and builds started through Berth's docker context get as "
+                                      "HTTP_PROXY, HTTPS_PROXY and NO_PROXY: the proxy of your environment (system) "
+                                      "or the addresses below (manual).",
+                   .httpLabel = "Containers' HTTP proxy",
+                   .httpsLabel = "Containers' HTTPS proxy",
+                   .excludeLabel = "Containers bypass the proxy for",
+                   .excludeDescription = "Hosts, domains and networks, e.g. localhost, .corp.example."});
+    specs.insert(specs.end(),
+                 {
+                     {.key = keys::kStartAtLogin,
+                      .type = ValueType::Bool,
+                      .defaultValue = false,
+                      .label = "Start Berth when you sign in to your computer",
+                      .description = "",
+                      .restartNeeded = false,
+                      .page = Page::General},
+                     {.key = keys::kOpenDashboardAtStart,
+                      .type = ValueType::Bool,
+                      .defaultValue = true,
+                      .label = "Open the Berth dashboard when Berth starts",
+                      .description = "",
+                      .restartNeeded = false,
+                      .page = Page::General},
+                     {.key = keys::kTheme,
+                      .type = ValueType::Enum,
+                      .defaultValue = "system",
+                      .label = "Theme",
+                      .description = "Light, dark, or follow the system.",
+                      .restartNeeded = false,
+                      .page = Page::General,
+                      .choices = {"system", "light", "dark"}},
+                 });
+    return specs;
 }
 
 std::string joined(const std::vector<std::string>& words, std::string_view separator)
