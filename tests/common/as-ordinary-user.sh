@@ -7,9 +7,9 @@
 #
 #   as-ordinary-user.sh PROGRAM [ARGS...]
 #
-# The program gets the caller's BERTH_*, QT* and QTEST_* variables, LANG and CI; the program and
-# every path those variables name that lies behind a folder only root may enter get an ACL entry
-# for the account on that folder, removed with the account.
+# The program gets the caller's BERTH_*, QT*, QTEST_* and *SAN_OPTIONS variables, LANG and CI.
+# Where the program, or a path those variables name, lies behind a folder only root may enter,
+# the account gets an ACL entry on that folder, removed with the account.
 set -euo pipefail
 
 (($# >= 1)) || { echo "usage: $0 PROGRAM [ARGS...]" >&2; exit 2; }
@@ -73,7 +73,8 @@ done < <(compgen -e)
 environment=("BERTH_E2E_RUN_AS=$user" "HOME=$home" "USER=$user" "LOGNAME=$user" "SHELL=/bin/bash" "XDG_RUNTIME_DIR=$runtime"
     "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin" "LANG=${LANG:-C.UTF-8}")
 while IFS= read -r name; do
-    [[ $name =~ ^(BERTH_|QT|QTEST_|CI$) && $name != BERTH_E2E_RUN_AS ]] && environment+=("$name=${!name}")
+    [[ $name =~ ^(BERTH_|QT|QTEST_|CI$|[A-Z]+SAN_OPTIONS$) && $name != BERTH_E2E_RUN_AS ]] \
+        && environment+=("$name=${!name}")
 done < <(compgen -e)
 
 shift
