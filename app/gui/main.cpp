@@ -40,7 +40,9 @@ int main(int argc, char* argv[])
     berth::app::initLogging("berth", /*console=*/false, options.isSet(verbose));
 
     berth::gui::SingleInstance instance;
-    if (!instance.claim()) { return 0; }  // the running Berth comes forward instead
+    using Window = berth::gui::SingleInstance::Window;
+    // The running Berth comes forward instead, with its Settings window when that was asked for.
+    if (!instance.claim(options.isSet(openSettings) ? Window::Settings : Window::Dashboard)) { return 0; }
 
     auto settings = berth::settings::Settings::load(berth::settings::SettingsPaths::forCurrentUser());
     berth::engine::EngineClient engine;  // launches berth-engine, which owns the VM, on the first start
@@ -52,6 +54,8 @@ int main(int argc, char* argv[])
     prompts.setParent(controller.dashboard());
     QObject::connect(&instance, &berth::gui::SingleInstance::raiseRequested, &controller,
                      &berth::gui::AppController::showDashboard);
+    QObject::connect(&instance, &berth::gui::SingleInstance::settingsRequested, &controller,
+                     &berth::gui::AppController::showSettings);
     berth::gui::QuitSignals quitSignals;
     QObject::connect(&quitSignals, &berth::gui::QuitSignals::quitRequested, &controller,
                      &berth::gui::AppController::requestQuit);

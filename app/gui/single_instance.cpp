@@ -9,7 +9,9 @@ namespace berth::gui {
 
 namespace {
 constexpr int kConnectTimeoutMs = 500;
-const QByteArray kRaise = QByteArrayLiteral("raise\n");
+// One line a request.
+const QByteArray kRaise = QByteArrayLiteral("raise");
+const QByteArray kSettings = QByteArrayLiteral("settings");
 }  // namespace
 
 SingleInstance::SingleInstance(QString name, QObject* parent) : QObject(parent), m_name(std::move(name))
@@ -20,12 +22,12 @@ QString SingleInstance::defaultName()
     return QStringLiteral("berth-gui-%1").arg(::getuid());
 }
 
-bool SingleInstance::claim()
+bool SingleInstance::claim(Window window)
 {
     QLocalSocket probe;
     probe.connectToServer(m_name);
     if (probe.waitForConnected(kConnectTimeoutMs)) {
-        probe.write(kRaise);
+        probe.write((window == Window::Settings ? kSettings : kRaise) + '\n');
         probe.waitForBytesWritten(kConnectTimeoutMs);
         probe.disconnectFromServer();
         return false;
@@ -39,7 +41,11 @@ bool SingleInstance::claim()
         while (QLocalSocket* client = m_server->nextPendingConnection()) {
             connect(client, &QLocalSocket::disconnected, client, &QObject::deleteLater);
             connect(client, &QLocalSocket::readyRead, this, [this, client] {
-                if (client->readAll().contains(kRaise.trimmed())) { emit raiseRequested(); }
+                while (client->canReadLine()) {
+                    const QByteArray request = client->readLine().trimmed();
+                    if (request == kRaise) { emit raiseRequested(); }
+                    if (request == kSettings) { emit settingsRequested(); }
+                }
             });
         }
     });

@@ -307,6 +307,12 @@ private slots:
         gui::SingleInstance second(name);
         QVERIFY(!second.claim());
         QVERIFY(raised.wait(5000));
+        // `berth --settings` while Berth runs: the running one opens its Settings window.
+        QSignalSpy settings(&first, &gui::SingleInstance::settingsRequested);
+        gui::SingleInstance third(name);
+        QVERIFY(!third.claim(gui::SingleInstance::Window::Settings));
+        QVERIFY(settings.wait(5000));
+        QCOMPARE(raised.count(), 1);
     }
 
     void chineseTranslatesTheSettingsWindowAndEverySchemaText()
