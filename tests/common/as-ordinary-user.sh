@@ -51,10 +51,12 @@ trap 'exit 130' INT
 
 install -d -m 0700 -o "$user" -g "$user" "$runtime"
 
-# Lets the account through every folder above `path` that it could not otherwise enter.
+# Lets the account through every folder on the way to `path` (a folder itself included) that it
+# could not otherwise enter.
 grant_way_to() {
     local dir
-    dir=$(dirname "$(realpath -m "$1")")
+    dir=$(realpath -m "$1")
+    [[ -d $dir ]] || dir=$(dirname "$dir")
     while [[ $dir != / ]]; do
         if ! runuser -u "$user" -- test -x "$dir"; then
             setfacl -m "u:$user:x" "$dir"
@@ -64,14 +66,15 @@ grant_way_to() {
     done
 }
 program=$(realpath "$(command -v "$1")")
-grant_way_to "$program/"
+grant_way_to "$program"
 # The folders and programs the test is told of (BERTH_TEST_GUEST_DIR, BERTH_E2E_BIN_DIR, ...).
 while IFS= read -r name; do
-    [[ $name == BERTH_* && ${!name} == /* && -e ${!name} ]] && grant_way_to "${!name}/"
+    [[ $name == BERTH_* && ${!name} == /* && -e ${!name} ]] && grant_way_to "${!name}"
 done < <(compgen -e)
 
-environment=("BERTH_E2E_RUN_AS=$user" "HOME=$home" "USER=$user" "LOGNAME=$user" "SHELL=/bin/bash" "XDG_RUNTIME_DIR=$runtime"
-    "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin" "LANG=${LANG:-C.UTF-8}")
+environment=("BERTH_E2E_RUN_AS=$user" "HOME=$home" "USER=$user" "LOGNAME=$user" "SHELL=/bin/bash"
+    "XDG_RUNTIME_DIR=$runtime" "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+    "LANG=${LANG:-C.UTF-8}")
 while IFS= read -r name; do
     [[ $name =~ ^(BERTH_|QT|QTEST_|CI$|[A-Z]+SAN_OPTIONS$) && $name != BERTH_E2E_RUN_AS ]] \
         && environment+=("$name=${!name}")
