@@ -18,13 +18,13 @@ const std::set<std::string, std::less<>>& dockerOnlyKeys()
         = {"displayedOnboarding", "desktopTerminalEnabled", "silentModulesUpdate", "extensionsEnabled",
            "onlyMarketplaceExtensions", "extensionsPrivateMarketplace", "extensionsPrivateMarketplaceAdminContactURL",
            "filesharingAllowedDirectories", "useVirtualizationFrameworkVirtioFS", "useGrpcfuse",
-           "useVirtualizationFrameworkRosetta", "scout",
+           "useVirtualizationFrameworkRosetta", "scout", "kubernetes", "windowsContainers", "defaultNetworkingMode",
+           "dnsInhibition", "portBindingBehavior", "enableInference", "enableInferenceTCP", "enableInferenceTCPPort",
+           "enableInferenceCORS", "enableInferenceGPUVariant", "allowBetaFeatures", "allowExperimentalFeatures",
+           "enableDockerAI", "enableDockerMCPToolkit", "enableCloud", "KubernetesImagesRepository",
+           "useWindowsContainers", "wslEngineEnabled", "vpnkitCIDR",
            // members of proxy and containersProxy
-           "windowsDockerdPort", "enableKerberosNtlm", "pac", "embeddedPac", "transparentPorts", "kubernetes",
-           "windowsContainers", "defaultNetworkingMode", "dnsInhibition", "portBindingBehavior", "enableInference",
-           "enableInferenceTCP", "enableInferenceTCPPort", "enableInferenceCORS", "enableInferenceGPUVariant",
-           "allowBetaFeatures", "allowExperimentalFeatures", "enableDockerAI", "enableDockerMCPToolkit", "enableCloud",
-           "KubernetesImagesRepository", "useWindowsContainers", "wslEngineEnabled", "vpnkitCIDR"};
+           "windowsDockerdPort", "enableKerberosNtlm", "pac", "embeddedPac", "transparentPorts"};
     return names;
 }
 
@@ -126,7 +126,7 @@ private:
             if (pointer.empty() && name == "configurationFileVersion") { continue; }
             const auto& shape = AdminShape::get();
             if (name == "locked" && shape.groupLocks.contains(pointer) && !shape.wrapped.contains(pointer)) {
-                groupLock(childPointer, pointer, child);
+                readLock(pointer, child);
                 continue;
             }
             if (auto w = shape.wrapped.find(childPointer); w != shape.wrapped.end()) {
@@ -166,16 +166,8 @@ private:
                   "wrap the value: \"" + key + "\": {\"locked\": true, \"value\": " + node.dump() + "}");
             return;
         }
-        bool locked = false;
-        if (auto it = node.find("locked"); it != node.end()) {
-            if (it->is_boolean()) {
-                locked = it->get<bool>();
-            } else {
-                error(pointer + "/locked", "\"locked\" must be true or false, got " + it->dump(), "");
-                locked = true;  // an admin meant to lock something; never treat a typo as unlocked
-            }
-        }
-        m_locks[pointer] = locked;
+        const auto lockIt = node.find("locked");
+        const bool locked = lockIt != node.end() && readLock(pointer, *lockIt);
         if (auto it = node.find("value"); it != node.end()) {
             if (valueMatches(pointer + "/value", *it, spec)) {
                 m_found[std::string(spec.key)] = {*it, pointer + "/value"};
@@ -199,15 +191,17 @@ private:
         }
     }
 
-    // Docker Desktop's proxy groups carry "locked" among their plain members.
-    void groupLock(const std::string& pointer, const std::string& group, const nlohmann::json& value)
+    // A group's "locked" (a wrapped setting's, or one among a proxy group's plain members).
+    bool readLock(const std::string& group, const nlohmann::json& value)
     {
+        bool locked = true;  // an admin meant to lock something; never treat a typo as unlocked
         if (value.is_boolean()) {
-            m_locks[group] = value.get<bool>();
+            locked = value.get<bool>();
         } else {
-            error(pointer, "\"locked\" must be true or false, got " + value.dump(), "");
-            m_locks[group] = true;  // an admin meant to lock something; never treat a typo as unlocked
+            error(pointerChild(group, "locked"), "\"locked\" must be true or false, got " + value.dump(), "");
         }
+        m_locks[group] = locked;
+        return locked;
     }
 
     void member(const std::string& pointer, const nlohmann::json& value, const SettingSpec& spec)
