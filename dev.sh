@@ -17,6 +17,7 @@ PACKAGES=(
     qemu-system-x86 qemu-utils
     libvirt-dev libvirt-daemon-system
     busybox-static cpio mmdebstrap squashfs-tools
+    rustc-web cargo-web libseccomp-dev libcap-ng-dev
     xvfb xauth fonts-wqy-microhei
     acl
     rpm lintian mmdebstrap

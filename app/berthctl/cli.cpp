@@ -22,6 +22,9 @@ Commands:
   settings get KEY                  Print one setting's value
   settings set KEY=VALUE...         Change settings (refused when locked by the administrator)
   settings set KEY VALUE            The same for one setting, e.g. settings set vm.manager libvirt
+                                    A list is a JSON array or comma-separated values; quote it so the
+                                    shell leaves $HOME alone, e.g. settings set
+                                    fileSharing.directories '["$HOME","/srv/src"]'
   settings check-admin [PATH] [--content-only]
                                     Check an admin-settings.json (default /etc/berth/admin-settings.json)
   settings reset                    Forget your own settings (a backup is kept)

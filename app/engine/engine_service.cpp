@@ -59,12 +59,15 @@ EngineService::EngineService(EngineServiceOptions options, QObject* parent)
         engine.dataDisk = instance.dataDisk();
         engine.extraFwCfg = {{QLatin1String(contracts::kGuestTlsFwCfg), instance.guestTlsFile()}};
         engine.engineCheck = pingEngine;
+        engine.virtiofsdBinary = m_options.virtiofsd;
     } else {
         engine.engineGuestPort = 0;  // the test guest has no engine to reach
     }
     // Until the first launch, status shows the backend the settings choose now.
     const auto settings = settings::Settings::load(m_options.settingsPaths);
-    const auto initial = planLaunch(settings, {m_fullGuest, {}});
+    MachineFacts now;
+    now.fullGuest = m_fullGuest;
+    const auto initial = planLaunch(settings, now);
     m_controller = std::make_unique<vm::EngineController>(engine, vm::systemProcessFactory(), initial.plan.backend);
     m_host = std::make_unique<EngineHost>(m_controller.get(), [this] { return planNextLaunch(); });
     connect(m_host.get(), &EngineHost::idle, this, &EngineService::idle);
@@ -97,7 +100,15 @@ PlannedLaunch EngineService::planNextLaunch()
 {
     const auto settings = settings::Settings::load(m_options.settingsPaths);
     const auto environment = processEnvironment();
-    auto planned = planLaunch(settings, {m_fullGuest, environment});
+    MachineFacts facts;
+    facts.fullGuest = m_fullGuest;
+    facts.environment = environment;
+    facts.isDirectory = [](const std::string& path) { return QFileInfo(QString::fromStdString(path)).isDir(); };
+    if (!QFileInfo(m_options.virtiofsd).isExecutable()) {
+        facts.sharingUnavailable
+            = QStringLiteral("virtiofsd, which shares them, was not found (%1)").arg(m_options.virtiofsd);
+    }
+    auto planned = planLaunch(settings, facts);
     if (!planned.allowed || !m_fullGuest) { return planned; }
     const auto containers
         = settings::seenFromGuest(settings::resolveProxy(settings, settings::ProxyUse::Containers, environment));

@@ -29,6 +29,7 @@ struct EngineServiceOptions {
     // The docker client and cli-plugins/ that come with the full guest image (the image folder in
     // a build tree, /usr/lib/berth/bin in the packages); empty means guestDir.
     QString toolsDir;
+    QString virtiofsd;  // serves the shared directories; empty or missing: nothing is shared
     settings::SettingsPaths settingsPaths;
     vm::EngineOptions::AcceleratorChoice accelerator = vm::EngineOptions::AcceleratorChoice::Auto;
 };

@@ -1,6 +1,7 @@
 #include "launch_planning.h"
 
 #include "berth/contracts/guest_config.h"
+#include "berth/contracts/shared_directories.h"
 #include "berth/settings/guest_config.h"
 #include "berth/vm/vm_backends.h"
 
@@ -107,8 +108,28 @@ PlannedLaunch planLaunch(const settings::Settings& settings, const MachineFacts&
         return decision;
     }
     decision.allowed = true;
+    for (const auto& warning : guest.warnings) { decision.warnings << QString::fromStdString(warning); }
     auto& plan = decision.plan;
-    plan.guestConfig = QByteArray::fromStdString(contracts::toJson(guest.guestConfig).dump());
+    auto config = guest.guestConfig;
+    // Shared where the guest can mount them (the full guest) and they exist; the guest config
+    // and the VM's devices name the same list, in the same order.
+    std::vector<std::string> shared;
+    for (const auto& path : config.sharedDirectories) {
+        if (!facts.fullGuest) { break; }
+        if (!facts.sharingUnavailable.isEmpty()) {
+            decision.warnings
+                << QStringLiteral("%1 is not shared: %2").arg(QString::fromStdString(path), facts.sharingUnavailable);
+        } else if (!facts.isDirectory || !facts.isDirectory(path)) {
+            decision.warnings << QStringLiteral("%1 is not shared: it does not exist or is not a directory")
+                                     .arg(QString::fromStdString(path));
+        } else {
+            plan.sharedDirectories.append(
+                {QString::fromStdString(path), QString::fromStdString(contracts::sharedDirectoryTag(shared.size()))});
+            shared.push_back(path);
+        }
+    }
+    config.sharedDirectories = shared;
+    plan.guestConfig = QByteArray::fromStdString(contracts::toJson(config).dump());
     plan.backend = vm::makeVmBackend(text(settings, keys::kVmManager), text(settings, keys::kLibvirtUri));
     plan.resources.cpus = static_cast<int>(integer(settings, keys::kCpus));
     plan.resources.memoryMiB = static_cast<int>(integer(settings, keys::kMemoryMiB));

@@ -18,8 +18,13 @@ namespace berth::engine {
 
 // What the host machine contributes to a launch.
 struct MachineFacts {
-    bool fullGuest = false;  // the guest image with dockerd, which gets the data disk
+    bool fullGuest = false;  // the guest image with dockerd, which gets the data disk and the shares
     settings::EnvironmentLookup environment;  // what "system" proxies are read from; none if empty
+    // Whether a directory exists on the host; a shared directory that does not is left out (with a
+    // warning), not a reason to refuse the launch. Unset: none does.
+    std::function<bool(const std::string& path)> isDirectory;
+    // Why host directories cannot be shared at all on this machine (virtiofsd missing), or empty.
+    QString sharingUnavailable;
 };
 
 // One value of the desktop's settings as `gsettings get SCHEMA KEY` prints it ('text', 3128,

@@ -42,6 +42,16 @@ QString defaultToolsDir(const QString& guestDir)
     return guestDir;
 }
 
+// virtiofsd, which shares host directories with the VM: /usr/lib/berth/bin in the package; in a
+// build tree, beside this binary.
+QString defaultVirtiofsd()
+{
+    const QString bin = QCoreApplication::applicationDirPath();
+    const QString installed = bin + "/../../lib/berth/bin/virtiofsd";
+    if (QFileInfo::exists(installed)) { return QFileInfo(installed).canonicalFilePath(); }
+    return bin + "/virtiofsd";
+}
+
 }  // namespace
 
 int main(int argc, char* argv[])
@@ -74,6 +84,7 @@ int main(int argc, char* argv[])
     options.instanceDir = parser.value(instanceDir);
     options.guestDir = parser.value(guestDir);
     options.toolsDir = defaultToolsDir(options.guestDir);
+    options.virtiofsd = defaultVirtiofsd();
     options.settingsPaths = berth::settings::SettingsPaths::forCurrentUser();
     berth::engine::EngineService service(options);
     QString error;

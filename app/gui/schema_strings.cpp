@@ -45,6 +45,10 @@ const char* const kSchemaTexts[] = {
     QT_TRANSLATE_NOOP("Setting", "libvirt connection"),
     QT_TRANSLATE_NOOP("Setting",
                       "qemu:///session: your own VMs; qemu:///system: the system's (needs the libvirt group)."),
+    QT_TRANSLATE_NOOP("Setting", "File sharing"),
+    QT_TRANSLATE_NOOP("Setting",
+                      "These directories and their subdirectories can be bind mounted into containers: the VM sees "
+                      "each one at the same path. $HOME, $TMP, $TEMP and ~ are expanded when the VM starts."),
     QT_TRANSLATE_NOOP("Setting", "Start Berth when you sign in to your computer"),
     QT_TRANSLATE_NOOP("Setting", "Open the Berth dashboard when Berth starts"),
     QT_TRANSLATE_NOOP("Setting", "Theme"),

@@ -2,18 +2,23 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QIcon>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSpinBox>
 #include <QStyle>
 #include <QVBoxLayout>
 
 #include <limits>
 
+#include "berth/settings/file_sharing.h"
 #include "schema_strings.h"
 
 namespace berth::gui {
@@ -141,6 +146,109 @@ private:
     QPlainTextEdit* m_text;
 };
 
+// Directories (file sharing): a list, Add… (a folder chooser) and Remove. The list and its buttons
+// are one control, so a lock greys them out together.
+class DirectoryListEditor final : public SettingEditor {
+public:
+    DirectoryListEditor(const SettingSpec& spec, QWidget* parent)
+        : SettingEditor(spec, parent),
+          m_box(new QWidget(this)),
+          m_list(new QListWidget(m_box)),
+          m_add(new QPushButton(SettingEditor::tr("Add…"), m_box)),
+          m_remove(new QPushButton(SettingEditor::tr("Remove"), m_box))
+    {
+        m_list->setObjectName(key() + QStringLiteral(".list"));
+        m_list->setAccessibleName(settingLabel(spec));
+        m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
+        m_list->setMaximumHeight(m_list->fontMetrics().height() * 8);
+        m_add->setObjectName(key() + QStringLiteral(".add"));
+        m_add->setAccessibleName(SettingEditor::tr("Add a directory to share"));
+        m_remove->setObjectName(key() + QStringLiteral(".remove"));
+        m_remove->setAccessibleName(SettingEditor::tr("Stop sharing the selected directories"));
+        m_remove->setEnabled(false);
+        auto* buttons = new QVBoxLayout;
+        buttons->addWidget(m_add);
+        buttons->addWidget(m_remove);
+        buttons->addStretch(1);
+        auto* row = new QHBoxLayout(m_box);
+        row->setContentsMargins(0, 0, 0, 0);
+        row->addWidget(m_list, 1);
+        row->addLayout(buttons);
+        // The box stands for the list: a label's buddy and the editor's focus go to it.
+        m_box->setFocusPolicy(Qt::StrongFocus);
+        m_box->setFocusProxy(m_list);
+        install(m_box);
+        connect(m_list, &QListWidget::itemSelectionChanged, this,
+                [this] { m_remove->setEnabled(!m_list->selectedItems().isEmpty()); });
+        connect(m_add, &QPushButton::clicked, this, &DirectoryListEditor::addDirectory);
+        connect(m_remove, &QPushButton::clicked, this, &DirectoryListEditor::removeSelected);
+    }
+    QWidget* control() const override { return m_box; }
+
+protected:
+    void display(const json& value) override
+    {
+        QStringList entries;
+        if (value.is_array()) {
+            for (const auto& item : value) {
+                if (item.is_string()) { entries << QString::fromStdString(item.get<std::string>()); }
+            }
+        }
+        if (entries != shownEntries()) {
+            m_list->clear();
+            m_list->addItems(entries);
+        }
+    }
+
+private:
+    QStringList shownEntries() const
+    {
+        QStringList entries;
+        for (int i = 0; i < m_list->count(); ++i) { entries << m_list->item(i)->text(); }
+        return entries;
+    }
+
+    void changed()
+    {
+        json value = json::array();
+        for (const QString& entry : shownEntries()) { value.push_back(entry.toStdString()); }
+        showProblem({});
+        userEdited(value);
+    }
+
+    void addDirectory()
+    {
+        const QString chosen = QFileDialog::getExistingDirectory(this, SettingEditor::tr("Choose a directory to share"),
+                                                                 QDir::homePath());
+        if (chosen.isEmpty()) { return; }
+        const QString path = QDir::cleanPath(chosen);
+        if (const auto shown = m_list->findItems(path, Qt::MatchExactly); !shown.isEmpty()) {
+            m_list->setCurrentItem(shown.first());
+            return;
+        }
+        if (const auto problem = settings::directoryEntryError(path.toStdString())) {
+            showProblem(QString::fromStdString(*problem));
+            return;
+        }
+        m_list->addItem(path);
+        m_list->setCurrentRow(m_list->count() - 1);
+        changed();
+    }
+
+    void removeSelected()
+    {
+        const QList<QListWidgetItem*> selected = m_list->selectedItems();
+        if (selected.isEmpty()) { return; }
+        for (QListWidgetItem* item : selected) { delete m_list->takeItem(m_list->row(item)); }
+        changed();
+    }
+
+    QWidget* m_box;
+    QListWidget* m_list;
+    QPushButton* m_add;
+    QPushButton* m_remove;
+};
+
 }  // namespace
 
 SettingEditor* SettingEditor::create(const SettingSpec& spec, QWidget* parent)
@@ -153,6 +261,7 @@ SettingEditor* SettingEditor::create(const SettingSpec& spec, QWidget* parent)
     case settings::ValueType::ProxyAddress:
     case settings::ValueType::StringList: return new TextEditor(spec, parent);
     case settings::ValueType::JsonObjectString: return new JsonObjectEditor(spec, parent);
+    case settings::ValueType::DirectoryList: return new DirectoryListEditor(spec, parent);
     }
     return new TextEditor(spec, parent);
 }

@@ -1,5 +1,7 @@
 #include "berth/contracts/guest_config.h"
 
+#include "berth/contracts/shared_directories.h"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -26,6 +28,7 @@ constexpr const char* kEngineProxyKey = "engineProxy";
 constexpr const char* kHttpKey = "http";
 constexpr const char* kHttpsKey = "https";
 constexpr const char* kNoProxyKey = "noProxy";
+constexpr const char* kSharedDirectoriesKey = "sharedDirectories";
 constexpr const char* kBlockLoadKey = "blockDockerLoad";
 constexpr const char* kExposeKey = "exposeDockerAPIOnTCP2375";
 constexpr const char* kDaemonOptionsKey = "dockerDaemonOptions";
@@ -92,6 +95,9 @@ public:
         }
     }
 
+    // Refuses the config for a reason of its own (a value of the right type that is still wrong).
+    void refuse(const std::string& why) { fail(why); }
+
 private:
     const json* fail(const std::string& why)
     {
@@ -121,6 +127,7 @@ json toJson(const GuestConfig& config)
          {{kHttpKey, config.engineProxy.http},
           {kHttpsKey, config.engineProxy.https},
           {kNoProxyKey, config.engineProxy.noProxy}}},
+        {kSharedDirectoriesKey, config.sharedDirectories},
         {kBlockLoadKey, config.blockDockerLoad},
         {kExposeKey, config.exposeDockerApiOnTcp2375},
         {kDaemonOptionsKey, config.dockerDaemonOptions},
@@ -177,6 +184,18 @@ std::optional<GuestConfig> parseGuestConfig(const json& object, std::string* err
         config.engineProxy.https = read.text(*proxy, kHttpsKey, proxyPath);
         config.engineProxy.noProxy = read.text(*proxy, kNoProxyKey, proxyPath);
         read.nothingElse(*proxy, proxyPath);
+    }
+    config.sharedDirectories = read.strings(object, kSharedDirectoriesKey, "");
+    for (std::size_t i = 0; i < config.sharedDirectories.size() && !read.failed(); ++i) {
+        const std::string& path = config.sharedDirectories[i];
+        std::string why = sharedDirectoryError(path);
+        for (std::size_t j = 0; j < i && why.empty(); ++j) {
+            if (isWithinDirectory(path, config.sharedDirectories[j])
+                || isWithinDirectory(config.sharedDirectories[j], path)) {
+                why = "\"" + path + "\" overlaps \"" + config.sharedDirectories[j] + "\"";
+            }
+        }
+        if (!why.empty()) { read.refuse(std::string(kSharedDirectoriesKey) + ": " + why); }
     }
     config.blockDockerLoad = read.boolean(object, kBlockLoadKey, "");
     config.exposeDockerApiOnTcp2375 = read.boolean(object, kExposeKey, "");

@@ -73,6 +73,12 @@ grep -qE '^enhancedContainerIsolation +false +default' <<<"$list" || fail "unexp
 in_root berthctl admin show | grep -q 'nothing is managed' || fail "admin show found a policy"
 in_root /usr/libexec/berth/berth-engine --help | grep -q '/usr/lib/berth/guest' \
     || fail "berth-engine does not default to the installed guest"
+# virtiofsd runs with what the package depends on (the root has nothing else).
+if [[ -e $root/usr/lib/berth/bin/virtiofsd ]]; then
+    expect_mode usr/lib/berth/bin/virtiofsd root:root 755
+    output=$(in_root /usr/lib/berth/bin/virtiofsd --version 2>&1) || true
+    [[ $output == 'virtiofsd '* ]] || fail "virtiofsd does not run: $output"
+fi
 
 step "A user's own data and settings"
 mkdir -p "$root/root/.config/berth" "$root/root/.local/share/berth"

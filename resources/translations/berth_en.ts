@@ -264,6 +264,14 @@
         <source>manual</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>File sharing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>These directories and their subdirectories can be bind mounted into containers: the VM sees each one at the same path. $HOME, $TMP, $TEMP and ~ are expanded when the VM starts.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>berth::gui::AppController</name>
@@ -570,6 +578,26 @@
     </message>
     <message>
         <source>Locked by your administrator (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a directory to share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop sharing the selected directories</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a directory to share</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

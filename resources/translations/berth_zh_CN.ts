@@ -263,6 +263,14 @@
         <source>manual</source>
         <translation>手动</translation>
     </message>
+    <message>
+        <source>File sharing</source>
+        <translation>文件共享</translation>
+    </message>
+    <message>
+        <source>These directories and their subdirectories can be bind mounted into containers: the VM sees each one at the same path. $HOME, $TMP, $TEMP and ~ are expanded when the VM starts.</source>
+        <translation>这些目录及其子目录可以绑定挂载到容器中：虚拟机在相同的路径下看到每个目录。$HOME、$TMP、$TEMP 和 ~ 在虚拟机启动时展开。</translation>
+    </message>
 </context>
 <context>
     <name>berth::gui::AppController</name>
@@ -569,6 +577,26 @@
     <message>
         <source>Locked by your administrator (%1)</source>
         <translation>已被管理员锁定（%1）</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Add a directory to share</source>
+        <translation>添加要共享的目录</translation>
+    </message>
+    <message>
+        <source>Stop sharing the selected directories</source>
+        <translation>停止共享所选目录</translation>
+    </message>
+    <message>
+        <source>Choose a directory to share</source>
+        <translation>选择要共享的目录</translation>
     </message>
 </context>
 <context>

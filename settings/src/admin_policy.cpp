@@ -1,9 +1,11 @@
 #include "berth/settings/admin_policy.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <tuple>
 
+#include "berth/settings/file_sharing.h"
 #include "berth/settings/schema.h"
 
 namespace berth::settings {
@@ -14,17 +16,16 @@ namespace {
 // ignored with that explanation instead of as unknown.
 const std::set<std::string, std::less<>>& dockerOnlyKeys()
 {
-    static const std::set<std::string, std::less<>> names
-        = {"displayedOnboarding", "desktopTerminalEnabled", "silentModulesUpdate", "extensionsEnabled",
-           "onlyMarketplaceExtensions", "extensionsPrivateMarketplace", "extensionsPrivateMarketplaceAdminContactURL",
-           "filesharingAllowedDirectories", "useVirtualizationFrameworkVirtioFS", "useGrpcfuse",
-           "useVirtualizationFrameworkRosetta", "scout", "kubernetes", "windowsContainers", "defaultNetworkingMode",
-           "dnsInhibition", "portBindingBehavior", "enableInference", "enableInferenceTCP", "enableInferenceTCPPort",
-           "enableInferenceCORS", "enableInferenceGPUVariant", "allowBetaFeatures", "allowExperimentalFeatures",
-           "enableDockerAI", "enableDockerMCPToolkit", "enableCloud", "KubernetesImagesRepository",
-           "useWindowsContainers", "wslEngineEnabled", "vpnkitCIDR",
-           // members of proxy and containersProxy
-           "windowsDockerdPort", "enableKerberosNtlm", "pac", "embeddedPac", "transparentPorts"};
+    static const std::set<std::string, std::less<>> names = {
+        "displayedOnboarding", "desktopTerminalEnabled", "silentModulesUpdate", "extensionsEnabled",
+        "onlyMarketplaceExtensions", "extensionsPrivateMarketplace", "extensionsPrivateMarketplaceAdminContactURL",
+        "useVirtualizationFrameworkVirtioFS", "useGrpcfuse", "useVirtualizationFrameworkRosetta", "scout", "kubernetes",
+        "windowsContainers", "defaultNetworkingMode", "dnsInhibition", "portBindingBehavior", "enableInference",
+        "enableInferenceTCP", "enableInferenceTCPPort", "enableInferenceCORS", "enableInferenceGPUVariant",
+        "allowBetaFeatures", "allowExperimentalFeatures", "enableDockerAI", "enableDockerMCPToolkit", "enableCloud",
+        "KubernetesImagesRepository", "useWindowsContainers", "wslEngineEnabled", "vpnkitCIDR",
+        // members of proxy and containersProxy
+        "windowsDockerdPort", "enableKerberosNtlm", "pac", "embeddedPac", "transparentPorts"};
     return names;
 }
 
@@ -32,6 +33,7 @@ const std::set<std::string, std::less<>>& dockerOnlyKeys()
 struct AdminShape {
     std::map<std::string, const SettingSpec*, std::less<>> wrapped;  // {"locked", "value"} objects
     std::map<std::string, const SettingSpec*, std::less<>> members;  // plain values inside a group
+    std::map<std::string, const SettingSpec*, std::less<>> directoryLists;  // filesharingAllowedDirectories
     std::set<std::string, std::less<>> containers;  // objects that hold the above
     std::set<std::string, std::less<>> groupLocks;  // containers whose own "locked" locks their members
 
@@ -42,7 +44,12 @@ struct AdminShape {
             for (const auto& spec : schema()) {
                 if (spec.adminForm == AdminForm::None) { continue; }
                 const std::string path(spec.adminPath);
-                (spec.adminForm == AdminForm::Wrapped ? s.wrapped : s.members)[path] = &spec;
+                switch (spec.adminForm) {
+                case AdminForm::Wrapped: s.wrapped[path] = &spec; break;
+                case AdminForm::GroupMember: s.members[path] = &spec; break;
+                case AdminForm::AllowedDirectories: s.directoryLists[path] = &spec; break;
+                case AdminForm::None: break;
+                }
                 if (spec.adminForm == AdminForm::GroupMember && spec.lockPath != spec.adminPath) {
                     s.groupLocks.insert(std::string(spec.lockPath));
                 }
@@ -133,6 +140,8 @@ private:
                 wrapped(childPointer, child, *w->second);
             } else if (auto m = shape.members.find(childPointer); m != shape.members.end()) {
                 member(childPointer, child, *m->second);
+            } else if (auto d = shape.directoryLists.find(childPointer); d != shape.directoryLists.end()) {
+                allowedDirectories(childPointer, child, *d->second);
             } else if (shape.containers.contains(childPointer)) {
                 if (!child.is_object()) {
                     error(childPointer,
@@ -207,6 +216,72 @@ private:
     void member(const std::string& pointer, const nlohmann::json& value, const SettingSpec& spec)
     {
         if (valueMatches(pointer, value, spec)) { m_found[std::string(spec.key)] = {value, pointer}; }
+    }
+
+    // Docker Desktop's filesharingAllowedDirectories, [{"path": "$HOME", "sharedByDefault": true}, ...]:
+    // its presence locks the setting to the paths shared by default. The others are allowed but not
+    // shared; Berth offers no way to add a share within them (admin-guide.md).
+    void allowedDirectories(const std::string& pointer, const nlohmann::json& node, const SettingSpec& spec)
+    {
+        const std::string key = displayKey(pointer);
+        const std::string example = "{\"path\": \"$HOME\", \"sharedByDefault\": true}";
+        m_locks[std::string(spec.lockPath)] = true;
+        if (!node.is_array()) {
+            error(pointer, "\"" + key + "\" must be an array of objects like " + example + ", got " + node.dump(),
+                  "write \"" + key + "\": [" + example + "]");
+            return;
+        }
+        bool valid = true;
+        nlohmann::json shared = nlohmann::json::array();
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const std::string entryPointer = pointerIndex(pointer, i);
+            const nlohmann::json& entry = node[i];
+            if (!entry.is_object()) {
+                error(entryPointer,
+                      "each entry of \"" + key + "\" must be an object like " + example + ", got " + entry.dump(),
+                      "write the entry as " + example);
+                valid = false;
+                continue;
+            }
+            std::optional<std::string> path;
+            bool sharedByDefault = false;  // Docker Desktop's default: allowed, not shared
+            for (const auto& [name, child] : entry.items()) {
+                const std::string childPointer = pointerChild(entryPointer, name);
+                if (name == "path") {
+                    std::optional<std::string> problem = "expected a string, got " + child.dump();
+                    if (child.is_string()) { problem = directoryEntryError(child.get<std::string>()); }
+                    if (problem) {
+                        error(childPointer, "wrong \"path\" in \"" + key + "\": " + *problem,
+                              "use an absolute path, or one starting with $HOME, $TMP, $TEMP or ~, outside the "
+                              "folders the VM's own system lives in (/etc, /usr, /var, ...)");
+                        valid = false;
+                    } else {
+                        path = child.get<std::string>();
+                    }
+                } else if (name == "sharedByDefault") {
+                    if (child.is_boolean()) {
+                        sharedByDefault = child.get<bool>();
+                    } else {
+                        error(childPointer, "\"sharedByDefault\" must be true or false, got " + child.dump(),
+                              "write \"sharedByDefault\": true to share the directory, false to only allow it");
+                        valid = false;
+                    }
+                } else {
+                    error(childPointer,
+                          "\"" + name + "\" is not a member of a \"" + key
+                              + "\" entry, which holds \"path\" and \"sharedByDefault\"",
+                          "check the spelling (names are case-sensitive) or remove it");
+                    valid = false;
+                }
+            }
+            if (!entry.contains("path")) {
+                error(entryPointer, "an entry of \"" + key + "\" has no \"path\"",
+                      "add \"path\": \"/the/directory\" (or \"$HOME\", ...) to the entry, or remove it");
+                valid = false;
+            }
+            if (path && sharedByDefault) { shared.push_back(*path); }
+        }
+        if (valid) { m_found[std::string(spec.key)] = {shared, pointer}; }
     }
 
     // A lock on a group locks all of its members, including those the file does not mention:

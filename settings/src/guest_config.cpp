@@ -3,6 +3,8 @@
 #include <array>
 #include <string_view>
 
+#include "berth/settings/file_sharing.h"
+
 namespace berth::settings {
 
 namespace {
@@ -53,6 +55,7 @@ contracts::GuestConfig guestConfig(const Settings& settings, const EnvironmentLo
     config.eci.commands = strings(keys::kSocketMountCommands);
     const auto proxy = seenFromGuest(resolveProxy(settings, ProxyUse::Engine, environment));
     config.engineProxy = {proxy.http, proxy.https, proxy.noProxy()};
+    config.sharedDirectories = sharedDirectories(settings, environment).directories;
     config.blockDockerLoad = value(keys::kBlockDockerLoad).get<bool>();
     config.exposeDockerApiOnTcp2375 = value(keys::kExposeDockerApiOnTcp2375).get<bool>();
     config.dockerDaemonOptions = std::move(daemon);
@@ -61,15 +64,18 @@ contracts::GuestConfig guestConfig(const Settings& settings, const EnvironmentLo
 
 LaunchDecision decideLaunch(const Settings& settings, const EnvironmentLookup& environment)
 {
+    LaunchDecision decision;
     if (!settings.engineStartAllowed()) {
         const Diagnostic* error = settings.adminPolicy().firstError();
-        return {false,
-                {},
-                "The administrator's settings file " + settings.adminPolicy().file
-                    + " is invalid, so the engine will not start until it is fixed: "
-                    + (error != nullptr ? error->format() : std::string("unknown problem"))};
+        decision.refusal = "The administrator's settings file " + settings.adminPolicy().file
+            + " is invalid, so the engine will not start until it is fixed: "
+            + (error != nullptr ? error->format() : std::string("unknown problem"));
+        return decision;
     }
-    return {true, guestConfig(settings, environment), {}};
+    decision.allowed = true;
+    decision.guestConfig = guestConfig(settings, environment);
+    decision.warnings = sharedDirectories(settings, environment).problems;
+    return decision;
 }
 
 }  // namespace berth::settings

@@ -1,5 +1,6 @@
 #include "berth/settings/schema.h"
 
+#include "berth/settings/file_sharing.h"
 #include "berth/settings/proxy.h"
 
 #include <algorithm>
@@ -211,6 +212,19 @@ std::vector<SettingSpec> buildSchema()
          .adminPath = "/linuxVM/libvirtUri",
          .lockPath = "/linuxVM/libvirtUri",
          .choices = {"qemu:///session", "qemu:///system"}},
+        // Docker Desktop's Resources > File sharing. Its admin key lists allowed directories; Berth
+        // shares those marked sharedByDefault and locks the list (admin_policy.cpp).
+        {.key = keys::kFileSharingDirectories,
+         .type = ValueType::DirectoryList,
+         .defaultValue = json::array({"$HOME"}),
+         .label = "File sharing",
+         .description = "These directories and their subdirectories can be bind mounted into containers: the VM "
+                        "sees each one at the same path. $HOME, $TMP, $TEMP and ~ are expanded when the VM starts.",
+         .restartNeeded = true,
+         .page = Page::Resources,
+         .adminForm = AdminForm::AllowedDirectories,
+         .adminPath = "/filesharingAllowedDirectories",
+         .lockPath = "/filesharingAllowedDirectories"},
     };
     addProxyGroup(
         specs,
@@ -328,6 +342,9 @@ std::string describeType(const SettingSpec& spec)
     case ValueType::Enum: return "one of " + joined(spec.choices, ", ");
     case ValueType::JsonObjectString: return "a string holding a JSON object, e.g. \"{\\\"debug\\\": true}\"";
     case ValueType::ProxyAddress: return "a proxy address such as http://proxy.example.com:3128, or \"\" for none";
+    case ValueType::DirectoryList:
+        return "an array of directories, each an absolute path or one starting with $HOME, $TMP, $TEMP or ~, "
+               "e.g. [\"$HOME\", \"/srv/src\"]";
     }
     return "a value";
 }
@@ -359,6 +376,18 @@ std::optional<std::string> typeError(const SettingSpec& spec, const nlohmann::js
             if (!item.is_string()) { return "expected an array of strings, but it holds " + item.dump(); }
         }
         break;
+    case ValueType::DirectoryList: {
+        if (!value.is_array()) { return expected(); }
+        std::string problems;
+        for (const auto& item : value) {
+            if (!item.is_string()) { return "expected an array of directories (strings), but it holds " + item.dump(); }
+            if (auto problem = directoryEntryError(item.get<std::string>())) {
+                problems += (problems.empty() ? "" : "; ") + *problem;
+            }
+        }
+        if (!problems.empty()) { return problems; }
+        break;
+    }
     case ValueType::Enum:
         if (!value.is_string()
             || std::find(spec.choices.begin(), spec.choices.end(), value.get<std::string>()) == spec.choices.end()) {
@@ -407,7 +436,8 @@ ParsedValue parseValueText(const SettingSpec& spec, std::string_view raw)
     case ValueType::Enum:
     case ValueType::ProxyAddress:
     case ValueType::JsonObjectString: out.value = std::string(text); break;
-    case ValueType::StringList: {
+    case ValueType::StringList:
+    case ValueType::DirectoryList: {
         if (!text.empty() && text.front() == '[') {
             out.value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
             if (out.value.is_discarded()) {

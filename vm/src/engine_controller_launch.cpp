@@ -237,6 +237,8 @@ void EngineController::launch()
     spec.engineGuestPort = m_options.engineGuestPort;
     spec.engineHostPort = m_options.engineGuestPort != 0 ? keepEnginePort(m_dir) : 0;
     spec.extraForwards = plan.extraForwards;
+    spec.sharedDirectories = plan.sharedDirectories;
+    spec.virtiofsdBinary = m_options.virtiofsdBinary;
     spec.quitGrace = std::min<milliseconds>(seconds(1), m_options.timeouts.kill / 2);
     spec.instanceDir = m_dir.root();
     spec.dieWithParent = m_options.qemuDiesWithController;

@@ -28,6 +28,11 @@ QString InstanceDir::path(const char* name) const
     return m_root + QLatin1Char('/') + QLatin1String(name);
 }
 
+QString InstanceDir::sharedDirectorySocket(int index) const
+{
+    return m_root + QStringLiteral("/fs-%1.sock").arg(index);
+}
+
 bool InstanceDir::ensure(QString* error) const
 {
     const auto fail = [&](const QString& why) {

@@ -32,7 +32,8 @@ LaunchPlan planFor(const QByteArray& guestConfig, const VmResources& resources)
 bool sameLaunch(const LaunchPlan& a, const LaunchPlan& b)
 {
     return describe(a.backend) == describe(b.backend) && a.resources == b.resources
-        && a.extraForwards == b.extraForwards && sameJson(a.guestConfig, b.guestConfig);
+        && a.extraForwards == b.extraForwards && a.sharedDirectories == b.sharedDirectories
+        && sameJson(a.guestConfig, b.guestConfig);
 }
 
 }  // namespace berth::vm

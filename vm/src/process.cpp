@@ -3,6 +3,7 @@
 #include <QProcess>
 
 #include <csignal>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,10 +35,12 @@ public:
         const bool dieWithParent = m_spec.dieWithParent;
         const bool ownGroup = m_spec.ownProcessGroup;
         const bool privateUmask = m_spec.privateUmask;
+        const int inheritedFd = m_spec.inheritedFd;
         // Runs in the child between fork and exec: only async-signal-safe calls here.
         m_process.setChildProcessModifier([=] {
             if (ownGroup) { setpgid(0, 0); }
             if (privateUmask) { umask(077); }
+            if (inheritedFd >= 0) { fcntl(inheritedFd, F_SETFD, 0); }
             if (dieWithParent) {
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 // The parent may have died before prctl took effect.

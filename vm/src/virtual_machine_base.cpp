@@ -1,6 +1,10 @@
 #include "virtual_machine_base.h"
 
+#include "shared_directory_servers.h"
+
 #include <QTimer>
+
+#include <spdlog/spdlog.h>
 
 namespace berth::vm {
 
@@ -19,6 +23,26 @@ QString guestKernelCmdline(const VmSpec& spec)
 {
     if (spec.dataDisk.isEmpty()) { return spec.kernelCmdline; }
     return spec.kernelCmdline + QStringLiteral(" berth.data_disk=") + QLatin1String(kDataDiskSerial);
+}
+
+VirtualMachineBase::VirtualMachineBase(const QString& instanceDir) : m_dir(instanceDir)
+{}
+
+VirtualMachineBase::~VirtualMachineBase() = default;
+
+bool VirtualMachineBase::startSharedDirectories(const VmSpec& spec, const std::shared_ptr<ProcessFactory>& processes,
+                                                QString* error)
+{
+    if (spec.sharedDirectories.isEmpty()) { return true; }
+    if (!m_sharedDirectories) {
+        m_sharedDirectories = std::make_unique<SharedDirectoryServers>(processes);
+        connect(m_sharedDirectories.get(), &SharedDirectoryServers::exited, this, [this](const QString& why) {
+            if (state() == State::Off) { return; }
+            spdlog::error("vm: {}; stopping the VM, whose guest would hang on that share", why.toStdString());
+            forceStop();
+        });
+    }
+    return m_sharedDirectories->start(spec, error);
 }
 
 void VirtualMachineBase::setHostForward(const HostPort& port, bool enabled, ForwardDone done)
@@ -74,6 +98,8 @@ void VirtualMachineBase::becomeRunning()
 
 void VirtualMachineBase::endRun(const ProcessExit& exit)
 {
+    // QEMU is gone, so its virtiofsd processes end now (or have, on their own): not a failure.
+    if (m_sharedDirectories) { m_sharedDirectories->stop(); }
     const VmExit vmExit{exit, m_requested, m_shutdownReason, diagnostics()};
     setState(State::Off);
     emit stopped(vmExit);
@@ -88,9 +114,11 @@ void VirtualMachineBase::setState(State state)
 
 QString VirtualMachineBase::serialLogDiagnostics() const
 {
+    const QString sharing = m_sharedDirectories ? m_sharedDirectories->diagnostics() : QString();
     const QString tail = m_dir.serialLogTail();
-    return tail.isEmpty() ? QStringLiteral("serial log %1 is empty").arg(m_dir.serialLog())
-                          : QStringLiteral("last lines of the serial log %1:\n%2").arg(m_dir.serialLog(), tail);
+    return sharing
+        + (tail.isEmpty() ? QStringLiteral("serial log %1 is empty").arg(m_dir.serialLog())
+                          : QStringLiteral("last lines of the serial log %1:\n%2").arg(m_dir.serialLog(), tail));
 }
 
 }  // namespace berth::vm

@@ -7,6 +7,8 @@
 #include "berth/vm/instance_dir.h"
 #include "berth/vm/virtual_machine.h"
 
+#include <memory>
+
 namespace berth::vm {
 
 // QEMU's user-mode network with every forward of `spec` on loopback only, as a -netdev value.
@@ -20,9 +22,12 @@ inline constexpr const char* kDataDiskSerial = "berth-data";
 // data in memory when the disk is slow to appear.
 QString guestKernelCmdline(const VmSpec& spec);
 
+class SharedDirectoryServers;
+
 class VirtualMachineBase : public VirtualMachine {
 public:
-    explicit VirtualMachineBase(const QString& instanceDir) : m_dir(instanceDir) {}
+    explicit VirtualMachineBase(const QString& instanceDir);
+    ~VirtualMachineBase() override;
 
     void requestShutdown() final;
     State state() const final { return m_state; }
@@ -47,8 +52,14 @@ protected:
     // The run ended: Off, then stopped() with the exit, the shutdown reason and diagnostics().
     void endRun(const ProcessExit& exit);
     void setState(State state);
-    // The serial console's last lines (or that it is empty), the end of every diagnostics().
+    // The serial console's last lines (or that it is empty), the end of every diagnostics(),
+    // after what the shared directories' virtiofsd processes said.
     QString serialLogDiagnostics() const;
+
+    // Starts the virtiofsd of each of the spec's shared directories, just before QEMU starts.
+    // False, with why, when one cannot be started. One that ends while the VM runs stops the VM
+    // (forceStop), since the guest would hang on that share; endRun() ends them all.
+    bool startSharedDirectories(const VmSpec& spec, const std::shared_ptr<ProcessFactory>& processes, QString* error);
 
     InstanceDir m_dir;
     bool m_requested = false;  // requestShutdown() or forceStop() was called in this run
@@ -57,6 +68,7 @@ protected:
 private:
     State m_state = State::Off;
     bool m_powerdownPending = false;
+    std::unique_ptr<SharedDirectoryServers> m_sharedDirectories;
 };
 
 }  // namespace berth::vm

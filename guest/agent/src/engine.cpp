@@ -5,6 +5,7 @@
 #include "guest_system.h"
 
 #include "berth/contracts/names.h"
+#include "berth/contracts/shared_directories.h"
 #include "berth/guest/eci.h"
 
 #include <arpa/inet.h>
@@ -85,7 +86,9 @@ void loadModules()
            "br_netfilter", "veth", "nf_nat", "nf_conntrack", "xt_conntrack", "xt_MASQUERADE", "xt_addrtype",
            "ip_tables", "iptable_nat", "iptable_filter",
            // Reports freed memory to QEMU, which returns it to the host.
-           "virtio_balloon"};
+           "virtio_balloon",
+           // The host's shared directories (built into trixie's kernel, a module in others).
+           "virtiofs"};
     std::vector<std::string> argv = {"/usr/sbin/modprobe", "-a", "-b"};
     argv.insert(argv.end(), modules.begin(), modules.end());
     const auto result = guest::runCommand(argv, 60s);
@@ -342,6 +345,31 @@ void startUnsafeTcpRelay()
     }).detach();
 }
 
+// The host's shared directories, each at its own path, before anything that runs containers
+// starts. nosuid and nodev: a host file must not become a set-user-ID program or a device of the
+// VM's. A share that cannot be mounted ends the boot: the engine must not run with bind mounts
+// that would silently reach empty VM folders instead of the user's files.
+void mountSharedDirectories(const contracts::GuestConfig& config)
+{
+    if (config.sharedDirectories.empty()) { return; }
+    enterPhase("mounting shared directories");
+    for (std::size_t index = 0; index < config.sharedDirectories.size(); ++index) {
+        const std::string& path = config.sharedDirectories[index];
+        const std::string tag = contracts::sharedDirectoryTag(index);
+        if (const std::string problem = contracts::sharedDirectoryError(path); !problem.empty()) {
+            throw StepFailed{"mounting shared directories", problem};  // parseGuestConfig refused it already
+        }
+        if (!guest::mkdirs(path, 0755)) {
+            throw StepFailed{"mounting shared directories", "cannot create " + path + ": " + std::strerror(errno)};
+        }
+        if (::mount(tag.c_str(), path.c_str(), "virtiofs", MS_NOSUID | MS_NODEV, nullptr) != 0) {
+            throw StepFailed{"mounting shared directories",
+                             "mount virtiofs " + tag + " on " + path + ": " + std::strerror(errno)};
+        }
+        guest::log("shared from the host: " + path);
+    }
+}
+
 void stopService(const Service& service, std::chrono::seconds grace)
 {
     if (!guest::Children::running(service.pid)) { return; }
@@ -366,6 +394,7 @@ contracts::GuestConfig bootEngine()
     enterPhase("reading guest config");
     const contracts::GuestConfig config = readGuestConfig();
     prepareDataDisk();
+    mountSharedDirectories(config);
     enterPhase("preparing container isolation");
     if (const std::string problem = berth::guest::eci::prepareBoot(config); !problem.empty()) {
         // Fail closed: an engine that cannot isolate as configured does not start.

@@ -68,20 +68,51 @@ std::string decodeBase64(const std::string& text)
     return out;
 }
 
+namespace {
+
+// With ECI off, Docker Desktop's file sharing alone: a create or start of a container whose bind
+// source is neither shared from the host nor in the VM. A request the plugin cannot read is
+// dockerd's to answer: with ECI off there is nothing to protect, only a mistake to point out.
+AuthzDecision fileSharingOnly(const std::string& method, const ApiRoute& route, const json& request,
+                              const MountVetting& mounts)
+{
+    if (method != "POST") { return {true, {}}; }
+    std::string refusal;
+    if (route.path == "/containers/create") {
+        std::string error;
+        if (const auto body = parseGoJson(decodeBase64(request.value("RequestBody", std::string())), &error)) {
+            refusal = mounts.containerCreate(*body, MountRules::FileSharing);
+        }
+    }
+    for (const char* action : {"start", "restart"}) {
+        if (const auto name = containerRoute(route.path, action)) {
+            refusal = mounts.containerStart(*name, MountRules::FileSharing);
+        }
+    }
+    return refusal.empty() ? AuthzDecision{true, {}} : deny(refusal);
+}
+
+}  // namespace
+
 AuthzDecision authorizeRequest(const Policy& policy, const json& request, const MountVetting& mounts)
 {
-    if (!policy.enabled && !policy.blockDockerLoad) { return {true, {}}; }
-    if (!request.is_object()) { return deny("enhanced container isolation: malformed authorization request"); }
+    if (!request.is_object()) {
+        if (!policy.enabled && !policy.blockDockerLoad) { return {true, {}}; }
+        return deny("enhanced container isolation: malformed authorization request");
+    }
     const std::string method = request.value("RequestMethod", std::string());
     std::string error;
     const auto route = parseApiTarget(request.value("RequestUri", std::string()), &error);
-    if (!route) { return deny("enhanced container isolation: the request target is refused: " + error); }
+    if (!route) {
+        if (!policy.enabled && !policy.blockDockerLoad) { return {true, {}}; }  // dockerd routes it or not
+        return deny("enhanced container isolation: the request target is refused: " + error);
+    }
     const std::string& path = route->path;
 
     if (policy.blockDockerLoad && path == "/images/load") {
         return deny("docker load is blocked by your administrator (blockDockerLoad)");
     }
-    if (!policy.enabled) { return {true, {}}; }
+    if (!policy.enabled) { return fileSharingOnly(method, *route, request, mounts); }
 
     // The archive endpoints (docker cp) make dockerd mount the container's volumes as the VM's
     // root, whether or not the container ever ran: they are vetted like a start.

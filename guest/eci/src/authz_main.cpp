@@ -104,7 +104,8 @@ int main(int argc, char** argv)
     const Policy policy = Policy::fromGuestConfig(*config);
     const berth::guest::eci::SystemHostView host;
     const berth::guest::eci::DiskEngineState engine(berth::guest::eci::paths::kDockerRoot);
-    const berth::guest::eci::MountVetting mounts(engine, host, berth::guest::eci::paths::kDockerRoot);
+    const berth::guest::eci::MountVetting mounts(engine, host, berth::guest::eci::paths::kDockerRoot,
+                                                 policy.sharedDirectories);
     ::signal(SIGPIPE, SIG_IGN);
 
     const std::string socketPath = berth::guest::eci::kAuthzSocket;

@@ -98,7 +98,9 @@ nlohmann::json daemonOptions(const contracts::GuestConfig& guestConfig)
     nlohmann::json options = {{"runtimes", {{contracts::kEciRuntime, {{"path", paths::kWrapper}}}}}};
     const Policy policy = Policy::fromGuestConfig(guestConfig);
     if (policy.enabled) { options["default-runtime"] = contracts::kEciRuntime; }
-    if (policy.enabled || policy.blockDockerLoad) { options["authorization-plugins"] = {kAuthzPluginName}; }
+    // Always: with ECI off the plugin still refuses binds of paths neither shared nor in the VM
+    // ("Mounts denied"), and enforces blockDockerLoad.
+    options["authorization-plugins"] = {kAuthzPluginName};
     return options;
 }
 
@@ -107,7 +109,7 @@ std::vector<Service> services(const contracts::GuestConfig& guestConfig)
     const Policy policy = Policy::fromGuestConfig(guestConfig);
     // The plugin first: it prepares the boot, and dockerd refuses every request until it listens.
     const Service plugin{"berth-eci-authz", {paths::kAuthzProgram}, kAuthzSocket};
-    if (!policy.enabled) { return policy.blockDockerLoad ? std::vector<Service>{plugin} : std::vector<Service>{}; }
+    if (!policy.enabled) { return {plugin}; }
     return {plugin, {"berth-eci-socket", {kSocketProxyProgram}, kGuardedSocket}};
 }
 

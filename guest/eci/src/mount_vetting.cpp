@@ -83,6 +83,15 @@ template <std::size_t N> bool contains(const std::array<const char*, N>& set, st
     return std::find(set.begin(), set.end(), word) != set.end();
 }
 
+// A bind's source as dockerd uses it: cleaned lexically (Go's path.Clean: "/a/b/../c/" is "/a/c",
+// whatever "b" is); only then does the kernel resolve it.
+std::string cleanAsDockerd(const std::string& source)
+{
+    std::string out = std::filesystem::path(source).lexically_normal().string();
+    while (out.size() > 1 && out.back() == '/') { out.pop_back(); }
+    return out;
+}
+
 }  // namespace
 
 std::optional<VolumeOptions> volumeOptionsFromJson(const json& options)
@@ -150,10 +159,12 @@ std::optional<VolumeOptions> DiskEngineState::localVolume(const std::string& nam
     return options;
 }
 
-MountVetting::MountVetting(const EngineState& engine, const HostView& host, std::string dockerRoot)
+MountVetting::MountVetting(const EngineState& engine, const HostView& host, std::string dockerRoot,
+                           std::vector<std::string> sharedDirectories)
     : m_engine(engine),
       m_host(host),
-      m_root(std::move(dockerRoot))
+      m_root(std::move(dockerRoot)),
+      m_sharedDirectories(std::move(sharedDirectories))
 {}
 
 std::string MountVetting::volumeOptions(const std::string& volume, const VolumeOptions& options) const
@@ -254,18 +265,45 @@ bool MountVetting::isEngineSocketMount(const std::string& source) const
     return false;
 }
 
-std::string MountVetting::bind(const std::string& source, Sockets sockets) const
+std::string MountVetting::bind(const std::string& source, Sockets sockets, MountRules rules) const
 {
+    const bool eci = rules == MountRules::Eci;
+    if (!source.empty() && source.front() == '/') {
+        const std::string resolved = m_host.resolve(cleanAsDockerd(source));
+        const std::string share = sharedDirectoryOf(resolved, m_sharedDirectories);
+        // Docker Desktop's rule: dockerd would make a missing -v source an empty VM directory.
+        if (share.empty() && !m_host.fileId(resolved)) { return mountsDeniedMessage(source); }
+        if (!eci) { return {}; }
+        if (!share.empty()) {
+            if (!isOnSharedFilesystem(resolved, share, m_host)) { return restrictedMountMessage(source); }
+            // The runtime stages a share's path race-free (rootfs.h); dockerd alone, for docker
+            // cp, mounts it as the VM's root by path, through whatever the share's files are by
+            // then: a container writing the share, or the host's user, can make a folder on the
+            // way a link to a VM path between this check and that mount. The share itself is a
+            // mount point in the VM, which nothing on the share can replace.
+            if (sockets == Sockets::Refuse && cleanAsDockerd(source) != share) {
+                return std::string(kPrefix) + "docker cp is not available for a container that binds a path inside a "
+                    + "shared directory (" + source + "): dockerd would mount it as the VM's root, through links "
+                    + "the shared files can become meanwhile; bind the shared directory " + share
+                    + " itself, or copy with docker exec";
+            }
+            return {};
+        }
+    } else if (!eci) {
+        return {};  // not a path: dockerd refuses it itself
+    }
     if (sockets == Sockets::LeaveToRuntime && isEngineSocketMount(source)) { return {}; }
     return bindSource(source);
 }
 
-std::string MountVetting::containerCreate(const json& body) const
+std::string MountVetting::containerCreate(const json& body, MountRules rules) const
 {
+    const bool eci = rules == MountRules::Eci;
     const json* hostConfig = goField(body, "HostConfig");
     if (hostConfig == nullptr) { return {}; }
-    const auto malformed = [](const char* field) {
-        return std::string(kPrefix) + "the container's HostConfig." + field + " is malformed";
+    // With ECI off, a HostConfig dockerd cannot read is dockerd's to refuse.
+    const auto malformed = [eci](const char* field) {
+        return eci ? std::string(kPrefix) + "the container's HostConfig." + field + " is malformed" : std::string();
     };
     std::string driver;
     if (const json* value = goField(*hostConfig, "VolumeDriver")) {
@@ -280,8 +318,12 @@ std::string MountVetting::containerCreate(const json& body) const
             if (parts.size() > 3) { return malformed("Binds"); }
             if (parts.size() == 1 || (parts.size() == 2 && isMountMode(parts[1]))) { continue; }  // anonymous
             const std::string& source = parts[0];
-            std::string refusal = !source.empty() && source.front() == '/' ? bind(source, Sockets::LeaveToRuntime)
-                                                                           : volume(source, driver, {});
+            std::string refusal;
+            if (!source.empty() && source.front() == '/') {
+                refusal = bind(source, Sockets::LeaveToRuntime, rules);
+            } else if (eci) {
+                refusal = volume(source, driver, {});
+            }
             if (!refusal.empty()) { return refusal; }
         }
     }
@@ -296,7 +338,9 @@ std::string MountVetting::containerCreate(const json& body) const
             const std::string from = source == nullptr ? std::string() : source->get<std::string>();
             std::string refusal;
             if (*type == "bind") {
-                refusal = bind(from, Sockets::LeaveToRuntime);
+                refusal = bind(from, Sockets::LeaveToRuntime, rules);
+            } else if (!eci) {
+                continue;
             } else if (*type == "volume") {
                 const json* config = goField(mount, "VolumeOptions");
                 const json* driverConfig = config == nullptr ? nullptr : goField(*config, "DriverConfig");
@@ -314,7 +358,7 @@ std::string MountVetting::containerCreate(const json& body) const
             if (!refusal.empty()) { return refusal; }
         }
     }
-    if (const json* from = goField(*hostConfig, "VolumesFrom")) {
+    if (const json* from = goField(*hostConfig, "VolumesFrom"); from != nullptr && eci) {
         if (!from->is_array()) { return malformed("VolumesFrom"); }
         for (const json& spec : *from) {
             if (!spec.is_string()) { return malformed("VolumesFrom"); }
@@ -322,7 +366,7 @@ std::string MountVetting::containerCreate(const json& body) const
             const std::string name = text.substr(0, text.find(':'));
             const auto config = m_engine.container(name);
             if (!config) { return std::string(kPrefix) + "cannot check the mounts of container \"" + name + "\""; }
-            if (std::string refusal = mountPoints(*config, Sockets::LeaveToRuntime); !refusal.empty()) {
+            if (std::string refusal = mountPoints(*config, Sockets::LeaveToRuntime, rules); !refusal.empty()) {
                 return refusal;
             }
         }
@@ -335,26 +379,31 @@ std::string MountVetting::existingContainer(const std::string& nameOrId) const
     const auto config = m_engine.container(nameOrId);
     if (!config) { return std::string(kPrefix) + "cannot check the mounts of container \"" + nameOrId + "\""; }
     // The archive endpoints mount what the container has, socket or not, with no runtime to ask.
-    return mountPoints(*config, Sockets::Refuse);
+    return mountPoints(*config, Sockets::Refuse, MountRules::Eci);
 }
 
-std::string MountVetting::containerStart(const std::string& nameOrId) const
+std::string MountVetting::containerStart(const std::string& nameOrId, MountRules rules) const
 {
     const auto config = m_engine.container(nameOrId);
-    return config ? mountPoints(*config, Sockets::LeaveToRuntime) : std::string();
+    return config ? mountPoints(*config, Sockets::LeaveToRuntime, rules) : std::string();
 }
 
-std::string MountVetting::mountPoints(const json& config, Sockets sockets) const
+std::string MountVetting::mountPoints(const json& config, Sockets sockets, MountRules rules) const
 {
+    const bool eci = rules == MountRules::Eci;
     const auto points = config.find("MountPoints");
     if (points == config.end() || points->is_null()) { return {}; }
-    if (!points->is_object()) { return std::string(kPrefix) + "the container's mount points are unreadable"; }
+    if (!points->is_object()) {
+        return eci ? std::string(kPrefix) + "the container's mount points are unreadable" : std::string();
+    }
     for (const auto& [destination, point] : points->items()) {
         const std::string type = point.value("Type", std::string());
         const std::string source = point.value("Source", std::string());
         std::string refusal;
         if (type == "bind") {
-            refusal = bind(source, sockets);
+            refusal = bind(source, sockets, rules);
+        } else if (!eci) {
+            continue;
         } else if (type == "volume") {
             // A local volume's source is its _data, vetted with the volume's saved options.
             const std::string driver = point.value("Driver", std::string());

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "berth/contracts/shared_directories.h"
+
 namespace berth::guest::eci {
 
 namespace {
@@ -17,6 +19,13 @@ std::vector<std::string> stringList(const json& value)
         if (item.is_string()) { out.push_back(item.get<std::string>()); }
     }
     return out;
+}
+
+// Only paths that could be shared: a policy made in code, or a mistyped file, widens nothing.
+std::vector<std::string> shareablePaths(std::vector<std::string> paths)
+{
+    std::erase_if(paths, [](const std::string& path) { return !contracts::sharedDirectoryError(path).empty(); });
+    return paths;
 }
 
 const json& member(const json& object, const char* key)
@@ -85,6 +94,7 @@ Policy Policy::fromGuestConfig(const contracts::GuestConfig& config)
     policy.commandListType = eci.commandListType == "allow" ? "allow" : "deny";
     policy.commands = eci.commands;
     policy.blockDockerLoad = config.blockDockerLoad;
+    policy.sharedDirectories = shareablePaths(config.sharedDirectories);
     return policy;
 }
 
@@ -103,6 +113,7 @@ Policy Policy::fromJson(const json& eci)
     // Anything but an explicit "allow" is a deny list: an unknown type must not open everything.
     policy.commandListType = type.is_string() && type.get<std::string>() == "allow" ? "allow" : "deny";
     policy.commands = stringList(member(commandList, "commands"));
+    policy.sharedDirectories = shareablePaths(stringList(member(eci, "sharedDirectories")));
     return policy;
 }
 
@@ -111,7 +122,8 @@ json Policy::toJson() const
     return json{{"enabled", enabled},
                 {"dockerSocketMount",
                  {{"imageList", {{"images", socketImages}, {"allowDerivedImages", allowDerivedImages}}},
-                  {"commandList", {{"type", commandListType}, {"commands", commands}}}}}};
+                  {"commandList", {{"type", commandListType}, {"commands", commands}}}}},
+                {"sharedDirectories", sharedDirectories}};
 }
 
 std::string normalizeImageReference(std::string_view reference)

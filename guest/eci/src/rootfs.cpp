@@ -9,16 +9,19 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "berth/contracts/shared_directories.h"
 #include "berth/guest/eci/files.h"
 #include "berth/guest/eci/spec_rewrite.h"
 
@@ -244,6 +247,42 @@ void shiftTree(int dirFd, dev_t dev, std::uint32_t base, bool up, const std::str
     ::closedir(dir);
 }
 
+// Opens `path` in the shared directory `share` (O_PATH) as the host user's file: from the share's
+// root, without following a symlink, climbing out by "..", or crossing into another mount (a VM
+// mount inside the share), and on the share's own device. What the rewrite checked by path is
+// checked again here on what is actually mounted, so a link swapped in since changes nothing.
+int openInSharedDirectory(const std::string& path, const std::string& share)
+{
+    if (!contracts::isWithinDirectory(path, share)) {
+        throw std::runtime_error("the shared path " + path + " is not inside " + share);
+    }
+    open_how how{};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    const int root = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, share.c_str(), &how, sizeof how));
+    if (root < 0) { throw systemError("cannot open the shared directory " + share); }
+    const std::string rest = path.size() == share.size() ? std::string(".") : path.substr(share.size() + 1);
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    const int fd = static_cast<int>(::syscall(SYS_openat2, root, rest.c_str(), &how, sizeof how));
+    const int saved = errno;
+    struct stat rootStat {};
+    struct stat fileStat {};
+    const bool sameDevice
+        = fd >= 0 && ::fstat(root, &rootStat) == 0 && ::fstat(fd, &fileStat) == 0 && rootStat.st_dev == fileStat.st_dev;
+    ::close(root);
+    if (fd < 0) {
+        errno = saved;
+        throw systemError("cannot open the shared path " + path
+                          + " without following a symlink or leaving the shared directory's file system");
+    }
+    if (!sameDevice) {
+        ::close(fd);
+        throw std::runtime_error("the shared path " + path + " is not on the shared directory's file system");
+    }
+    return fd;
+}
+
 void removeStagingDirs(const std::string& staging)
 {
     // rmdir only: a directory that is still a mount point, or not empty, is left alone rather
@@ -301,6 +340,9 @@ std::vector<MountInfo> parseMountInfo(const std::string& text)
         } catch (const std::exception&) {
             continue;
         }
+        unsigned major = 0;
+        unsigned minor = 0;
+        if (std::sscanf(fields[2].c_str(), "%u:%u", &major, &minor) == 2) { m.device = ::makedev(major, minor); }
         m.root = unescapeMountInfo(fields[3]);
         m.mountPoint = unescapeMountInfo(fields[4]);
         m.fsType = fields[dash + 1];
@@ -446,13 +488,19 @@ std::vector<std::string> stageBinds(const std::string& stagingRoot, const std::s
     std::optional<MappingNamespace> userns;
     for (std::size_t i = 0; i < binds.size(); ++i) {
         const std::string& what = binds[i].source;
+        const bool shared = !binds[i].sharedDirectory.empty();
         // The source was checked as resolved; a symlink appearing since (a container writing to
         // the same volume) must not redirect the mount, so none is followed.
-        open_how how{};
-        how.flags = O_PATH | O_CLOEXEC;
-        how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-        const int source = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, what.c_str(), &how, sizeof how));
-        if (source < 0) { throw systemError("cannot open " + what + " without following symlinks"); }
+        int source = -1;
+        if (shared) {
+            source = openInSharedDirectory(what, binds[i].sharedDirectory);
+        } else {
+            open_how how{};
+            how.flags = O_PATH | O_CLOEXEC;
+            how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+            source = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, what.c_str(), &how, sizeof how));
+            if (source < 0) { throw systemError("cannot open " + what + " without following symlinks"); }
+        }
         struct stat st {};
         const bool statted = ::fstat(source, &st) == 0;
         const int tree = statted ? static_cast<int>(
@@ -466,11 +514,20 @@ std::vector<std::string> stageBinds(const std::string& stagingRoot, const std::s
         }
         mount_attr attr{};
         bool ready = false;
-        if (binds[i].idMapped) {
+        if (binds[i].idMapped || shared) {
             if (!userns) { userns.emplace(base); }
             attr.attr_set = MOUNT_ATTR_IDMAP | (binds[i].readOnly ? MOUNT_ATTR_RDONLY : 0);
             attr.userns_fd = static_cast<std::uint64_t>(userns->fd());
             ready = ::syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) == 0;
+            if (!ready && shared) {
+                // Unmapped, the container's root would write as an unprivileged ID the share's
+                // files do not belong to: the container does not start rather than half work.
+                const int err = errno;
+                ::close(tree);
+                errno = err;
+                throw systemError("cannot mount the shared path " + what
+                                  + " ID-mapped for the container, which does not get it unmapped instead");
+            }
         }
         if (!ready && binds[i].readOnly) {
             // Not ID-mappable, or not to be mapped: read-only all the same, so the lock holds.

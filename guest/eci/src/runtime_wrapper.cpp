@@ -184,6 +184,7 @@ std::string prepareBundle(const WrapperPaths& paths, const RuntimeInvocation& in
     // With ECI on, an allowed image's socket mount is the command-list filter, never the engine.
     EngineLayout layout = paths.layout;
     if (!policy.enabled) { layout.guardedSocket.clear(); }
+    layout.sharedDirectories = policy.sharedDirectories;
     const SystemHostView host;
     IdBlockAllocator allocator(paths.stateDir);
     try {
@@ -199,7 +200,9 @@ std::string prepareBundle(const WrapperPaths& paths, const RuntimeInvocation& in
         if (!staged.upper.empty()) { allocator.setChownedUpper(inv.containerId, staged.upper); }
         spec["root"]["path"] = staged.path;
         std::vector<BindToStage> binds;
-        for (const auto& bind : result.mappedBinds) { binds.push_back({bind.source, bind.idMapped, bind.readOnly}); }
+        for (const auto& bind : result.mappedBinds) {
+            binds.push_back({bind.source, bind.idMapped, bind.readOnly, bind.sharedDirectory});
+        }
         const auto mapped = stageBinds(paths.stagingRoot, inv.containerId, binds, result.hostIdBase);
         for (std::size_t i = 0; i < mapped.size(); ++i) {
             if (!mapped[i].empty()) { spec["mounts"][result.mappedBinds[i].mountIndex]["source"] = mapped[i]; }

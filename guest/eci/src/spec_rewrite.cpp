@@ -2,6 +2,8 @@
 
 #include "berth/guest/eci/mount_lock.h"
 
+#include "berth/contracts/shared_directories.h"
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -184,7 +186,12 @@ public:
                 }
                 // An allowed image still gets the socket only, never the directory around it.
             }
-            const Source kind = classify(resolved, mount.value("destination", std::string()));
+            // A path in a shared host directory is the user's file when it is on the share's own
+            // file system; anything else there (a VM mount inside or over it) is a VM path.
+            const std::string share = sharedDirectoryOf(resolved, m_layout.sharedDirectories);
+            const Source kind = share.empty() ? classify(resolved, mount.value("destination", std::string()))
+                : isOnSharedFilesystem(resolved, share, m_host) ? Source::IdMapped
+                                                                : Source::Restricted;
             if (kind == Source::Restricted) { return restrictedMountMessage(source); }
             if (kind == Source::PlainReadOnly) {
                 // Shared by every build step: no step may change what the next one reads.
@@ -195,7 +202,7 @@ public:
             // "rro" (recursive read-only, dockerd 26 for API >= 1.44 read-only binds) is read-only too.
             const bool readOnly = hasOption(mount, "ro") || hasOption(mount, "rro");
             if (kind == Source::IdMapped || readOnly) {
-                m_mappedBinds.push_back({index, resolved, kind == Source::IdMapped, readOnly});
+                m_mappedBinds.push_back({index, resolved, kind == Source::IdMapped, readOnly, share});
             }
         }
         return {};
@@ -471,6 +478,29 @@ RewriteResult rewriteSpec(json& spec, const std::string& containerId, const Cont
     return result;
 }
 
+std::string sharedDirectoryOf(const std::string& path, const std::vector<std::string>& sharedDirectories)
+{
+    for (const std::string& share : sharedDirectories) {
+        if (!share.empty() && contracts::isWithinDirectory(path, share)) { return share; }
+    }
+    return {};
+}
+
+bool isOnSharedFilesystem(const std::string& resolved, const std::string& sharedDirectory, const HostView& host)
+{
+    if (sharedDirectory.empty() || !contracts::isWithinDirectory(resolved, sharedDirectory)) { return false; }
+    const auto device = host.sharedDirectoryDevice(sharedDirectory);
+    if (!device) { return false; }
+    // The deepest existing part: resolve() resolved every link up to there, the rest is plain names.
+    std::string path = resolved;
+    auto file = host.fileId(path);
+    while (!file && path.size() > sharedDirectory.size()) {
+        path = path.substr(0, path.rfind('/'));
+        file = host.fileId(path);
+    }
+    return file && file->device == *device;
+}
+
 std::string hostNamespacesMessage(const std::vector<std::string>& types)
 {
     std::string list;
@@ -489,6 +519,13 @@ std::string hostNetworkMessage()
 std::string restrictedMountMessage(const std::string& source)
 {
     return "error in the container spec: can't mount " + source + " because it's configured as a restricted host mount";
+}
+
+std::string mountsDeniedMessage(const std::string& path)
+{
+    return "Mounts denied: The path " + path
+        + " is not shared from the host and is not known to Docker. You can configure shared paths from Berth's "
+          "Settings > Resources > File sharing, or with berthctl settings set fileSharing.directories.";
 }
 
 std::string socketMountDeniedMessage(const std::string& image)

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -55,6 +56,18 @@ bool SystemHostView::isForeignMount(const std::string& path) const
     return false;
 }
 
+std::optional<std::uint64_t> SystemHostView::sharedDirectoryDevice(const std::string& path) const
+{
+    const auto mounts = parseMountInfo(readFile("/proc/self/mountinfo"));
+    const MountInfo* top = topmostMountAt(mounts, path);
+    // The whole export of a virtiofs tag (the agent mounts it there), not a VM bind of a part of it.
+    if (top == nullptr || top->fsType != "virtiofs" || top->root != "/") { return std::nullopt; }
+    // And what the path shows: a mount over a folder above the share hides it.
+    const auto shown = fileId(path);
+    if (!shown || shown->device != top->device) { return std::nullopt; }
+    return top->device;
+}
+
 std::optional<int> SystemHostView::containerPid(const std::string& dockerRoot, const std::string& containerId) const
 {
     if (containerId.empty() || containerId.find('/') != std::string::npos || containerId == "."
@@ -72,6 +85,19 @@ std::optional<int> SystemHostView::containerPid(const std::string& dockerRoot, c
         return std::nullopt;
     }
     return static_cast<int>(pid->get<long long>());
+}
+
+const MountInfo* topmostMountAt(const std::vector<MountInfo>& mounts, const std::string& path)
+{
+    const MountInfo* top = nullptr;
+    for (const auto& m : mounts) {
+        if (m.mountPoint != path) { continue; }
+        const bool covered = std::any_of(mounts.begin(), mounts.end(), [&](const MountInfo& other) {
+            return other.parentId == m.id && other.mountPoint == path && other.id != m.id;
+        });
+        if (!covered) { top = &m; }
+    }
+    return top;
 }
 
 std::vector<IdMapping> parseIdMap(const std::string& text)

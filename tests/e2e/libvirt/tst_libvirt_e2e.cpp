@@ -14,6 +14,8 @@
 
 #include <QtTest>
 
+#include <unistd.h>
+
 using berth::e2e::Run;
 
 class LibvirtE2e : public QObject {
@@ -113,6 +115,18 @@ void LibvirtE2e::checkEngineServes(const char* manager)
         {"--context", "berth", "run", "--rm", "--pull=never", berth::e2e::kTinyImage, "echo", "hello from", manager});
     if (hello.exitCode != 0) { QFAIL(qPrintable(hello.describe() + m_env.diagnostics())); }
     QCOMPARE(hello.output.trimmed(), QByteArray("hello from ") + manager);
+
+    // The user's home is shared by default (virtiofs, its virtiofsd started by Berth for either
+    // backend): a container's write lands there, owned by the user.
+    const QString written = m_env.home() + "/written-on-" + manager;
+    const Run share = m_env.docker({"--context", "berth", "run", "--rm", "--pull=never", "-v",
+                                    m_env.home() + ":/home-share", berth::e2e::kTinyImage, "sh", "-c",
+                                    QString("echo %1 > /home-share/written-on-%1").arg(manager)});
+    if (share.exitCode != 0) { QFAIL(qPrintable(share.describe() + m_env.diagnostics())); }
+    QFile file(written);
+    QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(written));
+    QCOMPARE(file.readAll().trimmed(), QByteArray(manager));
+    QCOMPARE(QFileInfo(written).ownerId(), ::getuid());
 
     // A published port reaches the host's loopback through this backend's QEMU monitor, and
     // leaves it with the container.

@@ -3,6 +3,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QRegularExpression>
 
 #include <sstream>
 
@@ -242,6 +243,52 @@ private slots:
         COMPARE_STR(m_out, "Status: no changes necessary.\n");
     }
 
+    void fileSharingDirectoriesTakeAJsonArrayOrCommas()
+    {
+        QCOMPARE(run({"settings", "get", "fileSharing.directories"}), 0);
+        COMPARE_STR(m_out, "$HOME\n");
+        QCOMPARE(run({"settings", "set", "fileSharing.directories", R"(["$HOME","/srv/src"])"}), 0);
+        QVERIFY2(QString::fromStdString(m_out).contains("fileSharing.directories: $HOME -> $HOME, /srv/src"),
+                 m_out.c_str());
+        QVERIFY(QString::fromStdString(m_out).contains("berthctl restart"));
+        QCOMPARE(nlohmann::json::parse(readText(m_paths.userFile))["fileSharing.directories"],
+                 nlohmann::json({"$HOME", "/srv/src"}));
+        QCOMPARE(run({"settings", "set", "fileSharing.directories=~/src, $TMP"}), 0);
+        QCOMPARE(run({"settings", "list", "--json"}), 0);
+        bool listed = false;
+        for (const auto& entry : nlohmann::json::parse(m_out)) {
+            if (entry["key"] == "fileSharing.directories") {
+                QCOMPARE(entry["value"], nlohmann::json({"~/src", "$TMP"}));
+                listed = true;
+            }
+        }
+        QVERIFY(listed);
+        // Each entry that cannot be shared is named.
+        QCOMPARE(run({"settings", "set", "fileSharing.directories", R"(["/etc", "src", "$HOME"])"}), 1);
+        QVERIFY2(QString::fromStdString(m_err).contains("\"/etc\" cannot be shared"), m_err.c_str());
+        QVERIFY(QString::fromStdString(m_err).contains("\"src\" is not an absolute path"));
+        QCOMPARE(run({"--help"}), 0);
+        QVERIFY(QString::fromStdString(m_out).contains("fileSharing.directories"));
+    }
+
+    void fileSharingLockedByAllowedDirectoriesExitsWith3()
+    {
+        admin("admin/docker-full-example.json");
+        QCOMPARE(run({"settings", "get", "fileSharing.directories"}), 0);
+        COMPARE_STR(m_out, "$HOME\n");
+        QCOMPARE(run({"settings", "set", "fileSharing.directories", R"(["$HOME","/srv/src"])"}), 3);
+        QVERIFY2(QString::fromStdString(m_err).contains("field \"fileSharing.directories\" is locked by "
+                                                        + QString::fromStdString(m_paths.adminFile.string())),
+                 m_err.c_str());
+        QVERIFY(!std::filesystem::exists(m_paths.userFile));
+        QCOMPARE(run({"settings", "list"}), 0);
+        QVERIFY(QString::fromStdString(m_out).contains(
+            QRegularExpression("fileSharing.directories +\\$HOME +admin lock +yes +locked by "
+                               + QRegularExpression::escape(QString::fromStdString(m_paths.adminFile.string())))));
+        QCOMPARE(run({"settings", "check-admin", "--content-only"}), 0);
+        QVERIFY(!QString::fromStdString(m_err).contains("filesharingAllowedDirectories"));
+    }
+
     void badValuesAndKeysExitWith1()
     {
         QCOMPARE(run({"settings", "set", "vm.cpus=many"}), 1);
@@ -265,7 +312,7 @@ private slots:
 
         QCOMPARE(
             run({"settings", "check-admin", testData("admin/docker-full-example.json").string(), "--content-only"}), 0);
-        QVERIFY(QString::fromStdString(m_out).contains("is valid: 18 settings (14 locked), 26 ignored"));
+        QVERIFY(QString::fromStdString(m_out).contains("is valid: 19 settings (15 locked), 25 ignored"));
         QCOMPARE(run({"settings", "check-admin", (m_dir.path() + "/missing.json").toStdString()}), 1);
     }
 

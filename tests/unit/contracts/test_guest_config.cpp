@@ -27,6 +27,7 @@ GuestConfig everythingSet()
     config.eci.commandListType = "allow";
     config.eci.commands = {"ps", "push"};
     config.engineProxy = {"http://10.0.2.2:3128", "http://proxy.corp:8080", "localhost,.corp"};
+    config.sharedDirectories = {"/home/dev", "/srv/src", "/tmp/work"};
     config.blockDockerLoad = true;
     config.exposeDockerApiOnTcp2375 = true;
     config.dockerDaemonOptions = {{"debug", true}, {"features", {{"buildkit", true}}}};
@@ -196,4 +197,24 @@ TEST(GuestConfigFile, AMissingBrokenOrMistypedConfigIsAnError)
     EXPECT_FALSE(readGuestConfig(path, &error).has_value());
     EXPECT_NE(error.find("configVersion missing"), std::string::npos) << error;
     EXPECT_FALSE(readGuestConfig(path, nullptr).has_value());
+}
+
+TEST(GuestConfig, SharedDirectoriesMustBePlainPathsOutsideTheVmsSystemAndApart)
+{
+    const auto refusal = [](std::vector<std::string> directories) {
+        GuestConfig config;
+        config.sharedDirectories = std::move(directories);
+        return whyRefused(toJson(config));
+    };
+    EXPECT_EQ(refusal({"/home/dev", "/etc"}),
+              "guest config: sharedDirectories: \"/etc\" cannot be shared: /etc holds the VM's own system, which a "
+              "share there would replace");
+    EXPECT_EQ(refusal({"relative"}), "guest config: sharedDirectories: \"relative\" is not an absolute path");
+    EXPECT_EQ(refusal({"/home/dev/../../var/lib/docker"}),
+              "guest config: sharedDirectories: \"/home/dev/../../var/lib/docker\" is not a plain path: it holds an "
+              "empty, \".\" or \"..\" component");
+    EXPECT_EQ(refusal({"/home/dev", "/home/dev/src"}),
+              "guest config: sharedDirectories: \"/home/dev/src\" overlaps \"/home/dev\"");
+    EXPECT_EQ(refusal({"/home/dev/src", "/home/dev"}),
+              "guest config: sharedDirectories: \"/home/dev\" overlaps \"/home/dev/src\"");
 }

@@ -123,11 +123,11 @@ TEST_F(AdminPolicyTest, DockersFullExampleLoadsWithIgnoredKeysListed)
     }
     for (const char* key : {"proxy.windowsDockerdPort", "proxy.pac", "containersProxy.transparentPorts", "kubernetes",
                             "windowsContainers", "scout", "linuxVM.wslEngineEnabled", "linuxVM.vpnkitCIDR",
-                            "filesharingAllowedDirectories", "portBindingBehavior", "enableInferenceTCPPort"}) {
+                            "portBindingBehavior", "enableInferenceTCPPort"}) {
         EXPECT_THAT(ignored, Contains(key));
     }
     for (const char* key : {"enhancedContainerIsolation", "proxy", "containersProxy", "proxy.mode", "proxy.locked",
-                            "containersProxy.http", "containersProxy.exclude"}) {
+                            "containersProxy.http", "containersProxy.exclude", "filesharingAllowedDirectories"}) {
         EXPECT_THAT(ignored, Not(Contains(key)));
     }
     // The proxy groups: locked, with what the file says and the rest at their defaults.
@@ -137,6 +137,82 @@ TEST_F(AdminPolicyTest, DockersFullExampleLoadsWithIgnoredKeysListed)
     EXPECT_TRUE(policy.isLocked(keys::kContainersProxyHttp));
     EXPECT_EQ(policy.find(keys::kContainersProxyMode)->value, nlohmann::json("manual"));
 }
+
+TEST_F(AdminPolicyTest, AllowedDirectoriesLockFileSharingToThoseSharedByDefault)
+{
+    const auto policy = parseAdminPolicy(readText(testData("admin/docker-full-example.json")), "full.json");
+    ASSERT_NE(policy.find(keys::kFileSharingDirectories), nullptr);
+    EXPECT_TRUE(policy.isLocked(keys::kFileSharingDirectories));
+    EXPECT_EQ(policy.find(keys::kFileSharingDirectories)->value, nlohmann::json({"$HOME"}));
+    EXPECT_EQ(policy.find(keys::kFileSharingDirectories)->at.line, 97);
+
+    const auto none
+        = parseAdminPolicy(R"({"configurationFileVersion": 2, "filesharingAllowedDirectories": []})", "f.json");
+    EXPECT_EQ(none.state, AdminPolicy::State::Valid);
+    EXPECT_TRUE(none.diagnostics.empty());
+    EXPECT_TRUE(none.isLocked(keys::kFileSharingDirectories));
+    EXPECT_EQ(none.find(keys::kFileSharingDirectories)->value, nlohmann::json::array());
+    // Without the key, file sharing is the user's.
+    const auto without = parseAdminPolicy(readText(testData("admin/eci-locked.json")), "f.json");
+    EXPECT_EQ(without.find(keys::kFileSharingDirectories), nullptr);
+}
+
+namespace {
+
+struct AllowedDirectoriesShape {
+    const char* name;  // ends the test's name
+    std::string value;  // of filesharingAllowedDirectories, on the file's second line
+    std::string key;  // the diagnostic's key
+    std::string at;  // the text on the second line where the error is
+    std::string says;
+
+    friend std::ostream& operator<<(std::ostream& out, const AllowedDirectoriesShape& row) { return out << row.value; }
+};
+
+class AdminPolicyAllowedDirectories : public ::testing::TestWithParam<AllowedDirectoriesShape> {};
+
+}  // namespace
+
+TEST_P(AdminPolicyAllowedDirectories, BadShapesFailClosedWithLocation)
+{
+    const AllowedDirectoriesShape& row = GetParam();
+    const std::string line = R"( "filesharingAllowedDirectories": )" + row.value;
+    const auto policy = parseAdminPolicy("{\"configurationFileVersion\": 2,\n" + line
+                                             + ",\n \"analyticsEnabled\": {\"locked\": true, \"value\": false}}",
+                                         "f.json");
+    const Diagnostic& error = onlyError(policy);
+    EXPECT_EQ(error.key, row.key);
+    EXPECT_THAT(error.message, HasSubstr(row.says)) << error.format();
+    EXPECT_FALSE(error.fix.empty()) << error.format();
+    EXPECT_EQ(error.line, 2);
+    EXPECT_EQ(error.column, static_cast<int>(line.find(row.at)) + 1) << error.format();
+    EXPECT_EQ(policy.find(keys::kFileSharingDirectories), nullptr);
+    EXPECT_EQ(policy.find(keys::kAnalyticsEnabled), nullptr);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, AdminPolicyAllowedDirectories,
+    ::testing::Values(
+        AllowedDirectoriesShape{"NotAnArray", R"({"path": "$HOME"})", "filesharingAllowedDirectories", "{",
+                                "must be an array of objects"},
+        AllowedDirectoriesShape{"EntryNotAnObject", R"([{"path": "/srv"}, "$HOME"])", "filesharingAllowedDirectories.1",
+                                "\"$HOME\"", "must be an object"},
+        AllowedDirectoriesShape{"PathMissing", R"([{"sharedByDefault": true}])", "filesharingAllowedDirectories.0", "{",
+                                "has no \"path\""},
+        AllowedDirectoriesShape{"PathNotAString", R"([{"path": 7, "sharedByDefault": true}])",
+                                "filesharingAllowedDirectories.0.path", "7", "expected a string"},
+        AllowedDirectoriesShape{"PathRelative", R"([{"path": "src", "sharedByDefault": true}])",
+                                "filesharingAllowedDirectories.0.path", "\"src\"", "is not an absolute path"},
+        AllowedDirectoriesShape{"PathInTheVmsSystem", R"([{"path": "/usr/src", "sharedByDefault": true}])",
+                                "filesharingAllowedDirectories.0.path", "\"/usr/src\"",
+                                "/usr holds the VM's own system"},
+        AllowedDirectoriesShape{"UnknownVariable", R"([{"path": "$USERPROFILE", "sharedByDefault": true}])",
+                                "filesharingAllowedDirectories.0.path", "\"$USERPROFILE\"", "is not an absolute path"},
+        AllowedDirectoriesShape{"SharedByDefaultNotABoolean", R"([{"path": "$HOME", "sharedByDefault": "yes"}])",
+                                "filesharingAllowedDirectories.0.sharedByDefault", "\"yes\"", "must be true or false"},
+        AllowedDirectoriesShape{"UnknownMember", R"([{"path": "$HOME", "shared": true}])",
+                                "filesharingAllowedDirectories.0.shared", "true", "is not a member"}),
+    [](const ::testing::TestParamInfo<AllowedDirectoriesShape>& info) { return std::string(info.param.name); });
 
 TEST_F(AdminPolicyTest, ProxyGroupLockAndAddressesAreChecked)
 {
@@ -219,7 +295,9 @@ INSTANTIATE_TEST_SUITE_P(
                       MalformedFile{"WrongType", "wrong-type.json", 5, 14, "expected a boolean"},
                       MalformedFile{"DuplicateKey", "duplicate-key.json", 4, 3, "duplicate member"},
                       MalformedFile{"DaemonOptions", "daemon-options-not-json.json", 4, 54, "not valid JSON"},
-                      MalformedFile{"NumberOverflow", "number-overflow.json", 3, 49, "number out of range: 1e999"}),
+                      MalformedFile{"NumberOverflow", "number-overflow.json", 3, 49, "number out of range: 1e999"},
+                      MalformedFile{"FileSharingRelativePath", "filesharing-relative-path.json", 5, 14,
+                                    "\"projects\" is not an absolute path"}),
     [](const ::testing::TestParamInfo<MalformedFile>& info) { return std::string(info.param.name); });
 
 TEST_F(AdminPolicyTest, WrongTypesEverywhereAreAllReported)

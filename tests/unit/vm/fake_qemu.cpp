@@ -58,6 +58,11 @@ void FakeQemuProcess::start()
         });
         return;
     }
+    if (m_spec.program.endsWith(QLatin1String("virtiofsd"))) {
+        // Serves until killed, or until crash() ends it.
+        QTimer::singleShot(0, this, [this] { emit started(); });
+        return;
+    }
     if (m_behaviour.failToStart) {
         QTimer::singleShot(0, this, [this] {
             m_running = false;
@@ -297,7 +302,8 @@ std::unique_ptr<Process> FakeProcessFactory::create(const ProcessSpec& spec) con
 int FakeProcessFactory::runningCount() const
 {
     return static_cast<int>(std::count_if(alive.begin(), alive.end(), [](auto* p) {
-        return p->isRunning() && !p->spec().program.endsWith(QLatin1String("qemu-img"));
+        return p->isRunning() && !p->spec().program.endsWith(QLatin1String("qemu-img"))
+            && !p->spec().program.endsWith(QLatin1String("virtiofsd"));
     }));
 }
 
@@ -318,6 +324,14 @@ FakeQemuProcess* FakeProcessFactory::lastQemu() const
 {
     for (auto it = alive.rbegin(); it != alive.rend(); ++it) {
         if ((*it)->spec().program.contains(QLatin1String("qemu-system"))) { return *it; }
+    }
+    return nullptr;
+}
+
+FakeQemuProcess* FakeProcessFactory::lastProgram(const QString& name) const
+{
+    for (auto it = alive.rbegin(); it != alive.rend(); ++it) {
+        if ((*it)->spec().program.endsWith(name)) { return *it; }
     }
     return nullptr;
 }

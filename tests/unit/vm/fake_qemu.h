@@ -4,6 +4,7 @@
 // sockets): it reads its command line, listens on the QMP and agent sockets named there, writes
 // the pidfile and serial log, answers QMP (with noise and interleaved events) and plays the guest
 // agent, reading the guest config from the -fw_cfg file. Behaviour switches simulate bad guests.
+// A program named ...virtiofsd just runs until it is killed or crash()es.
 
 #include "berth/vm/process.h"
 
@@ -107,6 +108,7 @@ public:
     int maxRunningAtOnce = 0;
     int qemuLaunches() const;  // not counting probes and qemu-img
     FakeQemuProcess* lastQemu() const;
+    FakeQemuProcess* lastProgram(const QString& name) const;  // the last one whose program ends in `name`
 
 private:
     friend class FakeQemuProcess;

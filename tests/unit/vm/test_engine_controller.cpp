@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 
 #include <QDateTime>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -20,6 +22,7 @@
 using namespace berth::vm;
 using namespace berth::vm::testing;
 using namespace std::chrono_literals;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -281,6 +284,51 @@ TEST_F(EngineControllerTest, UnexpectedExitIsAnErrorWithinASecondWithTheSerialLo
     controller().start(plan(R"({"eci":false})"));
     ASSERT_TRUE(waitForOperations(2).ok);
     EXPECT_EQ(controller().state(), EngineState::Running);
+}
+
+TEST_F(EngineControllerTest, SharedDirectoriesAreServedForEachRunAndALostServerStopsTheVm)
+{
+    const QString shared = m_tmp.filePath("project");
+    ASSERT_TRUE(QDir().mkpath(shared));
+    m_options.virtiofsdBinary = "/usr/lib/berth/bin/virtiofsd";
+    m_plan.sharedDirectories = {{shared, "berth-share-0"}};
+    startRunning();
+    FakeQemuProcess* server = m_processes->lastProgram("virtiofsd");
+    ASSERT_NE(server, nullptr);
+    EXPECT_TRUE(server->isRunning());
+    EXPECT_THAT(server->spec().arguments, Contains("--shared-dir=" + shared));
+    const int fd = server->spec().inheritedFd;
+    EXPECT_GE(fd, 0) << "virtiofsd gets the socket QEMU connects to, listening already";
+    EXPECT_THAT(server->spec().arguments, Contains(QStringLiteral("--fd=%1").arg(fd)));
+    EXPECT_THAT(m_processes->lastQemu()->spec().arguments, Contains("socket,id=fs0,path=" + instanceFile("fs-0.sock")));
+    EXPECT_TRUE(QFileInfo(instanceFile("fs-0.sock")).exists());
+
+    // The guest would hang on the share for good: the VM is stopped, and the error says why.
+    server->crash("", 1);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return controller().state() == EngineState::Error; }, 3000));
+    EXPECT_THAT(controller().stateDetail().toStdString(), HasSubstr("virtiofsd serving " + shared.toStdString()));
+    EXPECT_EQ(controller().qemuPid(), 0);
+    EXPECT_FALSE(QFileInfo(instanceFile("fs-0.sock")).exists()) << "the run's sockets go with it";
+
+    // The next run gets a virtiofsd of its own.
+    controller().start(plan(R"({"eci":false})"));
+    ASSERT_TRUE(waitForOperations(m_finished.size() + 1).ok);
+    ASSERT_NE(m_processes->lastProgram("virtiofsd"), server);
+    EXPECT_TRUE(m_processes->lastProgram("virtiofsd")->isRunning());
+    controller().stop();
+    ASSERT_TRUE(waitForOperations(m_finished.size() + 1).ok);
+    EXPECT_EQ(m_processes->lastProgram("virtiofsd"), nullptr) << "no virtiofsd outlives its VM";
+}
+
+TEST_F(EngineControllerTest, AMissingSharedDirectoryFailsTheStartNamingIt)
+{
+    m_options.virtiofsdBinary = "/usr/lib/berth/bin/virtiofsd";
+    m_plan.sharedDirectories = {{m_tmp.filePath("gone"), "berth-share-0"}};
+    controller().start(plan(R"({"eci":false})"));
+    const auto result = waitForOperations(1);
+    EXPECT_FALSE(result.ok);
+    EXPECT_THAT(result.message.toStdString(), HasSubstr(m_tmp.filePath("gone").toStdString() + " does not exist"));
+    EXPECT_EQ(m_processes->qemuLaunches(), 0);
 }
 
 TEST_F(EngineControllerTest, ADiskWriteThatPausesTheVmIsAnErrorNamingTheDiskAndTheFix)

@@ -146,6 +146,21 @@ TEST_F(LibvirtBackendTest, DomainXmlFollowsTheAcceleratorThePortAndTheDaemon)
                 HasSubstr(QStringLiteral("<label>+%1:+%2</label>").arg(::getuid()).arg(::getgid()).toStdString()));
 }
 
+TEST_F(LibvirtBackendTest, DomainXmlSharesDirectoriesThroughVirtiofsdsStartedFirst)
+{
+    EXPECT_THAT(text(libvirtDomainXml(m_spec, false)), Not(HasSubstr("memoryBacking")));
+    m_spec.sharedDirectories = {{"/home/dev", "berth-share-0"}};
+    const QString xml = libvirtDomainXml(m_spec, false);
+    EXPECT_THAT(text(xml), HasSubstr("<memoryBacking>"));
+    EXPECT_THAT(text(xml), HasSubstr("<source type=\"memfd\"/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<access mode=\"shared\"/>"));
+    // type "mount" with a socket: libvirt connects QEMU to Berth's virtiofsd and starts none itself.
+    EXPECT_THAT(text(xml), HasSubstr("<filesystem type=\"mount\">"));
+    EXPECT_THAT(text(xml), HasSubstr("<driver type=\"virtiofs\" queue=\"1024\"/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<source socket=\"" + text(m_spec.instanceDir) + "/fs-0.sock\"/>"));
+    EXPECT_THAT(text(xml), HasSubstr("<target dir=\"berth-share-0\"/>"));
+}
+
 TEST_F(LibvirtBackendTest, DomainXmlEscapesPaths)
 {
     m_spec.kernel = m_tmp.filePath("a&b<c>\"d\"/vmlinuz");

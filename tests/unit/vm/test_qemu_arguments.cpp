@@ -1,5 +1,6 @@
 #include "berth/vm/instance_dir.h"
 #include "qemu/qemu_backend.h"
+#include "shared_directory_servers.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -116,4 +117,32 @@ TEST(InstanceDir, SerialLogTailKeepsTheLastLines)
     log.close();
     const QString tail = dir.serialLogTail(3);
     EXPECT_EQ(tail, "line 98\nline 99\nline 100");
+}
+
+TEST(QemuArguments, ShareDirectoriesOverVirtiofsWithSharedMemory)
+{
+    VmSpec spec = testSpec("/inst");
+    EXPECT_THAT(joined(qemuArguments(spec)), Not(HasSubstr("memfd")));
+    EXPECT_THAT(joined(qemuArguments(spec)), Not(HasSubstr("vhost-user-fs")));
+    spec.sharedDirectories = {{"/home/dev", "berth-share-0"}, {"/srv/a,b", "berth-share-1"}};
+    const QStringList args = qemuArguments(spec);
+    // virtiofsd works in the guest's RAM: all of it, shared.
+    EXPECT_THAT(args, Contains("memory-backend-memfd,id=mem,size=1536M,share=on"));
+    EXPECT_THAT(args, Contains("memory-backend=mem"));
+    EXPECT_THAT(args, Contains("socket,id=fs0,path=/inst/fs-0.sock"));
+    EXPECT_THAT(args, Contains("vhost-user-fs-pci,chardev=fs0,tag=berth-share-0,queue-size=1024"));
+    EXPECT_THAT(args, Contains("socket,id=fs1,path=/inst/fs-1.sock"));
+    EXPECT_THAT(args, Contains("vhost-user-fs-pci,chardev=fs1,tag=berth-share-1,queue-size=1024"));
+}
+
+TEST(VirtiofsdArguments, EveryGuestIdWritesAsTheUserWhoseFilesShowAs1000)
+{
+    const QStringList args = virtiofsdArguments({"/home/dev", "berth-share-0"}, 7, 1001, 1002);
+    EXPECT_THAT(args, Contains("--fd=7"));
+    EXPECT_THAT(args, Contains("--shared-dir=/home/dev"));
+    EXPECT_THAT(args, Contains("--sandbox=namespace")) << "no privilege needed";
+    EXPECT_THAT(args, Contains("--translate-uid=squash-guest:0:1001:4294967295"));
+    EXPECT_THAT(args, Contains("--translate-gid=squash-guest:0:1002:4294967295"));
+    EXPECT_THAT(args, Contains("--translate-uid=host:1001:1000:1"));
+    EXPECT_THAT(args, Contains("--translate-gid=host:1002:1000:1"));
 }

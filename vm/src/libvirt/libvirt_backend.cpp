@@ -110,6 +110,16 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     w.writeEndElement();
     element(QStringLiteral("vcpu"), QString::number(spec.resources.cpus));
 
+    if (!spec.sharedDirectories.isEmpty()) {
+        // virtiofsd reads and writes the guest's buffers in place: the RAM must be a shared memfd.
+        w.writeStartElement(QStringLiteral("memoryBacking"));
+        w.writeEmptyElement(QStringLiteral("source"));
+        w.writeAttribute(QStringLiteral("type"), QStringLiteral("memfd"));
+        w.writeEmptyElement(QStringLiteral("access"));
+        w.writeAttribute(QStringLiteral("mode"), QStringLiteral("shared"));
+        w.writeEndElement();
+    }
+
     w.writeStartElement(QStringLiteral("os"));
     w.writeStartElement(QStringLiteral("type"));
     w.writeAttribute(QStringLiteral("arch"), QStringLiteral("x86_64"));
@@ -180,6 +190,21 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     }
     if (!spec.dataDisk.isEmpty()) {
         disk(spec.dataDisk, QStringLiteral("qcow2"), QStringLiteral("vdb"), QLatin1String(kDataDiskSerial), false);
+    }
+
+    // Each shared directory's virtiofsd, started by the VM before the domain (type "mount" with a
+    // socket: libvirt connects QEMU to it and starts no daemon of its own).
+    for (int index = 0; index < spec.sharedDirectories.size(); ++index) {
+        w.writeStartElement(QStringLiteral("filesystem"));
+        w.writeAttribute(QStringLiteral("type"), QStringLiteral("mount"));
+        w.writeEmptyElement(QStringLiteral("driver"));
+        w.writeAttribute(QStringLiteral("type"), QStringLiteral("virtiofs"));
+        w.writeAttribute(QStringLiteral("queue"), QStringLiteral("1024"));
+        w.writeEmptyElement(QStringLiteral("source"));
+        w.writeAttribute(QStringLiteral("socket"), dir.sharedDirectorySocket(index));
+        w.writeEmptyElement(QStringLiteral("target"));
+        w.writeAttribute(QStringLiteral("dir"), spec.sharedDirectories[index].tag);
+        w.writeEndElement();
     }
 
     w.writeStartElement(QStringLiteral("serial"));
@@ -449,6 +474,12 @@ private:
     {
         // libvirt creates the agent socket; one left by a crash would be in its way.
         QFile::remove(m_dir.agentSocket());
+        // libvirt 9.0 does not start virtiofsd in session mode, but takes one that listens already.
+        QString sharingError;
+        if (!startSharedDirectories(m_spec, m_processes, &sharingError)) {
+            failToStart(sharingError);
+            return;
+        }
         const QString xml = libvirtDomainXml(m_spec, m_connection->isPrivileged());
         spdlog::info("libvirt: defining domain {} at {}", m_name.toStdString(), m_options.uri.toStdString());
         m_starting = true;

@@ -46,7 +46,14 @@ QStringList qemuArguments(const VmSpec& spec)
              << QStringLiteral("max");
     }
     args << QStringLiteral("-smp") << QString::number(spec.resources.cpus) << QStringLiteral("-m")
-         << QStringLiteral("%1M").arg(spec.resources.memoryMiB) << QStringLiteral("-pidfile")
+         << QStringLiteral("%1M").arg(spec.resources.memoryMiB);
+    if (!spec.sharedDirectories.isEmpty()) {
+        // virtiofsd reads and writes the guest's buffers in place: the RAM must be a shared memfd.
+        args << QStringLiteral("-object")
+             << QStringLiteral("memory-backend-memfd,id=mem,size=%1M,share=on").arg(spec.resources.memoryMiB)
+             << QStringLiteral("-machine") << QStringLiteral("memory-backend=mem");
+    }
+    args << QStringLiteral("-pidfile")
          << dir.pidFile()
          // QMP: QEMU listens, the host connects (and a later Berth can reach a stale QEMU).
          << QStringLiteral("-chardev")
@@ -83,6 +90,16 @@ QStringList qemuArguments(const VmSpec& spec)
     args << QStringLiteral("-netdev") << userNetdev(spec, QLatin1String(kQemuNetdevId)) << QStringLiteral("-device")
          << QStringLiteral("virtio-net-pci,netdev=%1").arg(QLatin1String(kQemuNetdevId)) << QStringLiteral("-device")
          << QStringLiteral("virtio-rng-pci");
+    for (int index = 0; index < spec.sharedDirectories.size(); ++index) {
+        args << QStringLiteral("-chardev")
+             << QStringLiteral("socket,id=fs%1,path=%2")
+                    .arg(index)
+                    .arg(qemuOptionValue(dir.sharedDirectorySocket(index)))
+             << QStringLiteral("-device")
+             << QStringLiteral("vhost-user-fs-pci,chardev=fs%1,tag=%2,queue-size=1024")
+                    .arg(index)
+                    .arg(qemuOptionValue(spec.sharedDirectories[index].tag));
+    }
     // The guest reports the memory it frees and QEMU gives it back to the host, so an idle engine
     // does not keep what its containers once used.
     args << QStringLiteral("-device") << QStringLiteral("virtio-balloon-pci,free-page-reporting=on");
@@ -243,6 +260,16 @@ private:
 
     void launch()
     {
+        QString sharingError;
+        if (!startSharedDirectories(m_spec, m_processes, &sharingError)) {
+            m_stderr += QStringLiteral("berth: %1\n").arg(sharingError);
+            ProcessExit exit;
+            exit.failedToStart = true;
+            exit.errorString = sharingError;
+            // As when QEMU fails to start: stopped() never fires inside start().
+            QTimer::singleShot(0, this, [this, exit] { finish(exit); });
+            return;
+        }
         ProcessSpec spec{m_spec.qemuBinary, qemuArguments(m_spec), m_spec.instanceDir};
         spec.dieWithParent = m_spec.dieWithParent;
         spdlog::info("qemu: launching {} {}", spec.program.toStdString(),

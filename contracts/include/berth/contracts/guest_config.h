@@ -16,7 +16,7 @@ namespace berth::contracts {
 
 // Raised whenever a field changes meaning or a required one is added: a guest built for another
 // version refuses the config at boot, naming both versions, rather than guess.
-inline constexpr int kGuestConfigVersion = 2;
+inline constexpr int kGuestConfigVersion = 3;
 
 // Docker Desktop's enhancedContainerIsolation settings, as the guest enforces them.
 struct EciConfig {
@@ -41,6 +41,9 @@ struct EngineProxy {
 struct GuestConfig {
     EciConfig eci;
     EngineProxy engineProxy;
+    // Host directories shared at their own paths, in the order of their virtiofs tags
+    // (shared_directories.h); each one passes sharedDirectoryError and none lies in another.
+    std::vector<std::string> sharedDirectories;
     bool blockDockerLoad = false;  // the authorization plugin refuses POST /images/load
     bool exposeDockerApiOnTcp2375 = false;  // an unencrypted relay to the engine on :2375
     // The user's or admin's daemon.json options, without kControlledDaemonOptions.
@@ -69,10 +72,10 @@ inline constexpr std::array<std::string_view, 15> kControlledDaemonOptions
        "authorization-plugins",
        "no-new-privileges"};  // ECI's API policy
 
-// {"configVersion": 2, "enhancedContainerIsolation": {"enabled": ..., "dockerSocketMount":
+// {"configVersion": 3, "enhancedContainerIsolation": {"enabled": ..., "dockerSocketMount":
 // {"imageList": {"images", "allowDerivedImages"}, "commandList": {"type", "commands"}}},
-// "engineProxy": {"http", "https", "noProxy"}, "blockDockerLoad", "exposeDockerAPIOnTCP2375",
-// "dockerDaemonOptions", "overriddenDaemonOptions"}
+// "engineProxy": {"http", "https", "noProxy"}, "sharedDirectories": [path, ...], "blockDockerLoad",
+// "exposeDockerAPIOnTCP2375", "dockerDaemonOptions", "overriddenDaemonOptions"}
 nlohmann::json toJson(const GuestConfig& config);
 
 // What toJson wrote, back. Every field is required and must have its type, no other field may be

@@ -19,7 +19,9 @@ namespace berth::settings {
 // checkpoint/restore (experimental) or change every container's seccomp profile count only when
 // an administrator set them: from the user they are removed and listed too. Which runtime is the
 // default is the guest's to decide. The engine's proxy is the one `proxy` names, read from
-// `environment` in "system" mode, as the VM reaches it.
+// `environment` in "system" mode, as the VM reaches it. The shared directories are
+// fileSharing.directories expanded with `environment` (sharedDirectories in file_sharing.h, whose
+// problems say what was left out).
 contracts::GuestConfig guestConfig(const Settings& settings, const EnvironmentLookup& environment = {});
 
 // The keys of `daemonOptions` that only an administrator may set while ECI is on.
@@ -31,6 +33,9 @@ struct LaunchDecision {
     bool allowed = false;
     contracts::GuestConfig guestConfig;  // when allowed
     std::string refusal;  // when not
+    // When allowed: what the guest config leaves out and why (fileSharing.directories entries that
+    // cannot be shared, SharedDirectories::problems), for the engine's log.
+    std::vector<std::string> warnings;
 };
 LaunchDecision decideLaunch(const Settings& settings, const EnvironmentLookup& environment = {});
 

@@ -19,6 +19,7 @@ enum class ValueType {
     Enum,  // one of `choices`
     JsonObjectString,  // a string holding a JSON object, as Docker's dockerDaemonOptions has it
     ProxyAddress,  // empty, or [scheme://][user:password@]host[:port] (settings/proxy.h)
+    DirectoryList,  // JSON array of directories: absolute, or from $HOME, $TMP, $TEMP or ~ (settings/file_sharing.h)
 };
 
 // Where the Settings window shows a setting; Hidden ones are managed through files and the CLI.
@@ -29,6 +30,9 @@ enum class AdminForm {
     None,  // not admin-managed
     Wrapped,  // adminPath names {"locked": bool, "value": ...}
     GroupMember,  // adminPath names a plain value inside a group locked at lockPath
+    // adminPath names Docker Desktop's filesharingAllowedDirectories, an array of {"path": ...,
+    // "sharedByDefault": bool}: when present it locks the setting to the paths shared by default.
+    AllowedDirectories,
 };
 
 // One declarative description of a setting. Everything else (validation, admin parsing, the CLI,
@@ -70,6 +74,7 @@ inline constexpr std::string_view kMemoryMiB = "vm.memoryMiB";
 inline constexpr std::string_view kDiskSizeMiB = "vm.diskSizeMiB";
 inline constexpr std::string_view kVmManager = "vm.manager";
 inline constexpr std::string_view kLibvirtUri = "vm.libvirtUri";
+inline constexpr std::string_view kFileSharingDirectories = "fileSharing.directories";
 inline constexpr std::string_view kProxyMode = "proxy.mode";
 inline constexpr std::string_view kProxyHttp = "proxy.http";
 inline constexpr std::string_view kProxyHttps = "proxy.https";
@@ -94,7 +99,8 @@ std::optional<std::string> typeError(const SettingSpec& spec, const nlohmann::js
 std::string describeType(const SettingSpec& spec);
 
 // Parses the text a user typed (`berthctl settings set KEY=VALUE`) into a typed value:
-// booleans accept true/false/on/off/yes/no/1/0, lists a JSON array or comma-separated words.
+// booleans accept true/false/on/off/yes/no/1/0, lists (and directory lists) a JSON array or
+// comma-separated words.
 struct ParsedValue {
     nlohmann::json value;
     std::string error;  // empty on success

@@ -1,5 +1,7 @@
 // The Settings window against the real settings library with injected admin and user files.
+#include <QApplication>
 #include <QCheckBox>
+#include <QFileDialog>
 #include <QLabel>
 #include <QListWidget>
 #include <QPlainTextEdit>
@@ -7,6 +9,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
+#include <QTimer>
 #include <QtTest>
 
 #include "apply_restart.h"
@@ -63,6 +66,24 @@ struct Rig {
 bool eciEnabledIn(const std::optional<berth::contracts::GuestConfig>& guestConfig)
 {
     return guestConfig.has_value() && guestConfig->eci.enabled;
+}
+
+// Chooses `directory` in the next folder chooser once it is up, without blocking the test.
+void chooseInNextFileDialog(const QString& directory)
+{
+    QTimer::singleShot(0, [directory] {
+        QFileDialog* dialog = nullptr;
+        QTRY_VERIFY((dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget())) != nullptr);
+        dialog->setDirectory(directory);
+        static_cast<QDialog*>(dialog)->accept();  // QFileDialog::accept, which QFileDialog makes protected
+    });
+}
+
+QStringList listed(const QListWidget* list)
+{
+    QStringList entries;
+    for (int i = 0; i < list->count(); ++i) { entries << list->item(i)->text(); }
+    return entries;
 }
 
 gui::ContainerInfo container(const char* name, const char* runtime)
@@ -404,6 +425,82 @@ private slots:
         rig.clickApply();
         QCOMPARE(rig.files.userJson().value(std::string(keys::kMemoryMiB), 0), 8192);
         QCOMPARE(rig.engine.restarts, 1);
+    }
+
+    void fileSharingListAddsAndRemovesDirectories()
+    {
+        Rig rig;
+        rig.window.showPage(1);
+        const QString key = QString::fromLatin1(keys::kFileSharingDirectories.data());
+        auto* list = rig.window.findChild<QListWidget*>(key + QStringLiteral(".list"));
+        auto* add = rig.window.findChild<QPushButton*>(key + QStringLiteral(".add"));
+        auto* remove = rig.window.findChild<QPushButton*>(key + QStringLiteral(".remove"));
+        auto* problem = rig.window.findChild<QLabel*>(key + QStringLiteral(".problem"));
+        QVERIFY(list != nullptr && add != nullptr && remove != nullptr && problem != nullptr);
+        QVERIFY(list->isVisible());
+        QCOMPARE(listed(list), QStringList{QStringLiteral("$HOME")});
+        QVERIFY(!remove->isEnabled());  // nothing selected
+
+        QTemporaryDir project(QStringLiteral("/tmp/berth-share-XXXXXX"));  // not under a TMPDIR in /var
+        QVERIFY(project.isValid());
+        const QString projectPath = QDir::cleanPath(project.path());
+        chooseInNextFileDialog(projectPath);
+        QTest::mouseClick(add, Qt::LeftButton);
+        QCOMPARE(listed(list), (QStringList{QStringLiteral("$HOME"), projectPath}));
+        QVERIFY(rig.draft.isDirty());
+        QVERIFY(rig.apply()->isEnabled());
+        QVERIFY(rig.window.proposalText().contains(QStringLiteral("File sharing")));
+
+        // The same directory again is not listed twice; one the VM cannot take is refused with why.
+        chooseInNextFileDialog(projectPath);
+        QTest::mouseClick(add, Qt::LeftButton);
+        QCOMPARE(list->count(), 2);
+        chooseInNextFileDialog(QStringLiteral("/etc"));
+        QTest::mouseClick(add, Qt::LeftButton);
+        QCOMPARE(list->count(), 2);
+        QVERIFY(!problem->isHidden());
+        QVERIFY2(problem->text().contains(QStringLiteral("/etc holds the VM's own system")),
+                 qPrintable(problem->text()));
+
+        rig.clickApply();
+        QCOMPARE(rig.engine.restarts, 1);
+        QCOMPARE(rig.files.userJson().value(std::string(keys::kFileSharingDirectories), nlohmann::json()),
+                 nlohmann::json({"$HOME", projectPath.toStdString()}));
+        rig.engine.finish(EngineOperation::Restart, true);
+
+        list->setCurrentRow(0);
+        QVERIFY(remove->isEnabled());
+        QTest::mouseClick(remove, Qt::LeftButton);
+        QCOMPARE(listed(list), QStringList{projectPath});
+        QVERIFY(problem->isHidden());
+        rig.clickApply();
+        QCOMPARE(rig.engine.restarts, 2);
+        QCOMPARE(rig.files.userJson().value(std::string(keys::kFileSharingDirectories), nlohmann::json()),
+                 nlohmann::json({projectPath.toStdString()}));
+    }
+
+    void fileSharingListIsGreyedOutWhenTheAdministratorAllowsDirectories()
+    {
+        Rig rig("docker-full-example.json");
+        rig.window.showPage(1);
+        const QString key = QString::fromLatin1(keys::kFileSharingDirectories.data());
+        gui::SettingEditor* editor = rig.window.editor(keys::kFileSharingDirectories);
+        QVERIFY(editor->isLocked());
+        QVERIFY(!editor->control()->isEnabled());
+        QCOMPARE(editor->control()->toolTip(),
+                 QStringLiteral("Locked by your administrator (%1)").arg(rig.files.adminPath()));
+        auto* list = rig.window.findChild<QListWidget*>(key + QStringLiteral(".list"));
+        auto* add = rig.window.findChild<QPushButton*>(key + QStringLiteral(".add"));
+        auto* remove = rig.window.findChild<QPushButton*>(key + QStringLiteral(".remove"));
+        QCOMPARE(listed(list), QStringList{QStringLiteral("$HOME")});  // sharedByDefault only
+        QVERIFY(!list->isEnabled());
+        QVERIFY(!add->isEnabled());
+        QVERIFY(!remove->isEnabled());
+        QVERIFY(rig.window.page(settings::Page::Resources)->showsManagedBanner());
+        // A click on the greyed-out button opens nothing and changes nothing.
+        QTest::mouseClick(add, Qt::LeftButton);
+        QVERIFY(QApplication::activeModalWidget() == nullptr);
+        QVERIFY(!rig.draft.isDirty());
     }
 
     void appOptionAppliesWithoutRestart()

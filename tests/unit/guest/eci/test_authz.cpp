@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -51,13 +52,38 @@ Policy on()
     return p;
 }
 
-// The VM as the plugin sees it: symlinks by table, foreign mounts by set.
+bool isAtOrUnder(const std::string& path, const std::string& dir)
+{
+    return path == dir || path.rfind(dir + "/", 0) == 0;
+}
+
+// The VM as the plugin sees it: symlinks by table, foreign mounts by set; every path exists but
+// those under `missing`, on device 1 unless under a mount point of `mountDevices`; the shared
+// directories' devices in `shares`.
 class AuthzHost : public HostView {
 public:
     std::map<std::string, std::string> links;
     std::set<std::string> foreignMounts;
+    std::set<std::string> missing;
+    std::map<std::string, std::uint64_t> mountDevices;
+    std::map<std::string, std::uint64_t> shares;
 
-    std::optional<FileId> fileId(const std::string&) const override { return std::nullopt; }
+    std::optional<FileId> fileId(const std::string& path) const override
+    {
+        const std::string resolved = resolve(path);
+        for (const auto& gone : missing) {
+            if (isAtOrUnder(resolved, gone)) { return std::nullopt; }
+        }
+        std::uint64_t device = 1;
+        std::size_t deepest = 0;
+        for (const auto& [mountPoint, id] : mountDevices) {
+            if (isAtOrUnder(resolved, mountPoint) && mountPoint.size() > deepest) {
+                device = id;
+                deepest = mountPoint.size();
+            }
+        }
+        return FileId{device, std::hash<std::string>{}(resolved)};
+    }
     std::string resolve(const std::string& path) const override
     {
         std::string clean = std::filesystem::path(path).lexically_normal().string();
@@ -71,6 +97,11 @@ public:
     std::vector<IdMapping> idMap(int, bool) const override { return {}; }
     bool isForeignMount(const std::string& path) const override { return foreignMounts.count(path) > 0; }
     std::optional<int> containerPid(const std::string&, const std::string&) const override { return std::nullopt; }
+    std::optional<std::uint64_t> sharedDirectoryDevice(const std::string& path) const override
+    {
+        const auto it = shares.find(path);
+        return it == shares.end() ? std::nullopt : std::optional<std::uint64_t>(it->second);
+    }
 };
 
 class FakeEngine : public EngineState {
@@ -95,12 +126,17 @@ json mountPoint(const std::string& type, const std::string& source, const std::s
     return {{"Type", type}, {"Source", source}, {"Name", name}, {"Driver", name.empty() ? "" : "local"}};
 }
 
+const std::string kShare = "/home/user/proj";
+
 // A VM with a plain volume "data", a volume "root" that binds "/", a container "plain" using
-// "data", one "etc" that binds /etc (created before ECI) and one "rootvol" using "root".
+// "data", one "etc" that binds /etc (created before ECI) and one "rootvol" using "root"; the host
+// directory kShare is shared (virtiofs, device 7).
 class AuthzTest : public ::testing::Test {
 protected:
     AuthzTest()
     {
+        m_host.shares[kShare] = 7;
+        m_host.mountDevices[kShare] = 7;
         m_engine.volumes = {{"data", {}}, {"root", {{"type", "none"}, {"o", "bind"}, {"device", "/"}}}};
         m_host.foreignMounts.insert("/var/lib/docker/volumes/root/_data");
         m_engine.containers["plain"]
@@ -120,16 +156,17 @@ protected:
     {
         return authorize(request(method, uri, body)).allow;
     }
-    std::string create(const std::string& hostConfig) const
+    std::string create(const std::string& hostConfig, const Policy& policy = on()) const
     {
         const auto d = authorize(
-            request("POST", "/v1.41/containers/create", R"({"Image":"alpine","HostConfig":)" + hostConfig + "}"));
+            request("POST", "/v1.41/containers/create", R"({"Image":"alpine","HostConfig":)" + hostConfig + "}"),
+            policy);
         return d.allow ? std::string("allowed") : d.msg;
     }
 
     AuthzHost m_host;
     FakeEngine m_engine;
-    MountVetting m_vetting{m_engine, m_host};
+    MountVetting m_vetting{m_engine, m_host, "/var/lib/docker", {kShare}};
 };
 
 }  // namespace
@@ -410,6 +447,152 @@ TEST_F(AuthzTest, OldApiStartsAreRefusedEvenWithAHiddenBody)
     EXPECT_FALSE(allowed("POST", "/v1.23/containers/abc/start"));  // chunked: the plugin sees no body
     EXPECT_TRUE(allowed("POST", "/v1.24/containers/abc/start"));
     EXPECT_TRUE(allowed("POST", "/containers/abc/start"));
+}
+
+// Host directories shared into the VM (virtiofs, at their own paths): the user's files, not the VM's.
+TEST_F(AuthzTest, ASharedPathIsAllowedWithEciOn)
+{
+    m_host.missing.insert(kShare + "/new");
+    for (const std::string& source :
+         std::vector<std::string>{kShare, kShare + "/src", kShare + "/src/", kShare + "/a/../src",
+                                  kShare + "/new/dir"}) {  // dockerd makes a missing one in the share
+        EXPECT_EQ(create(R"({"Binds":[")" + source + R"(:/src"]})"), "allowed") << source;
+        EXPECT_EQ(create(R"({"Binds":[")" + source + R"(:/src:ro"]})"), "allowed") << source;
+        EXPECT_EQ(create(R"({"Mounts":[{"Type":"bind","Source":")" + source + R"(","Target":"/src"}]})"), "allowed")
+            << source;
+    }
+    // A link in the share to elsewhere in it; dockerd cleans "link/.." away before anything resolves it.
+    m_host.links[kShare + "/latest"] = kShare + "/v2";
+    m_host.links[kShare + "/ssl"] = "/etc/ssl";
+    EXPECT_EQ(create(R"({"Binds":[")" + kShare + R"(/latest:/src"]})"), "allowed");
+    EXPECT_EQ(create(R"({"Binds":[")" + kShare + R"(/ssl/../src:/src"]})"), "allowed");
+    // Made before ECI, or with it: it starts (the runtime stages the share race-free).
+    m_engine.containers["dev"] = {{"Name", "/dev"}, {"MountPoints", {{"/src", mountPoint("bind", kShare + "/src")}}}};
+    EXPECT_TRUE(allowed("POST", "/v1.41/containers/dev/start"));
+    // docker cp: dockerd alone mounts the binds, by path, as the VM's root; a folder on the way
+    // inside the share may have become a link to a VM path by then. The share itself cannot.
+    const auto copy = authorize(request("GET", "/v1.41/containers/dev/archive?path=/src"));
+    EXPECT_FALSE(copy.allow);
+    EXPECT_NE(copy.msg.find("docker cp is not available for a container that binds a path inside a shared directory ("
+                            + kShare + "/src)"),
+              std::string::npos)
+        << copy.msg;
+    m_engine.containers["whole"] = {{"Name", "/whole"}, {"MountPoints", {{"/src", mountPoint("bind", kShare)}}}};
+    EXPECT_TRUE(allowed("GET", "/v1.41/containers/whole/archive?path=/src"));
+    EXPECT_TRUE(allowed("PUT", "/v1.41/containers/whole/archive?path=/src"));
+    // A path above a share, or beside it, is the VM's.
+    EXPECT_EQ(create(R"({"Binds":["/home/user:/x"]})"), restrictedMountMessage("/home/user"));
+    EXPECT_EQ(create(R"({"Binds":["/home/user/projects:/x"]})"), restrictedMountMessage("/home/user/projects"));
+}
+
+TEST_F(AuthzTest, ASymlinkFromAShareToAVmPathIsRefused)
+{
+    m_host.links[kShare + "/etc"] = "/etc";
+    m_host.links[kShare + "/sock"] = "/run/docker.sock";
+    m_host.links[kShare + "/vol"] = "/var/lib/docker/volumes/data/_data";
+    for (const std::string& source :
+         std::vector<std::string>{kShare + "/etc", kShare + "/etc/", kShare + "/etc/ssl", kShare + "/vol"}) {
+        EXPECT_EQ(create(R"({"Binds":[")" + source + R"(:/x"]})"), restrictedMountMessage(source)) << source;
+        EXPECT_EQ(create(R"({"Mounts":[{"Type":"bind","Source":")" + source + R"(","Target":"/x"}]})"),
+                  restrictedMountMessage(source))
+            << source;
+    }
+    // Through the share to the engine's socket: the runtime's decision, by the image (as by its own path).
+    EXPECT_EQ(create(R"({"Binds":[")" + kShare + R"(/sock:/var/run/docker.sock"]})"), "allowed");
+    // Made before ECI: neither a start nor docker cp goes through the link.
+    m_engine.containers["linked"]
+        = {{"Name", "/linked"}, {"MountPoints", {{"/x", mountPoint("bind", kShare + "/etc")}}}};
+    EXPECT_FALSE(allowed("POST", "/v1.41/containers/linked/start"));
+    EXPECT_FALSE(allowed("GET", "/v1.41/containers/linked/archive?path=/x/shadow"));
+}
+
+TEST_F(AuthzTest, DotDotOutOfAShareIsRefused)
+{
+    // dockerd cleans the source lexically: each of these is a VM path.
+    for (const std::string& source : std::vector<std::string>{
+             kShare + "/../../../etc", kShare + "/..", kShare + "/src/../../proj2", kShare + "/../proj/../../user"}) {
+        const std::string expected = restrictedMountMessage(source);
+        EXPECT_EQ(create(R"({"Binds":[")" + source + R"(:/x"]})"), expected) << source;
+        EXPECT_EQ(create(R"({"Mounts":[{"Type":"bind","Source":")" + source + R"(","Target":"/x"}]})"), expected)
+            << source;
+    }
+}
+
+TEST_F(AuthzTest, APathOnAnotherDeviceUnderAShareIsRefused)
+{
+    // A VM mount inside the share: its files are the VM's, whatever the path says.
+    m_host.mountDevices[kShare + "/mnt"] = 9;
+    for (const std::string& source : std::vector<std::string>{kShare + "/mnt", kShare + "/mnt/sub"}) {
+        EXPECT_EQ(create(R"({"Binds":[")" + source + R"(:/x"]})"), restrictedMountMessage(source)) << source;
+    }
+    EXPECT_EQ(create(R"({"Binds":[")" + kShare + R"(/src:/x"]})"), "allowed");
+    // A VM mount over the share itself: nothing there is the user's.
+    m_host.mountDevices[kShare] = 9;
+    EXPECT_EQ(create(R"({"Binds":[")" + kShare + R"(/src:/x"]})"), restrictedMountMessage(kShare + "/src"));
+    // A share the VM has not mounted (or sees covered) has no device of its own.
+    m_host.mountDevices[kShare] = 7;
+    m_host.shares.clear();
+    EXPECT_EQ(create(R"({"Binds":[")" + kShare + R"(:/x"]})"), restrictedMountMessage(kShare));
+}
+
+TEST_F(AuthzTest, APathNeitherSharedNorInTheVmIsMountsDenied)
+{
+    m_host.missing = {"/Users", "/home/user/other", "/srv/gone", kShare + "/new"};
+    m_host.links["/srv/link"] = "/srv/gone";
+    const std::string message
+        = "Mounts denied: The path /Users/me/src is not shared from the host and is not known to Docker. You can "
+          "configure shared paths from Berth's Settings > Resources > File sharing, or with berthctl settings set "
+          "fileSharing.directories.";
+    EXPECT_EQ(mountsDeniedMessage("/Users/me/src"), message);
+    for (const Policy& policy : {on(), Policy{}}) {
+        const std::string mode = policy.enabled ? "ECI on" : "ECI off";
+        for (const std::string& source :
+             std::vector<std::string>{"/Users/me/src", "/home/user/other", "/home/user/other/x/", kShare + "/../other",
+                                      "/srv/link", "/srv/link/sub"}) {
+            EXPECT_EQ(create(R"({"Binds":[")" + source + R"(:/src"]})", policy), mountsDeniedMessage(source))
+                << mode << " " << source;
+            EXPECT_EQ(create(R"({"Mounts":[{"Type":"bind","Source":")" + source + R"(","Target":"/src"}]})", policy),
+                      mountsDeniedMessage(source))
+                << mode << " " << source;
+        }
+        // Among other mounts, and for a container made before the share was removed.
+        EXPECT_EQ(create(R"({"Binds":["data:/d",")" + kShare + R"(:/a","/Users/me:/b"]})", policy),
+                  mountsDeniedMessage("/Users/me"))
+            << mode;
+        m_engine.containers["unshared"]
+            = {{"Name", "/unshared"}, {"MountPoints", {{"/src", mountPoint("bind", "/Users/me/src")}}}};
+        const auto start = authorize(request("POST", "/v1.41/containers/unshared/start"), policy);
+        EXPECT_FALSE(start.allow) << mode;
+        EXPECT_EQ(start.msg, mountsDeniedMessage("/Users/me/src")) << mode;
+        EXPECT_FALSE(authorize(request("POST", "/v1.41/containers/unshared/restart"), policy).allow) << mode;
+        // In a share, dockerd makes it on the host: not denied.
+        EXPECT_EQ(create(R"({"Binds":[")" + kShare + R"(/new:/src"]})", policy), "allowed") << mode;
+    }
+}
+
+TEST_F(AuthzTest, WithEciOffAPathInTheVmIsAllowed)
+{
+    const Policy off;
+    m_host.links["/var/run"] = "/run";
+    for (const std::string& source :
+         std::vector<std::string>{"/etc", "/var/run/docker.sock", "/", "/var/lib/docker", "/home/user"}) {
+        EXPECT_EQ(create(R"({"Binds":[")" + source + R"(:/x"]})", off), "allowed") << source;
+        EXPECT_EQ(create(R"({"Mounts":[{"Type":"bind","Source":")" + source + R"(","Target":"/x"}]})", off), "allowed")
+            << source;
+    }
+    m_host.links[kShare + "/etc"] = "/etc";
+    m_host.mountDevices[kShare + "/mnt"] = 9;
+    EXPECT_EQ(create(R"({"Binds":[")" + kShare + R"(/etc:/x",")" + kShare + R"(/mnt:/y"]})", off), "allowed");
+    // Everything but file sharing is dockerd's to judge with ECI off.
+    EXPECT_EQ(create(R"({"VolumesFrom":["etc","nobody"],"Binds":"not a list"})", off), "allowed");
+    EXPECT_EQ(create(R"({"Mounts":[{"Type":"volume","Target":"/x","VolumeOptions":{"DriverConfig":{"Options":)"
+                     R"({"type":"none","o":"bind","device":"/etc"}}}}]})",
+                     off),
+              "allowed");
+    EXPECT_TRUE(authorize(request("POST", "/v1.41/containers/etc/start"), off).allow);
+    EXPECT_TRUE(authorize(request("GET", "/v1.41/containers/etc/archive?path=/x"), off).allow);
+    EXPECT_TRUE(authorize(request("POST", "/v1.41/swarm/init", "{}"), off).allow);
+    EXPECT_TRUE(authorize(request("POST", "//v1.41/containers//create/"), off).allow);
 }
 
 TEST(GoJson, FoldsAsGoMatchesFields)

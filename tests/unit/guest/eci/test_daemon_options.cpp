@@ -52,18 +52,20 @@ TEST(DaemonOptions, EciOnAddsTheAuthorizationPluginAndItsService)
     // The command-list filter allowed containers get as their engine socket; ready once it listens.
     EXPECT_EQ(list[1].argv, std::vector<std::string>{"/usr/lib/berth/bin/berth-eci-socket"});
     EXPECT_EQ(list[1].readyPath, "/run/berth/eci/engine/docker.sock");
-    const GuestConfig off = withEci(false);
-    EXPECT_FALSE(daemonOptions(off).contains("authorization-plugins"));
-    EXPECT_TRUE(services(off).empty());
 }
 
-TEST(DaemonOptions, BlockDockerLoadRunsThePluginWithEciOff)
+// With ECI off the plugin still refuses binds of paths neither shared nor in the VM ("Mounts
+// denied"), and enforces blockDockerLoad: registered, and started, whatever the settings.
+TEST(DaemonOptions, ThePluginRunsWithEciOffToo)
 {
     GuestConfig block = withEci(false);
     block.blockDockerLoad = true;
-    EXPECT_EQ(daemonOptions(block)["authorization-plugins"], json::array({"berth-eci"}));
-    EXPECT_FALSE(daemonOptions(block).contains("default-runtime"));
-    const auto list = services(block);
-    ASSERT_EQ(list.size(), 1U);
-    EXPECT_EQ(list[0].argv, std::vector<std::string>{"/usr/lib/berth/bin/berth-eci-authz"});
+    for (const GuestConfig& off : {withEci(false), block, GuestConfig{}}) {
+        EXPECT_EQ(daemonOptions(off)["authorization-plugins"], json::array({"berth-eci"}));
+        EXPECT_FALSE(daemonOptions(off).contains("default-runtime"));
+        const auto list = services(off);
+        ASSERT_EQ(list.size(), 1U);
+        EXPECT_EQ(list[0].argv, std::vector<std::string>{"/usr/lib/berth/bin/berth-eci-authz"});
+        EXPECT_EQ(list[0].readyPath, "/run/docker/plugins/berth-eci.sock");
+    }
 }

@@ -32,6 +32,23 @@ TEST(Policy, ReadsTheGuestConfig)
 
 // The policy file is the guest's own, but a broken one must still not open anything. (A mistyped
 // guest config is refused by contracts::parseGuestConfig: tests/unit/contracts.)
+TEST(Policy, CarriesTheSharedDirectoriesToTheRuntime)
+{
+    berth::contracts::GuestConfig config;
+    config.sharedDirectories = {"/home/user/proj", "/Users/me"};
+    const Policy p = Policy::fromGuestConfig(config);
+    EXPECT_EQ(p.sharedDirectories, config.sharedDirectories);
+    EXPECT_EQ(Policy::fromJson(p.toJson()).sharedDirectories, config.sharedDirectories);
+    // Paths the contract refuses widen nothing, whoever made the config or the file.
+    config.sharedDirectories = {"/", "/etc", "relative", "/home/user/../..", "/var/lib/docker", "/srv/ok"};
+    EXPECT_EQ(Policy::fromGuestConfig(config).sharedDirectories, std::vector<std::string>{"/srv/ok"});
+    json file = p.toJson();
+    file["sharedDirectories"] = {"/", "/usr", 7, "/srv/ok"};
+    EXPECT_EQ(Policy::fromJson(file).sharedDirectories, std::vector<std::string>{"/srv/ok"});
+    file["sharedDirectories"] = "/srv/ok";
+    EXPECT_TRUE(Policy::fromJson(file).sharedDirectories.empty());
+}
+
 TEST(Policy, MissingOrMistypedFieldsOfThePolicyFileAreSafe)
 {
     EXPECT_FALSE(Policy::fromJson(json()).enabled);

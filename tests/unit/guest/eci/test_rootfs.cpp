@@ -7,6 +7,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +42,26 @@ TEST(MountInfo, ParsesDockerOverlayLines)
               (std::vector<std::string>{"/var/lib/docker/overlay2/l/AAA", "/var/lib/docker/overlay2/l/BBB"}));
     EXPECT_EQ(layers->upper, "/var/lib/docker/overlay2/abc/diff");
     EXPECT_EQ(layers->work, "/var/lib/docker/overlay2/abc/work");
+}
+
+TEST(MountInfo, TheTopmostMountAtAPathAndItsDevice)
+{
+    const auto mounts = parseMountInfo("22 1 8:1 / / rw - ext4 /dev/vda rw\n"
+                                       "40 22 0:40 / /home/user/proj rw - virtiofs berth-share-0 rw\n"
+                                       "41 22 0:41 / /home/user/docs rw - virtiofs berth-share-1 rw\n"
+                                       "42 41 0:42 / /home/user/docs rw - tmpfs tmpfs rw\n");
+    ASSERT_EQ(mounts.size(), 4U);
+    EXPECT_EQ(mounts[0].device, ::makedev(8, 1));
+    EXPECT_EQ(mounts[1].device, ::makedev(0, 40));
+    const MountInfo* proj = topmostMountAt(mounts, "/home/user/proj");
+    ASSERT_NE(proj, nullptr);
+    EXPECT_EQ(proj->fsType, "virtiofs");
+    const MountInfo* docs = topmostMountAt(mounts, "/home/user/docs");  // a VM mount over the share
+    ASSERT_NE(docs, nullptr);
+    EXPECT_EQ(docs->fsType, "tmpfs");
+    EXPECT_EQ(topmostMountAt(mounts, "/home/user"), nullptr);
+    // The build host's root is no share.
+    EXPECT_FALSE(SystemHostView().sharedDirectoryDevice("/"));
 }
 
 TEST(MountInfo, RelativeLayersAreResolvedAgainstTheOverlayDirectory)
@@ -379,4 +400,103 @@ TEST(MappedBinds, AReadOnlyBindStagedInTheVmIsLockedReadOnlyInAContainersNamespa
     EXPECT_FALSE(fs::exists(staging + "/c1"));
     fs::remove_all(dir);
     if (skipped) { GTEST_SKIP() << "no user and mount namespaces here"; }
+}
+
+// A shared host directory (virtiofs in the VM; a tmpfs of its own here) is staged ID-mapped with
+// the container's block: the host user's files (VM ID 1000) are 1000 inside, the container's root
+// writes as the VM's root, and nothing but the share's own files is ever staged.
+TEST(MappedBinds, ASharedPathIsStagedIdMappedFromTheSharesOwnFilesystemOnly)
+{
+    if (::geteuid() != 0) { GTEST_SKIP() << "needs root to mount"; }
+    const std::string dir = tempDir("berth-eci-share");
+    ::chmod(dir.c_str(), 0711);
+    const std::string share = dir + "/share";
+    fs::create_directories(share);
+    if (::mount("tmpfs", share.c_str(), "tmpfs", 0, "mode=0755") != 0) {
+        fs::remove_all(dir);
+        GTEST_SKIP() << "cannot mount a tmpfs here";
+    }
+    fs::create_directories(share + "/src");
+    std::ofstream(share + "/src/main.c") << "int main;\n";
+    EXPECT_EQ(::chown((share + "/src").c_str(), 1000, 1000), 0);
+    ::chmod((share + "/src").c_str(), 0777);  // the writer below has no capabilities of a container's root
+    EXPECT_EQ(::chown((share + "/src/main.c").c_str(), 1000, 1000), 0);
+    fs::create_directory_symlink("/etc", share + "/etc");
+    fs::create_directories(share + "/mnt");
+    const bool innerMount = ::mount("tmpfs", (share + "/mnt").c_str(), "tmpfs", 0, nullptr) == 0;  // the VM's
+    const std::string staging = dir + "/staging";
+    const auto cleanUp = [&] {
+        unstageRootfs(staging, "c1");
+        ::umount2((share + "/mnt").c_str(), MNT_DETACH);
+        ::umount2(share.c_str(), MNT_DETACH);
+        fs::remove_all(dir);
+    };
+
+    std::vector<std::string> staged;
+    try {
+        staged = stageBinds(staging, "c1", {{share + "/src", true, false, share}}, 100000);
+    } catch (const std::runtime_error& e) {
+        cleanUp();
+        GTEST_SKIP() << "this machine's tmpfs cannot be ID-mapped: " << e.what();
+    }
+    ASSERT_EQ(staged, std::vector<std::string>{staging + "/c1/binds/0"});
+    EXPECT_EQ(ownerOf(staged[0] + "/main.c"), 101000U);
+    EXPECT_TRUE(asId(101000, [&] { return writeAs(staged[0] + "/main.c", "int x;\n", O_APPEND); }));
+    EXPECT_TRUE(asId(100000, [&] { return writeAs(staged[0] + "/new.c", "\n", O_CREAT | O_EXCL); }));
+    EXPECT_EQ(ownerOf(share + "/src/new.c"), 0U);
+    EXPECT_EQ(ownerOf(share + "/src/main.c"), 1000U);
+    unstageRootfs(staging, "c1");
+
+    // Never through a link, out of the share by "..", or into a VM mount inside it.
+    std::vector<std::string> refused = {share + "/etc", share + "/etc/hostname", share + "/src/../..", dir};
+    if (innerMount) { refused.push_back(share + "/mnt"); }
+    for (const auto& source : refused) {
+        try {
+            stageBinds(staging, "c1", {{source, true, false, share}}, 100000);
+            ADD_FAILURE() << source << " was staged";
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find(source), std::string::npos) << e.what();
+        }
+        unstageRootfs(staging, "c1");
+    }
+    EXPECT_FALSE(fs::exists(staging + "/c1"));
+    cleanUp();
+}
+
+// A shared directory whose file system refuses ID mapping: the container does not start (the
+// error names the path); a volume there would fall back to a plain bind.
+TEST(MappedBinds, ASharedPathThatCannotBeIdMappedIsAnErrorNotAPlainBind)
+{
+    if (::geteuid() != 0) { GTEST_SKIP() << "needs root to mount"; }
+    const std::string dir = tempDir("berth-eci-share");
+    const std::string share = dir + "/share";
+    fs::create_directories(share);
+    // ramfs has no ID-mapped mounts.
+    if (::mount("ramfs", share.c_str(), "ramfs", 0, nullptr) != 0) {
+        fs::remove_all(dir);
+        GTEST_SKIP() << "cannot mount a ramfs here";
+    }
+    fs::create_directories(share + "/src");
+    const std::string staging = dir + "/staging";
+    const auto plain = stageBinds(staging, "c1", {{share + "/src", true, false}}, 100000);
+    unstageRootfs(staging, "c1");
+    if (plain.size() == 1 && !plain[0].empty()) {
+        ::umount2(share.c_str(), MNT_DETACH);
+        fs::remove_all(dir);
+        GTEST_SKIP() << "this machine's ramfs can be ID-mapped";
+    }
+    for (const bool readOnly : {false, true}) {
+        try {
+            stageBinds(staging, "c1", {{share + "/src", true, readOnly, share}}, 100000);
+            ADD_FAILURE() << "staged unmapped";
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find("cannot mount the shared path " + share + "/src ID-mapped"),
+                      std::string::npos)
+                << e.what();
+        }
+        unstageRootfs(staging, "c1");
+    }
+    EXPECT_FALSE(fs::exists(staging + "/c1"));
+    ::umount2(share.c_str(), MNT_DETACH);
+    fs::remove_all(dir);
 }

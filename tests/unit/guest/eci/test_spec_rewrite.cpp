@@ -75,12 +75,18 @@ public:
         if (it == containerPids.end()) { return std::nullopt; }
         return it->second;
     }
+    std::optional<std::uint64_t> sharedDirectoryDevice(const std::string& path) const override
+    {
+        const auto it = shares.find(path);
+        return it == shares.end() ? std::nullopt : std::optional<std::uint64_t>(it->second);
+    }
 
     std::map<std::string, FileId> files;
     std::map<std::string, std::string> links;
     std::map<int, std::vector<IdMapping>> maps;
     std::set<std::string> foreignMounts;
     std::map<std::string, int> containerPids = {{"other", 42}, {"third", 44}};
+    std::map<std::string, std::uint64_t> shares;  // shared directory -> its virtiofs device
 };
 
 // The parts of a config.json dockerd 20.10 writes that the rewrite looks at.
@@ -566,13 +572,113 @@ TEST_F(SpecRewrite, AVolumeThatIsABindOfAVmPathIsRestricted)
     EXPECT_FALSE(rewrite(spec));
 }
 
+// A host directory shared into the VM (virtiofs, device 7) at /home/user/proj.
+struct SharedDirectoryRewrite : SpecRewrite {
+    SharedDirectoryRewrite()
+    {
+        layout.sharedDirectories = {share};
+        host.shares[share] = 7;
+        host.files[share] = {7, 1};
+        host.files[share + "/src"] = {7, 2};
+        host.files[share + "/src/main.c"] = {7, 3};
+        host.files["/etc"] = {1, 50};
+        host.files["/etc/shadow"] = {1, 51};
+    }
+    std::string refusal(const std::string& source)
+    {
+        json spec = dockerSpec();
+        addBind(spec, source, "/src");
+        return rewrite(spec).error;
+    }
+    const std::string share = "/home/user/proj";
+};
+
+TEST_F(SharedDirectoryRewrite, ASharedPathIsAnIdMappedBindOfTheShare)
+{
+    json spec = dockerSpec();  // mounts 2..5: shm, resolv.conf, hostname, hosts
+    addBind(spec, share + "/src", "/src");  // 6
+    addBind(spec, share, "/proj");  // 7
+    spec["mounts"][7]["options"] = {"rbind", "ro", "rprivate"};
+    host.links[share + "/current"] = share + "/src";
+    addBind(spec, share + "/current/main.c", "/main.c");  // 8: resolved, the mount never follows a link
+    addBind(spec, "/var/lib/docker/volumes/data/_data", "/data");  // 9
+    const auto result = rewrite(spec);
+    ASSERT_TRUE(result) << result.error;
+    const std::vector<MappedBind> expected = {
+        {3, "/var/lib/docker/containers/c0ffee/resolv.conf"},
+        {4, "/var/lib/docker/containers/c0ffee/hostname"},
+        {5, "/var/lib/docker/containers/c0ffee/hosts"},
+        {6, share + "/src", true, false, share},
+        {7, share, true, true, share},
+        {8, share + "/src/main.c", true, false, share},
+        {9, "/var/lib/docker/volumes/data/_data", true, false, ""},
+    };
+    EXPECT_EQ(result.mappedBinds, expected);
+    // Mapped like a volume: container IDs 0..65535 are VM IDs 0..65535 on the share (the block's
+    // own mapping, which the wrapper gives the staged mount).
+    EXPECT_EQ(spec["linux"]["uidMappings"], json::parse(R"([{"containerID":0,"hostID":100000,"size":65536}])"));
+}
+
+TEST_F(SharedDirectoryRewrite, ASymlinkFromTheShareToAVmPathIsRefused)
+{
+    host.links[share + "/etc"] = "/etc";
+    host.links[share + "/docker"] = "/var/lib/docker";
+    for (const std::string& source :
+         std::vector<std::string>{share + "/etc", share + "/etc/shadow", share + "/docker"}) {
+        EXPECT_EQ(refusal(source), restrictedMountMessage(source)) << source;
+    }
+}
+
+TEST_F(SharedDirectoryRewrite, DotDotOutOfTheShareIsRefused)
+{
+    for (const std::string& source :
+         std::vector<std::string>{share + "/../../../etc", share + "/..", share + "/src/../../proj2"}) {
+        EXPECT_EQ(refusal(source), restrictedMountMessage(source)) << source;
+    }
+    EXPECT_EQ(refusal(share + "/src/.."), "");  // still the share
+}
+
+TEST_F(SharedDirectoryRewrite, APathOnAnotherDeviceUnderTheShareIsRefused)
+{
+    host.files[share + "/mnt"] = {9, 1};  // a VM mount inside the share
+    host.files[share + "/mnt/f"] = {9, 2};
+    EXPECT_EQ(refusal(share + "/mnt"), restrictedMountMessage(share + "/mnt"));
+    EXPECT_EQ(refusal(share + "/mnt/f"), restrictedMountMessage(share + "/mnt/f"));
+    // A VM mount over the share itself: the share shows another device than its virtiofs mount's.
+    host.files[share] = {9, 1};
+    host.files[share + "/src"] = {9, 2};
+    EXPECT_EQ(refusal(share), restrictedMountMessage(share));
+    EXPECT_EQ(refusal(share + "/src"), restrictedMountMessage(share + "/src"));
+    host.files[share] = {7, 1};
+    host.files[share + "/src"] = {7, 2};
+    EXPECT_EQ(refusal(share + "/src"), "");
+    // Not mounted as a share at all (or covered, as the host view reports it): nothing there is the user's.
+    host.shares.clear();
+    EXPECT_EQ(refusal(share + "/src"), restrictedMountMessage(share + "/src"));
+}
+
+TEST_F(SharedDirectoryRewrite, OnlyTheListedSharesAreTheUsers)
+{
+    host.files["/home/user/projects"] = {7, 9};
+    EXPECT_EQ(refusal("/home/user/projects"), restrictedMountMessage("/home/user/projects"));
+    EXPECT_EQ(refusal("/home/user"), restrictedMountMessage("/home/user"));
+    layout.sharedDirectories.clear();
+    EXPECT_EQ(refusal(share + "/src"), restrictedMountMessage(share + "/src"));
+    // Compared by components: /home/user/pro holds nothing of /home/user/proj.
+    EXPECT_EQ(sharedDirectoryOf(share + "/src", {"/home/user/pro", share}), share);
+    EXPECT_EQ(sharedDirectoryOf("/home/user/proj2", {share}), "");
+    EXPECT_TRUE(isOnSharedFilesystem(share + "/src/not/yet", share, host));  // judged by what exists
+    EXPECT_FALSE(isOnSharedFilesystem("/etc", share, host));
+}
+
 TEST_F(SpecRewrite, DockerInitIsFoundWhereverDockerdFoundIt)
 {
     // dockerd looks docker-init up in its PATH: /bin/docker-init on the guest.
     host.files["/usr/bin/docker-init"] = {1, 50};
     host.files["/opt/init-copy"] = {1, 50};  // the same file by another name
     host.files["/bin/sh"] = {1, 51};
-    for (const std::string source : {"/bin/docker-init", "/usr/bin/docker-init", "/opt/init-copy"}) {
+    for (const std::string& source :
+         std::vector<std::string>{"/bin/docker-init", "/usr/bin/docker-init", "/opt/init-copy"}) {
         json spec = dockerSpec();
         addBind(spec, source, "/sbin/docker-init");
         spec["mounts"].back()["options"] = {"bind", "ro"};

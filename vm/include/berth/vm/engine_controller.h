@@ -70,6 +70,7 @@ struct EngineOptions {
     QString kvmDevice = QStringLiteral("/dev/kvm");
     QString acceleratorCacheFile;  // where the KVM probe's verdict is kept; empty: in the instance dir
     QList<FwCfgFile> extraFwCfg;  // handed to the guest next to the config (TLS material)
+    QString virtiofsdBinary = QStringLiteral("virtiofsd");  // serves LaunchPlan::sharedDirectories
     quint16 engineGuestPort = 2376;  // reached through a 127.0.0.1 port (enginePort()); 0: none
 
     struct Timeouts {

@@ -31,6 +31,8 @@ public:
     QString enginePortFile() const { return path("engine-port"); }  // the loopback port kept across launches
     QString guestTlsFile() const { return path("guest-tls.json"); }  // fw_cfg opt/berth/tls (0600)
     QString dataDisk() const { return path("data.qcow2"); }  // /var/lib/docker in the guest
+    // Where QEMU reaches the virtiofsd of the index-th shared directory.
+    QString sharedDirectorySocket(int index) const;
 
     // The last lines of the serial log, for error messages when the guest dies or hangs.
     QString serialLogTail(int maxLines = 20) const;

@@ -22,6 +22,9 @@ struct ProcessSpec {
     bool ownProcessGroup = true;
     // umask 077 in the child: the sockets, logs and pidfile QEMU creates are private to the user.
     bool privateUmask = true;
+    // A descriptor of the parent's the child keeps under the same number (virtiofsd's listening
+    // socket, --fd=N); every other one is closed on exec as usual. -1: none.
+    int inheritedFd = -1;
 };
 
 struct ProcessExit {

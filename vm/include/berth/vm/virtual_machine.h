@@ -41,6 +41,15 @@ struct HostPort {
     bool operator==(const HostPort&) const = default;
 };
 
+// A host directory the guest mounts at the same path over virtiofs, served by a virtiofsd of its
+// own that shows the user's files to the guest as uid and gid 1000 and writes whatever the guest
+// writes as the user (docs/file-sharing.md).
+struct SharedDirectory {
+    QString path;  // absolute, on the host and in the guest
+    QString tag;  // the virtiofs tag the guest mounts (contracts::sharedDirectoryTag)
+    bool operator==(const SharedDirectory&) const = default;
+};
+
 // The guest kernel's command line. no_timer_check: under TCG on a busy host the kernel's boot-time
 // check that the timer reaches the IO-APIC can time out, and the kernel then panics ("IO-APIC +
 // timer doesn't work!"); under KVM the kernel skips that check by itself.
@@ -73,6 +82,8 @@ struct VmSpec {
     quint16 engineHostPort = 0;  // 127.0.0.1:<this> forwards to the guest's engineGuestPort; 0 = none
     quint16 engineGuestPort = 2376;
     QList<PortForward> extraForwards;  // more loopback forwards (the unsafe 2375 when asked for)
+    QList<SharedDirectory> sharedDirectories;  // each needs virtiofsdBinary
+    QString virtiofsdBinary;
     QString instanceDir;  // sockets, logs and pidfile (see InstanceDir)
     bool dieWithParent = true;  // see ProcessSpec::dieWithParent
     // forceStop() first asks QEMU to quit (it flushes the qcow2 data disk), then SIGKILLs after this.

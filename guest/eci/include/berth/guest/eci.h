@@ -28,9 +28,10 @@ namespace berth::guest::eci {
 std::string prepareBoot(const contracts::GuestConfig& guestConfig);
 
 // Registers the wrapper as runtime "sysbox-runc" (always, so containers created while ECI was on
-// still start) and, with ECI on, makes it the default runtime and adds the authorization plugin
-// "berth-eci" (which dockerd then needs for every request: ECI fails closed); the plugin alone
-// with ECI off when blockDockerLoad is set.
+// still start) and the authorization plugin "berth-eci" (always: dockerd then needs it for every
+// request, so ECI fails closed; with ECI off it still refuses binds of paths neither shared from
+// the host nor in the VM, and enforces blockDockerLoad); with ECI on, makes the wrapper the
+// default runtime.
 nlohmann::json daemonOptions(const contracts::GuestConfig& guestConfig);
 
 struct Service {
@@ -43,7 +44,7 @@ struct Service {
 // request) and runs prepareBoot() before it listens, so the ordering above holds even when the
 // agent has not called it (calling it twice is harmless). Then berth-eci-socket, the engine socket
 // that allowed containers get in place of /run/docker.sock (socket_proxy.h). With ECI off: the
-// plugin alone when blockDockerLoad is set, else nothing.
+// plugin alone (file sharing's "Mounts denied", blockDockerLoad).
 std::vector<Service> services(const contracts::GuestConfig& guestConfig);
 
 }  // namespace berth::guest::eci

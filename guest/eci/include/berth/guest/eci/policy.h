@@ -25,8 +25,13 @@ struct Policy {
     // The admin setting blockDockerLoad (not part of ECI): the authorization plugin refuses
     // POST /images/load whenever it is set, so the plugin runs for it even with ECI off.
     bool blockDockerLoad = false;
+    // Host directories shared into the VM at their own paths (contracts::GuestConfig::
+    // sharedDirectories, not part of ECI): with ECI on too, a bind source in one of them is the
+    // user's file, not the VM's (EngineLayout::sharedDirectories). Paths the contract would refuse
+    // are left out.
+    std::vector<std::string> sharedDirectories;
 
-    // config.eci and config.blockDockerLoad.
+    // config.eci, config.blockDockerLoad and config.sharedDirectories.
     static Policy fromGuestConfig(const contracts::GuestConfig& config);
     // The policy file (toJson's form, the guest's own): missing or mistyped fields keep the safe
     // defaults.

@@ -29,6 +29,7 @@ struct MountInfo {
     std::string fsType;
     std::string source;
     std::string superOptions;  // per-superblock options (overlay: lowerdir=..., upperdir=..., workdir=...)
+    std::uint64_t device = 0;  // the file system's st_dev (the "major:minor" field)
 };
 
 // /proc/self/mountinfo, with its octal escapes (\040) decoded.
@@ -64,14 +65,20 @@ struct BindToStage {
     std::string source;  // resolved: a symlink met on the way is an error, not followed
     bool idMapped = true;
     bool readOnly = false;
+    // Set when the source lies in this shared host directory (virtiofs): it is opened from the
+    // share's root without following a symlink, climbing out or crossing into another mount, and
+    // is always ID-mapped: a file system that refuses the mapping is an error, never a plain bind.
+    std::string sharedDirectory{};
 };
 // Mounts a copy of each source at <stagingRoot>/<containerId>/binds/<n>, a directory or a file
 // like its source, ID-mapped into the block `base` where asked and read-only where asked, and
 // returns those paths in order. An empty path: nothing to stage, because the source's filesystem
 // cannot be ID-mapped (tmpfs before Linux 6.3) and the bind is not read-only; that bind keeps its
 // source, which the container can read but not write as its root. A read-only bind is always
-// staged (unmapped when mapping is impossible). Call after stageRootfs, which clears leftovers.
-// Throws std::runtime_error when a source cannot be opened or made read-only.
+// staged (unmapped when mapping is impossible). A shared directory's source is the exception:
+// mapped or an error. Call after stageRootfs, which clears leftovers.
+// Throws std::runtime_error when a source cannot be opened or made read-only, or a shared
+// directory's source cannot be ID-mapped (the message names the path).
 std::vector<std::string> stageBinds(const std::string& stagingRoot, const std::string& containerId,
                                     const std::vector<BindToStage>& binds, std::uint32_t base);
 // stageBinds of writable, ID-mapped binds.

@@ -50,6 +50,11 @@ public:
     // (<dockerRoot>/containers/<id>/config.v2.json); nullopt when not running or unknown. Its
     // namespaces tell whether another container joins that container's.
     virtual std::optional<int> containerPid(const std::string& dockerRoot, const std::string& containerId) const = 0;
+    // The device (st_dev) of the host directory shared at `path` (contracts::GuestConfig::
+    // sharedDirectories): that of the virtiofs file system mounted there, when it is the topmost
+    // mount at `path` and is what stat(path) shows; nullopt when not mounted, or when a VM mount
+    // covers it (over the share itself or over a folder above it).
+    virtual std::optional<std::uint64_t> sharedDirectoryDevice(const std::string& path) const = 0;
 };
 
 // Where the engine keeps its things, and what must never reach a container.
@@ -67,6 +72,10 @@ struct EngineLayout {
     // berth-eci-init in the VM: a container that may change its mounts starts with it, so that
     // Docker's masks stay in place (mount_lock.h). Empty: containers start as the spec says.
     std::string mountLockInit;
+    // Host directories shared into the VM at their own paths (virtiofs; the guest config's
+    // sharedDirectories). A bind source inside one, on that share's own file system, is the
+    // user's file, not the VM's: allowed, and staged ID-mapped (isOnSharedFilesystem).
+    std::vector<std::string> sharedDirectories;
 };
 
 // What the wrapper found out about the container's image (from the engine's files on disk).
@@ -83,11 +92,16 @@ struct ContainerImage {
 //   mount namespace from its user namespace, so the kernel locks the read-only flag of every
 //   mount it copies, and runc's bind of the staged mount keeps that lock. A read-only bind runc
 //   made inside the namespace itself would not have it.
+// A path in a shared host directory is ID-mapped like a volume (container IDs 0..65535 are VM IDs
+// 0..65535 on it: the container's root writes as the VM's root, the host user's files, VM ID
+// 1000, are 1000 inside), and must be: when its file system refuses the mapping the container
+// does not start, it never gets the share unmapped.
 struct MappedBind {
     std::size_t mountIndex = 0;  // in spec["mounts"]
     std::string source;  // resolved: no symlinks, no ".."
     bool idMapped = true;
     bool readOnly = false;
+    std::string sharedDirectory{};  // the shared directory the source lies in; empty for a VM path
     bool operator==(const MappedBind&) const = default;
 };
 
@@ -108,10 +122,24 @@ RewriteResult rewriteSpec(nlohmann::json& spec, const std::string& containerId, 
                           const EngineLayout& layout, const HostView& host,
                           const std::function<std::uint32_t()>& allocateBlock, const std::string& bundle = {});
 
+// The shared directory (of `sharedDirectories`) that `path` lies in, or is; empty when none.
+// `path` is compared by components, as it is written: resolve it first (HostView::resolve).
+std::string sharedDirectoryOf(const std::string& path, const std::vector<std::string>& sharedDirectories);
+
+// Whether `resolved` (a bind source with symlinks and ".." resolved in the VM) is a host user's
+// file: inside `sharedDirectory`, and on that share's own file system (HostView::
+// sharedDirectoryDevice), so neither a VM mount inside or over the share nor a way out of it. A
+// path that does not exist yet (dockerd creates a missing -v source) is judged by the deepest
+// part of it that does.
+bool isOnSharedFilesystem(const std::string& resolved, const std::string& sharedDirectory, const HostView& host);
+
 // The messages, in the wording of Sysbox and Docker Desktop so scripts and users recognise them.
 std::string hostNamespacesMessage(const std::vector<std::string>& types);
 std::string hostNetworkMessage();
 std::string restrictedMountMessage(const std::string& source);
 std::string socketMountDeniedMessage(const std::string& image);
+// Docker Desktop's refusal of a bind source that is neither shared from the host nor in the VM,
+// with where Berth's file sharing is configured.
+std::string mountsDeniedMessage(const std::string& path);
 
 }  // namespace berth::guest::eci

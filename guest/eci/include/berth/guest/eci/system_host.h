@@ -1,5 +1,6 @@
 #pragma once
 
+#include "berth/guest/eci/rootfs.h"
 #include "berth/guest/eci/spec_rewrite.h"
 
 namespace berth::guest::eci {
@@ -13,8 +14,15 @@ public:
     std::vector<IdMapping> idMap(int pid, bool gid) const override;
     bool isForeignMount(const std::string& path) const override;
     std::optional<int> containerPid(const std::string& dockerRoot, const std::string& containerId) const override;
+    // From /proc/self/mountinfo: the topmost mount at `path`, when it is a whole virtiofs export.
+    std::optional<std::uint64_t> sharedDirectoryDevice(const std::string& path) const override;
 };
 
 std::vector<IdMapping> parseIdMap(const std::string& text);
+
+// Of `mounts` (/proc/self/mountinfo), the one mounted at `path` that no other covers (mounted on
+// it at the same place); the last such when a mount over a folder above left several; nullptr
+// when none is mounted there.
+const MountInfo* topmostMountAt(const std::vector<MountInfo>& mounts, const std::string& path);
 
 }  // namespace berth::guest::eci
