@@ -1,8 +1,6 @@
 #include "port_publisher.h"
 
-#include "berth/endpoint/engine_events.h"
-
-#include <QTimer>
+#include "berth/endpoint/container_watch.h"
 
 #include <spdlog/spdlog.h>
 
@@ -12,10 +10,6 @@ namespace {
 
 // What the engine says when a container starts or stops: each changes the published ports.
 constexpr const char* kContainerEvents = R"({"type":["container"],"event":["start","die"]})";
-// Several events in a row (compose up) make one listing.
-constexpr int kDebounceMs = 150;
-// A stream that ended while the engine runs (dockerd restarting its API) is opened again.
-constexpr int kReopenMs = 2000;
 
 bool onEveryAddress(const QString& hostIp)
 {
@@ -33,15 +27,9 @@ PortPublisher::PortPublisher(Forward forward, QObject* parent)
     : QObject(parent),
       m_forward(std::move(forward)),
       m_requests(new QObject(this)),
-      m_debounce(new QTimer(this)),
-      m_reopen(new QTimer(this))
+      m_watch(new endpoint::ContainerWatch(QStringLiteral("published ports"), kContainerEvents, this))
 {
-    m_debounce->setSingleShot(true);
-    m_debounce->setInterval(kDebounceMs);
-    connect(m_debounce, &QTimer::timeout, this, &PortPublisher::sync);
-    m_reopen->setSingleShot(true);
-    m_reopen->setInterval(kReopenMs);
-    connect(m_reopen, &QTimer::timeout, this, &PortPublisher::openEvents);
+    connect(m_watch, &endpoint::ContainerWatch::changed, this, &PortPublisher::sync);
 }
 
 PortPublisher::~PortPublisher()
@@ -73,34 +61,18 @@ void PortPublisher::engineUp(quint16 enginePort, const QSslConfiguration& tls, c
     engineDown();
     m_reserved = reserved;
     m_api = std::make_unique<endpoint::DockerApi>(enginePort, tls);
-    m_events = new endpoint::EngineEvents(enginePort, tls, this);
-    connect(m_events, &endpoint::EngineEvents::opened, this, &PortPublisher::sync);
-    connect(m_events, &endpoint::EngineEvents::eventReceived, m_debounce, qOverload<>(&QTimer::start));
-    connect(m_events, &endpoint::EngineEvents::ended, this, [this](const QString& reason) {
-        spdlog::info("published ports: the engine's events stopped ({}); listening again shortly",
-                     reason.toStdString());
-        m_reopen->start();
-    });
-    openEvents();
+    m_watch->engineUp(enginePort, tls);
 }
 
 void PortPublisher::engineDown()
 {
     ++m_generation;
-    m_debounce->stop();
-    m_reopen->stop();
-    delete m_events;
-    m_events = nullptr;
+    m_watch->engineDown();
     m_api.reset();
     if (!m_published.isEmpty()) {
         m_published.clear();
         emit publishedChanged();
     }
-}
-
-void PortPublisher::openEvents()
-{
-    if (m_events) { m_events->start(kContainerEvents); }
 }
 
 void PortPublisher::sync()

@@ -2,11 +2,10 @@
 
 // PortPublisher: the ports the engine's running containers publish (`docker run -p 8080:80`)
 // reach the host at 127.0.0.1:<same port>, as with Docker Desktop, for as long as they are
-// published. It follows the engine's container events (start, die), lists the containers after
-// each, and adds or removes QEMU's user-network forwards through `forward`. Only ports published
-// on all the VM's addresses (0.0.0.0, ::) are forwarded: one bound to the VM's 127.0.0.1 is not
-// reachable through QEMU's network. Host ports stay on loopback; a host port that is taken is
-// logged and left to the VM.
+// published. It follows the engine's container events (start, die) through a ContainerWatch,
+// lists the containers after each burst, and adds or removes QEMU's user-network forwards through `forward`. Only ports
+// published on all the VM's addresses (0.0.0.0, ::) are forwarded: one bound to the VM's 127.0.0.1 is not reachable
+// through QEMU's network. Host ports stay on loopback; a host port that is taken is logged and left to the VM.
 
 #include "berth/endpoint/docker_api.h"
 #include "berth/vm/virtual_machine.h"
@@ -18,10 +17,8 @@
 
 #include <functional>
 
-class QTimer;
-
 namespace berth::endpoint {
-class EngineEvents;
+class ContainerWatch;
 }
 
 namespace berth::engine {
@@ -51,7 +48,6 @@ signals:
     void publishedChanged();
 
 private:
-    void openEvents();
     void sync();
     void apply(const QList<vm::HostPort>& wanted);
 
@@ -60,9 +56,7 @@ private:
     // so an answer that arrives as they are torn down finds a PortPublisher, not half of one.
     QObject* m_requests = nullptr;
     std::unique_ptr<endpoint::DockerApi> m_api;
-    endpoint::EngineEvents* m_events = nullptr;
-    QTimer* m_debounce = nullptr;
-    QTimer* m_reopen = nullptr;
+    endpoint::ContainerWatch* m_watch;
     QSet<quint16> m_reserved;
     QList<vm::HostPort> m_published;
     quint64 m_generation = 0;  // bumped per engineUp/engineDown: late answers of an older engine are dropped
