@@ -1,10 +1,13 @@
 #include "container_source.h"
 
 #include <QObject>
+#include <QPointer>
+#include <QTimer>
 
 #include <memory>
 #include <optional>
 
+#include "berth/endpoint/container_watch.h"
 #include "berth/endpoint/docker_api.h"
 
 namespace berth::gui {
@@ -21,14 +24,108 @@ std::optional<endpoint::DockerApi> engineApi(const engine::EngineHandle& engine,
     return endpoint::DockerApi(status.enginePort, *tls, timeout);
 }
 
+// The container events that change what the dashboard shows.
+constexpr const char* kDashboardEvents
+    = R"({"type":["container"],"event":["create","start","die","pause","unpause","rename","destroy"]})";
+
+ContainerInfo containerInfo(const endpoint::ContainerSummary& summary)
+{
+    ContainerInfo info;
+    info.name = summary.name;
+    info.image = summary.image;
+    info.id = summary.id;
+    info.state = summary.state;
+    info.status = summary.status;
+    info.ports = summary.ports;
+    if (summary.created > 0) { info.created = QDateTime::fromSecsSinceEpoch(summary.created, Qt::UTC); }
+    return info;
+}
+
 }  // namespace
+
+void ContainerSource::listLater(QObject* context, Listed done)
+{
+    QTimer::singleShot(0, context, [this, done = std::move(done)] { done(list()); });
+}
 
 EngineContainers::EngineContainers(const engine::EngineHandle& engine, endpoint::EngineCertPaths certs,
                                    std::chrono::milliseconds timeout)
     : m_engine(engine),
       m_certs(std::move(certs)),
-      m_timeout(timeout)
-{}
+      m_timeout(timeout),
+      m_watch(new endpoint::ContainerWatch(QStringLiteral("dashboard"), kDashboardEvents, this))
+{
+    connect(m_watch, &endpoint::ContainerWatch::changed, this, &ContainerSource::changed);
+    connect(&m_engine, &engine::EngineHandle::statusChanged, this, &EngineContainers::followEngine);
+    followEngine(m_engine.status());
+}
+
+EngineContainers::~EngineContainers()
+{
+    m_watch->engineDown();
+}
+
+void EngineContainers::followEngine(const engine::EngineStatus& status)
+{
+    const quint16 port = status.state == engine::EngineState::Running ? status.enginePort : 0;
+    if (port == m_watchedPort) { return; }
+    m_watchedPort = port;
+    m_runtimes.clear();
+    if (port == 0) {
+        m_watch->engineDown();
+        emit changed();  // the engine's containers went with it
+        return;
+    }
+    QString error;
+    const auto tls = endpoint::DockerApi::tlsConfiguration(m_certs, &error);
+    if (!tls) {
+        m_watch->engineDown();
+        return;
+    }
+    m_watch->engineUp(port, *tls);  // changed() once the events flow
+}
+
+void EngineContainers::listLater(QObject* context, Listed done)
+{
+    QString error;
+    const auto api = engineApi(m_engine, m_certs, m_timeout, &error);
+    if (!api) {
+        QTimer::singleShot(0, context, [done = std::move(done)] { done({}); });
+        return;
+    }
+    QPointer<EngineContainers> self(this);
+    api->listContainers(context,
+                        [self, api = *api, context, done = std::move(done)](
+                            const QList<endpoint::ContainerSummary>& containers, const QString& listError) {
+                            if (!self) { return; }
+                            if (!listError.isEmpty()) { self->m_lastError = listError; }
+                            auto result = std::make_shared<QVector<ContainerInfo>>();
+                            auto pending = std::make_shared<qsizetype>(1);  // one for this loop, so done runs once
+                            auto finishOne = [self, result, pending, done] {
+                                if (--*pending == 0 && self) { done(*result); }
+                            };
+                            for (const auto& summary : containers) {
+                                result->append(containerInfo(summary));
+                                if (const auto known = self->m_runtimes.constFind(summary.id);
+                                    known != self->m_runtimes.cend()) {
+                                    result->last().runtime = *known;
+                                    continue;
+                                }
+                                ++*pending;
+                                const qsizetype index = result->size() - 1;
+                                api.containerRuntime(summary.id, context,
+                                                     [self, result, index, id = summary.id,
+                                                      finishOne](const QString& runtime, const QString& runtimeError) {
+                                                         (*result)[index].runtime = runtime;
+                                                         if (self && runtimeError.isEmpty()) {
+                                                             self->m_runtimes.insert(id, runtime);
+                                                         }
+                                                         finishOne();
+                                                     });
+                            }
+                            finishOne();
+                        });
+}
 
 QVector<ContainerInfo> EngineContainers::list()
 {
@@ -60,8 +157,7 @@ QVector<ContainerInfo> EngineContainers::listNow()
                     result.resize(containers.size());
                     auto pending = std::make_shared<qsizetype>(containers.size());
                     for (qsizetype i = 0; i < containers.size(); ++i) {
-                        result[i].name = containers[i].name;
-                        result[i].image = containers[i].image;
+                        result[i] = containerInfo(containers[i]);
                         api->containerRuntime(
                             containers[i].id, context,
                             [&, i, pending, finish](const QString& runtime, const QString& runtimeError) {

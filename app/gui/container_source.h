@@ -1,13 +1,23 @@
 #pragma once
 
+#include <QDateTime>
+#include <QHash>
+#include <QList>
+#include <QObject>
 #include <QString>
 #include <QVector>
 
 #include <chrono>
+#include <functional>
 
 #include "berth/contracts/names.h"
+#include "berth/endpoint/docker_api.h"
 #include "berth/endpoint/endpoint_certs.h"
 #include "berth/engine/engine_handle.h"
+
+namespace berth::endpoint {
+class ContainerWatch;
+}
 
 namespace berth::gui {
 
@@ -16,18 +26,33 @@ struct ContainerInfo {
     QString name;
     QString image;
     QString runtime;  // the OCI runtime docker reports; ECI's is "sysbox-runc"
+    QString id = {};
+    QString state = {};  // the engine's State: "running", "exited", "paused", ...
+    QString status = {};  // the engine's Status: "Up 5 minutes", "Exited (0) 2 hours ago", ...
+    QList<endpoint::PublishedPort> ports = {};
+    QDateTime created = {};
 
     [[nodiscard]] bool isolated() const { return runtime == QLatin1String(contracts::kEciRuntime); }
 };
 
 // The engine's containers. Production reads them from the engine (EngineContainers); tests use a
-// fake, so the dashboard list and the remove dialog are real paths.
-class ContainerSource {
+// fake, so the dashboard list and the remove dialog are real paths. `changed()` says the list may
+// differ from the last one (a container created, started, stopped, removed; the engine gone).
+class ContainerSource : public QObject {
+    Q_OBJECT
 public:
-    virtual ~ContainerSource() = default;
+    using Listed = std::function<void(const QVector<ContainerInfo>&)>;
+
+    // Synchronous, for the ECI question before a restart.
     virtual QVector<ContainerInfo> list() = 0;
+    // Without blocking: `done` runs later on the event loop with the list, unless `context` is
+    // destroyed first. By default, list() on the next turn of the loop.
+    virtual void listLater(QObject* context, Listed done);
     // Stops and removes every container; returns an error message, empty on success.
     virtual QString removeAll() = 0;
+
+signals:
+    void changed();
 };
 
 class NoContainers final : public ContainerSource {
@@ -37,19 +62,24 @@ public:
 };
 
 // The running engine's containers over its Engine API (TLS with the client certificate, on the
-// port the engine status names). Nothing while the engine is not Running. The calls wait in a
-// local event loop (user input excluded) for at most `timeout`, as the interface is synchronous.
+// port the engine status names). Nothing while the engine is not Running. list() and removeAll()
+// wait in a local event loop (user input excluded) for at most `timeout`; listLater() does not.
+// While the engine runs, its container events are followed (ContainerWatch) for `changed()`.
 class EngineContainers final : public ContainerSource {
+    Q_OBJECT
 public:
     EngineContainers(const engine::EngineHandle& engine, endpoint::EngineCertPaths certs,
                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    ~EngineContainers() override;
     QVector<ContainerInfo> list() override;
+    void listLater(QObject* context, Listed done) override;
     QString removeAll() override;
     // Why the last list() came back empty-handed, if it failed; empty otherwise.
     [[nodiscard]] QString lastError() const { return m_lastError; }
 
 private:
     QVector<ContainerInfo> listNow();
+    void followEngine(const engine::EngineStatus& status);
 
     const engine::EngineHandle& m_engine;
     endpoint::EngineCertPaths m_certs;
@@ -57,6 +87,9 @@ private:
     QString m_lastError;
     bool m_listing = false;  // a status change during the wait must not nest another
     QVector<ContainerInfo> m_lastList;
+    endpoint::ContainerWatch* m_watch;
+    quint16 m_watchedPort = 0;
+    QHash<QString, QString> m_runtimes;  // by container id: a container's runtime never changes
 };
 
 }  // namespace berth::gui

@@ -6,10 +6,14 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QTableWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 #include "berth/settings/settings.h"
 #include "container_source.h"
@@ -28,6 +32,61 @@ QString engineStateText(engine::EngineState state)
     case engine::EngineState::Unknown: break;
     }
     return DashboardWindow::tr("Unknown");
+}
+
+QString containerStatusText(const ContainerInfo& container)
+{
+    if (container.state == QLatin1String("exited")) {
+        static const QRegularExpression code(QStringLiteral(R"(\((-?\d+)\))"));
+        const auto match = code.match(container.status);
+        if (match.hasMatch()) { return DashboardWindow::tr("exited (%1)").arg(match.captured(1)); }
+        return DashboardWindow::tr("exited");
+    }
+    if (container.state == QLatin1String("running")) { return DashboardWindow::tr("running"); }
+    if (container.state == QLatin1String("paused")) { return DashboardWindow::tr("paused"); }
+    return container.state;
+}
+
+QString containerPortsText(const ContainerInfo& container)
+{
+    // Berth forwards the ports published on every address of the VM to the host's 127.0.0.1.
+    QStringList shown;
+    for (const auto& port : container.ports) {
+        if (!port.hostIp.isEmpty() && port.hostIp != QLatin1String("0.0.0.0") && port.hostIp != QLatin1String("::")) {
+            continue;
+        }
+        const QString text
+            = QStringLiteral("127.0.0.1:%1->%2/%3").arg(port.hostPort).arg(port.containerPort).arg(port.protocol);
+        if (!shown.contains(text)) { shown << text; }
+    }
+    return shown.join(QStringLiteral(", "));
+}
+
+QString containerAgeText(const QDateTime& created, const QDateTime& now)
+{
+    if (!created.isValid()) { return {}; }
+    const qint64 seconds = std::max<qint64>(0, created.secsTo(now));
+    constexpr qint64 kMinute = 60;
+    constexpr qint64 kHour = 60 * kMinute;
+    constexpr qint64 kDay = 24 * kHour;
+    if (seconds < kMinute) { return DashboardWindow::tr("less than a minute ago"); }
+    // One and many told apart here: English needs no plural forms from a translation.
+    using W = DashboardWindow;
+    if (seconds < kHour) {
+        const qint64 minutes = seconds / kMinute;
+        return minutes == 1 ? W::tr("1 minute ago") : W::tr("%1 minutes ago").arg(minutes);
+    }
+    if (seconds < kDay) {
+        const qint64 hours = seconds / kHour;
+        return hours == 1 ? W::tr("1 hour ago") : W::tr("%1 hours ago").arg(hours);
+    }
+    if (seconds < 60 * kDay) {
+        const qint64 days = seconds / kDay;
+        return days == 1 ? W::tr("1 day ago") : W::tr("%1 days ago").arg(days);
+    }
+    if (seconds < 365 * kDay) { return W::tr("%1 months ago").arg(seconds / (30 * kDay)); }
+    const qint64 years = seconds / (365 * kDay);
+    return years == 1 ? W::tr("1 year ago") : W::tr("%1 years ago").arg(years);
 }
 
 DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::Settings& settings,
@@ -91,7 +150,8 @@ DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::S
     m_containersTable->setObjectName(QStringLiteral("containersTable"));
     m_containersTable->setAccessibleName(tr("Containers"));
     m_containersTable->setColumnCount(ContainerColumnCount);
-    m_containersTable->setHorizontalHeaderLabels({tr("Name"), tr("Image"), tr("Runtime"), tr("Isolation")});
+    m_containersTable->setHorizontalHeaderLabels(
+        {tr("Name"), tr("Image"), tr("Status"), tr("Ports"), tr("Created"), tr("Runtime"), tr("Isolation")});
     m_containersTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_containersTable->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_containersTable->verticalHeader()->hide();
@@ -111,6 +171,7 @@ DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::S
     connect(m_showLog, &QPushButton::clicked, this, &DashboardWindow::showLogRequested);
     connect(settingsButton, &QPushButton::clicked, this, &DashboardWindow::settingsRequested);
     connect(&m_engine, &engine::EngineHandle::statusChanged, this, &DashboardWindow::showStatus);
+    connect(&m_containers, &ContainerSource::changed, this, &DashboardWindow::refreshContainers);
 
     showStatus(m_engine.status());
     resize(760, 520);
@@ -160,14 +221,43 @@ void DashboardWindow::showStatus(const engine::EngineStatus& status)
     m_stop->setEnabled(!down && status.state != engine::EngineState::Stopping);
     m_restart->setEnabled(idle && status.state == engine::EngineState::Running);
     m_showLog->setEnabled(!status.serialLog.isEmpty() || status.state == engine::EngineState::Error);
-    if (status.state == engine::EngineState::Running) { refreshContainers(); }
+    if (status.state != m_shownState) {
+        m_shownState = status.state;
+        refreshContainers();
+    }
 }
 
 void DashboardWindow::refreshContainers()
 {
+    if (m_refreshing) {
+        m_refreshAgain = true;
+        return;
+    }
+    m_refreshing = true;
+    m_containers.listLater(this, [this](const QVector<ContainerInfo>& list) {
+        showContainers(list);
+        m_refreshing = false;
+        if (m_refreshAgain) {
+            m_refreshAgain = false;
+            refreshContainers();
+        }
+    });
+}
+
+void DashboardWindow::showContainers(const QVector<ContainerInfo>& list)
+{
+    // The selected container stays selected while it is there.
+    QString selectedId;
+    if (const auto rows = m_containersTable->selectionModel()->selectedRows(); !rows.isEmpty()) {
+        if (const auto* item = m_containersTable->item(rows.first().row(), NameColumn)) {
+            selectedId = item->data(Qt::UserRole).toString();
+        }
+    }
     const bool isolationOn = m_settings.get(settings::keys::kEnhancedContainerIsolation).value == true;
-    const QVector<ContainerInfo> list = m_containers.list();
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    m_containersTable->clearSelection();
     m_containersTable->setRowCount(0);
+    int selectedRow = -1;
     for (const ContainerInfo& c : list) {
         const int row = m_containersTable->rowCount();
         m_containersTable->insertRow(row);
@@ -189,15 +279,31 @@ void DashboardWindow::refreshContainers()
             isolation = tr("Not isolated");
             icon = QStringLiteral(":/icons/state-error.svg");
         }
-        const QStringList cells{c.name, c.image, c.runtime, isolation};
+        const QStringList cells{
+            c.name,    c.image,  containerStatusText(c), containerPortsText(c), containerAgeText(c.created, now),
+            c.runtime, isolation};
         for (int col = 0; col < cells.size(); ++col) {
             m_containersTable->setItem(row, col, new QTableWidgetItem(cells[col]));
         }
+        m_containersTable->item(row, NameColumn)->setData(Qt::UserRole, c.id.isEmpty() ? c.name : c.id);
+        m_containersTable->item(row, StatusColumn)->setToolTip(c.status);
+        if (c.created.isValid()) {
+            m_containersTable->item(row, CreatedColumn)->setToolTip(QLocale().toString(c.created.toLocalTime()));
+        }
+        if (!selectedId.isEmpty() && (c.id.isEmpty() ? c.name : c.id) == selectedId) { selectedRow = row; }
         QTableWidgetItem* isolationItem = m_containersTable->item(row, IsolationColumn);
         if (!icon.isEmpty()) { isolationItem->setIcon(QIcon(icon)); }
         if (!detail.isEmpty()) { isolationItem->setToolTip(detail); }
     }
-    m_containersTable->resizeColumnsToContents();
+    if (selectedRow >= 0) { m_containersTable->selectRow(selectedRow); }
+    // Each column as wide as its contents and header, never narrower than it was: a refresh (an
+    // empty list while the engine restarts) does not collapse what the user saw or widened.
+    QHeaderView* header = m_containersTable->horizontalHeader();
+    for (int col = 0; col < ContainerColumnCount - 1; ++col) {
+        const int wanted = std::max(static_cast<QAbstractItemView*>(m_containersTable)->sizeHintForColumn(col),
+                                    header->sectionSizeHint(col));
+        if (wanted > header->sectionSize(col)) { header->resizeSection(col, wanted); }
+    }
 }
 
 }  // namespace berth::gui

@@ -4,6 +4,8 @@
 
 #include "berth/engine/engine_handle.h"
 
+#include <QVector>
+
 class QLabel;
 class QPushButton;
 class QTableWidget;
@@ -15,13 +17,23 @@ class Settings;
 namespace berth::gui {
 
 class ContainerSource;
+struct ContainerInfo;
 
 // The dashboard: engine state (with the error reason and "Show log"), the accelerator and why,
 // Start / Stop / Restart, and the containers with whether each runs isolated.
 class DashboardWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum ContainerColumn { NameColumn, ImageColumn, RuntimeColumn, IsolationColumn, ContainerColumnCount };
+    enum ContainerColumn {
+        NameColumn,
+        ImageColumn,
+        StatusColumn,
+        PortsColumn,
+        CreatedColumn,
+        RuntimeColumn,
+        IsolationColumn,
+        ContainerColumnCount
+    };
 
     DashboardWindow(engine::EngineHandle& engine, const settings::Settings& settings, ContainerSource& containers,
                     QWidget* parent = nullptr);
@@ -36,7 +48,12 @@ public:
 
 public slots:
     void showStatus(const berth::engine::EngineStatus& status);
+    // Lists the containers without blocking; the table follows when the list arrives.
     void refreshContainers();
+
+public:
+    // True while a list asked for has not arrived yet (tests wait on it).
+    [[nodiscard]] bool refreshing() const { return m_refreshing; }
 
 signals:
     void settingsRequested();
@@ -44,6 +61,8 @@ signals:
     void quitRequested();
 
 private:
+    void showContainers(const QVector<ContainerInfo>& list);
+
     engine::EngineHandle& m_engine;
     const settings::Settings& m_settings;
     ContainerSource& m_containers;
@@ -56,7 +75,17 @@ private:
     QPushButton* m_restart;
     QPushButton* m_showLog;
     QTableWidget* m_containersTable;
+    engine::EngineState m_shownState = engine::EngineState::Unknown;
+    bool m_refreshing = false;
+    bool m_refreshAgain = false;  // changed while a list was on its way
 };
+
+// How the dashboard shows a container's state: "running", "exited (137)", "paused", ...
+QString containerStatusText(const ContainerInfo& container);
+// The published ports as reached from the host: "127.0.0.1:8080->80/tcp, ...".
+QString containerPortsText(const ContainerInfo& container);
+// "5 minutes ago", relative to `now`.
+QString containerAgeText(const QDateTime& created, const QDateTime& now);
 
 // The engine state in the user's language.
 QString engineStateText(engine::EngineState state);

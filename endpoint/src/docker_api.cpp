@@ -246,6 +246,10 @@ void DockerApi::listContainers(QObject* context,
             c.id = QString::fromStdString(stringField(item, "Id"));
             c.image = QString::fromStdString(stringField(item, "Image"));
             c.state = QString::fromStdString(stringField(item, "State"));
+            c.status = QString::fromStdString(stringField(item, "Status"));
+            if (const auto created = item.find("Created"); created != item.end() && created->is_number_integer()) {
+                c.created = created->get<qint64>();
+            }
             if (const auto names = item.find("Names");
                 names != item.end() && names->is_array() && !names->empty() && names->front().is_string()) {
                 c.name = QString::fromStdString(names->front().get<std::string>());
@@ -257,9 +261,13 @@ void DockerApi::listContainers(QObject* context,
                     if (field == port.end() || !field->is_number_integer()) { continue; }
                     const auto hostPort = field->get<long long>();
                     if (hostPort <= 0 || hostPort > 65535) { continue; }
-                    c.ports << PublishedPort{QString::fromStdString(stringField(port, "Type")),
-                                             QString::fromStdString(stringField(port, "IP")),
-                                             static_cast<quint16>(hostPort)};
+                    const auto inside = port.find("PrivatePort");
+                    const auto containerPort
+                        = inside != port.end() && inside->is_number_integer() ? inside->get<long long>() : 0;
+                    c.ports << PublishedPort{
+                        QString::fromStdString(stringField(port, "Type")),
+                        QString::fromStdString(stringField(port, "IP")), static_cast<quint16>(hostPort),
+                        static_cast<quint16>(containerPort > 0 && containerPort <= 65535 ? containerPort : 0)};
                 }
             }
             if (!c.id.isEmpty()) { list << c; }

@@ -222,7 +222,8 @@ TEST_F(EngineEndpoint, ListsContainersWithTheirRuntimeAndRemovesThem)
          R"([{"Id":"abc123","Names":["/web"],"Image":"nginx","State":"running","Ports":[)"
          R"({"IP":"0.0.0.0","PrivatePort":80,"PublicPort":8080,"Type":"tcp"},{"PrivatePort":443,"Type":"tcp"},)"
          R"({"IP":"::","PrivatePort":53,"PublicPort":5353,"Type":"udp"},{"PublicPort":"x"}]},)"
-         R"( {"Id":"def456","Names":["/db"],"Image":"postgres","State":"exited"}])",
+         R"( {"Id":"def456","Names":["/db"],"Image":"postgres","State":"exited","Status":"Exited (3) 2 hours ago",)"
+         R"("Created":1700000000}])",
          /*chunked=*/true});
     engine.route("GET /containers/abc123/json", {200, R"({"Id":"abc123","HostConfig":{"Runtime":"sysbox-runc"}})"});
     engine.route("DELETE /containers/abc123?force=1", {204, {}});
@@ -242,8 +243,10 @@ TEST_F(EngineEndpoint, ListsContainersWithTheirRuntimeAndRemovesThem)
     EXPECT_EQ(list[0].name, "web");
     EXPECT_EQ(list[0].image, "nginx");
     // Only ports with a host port, malformed ones skipped.
-    EXPECT_EQ(list[0].ports, (QList<PublishedPort>{{"tcp", "0.0.0.0", 8080}, {"udp", "::", 5353}}));
+    EXPECT_EQ(list[0].ports, (QList<PublishedPort>{{"tcp", "0.0.0.0", 8080, 80}, {"udp", "::", 5353, 53}}));
     EXPECT_TRUE(list[1].ports.isEmpty());
+    EXPECT_EQ(list[1].status, "Exited (3) 2 hours ago");
+    EXPECT_EQ(list[1].created, 1700000000);
     EXPECT_EQ(list[1].state, "exited");
 
     QString runtime;

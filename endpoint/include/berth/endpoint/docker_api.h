@@ -46,6 +46,7 @@ struct PublishedPort {
     QString protocol;  // "tcp" or "udp"
     QString hostIp;  // the address in the VM: "0.0.0.0", "::", "127.0.0.1", ...
     quint16 hostPort = 0;
+    quint16 containerPort = 0;  // the port inside the container ("PrivatePort")
     bool operator==(const PublishedPort&) const = default;
 };
 
@@ -54,6 +55,8 @@ struct ContainerSummary {
     QString name;  // without the leading '/'
     QString image;
     QString state;  // "running", "exited", ...
+    QString status = {};  // the engine's words: "Up 5 minutes", "Exited (0) 2 hours ago", ...
+    qint64 created = 0;  // seconds since the epoch
     QList<PublishedPort> ports;  // with a host port only
 };
 

@@ -225,6 +225,7 @@ private slots:
                                      {QStringLiteral("new"), QStringLiteral("nginx"), QStringLiteral("sysbox-runc")}};
         rig.engine.moveTo(engine::EngineState::Running);
         QTableWidget* t = rig.app.dashboard()->containersTable();
+        QTRY_VERIFY(!rig.app.dashboard()->refreshing());  // the list arrives on the event loop
         QCOMPARE(t->rowCount(), 2);
         QCOMPARE(t->item(0, gui::DashboardWindow::NameColumn)->text(), QStringLiteral("old"));
         QVERIFY(t->item(0, gui::DashboardWindow::IsolationColumn)->text().startsWith(QStringLiteral("Created before")));
