@@ -1,5 +1,6 @@
 // The production ContainerSource against a fake Docker Engine API over real TLS.
 #include <QTemporaryDir>
+#include <QUrl>
 #include <QtTest>
 
 #include "berth/endpoint/endpoint_certs.h"
@@ -84,6 +85,46 @@ private slots:
         QVERIFY(containers.list().isEmpty());
         QCOMPARE(containers.removeAll(), QString());
         QVERIFY(m_api->requests.isEmpty());
+    }
+
+    void followsTheEnginesContainerEventsAndListsWithoutBlocking()
+    {
+        m_api->route("GET /events?filters="
+                         + QUrl::toPercentEncoding(R"({"type":["container"],"event":["create","start","die","pause",)"
+                                                   R"("unpause","rename","destroy"]})"),
+                     {200, {}, false, /*stream=*/true});
+        m_api->route(
+            "GET /containers/json?all=1",
+            {200,
+             R"([{"Id":"a1","Names":["/web"],"Image":"nginx","State":"exited","Status":"Exited (137) 1 second ago",)"
+             R"("Created":1700000000,"Ports":[{"IP":"0.0.0.0","PrivatePort":80,"PublicPort":8080,"Type":"tcp"}]}])"});
+        gui::EngineContainers containers(*m_engine, m_certs);
+        QSignalSpy changed(&containers, &gui::ContainerSource::changed);
+        running(m_api->port());
+        QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 1, 10000);  // the events flow: list now
+        m_api->pushEvent(R"({"Type":"container","Action":"die","id":"a1"})");
+        QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 2, 10000);
+
+        QObject context;
+        std::optional<QVector<gui::ContainerInfo>> listed;
+        containers.listLater(&context, [&](const QVector<gui::ContainerInfo>& list) { listed = list; });
+        QVERIFY(!listed);  // not waited for
+        QTRY_VERIFY_WITH_TIMEOUT(listed.has_value(), 10000);
+        QCOMPARE(listed->size(), 1);
+        QCOMPARE(listed->at(0).id, QStringLiteral("a1"));
+        QCOMPARE(listed->at(0).state, QStringLiteral("exited"));
+        QCOMPARE(listed->at(0).status, QStringLiteral("Exited (137) 1 second ago"));
+        QCOMPARE(listed->at(0).created.toSecsSinceEpoch(), 1700000000);
+        QCOMPARE(listed->at(0).ports.size(), 1);
+        QCOMPARE(listed->at(0).ports[0].containerPort, quint16(80));
+        QCOMPARE(listed->at(0).runtime, QStringLiteral("runc"));
+
+        // The engine stopped: its containers went with it.
+        engine::EngineStatus status = m_engine->status();
+        status.state = engine::EngineState::Stopped;
+        m_engine->setStatus(status);
+        QCOMPARE(changed.size(), 3);
+        QTRY_COMPARE_WITH_TIMEOUT(m_api->openStreams(), 0, 10000);
     }
 
     void anUnreachableEngineIsAnErrorNotAHang()
