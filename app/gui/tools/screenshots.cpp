@@ -1,5 +1,6 @@
-// Screenshots of Settings > General, unlocked and locked by an admin file, in English and
-// Simplified Chinese, for the docs. See resources/screenshots/README.md for the command.
+// Screenshots of Settings > General and Settings > Resources (file sharing), unlocked and locked
+// by an admin file, in English and Simplified Chinese, for the docs. See resources/screenshots/README.md for the
+// command.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -42,7 +43,8 @@ void paintTooltip(QPixmap& shot, QWidget* window, QWidget* control)
     painter.drawPixmap(QPointF(at), tip.grab());
 }
 
-bool shoot(const QString& adminFile, const QString& outFile)
+// One page of the Settings window, with the tooltip of `key`'s editor when the admin file locks it.
+bool shoot(const QString& adminFile, settings::Page page, std::string_view key, const QString& outFile)
 {
     QTemporaryDir dir;
     settings::SettingsPaths paths;
@@ -58,12 +60,13 @@ bool shoot(const QString& adminFile, const QString& outFile)
     gui::SettingsDraft draft(s);
     gui::ApplyRestart applier(draft, engine, containers, prompts);
     gui::SettingsWindow window(draft, applier, engine);
-    window.resize(860, 600);
+    window.resize(900, 720);
+    window.showPage(static_cast<int>(page));
     window.show();
     if (!QTest::qWaitForWindowExposed(&window)) { return false; }
     QPixmap shot = window.grab();
-    gui::SettingEditor* eci = window.editor(settings::keys::kEnhancedContainerIsolation);
-    if (eci->isLocked()) { paintTooltip(shot, &window, eci->control()); }
+    gui::SettingEditor* editor = window.editor(key);
+    if (editor->isLocked()) { paintTooltip(shot, &window, editor->control()); }
     if (!shot.save(outFile)) { return false; }
     std::printf("%s\n", qPrintable(outFile));
     return true;
@@ -78,10 +81,13 @@ int main(int argc, char* argv[])
     options.addHelpOption();
     const QCommandLineOption out(QStringLiteral("out"), QStringLiteral("Directory for the PNG files."),
                                  QStringLiteral("dir"), QStringLiteral("screenshots"));
-    const QCommandLineOption admin(QStringLiteral("admin"), QStringLiteral("Admin file for the locked shots."),
+    const QCommandLineOption admin(QStringLiteral("admin"), QStringLiteral("Admin file for the locked ECI shots."),
                                    QStringLiteral("file"),
                                    QStringLiteral(BERTH_SOURCE_DIR "/tests/data/admin/eci-locked.json"));
-    options.addOptions({out, admin});
+    const QCommandLineOption sharingAdmin(
+        QStringLiteral("sharing-admin"), QStringLiteral("Admin file for the locked file-sharing shots."),
+        QStringLiteral("file"), QStringLiteral(BERTH_SOURCE_DIR "/tests/data/admin/filesharing-locked.json"));
+    options.addOptions({out, admin, sharingAdmin});
     options.process(app);
     QDir().mkpath(options.value(out));
 
@@ -94,8 +100,19 @@ int main(int argc, char* argv[])
         }
         QCoreApplication::installTranslator(&translator);
         const QString dir = options.value(out);
-        ok = shoot({}, QStringLiteral("%1/settings-general-unlocked-%2.png").arg(dir, locale)) && ok;
-        ok = shoot(options.value(admin), QStringLiteral("%1/settings-general-locked-%2.png").arg(dir, locale)) && ok;
+        const auto general = settings::Page::General;
+        const auto resources = settings::Page::Resources;
+        const auto eci = settings::keys::kEnhancedContainerIsolation;
+        const auto sharing = settings::keys::kFileSharingDirectories;
+        ok = shoot({}, general, eci, QStringLiteral("%1/settings-general-unlocked-%2.png").arg(dir, locale)) && ok;
+        ok = shoot(options.value(admin), general, eci,
+                   QStringLiteral("%1/settings-general-locked-%2.png").arg(dir, locale))
+            && ok;
+        ok = shoot({}, resources, sharing, QStringLiteral("%1/settings-resources-unlocked-%2.png").arg(dir, locale))
+            && ok;
+        ok = shoot(options.value(sharingAdmin), resources, sharing,
+                   QStringLiteral("%1/settings-resources-locked-%2.png").arg(dir, locale))
+            && ok;
         QCoreApplication::removeTranslator(&translator);
     }
     return ok ? 0 : 1;
