@@ -52,7 +52,7 @@ AppController::AppController(Parts parts, QObject* parent)
       m_draft(new SettingsDraft(m_parts.settings, this)),
       m_applier(new ApplyRestart(*m_draft, m_parts.engine, m_parts.containers, m_parts.prompts, this)),
       m_dashboard(new DashboardWindow(m_parts.engine, m_parts.settings, m_parts.containers)),
-      m_tray(new TrayIcon(m_parts.engine, this))
+      m_tray(new TrayIcon(m_parts.engine, m_parts.settings, this))
 {
     m_dashboard->installEventFilter(new QuitOnClose(*this, this));
     connect(m_dashboard, &DashboardWindow::settingsRequested, this, &AppController::showSettings);

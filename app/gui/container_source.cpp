@@ -7,8 +7,10 @@
 #include <memory>
 #include <optional>
 
+#include "berth/endpoint/container_logs.h"
 #include "berth/endpoint/container_watch.h"
 #include "berth/endpoint/docker_api.h"
+#include "container_log_window.h"
 
 namespace berth::gui {
 
@@ -24,6 +26,10 @@ std::optional<endpoint::DockerApi> engineApi(const engine::EngineHandle& engine,
     return endpoint::DockerApi(status.enginePort, *tls, timeout);
 }
 
+// Stop, restart and remove wait on the engine's side for the container's stop timeout (10 s
+// unless the container asks for more); the answer comes after that.
+constexpr std::chrono::milliseconds kContainerActionTimeout = std::chrono::minutes(2);
+
 // The container events that change what the dashboard shows.
 constexpr const char* kDashboardEvents
     = R"({"type":["container"],"event":["create","start","die","pause","unpause","rename","destroy"]})";
@@ -37,6 +43,7 @@ ContainerInfo containerInfo(const endpoint::ContainerSummary& summary)
     info.state = summary.state;
     info.status = summary.status;
     info.ports = summary.ports;
+    info.composeProject = summary.composeProject;
     if (summary.created > 0) { info.created = QDateTime::fromSecsSinceEpoch(summary.created, Qt::UTC); }
     return info;
 }
@@ -46,6 +53,16 @@ ContainerInfo containerInfo(const endpoint::ContainerSummary& summary)
 void ContainerSource::listLater(QObject* context, Listed done)
 {
     QTimer::singleShot(0, context, [this, done = std::move(done)] { done(list()); });
+}
+
+void NoContainers::followLogs(const QString&, ContainerLogWindow* window)
+{
+    window->ended(QObject::tr("The engine is not running"));
+}
+
+void NoContainers::notRunning(QObject* context, Acted done)
+{
+    QTimer::singleShot(0, context, [done = std::move(done)] { done(QObject::tr("The engine is not running")); });
 }
 
 EngineContainers::EngineContainers(const engine::EngineHandle& engine, endpoint::EngineCertPaths certs,
@@ -209,6 +226,46 @@ QString EngineContainers::removeAll()
         m_timeout * 4);
     if (!finished) { failures << QObject::tr("The engine did not remove every container in time"); }
     return failures.join(QLatin1Char('\n'));
+}
+
+void EngineContainers::act(const QString& id, endpoint::ContainerAction action, QObject* context, Acted done)
+{
+    if (const auto api = actionApi(context, done)) { api->containerAction(id, action, context, std::move(done)); }
+}
+
+void EngineContainers::remove(const QString& id, QObject* context, Acted done)
+{
+    if (const auto api = actionApi(context, done)) { api->removeContainer(id, context, std::move(done)); }
+}
+
+void EngineContainers::followLogs(const QString& id, ContainerLogWindow* window)
+{
+    const engine::EngineStatus status = m_engine.status();
+    if (status.state != engine::EngineState::Running || status.enginePort == 0) {
+        window->ended(QObject::tr("The engine is not running"));
+        return;
+    }
+    QString error;
+    const auto tls = endpoint::DockerApi::tlsConfiguration(m_certs, &error);
+    if (!tls) {
+        window->ended(error);
+        return;
+    }
+    auto* logs = new endpoint::ContainerLogs(status.enginePort, *tls, window);  // ends with the window
+    connect(logs, &endpoint::ContainerLogs::output, window, &ContainerLogWindow::append);
+    connect(logs, &endpoint::ContainerLogs::ended, window, &ContainerLogWindow::ended);
+    logs->start(id);
+}
+
+std::optional<endpoint::DockerApi> EngineContainers::actionApi(QObject* context, const Acted& done) const
+{
+    QString error;
+    auto api = engineApi(m_engine, m_certs, kContainerActionTimeout, &error);
+    if (!api) {
+        if (error.isEmpty()) { error = QObject::tr("The engine is not running"); }
+        QTimer::singleShot(0, context, [error, done] { done(error); });
+    }
+    return api;
 }
 
 }  // namespace berth::gui

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 
 #include "berth/contracts/names.h"
 #include "berth/endpoint/docker_api.h"
@@ -21,6 +22,8 @@ class ContainerWatch;
 
 namespace berth::gui {
 
+class ContainerLogWindow;
+
 // One container as the dashboard lists it.
 struct ContainerInfo {
     QString name;
@@ -31,6 +34,7 @@ struct ContainerInfo {
     QString status = {};  // the engine's Status: "Up 5 minutes", "Exited (0) 2 hours ago", ...
     QList<endpoint::PublishedPort> ports = {};
     QDateTime created = {};
+    QString composeProject = {};  // grouped by it in the dashboard
 
     [[nodiscard]] bool isolated() const { return runtime == QLatin1String(contracts::kEciRuntime); }
 };
@@ -51,6 +55,15 @@ public:
     // Stops and removes every container; returns an error message, empty on success.
     virtual QString removeAll() = 0;
 
+    // One container's action, without blocking: `done` runs later with an error message, empty on
+    // success, unless `context` is destroyed first. The list follows through `changed()`.
+    using Acted = std::function<void(const QString& error)>;
+    virtual void act(const QString& id, endpoint::ContainerAction action, QObject* context, Acted done) = 0;
+    // Removes one container, stopping it first if it runs.
+    virtual void remove(const QString& id, QObject* context, Acted done) = 0;
+    // Follows the container's logs into `window` for as long as the window lives.
+    virtual void followLogs(const QString& id, ContainerLogWindow* window) = 0;
+
 signals:
     void changed();
 };
@@ -59,6 +72,15 @@ class NoContainers final : public ContainerSource {
 public:
     QVector<ContainerInfo> list() override { return {}; }
     QString removeAll() override { return {}; }
+    void act(const QString&, endpoint::ContainerAction, QObject* context, Acted done) override
+    {
+        notRunning(context, std::move(done));
+    }
+    void remove(const QString&, QObject* context, Acted done) override { notRunning(context, std::move(done)); }
+    void followLogs(const QString& id, ContainerLogWindow* window) override;
+
+private:
+    static void notRunning(QObject* context, Acted done);
 };
 
 // The running engine's containers over its Engine API (TLS with the client certificate, on the
@@ -74,11 +96,16 @@ public:
     QVector<ContainerInfo> list() override;
     void listLater(QObject* context, Listed done) override;
     QString removeAll() override;
+    void act(const QString& id, endpoint::ContainerAction action, QObject* context, Acted done) override;
+    void remove(const QString& id, QObject* context, Acted done) override;
+    void followLogs(const QString& id, ContainerLogWindow* window) override;
     // Why the last list() came back empty-handed, if it failed; empty otherwise.
     [[nodiscard]] QString lastError() const { return m_lastError; }
 
 private:
     QVector<ContainerInfo> listNow();
+    // The API for one container action; without one, `done` is told why (later, on the loop).
+    std::optional<endpoint::DockerApi> actionApi(QObject* context, const Acted& done) const;
     void followEngine(const engine::EngineStatus& status);
 
     const engine::EngineHandle& m_engine;

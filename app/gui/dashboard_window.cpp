@@ -2,21 +2,29 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDesktopServices>
+#include <QDir>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QProcess>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QStandardPaths>
 #include <QTableWidget>
+#include <QToolBar>
 #include <QVBoxLayout>
 
 #include <algorithm>
 
+#include "berth/endpoint/docker_context.h"
 #include "berth/settings/settings.h"
-#include "container_source.h"
+#include "container_log_window.h"
 
 namespace berth::gui {
 
@@ -71,23 +79,118 @@ QString containerAgeText(const QDateTime& created, const QDateTime& now)
     constexpr qint64 kDay = 24 * kHour;
     if (seconds < kMinute) { return DashboardWindow::tr("less than a minute ago"); }
     // One and many told apart here: English needs no plural forms from a translation.
-    using W = DashboardWindow;
     if (seconds < kHour) {
         const qint64 minutes = seconds / kMinute;
-        return minutes == 1 ? W::tr("1 minute ago") : W::tr("%1 minutes ago").arg(minutes);
+        return minutes == 1 ? DashboardWindow::tr("1 minute ago") : DashboardWindow::tr("%1 minutes ago").arg(minutes);
     }
     if (seconds < kDay) {
         const qint64 hours = seconds / kHour;
-        return hours == 1 ? W::tr("1 hour ago") : W::tr("%1 hours ago").arg(hours);
+        return hours == 1 ? DashboardWindow::tr("1 hour ago") : DashboardWindow::tr("%1 hours ago").arg(hours);
     }
     if (seconds < 60 * kDay) {
         const qint64 days = seconds / kDay;
-        return days == 1 ? W::tr("1 day ago") : W::tr("%1 days ago").arg(days);
+        return days == 1 ? DashboardWindow::tr("1 day ago") : DashboardWindow::tr("%1 days ago").arg(days);
     }
-    if (seconds < 365 * kDay) { return W::tr("%1 months ago").arg(seconds / (30 * kDay)); }
+    if (seconds < 365 * kDay) { return DashboardWindow::tr("%1 months ago").arg(seconds / (30 * kDay)); }
     const qint64 years = seconds / (365 * kDay);
-    return years == 1 ? W::tr("1 year ago") : W::tr("%1 years ago").arg(years);
+    return years == 1 ? DashboardWindow::tr("1 year ago") : DashboardWindow::tr("%1 years ago").arg(years);
 }
+
+EngineControls engineControls(const engine::EngineStatus& status, bool startAllowed)
+{
+    const bool idle = !status.busy;
+    const bool down = status.state == engine::EngineState::Stopped || status.state == engine::EngineState::Error
+        || status.state == engine::EngineState::Unknown;
+    return {idle && down && startAllowed, !down && status.state != engine::EngineState::Stopping,
+            idle && status.state == engine::EngineState::Running};
+}
+
+QUrl containerWebUrl(const ContainerInfo& container)
+{
+    for (const auto& port : container.ports) {
+        if (port.protocol != QLatin1String("tcp")) { continue; }
+        if (!port.hostIp.isEmpty() && port.hostIp != QLatin1String("0.0.0.0") && port.hostIp != QLatin1String("::")) {
+            continue;  // only on the VM's loopback: not forwarded to the host
+        }
+        QUrl url;
+        url.setScheme(port.containerPort == 443 || port.containerPort == 8443 ? QStringLiteral("https")
+                                                                              : QStringLiteral("http"));
+        url.setHost(QStringLiteral("localhost"));
+        url.setPort(port.hostPort);
+        return url;
+    }
+    return {};
+}
+
+QStringList terminalCommand(const QString& containerId)
+{
+    const QStringList shell{
+        QStringLiteral("docker"), QStringLiteral("--context"), QString::fromLatin1(endpoint::kDockerContextName),
+        QStringLiteral("exec"),   QStringLiteral("-it"),       containerId,
+        QStringLiteral("sh")};
+    QStringList candidates;
+    if (const QString chosen = qEnvironmentVariable("TERMINAL"); !chosen.isEmpty()) { candidates << chosen; }
+    candidates << QStringLiteral("x-terminal-emulator") << QStringLiteral("xterm");
+    for (const QString& candidate : candidates) {
+        const QString program = QStandardPaths::findExecutable(candidate);
+        if (!program.isEmpty()) { return QStringList{program, QStringLiteral("-e")} + shell; }
+    }
+    return {};
+}
+
+namespace {
+
+// The container's index in the shown list, on its row's name item (group rows have none).
+constexpr int kContainerIndexRole = Qt::UserRole + 1;
+QString containerKey(const ContainerInfo& container)
+{
+    return container.id.isEmpty() ? container.name : container.id;
+}
+
+// The compose project a group row stands for.
+constexpr int kProjectRole = Qt::UserRole + 2;
+
+// The containers in the engine's order (newest first), each compose project's together where its
+// newest container is.
+QVector<int> groupedOrder(const QVector<ContainerInfo>& list)
+{
+    QVector<int> order;
+    QSet<QString> placed;
+    for (int i = 0; i < list.size(); ++i) {
+        const QString& project = list[i].composeProject;
+        if (project.isEmpty()) {
+            order << i;
+            continue;
+        }
+        if (placed.contains(project)) { continue; }
+        placed.insert(project);
+        for (int j = i; j < list.size(); ++j) {
+            if (list[j].composeProject == project) { order << j; }
+        }
+    }
+    return order;
+}
+
+DashboardWindow::DesktopHooks desktopHooks()
+{
+    DashboardWindow::DesktopHooks hooks;
+    hooks.confirmRemove = [](QWidget* parent, const ContainerInfo& container) {
+        const QString question = container.state == QLatin1String("running")
+            ? DashboardWindow::tr("Remove the container %1? It is running: it is stopped first, and what it wrote "
+                                  "outside its volumes is lost.")
+            : DashboardWindow::tr("Remove the container %1? What it wrote outside its volumes is lost.");
+        return QMessageBox::question(parent, DashboardWindow::tr("Remove container"), question.arg(container.name),
+                                     QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
+            == QMessageBox::Yes;
+    };
+    hooks.launch = [](const QString& program, const QStringList& arguments) {
+        return QProcess::startDetached(program, arguments, QDir::homePath());
+    };
+    hooks.openUrl = [](const QUrl& url) { return QDesktopServices::openUrl(url); };
+    return hooks;
+}
+
+}  // namespace
 
 DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::Settings& settings,
                                  ContainerSource& containers, QWidget* parent)
@@ -103,7 +206,10 @@ DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::S
       m_stop(new QPushButton(tr("S&top"), this)),
       m_restart(new QPushButton(tr("&Restart"), this)),
       m_showLog(new QPushButton(tr("Show &log"), this)),
-      m_containersTable(new QTableWidget(this))
+      m_containersTable(new QTableWidget(this)),
+      m_filter(new QLineEdit(this)),
+      m_containerMessage(new QLabel(this)),
+      m_desktop(desktopHooks())
 {
     setWindowTitle(tr("Berth"));
     setObjectName(QStringLiteral("dashboard"));
@@ -156,7 +262,20 @@ DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::S
     m_containersTable->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_containersTable->verticalHeader()->hide();
     m_containersTable->horizontalHeader()->setStretchLastSection(true);
+    m_filter->setObjectName(QStringLiteral("containerFilter"));
+    m_filter->setPlaceholderText(tr("Filter by name, image or compose project"));
+    m_filter->setAccessibleName(tr("Filter containers"));
+    m_filter->setClearButtonEnabled(true);
+    m_containerMessage->setObjectName(QStringLiteral("containerMessage"));
+    m_containerMessage->setWordWrap(true);
+    m_containerMessage->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_containerMessage->hide();
     auto* containersColumn = new QVBoxLayout(containersBox);
+    auto* containerBar = new QHBoxLayout;
+    containerBar->addWidget(m_filter, 1);
+    containerBar->addWidget(makeContainerCommands());
+    containersColumn->addLayout(containerBar);
+    containersColumn->addWidget(m_containerMessage);
     containersColumn->addWidget(m_containersTable);
 
     auto* central = new QWidget(this);
@@ -172,9 +291,209 @@ DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::S
     connect(settingsButton, &QPushButton::clicked, this, &DashboardWindow::settingsRequested);
     connect(&m_engine, &engine::EngineHandle::statusChanged, this, &DashboardWindow::showStatus);
     connect(&m_containers, &ContainerSource::changed, this, &DashboardWindow::refreshContainers);
+    connect(m_filter, &QLineEdit::textChanged, this, &DashboardWindow::applyFilter);
+    connect(m_containersTable, &QTableWidget::itemSelectionChanged, this, &DashboardWindow::updateContainerCommands);
+    connect(m_containersTable, &QTableWidget::cellDoubleClicked, this, [this](int, int column) {
+        if (column == PortsColumn) { runContainerCommand(ContainerCommand::OpenPort); }
+    });
 
     showStatus(m_engine.status());
-    resize(760, 520);
+    updateContainerCommands();
+    resize(900, 560);
+}
+
+QWidget* DashboardWindow::makeContainerCommands()
+{
+    auto* bar = new QToolBar(this);
+    bar->setObjectName(QStringLiteral("containerCommands"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    const auto add = [&](ContainerCommand command, const QString& text, const QString& tip) {
+        auto* action = bar->addAction(text);
+        action->setToolTip(tip);
+        connect(action, &QAction::triggered, this, [this, command] { runContainerCommand(command); });
+        m_commands.insert(static_cast<int>(command), action);
+        m_containersTable->addAction(action);  // the same in the table's context menu
+    };
+    add(ContainerCommand::Start, tr("Start"), tr("Start the selected container"));
+    add(ContainerCommand::Stop, tr("Stop"), tr("Stop the selected container"));
+    add(ContainerCommand::Restart, tr("Restart"), tr("Restart the selected container"));
+    add(ContainerCommand::Pause, tr("Pause"), tr("Pause the selected container's processes"));
+    add(ContainerCommand::Resume, tr("Resume"), tr("Resume the selected container's processes"));
+    add(ContainerCommand::Remove, tr("Remove…"), tr("Remove the selected container"));
+    add(ContainerCommand::Logs, tr("Logs"), tr("Show the selected container's output as it comes"));
+    add(ContainerCommand::Terminal, tr("Terminal"), tr("Open a shell in the selected container in a terminal"));
+    add(ContainerCommand::OpenPort, tr("Open in browser"), tr("Open the selected container's web port"));
+    m_containersTable->setContextMenuPolicy(Qt::ActionsContextMenu);
+    return bar;
+}
+
+QAction* DashboardWindow::containerCommand(ContainerCommand command) const
+{
+    return m_commands.value(static_cast<int>(command));
+}
+
+QString DashboardWindow::containerMessage() const
+{
+    return m_containerMessage->isVisibleTo(this) ? m_containerMessage->text() : QString();
+}
+
+std::optional<ContainerInfo> DashboardWindow::selectedContainer() const
+{
+    const auto rows = m_containersTable->selectionModel()->selectedRows();
+    if (rows.isEmpty()) { return std::nullopt; }
+    const auto* item = m_containersTable->item(rows.first().row(), NameColumn);
+    const QVariant index = item ? item->data(kContainerIndexRole) : QVariant();
+    if (!index.isValid() || index.toInt() < 0 || index.toInt() >= m_shown.size()) { return std::nullopt; }
+    return m_shown[index.toInt()];
+}
+
+void DashboardWindow::updateContainerCommands()
+{
+    const auto container = selectedContainer();
+    const bool idle = container && !m_busyContainers.contains(container->id);
+    const QString state = container ? container->state : QString();
+    const bool running = state == QLatin1String("running") || state == QLatin1String("restarting");
+    containerCommand(ContainerCommand::Start)
+        ->setEnabled(idle && (state == QLatin1String("exited") || state == QLatin1String("created")));
+    containerCommand(ContainerCommand::Stop)->setEnabled(idle && (running || state == QLatin1String("paused")));
+    containerCommand(ContainerCommand::Restart)->setEnabled(idle && state != QLatin1String("removing"));
+    containerCommand(ContainerCommand::Pause)->setEnabled(idle && state == QLatin1String("running"));
+    containerCommand(ContainerCommand::Resume)->setEnabled(idle && state == QLatin1String("paused"));
+    containerCommand(ContainerCommand::Remove)->setEnabled(idle && state != QLatin1String("removing"));
+    containerCommand(ContainerCommand::Logs)->setEnabled(container.has_value());
+    containerCommand(ContainerCommand::Terminal)->setEnabled(idle && state == QLatin1String("running"));
+    containerCommand(ContainerCommand::OpenPort)
+        ->setEnabled(container && state == QLatin1String("running") && !containerWebUrl(*container).isEmpty());
+}
+
+void DashboardWindow::runContainerCommand(ContainerCommand command)
+{
+    const auto container = selectedContainer();
+    if (!container || (m_busyContainers.contains(container->id) && command != ContainerCommand::Logs)) { return; }
+    using endpoint::ContainerAction;
+    switch (command) {
+    case ContainerCommand::Start: actOnContainer(*container, ContainerAction::Start); return;
+    case ContainerCommand::Stop: actOnContainer(*container, ContainerAction::Stop); return;
+    case ContainerCommand::Restart: actOnContainer(*container, ContainerAction::Restart); return;
+    case ContainerCommand::Pause: actOnContainer(*container, ContainerAction::Pause); return;
+    case ContainerCommand::Resume: actOnContainer(*container, ContainerAction::Unpause); return;
+    case ContainerCommand::Remove: removeContainer(*container); return;
+    case ContainerCommand::Logs: {
+        auto* window = new ContainerLogWindow(container->name, this);
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        window->show();
+        m_containers.followLogs(container->id, window);
+        return;
+    }
+    case ContainerCommand::Terminal: {
+        const QStringList command = terminalCommand(container->id);
+        if (command.isEmpty() || !m_desktop.launch(command.first(), command.mid(1))) {
+            showContainerMessage(tr("No terminal emulator could be started (set TERMINAL, or install one). In a "
+                                    "terminal, run: docker --context %1 exec -it %2 sh")
+                                     .arg(QString::fromLatin1(endpoint::kDockerContextName), container->name),
+                                 true);
+        }
+        return;
+    }
+    case ContainerCommand::OpenPort: {
+        const QUrl url = containerWebUrl(*container);
+        if (!url.isEmpty() && !m_desktop.openUrl(url)) {
+            showContainerMessage(tr("Could not open %1 in a browser").arg(url.toString()), true);
+        }
+        return;
+    }
+    }
+}
+
+void DashboardWindow::actOnContainer(const ContainerInfo& container, endpoint::ContainerAction action)
+{
+    using endpoint::ContainerAction;
+    QString doing;
+    QString failed;
+    switch (action) {
+    case ContainerAction::Start:
+        doing = tr("Starting %1…");
+        failed = tr("Could not start %1: %2");
+        break;
+    case ContainerAction::Stop:
+        doing = tr("Stopping %1…");
+        failed = tr("Could not stop %1: %2");
+        break;
+    case ContainerAction::Restart:
+        doing = tr("Restarting %1…");
+        failed = tr("Could not restart %1: %2");
+        break;
+    case ContainerAction::Pause:
+        doing = tr("Pausing %1…");
+        failed = tr("Could not pause %1: %2");
+        break;
+    case ContainerAction::Unpause:
+        doing = tr("Resuming %1…");
+        failed = tr("Could not resume %1: %2");
+        break;
+    }
+    m_containers.act(container.id, action, this, afterContainerAction(container, doing, failed));
+}
+
+void DashboardWindow::removeContainer(const ContainerInfo& container)
+{
+    if (!m_desktop.confirmRemove(this, container)) { return; }
+    m_containers.remove(container.id, this,
+                        afterContainerAction(container, tr("Removing %1…"), tr("Could not remove %1: %2")));
+}
+
+ContainerSource::Acted DashboardWindow::afterContainerAction(const ContainerInfo& container, const QString& doing,
+                                                             const QString& failed)
+{
+    m_busyContainers.insert(container.id);
+    showContainerMessage(doing.arg(container.name), false);
+    updateContainerCommands();
+    return [this, id = container.id, name = container.name, failed](const QString& error) {
+        m_busyContainers.remove(id);
+        if (error.isEmpty()) {
+            if (m_busyContainers.isEmpty()) { showContainerMessage({}, false); }
+        } else {
+            showContainerMessage(failed.arg(name, error), true);
+        }
+        updateContainerCommands();
+        refreshContainers();  // the events say so too; this covers an engine that missed one
+    };
+}
+
+void DashboardWindow::showContainerMessage(const QString& text, bool error)
+{
+    m_containerMessage->setText(text);
+    m_containerMessage->setStyleSheet(error ? QStringLiteral("color: #c62828;") : QString());
+    m_containerMessage->setVisible(!text.isEmpty());
+}
+
+void DashboardWindow::applyFilter()
+{
+    const QString needle = m_filter->text().trimmed();
+    const auto matches = [&needle](const ContainerInfo& c) {
+        if (needle.isEmpty()) { return true; }
+        for (const QString& field : {c.name, c.image, c.composeProject}) {
+            if (field.contains(needle, Qt::CaseInsensitive)) { return true; }
+        }
+        return c.id.startsWith(needle, Qt::CaseInsensitive);
+    };
+    QSet<QString> shownProjects;  // a project's row shows when one of its containers does
+    QList<int> projectRows;
+    for (int row = 0; row < m_containersTable->rowCount(); ++row) {
+        const QVariant index = m_containersTable->item(row, NameColumn)->data(kContainerIndexRole);
+        if (!index.isValid()) {
+            projectRows << row;
+            continue;
+        }
+        const ContainerInfo& container = m_shown[index.toInt()];
+        const bool shown = matches(container);
+        m_containersTable->setRowHidden(row, !shown);
+        if (shown) { shownProjects.insert(container.composeProject); }
+    }
+    for (const int row : projectRows) {
+        const QString project = m_containersTable->item(row, NameColumn)->data(kProjectRole).toString();
+        m_containersTable->setRowHidden(row, !shownProjects.contains(project));
+    }
 }
 
 QString DashboardWindow::stateText() const
@@ -214,12 +533,10 @@ void DashboardWindow::showStatus(const engine::EngineStatus& status)
     }
     m_endpoint->setText(endpoint);
     m_endpoint->setVisible(!endpoint.isEmpty());
-    const bool idle = !status.busy;
-    const bool down = status.state == engine::EngineState::Stopped || status.state == engine::EngineState::Error
-        || status.state == engine::EngineState::Unknown;
-    m_start->setEnabled(idle && down && policyAllowsStart);
-    m_stop->setEnabled(!down && status.state != engine::EngineState::Stopping);
-    m_restart->setEnabled(idle && status.state == engine::EngineState::Running);
+    const EngineControls controls = engineControls(status, policyAllowsStart);
+    m_start->setEnabled(controls.start);
+    m_stop->setEnabled(controls.stop);
+    m_restart->setEnabled(controls.restart);
     m_showLog->setEnabled(!status.serialLog.isEmpty() || status.state == engine::EngineState::Error);
     if (status.state != m_shownState) {
         m_shownState = status.state;
@@ -247,18 +564,43 @@ void DashboardWindow::refreshContainers()
 void DashboardWindow::showContainers(const QVector<ContainerInfo>& list)
 {
     // The selected container stays selected while it is there.
-    QString selectedId;
-    if (const auto rows = m_containersTable->selectionModel()->selectedRows(); !rows.isEmpty()) {
-        if (const auto* item = m_containersTable->item(rows.first().row(), NameColumn)) {
-            selectedId = item->data(Qt::UserRole).toString();
-        }
-    }
+    const auto selected = selectedContainer();
+    const QString selectedKey = selected ? containerKey(*selected) : QString();
+    m_shown = list;
     const bool isolationOn = m_settings.get(settings::keys::kEnhancedContainerIsolation).value == true;
     const QDateTime now = QDateTime::currentDateTimeUtc();
     m_containersTable->clearSelection();
+    m_containersTable->clearSpans();
     m_containersTable->setRowCount(0);
     int selectedRow = -1;
-    for (const ContainerInfo& c : list) {
+    QString project;  // the group the rows now belong to
+    for (const int index : groupedOrder(list)) {
+        const ContainerInfo& c = list[index];
+        if (!c.composeProject.isEmpty() && c.composeProject != project) {
+            const int row = m_containersTable->rowCount();
+            m_containersTable->insertRow(row);
+            const auto members = std::count_if(list.cbegin(), list.cend(), [&c](const ContainerInfo& o) {
+                return o.composeProject == c.composeProject;
+            });
+            const auto running = std::count_if(list.cbegin(), list.cend(), [&c](const ContainerInfo& o) {
+                return o.composeProject == c.composeProject && o.state == QLatin1String("running");
+            });
+            auto* group = new QTableWidgetItem(
+                tr("%1 (compose: %2 of %3 running)").arg(c.composeProject).arg(running).arg(members));
+            group->setData(kProjectRole, c.composeProject);
+            group->setFlags(Qt::ItemIsEnabled);
+            QFont bold = group->font();
+            bold.setBold(true);
+            group->setFont(bold);
+            m_containersTable->setItem(row, NameColumn, group);
+            for (int col = 1; col < ContainerColumnCount; ++col) {
+                auto* filler = new QTableWidgetItem;
+                filler->setFlags(Qt::ItemIsEnabled);
+                m_containersTable->setItem(row, col, filler);
+            }
+            m_containersTable->setSpan(row, 0, 1, ContainerColumnCount);
+        }
+        project = c.composeProject;
         const int row = m_containersTable->rowCount();
         m_containersTable->insertRow(row);
         // With ECI on, the guest puts sysbox-runc in place of runc, so a container created before
@@ -285,17 +627,28 @@ void DashboardWindow::showContainers(const QVector<ContainerInfo>& list)
         for (int col = 0; col < cells.size(); ++col) {
             m_containersTable->setItem(row, col, new QTableWidgetItem(cells[col]));
         }
-        m_containersTable->item(row, NameColumn)->setData(Qt::UserRole, c.id.isEmpty() ? c.name : c.id);
+        QTableWidgetItem* nameItem = m_containersTable->item(row, NameColumn);
+        nameItem->setData(Qt::UserRole, containerKey(c));
+        nameItem->setData(kContainerIndexRole, index);
+        if (!c.composeProject.isEmpty()) {
+            nameItem->setToolTip(tr("Part of the compose project %1").arg(c.composeProject));
+        }
+        const QUrl web = containerWebUrl(c);
+        if (!web.isEmpty()) {
+            m_containersTable->item(row, PortsColumn)->setToolTip(tr("Double-click to open %1").arg(web.toString()));
+        }
         m_containersTable->item(row, StatusColumn)->setToolTip(c.status);
         if (c.created.isValid()) {
             m_containersTable->item(row, CreatedColumn)->setToolTip(QLocale().toString(c.created.toLocalTime()));
         }
-        if (!selectedId.isEmpty() && (c.id.isEmpty() ? c.name : c.id) == selectedId) { selectedRow = row; }
+        if (!selectedKey.isEmpty() && containerKey(c) == selectedKey) { selectedRow = row; }
         QTableWidgetItem* isolationItem = m_containersTable->item(row, IsolationColumn);
         if (!icon.isEmpty()) { isolationItem->setIcon(QIcon(icon)); }
         if (!detail.isEmpty()) { isolationItem->setToolTip(detail); }
     }
     if (selectedRow >= 0) { m_containersTable->selectRow(selectedRow); }
+    applyFilter();
+    updateContainerCommands();
     // Each column as wide as its contents and header, never narrower than it was: a refresh (an
     // empty list while the engine restarts) does not collapse what the user saw or widened.
     QHeaderView* header = m_containersTable->horizontalHeader();
@@ -304,6 +657,7 @@ void DashboardWindow::showContainers(const QVector<ContainerInfo>& list)
                                     header->sectionSizeHint(col));
         if (wanted > header->sectionSize(col)) { header->resizeSection(col, wanted); }
     }
+    emit containersShown();
 }
 
 }  // namespace berth::gui

@@ -255,6 +255,9 @@ void DockerApi::listContainers(QObject* context,
                 c.name = QString::fromStdString(names->front().get<std::string>());
             }
             if (c.name.startsWith(QLatin1Char('/'))) { c.name.remove(0, 1); }
+            if (const auto labels = item.find("Labels"); labels != item.end() && labels->is_object()) {
+                c.composeProject = QString::fromStdString(stringField(*labels, "com.docker.compose.project"));
+            }
             if (const auto ports = item.find("Ports"); ports != item.end() && ports->is_array()) {
                 for (const auto& port : *ports) {
                     const auto field = port.is_object() ? port.find("PublicPort") : port.end();
@@ -292,6 +295,27 @@ void DockerApi::containerRuntime(const QString& id, QObject* context,
             return;
         }
         done(QString::fromStdString(stringField(*hostConfig, "Runtime")), {});
+    });
+}
+
+QByteArray containerActionVerb(ContainerAction action)
+{
+    switch (action) {
+    case ContainerAction::Start: return "start";
+    case ContainerAction::Stop: return "stop";
+    case ContainerAction::Restart: return "restart";
+    case ContainerAction::Pause: return "pause";
+    case ContainerAction::Unpause: return "unpause";
+    }
+    return {};
+}
+
+void DockerApi::containerAction(const QString& id, ContainerAction action, QObject* context,
+                                std::function<void(const QString&)> done) const
+{
+    const QByteArray path = "/containers/" + QUrl::toPercentEncoding(id) + '/' + containerActionVerb(action);
+    request("POST", path, context, [done = std::move(done)](const HttpResponse& r) {
+        done(r.ok() || (r.error.isEmpty() && r.status == 304) ? QString() : r.describe());
     });
 }
 

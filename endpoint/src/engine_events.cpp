@@ -1,7 +1,8 @@
 #include "berth/endpoint/engine_events.h"
 
-#include <QSslSocket>
 #include <QUrl>
+
+#include "berth/endpoint/engine_stream.h"
 
 namespace berth::endpoint {
 
@@ -14,9 +15,15 @@ constexpr qsizetype kMaxLineBytes = 1 << 20;
 
 EngineEvents::EngineEvents(quint16 port, QSslConfiguration tls, QObject* parent)
     : QObject(parent),
-      m_port(port),
-      m_tls(std::move(tls))
-{}
+      m_stream(new EngineStream(port, std::move(tls), QStringLiteral("its event stream"), this))
+{
+    connect(m_stream, &EngineStream::opened, this, &EngineEvents::opened);
+    connect(m_stream, &EngineStream::received, this, &EngineEvents::onReceived);
+    connect(m_stream, &EngineStream::ended, this, [this](const QString& reason) {
+        m_buffer.clear();
+        emit ended(reason);
+    });
+}
 
 EngineEvents::~EngineEvents()
 {
@@ -25,77 +32,32 @@ EngineEvents::~EngineEvents()
 
 void EngineEvents::start(const QByteArray& filters)
 {
-    stop();
-    m_socket = new QSslSocket(this);
-    m_socket->setSslConfiguration(m_tls);
-    // The server certificate names localhost and 127.0.0.1; verify against the name.
-    m_socket->setPeerVerifyName(QStringLiteral("localhost"));
-    const QByteArray path = "/events?filters=" + QUrl::toPercentEncoding(QString::fromUtf8(filters));
-    connect(m_socket, &QSslSocket::encrypted, this, [this, path] {
-        m_socket->write("GET " + path + " HTTP/1.0\r\nHost: localhost\r\nUser-Agent: Berth\r\n\r\n");
-    });
-    connect(m_socket, &QSslSocket::readyRead, this, &EngineEvents::onReadyRead);
-    connect(m_socket, &QSslSocket::disconnected, this, [this] {
-        finish(m_headerDone ? QStringLiteral("the engine closed its event stream")
-                            : QStringLiteral("the engine closed the connection before answering"));
-    });
-    connect(m_socket, &QSslSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
-        if (error == QAbstractSocket::RemoteHostClosedError) { return; }  // disconnected() follows
-        finish(m_socket->errorString());
-    });
-    connect(m_socket, &QSslSocket::sslErrors, this, [this](const QList<QSslError>& errors) {
-        finish(QStringLiteral("TLS: %1").arg(errors.value(0).errorString()));
-    });
-    m_socket->connectToHostEncrypted(QStringLiteral("127.0.0.1"), m_port);
+    m_buffer.clear();
+    m_stream->start("/events?filters=" + QUrl::toPercentEncoding(QString::fromUtf8(filters)));
 }
 
 void EngineEvents::stop()
 {
-    if (!m_socket) { return; }
-    QSslSocket* socket = m_socket;
-    m_socket = nullptr;
-    socket->disconnect(this);
-    socket->abort();
-    socket->deleteLater();
+    m_stream->stop();
     m_buffer.clear();
-    m_headerDone = false;
 }
 
-void EngineEvents::onReadyRead()
+bool EngineEvents::isActive() const
 {
-    m_buffer += m_socket->readAll();
-    if (!m_headerDone) {
-        const qsizetype end = m_buffer.indexOf("\r\n\r\n");
-        if (end < 0) {
-            if (m_buffer.size() > kMaxLineBytes) { finish(QStringLiteral("the engine's answer has no end of header")); }
-            return;
-        }
-        const QByteArray statusLine = m_buffer.left(m_buffer.indexOf("\r\n"));
-        const QList<QByteArray> parts = statusLine.split(' ');
-        if (parts.size() < 2 || parts[1] != "200") {
-            finish(QStringLiteral("the engine refused its event stream: %1").arg(QString::fromUtf8(statusLine)));
-            return;
-        }
-        m_buffer.remove(0, end + 4);
-        m_headerDone = true;
-        emit opened();
-        if (!m_socket) { return; }  // stopped from a slot
-    }
+    return m_stream->isActive();
+}
+
+void EngineEvents::onReceived(const QByteArray& bytes)
+{
+    m_buffer += bytes;
     qsizetype newline = 0;
     while ((newline = m_buffer.indexOf('\n')) >= 0) {
         const QByteArray line = m_buffer.left(newline).trimmed();
         m_buffer.remove(0, newline + 1);
         if (!line.isEmpty()) { emit eventReceived(line); }
-        if (!m_socket) { return; }
+        if (!m_stream->isActive()) { return; }  // stopped from a slot
     }
-    if (m_buffer.size() > kMaxLineBytes) { finish(QStringLiteral("an event of the engine exceeds 1 MiB")); }
-}
-
-void EngineEvents::finish(const QString& reason)
-{
-    if (!m_socket) { return; }
-    stop();
-    emit ended(reason);
+    if (m_buffer.size() > kMaxLineBytes) { m_stream->fail(QStringLiteral("an event of the engine exceeds 1 MiB")); }
 }
 
 }  // namespace berth::endpoint

@@ -53,6 +53,10 @@
         <source>The engine did not remove every container in time</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>The engine is not running</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Setting</name>
@@ -288,6 +292,45 @@
     </message>
 </context>
 <context>
+    <name>berth::gui::ContainerLogWindow</name>
+    <message>
+        <source>&amp;Follow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Logs: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Container output</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search (Enter: next, Shift+Enter: previous)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search the logs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep showing the newest lines</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Following</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not following: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>berth::gui::DashboardWindow</name>
     <message>
         <source>Stopped</source>
@@ -435,6 +478,253 @@
     </message>
     <message>
         <source>This container was created before Enhanced Container Isolation was turned on, or with --runtime=runc. While ECI is on it runs in its own user namespace like every other container; if it shares a host namespace or mounts a VM path or the engine socket, it fails to start. Re-create it to have ECI check it when it is created.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>exited (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>exited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>less than a minute ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the container %1? It is running: it is stopped first, and what it wrote outside its volumes is lost.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the container %1? What it wrote outside its volumes is lost.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ports</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter by name, image or compose project</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Filter containers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start the selected container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop the selected container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restart</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restart the selected container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pause the selected container&apos;s processes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resume the selected container&apos;s processes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the selected container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open a shell in the selected container in a terminal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open in browser</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the selected container&apos;s web port</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No terminal emulator could be started (set TERMINAL, or install one). In a terminal, run: docker --context %1 exec -it %2 sh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not open %1 in a browser</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starting %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not start %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stopping %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not stop %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restarting %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not restart %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pausing %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not pause %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resuming %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not resume %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Removing %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not remove %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (compose: %2 of %3 running)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Part of the compose project %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Double-click to open %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 minute ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 minutes ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 hour ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 hours ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 day ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 days ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 months ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 year ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 years ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Logs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the selected container&apos;s output as it comes</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::EngineNotices</name>
+    <message>
+        <source>The engine stopped unexpectedly</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The VM shut down.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The engine did not restart</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The engine did not start</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -675,6 +965,18 @@
     </message>
     <message>
         <source>Berth: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restart</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -52,6 +52,10 @@
         <source>The engine did not remove every container in time</source>
         <translation>引擎未能及时删除所有容器</translation>
     </message>
+    <message>
+        <source>The engine is not running</source>
+        <translation>引擎未运行</translation>
+    </message>
 </context>
 <context>
     <name>Setting</name>
@@ -287,6 +291,45 @@
     </message>
 </context>
 <context>
+    <name>berth::gui::ContainerLogWindow</name>
+    <message>
+        <source>&amp;Follow</source>
+        <translation>跟随(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Logs: %1</source>
+        <translation>日志：%1</translation>
+    </message>
+    <message>
+        <source>Container output</source>
+        <translation>容器输出</translation>
+    </message>
+    <message>
+        <source>Search (Enter: next, Shift+Enter: previous)</source>
+        <translation>搜索（Enter：下一个，Shift+Enter：上一个）</translation>
+    </message>
+    <message>
+        <source>Search the logs</source>
+        <translation>搜索日志</translation>
+    </message>
+    <message>
+        <source>Keep showing the newest lines</source>
+        <translation>始终显示最新的行</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Following</source>
+        <translation>正在跟随</translation>
+    </message>
+    <message>
+        <source>Not following: %1</source>
+        <translation>未在跟随：%1</translation>
+    </message>
+</context>
+<context>
     <name>berth::gui::DashboardWindow</name>
     <message>
         <source>Stopped</source>
@@ -435,6 +478,253 @@
     <message>
         <source>Unsafe: tcp://127.0.0.1:2375 answers without TLS or authentication (exposeDockerAPIOnTCP2375)</source>
         <translation>不安全：tcp://127.0.0.1:2375 不经 TLS 或身份验证即可访问（exposeDockerAPIOnTCP2375）</translation>
+    </message>
+    <message>
+        <source>exited (%1)</source>
+        <translation>已退出 (%1)</translation>
+    </message>
+    <message>
+        <source>exited</source>
+        <translation>已退出</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>less than a minute ago</source>
+        <translation>不到 1 分钟前</translation>
+    </message>
+    <message>
+        <source>Remove the container %1? It is running: it is stopped first, and what it wrote outside its volumes is lost.</source>
+        <translation>删除容器 %1？它正在运行：将先停止它，它在卷之外写入的内容将丢失。</translation>
+    </message>
+    <message>
+        <source>Remove the container %1? What it wrote outside its volumes is lost.</source>
+        <translation>删除容器 %1？它在卷之外写入的内容将丢失。</translation>
+    </message>
+    <message>
+        <source>Remove container</source>
+        <translation>删除容器</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Ports</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>Filter by name, image or compose project</source>
+        <translation>按名称、镜像或 compose 项目筛选</translation>
+    </message>
+    <message>
+        <source>Filter containers</source>
+        <translation>筛选容器</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>启动</translation>
+    </message>
+    <message>
+        <source>Start the selected container</source>
+        <translation>启动所选容器</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop the selected container</source>
+        <translation>停止所选容器</translation>
+    </message>
+    <message>
+        <source>Restart</source>
+        <translation>重启</translation>
+    </message>
+    <message>
+        <source>Restart the selected container</source>
+        <translation>重启所选容器</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Pause the selected container&apos;s processes</source>
+        <translation>暂停所选容器的进程</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>Resume the selected container&apos;s processes</source>
+        <translation>恢复所选容器的进程</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Remove the selected container</source>
+        <translation>删除所选容器</translation>
+    </message>
+    <message>
+        <source>Terminal</source>
+        <translation>终端</translation>
+    </message>
+    <message>
+        <source>Open a shell in the selected container in a terminal</source>
+        <translation>在终端中打开所选容器的 shell</translation>
+    </message>
+    <message>
+        <source>Open in browser</source>
+        <translation>在浏览器中打开</translation>
+    </message>
+    <message>
+        <source>Open the selected container&apos;s web port</source>
+        <translation>打开所选容器的 Web 端口</translation>
+    </message>
+    <message>
+        <source>No terminal emulator could be started (set TERMINAL, or install one). In a terminal, run: docker --context %1 exec -it %2 sh</source>
+        <translation>无法启动终端模拟器（请设置 TERMINAL 或安装一个）。请在终端中运行：docker --context %1 exec -it %2 sh</translation>
+    </message>
+    <message>
+        <source>Could not open %1 in a browser</source>
+        <translation>无法在浏览器中打开 %1</translation>
+    </message>
+    <message>
+        <source>Starting %1…</source>
+        <translation>正在启动 %1…</translation>
+    </message>
+    <message>
+        <source>Could not start %1: %2</source>
+        <translation>无法启动 %1：%2</translation>
+    </message>
+    <message>
+        <source>Stopping %1…</source>
+        <translation>正在停止 %1…</translation>
+    </message>
+    <message>
+        <source>Could not stop %1: %2</source>
+        <translation>无法停止 %1：%2</translation>
+    </message>
+    <message>
+        <source>Restarting %1…</source>
+        <translation>正在重启 %1…</translation>
+    </message>
+    <message>
+        <source>Could not restart %1: %2</source>
+        <translation>无法重启 %1：%2</translation>
+    </message>
+    <message>
+        <source>Pausing %1…</source>
+        <translation>正在暂停 %1…</translation>
+    </message>
+    <message>
+        <source>Could not pause %1: %2</source>
+        <translation>无法暂停 %1：%2</translation>
+    </message>
+    <message>
+        <source>Resuming %1…</source>
+        <translation>正在恢复 %1…</translation>
+    </message>
+    <message>
+        <source>Could not resume %1: %2</source>
+        <translation>无法恢复 %1：%2</translation>
+    </message>
+    <message>
+        <source>Removing %1…</source>
+        <translation>正在删除 %1…</translation>
+    </message>
+    <message>
+        <source>Could not remove %1: %2</source>
+        <translation>无法删除 %1：%2</translation>
+    </message>
+    <message>
+        <source>%1 (compose: %2 of %3 running)</source>
+        <translation>%1（compose：%3 个中 %2 个运行中）</translation>
+    </message>
+    <message>
+        <source>Part of the compose project %1</source>
+        <translation>属于 compose 项目 %1</translation>
+    </message>
+    <message>
+        <source>Double-click to open %1</source>
+        <translation>双击打开 %1</translation>
+    </message>
+    <message>
+        <source>1 minute ago</source>
+        <translation>1 分钟前</translation>
+    </message>
+    <message>
+        <source>%1 minutes ago</source>
+        <translation>%1 分钟前</translation>
+    </message>
+    <message>
+        <source>1 hour ago</source>
+        <translation>1 小时前</translation>
+    </message>
+    <message>
+        <source>%1 hours ago</source>
+        <translation>%1 小时前</translation>
+    </message>
+    <message>
+        <source>1 day ago</source>
+        <translation>1 天前</translation>
+    </message>
+    <message>
+        <source>%1 days ago</source>
+        <translation>%1 天前</translation>
+    </message>
+    <message>
+        <source>%1 months ago</source>
+        <translation>%1 个月前</translation>
+    </message>
+    <message>
+        <source>1 year ago</source>
+        <translation>1 年前</translation>
+    </message>
+    <message>
+        <source>%1 years ago</source>
+        <translation>%1 年前</translation>
+    </message>
+    <message>
+        <source>Logs</source>
+        <translation>日志</translation>
+    </message>
+    <message>
+        <source>Show the selected container&apos;s output as it comes</source>
+        <translation>实时显示所选容器的输出</translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::EngineNotices</name>
+    <message>
+        <source>The engine stopped unexpectedly</source>
+        <translation>引擎意外停止</translation>
+    </message>
+    <message>
+        <source>The VM shut down.</source>
+        <translation>虚拟机已关闭。</translation>
+    </message>
+    <message>
+        <source>The engine did not restart</source>
+        <translation>引擎未能重启</translation>
+    </message>
+    <message>
+        <source>The engine did not start</source>
+        <translation>引擎未能启动</translation>
     </message>
 </context>
 <context>
@@ -674,6 +964,18 @@
     <message>
         <source>Berth: %1</source>
         <translation>Berth：%1</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>启动</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Restart</source>
+        <translation>重启</translation>
     </message>
 </context>
 </TS>

@@ -1,11 +1,14 @@
 // Screenshots of Settings > General and Settings > Resources (file sharing), unlocked and locked
-// by an admin file, in English and Simplified Chinese, for the docs. See resources/screenshots/README.md for the
+// by an admin file, and of the dashboard with a compose project, in English and Simplified
+// Chinese, for the docs. See resources/screenshots/README.md for the
 // command.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPainter>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTranslator>
@@ -17,7 +20,9 @@
 #include <fstream>
 
 #include "apply_restart.h"
+#include "container_log_window.h"
 #include "container_source.h"
+#include "dashboard_window.h"
 #include "setting_editor.h"
 #include "settings_draft.h"
 #include "settings_window.h"
@@ -72,6 +77,84 @@ bool shoot(const QString& adminFile, settings::Page page, std::string_view key, 
     return true;
 }
 
+// A compose project and a loose container, as `docker compose up` and `docker run` leave them.
+class ShowcaseContainers final : public gui::ContainerSource {
+public:
+    QVector<gui::ContainerInfo> list() override
+    {
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        const auto container = [&now](const char* name, const char* image, const char* state, const char* status,
+                                      qint64 age, const char* project) {
+            gui::ContainerInfo c;
+            c.id = QString::fromLatin1(name) + QStringLiteral("-0123456789ab");
+            c.name = QString::fromLatin1(name);
+            c.image = QString::fromLatin1(image);
+            c.runtime = QString::fromLatin1(contracts::kEciRuntime);
+            c.state = QString::fromLatin1(state);
+            c.status = QString::fromLatin1(status);
+            c.created = now.addSecs(-age);
+            c.composeProject = QString::fromLatin1(project);
+            return c;
+        };
+        auto web = container("shop-web-1", "nginx:1.27-alpine", "running", "Up 12 minutes", 12 * 60, "shop");
+        web.ports = {{QStringLiteral("tcp"), QStringLiteral("0.0.0.0"), 8080, 80}};
+        return {web, container("shop-db-1", "postgres:16", "running", "Up 12 minutes", 12 * 60, "shop"),
+                container("shop-worker-1", "shop/worker:dev", "exited", "Exited (1) 3 minutes ago", 12 * 60, "shop"),
+                container("scratch", "alpine:3.20", "paused", "Up 2 days (Paused)", 2 * 86400, "")};
+    }
+    QString removeAll() override { return {}; }
+    void act(const QString&, endpoint::ContainerAction, QObject*, Acted) override {}
+    void remove(const QString&, QObject*, Acted) override {}
+    void followLogs(const QString&, gui::ContainerLogWindow*) override {}
+};
+
+// The dashboard with ShowcaseContainers, the web container selected.
+bool shootDashboard(const QString& outFile)
+{
+    QTemporaryDir dir;
+    settings::SettingsPaths paths;
+    paths.adminFile = std::filesystem::path(dir.path().toStdString()) / "none.json";
+    paths.userFile = std::filesystem::path(dir.path().toStdString()) / "settings-store.json";
+    std::ofstream(paths.userFile) << R"({"enhancedContainerIsolation": true})";
+    const settings::Settings s = settings::Settings::load(paths);
+    gui::StaticEngine engine;
+    engine.setEnginePort(52137);
+    ShowcaseContainers containers;
+    gui::DashboardWindow window(engine, s, containers);
+    window.resize(1100, 600);
+    window.show();
+    if (!QTest::qWaitForWindowExposed(&window) || !QTest::qWaitFor([&window] { return !window.refreshing(); })) {
+        return false;
+    }
+    window.containersTable()->selectRow(1);
+    QPixmap shot = window.grab();
+    if (!shot.save(outFile)) { return false; }
+    std::printf("%s\n", qPrintable(outFile));
+    return true;
+}
+
+// A container's logs window, with a search for "404" selected.
+bool shootLogs(const QString& outFile)
+{
+    gui::ContainerLogWindow window(QStringLiteral("shop-web-1"));
+    window.append(
+        "/docker-entrypoint.sh: Configuration complete; ready for start up\n"
+        "2026/12/01 09:14:02 [notice] 1#1: nginx/1.27.3\n"
+        "2026/12/01 09:14:02 [notice] 1#1: start worker processes\n"
+        "172.17.0.1 - - [01/Dec/2026:09:15:40 +0000] \"GET / HTTP/1.1\" 200 615 \"-\" \"curl/8.11.0\"\n"
+        "172.17.0.1 - - [01/Dec/2026:09:15:41 +0000] \"GET /favicon.ico HTTP/1.1\" 404 153 \"-\" \"Firefox\"\n",
+        false);
+    window.append("2026/12/01 09:15:41 [error] 29#29: *2 open() \"/usr/share/nginx/html/favicon.ico\" failed (2: No "
+                  "such file or directory)\n",
+                  true);
+    window.show();
+    if (!QTest::qWaitForWindowExposed(&window)) { return false; }
+    window.search()->setText(QStringLiteral("404"));
+    if (!window.grab().save(outFile)) { return false; }
+    std::printf("%s\n", qPrintable(outFile));
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char* argv[])
@@ -113,6 +196,8 @@ int main(int argc, char* argv[])
         ok = shoot(options.value(sharingAdmin), resources, sharing,
                    QStringLiteral("%1/settings-resources-locked-%2.png").arg(dir, locale))
             && ok;
+        ok = shootDashboard(QStringLiteral("%1/dashboard-containers-%2.png").arg(dir, locale)) && ok;
+        ok = shootLogs(QStringLiteral("%1/dashboard-logs-%2.png").arg(dir, locale)) && ok;
         QCoreApplication::removeTranslator(&translator);
     }
     return ok ? 0 : 1;

@@ -21,6 +21,7 @@ public:
     void restart() override {}
     void refresh() override { emit statusChanged(m_status); }
     engine::EngineStatus status() const override { return m_status; }
+    void setEnginePort(quint16 port) { m_status.enginePort = port; }
 
 private:
     engine::EngineStatus m_status;

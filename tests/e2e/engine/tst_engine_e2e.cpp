@@ -7,6 +7,10 @@
 
 #include "e2e_support.h"
 
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QScopeGuard>
+#include <QStandardPaths>
 #include <QtTest>
 
 using berth::e2e::Run;
@@ -20,6 +24,7 @@ private slots:
 
     void dockerContextAnswers();
     void importedImageRunsEchoHello();
+    void dashboardFollowsAContainerAndStopsIt();
     void volumeSurvivesRestartAndTheDiskGrows();
     void engineAndContainersUseTheProxies();
     void hardKillThenStartRepairsTheDataDisk();
@@ -57,6 +62,75 @@ void EngineE2e::importedImageRunsEchoHello()
     const Run hello = m_env.docker({"--context", "berth", "run", "--rm", berth::e2e::kTinyImage, "echo", "hello"});
     QVERIFY2(hello.exitCode == 0, qPrintable(hello.describe()));
     QCOMPARE(hello.output.trimmed(), QByteArray("hello"));
+}
+
+// The dashboard under Xvfb (berth_e2e_dashboard, the app's own window over this engine): a
+// container started from the CLI shows in its table within 2 s, its Logs show what it wrote, the
+// dashboard's Stop stops it, and the table shows it exited.
+void EngineE2e::dashboardFollowsAContainerAndStopsIt()
+{
+    QVERIFY(m_env.importTinyImage());
+    const QString xvfbRun = QStandardPaths::findExecutable("xvfb-run");
+    QProcessEnvironment environment = m_env.environment();
+    QStringList command{BERTH_E2E_DASHBOARD, "--container", "dash-e2e", "--expect-log", "hello from dash-e2e"};
+    if (xvfbRun.isEmpty()) {
+        qInfo("no xvfb-run: the dashboard runs offscreen");
+        environment.insert("QT_QPA_PLATFORM", "offscreen");
+    } else {
+        environment.insert("QT_QPA_PLATFORM", "xcb");
+        command = QStringList{xvfbRun, "-a", "-s", "-screen 0 1280x800x24"} + command;
+    }
+    QProcess dashboard;
+    dashboard.setProcessEnvironment(environment);
+    dashboard.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    dashboard.start(command.first(), command.mid(1));
+    QVERIFY2(dashboard.waitForStarted(10000), qPrintable(dashboard.errorString()));
+    // Closing its input ends it, whatever happens below.
+    const auto finish = qScopeGuard([&dashboard] {
+        dashboard.closeWriteChannel();
+        if (!dashboard.waitForFinished(30000)) {
+            dashboard.kill();
+            dashboard.waitForFinished(5000);
+        }
+    });
+    QByteArray said;
+    const auto waitForLine = [&dashboard, &said](const QByteArray& prefix, int milliseconds) {
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < milliseconds) {
+            while (dashboard.canReadLine()) {
+                const QByteArray line = dashboard.readLine().trimmed();
+                said += line + '\n';
+                if (line.startsWith(prefix)) { return line; }
+            }
+            if (dashboard.state() == QProcess::NotRunning) { return QByteArray(); }
+            dashboard.waitForReadyRead(100);
+        }
+        return QByteArray();
+    };
+    QVERIFY2(!waitForLine("watching", 60000).isEmpty(), said.constData());
+
+    const Run started = m_env.docker({"--context", "berth", "run", "-d", "--name", "dash-e2e", berth::e2e::kTinyImage,
+                                      "sh", "-c", "echo hello from dash-e2e; exec sleep 600"});
+    QElapsedTimer sinceStarted;
+    sinceStarted.start();
+    QVERIFY2(started.exitCode == 0, qPrintable(started.describe()));
+    const QByteArray appeared = waitForLine("appeared", 30000);
+    const qint64 appearedAfter = sinceStarted.elapsed();
+    QVERIFY2(!appeared.isEmpty(), said.constData());
+    qInfo("the container showed in the dashboard %lld ms after docker run returned", appearedAfter);
+    QVERIFY2(appearedAfter <= 2000, qPrintable(QString("shown after %1 ms").arg(appearedAfter)));
+
+    QVERIFY2(!waitForLine("logs", 30000).isEmpty(), said.constData());
+    // sleep as PID 1 ignores SIGTERM: the engine kills it after the 10 s stop timeout.
+    const QByteArray stopped = waitForLine("stopped", 60000);
+    QVERIFY2(stopped.startsWith("stopped exited"), said.constData());
+    const Run state = m_env.docker({"--context", "berth", "inspect", "-f", "{{.State.Status}}", "dash-e2e"});
+    QCOMPARE(state.output.trimmed(), QByteArray("exited"));
+    QVERIFY(dashboard.waitForFinished(10000));
+    QCOMPARE(dashboard.exitCode(), 0);
+    const Run removed = m_env.docker({"--context", "berth", "rm", "dash-e2e"});
+    QVERIFY2(removed.exitCode == 0, qPrintable(removed.describe()));
 }
 
 // Apply & restart with a larger disk: the volume is still there, and the filesystem has grown.

@@ -3,7 +3,7 @@
 #include "port_publisher.h"
 
 #include "berth/endpoint/endpoint_certs.h"
-#include "fake_docker_api.h"
+#include "fake_engine_test.h"
 
 #include <gtest/gtest.h>
 
@@ -42,18 +42,12 @@ TEST(PortPublisherRules, OnlyRunningContainersPortsOnEveryAddressOnceAndNeverBer
               (QList<HostPort>{{"tcp", 8080}, {"udp", 8080}, {"tcp", 9001}}));
 }
 
-class PortPublisherTest : public ::testing::Test {
+class PortPublisherTest : public berth::endpoint::testing::FakeEngineTest {
 protected:
     void SetUp() override
     {
-        ASSERT_TRUE(m_dir.isValid());
-        m_certs.dir = m_dir.filePath("certs");
-        ASSERT_TRUE(berth::endpoint::ensureEngineCerts(m_certs).ok);
-        QString error;
-        const auto tls = DockerApi::tlsConfiguration(m_certs, &error);
-        ASSERT_TRUE(tls) << error.toStdString();
-        m_tls = *tls;
-        m_engine = std::make_unique<FakeDockerApi>(m_certs);
+        FakeEngineTest::SetUp();
+        if (HasFatalFailure()) { return; }
         m_engine->route("GET /events?filters="
                             + QUrl::toPercentEncoding(R"({"type":["container"],"event":["start","die"]})"),
                         {200, {}, false, /*stream=*/true});
@@ -67,10 +61,6 @@ protected:
         };
     }
 
-    QTemporaryDir m_dir;
-    berth::endpoint::EngineCertPaths m_certs;
-    QSslConfiguration m_tls;
-    std::unique_ptr<FakeDockerApi> m_engine;
     QStringList m_calls;
     QSet<quint16> m_refused;
 };

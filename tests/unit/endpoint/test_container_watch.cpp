@@ -4,7 +4,7 @@
 #include "berth/endpoint/docker_api.h"
 #include "berth/endpoint/endpoint_certs.h"
 
-#include "fake_docker_api.h"
+#include "fake_engine_test.h"
 
 #include <gtest/gtest.h>
 
@@ -21,26 +21,15 @@ namespace {
 
 constexpr const char* kWatchedEvents = R"({"type":["container"]})";
 
-class ContainerWatchTest : public ::testing::Test {
+class ContainerWatchTest : public berth::endpoint::testing::FakeEngineTest {
 protected:
     void SetUp() override
     {
-        ASSERT_TRUE(m_dir.isValid());
-        m_certs.dir = m_dir.filePath("certs");
-        ASSERT_TRUE(berth::endpoint::ensureEngineCerts(m_certs).ok);
-        QString error;
-        const auto tls = DockerApi::tlsConfiguration(m_certs, &error);
-        ASSERT_TRUE(tls) << error.toStdString();
-        m_tls = *tls;
-        m_engine = std::make_unique<FakeDockerApi>(m_certs);
+        FakeEngineTest::SetUp();
+        if (HasFatalFailure()) { return; }
         m_engine->route("GET /events?filters=" + QUrl::toPercentEncoding(kWatchedEvents),
                         {200, {}, false, /*stream=*/true});
     }
-
-    QTemporaryDir m_dir;
-    berth::endpoint::EngineCertPaths m_certs;
-    QSslConfiguration m_tls;
-    std::unique_ptr<FakeDockerApi> m_engine;
 };
 
 TEST_F(ContainerWatchTest, ChangedOnceOpenAndOnceForEachBurstOfEvents)

@@ -50,6 +50,10 @@ struct PublishedPort {
     bool operator==(const PublishedPort&) const = default;
 };
 
+// What the dashboard can do to one container: POST /containers/{id}/<verb>.
+enum class ContainerAction { Start, Stop, Restart, Pause, Unpause };
+QByteArray containerActionVerb(ContainerAction action);  // "start", "stop", ...
+
 struct ContainerSummary {
     QString id;
     QString name;  // without the leading '/'
@@ -58,6 +62,7 @@ struct ContainerSummary {
     QString status = {};  // the engine's words: "Up 5 minutes", "Exited (0) 2 hours ago", ...
     qint64 created = 0;  // seconds since the epoch
     QList<PublishedPort> ports;  // with a host port only
+    QString composeProject = {};  // the com.docker.compose.project label, when compose made it
 };
 
 class DockerApi {
@@ -83,6 +88,11 @@ public:
     // GET /containers/{id}/json: HostConfig.Runtime (the OCI runtime, "sysbox-runc" under ECI).
     void containerRuntime(const QString& id, QObject* context,
                           std::function<void(const QString& runtime, const QString& error)> done) const;
+    // POST /containers/{id}/<verb>. A container already in the state asked for (HTTP 304) is
+    // success. Stop and restart wait for the container's own stop timeout (10 s by default) on
+    // the engine's side, so give this client a timeout longer than that.
+    void containerAction(const QString& id, ContainerAction action, QObject* context,
+                         std::function<void(const QString& error)> done) const;
     // DELETE /containers/{id}?force=1 (stops it first).
     void removeContainer(const QString& id, QObject* context, std::function<void(const QString& error)> done) const;
 

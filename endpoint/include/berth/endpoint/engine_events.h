@@ -1,19 +1,18 @@
 #pragma once
 
-// The engine's event stream (GET /events) over its TLS endpoint, for as long as the connection
-// lasts: each event is one JSON object, handed on as dockerd wrote it. Asked as HTTP/1.0, so
-// dockerd sends the body unframed (one object a line until it closes) and no chunk decoding is
-// needed. `ended` comes once, when the engine closes the stream or it cannot be opened; a new
-// start() opens a new one.
+// The engine's event stream (GET /events) over its TLS endpoint (an EngineStream), for as long as
+// the connection lasts: each event is one JSON object a line, handed on as dockerd wrote it.
+// `ended` comes once, when the engine closes the stream or it cannot be opened; a new start()
+// opens a new one.
 
 #include <QByteArray>
 #include <QObject>
 #include <QSslConfiguration>
 #include <QString>
 
-class QSslSocket;
-
 namespace berth::endpoint {
+
+class EngineStream;
 
 class EngineEvents : public QObject {
     Q_OBJECT
@@ -24,7 +23,7 @@ public:
     // `filters` is the Engine API's JSON, e.g. {"type":["container"]}.
     void start(const QByteArray& filters);
     void stop();  // closes the stream without `ended`
-    bool isActive() const { return m_socket != nullptr; }
+    bool isActive() const;
 
 signals:
     void opened();  // the engine answered 200: every event from now on arrives
@@ -32,14 +31,10 @@ signals:
     void ended(const QString& reason);
 
 private:
-    void onReadyRead();
-    void finish(const QString& reason);
+    void onReceived(const QByteArray& bytes);
 
-    quint16 m_port;
-    QSslConfiguration m_tls;
-    QSslSocket* m_socket = nullptr;
+    EngineStream* m_stream;
     QByteArray m_buffer;
-    bool m_headerDone = false;
 };
 
 }  // namespace berth::endpoint

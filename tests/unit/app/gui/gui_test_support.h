@@ -4,6 +4,8 @@
 // and moves through states when the test says so, containers, and prompts with scripted answers.
 // The settings are always the real library, on files in a private temporary directory.
 
+#include <QHash>
+#include <QPointer>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -14,6 +16,7 @@
 #include "berth/engine/engine_handle.h"
 #include "berth/settings/guest_config.h"
 #include "berth/settings/settings.h"
+#include "container_log_window.h"
 #include "container_source.h"
 #include "settings_test_support.h"
 #include "user_prompts.h"
@@ -111,7 +114,49 @@ public:
         return removeError;
     }
 
+    // A container action is answered on the next turn of the event loop, with `actionError`;
+    // without one, the container takes the state the action asks for, as the engine's would.
+    QString actionError;
+    void act(const QString& id, endpoint::ContainerAction action, QObject* context, Acted done) override
+    {
+        m_calls << QStringLiteral("%1 %2").arg(QString::fromLatin1(endpoint::containerActionVerb(action)), id);
+        answerLater(context, std::move(done), [this, id, action] {
+            for (auto& c : containers) {
+                if (c.id != id) { continue; }
+                c.state = action == endpoint::ContainerAction::Stop ? QStringLiteral("exited")
+                    : action == endpoint::ContainerAction::Pause    ? QStringLiteral("paused")
+                                                                    : QStringLiteral("running");
+                c.status = action == endpoint::ContainerAction::Stop
+                    ? QStringLiteral("Exited (0) Less than a second ago")
+                    : QStringLiteral("Up Less than a second");
+            }
+        });
+    }
+    void remove(const QString& id, QObject* context, Acted done) override
+    {
+        m_calls << QStringLiteral("remove %1").arg(id);
+        answerLater(context, std::move(done),
+                    [this, id] { containers.removeIf([&id](const gui::ContainerInfo& c) { return c.id == id; }); });
+    }
+
+    // The log windows asked for, by container id; the test feeds them.
+    QHash<QString, QPointer<gui::ContainerLogWindow>> logWindows;
+    void followLogs(const QString& id, gui::ContainerLogWindow* window) override
+    {
+        m_calls << QStringLiteral("logs %1").arg(id);
+        logWindows.insert(id, window);
+    }
+
 private:
+    void answerLater(QObject* context, Acted done, std::function<void()> change)
+    {
+        QTimer::singleShot(0, context, [this, done = std::move(done), change = std::move(change)] {
+            if (actionError.isEmpty()) { change(); }
+            done(actionError);
+            if (actionError.isEmpty()) { emit changed(); }
+        });
+    }
+
     QStringList& m_calls;
 };
 

@@ -1,18 +1,29 @@
 // The dashboard's Containers table follows the container source's change notifications: a
 // container the fake adds appears, its status changes show, a removed one goes; the columns keep
-// their widths and the selection stays on the same container.
+// their widths and the selection stays on the same container. The selected container's actions
+// (start, stop, restart, pause, resume, remove, terminal, browser) follow its state, run without
+// blocking and say what failed; the filter and the compose groups.
+#include <QAction>
+#include <QCheckBox>
+#include <QFile>
 #include <QHeaderView>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPointer>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include "dashboard_window.h"
 #include "gui_test_support.h"
+#include "tray_icon.h"
 
 using namespace berth;
 using berth::test::FakeContainers;
 using berth::test::FakeEngine;
 using berth::test::SettingsFiles;
 using gui::DashboardWindow;
+using Command = gui::DashboardWindow::ContainerCommand;
 
 namespace {
 
@@ -57,6 +68,28 @@ private:
             QTRY_VERIFY(!window.refreshing());
         }
         QString cell(int row, int column) const { return window.containersTable()->item(row, column)->text(); }
+        int rowOf(const QString& name) const
+        {
+            for (int row = 0; row < window.containersTable()->rowCount(); ++row) {
+                if (cell(row, DashboardWindow::NameColumn) == name) { return row; }
+            }
+            return -1;
+        }
+        void select(const QString& name)
+        {
+            const int row = rowOf(name);
+            QVERIFY2(row >= 0, qPrintable(name));
+            window.containersTable()->selectRow(row);
+            QCOMPARE(window.selectedContainer()->name, name);
+        }
+        bool enabled(Command command) const { return window.containerCommand(command)->isEnabled(); }
+        // Triggers the command and waits for its answer and the list after it.
+        void run(Command command)
+        {
+            window.containerCommand(command)->trigger();
+            QTRY_VERIFY(!window.containerActionPending());
+            QTRY_VERIFY(!window.refreshing());
+        }
     };
 
 private slots:
@@ -146,6 +179,274 @@ private slots:
         emit rig.containers.changed();
         QTRY_VERIFY(!rig.window.refreshing());
         QCOMPARE(rig.window.containersTable()->rowCount(), 2);
+    }
+
+    void actionsFollowTheSelectedContainersState()
+    {
+        Rig rig;
+        rig.containers.containers
+            = {containerNamed(QStringLiteral("web"), QStringLiteral("running"), QStringLiteral("Up 5 minutes"))};
+        rig.changed();
+        QVERIFY(!rig.enabled(Command::Stop));  // nothing selected
+        rig.select(QStringLiteral("web"));
+        QVERIFY(rig.enabled(Command::Stop));
+        QVERIFY(rig.enabled(Command::Pause));
+        QVERIFY(rig.enabled(Command::Terminal));
+        QVERIFY(rig.enabled(Command::OpenPort));
+        QVERIFY(!rig.enabled(Command::Start));
+        QVERIFY(!rig.enabled(Command::Resume));
+
+        // Asynchronous: the window says what it is doing and takes no second action meanwhile.
+        rig.window.containerCommand(Command::Stop)->trigger();
+        QVERIFY(rig.window.containerActionPending());
+        QCOMPARE(rig.window.containerMessage(), QStringLiteral("Stopping web…"));
+        QVERIFY(!rig.enabled(Command::Restart));
+        QVERIFY(!rig.enabled(Command::Remove));
+        QTRY_VERIFY(!rig.window.containerActionPending());
+        QTRY_VERIFY(!rig.window.refreshing());
+        QCOMPARE(rig.engine.calls.last(), QStringLiteral("stop web-id"));
+        QCOMPARE(rig.cell(0, DashboardWindow::StatusColumn), QStringLiteral("exited (0)"));
+        QCOMPARE(rig.window.containerMessage(), QString());
+        QCOMPARE(rig.window.selectedContainer()->name, QStringLiteral("web"));  // still selected
+        QVERIFY(rig.enabled(Command::Start));
+        QVERIFY(!rig.enabled(Command::Stop));
+        QVERIFY(!rig.enabled(Command::Terminal));
+
+        rig.run(Command::Start);
+        QCOMPARE(rig.engine.calls.last(), QStringLiteral("start web-id"));
+        QCOMPARE(rig.cell(0, DashboardWindow::StatusColumn), QStringLiteral("running"));
+        rig.run(Command::Pause);
+        QCOMPARE(rig.engine.calls.last(), QStringLiteral("pause web-id"));
+        QCOMPARE(rig.cell(0, DashboardWindow::StatusColumn), QStringLiteral("paused"));
+        QVERIFY(rig.enabled(Command::Resume));
+        QVERIFY(!rig.enabled(Command::Pause));
+        rig.run(Command::Resume);
+        QCOMPARE(rig.engine.calls.last(), QStringLiteral("unpause web-id"));
+        rig.run(Command::Restart);
+        QCOMPARE(rig.engine.calls.last(), QStringLiteral("restart web-id"));
+        QCOMPARE(rig.cell(0, DashboardWindow::StatusColumn), QStringLiteral("running"));
+    }
+
+    void aFailedActionSaysWhatFailed()
+    {
+        Rig rig;
+        rig.containers.containers
+            = {containerNamed(QStringLiteral("web"), QStringLiteral("running"), QStringLiteral("Up 5 minutes"))};
+        rig.changed();
+        rig.select(QStringLiteral("web"));
+        rig.containers.actionError = QStringLiteral("HTTP 500: cannot pause container: permission denied");
+        rig.run(Command::Pause);
+        QCOMPARE(rig.window.containerMessage(),
+                 QStringLiteral("Could not pause web: HTTP 500: cannot pause container: permission denied"));
+        QCOMPARE(rig.cell(0, DashboardWindow::StatusColumn), QStringLiteral("running"));
+        QVERIFY(rig.enabled(Command::Pause));  // it can be tried again
+    }
+
+    void removeAsksFirst()
+    {
+        Rig rig;
+        rig.containers.containers
+            = {containerNamed(QStringLiteral("web"), QStringLiteral("running"), QStringLiteral("Up 5 minutes")),
+               containerNamed(QStringLiteral("db"), QStringLiteral("exited"), QStringLiteral("Exited (0)"))};
+        rig.changed();
+        QStringList asked;
+        bool answer = false;
+        DashboardWindow::DesktopHooks hooks;
+        hooks.confirmRemove = [&](QWidget*, const gui::ContainerInfo& c) {
+            asked << c.name;
+            return answer;
+        };
+        rig.window.setDesktopHooks(hooks);
+        rig.select(QStringLiteral("web"));
+        rig.window.containerCommand(Command::Remove)->trigger();
+        QCOMPARE(asked, QStringList{QStringLiteral("web")});
+        QVERIFY(!rig.window.containerActionPending());
+        QVERIFY(!rig.engine.calls.contains(QStringLiteral("remove web-id")));
+
+        answer = true;
+        rig.run(Command::Remove);
+        QCOMPARE(rig.engine.calls.last(), QStringLiteral("remove web-id"));
+        QCOMPARE(rig.window.containersTable()->rowCount(), 1);
+        QCOMPARE(rig.cell(0, DashboardWindow::NameColumn), QStringLiteral("db"));
+    }
+
+    void aTerminalAndTheBrowser()
+    {
+        Rig rig;
+        rig.containers.containers
+            = {containerNamed(QStringLiteral("web"), QStringLiteral("running"), QStringLiteral("Up 5 minutes"))};
+        rig.changed();
+        QStringList launched;
+        QUrl opened;
+        bool launchWorks = true;
+        DashboardWindow::DesktopHooks hooks;
+        hooks.launch = [&](const QString& program, const QStringList& arguments) {
+            launched = QStringList{program} + arguments;
+            return launchWorks;
+        };
+        hooks.openUrl = [&](const QUrl& url) {
+            opened = url;
+            return true;
+        };
+        rig.window.setDesktopHooks(hooks);
+        QTemporaryDir bin;
+        const QString terminal = bin.filePath(QStringLiteral("my-terminal"));
+        QFile script(terminal);
+        QVERIFY(script.open(QIODevice::WriteOnly));
+        script.write("#!/bin/sh\n");
+        script.close();
+        QVERIFY(script.setPermissions(QFile::ReadOwner | QFile::ExeOwner));
+        qputenv("TERMINAL", terminal.toUtf8());
+
+        rig.select(QStringLiteral("web"));
+        rig.window.containerCommand(Command::Terminal)->trigger();
+        QCOMPARE(launched.join(QLatin1Char(' ')),
+                 terminal + QStringLiteral(" -e docker --context berth exec -it web-id sh"));
+        QCOMPARE(rig.window.containerMessage(), QString());
+
+        launchWorks = false;
+        rig.window.containerCommand(Command::Terminal)->trigger();
+        QVERIFY2(rig.window.containerMessage().contains(QStringLiteral("docker --context berth exec -it web sh")),
+                 qPrintable(rig.window.containerMessage()));
+        qunsetenv("TERMINAL");
+
+        // The first port forwarded to the host; a double-click on the ports opens it too.
+        rig.window.containerCommand(Command::OpenPort)->trigger();
+        QCOMPARE(opened, QUrl(QStringLiteral("http://localhost:8080")));
+        opened.clear();
+        emit rig.window.containersTable()->cellDoubleClicked(0, DashboardWindow::PortsColumn);
+        QCOMPARE(opened, QUrl(QStringLiteral("http://localhost:8080")));
+    }
+
+    void logsFollowAndSearch()
+    {
+        Rig rig;
+        rig.containers.containers
+            = {containerNamed(QStringLiteral("web"), QStringLiteral("running"), QStringLiteral("Up 5 minutes"))};
+        rig.changed();
+        rig.select(QStringLiteral("web"));
+        rig.window.containerCommand(Command::Logs)->trigger();
+        QCOMPARE(rig.engine.calls.last(), QStringLiteral("logs web-id"));
+        QPointer<gui::ContainerLogWindow> logs = rig.containers.logWindows.value(QStringLiteral("web-id"));
+        QVERIFY(logs);
+        QVERIFY(logs->isVisible());
+        QCOMPARE(logs->windowTitle(), QStringLiteral("Logs: web"));
+
+        // Lines as they come, whatever the pieces; stdout and stderr interleaved.
+        logs->append("GET / 200\nGET /fav", false);
+        QCOMPARE(logs->text(), QStringLiteral("GET / 200"));
+        logs->append("icon.ico 404\r\n", false);
+        logs->append("error: upstream timed out\n", true);
+        QCOMPARE(logs->text(), QStringLiteral("GET / 200\nGET /favicon.ico 404\nerror: upstream timed out"));
+        QVERIFY(logs->follow()->isChecked());
+
+        logs->search()->setText(QStringLiteral("404"));  // finds as it is typed
+        QCOMPARE(logs->view()->textCursor().selectedText(), QStringLiteral("404"));
+        QVERIFY(!logs->follow()->isChecked());  // stays on the match
+        logs->search()->setText(QStringLiteral("GET"));
+        QCOMPARE(logs->view()->textCursor().blockNumber(), 0);
+        QVERIFY(logs->find());
+        QCOMPARE(logs->view()->textCursor().blockNumber(), 1);
+        QVERIFY(logs->find());  // wraps around
+        QCOMPARE(logs->view()->textCursor().blockNumber(), 0);
+        QVERIFY(logs->find(/*backwards=*/true));
+        QCOMPARE(logs->view()->textCursor().blockNumber(), 1);
+        logs->search()->setText(QStringLiteral("nowhere"));
+        QVERIFY(!logs->find());
+
+        logs->append("last words", false);
+        logs->ended(QStringLiteral("the engine closed the container's logs"));
+        QVERIFY(logs->text().endsWith(QStringLiteral("\nlast words")));
+        QCOMPARE(logs->statusText(), QStringLiteral("Not following: the engine closed the container's logs"));
+        logs->close();  // deleted on close
+        QTRY_VERIFY(!logs);
+    }
+
+    void composeProjectsAreGroupedAndTheFilterHides()
+    {
+        Rig rig;
+        auto front = containerNamed(QStringLiteral("shop-front-1"), QStringLiteral("running"), QStringLiteral("Up"));
+        auto db = containerNamed(QStringLiteral("shop-db-1"), QStringLiteral("exited"), QStringLiteral("Exited (0)"));
+        front.composeProject = db.composeProject = QStringLiteral("shop");
+        db.image = QStringLiteral("postgres:16");
+        auto loose = containerNamed(QStringLiteral("scratch"), QStringLiteral("running"), QStringLiteral("Up"));
+        // The engine's order, newest first: a project's containers come together where its newest is.
+        rig.containers.containers = {front, loose, db};
+        rig.changed();
+        QTableWidget* t = rig.window.containersTable();
+        QCOMPARE(t->rowCount(), 4);
+        QCOMPARE(rig.cell(0, DashboardWindow::NameColumn), QStringLiteral("shop (compose: 1 of 2 running)"));
+        QCOMPARE(t->columnSpan(0, 0), static_cast<int>(DashboardWindow::ContainerColumnCount));
+        QCOMPARE(rig.cell(1, DashboardWindow::NameColumn), QStringLiteral("shop-front-1"));
+        QCOMPARE(rig.cell(2, DashboardWindow::NameColumn), QStringLiteral("shop-db-1"));
+        QCOMPARE(rig.cell(3, DashboardWindow::NameColumn), QStringLiteral("scratch"));
+        t->selectRow(0);  // a group is not a container
+        QVERIFY(!rig.window.selectedContainer());
+        QVERIFY(!rig.enabled(Command::Remove));
+
+        const auto visible = [t] {
+            QStringList names;
+            for (int row = 0; row < t->rowCount(); ++row) {
+                if (!t->isRowHidden(row)) { names << t->item(row, DashboardWindow::NameColumn)->text(); }
+            }
+            return names;
+        };
+        rig.window.containerFilter()->setText(QStringLiteral("POSTGRES"));  // by image, any case
+        QCOMPARE(visible(),
+                 (QStringList{QStringLiteral("shop (compose: 1 of 2 running)"), QStringLiteral("shop-db-1")}));
+        rig.window.containerFilter()->setText(QStringLiteral("scr"));
+        QCOMPARE(visible(), QStringList{QStringLiteral("scratch")});
+        rig.window.containerFilter()->setText(QStringLiteral("shop"));  // by project
+        QCOMPARE(visible().size(), 3);
+        // The filter holds across a new list.
+        rig.containers.containers.removeAt(1);
+        rig.changed();
+        QCOMPARE(visible().size(), 3);
+        rig.window.containerFilter()->clear();
+        QCOMPARE(visible().size(), 3);
+    }
+
+    // The tray's notifications: a crash or a power-off while running, a failed start or restart;
+    // nothing for a stop someone asked for.
+    void noticesWhenTheEngineStopsUnexpectedly()
+    {
+        SettingsFiles files;
+        FakeEngine engine(files.paths);
+        gui::EngineNotices notices(engine);
+        QStringList said;
+        connect(&notices, &gui::EngineNotices::notice, this, [&said](const QString& title, const QString& message) {
+            said << title + QStringLiteral(": ") + message;
+        });
+
+        engine.start();
+        engine.finish(engine::EngineOperation::Start, true);
+        QCOMPARE(engine.status().state, engine::EngineState::Running);
+        engine.stop(false);
+        engine.finish(engine::EngineOperation::Stop, true);
+        QCOMPARE(said, QStringList());
+
+        engine.start();
+        engine.finish(engine::EngineOperation::Start, true);
+        engine.moveTo(engine::EngineState::Error, QStringLiteral("QEMU exited with status 1"));
+        QCOMPARE(said, QStringList{QStringLiteral("The engine stopped unexpectedly: QEMU exited with status 1")});
+        said.clear();
+
+        engine.start();
+        engine.finish(engine::EngineOperation::Start, true);
+        engine.moveTo(engine::EngineState::Stopped);
+        QCOMPARE(said, QStringList{QStringLiteral("The engine stopped unexpectedly: The VM shut down.")});
+        said.clear();
+
+        engine.start();
+        engine.finish(engine::EngineOperation::Start, false, QStringLiteral("no guest image"));
+        QCOMPARE(said, QStringList{QStringLiteral("The engine did not start: no guest image")});
+        said.clear();
+
+        engine.start();
+        engine.finish(engine::EngineOperation::Start, true);
+        engine.restart();
+        engine.finish(engine::EngineOperation::Restart, false, QStringLiteral("dockerd did not answer"));
+        QCOMPARE(said, QStringList{QStringLiteral("The engine did not restart: dockerd did not answer")});
     }
 
     void ageText()

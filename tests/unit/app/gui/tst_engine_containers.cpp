@@ -38,7 +38,8 @@ private slots:
         m_api.emplace(m_certs);
         m_api->route("GET /containers/json?all=1",
                      {200,
-                      R"([{"Id":"a1","Names":["/old"],"Image":"busybox","State":"running"},)"
+                      R"([{"Id":"a1","Names":["/old"],"Image":"busybox","State":"running",)"
+                      R"(  "Labels":{"com.docker.compose.project":"shop","com.docker.compose.service":"db"}},)"
                       R"( {"Id":"b2","Names":["/new"],"Image":"alpine","State":"exited"}])",
                       true});
         m_api->route("GET /containers/a1/json", {200, R"({"HostConfig":{"Runtime":"runc"}})"});
@@ -56,6 +57,8 @@ private slots:
         QCOMPARE(list[0].name, QStringLiteral("old"));
         QCOMPARE(list[0].image, QStringLiteral("busybox"));
         QVERIFY(!list[0].isolated());
+        QCOMPARE(list[0].composeProject, QStringLiteral("shop"));
+        QCOMPARE(list[1].composeProject, QString());
         QCOMPARE(list[1].runtime, QStringLiteral("sysbox-runc"));
         QVERIFY(list[1].isolated());
         QVERIFY(containers.lastError().isEmpty());
@@ -125,6 +128,52 @@ private slots:
         m_engine->setStatus(status);
         QCOMPARE(changed.size(), 3);
         QTRY_COMPARE_WITH_TIMEOUT(m_api->openStreams(), 0, 10000);
+    }
+
+    // Each action is its POST; a container already in that state (304) is no error; the engine's
+    // refusal comes back in its words; with the engine stopped, nothing is sent.
+    void containerActionsAndRemoveAreTheirRequests()
+    {
+        running(m_api->port());
+        gui::EngineContainers containers(*m_engine, m_certs);
+        const auto answer = [](const std::function<void(QObject*, gui::ContainerSource::Acted)>& start) {
+            QObject context;
+            std::optional<QString> error;
+            start(&context, [&error](const QString& e) { error = e; });
+            (void)QTest::qWaitFor([&error] { return error.has_value(); }, 10000);
+            return error.value_or(QStringLiteral("(no answer)"));
+        };
+        const auto act = [&](const char* id, endpoint::ContainerAction action) {
+            return answer([&](QObject* context, gui::ContainerSource::Acted done) {
+                containers.act(QString::fromLatin1(id), action, context, std::move(done));
+            });
+        };
+        m_api->route("POST /containers/a1/stop", {204, {}});
+        m_api->route("POST /containers/a1/pause", {204, {}});
+        m_api->route("POST /containers/b2/start", {304, {}});
+        m_api->route("POST /containers/b2/restart",
+                     {409, R"({"message":"Cannot restart container b2: container is marked for removal"})"});
+        QCOMPARE(act("a1", endpoint::ContainerAction::Stop), QString());
+        QCOMPARE(act("a1", endpoint::ContainerAction::Pause), QString());
+        QCOMPARE(act("b2", endpoint::ContainerAction::Start), QString());
+        QCOMPARE(act("b2", endpoint::ContainerAction::Restart),
+                 QStringLiteral("HTTP 409: Cannot restart container b2: container is marked for removal"));
+        QCOMPARE(act("a1", endpoint::ContainerAction::Unpause), QStringLiteral("HTTP 404: page not found"));
+        QCOMPARE(answer([&](QObject* context, gui::ContainerSource::Acted done) {
+                     containers.remove(QStringLiteral("b2"), context, std::move(done));
+                 }),
+                 QString());
+        QCOMPARE(m_api->requests.mid(m_api->requests.size() - 6),
+                 (QStringList{"POST /containers/a1/stop", "POST /containers/a1/pause", "POST /containers/b2/start",
+                              "POST /containers/b2/restart", "POST /containers/a1/unpause",
+                              "DELETE /containers/b2?force=1"}));
+
+        engine::EngineStatus status = m_engine->status();
+        status.state = engine::EngineState::Stopped;
+        m_engine->setStatus(status);
+        const qsizetype sent = m_api->requests.size();
+        QCOMPARE(act("a1", endpoint::ContainerAction::Stop), QStringLiteral("The engine is not running"));
+        QCOMPARE(m_api->requests.size(), sent);
     }
 
     void anUnreachableEngineIsAnErrorNotAHang()
