@@ -30,9 +30,10 @@ std::optional<endpoint::DockerApi> engineApi(const engine::EngineHandle& engine,
 // unless the container asks for more); the answer comes after that.
 constexpr std::chrono::milliseconds kContainerActionTimeout = std::chrono::minutes(2);
 
-// The container events that change what the dashboard shows.
+// The events that change what the dashboard shows: containers, images, volumes.
 constexpr const char* kDashboardEvents
-    = R"({"type":["container"],"event":["create","start","die","pause","unpause","rename","destroy"]})";
+    = R"({"type":["container","image","volume"],"event":["create","start","die","pause","unpause","rename",)"
+      R"("destroy","delete","pull","tag","untag","import","load"]})";
 
 ContainerInfo containerInfo(const endpoint::ContainerSummary& summary)
 {
@@ -58,6 +59,16 @@ void ContainerSource::listLater(QObject* context, Listed done)
 void NoContainers::followLogs(const QString&, ContainerLogWindow* window)
 {
     window->ended(QObject::tr("The engine is not running"));
+}
+
+void NoContainers::diskUsage(QObject* context, Usage done)
+{
+    notRunning(context, [done = std::move(done)](const QString& error) { done({}, error); });
+}
+
+void NoContainers::prune(endpoint::Prune, QObject* context, Pruned done)
+{
+    notRunning(context, [done = std::move(done)](const QString& error) { done(0, error); });
 }
 
 void NoContainers::notRunning(QObject* context, Acted done)
@@ -236,6 +247,28 @@ void EngineContainers::act(const QString& id, endpoint::ContainerAction action, 
 void EngineContainers::remove(const QString& id, QObject* context, Acted done)
 {
     if (const auto api = actionApi(context, done)) { api->removeContainer(id, context, std::move(done)); }
+}
+
+void EngineContainers::diskUsage(QObject* context, Usage done)
+{
+    const auto failed = [done](const QString& error) { done({}, error); };
+    if (const auto api = actionApi(context, failed)) { api->diskUsage(context, std::move(done)); }
+}
+
+void EngineContainers::removeImage(const QString& id, QObject* context, Acted done)
+{
+    if (const auto api = actionApi(context, done)) { api->removeImage(id, context, std::move(done)); }
+}
+
+void EngineContainers::removeVolume(const QString& name, QObject* context, Acted done)
+{
+    if (const auto api = actionApi(context, done)) { api->removeVolume(name, context, std::move(done)); }
+}
+
+void EngineContainers::prune(endpoint::Prune what, QObject* context, Pruned done)
+{
+    const auto failed = [done](const QString& error) { done(0, error); };
+    if (const auto api = actionApi(context, failed)) { api->prune(what, context, std::move(done)); }
 }
 
 void EngineContainers::followLogs(const QString& id, ContainerLogWindow* window)

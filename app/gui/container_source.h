@@ -39,8 +39,9 @@ struct ContainerInfo {
     [[nodiscard]] bool isolated() const { return runtime == QLatin1String(contracts::kEciRuntime); }
 };
 
-// The engine's containers. Production reads them from the engine (EngineContainers); tests use a
-// fake, so the dashboard list and the remove dialog are real paths. `changed()` says the list may
+// The engine's containers, and the images and volumes beside them. Production reads them from the
+// engine (EngineContainers); tests use a fake, so the dashboard list and the remove dialog are real
+// paths. `changed()` says the list may
 // differ from the last one (a container created, started, stopped, removed; the engine gone).
 class ContainerSource : public QObject {
     Q_OBJECT
@@ -64,6 +65,14 @@ public:
     // Follows the container's logs into `window` for as long as the window lives.
     virtual void followLogs(const QString& id, ContainerLogWindow* window) = 0;
 
+    // The images, volumes and what the data disk holds; like act(), answered later.
+    using Usage = std::function<void(const endpoint::DiskUsage& usage, const QString& error)>;
+    virtual void diskUsage(QObject* context, Usage done) = 0;
+    virtual void removeImage(const QString& id, QObject* context, Acted done) = 0;
+    virtual void removeVolume(const QString& name, QObject* context, Acted done) = 0;
+    using Pruned = std::function<void(qint64 reclaimedBytes, const QString& error)>;
+    virtual void prune(endpoint::Prune what, QObject* context, Pruned done) = 0;
+
 signals:
     void changed();
 };
@@ -78,6 +87,10 @@ public:
     }
     void remove(const QString&, QObject* context, Acted done) override { notRunning(context, std::move(done)); }
     void followLogs(const QString& id, ContainerLogWindow* window) override;
+    void diskUsage(QObject* context, Usage done) override;
+    void removeImage(const QString&, QObject* context, Acted done) override { notRunning(context, std::move(done)); }
+    void removeVolume(const QString&, QObject* context, Acted done) override { notRunning(context, std::move(done)); }
+    void prune(endpoint::Prune, QObject* context, Pruned done) override;
 
 private:
     static void notRunning(QObject* context, Acted done);
@@ -99,6 +112,10 @@ public:
     void act(const QString& id, endpoint::ContainerAction action, QObject* context, Acted done) override;
     void remove(const QString& id, QObject* context, Acted done) override;
     void followLogs(const QString& id, ContainerLogWindow* window) override;
+    void diskUsage(QObject* context, Usage done) override;
+    void removeImage(const QString& id, QObject* context, Acted done) override;
+    void removeVolume(const QString& name, QObject* context, Acted done) override;
+    void prune(endpoint::Prune what, QObject* context, Pruned done) override;
     // Why the last list() came back empty-handed, if it failed; empty otherwise.
     [[nodiscard]] QString lastError() const { return m_lastError; }
 

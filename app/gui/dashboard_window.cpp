@@ -16,15 +16,19 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QStandardPaths>
+#include <QStatusBar>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QToolBar>
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <memory>
 
 #include "berth/endpoint/docker_context.h"
 #include "berth/settings/settings.h"
 #include "container_log_window.h"
+#include "storage_view.h"
 
 namespace berth::gui {
 
@@ -174,12 +178,8 @@ QVector<int> groupedOrder(const QVector<ContainerInfo>& list)
 DashboardWindow::DesktopHooks desktopHooks()
 {
     DashboardWindow::DesktopHooks hooks;
-    hooks.confirmRemove = [](QWidget* parent, const ContainerInfo& container) {
-        const QString question = container.state == QLatin1String("running")
-            ? DashboardWindow::tr("Remove the container %1? It is running: it is stopped first, and what it wrote "
-                                  "outside its volumes is lost.")
-            : DashboardWindow::tr("Remove the container %1? What it wrote outside its volumes is lost.");
-        return QMessageBox::question(parent, DashboardWindow::tr("Remove container"), question.arg(container.name),
+    hooks.confirm = [](QWidget* parent, const QString& question) {
+        return QMessageBox::question(parent, DashboardWindow::tr("Berth"), question,
                                      QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
             == QMessageBox::Yes;
     };
@@ -209,7 +209,12 @@ DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::S
       m_containersTable(new QTableWidget(this)),
       m_filter(new QLineEdit(this)),
       m_containerMessage(new QLabel(this)),
-      m_desktop(desktopHooks())
+      m_tabs(new QTabWidget(this)),
+      m_images(new StorageView(StorageView::Kind::Images, containers, this)),
+      m_volumes(new StorageView(StorageView::Kind::Volumes, containers, this)),
+      m_usage(new QLabel(this)),
+      m_cleanUp(new QPushButton(tr("Clean &up…"), this)),
+      m_desktop()
 {
     setWindowTitle(tr("Berth"));
     setObjectName(QStringLiteral("dashboard"));
@@ -252,7 +257,7 @@ DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::S
     engineColumn->addWidget(m_endpoint);
     engineColumn->addLayout(buttons);
 
-    auto* containersBox = new QGroupBox(tr("Containers"), this);
+    auto* containersBox = new QWidget(this);
     m_containersTable->setObjectName(QStringLiteral("containersTable"));
     m_containersTable->setAccessibleName(tr("Containers"));
     m_containersTable->setColumnCount(ContainerColumnCount);
@@ -281,7 +286,14 @@ DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::S
     auto* central = new QWidget(this);
     auto* column = new QVBoxLayout(central);
     column->addWidget(engineBox);
-    column->addWidget(containersBox, 1);
+    auto* usageRow = new QHBoxLayout;
+    usageRow->addWidget(m_usage, 1);
+    usageRow->addWidget(m_cleanUp);
+    column->addLayout(usageRow);
+    m_tabs->addTab(containersBox, tr("Containers"));
+    m_tabs->addTab(m_images, tr("Images"));
+    m_tabs->addTab(m_volumes, tr("Volumes"));
+    column->addWidget(m_tabs, 1);
     setCentralWidget(central);
 
     connect(m_start, &QPushButton::clicked, &m_engine, [this] { m_engine.start(); });
@@ -292,11 +304,22 @@ DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::S
     connect(&m_engine, &engine::EngineHandle::statusChanged, this, &DashboardWindow::showStatus);
     connect(&m_containers, &ContainerSource::changed, this, &DashboardWindow::refreshContainers);
     connect(m_filter, &QLineEdit::textChanged, this, &DashboardWindow::applyFilter);
+    m_tabs->setObjectName(QStringLiteral("dashboardTabs"));
+    m_usage->setObjectName(QStringLiteral("diskUsage"));
+    m_usage->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_cleanUp->setToolTip(tr("Remove stopped containers, dangling images and the build cache"));
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_tabs->currentIndex() != 0) { refreshUsage(); }
+    });
+    connect(m_images, &StorageView::changed, this, &DashboardWindow::refreshUsage);
+    connect(m_volumes, &StorageView::changed, this, &DashboardWindow::refreshUsage);
+    connect(m_cleanUp, &QPushButton::clicked, this, &DashboardWindow::cleanUp);
     connect(m_containersTable, &QTableWidget::itemSelectionChanged, this, &DashboardWindow::updateContainerCommands);
     connect(m_containersTable, &QTableWidget::cellDoubleClicked, this, [this](int, int column) {
         if (column == PortsColumn) { runContainerCommand(ContainerCommand::OpenPort); }
     });
 
+    setDesktopHooks(desktopHooks());
     showStatus(m_engine.status());
     updateContainerCommands();
     resize(900, 560);
@@ -330,6 +353,11 @@ QWidget* DashboardWindow::makeContainerCommands()
 QAction* DashboardWindow::containerCommand(ContainerCommand command) const
 {
     return m_commands.value(static_cast<int>(command));
+}
+
+QString DashboardWindow::diskUsageLine() const
+{
+    return m_usage->text();
 }
 
 QString DashboardWindow::containerMessage() const
@@ -437,7 +465,11 @@ void DashboardWindow::actOnContainer(const ContainerInfo& container, endpoint::C
 
 void DashboardWindow::removeContainer(const ContainerInfo& container)
 {
-    if (!m_desktop.confirmRemove(this, container)) { return; }
+    const QString question = container.state == QLatin1String("running")
+        ? tr("Remove the container %1? It is running: it is stopped first, and what it wrote outside its volumes "
+             "is lost.")
+        : tr("Remove the container %1? What it wrote outside its volumes is lost.");
+    if (!m_desktop.confirm(this, question.arg(container.name))) { return; }
     m_containers.remove(container.id, this,
                         afterContainerAction(container, tr("Removing %1…"), tr("Could not remove %1: %2")));
 }
@@ -541,11 +573,73 @@ void DashboardWindow::showStatus(const engine::EngineStatus& status)
     if (status.state != m_shownState) {
         m_shownState = status.state;
         refreshContainers();
+        if (status.state == engine::EngineState::Running) { refreshUsage(); }
     }
+}
+
+void DashboardWindow::setDesktopHooks(DesktopHooks hooks)
+{
+    m_desktop = std::move(hooks);
+    m_images->setConfirm(m_desktop.confirm);
+    m_volumes->setConfirm(m_desktop.confirm);
+}
+
+void DashboardWindow::refreshUsage()
+{
+    if (m_usageLoading) {
+        m_usageAgain = true;
+        return;
+    }
+    m_usageLoading = true;
+    m_containers.diskUsage(this, [this](const endpoint::DiskUsage& usage, const QString& error) {
+        m_usageLoading = false;
+        m_images->showUsage(usage);
+        m_volumes->showUsage(usage);
+        m_usage->setText(error.isEmpty() ? tr("Disk: %1").arg(diskUsageText(usage))
+                                         : tr("Disk usage unknown: %1").arg(error));
+        emit diskUsageShown();
+        if (m_usageAgain) {
+            m_usageAgain = false;
+            refreshUsage();
+        }
+    });
+}
+
+void DashboardWindow::cleanUp()
+{
+    if (!m_desktop.confirm(this, tr("Remove the stopped containers, the dangling images and the build cache?"))) {
+        return;
+    }
+    m_cleanUp->setEnabled(false);
+    m_usage->setText(tr("Cleaning up…"));
+    auto reclaimed = std::make_shared<qint64>(0);
+    auto errors = std::make_shared<QStringList>();
+    // One after the other: containers first, so their images become dangling.
+    const QList<endpoint::Prune> steps{endpoint::Prune::StoppedContainers, endpoint::Prune::DanglingImages,
+                                       endpoint::Prune::BuildCache};
+    auto next = std::make_shared<std::function<void(int)>>();
+    *next = [this, steps, reclaimed, errors, next](int step) {
+        if (step == steps.size()) {
+            m_cleanUp->setEnabled(true);
+            statusBar()->showMessage(errors->isEmpty()
+                                         ? tr("Clean up: %1 reclaimed").arg(humanSize(*reclaimed))
+                                         : tr("Clean up failed: %1").arg(errors->join(QStringLiteral("; "))));
+            refreshUsage();
+            *next = nullptr;  // the chain ends: nothing holds itself any more
+            return;
+        }
+        m_containers.prune(steps[step], this, [reclaimed, errors, next, step](qint64 bytes, const QString& error) {
+            *reclaimed += bytes;
+            if (!error.isEmpty()) { *errors << error; }
+            if (*next) { (*next)(step + 1); }
+        });
+    };
+    (*next)(0);
 }
 
 void DashboardWindow::refreshContainers()
 {
+    if (m_tabs->currentIndex() != 0) { refreshUsage(); }
     if (m_refreshing) {
         m_refreshAgain = true;
         return;

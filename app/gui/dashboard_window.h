@@ -19,6 +19,7 @@ class QAction;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QTabWidget;
 class QTableWidget;
 
 namespace berth::settings {
@@ -26,6 +27,8 @@ class Settings;
 }
 
 namespace berth::gui {
+
+class StorageView;
 
 // The dashboard: engine state (with the error reason and "Show log"), the accelerator and why,
 // Start / Stop / Restart, and the containers with whether each runs isolated, grouped by compose
@@ -50,8 +53,8 @@ public:
 
     // What the desktop does for the dashboard; tests put their own in place.
     struct DesktopHooks {
-        // Asked before a container is removed; true to go on.
-        std::function<bool(QWidget* parent, const ContainerInfo&)> confirmRemove;
+        // Asked before anything is removed: the question, true to go on.
+        std::function<bool(QWidget* parent, const QString& question)> confirm;
         // Starts a program detached from Berth; false when it could not start.
         std::function<bool(const QString& program, const QStringList& arguments)> launch;
         std::function<bool(const QUrl&)> openUrl;
@@ -72,7 +75,13 @@ public:
     // What the last container action is doing, or why it failed; empty when all went well.
     [[nodiscard]] QString containerMessage() const;
     [[nodiscard]] std::optional<ContainerInfo> selectedContainer() const;
-    void setDesktopHooks(DesktopHooks hooks) { m_desktop = std::move(hooks); }
+    void setDesktopHooks(DesktopHooks hooks);
+    [[nodiscard]] QTabWidget* tabs() const { return m_tabs; }
+    [[nodiscard]] StorageView* imagesView() const { return m_images; }
+    [[nodiscard]] StorageView* volumesView() const { return m_volumes; }
+    [[nodiscard]] QString diskUsageLine() const;
+    [[nodiscard]] QPushButton* cleanUpButton() const { return m_cleanUp; }
+    [[nodiscard]] bool diskUsageLoading() const { return m_usageLoading; }
 
 public slots:
     void showStatus(const berth::engine::EngineStatus& status);
@@ -91,6 +100,8 @@ signals:
     void quitRequested();
     // The table shows a new list.
     void containersShown();
+    // The Images and Volumes tabs and the usage line show a new disk usage.
+    void diskUsageShown();
 
 private:
     void showContainers(const QVector<ContainerInfo>& list);
@@ -104,6 +115,9 @@ private:
     void showContainerMessage(const QString& text, bool error);
     void updateContainerCommands();
     void applyFilter();
+    // Asks for the disk usage again (the Images and Volumes tabs, the usage line).
+    void refreshUsage();
+    void cleanUp();
 
     engine::EngineHandle& m_engine;
     const settings::Settings& m_settings;
@@ -119,6 +133,13 @@ private:
     QTableWidget* m_containersTable;
     QLineEdit* m_filter;
     QLabel* m_containerMessage;
+    QTabWidget* m_tabs;
+    StorageView* m_images;
+    StorageView* m_volumes;
+    QLabel* m_usage;
+    QPushButton* m_cleanUp;
+    bool m_usageLoading = false;
+    bool m_usageAgain = false;
     QHash<int, QAction*> m_commands;  // by ContainerCommand
     QVector<ContainerInfo> m_shown;  // what the table shows; a row's name item holds its index
     QSet<QString> m_busyContainers;  // ids with an action on its way

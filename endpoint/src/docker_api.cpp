@@ -298,6 +298,124 @@ void DockerApi::containerRuntime(const QString& id, QObject* context,
     });
 }
 
+namespace {
+
+qint64 integerField(const nlohmann::json& object, const char* key, qint64 otherwise = 0)
+{
+    const auto it = object.find(key);
+    return it != object.end() && it->is_number_integer() ? it->get<qint64>() : otherwise;
+}
+
+qint64 reclaimedBytes(const QByteArray& body)
+{
+    const auto json = nlohmann::json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
+    return json.is_object() ? integerField(json, "SpaceReclaimed") : 0;
+}
+
+}  // namespace
+
+bool parseDiskUsage(const QByteArray& body, DiskUsage* usage, QString* error)
+{
+    const auto json = nlohmann::json::parse(body.constData(), body.constData() + body.size(), nullptr, false);
+    if (!json.is_object()) {
+        *error = QStringLiteral("the engine's disk usage is not a JSON object");
+        return false;
+    }
+    *usage = {};
+    usage->imagesSize = integerField(json, "LayersSize");
+    const auto list = [&json](const char* key) {
+        const auto it = json.find(key);
+        return it != json.end() && it->is_array() ? *it : nlohmann::json::array();
+    };
+    for (const auto& image : list("Images")) {
+        if (!image.is_object()) { continue; }
+        ImageUsage i;
+        i.id = QString::fromStdString(stringField(image, "Id"));
+        if (const auto tags = image.find("RepoTags"); tags != image.end() && tags->is_array()) {
+            for (const auto& tag : *tags) {
+                if (tag.is_string() && tag.get<std::string>() != "<none>:<none>") {
+                    i.tags << QString::fromStdString(tag.get<std::string>());
+                }
+            }
+        }
+        i.size = integerField(image, "Size");
+        i.created = integerField(image, "Created");
+        i.containers = static_cast<int>(std::max<qint64>(0, integerField(image, "Containers")));
+        usage->images << i;
+    }
+    for (const auto& container : list("Containers")) {
+        if (container.is_object()) { usage->containersSize += integerField(container, "SizeRw"); }
+    }
+    for (const auto& volume : list("Volumes")) {
+        if (!volume.is_object()) { continue; }
+        VolumeUsage v;
+        v.name = QString::fromStdString(stringField(volume, "Name"));
+        v.driver = QString::fromStdString(stringField(volume, "Driver"));
+        if (const auto data = volume.find("UsageData"); data != volume.end() && data->is_object()) {
+            v.size = integerField(*data, "Size", -1);
+            v.containers = static_cast<int>(std::max<qint64>(0, integerField(*data, "RefCount")));
+        }
+        if (v.size > 0) { usage->volumesSize += v.size; }
+        usage->volumes << v;
+    }
+    for (const auto& record : list("BuildCache")) {
+        if (record.is_object()) { usage->buildCacheSize += integerField(record, "Size"); }
+    }
+    return true;
+}
+
+void DockerApi::diskUsage(QObject* context, std::function<void(const DiskUsage&, const QString&)> done) const
+{
+    request("GET", "/system/df", context, [done = std::move(done)](const HttpResponse& r) {
+        DiskUsage usage;
+        QString error = r.ok() ? QString() : r.describe();
+        if (error.isEmpty()) { parseDiskUsage(r.body, &usage, &error); }
+        done(usage, error);
+    });
+}
+
+void DockerApi::removeImage(const QString& id, QObject* context, std::function<void(const QString&)> done) const
+{
+    request("DELETE", "/images/" + QUrl::toPercentEncoding(id), context,
+            [done = std::move(done)](const HttpResponse& r) { done(r.ok() ? QString() : r.describe()); });
+}
+
+void DockerApi::removeVolume(const QString& name, QObject* context, std::function<void(const QString&)> done) const
+{
+    request("DELETE", "/volumes/" + QUrl::toPercentEncoding(name), context,
+            [done = std::move(done)](const HttpResponse& r) { done(r.ok() ? QString() : r.describe()); });
+}
+
+void DockerApi::prune(Prune what, QObject* context, std::function<void(qint64, const QString&)> done) const
+{
+    QByteArray path;
+    switch (what) {
+    case Prune::StoppedContainers: path = "/containers/prune"; break;
+    case Prune::DanglingImages:
+        path = "/images/prune?filters=" + QUrl::toPercentEncoding(QStringLiteral(R"({"dangling":["true"]})"));
+        break;
+    case Prune::UnusedVolumes:
+        // Since API 1.42 a prune takes anonymous volumes only, unless asked for all.
+        path = "/volumes/prune?filters=" + QUrl::toPercentEncoding(QStringLiteral(R"({"all":["true"]})"));
+        break;
+    case Prune::BuildCache: path = "/build/prune"; break;
+    }
+    request("POST", path, context, [api = *this, what, context, done = std::move(done)](const HttpResponse& r) {
+        // Engines before API 1.42 know no "all" filter, and prune every unused volume without it.
+        if (what == Prune::UnusedVolumes && r.status == 400 && r.body.contains("filter")) {
+            api.request("POST", "/volumes/prune", context, [done](const HttpResponse& plain) {
+                done(plain.ok() ? reclaimedBytes(plain.body) : 0, plain.ok() ? QString() : plain.describe());
+            });
+            return;
+        }
+        if (!r.ok()) {
+            done(0, r.describe());
+            return;
+        }
+        done(reclaimedBytes(r.body), {});
+    });
+}
+
 QByteArray containerActionVerb(ContainerAction action)
 {
     switch (action) {

@@ -509,10 +509,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Remove container</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Status</source>
         <translation type="unfinished"></translation>
     </message>
@@ -706,6 +702,46 @@
     </message>
     <message>
         <source>Show the selected container&apos;s output as it comes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clean &amp;up…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Volumes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove stopped containers, dangling images and the build cache</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Disk: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Disk usage unknown: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the stopped containers, the dangling images and the build cache?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cleaning up…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clean up: %1 reclaimed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clean up failed: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -946,6 +982,137 @@
     </message>
     <message>
         <source>Applying restarts the VM (a full quit and relaunch) for: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::StorageView</name>
+    <message>
+        <source>No</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 containers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Images %1 · Containers %2 · Volumes %3 · Build cache %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove dangling images…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove unused volumes…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Berth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Volumes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Repository</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tag</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Driver</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the selected image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the selected volume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the images no tag names and no container uses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove every volume no container uses, named or not</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the image %1?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the volume %1? The data in it is lost.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Removing %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not remove %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove every image no tag names and no container uses?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove every volume no container uses? The data in them is lost.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Removing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not remove them: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 reclaimed</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

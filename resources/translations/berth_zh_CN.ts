@@ -508,10 +508,6 @@
         <translation>删除容器 %1？它在卷之外写入的内容将丢失。</translation>
     </message>
     <message>
-        <source>Remove container</source>
-        <translation>删除容器</translation>
-    </message>
-    <message>
         <source>Status</source>
         <translation>状态</translation>
     </message>
@@ -706,6 +702,46 @@
     <message>
         <source>Show the selected container&apos;s output as it comes</source>
         <translation>实时显示所选容器的输出</translation>
+    </message>
+    <message>
+        <source>Clean &amp;up…</source>
+        <translation>清理(&amp;U)…</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>镜像</translation>
+    </message>
+    <message>
+        <source>Volumes</source>
+        <translation>卷</translation>
+    </message>
+    <message>
+        <source>Remove stopped containers, dangling images and the build cache</source>
+        <translation>删除已停止的容器、悬空镜像和构建缓存</translation>
+    </message>
+    <message>
+        <source>Disk: %1</source>
+        <translation>磁盘：%1</translation>
+    </message>
+    <message>
+        <source>Disk usage unknown: %1</source>
+        <translation>磁盘用量未知：%1</translation>
+    </message>
+    <message>
+        <source>Remove the stopped containers, the dangling images and the build cache?</source>
+        <translation>删除已停止的容器、悬空镜像和构建缓存？</translation>
+    </message>
+    <message>
+        <source>Cleaning up…</source>
+        <translation>正在清理…</translation>
+    </message>
+    <message>
+        <source>Clean up: %1 reclaimed</source>
+        <translation>清理：回收了 %1</translation>
+    </message>
+    <message>
+        <source>Clean up failed: %1</source>
+        <translation>清理失败：%1</translation>
     </message>
 </context>
 <context>
@@ -945,6 +981,137 @@
     <message>
         <source>Applying restarts the VM (a full quit and relaunch) for: %1</source>
         <translation>应用以下设置需要重启虚拟机（完全退出并重新启动）：%1</translation>
+    </message>
+</context>
+<context>
+    <name>berth::gui::StorageView</name>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>1 container</source>
+        <translation>1 个容器</translation>
+    </message>
+    <message>
+        <source>%1 containers</source>
+        <translation>%1 个容器</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>Images %1 · Containers %2 · Volumes %3 · Build cache %4</source>
+        <translation>镜像 %1 · 容器 %2 · 卷 %3 · 构建缓存 %4</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <source>Remove dangling images…</source>
+        <translation>删除悬空镜像…</translation>
+    </message>
+    <message>
+        <source>Remove unused volumes…</source>
+        <translation>删除未使用的卷…</translation>
+    </message>
+    <message>
+        <source>Berth</source>
+        <translation>Berth</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>镜像</translation>
+    </message>
+    <message>
+        <source>Volumes</source>
+        <translation>卷</translation>
+    </message>
+    <message>
+        <source>Repository</source>
+        <translation>仓库</translation>
+    </message>
+    <message>
+        <source>Tag</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation>使用中</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Driver</source>
+        <translation>驱动</translation>
+    </message>
+    <message>
+        <source>Remove the selected image</source>
+        <translation>删除所选镜像</translation>
+    </message>
+    <message>
+        <source>Remove the selected volume</source>
+        <translation>删除所选卷</translation>
+    </message>
+    <message>
+        <source>Remove the images no tag names and no container uses</source>
+        <translation>删除没有标签且没有容器使用的镜像</translation>
+    </message>
+    <message>
+        <source>Remove every volume no container uses, named or not</source>
+        <translation>删除所有没有容器使用的卷（无论是否命名）</translation>
+    </message>
+    <message>
+        <source>Remove the image %1?</source>
+        <translation>删除镜像 %1？</translation>
+    </message>
+    <message>
+        <source>Remove the volume %1? The data in it is lost.</source>
+        <translation>删除卷 %1？其中的数据将丢失。</translation>
+    </message>
+    <message>
+        <source>Removing %1…</source>
+        <translation>正在删除 %1…</translation>
+    </message>
+    <message>
+        <source>Could not remove %1: %2</source>
+        <translation>无法删除 %1：%2</translation>
+    </message>
+    <message>
+        <source>Remove every image no tag names and no container uses?</source>
+        <translation>删除所有没有标签且没有容器使用的镜像？</translation>
+    </message>
+    <message>
+        <source>Remove every volume no container uses? The data in them is lost.</source>
+        <translation>删除所有没有容器使用的卷？其中的数据将丢失。</translation>
+    </message>
+    <message>
+        <source>Removing…</source>
+        <translation>正在删除…</translation>
+    </message>
+    <message>
+        <source>Could not remove them: %1</source>
+        <translation>无法删除：%1</translation>
+    </message>
+    <message>
+        <source>%1 reclaimed</source>
+        <translation>回收了 %1</translation>
     </message>
 </context>
 <context>

@@ -8,9 +8,11 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPainter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QTranslator>
 
 #include <unistd.h>
@@ -106,10 +108,31 @@ public:
     void act(const QString&, endpoint::ContainerAction, QObject*, Acted) override {}
     void remove(const QString&, QObject*, Acted) override {}
     void followLogs(const QString&, gui::ContainerLogWindow*) override {}
+    void diskUsage(QObject* context, Usage done) override
+    {
+        endpoint::DiskUsage usage;
+        const qint64 created = QDateTime::currentSecsSinceEpoch() - 3 * 86400;
+        usage.images
+            = {{QStringLiteral("sha256:4f1c0e7a9b2d"), {QStringLiteral("nginx:1.27-alpine")}, 48'300'000, created, 1},
+               {QStringLiteral("sha256:9a8b7c6d5e4f"), {QStringLiteral("postgres:16")}, 438'000'000, created, 1},
+               {QStringLiteral("sha256:0d1e2f3a4b5c"), {QStringLiteral("shop/worker:dev")}, 212'000'000, created, 1},
+               {QStringLiteral("sha256:77aa88bb99cc"), {}, 212'000'000, created - 86400, 0}};
+        usage.volumes = {{QStringLiteral("shop_pgdata"), QStringLiteral("local"), 61'400'000, 1},
+                         {QStringLiteral("scratch-cache"), QStringLiteral("local"), 8'200'000, 0}};
+        usage.imagesSize = 702'000'000;
+        usage.containersSize = 3'100'000;
+        usage.volumesSize = 69'600'000;
+        usage.buildCacheSize = 125'000'000;
+        QTimer::singleShot(0, context, [usage, done = std::move(done)] { done(usage, {}); });
+    }
+    void removeImage(const QString&, QObject*, Acted) override {}
+    void removeVolume(const QString&, QObject*, Acted) override {}
+    void prune(endpoint::Prune, QObject*, Pruned) override {}
 };
 
-// The dashboard with ShowcaseContainers, the web container selected.
-bool shootDashboard(const QString& outFile)
+// The dashboard with ShowcaseContainers on tab `tab` (Containers, Images, Volumes), the second row
+// selected.
+bool shootDashboard(int tab, const QString& outFile)
 {
     QTemporaryDir dir;
     settings::SettingsPaths paths;
@@ -126,6 +149,8 @@ bool shootDashboard(const QString& outFile)
     if (!QTest::qWaitForWindowExposed(&window) || !QTest::qWaitFor([&window] { return !window.refreshing(); })) {
         return false;
     }
+    window.tabs()->setCurrentIndex(tab);
+    if (!QTest::qWaitFor([&window] { return !window.diskUsageLoading(); })) { return false; }
     window.containersTable()->selectRow(1);
     QPixmap shot = window.grab();
     if (!shot.save(outFile)) { return false; }
@@ -196,7 +221,8 @@ int main(int argc, char* argv[])
         ok = shoot(options.value(sharingAdmin), resources, sharing,
                    QStringLiteral("%1/settings-resources-locked-%2.png").arg(dir, locale))
             && ok;
-        ok = shootDashboard(QStringLiteral("%1/dashboard-containers-%2.png").arg(dir, locale)) && ok;
+        ok = shootDashboard(0, QStringLiteral("%1/dashboard-containers-%2.png").arg(dir, locale)) && ok;
+        ok = shootDashboard(1, QStringLiteral("%1/dashboard-images-%2.png").arg(dir, locale)) && ok;
         ok = shootLogs(QStringLiteral("%1/dashboard-logs-%2.png").arg(dir, locale)) && ok;
         QCoreApplication::removeTranslator(&translator);
     }

@@ -3,7 +3,8 @@
 // would, for tst_engine_e2e. It shows the dashboard and says "watching" once the engine's events
 // flow; when the container named by --container shows as running it says "appeared", selects it
 // and clicks Logs; once its output shows --expect-log it says "logs" and clicks Stop; once the
-// table shows it exited it says "stopped <status>" and exits 0.
+// table shows it exited it says "stopped <status>", opens the Images tab, says "image <repository>
+// <tag> <in use>" for each image there, and exits 0.
 //
 //   berth_e2e_dashboard --container <name> --expect-log <text>
 //
@@ -15,6 +16,7 @@
 #include <QCommandLineParser>
 #include <QPlainTextEdit>
 #include <QSocketNotifier>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTextDocument>
 #include <QTimer>
@@ -29,6 +31,7 @@
 #include "container_log_window.h"
 #include "container_source.h"
 #include "dashboard_window.h"
+#include "storage_view.h"
 
 namespace {
 
@@ -91,7 +94,19 @@ int main(int argc, char* argv[])
                 });
             } else if (stopping && status.startsWith(QLatin1String("exited"))) {
                 say(QStringLiteral("stopped ") + status);
-                QCoreApplication::exit(0);
+                stopping = false;
+                // The disk usage is asked for as the tab opens.
+                QObject::connect(&window, &berth::gui::DashboardWindow::diskUsageShown, &app, [&window] {
+                    QTableWidget* images = window.imagesView()->table();
+                    for (int i = 0; i < images->rowCount(); ++i) {
+                        say(QStringLiteral("image %1 %2 %3")
+                                .arg(images->item(i, 0)->text(), images->item(i, 1)->text(),
+                                     images->item(i, 5)->text()));
+                    }
+                    say(window.diskUsageLine());
+                    QCoreApplication::exit(0);
+                });
+                window.tabs()->setCurrentWidget(window.imagesView());
             }
         }
     });

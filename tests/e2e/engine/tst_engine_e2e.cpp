@@ -66,7 +66,7 @@ void EngineE2e::importedImageRunsEchoHello()
 
 // The dashboard under Xvfb (berth_e2e_dashboard, the app's own window over this engine): a
 // container started from the CLI shows in its table within 2 s, its Logs show what it wrote, the
-// dashboard's Stop stops it, and the table shows it exited.
+// dashboard's Stop stops it, the table shows it exited, and the Images tab lists its image in use.
 void EngineE2e::dashboardFollowsAContainerAndStopsIt()
 {
     QVERIFY(m_env.importTinyImage());
@@ -125,6 +125,10 @@ void EngineE2e::dashboardFollowsAContainerAndStopsIt()
     // sleep as PID 1 ignores SIGTERM: the engine kills it after the 10 s stop timeout.
     const QByteArray stopped = waitForLine("stopped", 60000);
     QVERIFY2(stopped.startsWith("stopped exited"), said.constData());
+    // The Images tab lists the image the container was made from, in use by it (stopped or not).
+    const QByteArray image = waitForLine("image berth-e2e/tiny", 60000);
+    QVERIFY2(image == "image berth-e2e/tiny 1 1 container", said.constData());
+    QVERIFY2(!waitForLine("Disk: Images", 10000).isEmpty(), said.constData());
     const Run state = m_env.docker({"--context", "berth", "inspect", "-f", "{{.State.Status}}", "dash-e2e"});
     QCOMPARE(state.output.trimmed(), QByteArray("exited"));
     QVERIFY(dashboard.waitForFinished(10000));

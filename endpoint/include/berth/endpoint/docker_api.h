@@ -17,6 +17,7 @@
 #include <QList>
 #include <QSslConfiguration>
 #include <QString>
+#include <QStringList>
 
 #include <nlohmann/json.hpp>
 
@@ -65,6 +66,34 @@ struct ContainerSummary {
     QString composeProject = {};  // the com.docker.compose.project label, when compose made it
 };
 
+// What the engine's data takes (GET /system/df).
+struct ImageUsage {
+    QString id;  // "sha256:..."
+    QStringList tags;  // "repository:tag"; empty for a dangling image
+    qint64 size = 0;
+    qint64 created = 0;  // seconds since the epoch
+    int containers = 0;  // containers made from it, running or not
+};
+struct VolumeUsage {
+    QString name;
+    QString driver;
+    qint64 size = -1;  // -1: the engine could not tell
+    int containers = 0;  // containers that mount it
+};
+struct DiskUsage {
+    qint64 imagesSize = 0;  // the layers, shared ones counted once
+    qint64 containersSize = 0;  // what containers wrote over their images
+    qint64 volumesSize = 0;
+    qint64 buildCacheSize = 0;
+    QList<ImageUsage> images;
+    QList<VolumeUsage> volumes;
+};
+// Parses the answer of GET /system/df; false with `error` set when it is not one.
+bool parseDiskUsage(const QByteArray& json, DiskUsage* usage, QString* error);
+
+// What a prune removes (POST /<kind>/prune).
+enum class Prune { StoppedContainers, DanglingImages, UnusedVolumes, BuildCache };
+
 class DockerApi {
 public:
     // The client side of the engine's TLS: our CA only, the client certificate and key.
@@ -93,6 +122,14 @@ public:
     // the engine's side, so give this client a timeout longer than that.
     void containerAction(const QString& id, ContainerAction action, QObject* context,
                          std::function<void(const QString& error)> done) const;
+    // GET /system/df
+    void diskUsage(QObject* context, std::function<void(const DiskUsage&, const QString& error)> done) const;
+    // DELETE /images/{id} (refused while a container uses it), DELETE /volumes/{name} (the same).
+    void removeImage(const QString& id, QObject* context, std::function<void(const QString& error)> done) const;
+    void removeVolume(const QString& name, QObject* context, std::function<void(const QString& error)> done) const;
+    // POST /containers/prune, /images/prune (dangling only), /volumes/prune (anonymous and named
+    // ones no container uses), /build/prune; `reclaimed` in bytes.
+    void prune(Prune what, QObject* context, std::function<void(qint64 reclaimed, const QString& error)> done) const;
     // DELETE /containers/{id}?force=1 (stops it first).
     void removeContainer(const QString& id, QObject* context, std::function<void(const QString& error)> done) const;
 

@@ -147,6 +147,40 @@ public:
         logWindows.insert(id, window);
     }
 
+    // The disk usage the engine reports; removals and prunes change it as the engine would.
+    endpoint::DiskUsage usage;
+    void diskUsage(QObject* context, Usage done) override
+    {
+        QTimer::singleShot(0, context, [this, done = std::move(done)] { done(usage, actionError); });
+    }
+    void removeImage(const QString& id, QObject* context, Acted done) override
+    {
+        m_calls << QStringLiteral("remove image %1").arg(id);
+        answerLater(context, std::move(done), [this, id] {
+            usage.images.removeIf([&id](const endpoint::ImageUsage& i) { return i.id == id || i.tags.contains(id); });
+        });
+    }
+    void removeVolume(const QString& name, QObject* context, Acted done) override
+    {
+        m_calls << QStringLiteral("remove volume %1").arg(name);
+        answerLater(context, std::move(done), [this, name] {
+            usage.volumes.removeIf([&name](const endpoint::VolumeUsage& v) { return v.name == name; });
+        });
+    }
+    void prune(endpoint::Prune what, QObject* context, Pruned done) override
+    {
+        m_calls << QStringLiteral("prune %1").arg(static_cast<int>(what));
+        answerLater(
+            context, [done = std::move(done)](const QString& error) { done(error.isEmpty() ? 1000 : 0, error); },
+            [this, what] {
+                if (what == endpoint::Prune::DanglingImages) {
+                    usage.images.removeIf([](const endpoint::ImageUsage& i) { return i.tags.isEmpty(); });
+                } else if (what == endpoint::Prune::UnusedVolumes) {
+                    usage.volumes.removeIf([](const endpoint::VolumeUsage& v) { return v.containers == 0; });
+                }
+            });
+    }
+
 private:
     void answerLater(QObject* context, Acted done, std::function<void()> change)
     {

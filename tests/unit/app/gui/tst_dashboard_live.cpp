@@ -10,12 +10,16 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPointer>
+#include <QPushButton>
+#include <QStatusBar>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include "dashboard_window.h"
 #include "gui_test_support.h"
+#include "storage_view.h"
 #include "tray_icon.h"
 
 using namespace berth;
@@ -252,14 +256,16 @@ private slots:
         QStringList asked;
         bool answer = false;
         DashboardWindow::DesktopHooks hooks;
-        hooks.confirmRemove = [&](QWidget*, const gui::ContainerInfo& c) {
-            asked << c.name;
+        hooks.confirm = [&](QWidget*, const QString& question) {
+            asked << question;
             return answer;
         };
         rig.window.setDesktopHooks(hooks);
         rig.select(QStringLiteral("web"));
         rig.window.containerCommand(Command::Remove)->trigger();
-        QCOMPARE(asked, QStringList{QStringLiteral("web")});
+        QCOMPARE(asked,
+                 QStringList{QStringLiteral("Remove the container web? It is running: it is stopped first, "
+                                            "and what it wrote outside its volumes is lost.")});
         QVERIFY(!rig.window.containerActionPending());
         QVERIFY(!rig.engine.calls.contains(QStringLiteral("remove web-id")));
 
@@ -404,6 +410,82 @@ private slots:
         QCOMPARE(visible().size(), 3);
         rig.window.containerFilter()->clear();
         QCOMPARE(visible().size(), 3);
+    }
+
+    void imagesVolumesAndCleanUp()
+    {
+        Rig rig;
+        QStringList asked;
+        DashboardWindow::DesktopHooks hooks;
+        hooks.confirm = [&asked](QWidget*, const QString& question) {
+            asked << question;
+            return true;
+        };
+        rig.window.setDesktopHooks(hooks);
+        rig.containers.usage.images
+            = {{QStringLiteral("sha256:4f1c0e7a9b2d33"), {QStringLiteral("nginx:1.27")}, 48'300'000, 1'700'000'000, 1},
+               {QStringLiteral("sha256:77aa88bb99cc00"), {}, 2'000, 1'700'000'000, 0}};
+        rig.containers.usage.volumes = {{QStringLiteral("pgdata"), QStringLiteral("local"), 61'400'000, 1},
+                                        {QStringLiteral("old-cache"), QStringLiteral("local"), -1, 0}};
+        rig.containers.usage.imagesSize = 48'302'000;
+
+        rig.window.tabs()->setCurrentWidget(rig.window.imagesView());  // opening the tab asks the engine
+        QVERIFY(rig.window.diskUsageLoading());
+        QTRY_VERIFY(!rig.window.diskUsageLoading());
+        QVERIFY2(rig.window.diskUsageLine().startsWith(QStringLiteral("Disk: Images ")),
+                 qPrintable(rig.window.diskUsageLine()));
+        QTableWidget* images = rig.window.imagesView()->table();
+        QCOMPARE(images->rowCount(), 2);
+        const auto text = [](QTableWidget* t, int row, int col) { return t->item(row, col)->text(); };
+        QCOMPARE(text(images, 0, 0), QStringLiteral("nginx"));
+        QCOMPARE(text(images, 0, 1), QStringLiteral("1.27"));
+        QCOMPARE(text(images, 0, 2), QStringLiteral("4f1c0e7a9b2d"));
+        QCOMPARE(text(images, 0, 3), gui::humanSize(48'300'000));
+        QCOMPARE(text(images, 0, 5), QStringLiteral("1 container"));
+        QCOMPARE(text(images, 1, 0), QStringLiteral("<none>"));
+        QCOMPARE(text(images, 1, 5), QStringLiteral("No"));
+        QTableWidget* volumes = rig.window.volumesView()->table();
+        QCOMPARE(volumes->rowCount(), 2);
+        QCOMPARE(text(volumes, 1, 2), QStringLiteral("unknown"));
+
+        QVERIFY(!rig.window.imagesView()->removeButton()->isEnabled());
+        images->selectRow(0);
+        rig.window.imagesView()->removeButton()->click();
+        QCOMPARE(asked.last(), QStringLiteral("Remove the image nginx:1.27?"));
+        QVERIFY(rig.window.imagesView()->busy());
+        QTRY_VERIFY(!rig.window.imagesView()->busy());
+        QTRY_VERIFY(!rig.window.diskUsageLoading());
+        QCOMPARE(rig.engine.calls.last(), QStringLiteral("remove image nginx:1.27"));
+        QCOMPARE(images->rowCount(), 1);
+
+        rig.window.tabs()->setCurrentWidget(rig.window.volumesView());
+        rig.window.volumesView()->pruneButton()->click();
+        QTRY_VERIFY(!rig.window.volumesView()->busy());
+        QTRY_VERIFY(!rig.window.diskUsageLoading());
+        QCOMPARE(rig.engine.calls.last(),
+                 QStringLiteral("prune %1").arg(static_cast<int>(endpoint::Prune::UnusedVolumes)));
+        QCOMPARE(volumes->rowCount(), 1);
+        QCOMPARE(rig.window.volumesView()->message(), QStringLiteral("%1 reclaimed").arg(gui::humanSize(1000)));
+
+        // A refusal is said where it happened.
+        rig.containers.actionError = QStringLiteral("HTTP 409: volume is in use");
+        volumes->selectRow(0);
+        rig.window.volumesView()->removeButton()->click();
+        QTRY_VERIFY(!rig.window.volumesView()->busy());
+        QCOMPARE(rig.window.volumesView()->message(),
+                 QStringLiteral("Could not remove pgdata: HTTP 409: volume is in use"));
+        rig.containers.actionError.clear();
+
+        // Clean up: stopped containers, then dangling images, then the build cache.
+        const qsizetype before = rig.engine.calls.size();
+        rig.window.cleanUpButton()->click();
+        QTRY_VERIFY(rig.window.cleanUpButton()->isEnabled());
+        QCOMPARE(rig.engine.calls.mid(before),
+                 (QStringList{QStringLiteral("prune %1").arg(static_cast<int>(endpoint::Prune::StoppedContainers)),
+                              QStringLiteral("prune %1").arg(static_cast<int>(endpoint::Prune::DanglingImages)),
+                              QStringLiteral("prune %1").arg(static_cast<int>(endpoint::Prune::BuildCache))}));
+        QCOMPARE(rig.window.statusBar()->currentMessage(),
+                 QStringLiteral("Clean up: %1 reclaimed").arg(gui::humanSize(3000)));
     }
 
     // The tray's notifications: a crash or a power-off while running, a failed start or restart;

@@ -93,8 +93,9 @@ private slots:
     void followsTheEnginesContainerEventsAndListsWithoutBlocking()
     {
         m_api->route("GET /events?filters="
-                         + QUrl::toPercentEncoding(R"({"type":["container"],"event":["create","start","die","pause",)"
-                                                   R"("unpause","rename","destroy"]})"),
+                         + QUrl::toPercentEncoding(
+                             R"({"type":["container","image","volume"],"event":["create","start","die","pause",)"
+                             R"("unpause","rename","destroy","delete","pull","tag","untag","import","load"]})"),
                      {200, {}, false, /*stream=*/true});
         m_api->route(
             "GET /containers/json?all=1",
@@ -174,6 +175,63 @@ private slots:
         const qsizetype sent = m_api->requests.size();
         QCOMPARE(act("a1", endpoint::ContainerAction::Stop), QStringLiteral("The engine is not running"));
         QCOMPARE(m_api->requests.size(), sent);
+    }
+
+    // GET /system/df read into images, volumes and totals; removals and prunes are their requests;
+    // an engine before API 1.42 refuses the volume prune's "all" filter, and is asked without it.
+    void diskUsageRemovalsAndPrunes()
+    {
+        running(m_api->port());
+        gui::EngineContainers containers(*m_engine, m_certs);
+        m_api->route(
+            "GET /system/df",
+            {200,
+             R"({"LayersSize":1000,"Images":[{"Id":"sha256:aa","RepoTags":["nginx:1.27"],"Size":700,)"
+             R"("Created":1700000000,"Containers":2},{"Id":"sha256:bb","RepoTags":["<none>:<none>"],"Size":300,)"
+             R"("Containers":-1}],"Containers":[{"SizeRw":5},{"SizeRw":7}],)"
+             R"("Volumes":[{"Name":"data","Driver":"local","UsageData":{"Size":40,"RefCount":1}},)"
+             R"({"Name":"odd","Driver":"local","UsageData":{"Size":-1,"RefCount":0}}],)"
+             R"("BuildCache":[{"Size":11},{"Size":22}]})",
+             true});
+        QObject context;
+        std::optional<endpoint::DiskUsage> usage;
+        containers.diskUsage(&context, [&usage](const endpoint::DiskUsage& u, const QString& error) {
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+            usage = u;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(usage.has_value(), 10000);
+        QCOMPARE(usage->imagesSize, 1000);
+        QCOMPARE(usage->containersSize, 12);
+        QCOMPARE(usage->volumesSize, 40);
+        QCOMPARE(usage->buildCacheSize, 33);
+        QCOMPARE(usage->images.size(), 2);
+        QCOMPARE(usage->images[0].tags, QStringList{"nginx:1.27"});
+        QCOMPARE(usage->images[0].containers, 2);
+        QCOMPARE(usage->images[1].tags, QStringList());  // dangling
+        QCOMPARE(usage->images[1].containers, 0);
+        QCOMPARE(usage->volumes[1].size, -1);
+
+        m_api->route("DELETE /images/nginx%3A1.27", {200, "[]"});
+        m_api->route("DELETE /volumes/data", {409, R"({"message":"volume is in use"})"});
+        const QString volumesAll
+            = "POST /volumes/prune?filters=" + QUrl::toPercentEncoding(QStringLiteral(R"({"all":["true"]})"));
+        m_api->route(volumesAll.toUtf8(), {400, R"({"message":"Invalid filter 'all'"})"});
+        m_api->route("POST /volumes/prune", {200, R"({"VolumesDeleted":["old"],"SpaceReclaimed":4096})"});
+        std::optional<QString> removedImage;
+        std::optional<QString> removedVolume;
+        std::optional<qint64> reclaimed;
+        containers.removeImage("nginx:1.27", &context, [&](const QString& e) { removedImage = e; });
+        containers.removeVolume("data", &context, [&](const QString& e) { removedVolume = e; });
+        containers.prune(endpoint::Prune::UnusedVolumes, &context, [&](qint64 bytes, const QString& e) {
+            QVERIFY2(e.isEmpty(), qPrintable(e));
+            reclaimed = bytes;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(removedImage && removedVolume && reclaimed, 10000);
+        QCOMPARE(*removedImage, QString());
+        QCOMPARE(*removedVolume, QStringLiteral("HTTP 409: volume is in use"));
+        QCOMPARE(*reclaimed, 4096);
+        QVERIFY(m_api->requests.contains(volumesAll));
+        QVERIFY(m_api->requests.contains("POST /volumes/prune"));
     }
 
     void anUnreachableEngineIsAnErrorNotAHang()
