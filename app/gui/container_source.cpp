@@ -66,6 +66,11 @@ void NoContainers::diskUsage(QObject* context, Usage done)
     notRunning(context, [done = std::move(done)](const QString& error) { done({}, error); });
 }
 
+void NoContainers::stats(const QString&, QObject* context, Sampled done)
+{
+    notRunning(context, [done = std::move(done)](const QString& error) { done({}, error); });
+}
+
 void NoContainers::prune(endpoint::Prune, QObject* context, Pruned done)
 {
     notRunning(context, [done = std::move(done)](const QString& error) { done(0, error); });
@@ -253,6 +258,12 @@ void EngineContainers::diskUsage(QObject* context, Usage done)
 {
     const auto failed = [done](const QString& error) { done({}, error); };
     if (const auto api = actionApi(context, failed)) { api->diskUsage(context, std::move(done)); }
+}
+
+void EngineContainers::stats(const QString& id, QObject* context, Sampled done)
+{
+    const auto failed = [done](const QString& error) { done({}, error); };
+    if (const auto api = actionApi(context, failed)) { api->containerStats(id, context, std::move(done)); }
 }
 
 void EngineContainers::removeImage(const QString& id, QObject* context, Acted done)

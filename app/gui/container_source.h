@@ -65,6 +65,10 @@ public:
     // Follows the container's logs into `window` for as long as the window lives.
     virtual void followLogs(const QString& id, ContainerLogWindow* window) = 0;
 
+    // One sample of a running container's CPU and memory use; like act(), answered later.
+    using Sampled = std::function<void(const endpoint::ContainerStats& stats, const QString& error)>;
+    virtual void stats(const QString& id, QObject* context, Sampled done) = 0;
+
     // The images, volumes and what the data disk holds; like act(), answered later.
     using Usage = std::function<void(const endpoint::DiskUsage& usage, const QString& error)>;
     virtual void diskUsage(QObject* context, Usage done) = 0;
@@ -88,6 +92,7 @@ public:
     void remove(const QString&, QObject* context, Acted done) override { notRunning(context, std::move(done)); }
     void followLogs(const QString& id, ContainerLogWindow* window) override;
     void diskUsage(QObject* context, Usage done) override;
+    void stats(const QString&, QObject* context, Sampled done) override;
     void removeImage(const QString&, QObject* context, Acted done) override { notRunning(context, std::move(done)); }
     void removeVolume(const QString&, QObject* context, Acted done) override { notRunning(context, std::move(done)); }
     void prune(endpoint::Prune, QObject* context, Pruned done) override;
@@ -113,6 +118,7 @@ public:
     void remove(const QString& id, QObject* context, Acted done) override;
     void followLogs(const QString& id, ContainerLogWindow* window) override;
     void diskUsage(QObject* context, Usage done) override;
+    void stats(const QString& id, QObject* context, Sampled done) override;
     void removeImage(const QString& id, QObject* context, Acted done) override;
     void removeVolume(const QString& name, QObject* context, Acted done) override;
     void prune(endpoint::Prune what, QObject* context, Pruned done) override;

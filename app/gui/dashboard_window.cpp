@@ -19,10 +19,12 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableWidget>
+#include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 
 #include "berth/endpoint/docker_context.h"
@@ -144,6 +146,9 @@ QStringList terminalCommand(const QString& containerId)
 
 namespace {
 
+// How often a visible Containers tab samples the running containers' CPU and memory.
+constexpr std::chrono::seconds kStatsInterval{5};
+
 // The container's index in the shown list, on its row's name item (group rows have none).
 constexpr int kContainerIndexRole = Qt::UserRole + 1;
 QString containerKey(const ContainerInfo& container)
@@ -214,6 +219,7 @@ DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::S
       m_volumes(new StorageView(StorageView::Kind::Volumes, containers, this)),
       m_usage(new QLabel(this)),
       m_cleanUp(new QPushButton(tr("Clean &up…"), this)),
+      m_statsTimer(new QTimer(this)),
       m_desktop()
 {
     setWindowTitle(tr("Berth"));
@@ -261,11 +267,12 @@ DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::S
     m_containersTable->setObjectName(QStringLiteral("containersTable"));
     m_containersTable->setAccessibleName(tr("Containers"));
     m_containersTable->setColumnCount(ContainerColumnCount);
-    m_containersTable->setHorizontalHeaderLabels(
-        {tr("Name"), tr("Image"), tr("Status"), tr("Ports"), tr("Created"), tr("Runtime"), tr("Isolation")});
+    m_containersTable->setHorizontalHeaderLabels({tr("Name"), tr("Image"), tr("Status"), tr("Ports"), tr("Created"),
+                                                  tr("CPU · Memory"), tr("Runtime"), tr("Isolation")});
     m_containersTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_containersTable->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_containersTable->verticalHeader()->hide();
+    m_containersTable->setWordWrap(false);
     m_containersTable->horizontalHeader()->setStretchLastSection(true);
     m_filter->setObjectName(QStringLiteral("containerFilter"));
     m_filter->setPlaceholderText(tr("Filter by name, image or compose project"));
@@ -314,6 +321,12 @@ DashboardWindow::DashboardWindow(engine::EngineHandle& engine, const settings::S
     connect(m_images, &StorageView::changed, this, &DashboardWindow::refreshUsage);
     connect(m_volumes, &StorageView::changed, this, &DashboardWindow::refreshUsage);
     connect(m_cleanUp, &QPushButton::clicked, this, &DashboardWindow::cleanUp);
+    // CPU and memory change without events: sampled, but only while someone can see them.
+    m_statsTimer->setInterval(kStatsInterval);
+    connect(m_statsTimer, &QTimer::timeout, this, [this] {
+        if (isVisible() && !isMinimized() && m_tabs->currentIndex() == 0) { sampleStats(); }
+    });
+    m_statsTimer->start();
     connect(m_containersTable, &QTableWidget::itemSelectionChanged, this, &DashboardWindow::updateContainerCommands);
     connect(m_containersTable, &QTableWidget::cellDoubleClicked, this, [this](int, int column) {
         if (column == PortsColumn) { runContainerCommand(ContainerCommand::OpenPort); }
@@ -584,6 +597,50 @@ void DashboardWindow::setDesktopHooks(DesktopHooks hooks)
     m_volumes->setConfirm(m_desktop.confirm);
 }
 
+void DashboardWindow::fitColumns()
+{
+    // Each column as wide as its contents and header, never narrower than it was: a refresh (an
+    // empty list while the engine restarts) does not collapse what the user saw or widened.
+    QHeaderView* header = m_containersTable->horizontalHeader();
+    for (int col = 0; col < ContainerColumnCount - 1; ++col) {
+        const int wanted = std::max(static_cast<QAbstractItemView*>(m_containersTable)->sizeHintForColumn(col),
+                                    header->sectionSizeHint(col));
+        if (wanted > header->sectionSize(col)) { header->resizeSection(col, wanted); }
+    }
+}
+
+void DashboardWindow::sampleStats()
+{
+    if (m_engine.status().state != engine::EngineState::Running) { return; }
+    QSet<QString> running;
+    for (const ContainerInfo& c : std::as_const(m_shown)) {
+        if (c.state != QLatin1String("running") || c.id.isEmpty()) { continue; }
+        running.insert(c.id);
+        m_containers.stats(c.id, this, [this, id = c.id](const endpoint::ContainerStats& stats, const QString& error) {
+            if (!error.isEmpty()) { return; }  // gone meanwhile, or not answered: the next sample tells
+            const auto last = m_lastStats.constFind(id);
+            const double cpu = last == m_lastStats.cend() ? -1 : endpoint::cpuPercent(*last, stats);
+            m_lastStats.insert(id, stats);
+            if (cpu < 0) { return; }
+            const QString text = tr("%1 % · %2").arg(QLocale().toString(cpu, 'f', 1), humanSize(stats.memoryBytes));
+            m_usageTexts.insert(id, text);
+            for (int row = 0; row < m_containersTable->rowCount(); ++row) {
+                if (m_containersTable->item(row, NameColumn)->data(Qt::UserRole).toString() == id) {
+                    m_containersTable->item(row, UsageColumn)->setText(text);
+                }
+            }
+            fitColumns();
+        });
+    }
+    // What stopped or went is forgotten, so a restart starts its samples afresh.
+    for (const QString& id : m_lastStats.keys()) {
+        if (!running.contains(id)) {
+            m_lastStats.remove(id);
+            m_usageTexts.remove(id);
+        }
+    }
+}
+
 void DashboardWindow::refreshUsage()
 {
     if (m_usageLoading) {
@@ -715,8 +772,9 @@ void DashboardWindow::showContainers(const QVector<ContainerInfo>& list)
             isolation = tr("Not isolated");
             icon = QStringLiteral(":/icons/state-error.svg");
         }
+        const QString usage = c.state == QLatin1String("running") ? m_usageTexts.value(c.id) : QString();
         const QStringList cells{
-            c.name,    c.image,  containerStatusText(c), containerPortsText(c), containerAgeText(c.created, now),
+            c.name,    c.image,  containerStatusText(c), containerPortsText(c), containerAgeText(c.created, now), usage,
             c.runtime, isolation};
         for (int col = 0; col < cells.size(); ++col) {
             m_containersTable->setItem(row, col, new QTableWidgetItem(cells[col]));
@@ -743,14 +801,7 @@ void DashboardWindow::showContainers(const QVector<ContainerInfo>& list)
     if (selectedRow >= 0) { m_containersTable->selectRow(selectedRow); }
     applyFilter();
     updateContainerCommands();
-    // Each column as wide as its contents and header, never narrower than it was: a refresh (an
-    // empty list while the engine restarts) does not collapse what the user saw or widened.
-    QHeaderView* header = m_containersTable->horizontalHeader();
-    for (int col = 0; col < ContainerColumnCount - 1; ++col) {
-        const int wanted = std::max(static_cast<QAbstractItemView*>(m_containersTable)->sizeHintForColumn(col),
-                                    header->sectionSizeHint(col));
-        if (wanted > header->sectionSize(col)) { header->resizeSection(col, wanted); }
-    }
+    fitColumns();
     emit containersShown();
 }
 

@@ -9,6 +9,7 @@
 #include <QTimer>
 #include <QUrl>
 
+#include <algorithm>
 #include <memory>
 
 namespace berth::endpoint {
@@ -362,6 +363,50 @@ bool parseDiskUsage(const QByteArray& body, DiskUsage* usage, QString* error)
         if (record.is_object()) { usage->buildCacheSize += integerField(record, "Size"); }
     }
     return true;
+}
+
+double cpuPercent(const ContainerStats& before, const ContainerStats& after)
+{
+    if (after.cpuNanoseconds < before.cpuNanoseconds || after.systemNanoseconds <= before.systemNanoseconds) {
+        return -1;
+    }
+    const auto cpu = static_cast<double>(after.cpuNanoseconds - before.cpuNanoseconds);
+    const auto system = static_cast<double>(after.systemNanoseconds - before.systemNanoseconds);
+    return cpu / system * after.onlineCpus * 100.0;
+}
+
+void DockerApi::containerStats(const QString& id, QObject* context,
+                               std::function<void(const ContainerStats&, const QString&)> done) const
+{
+    const QByteArray path = "/containers/" + QUrl::toPercentEncoding(id) + "/stats?stream=false&one-shot=true";
+    request("GET", path, context, [done = std::move(done)](const HttpResponse& r) {
+        if (!r.ok()) {
+            done({}, r.describe());
+            return;
+        }
+        const auto json = nlohmann::json::parse(r.body.constData(), r.body.constData() + r.body.size(), nullptr, false);
+        if (!json.is_object()) {
+            done({}, QStringLiteral("the engine's container stats are not a JSON object"));
+            return;
+        }
+        const auto object = [](const nlohmann::json& parent, const char* key) {
+            const auto it = parent.find(key);
+            return it != parent.end() && it->is_object() ? *it : nlohmann::json::object();
+        };
+        ContainerStats stats;
+        const auto cpu = object(json, "cpu_stats");
+        stats.cpuNanoseconds
+            = static_cast<quint64>(std::max<qint64>(0, integerField(object(cpu, "cpu_usage"), "total_usage")));
+        stats.systemNanoseconds = static_cast<quint64>(std::max<qint64>(0, integerField(cpu, "system_cpu_usage")));
+        stats.onlineCpus = static_cast<int>(std::max<qint64>(1, integerField(cpu, "online_cpus", 1)));
+        const auto memory = object(json, "memory_stats");
+        const auto details = object(memory, "stats");
+        // cgroup v2 names the page cache inactive_file, v1 total_inactive_file; docker stats takes it off.
+        const qint64 inactive = integerField(details, "inactive_file", integerField(details, "total_inactive_file"));
+        stats.memoryBytes = std::max<qint64>(0, integerField(memory, "usage") - inactive);
+        stats.memoryLimitBytes = integerField(memory, "limit");
+        done(stats, {});
+    });
 }
 
 void DockerApi::diskUsage(QObject* context, std::function<void(const DiskUsage&, const QString&)> done) const

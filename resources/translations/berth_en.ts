@@ -744,6 +744,14 @@
         <source>Clean up failed: %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>CPU · Memory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 % · %2</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>berth::gui::EngineNotices</name>

@@ -743,6 +743,14 @@
         <source>Clean up failed: %1</source>
         <translation>清理失败：%1</translation>
     </message>
+    <message>
+        <source>CPU · Memory</source>
+        <translation>CPU · 内存</translation>
+    </message>
+    <message>
+        <source>%1 % · %2</source>
+        <translation>%1 % · %2</translation>
+    </message>
 </context>
 <context>
     <name>berth::gui::EngineNotices</name>

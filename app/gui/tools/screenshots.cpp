@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QHash>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPainter>
@@ -125,9 +126,24 @@ public:
         usage.buildCacheSize = 125'000'000;
         QTimer::singleShot(0, context, [usage, done = std::move(done)] { done(usage, {}); });
     }
+    // Two samples a second apart (of 2 CPUs): the web container busier than the database.
+    void stats(const QString& id, QObject* context, Sampled done) override
+    {
+        const int n = ++m_sampled[id];
+        const bool web = id.startsWith(QStringLiteral("shop-web"));
+        endpoint::ContainerStats sample;
+        sample.onlineCpus = 2;
+        sample.systemNanoseconds = static_cast<quint64>(n) * 2'000'000'000ULL;
+        sample.cpuNanoseconds = static_cast<quint64>(n) * (web ? 62'000'000ULL : 9'000'000ULL);
+        sample.memoryBytes = web ? 14'600'000 : 41'900'000;
+        QTimer::singleShot(0, context, [sample, done = std::move(done)] { done(sample, {}); });
+    }
     void removeImage(const QString&, QObject*, Acted) override {}
     void removeVolume(const QString&, QObject*, Acted) override {}
     void prune(endpoint::Prune, QObject*, Pruned) override {}
+
+private:
+    QHash<QString, int> m_sampled;
 };
 
 // The dashboard with ShowcaseContainers on tab `tab` (Containers, Images, Volumes), the second row
@@ -151,6 +167,11 @@ bool shootDashboard(int tab, const QString& outFile)
     }
     window.tabs()->setCurrentIndex(tab);
     if (!QTest::qWaitFor([&window] { return !window.diskUsageLoading(); })) { return false; }
+    window.sampleStats();
+    window.sampleStats();
+    const auto measured
+        = [&window] { return !window.containersTable()->item(1, gui::DashboardWindow::UsageColumn)->text().isEmpty(); };
+    if (tab == 0 && !QTest::qWaitFor(measured)) { return false; }
     window.containersTable()->selectRow(1);
     QPixmap shot = window.grab();
     if (!shot.save(outFile)) { return false; }
@@ -223,6 +244,7 @@ int main(int argc, char* argv[])
             && ok;
         ok = shootDashboard(0, QStringLiteral("%1/dashboard-containers-%2.png").arg(dir, locale)) && ok;
         ok = shootDashboard(1, QStringLiteral("%1/dashboard-images-%2.png").arg(dir, locale)) && ok;
+        ok = shootDashboard(2, QStringLiteral("%1/dashboard-volumes-%2.png").arg(dir, locale)) && ok;
         ok = shootLogs(QStringLiteral("%1/dashboard-logs-%2.png").arg(dir, locale)) && ok;
         QCoreApplication::removeTranslator(&translator);
     }

@@ -91,6 +91,19 @@ struct DiskUsage {
 // Parses the answer of GET /system/df; false with `error` set when it is not one.
 bool parseDiskUsage(const QByteArray& json, DiskUsage* usage, QString* error);
 
+// One sample of a container's resource use (GET /containers/{id}/stats?stream=false&one-shot=true).
+// CPU use is the change between two samples: cpuNanoseconds over systemNanoseconds, times onlineCpus.
+struct ContainerStats {
+    quint64 cpuNanoseconds = 0;  // the container's CPU time so far
+    quint64 systemNanoseconds = 0;  // the whole machine's CPU time so far
+    int onlineCpus = 1;
+    qint64 memoryBytes = 0;  // in use, less the inactive page cache, as `docker stats` shows it
+    qint64 memoryLimitBytes = 0;
+};
+// The CPU use between two samples, in percent of one CPU (200 % is two CPUs busy); -1 when the
+// samples cannot say (the first one, a restarted container).
+double cpuPercent(const ContainerStats& before, const ContainerStats& after);
+
 // What a prune removes (POST /<kind>/prune).
 enum class Prune { StoppedContainers, DanglingImages, UnusedVolumes, BuildCache };
 
@@ -122,6 +135,9 @@ public:
     // the engine's side, so give this client a timeout longer than that.
     void containerAction(const QString& id, ContainerAction action, QObject* context,
                          std::function<void(const QString& error)> done) const;
+    // GET /containers/{id}/stats?stream=false&one-shot=true
+    void containerStats(const QString& id, QObject* context,
+                        std::function<void(const ContainerStats&, const QString& error)> done) const;
     // GET /system/df
     void diskUsage(QObject* context, std::function<void(const DiskUsage&, const QString& error)> done) const;
     // DELETE /images/{id} (refused while a container uses it), DELETE /volumes/{name} (the same).

@@ -147,6 +147,15 @@ public:
         logWindows.insert(id, window);
     }
 
+    // The samples stats() answers with, by container id, oldest first; the last one stays.
+    QHash<QString, QList<endpoint::ContainerStats>> samples;
+    void stats(const QString& id, QObject* context, Sampled done) override
+    {
+        auto& queue = samples[id];
+        const endpoint::ContainerStats sample = queue.size() > 1 ? queue.takeFirst() : queue.value(0);
+        const QString error = queue.isEmpty() ? QStringLiteral("HTTP 404: No such container") : QString();
+        QTimer::singleShot(0, context, [sample, error, done = std::move(done)] { done(sample, error); });
+    }
     // The disk usage the engine reports; removals and prunes change it as the engine would.
     endpoint::DiskUsage usage;
     void diskUsage(QObject* context, Usage done) override

@@ -412,6 +412,41 @@ private slots:
         QCOMPARE(visible().size(), 3);
     }
 
+    void cpuAndMemoryOfRunningContainers()
+    {
+        Rig rig;
+        rig.engine.start();
+        rig.engine.finish(engine::EngineOperation::Start, true);
+        rig.containers.containers
+            = {containerNamed(QStringLiteral("web"), QStringLiteral("running"), QStringLiteral("Up 5 minutes")),
+               containerNamed(QStringLiteral("db"), QStringLiteral("exited"), QStringLiteral("Exited (0)"))};
+        rig.changed();
+        endpoint::ContainerStats first;
+        first.cpuNanoseconds = 1'000'000'000;
+        first.systemNanoseconds = 10'000'000'000;
+        first.onlineCpus = 2;
+        endpoint::ContainerStats second = first;
+        second.cpuNanoseconds = 2'000'000'000;
+        second.systemNanoseconds = 20'000'000'000;
+        second.memoryBytes = 20'000'000;
+        rig.containers.samples[QStringLiteral("web-id")] = {first, second};
+        const int web = rig.rowOf(QStringLiteral("web"));
+        const int db = rig.rowOf(QStringLiteral("db"));
+
+        rig.window.sampleStats();  // one sample says nothing yet
+        QCOMPARE(rig.containers.samples[QStringLiteral("web-id")].size(), 1);
+        QCoreApplication::processEvents();  // its answer
+        QCOMPARE(rig.cell(web, DashboardWindow::UsageColumn), QString());
+        rig.window.sampleStats();
+        const QString expected = QStringLiteral("20.0 % · %1").arg(gui::humanSize(20'000'000));
+        QTRY_COMPARE(rig.cell(web, DashboardWindow::UsageColumn), expected);
+        QCOMPARE(rig.cell(db, DashboardWindow::UsageColumn), QString());  // only running ones
+        QVERIFY(!rig.containers.samples.contains(QStringLiteral("db-id")));  // never asked
+
+        rig.changed();  // a new list keeps what was measured
+        QCOMPARE(rig.cell(rig.rowOf(QStringLiteral("web")), DashboardWindow::UsageColumn), expected);
+    }
+
     void imagesVolumesAndCleanUp()
     {
         Rig rig;

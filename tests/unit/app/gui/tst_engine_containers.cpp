@@ -234,6 +234,36 @@ private slots:
         QVERIFY(m_api->requests.contains("POST /volumes/prune"));
     }
 
+    // A one-shot stats answer as dockerd on cgroup v2 gives it: memory less the inactive page cache.
+    void statsOfARunningContainer()
+    {
+        running(m_api->port());
+        gui::EngineContainers containers(*m_engine, m_certs);
+        m_api->route("GET /containers/a1/stats?stream=false&one-shot=true",
+                     {200,
+                      R"({"cpu_stats":{"cpu_usage":{"total_usage":2500000000},"system_cpu_usage":90000000000,)"
+                      R"("online_cpus":2},"precpu_stats":{"cpu_usage":{"total_usage":0}},)"
+                      R"("memory_stats":{"usage":52428800,"limit":4112515072,"stats":{"inactive_file":10485760}}})"});
+        QObject context;
+        std::optional<endpoint::ContainerStats> stats;
+        containers.stats("a1", &context, [&stats](const endpoint::ContainerStats& s, const QString& error) {
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+            stats = s;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(stats.has_value(), 10000);
+        QCOMPARE(stats->cpuNanoseconds, 2'500'000'000ULL);
+        QCOMPARE(stats->systemNanoseconds, 90'000'000'000ULL);
+        QCOMPARE(stats->onlineCpus, 2);
+        QCOMPARE(stats->memoryBytes, 41'943'040);
+        QCOMPARE(stats->memoryLimitBytes, 4'112'515'072);
+
+        endpoint::ContainerStats later = *stats;
+        later.cpuNanoseconds += 500'000'000;
+        later.systemNanoseconds += 10'000'000'000;
+        QCOMPARE(endpoint::cpuPercent(*stats, later), 10.0);  // half a second of 2 CPUs' 5 s
+        QCOMPARE(endpoint::cpuPercent(later, *stats), -1.0);  // restarted: the counters went back
+    }
+
     void anUnreachableEngineIsAnErrorNotAHang()
     {
         m_api->silent = true;
