@@ -55,14 +55,13 @@ ContainerLogWindow::ContainerLogWindow(const QString& containerName, QWidget* pa
         m_view->moveCursor(QTextCursor::Start);
         find();
     });
-    // Scrolling up to read stops following; back at the end, it follows again.
-    connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
-        if (m_view->verticalScrollBar()->isSliderDown()) {
-            m_follow->setChecked(value == m_view->verticalScrollBar()->maximum());
-        }
+    // Scrolling up to read (wheel, keys, the bar) stops following; back at the end, it follows again.
+    QScrollBar* scroll = m_view->verticalScrollBar();
+    connect(scroll, &QScrollBar::valueChanged, this, [this, scroll](int value) {
+        if (!m_appending) { m_follow->setChecked(value == scroll->maximum()); }
     });
-    connect(m_follow, &QCheckBox::toggled, this, [this](bool on) {
-        if (on) { m_view->verticalScrollBar()->setValue(m_view->verticalScrollBar()->maximum()); }
+    connect(m_follow, &QCheckBox::toggled, this, [scroll](bool on) {
+        if (on) { scroll->setValue(scroll->maximum()); }
     });
     resize(900, 560);
 }
@@ -79,12 +78,10 @@ void ContainerLogWindow::append(const QByteArray& bytes, bool fromStderr)
     lines.remove(QLatin1Char('\r'));
     QScrollBar* scroll = m_view->verticalScrollBar();
     const int kept = scroll->value();
+    m_appending = true;  // the moves below are not the user's
     m_view->appendPlainText(lines);  // keeps the cursor, hence a search's selection
-    if (m_follow->isChecked()) {
-        scroll->setValue(scroll->maximum());
-    } else {
-        scroll->setValue(kept);
-    }
+    scroll->setValue(m_follow->isChecked() ? scroll->maximum() : kept);
+    m_appending = false;
 }
 
 void ContainerLogWindow::ended(const QString& reason)

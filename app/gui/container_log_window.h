@@ -36,6 +36,7 @@ private:
     QLineEdit* m_search;
     QCheckBox* m_follow;
     QLabel* m_status;
+    bool m_appending = false;
     QByteArray m_partial;  // a line not ended yet, or a character cut between two reads
 };
 

@@ -652,8 +652,12 @@ void DashboardWindow::refreshUsage()
         m_usageLoading = false;
         m_images->showUsage(usage);
         m_volumes->showUsage(usage);
-        m_usage->setText(error.isEmpty() ? tr("Disk: %1").arg(diskUsageText(usage))
-                                         : tr("Disk usage unknown: %1").arg(error));
+        if (!error.isEmpty() && m_engine.status().state != engine::EngineState::Running) {
+            m_usage->clear();  // nothing to say while the engine is not there
+        } else {
+            m_usage->setText(error.isEmpty() ? tr("Disk: %1").arg(diskUsageText(usage))
+                                             : tr("Disk usage unknown: %1").arg(error));
+        }
         emit diskUsageShown();
         if (m_usageAgain) {
             m_usageAgain = false;
@@ -674,24 +678,26 @@ void DashboardWindow::cleanUp()
     // One after the other: containers first, so their images become dangling.
     const QList<endpoint::Prune> steps{endpoint::Prune::StoppedContainers, endpoint::Prune::DanglingImages,
                                        endpoint::Prune::BuildCache};
-    auto next = std::make_shared<std::function<void(int)>>();
-    *next = [this, steps, reclaimed, errors, next](int step) {
+    // Each step's answer holds the chain (through `self`); the chain holds only a weak reference
+    // to itself, so it ends with the last answer, or with this window.
+    auto chain = std::make_shared<std::function<void(int)>>();
+    *chain = [this, steps, reclaimed, errors, weak = std::weak_ptr(chain)](int step) {
         if (step == steps.size()) {
             m_cleanUp->setEnabled(true);
             statusBar()->showMessage(errors->isEmpty()
                                          ? tr("Clean up: %1 reclaimed").arg(humanSize(*reclaimed))
                                          : tr("Clean up failed: %1").arg(errors->join(QStringLiteral("; "))));
             refreshUsage();
-            *next = nullptr;  // the chain ends: nothing holds itself any more
             return;
         }
-        m_containers.prune(steps[step], this, [reclaimed, errors, next, step](qint64 bytes, const QString& error) {
-            *reclaimed += bytes;
-            if (!error.isEmpty()) { *errors << error; }
-            if (*next) { (*next)(step + 1); }
-        });
+        m_containers.prune(steps[step], this,
+                           [reclaimed, errors, self = weak.lock(), step](qint64 bytes, const QString& error) {
+                               *reclaimed += bytes;
+                               if (!error.isEmpty()) { *errors << error; }
+                               (*self)(step + 1);
+                           });
     };
-    (*next)(0);
+    (*chain)(0);
 }
 
 void DashboardWindow::refreshContainers()

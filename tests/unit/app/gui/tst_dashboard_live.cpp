@@ -11,6 +11,7 @@
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -366,6 +367,29 @@ private slots:
         QCOMPARE(logs->statusText(), QStringLiteral("Not following: the engine closed the container's logs"));
         logs->close();  // deleted on close
         QTRY_VERIFY(!logs);
+    }
+
+    // Reading back stops following: new lines do not pull the view down until Follow is on again.
+    void scrollingUpStopsFollowing()
+    {
+        gui::ContainerLogWindow logs(QStringLiteral("web"));
+        logs.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&logs));
+        QByteArray many;
+        for (int i = 0; i < 300; ++i) { many += "line " + QByteArray::number(i) + '\n'; }
+        logs.append(many, false);
+        QScrollBar* scroll = logs.view()->verticalScrollBar();
+        QVERIFY(scroll->maximum() > 0);
+        QCOMPARE(scroll->value(), scroll->maximum());
+        scroll->setValue(10);  // the user scrolls up
+        QVERIFY(!logs.follow()->isChecked());
+        logs.append("more\n", false);
+        QCOMPARE(scroll->value(), 10);
+        logs.follow()->setChecked(true);
+        QCOMPARE(scroll->value(), scroll->maximum());
+        logs.append("and more\n", false);
+        QCOMPARE(scroll->value(), scroll->maximum());
+        QVERIFY(logs.follow()->isChecked());
     }
 
     void composeProjectsAreGroupedAndTheFilterHides()
