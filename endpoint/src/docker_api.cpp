@@ -198,6 +198,18 @@ void DockerApi::request(const QByteArray& method, const QByteArray& path, QObjec
     socket->connectToHostEncrypted(m_host, m_port);
 }
 
+void DockerApi::requestJson(const QByteArray& method, const QByteArray& path, QObject* context, JsonDone done) const
+{
+    request(method, path, context, [done = std::move(done)](const HttpResponse& r) {
+        if (!r.ok()) {
+            done(nullptr, r.describe());
+            return;
+        }
+        // Not JSON: a discarded value, which no caller takes for the object or array it expects.
+        done(nlohmann::json::parse(r.body.constData(), r.body.constData() + r.body.size(), nullptr, false), {});
+    });
+}
+
 void DockerApi::ping(QObject* context, std::function<void(bool, const QString&)> done) const
 {
     request("GET", "/_ping", context, [done = std::move(done)](const HttpResponse& r) {
@@ -213,12 +225,11 @@ void DockerApi::ping(QObject* context, std::function<void(bool, const QString&)>
 
 void DockerApi::version(QObject* context, std::function<void(const nlohmann::json&, const QString&)> done) const
 {
-    request("GET", "/version", context, [done = std::move(done)](const HttpResponse& r) {
-        if (!r.ok()) {
-            done(nullptr, r.describe());
+    requestJson("GET", "/version", context, [done = std::move(done)](const nlohmann::json& json, const QString& error) {
+        if (!error.isEmpty()) {
+            done(nullptr, error);
             return;
         }
-        const auto json = nlohmann::json::parse(r.body.constData(), r.body.constData() + r.body.size(), nullptr, false);
         if (!json.is_object()) {
             done(nullptr, QStringLiteral("the engine's /version answer is not a JSON object"));
         } else {
@@ -230,66 +241,66 @@ void DockerApi::version(QObject* context, std::function<void(const nlohmann::jso
 void DockerApi::listContainers(QObject* context,
                                std::function<void(const QList<ContainerSummary>&, const QString&)> done) const
 {
-    request("GET", "/containers/json?all=1", context, [done = std::move(done)](const HttpResponse& r) {
-        if (!r.ok()) {
-            done({}, r.describe());
-            return;
-        }
-        const auto json = nlohmann::json::parse(r.body.constData(), r.body.constData() + r.body.size(), nullptr, false);
-        if (!json.is_array()) {
-            done({}, QStringLiteral("the engine's container list is not a JSON array"));
-            return;
-        }
-        QList<ContainerSummary> list;
-        for (const auto& item : json) {
-            if (!item.is_object()) { continue; }
-            ContainerSummary c;
-            c.id = QString::fromStdString(stringField(item, "Id"));
-            c.image = QString::fromStdString(stringField(item, "Image"));
-            c.state = QString::fromStdString(stringField(item, "State"));
-            c.status = QString::fromStdString(stringField(item, "Status"));
-            if (const auto created = item.find("Created"); created != item.end() && created->is_number_integer()) {
-                c.created = created->get<qint64>();
+    requestJson(
+        "GET", "/containers/json?all=1", context,
+        [done = std::move(done)](const nlohmann::json& json, const QString& error) {
+            if (!error.isEmpty()) {
+                done({}, error);
+                return;
             }
-            if (const auto names = item.find("Names");
-                names != item.end() && names->is_array() && !names->empty() && names->front().is_string()) {
-                c.name = QString::fromStdString(names->front().get<std::string>());
+            if (!json.is_array()) {
+                done({}, QStringLiteral("the engine's container list is not a JSON array"));
+                return;
             }
-            if (c.name.startsWith(QLatin1Char('/'))) { c.name.remove(0, 1); }
-            if (const auto labels = item.find("Labels"); labels != item.end() && labels->is_object()) {
-                c.composeProject = QString::fromStdString(stringField(*labels, "com.docker.compose.project"));
-            }
-            if (const auto ports = item.find("Ports"); ports != item.end() && ports->is_array()) {
-                for (const auto& port : *ports) {
-                    const auto field = port.is_object() ? port.find("PublicPort") : port.end();
-                    if (field == port.end() || !field->is_number_integer()) { continue; }
-                    const auto hostPort = field->get<long long>();
-                    if (hostPort <= 0 || hostPort > 65535) { continue; }
-                    const auto inside = port.find("PrivatePort");
-                    const auto containerPort
-                        = inside != port.end() && inside->is_number_integer() ? inside->get<long long>() : 0;
-                    c.ports << PublishedPort{
-                        QString::fromStdString(stringField(port, "Type")),
-                        QString::fromStdString(stringField(port, "IP")), static_cast<quint16>(hostPort),
-                        static_cast<quint16>(containerPort > 0 && containerPort <= 65535 ? containerPort : 0)};
+            QList<ContainerSummary> list;
+            for (const auto& item : json) {
+                if (!item.is_object()) { continue; }
+                ContainerSummary c;
+                c.id = QString::fromStdString(stringField(item, "Id"));
+                c.image = QString::fromStdString(stringField(item, "Image"));
+                c.state = QString::fromStdString(stringField(item, "State"));
+                c.status = QString::fromStdString(stringField(item, "Status"));
+                if (const auto created = item.find("Created"); created != item.end() && created->is_number_integer()) {
+                    c.created = created->get<qint64>();
                 }
+                if (const auto names = item.find("Names");
+                    names != item.end() && names->is_array() && !names->empty() && names->front().is_string()) {
+                    c.name = QString::fromStdString(names->front().get<std::string>());
+                }
+                if (c.name.startsWith(QLatin1Char('/'))) { c.name.remove(0, 1); }
+                if (const auto labels = item.find("Labels"); labels != item.end() && labels->is_object()) {
+                    c.composeProject = QString::fromStdString(stringField(*labels, "com.docker.compose.project"));
+                }
+                if (const auto ports = item.find("Ports"); ports != item.end() && ports->is_array()) {
+                    for (const auto& port : *ports) {
+                        const auto field = port.is_object() ? port.find("PublicPort") : port.end();
+                        if (field == port.end() || !field->is_number_integer()) { continue; }
+                        const auto hostPort = field->get<long long>();
+                        if (hostPort <= 0 || hostPort > 65535) { continue; }
+                        const auto inside = port.find("PrivatePort");
+                        const auto containerPort
+                            = inside != port.end() && inside->is_number_integer() ? inside->get<long long>() : 0;
+                        c.ports << PublishedPort{
+                            QString::fromStdString(stringField(port, "Type")),
+                            QString::fromStdString(stringField(port, "IP")), static_cast<quint16>(hostPort),
+                            static_cast<quint16>(containerPort > 0 && containerPort <= 65535 ? containerPort : 0)};
+                    }
+                }
+                if (!c.id.isEmpty()) { list << c; }
             }
-            if (!c.id.isEmpty()) { list << c; }
-        }
-        done(list, {});
-    });
+            done(list, {});
+        });
 }
 
 void DockerApi::containerRuntime(const QString& id, QObject* context,
                                  std::function<void(const QString&, const QString&)> done) const
 {
     const QByteArray path = "/containers/" + QUrl::toPercentEncoding(id) + "/json";
-    request("GET", path, context, [done = std::move(done)](const HttpResponse& r) {
-        if (!r.ok()) {
-            done({}, r.describe());
+    requestJson("GET", path, context, [done = std::move(done)](const nlohmann::json& json, const QString& error) {
+        if (!error.isEmpty()) {
+            done({}, error);
             return;
         }
-        const auto json = nlohmann::json::parse(r.body.constData(), r.body.constData() + r.body.size(), nullptr, false);
         const auto hostConfig = json.is_object() ? json.find("HostConfig") : json.end();
         if (!json.is_object() || hostConfig == json.end() || !hostConfig->is_object()) {
             done({}, QStringLiteral("the engine's container details lack HostConfig"));
@@ -379,12 +390,11 @@ void DockerApi::containerStats(const QString& id, QObject* context,
                                std::function<void(const ContainerStats&, const QString&)> done) const
 {
     const QByteArray path = "/containers/" + QUrl::toPercentEncoding(id) + "/stats?stream=false&one-shot=true";
-    request("GET", path, context, [done = std::move(done)](const HttpResponse& r) {
-        if (!r.ok()) {
-            done({}, r.describe());
+    requestJson("GET", path, context, [done = std::move(done)](const nlohmann::json& json, const QString& error) {
+        if (!error.isEmpty()) {
+            done({}, error);
             return;
         }
-        const auto json = nlohmann::json::parse(r.body.constData(), r.body.constData() + r.body.size(), nullptr, false);
         if (!json.is_object()) {
             done({}, QStringLiteral("the engine's container stats are not a JSON object"));
             return;

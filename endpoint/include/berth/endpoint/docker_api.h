@@ -120,6 +120,11 @@ public:
     using Done = std::function<void(const HttpResponse&)>;
     void request(const QByteArray& method, const QByteArray& path, QObject* context, Done done) const;
 
+    // A request whose answer is JSON: `json` is what the body parses to (a discarded value when it
+    // is not JSON), or `error` says why there is none (transport, or an HTTP error status).
+    using JsonDone = std::function<void(const nlohmann::json& json, const QString& error)>;
+    void requestJson(const QByteArray& method, const QByteArray& path, QObject* context, JsonDone done) const;
+
     // GET /_ping answers "OK".
     void ping(QObject* context, std::function<void(bool ok, const QString& why)> done) const;
     // GET /version
