@@ -30,6 +30,9 @@ std::string describe(const EngineStatus& status)
         text += " (QEMU pid " + std::to_string(status.qemuPid) + ")";
     }
     if (status.state == EngineState::Error && !status.detail.isEmpty()) { text += ": " + status.detail.toStdString(); }
+    if (status.resourceSaverPaused) {
+        text += " (paused by Resource Saver: the next docker command, or berthctl start, starts the engine)";
+    }
     return text;
 }
 

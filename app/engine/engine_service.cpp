@@ -9,7 +9,9 @@
 #include "berth/endpoint/endpoint_certs.h"
 #include "berth/settings/proxy.h"
 #include "berth/vm/vm_backends.h"
+#include "engine_clients.h"
 #include "port_publisher.h"
+#include "resource_saver.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -36,6 +38,33 @@ void pingEngine(quint16 port, const vm::EngineOptions::EngineCheckDone& done)
     }
     endpoint::DockerApi(port, *tls, std::chrono::seconds(3))
         .ping(QCoreApplication::instance(), [done](bool ok, const QString& why) { done(ok, why); });
+}
+
+// In use: a container runs, or a client other than Berth's own holds a connection. When the
+// engine cannot be asked, it counts as in use.
+void probeEngineActivity(quint16 port, QObject* context, const std::function<void(bool inUse)>& done)
+{
+    QString problem;
+    const auto tls = endpoint::DockerApi::tlsConfiguration(engineCerts(), &problem);
+    if (!tls) {
+        done(true);
+        return;
+    }
+    endpoint::DockerApi(port, *tls)
+        .requestJson(
+            "GET", "/containers/json", context, [port, done](const nlohmann::json& running, const QString& error) {
+                if (!error.isEmpty()) { spdlog::debug("Resource Saver: {}", error.toStdString()); }
+                done(!error.isEmpty() || !running.is_array() || !running.empty() || otherClientsConnected(port));
+            });
+}
+
+ResourceSaverPolicy resourceSaverPolicy(const settings::SettingsPaths& paths, std::chrono::milliseconds minute)
+{
+    const auto settings = settings::Settings::load(paths);
+    ResourceSaverPolicy policy;
+    policy.enabled = settings.get(settings::keys::kResourceSaver).value.get<bool>();
+    policy.idleTime = minute * settings.get(settings::keys::kResourceSaverIdleMinutes).value.get<std::int64_t>();
+    return policy;
 }
 
 }  // namespace
@@ -76,6 +105,11 @@ EngineService::EngineService(EngineServiceOptions options, QObject* parent)
             [this](const vm::HostPort& port, bool enabled, vm::VirtualMachine::ForwardDone done) {
                 m_controller->setHostForward(port, enabled, std::move(done));
             });
+        const auto minute = m_options.resourceSaverMinute;
+        m_resourceSaver = std::make_unique<ResourceSaver>(
+            *m_host, *m_controller,
+            [paths = m_options.settingsPaths, minute] { return resourceSaverPolicy(paths, minute); },
+            probeEngineActivity, minute / 2);
         connect(m_controller.get(), &vm::EngineController::stateChanged, this, [this](vm::EngineState state) {
             if (state == vm::EngineState::Running) {
                 setUpDockerCli();

@@ -7,7 +7,8 @@
 // certificates before each launch of the full guest, and whenever the engine comes up points the
 // docker CLI's context at it and gives the CLI the containers' proxy for it (setCliProxy), offers
 // the user the docker CLI tools shipped with the guest image, and publishes the containers' ports on the host's
-// loopback (PortPublisher).
+// loopback (PortPublisher); with the Resource Saver on, it stops the idle engine and starts it
+// again when a client connects (ResourceSaver).
 
 #include "berth/endpoint/cli_proxy.h"
 #include "berth/engine/engine_host.h"
@@ -17,11 +18,13 @@
 #include <QObject>
 #include <QString>
 
+#include <chrono>
 #include <memory>
 
 namespace berth::engine {
 
 class PortPublisher;
+class ResourceSaver;
 
 struct EngineServiceOptions {
     QString instanceDir;
@@ -32,6 +35,8 @@ struct EngineServiceOptions {
     QString virtiofsd;  // serves the shared directories; empty or missing: nothing is shared
     settings::SettingsPaths settingsPaths;
     vm::EngineOptions::AcceleratorChoice accelerator = vm::EngineOptions::AcceleratorChoice::Auto;
+    // How long one minute of the Resource Saver's idle time lasts; tests shorten it.
+    std::chrono::milliseconds resourceSaverMinute = std::chrono::minutes(1);
 };
 
 class EngineService : public QObject {
@@ -58,6 +63,7 @@ private:
     std::unique_ptr<vm::EngineController> m_controller;
     std::unique_ptr<EngineHost> m_host;
     std::unique_ptr<PortPublisher> m_ports;  // the full guest's
+    std::unique_ptr<ResourceSaver> m_resourceSaver;  // the full guest's
     endpoint::CliProxy m_containersProxy;  // containersProxy, as the launch that runs now read it
 };
 

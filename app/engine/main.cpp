@@ -86,6 +86,10 @@ int main(int argc, char* argv[])
     options.toolsDir = defaultToolsDir(options.guestDir);
     options.virtiofsd = defaultVirtiofsd();
     options.settingsPaths = berth::settings::SettingsPaths::forCurrentUser();
+    // Tests wait seconds, not minutes, for the Resource Saver.
+    if (const int ms = qEnvironmentVariableIntValue("BERTH_TEST_RESOURCE_SAVER_MINUTE_MS"); ms > 0) {
+        options.resourceSaverMinute = std::chrono::milliseconds(ms);
+    }
     berth::engine::EngineService service(options);
     QString error;
     if (!service.listen(&error)) {

@@ -34,10 +34,12 @@
 
 namespace berth::gui {
 
-QString engineStateText(engine::EngineState state)
+QString engineStateText(const engine::EngineStatus& status)
 {
-    switch (state) {
-    case engine::EngineState::Stopped: return DashboardWindow::tr("Stopped");
+    switch (status.state) {
+    case engine::EngineState::Stopped:
+        return status.resourceSaverPaused ? DashboardWindow::tr("Paused by Resource Saver")
+                                          : DashboardWindow::tr("Stopped");
     case engine::EngineState::Starting: return DashboardWindow::tr("Starting");
     case engine::EngineState::WaitingForEngine: return DashboardWindow::tr("Waiting for engine");
     case engine::EngineState::Running: return DashboardWindow::tr("Running");
@@ -553,9 +555,12 @@ QString DashboardWindow::acceleratorText() const
 void DashboardWindow::showStatus(const engine::EngineStatus& status)
 {
     const bool policyAllowsStart = m_settings.engineStartAllowed();
-    m_state->setText(engineStateText(status.state));
+    m_state->setText(engineStateText(status));
     if (status.state == engine::EngineState::Error) {
         m_detail->setText(tr("Error: %1").arg(status.detail));
+    } else if (status.resourceSaverPaused) {
+        m_detail->setText(tr("No container ran for the Resource Saver's idle time. The next docker command, or "
+                             "Start, starts the engine again."));
     } else if (!policyAllowsStart) {
         m_detail->setText(tr("%1 is invalid: the engine will not start until your administrator fixes it.")
                               .arg(QString::fromStdString(m_settings.adminPolicy().file)));

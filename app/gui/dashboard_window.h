@@ -181,7 +181,7 @@ struct EngineControls {
 };
 EngineControls engineControls(const engine::EngineStatus& status, bool startAllowed);
 
-// The engine state in the user's language.
-QString engineStateText(engine::EngineState state);
+// The engine state in the user's language ("Paused by Resource Saver" for its stop).
+QString engineStateText(const engine::EngineStatus& status);
 
 }  // namespace berth::gui

@@ -45,6 +45,11 @@ const char* const kSchemaTexts[] = {
     QT_TRANSLATE_NOOP("Setting", "libvirt connection"),
     QT_TRANSLATE_NOOP("Setting",
                       "qemu:///session: your own VMs; qemu:///system: the system's (needs the libvirt group)."),
+    QT_TRANSLATE_NOOP("Setting", "Resource Saver"),
+    QT_TRANSLATE_NOOP("Setting",
+                      "Stop the VM when no container has run and no docker client has been connected for the time "
+                      "below; the next docker command starts it again."),
+    QT_TRANSLATE_NOOP("Setting", "Resource Saver idle time (minutes)"),
     QT_TRANSLATE_NOOP("Setting", "File sharing"),
     QT_TRANSLATE_NOOP("Setting",
                       "These directories and their subdirectories can be bind mounted into containers: the VM sees "

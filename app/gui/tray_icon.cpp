@@ -83,7 +83,7 @@ TrayIcon::~TrayIcon()
 
 void TrayIcon::showStatus(const engine::EngineStatus& status)
 {
-    const QString text = tr("Berth: %1").arg(engineStateText(status.state));
+    const QString text = tr("Berth: %1").arg(engineStateText(status));
     m_state->setText(text);
     m_tray->setToolTip(text);
     m_tray->setIcon(QIcon(stateIconPath(status.state, status.busy)));

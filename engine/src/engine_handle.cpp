@@ -60,6 +60,7 @@ nlohmann::json EngineStatus::toJson() const
             {"enginePort", enginePort},
             {"serialLog", serialLog.toStdString()},
             {"busy", busy},
+            {"resourceSaverPaused", resourceSaverPaused},
             {"guestConfig", guestConfig ? contracts::toJson(*guestConfig) : nlohmann::json()},
             {"guestReportedConfig", guestReportedConfig ? contracts::toJson(*guestReportedConfig) : nlohmann::json()}};
 }
@@ -76,6 +77,10 @@ EngineStatus EngineStatus::fromJson(const nlohmann::json& json)
         const auto it = json.find(key);
         return it != json.end() && it->is_number_integer() ? it->get<qint64>() : 0;
     };
+    const auto flag = [&](const char* key) {
+        const auto it = json.find(key);
+        return it != json.end() && it->is_boolean() && it->get<bool>();
+    };
     s.state = engineStateFromId(text("state"));
     s.detail = text("detail");
     s.accelerator = text("accelerator");
@@ -84,8 +89,8 @@ EngineStatus EngineStatus::fromJson(const nlohmann::json& json)
     s.vmManager = text("vmManager");
     s.enginePort = static_cast<quint16>(number("enginePort"));
     s.serialLog = text("serialLog");
-    const auto busy = json.find("busy");
-    s.busy = busy != json.end() && busy->is_boolean() && busy->get<bool>();
+    s.busy = flag("busy");
+    s.resourceSaverPaused = flag("resourceSaverPaused");
     const auto config = json.find("guestConfig");
     if (config != json.end()) { s.guestConfig = contracts::parseGuestConfig(*config, nullptr); }
     const auto reported = json.find("guestReportedConfig");

@@ -35,6 +35,9 @@ EngineHost::EngineHost(vm::EngineController* controller, LaunchPlanner planner, 
                                               {"ok", ok},
                                               {"message", message.toStdString()}};
                 const bool launch = operation != vm::EngineOperation::Stop;
+                if (!launch && std::exchange(m_pausing, false)) {
+                    m_paused = ok && !m_controller->isBusy() && m_controller->state() == vm::EngineState::Stopped;
+                }
                 if (launch && ok && m_controller->launchWaits()) {
                     // Another launch waits (asked for during this one): its callers, and this
                     // one's, hear about the engine once it has run.
@@ -48,8 +51,10 @@ EngineHost::EngineHost(vm::EngineController* controller, LaunchPlanner planner, 
                     }
                 }
                 broadcast({{"type", "status"}, {"status", status().toJson()}});
-                if (operation == vm::EngineOperation::Stop && ok && !m_controller->isBusy()
-                    && m_controller->state() == vm::EngineState::Stopped) {
+                if (m_paused) {
+                    if (!launch) { emit paused(); }
+                } else if (operation == vm::EngineOperation::Stop && ok && !m_controller->isBusy()
+                           && m_controller->state() == vm::EngineState::Stopped) {
                     closeForExit();
                 }
             });
@@ -98,6 +103,7 @@ EngineStatus EngineHost::status() const
     s.enginePort = m_controller->enginePort();
     s.serialLog = m_controller->serialLogPath();
     s.busy = m_controller->isBusy();
+    s.resourceSaverPaused = m_paused;
     const auto typed = [](const QByteArray& text) -> std::optional<contracts::GuestConfig> {
         if (text.isEmpty()) { return std::nullopt; }
         return contracts::parseGuestConfig(nlohmann::json::parse(text.toStdString(), nullptr, false), nullptr);
@@ -157,15 +163,30 @@ void EngineHost::onRequest(QLocalSocket* client, const nlohmann::json& request)
     } else if (op == "stop") {
         const auto force = request.find("force");
         const bool forced = force != request.end() && force->is_boolean() && force->get<bool>();
+        m_pausing = false;  // a stop asked for ends the host, pause or not
+        m_paused = false;
         m_controller->stop(forced ? vm::EngineController::StopMode::Force : vm::EngineController::StopMode::Graceful);
     } else {
         send(client, {{"type", "error"}, {"message", "unknown op \"" + op + "\""}});
     }
 }
 
+void EngineHost::pause()
+{
+    if (m_closing || m_controller->isBusy() || m_controller->state() != vm::EngineState::Running) { return; }
+    spdlog::info("Resource Saver: stopping the idle engine");
+    m_pausing = true;
+    m_controller->stop(vm::EngineController::StopMode::Graceful);
+}
+
+bool EngineHost::resume()
+{
+    return !m_closing && launch(EngineOperation::Start);
+}
+
 // The config is decided here, at the moment of launch, so a stale window cannot start the engine
 // with yesterday's settings or past a policy that has since become invalid.
-void EngineHost::launch(EngineOperation operation)
+bool EngineHost::launch(EngineOperation operation)
 {
     const PlannedLaunch config = m_planner();
     for (const auto& warning : config.warnings) { spdlog::warn("{}", warning.toStdString()); }
@@ -176,13 +197,17 @@ void EngineHost::launch(EngineOperation operation)
                    {"op", vm::engineOperationName(operation).toStdString()},
                    {"ok", false},
                    {"message", config.refusal.toStdString()}});
-        return;
+        return false;
     }
+    m_pausing = false;
+    m_paused = false;
+    emit aboutToLaunch();
     if (operation == EngineOperation::Start) {
         m_controller->start(config.plan);
     } else {
         m_controller->restart(config.plan);
     }
+    return true;
 }
 
 void EngineHost::send(QLocalSocket* client, const nlohmann::json& event)

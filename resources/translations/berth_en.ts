@@ -276,6 +276,18 @@
         <source>These directories and their subdirectories can be bind mounted into containers: the VM sees each one at the same path. $HOME, $TMP, $TEMP and ~ are expanded when the VM starts.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Resource Saver</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop the VM when no container has run and no docker client has been connected for the time below; the next docker command starts it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resource Saver idle time (minutes)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>berth::gui::AppController</name>
@@ -750,6 +762,14 @@
     </message>
     <message>
         <source>%1 % · %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paused by Resource Saver</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No container ran for the Resource Saver&apos;s idle time. The next docker command, or Start, starts the engine again.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

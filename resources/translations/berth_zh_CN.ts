@@ -275,6 +275,18 @@
         <source>These directories and their subdirectories can be bind mounted into containers: the VM sees each one at the same path. $HOME, $TMP, $TEMP and ~ are expanded when the VM starts.</source>
         <translation>这些目录及其子目录可以绑定挂载到容器中：虚拟机在相同的路径下看到每个目录。$HOME、$TMP、$TEMP 和 ~ 在虚拟机启动时展开。</translation>
     </message>
+    <message>
+        <source>Resource Saver</source>
+        <translation>资源节省模式</translation>
+    </message>
+    <message>
+        <source>Stop the VM when no container has run and no docker client has been connected for the time below; the next docker command starts it again.</source>
+        <translation>在下方设定的时间内没有容器运行、也没有 docker 客户端连接时停止虚拟机；下一条 docker 命令会重新启动它。</translation>
+    </message>
+    <message>
+        <source>Resource Saver idle time (minutes)</source>
+        <translation>资源节省模式空闲时间（分钟）</translation>
+    </message>
 </context>
 <context>
     <name>berth::gui::AppController</name>
@@ -750,6 +762,14 @@
     <message>
         <source>%1 % · %2</source>
         <translation>%1 % · %2</translation>
+    </message>
+    <message>
+        <source>Paused by Resource Saver</source>
+        <translation>已由资源节省模式暂停</translation>
+    </message>
+    <message>
+        <source>No container ran for the Resource Saver&apos;s idle time. The next docker command, or Start, starts the engine again.</source>
+        <translation>在资源节省模式的空闲时间内没有容器运行。下一条 docker 命令或“启动”会重新启动引擎。</translation>
     </message>
 </context>
 <context>

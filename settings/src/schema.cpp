@@ -212,6 +212,31 @@ std::vector<SettingSpec> buildSchema()
          .adminPath = "/linuxVM/libvirtUri",
          .lockPath = "/linuxVM/libvirtUri",
          .choices = {"qemu:///session", "qemu:///system"}},
+        // Docker Desktop's Resource Saver: berth-engine stops the VM once no container has run and
+        // no client has been connected for the idle time, and starts it when a client connects.
+        {.key = keys::kResourceSaver,
+         .type = ValueType::Bool,
+         .defaultValue = false,
+         .label = "Resource Saver",
+         .description = "Stop the VM when no container has run and no docker client has been connected for "
+                        "the time below; the next docker command starts it again.",
+         .restartNeeded = false,
+         .page = Page::Resources,
+         .adminForm = AdminForm::Wrapped,
+         .adminPath = "/useResourceSaver",
+         .lockPath = "/useResourceSaver"},
+        {.key = keys::kResourceSaverIdleMinutes,
+         .type = ValueType::Integer,
+         .defaultValue = 5,
+         .label = "Resource Saver idle time (minutes)",
+         .description = "",
+         .restartNeeded = false,
+         .page = Page::Resources,
+         .adminForm = AdminForm::Wrapped,
+         .adminPath = "/resourceSaverIdleMinutes",
+         .lockPath = "/resourceSaverIdleMinutes",
+         .minimum = 1,
+         .maximum = 1440},
         // Docker Desktop's Resources > File sharing. Its admin key lists allowed directories; Berth
         // shares those marked sharedByDefault and locks the list (admin_policy.cpp).
         {.key = keys::kFileSharingDirectories,

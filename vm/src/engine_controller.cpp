@@ -340,6 +340,12 @@ nlohmann::json EngineController::readStatusFile(const QString& instanceDir)
     return json.is_discarded() ? nlohmann::json(nullptr) : json;
 }
 
+void EngineController::holdEnginePort(quint16 port, std::function<void()> release)
+{
+    m_heldEnginePort = port;
+    m_releaseHeldPort = std::move(release);
+}
+
 void EngineController::setHostForward(const HostPort& port, bool enabled, VirtualMachine::ForwardDone done)
 {
     if (m_state != EngineState::Running || !m_vm) {

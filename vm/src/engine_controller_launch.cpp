@@ -93,6 +93,16 @@ QString diskWriteStop(const QString& event, const QByteArray& data, const QStrin
         .arg(dataDisk, cause.isEmpty() ? QStringLiteral("unknown error") : cause, volume.rootPath());
 }
 
+void rememberEnginePort(const InstanceDir& dir, quint16 port)
+{
+    QSaveFile save(dir.enginePortFile());
+    if (save.open(QIODevice::WriteOnly)) {
+        save.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+        save.write(QByteArray::number(port) + '\n');
+        save.commit();
+    }
+}
+
 // The loopback port for the engine: the one kept in <instanceDir>/engine-port while it is free,
 // so clients configured with it (the docker context) rarely need updating.
 quint16 keepEnginePort(const InstanceDir& dir)
@@ -103,12 +113,7 @@ quint16 keepEnginePort(const InstanceDir& dir)
     const quint16 port = freeLoopbackPort(kept);
     if (port != kept && port != 0) {
         if (kept != 0) { spdlog::info("engine: port {} is taken; the engine moves to 127.0.0.1:{}", kept, port); }
-        QSaveFile save(dir.enginePortFile());
-        if (save.open(QIODevice::WriteOnly)) {
-            save.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
-            save.write(QByteArray::number(port) + '\n');
-            save.commit();
-        }
+        rememberEnginePort(dir, port);
     }
     return port;
 }
@@ -235,7 +240,14 @@ void EngineController::launch()
     spec.extraFwCfg = m_options.extraFwCfg;
     spec.accelerator = m_verdict->accelerator;
     spec.engineGuestPort = m_options.engineGuestPort;
-    spec.engineHostPort = m_options.engineGuestPort != 0 ? keepEnginePort(m_dir) : 0;
+    // A held port is taken until the engine answers: the engine starts on another, then moves.
+    m_engineMovesTo = m_options.engineGuestPort != 0 ? std::exchange(m_heldEnginePort, 0) : 0;
+    if (m_engineMovesTo == 0) {
+        m_releaseHeldPort = {};
+        spec.engineHostPort = m_options.engineGuestPort != 0 ? keepEnginePort(m_dir) : 0;
+    } else {
+        spec.engineHostPort = freeLoopbackPort();
+    }
     spec.extraForwards = plan.extraForwards;
     spec.sharedDirectories = plan.sharedDirectories;
     spec.virtiofsdBinary = m_options.virtiofsdBinary;
@@ -368,8 +380,37 @@ void EngineController::checkEngine()
     });
 }
 
+// The engine answers on its temporary port: the holder lets the held one go and the engine takes
+// it, so every client keeps the port it knows. Should another program take it first, the engine
+// stays where it is, as when its kept port is taken at a launch.
+void EngineController::moveEngineToHeldPort()
+{
+    const quint16 held = std::exchange(m_engineMovesTo, 0);
+    const quint16 temporary = m_enginePort;
+    if (const auto release = std::exchange(m_releaseHeldPort, {})) { release(); }
+    const quint64 generation = m_generation;
+    QPointer<EngineController> self(this);
+    m_vm->setTcpForward(
+        held, m_options.engineGuestPort, true, [self, generation, held, temporary](const QString& error) {
+            if (!self || self->m_generation != generation || self->m_step != Step::WaitingForReady) { return; }
+            if (error.isEmpty()) {
+                self->m_vm->setTcpForward(temporary, self->m_options.engineGuestPort, false, [](const QString&) {});
+                self->m_enginePort = held;
+            } else {
+                spdlog::info("engine: port {} is taken ({}); the engine moves to 127.0.0.1:{}", held,
+                             error.toStdString(), temporary);
+                rememberEnginePort(self->m_dir, temporary);
+            }
+            self->becomeRunning();
+        });
+}
+
 void EngineController::becomeRunning()
 {
+    if (m_engineMovesTo != 0 && m_vm) {
+        moveEngineToHeldPort();
+        return;
+    }
     m_timer->stop();
     m_engineRetry->stop();
     setState(

@@ -113,7 +113,6 @@ bool SharedDirectoryServers::start(const VmSpec& spec, QString* error)
         connect(raw->process.get(), &Process::finished, this, [this, raw](const ProcessExit& exit) {
             raw->output += QString::fromLocal8Bit(raw->process->readAllStandardError());
             const QString why = QStringLiteral("virtiofsd serving %1 %2").arg(raw->share.path, exit.describe());
-            spdlog::error("virtiofs: {}", why.toStdString());
             raw->output += QStringLiteral("berth: %1\n").arg(why);
             emit exited(why);
         });

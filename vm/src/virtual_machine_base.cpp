@@ -38,6 +38,10 @@ bool VirtualMachineBase::startSharedDirectories(const VmSpec& spec, const std::s
         m_sharedDirectories = std::make_unique<SharedDirectoryServers>(processes);
         connect(m_sharedDirectories.get(), &SharedDirectoryServers::exited, this, [this](const QString& why) {
             if (state() == State::Off) { return; }
+            if (!m_shutdownReason.isEmpty()) {  // the guest is down: its shares go with it
+                spdlog::info("vm: {} after the guest shut down", why.toStdString());
+                return;
+            }
             spdlog::error("vm: {}; stopping the VM, whose guest would hang on that share", why.toStdString());
             forceStop();
         });
@@ -47,13 +51,24 @@ bool VirtualMachineBase::startSharedDirectories(const VmSpec& spec, const std::s
 
 void VirtualMachineBase::setHostForward(const HostPort& port, bool enabled, ForwardDone done)
 {
-    if (state() != State::Running || (port.protocol != QLatin1String("tcp") && port.protocol != QLatin1String("udp"))
-        || port.port == 0) {
+    forward(port.protocol, port.port, port.port, enabled, std::move(done));
+}
+
+void VirtualMachineBase::setTcpForward(quint16 hostPort, quint16 guestPort, bool enabled, ForwardDone done)
+{
+    forward(QStringLiteral("tcp"), hostPort, guestPort, enabled, std::move(done));
+}
+
+void VirtualMachineBase::forward(const QString& protocol, quint16 hostPort, quint16 guestPort, bool enabled,
+                                 ForwardDone done)
+{
+    if (state() != State::Running || (protocol != QLatin1String("tcp") && protocol != QLatin1String("udp"))
+        || hostPort == 0 || guestPort == 0) {
         QTimer::singleShot(0, this, [done] { done(QStringLiteral("the VM is not running")); });
         return;
     }
-    const QString rule = QStringLiteral("%1:127.0.0.1:%2").arg(port.protocol).arg(port.port);
-    const QString line = enabled ? QStringLiteral("hostfwd_add %1 %2-:%3").arg(netdevId(), rule).arg(port.port)
+    const QString rule = QStringLiteral("%1:127.0.0.1:%2").arg(protocol).arg(hostPort);
+    const QString line = enabled ? QStringLiteral("hostfwd_add %1 %2-:%3").arg(netdevId(), rule).arg(guestPort)
                                  : QStringLiteral("hostfwd_remove %1 %2").arg(netdevId(), rule);
     humanMonitorCommand(line, [done, line](bool ok, const QString& output) {
         // QEMU answers these commands with text only when they failed.

@@ -33,6 +33,7 @@ public:
     State state() const final { return m_state; }
     // QEMU's own hostfwd_add/hostfwd_remove on the user network, through humanMonitorCommand().
     void setHostForward(const HostPort& port, bool enabled, ForwardDone done) final;
+    void setTcpForward(quint16 hostPort, quint16 guestPort, bool enabled, ForwardDone done) final;
 
 protected:
     // One HMP command line, answered with QEMU's text (empty when such a command succeeded) or
@@ -66,6 +67,7 @@ protected:
     QString m_shutdownReason;  // why the guest went down, as the backend heard it
 
 private:
+    void forward(const QString& protocol, quint16 hostPort, quint16 guestPort, bool enabled, ForwardDone done);
     State m_state = State::Off;
     bool m_powerdownPending = false;
     std::unique_ptr<SharedDirectoryServers> m_sharedDirectories;

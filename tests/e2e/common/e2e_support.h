@@ -101,6 +101,8 @@ public:
     // How that release's dockerd version begins: "20.10." (bookworm), "26." (trixie).
     QByteArray engineVersionPrefix() const { return guestSuite() == "bookworm" ? "20.10." : "26."; }
     QProcessEnvironment environment() const { return m_env; }
+    // For every process started from here on.
+    void setVariable(const QString& name, const QString& value) { m_env.insert(name, value); }
     // For what every process started from here on must find first (a test's wrapper of a tool).
     void prependToPath(const QString& dir) { m_env.insert("PATH", dir + ":" + m_env.value("PATH")); }
 

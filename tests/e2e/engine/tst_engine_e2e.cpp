@@ -15,6 +15,11 @@
 
 using berth::e2e::Run;
 
+namespace {
+// A minute of the Resource Saver's idle time, in this test.
+constexpr std::chrono::milliseconds kSaverMinute{3000};
+}  // namespace
+
 class EngineE2e : public QObject {
     Q_OBJECT
 
@@ -29,6 +34,7 @@ private slots:
     void engineAndContainersUseTheProxies();
     void hardKillThenStartRepairsTheDataDisk();
     void clientWithoutCertificateIsRefused();
+    void resourceSaverStopsTheIdleEngineAndDockerStartsIt();
     void stopPowersOffCleanly();
 
 private:
@@ -39,6 +45,8 @@ void EngineE2e::initTestCase()
 {
     QString why;
     if (!m_env.setUp(&why)) { QSKIP(qPrintable(why)); }
+    // The Resource Saver's minute, for berth-engine (the setting is off until its case).
+    m_env.setVariable("BERTH_TEST_RESOURCE_SAVER_MINUTE_MS", QString::number(kSaverMinute.count()));
     const Run start = m_env.berthctl({"start"}, std::chrono::minutes(6));
     QVERIFY2(start.exitCode == 0, qPrintable(start.describe()));
     qInfo("engine up in %.1f s", start.seconds);
@@ -246,6 +254,53 @@ void EngineE2e::clientWithoutCertificateIsRefused()
                                        "--tlscert", m_env.certsDir() + "/cert.pem", "--tlskey",
                                        m_env.certsDir() + "/key.pem", "version", "--format", "{{.Server.Version}}"});
     QVERIFY2(withCert.exitCode == 0, qPrintable(withCert.describe()));
+}
+
+void EngineE2e::resourceSaverStopsTheIdleEngineAndDockerStartsIt()
+{
+    const auto set = [this](const char* setting) { return m_env.berthctl({"settings", "set", setting}).exitCode; };
+    const auto paused = [this] { return m_env.status()["engine"].value("resourceSaverPaused", false); };
+    QVERIFY(m_env.importTinyImage());
+    const Run sleeper = m_env.docker(
+        {"--context", "berth", "run", "-d", "--name", "saver-e2e", berth::e2e::kTinyImage, "sleep", "600"});
+    QVERIFY2(sleeper.exitCode == 0, qPrintable(sleeper.describe()));
+    QCOMPARE(set("resourceSaver.idleMinutes=1"), 0);
+    QCOMPARE(set("resourceSaver.enabled=true"), 0);
+
+    // A negative, so it waits: three idle times with a container running, then with a client
+    // holding a connection (docker events), and the engine is still up.
+    QTest::qWait(static_cast<int>(3 * kSaverMinute.count()));
+    QCOMPARE(m_env.engineState(), QStringLiteral("running"));
+    const Run removed = m_env.docker({"--context", "berth", "rm", "-f", "saver-e2e"});
+    QVERIFY2(removed.exitCode == 0, qPrintable(removed.describe()));
+    {
+        QProcess events;
+        events.setProcessEnvironment(m_env.environment());
+        events.start(m_env.guestImageDir() + "/docker", {"--context", "berth", "events"});
+        QVERIFY(events.waitForStarted());
+        QTest::qWait(static_cast<int>(3 * kSaverMinute.count()));
+        QCOMPARE(m_env.engineState(), QStringLiteral("running"));
+        events.kill();
+        events.waitForFinished();
+    }
+
+    // Nothing runs and nobody is connected: the VM stops, and status says why.
+    const qint64 qemuPid = m_env.qemuPid();
+    QTRY_VERIFY_WITH_TIMEOUT(paused(), 60000);
+    QCOMPARE(m_env.engineState(), QStringLiteral("stopped"));
+    QVERIFY2(::kill(static_cast<pid_t>(qemuPid), 0) != 0, "QEMU still runs while paused");
+    const Run status = m_env.berthctl({"status"});
+    QVERIFY2(status.output.contains("paused by Resource Saver"), qPrintable(status.describe()));
+
+    // The next docker command starts it, and gets its answer.
+    const Run version
+        = m_env.docker({"--context", "berth", "version", "--format", "{{.Server.Version}}"}, std::chrono::minutes(6));
+    if (version.exitCode != 0) { QFAIL(qPrintable(version.describe() + m_env.diagnostics())); }
+    QVERIFY2(version.output.trimmed().startsWith(m_env.engineVersionPrefix()), qPrintable(version.describe()));
+    QCOMPARE(m_env.engineState(), QStringLiteral("running"));
+    QVERIFY(!paused());
+    qInfo("docker version after the pause: %.1f s", version.seconds);
+    QCOMPARE(set("resourceSaver.enabled=false"), 0);
 }
 
 void EngineE2e::stopPowersOffCleanly()

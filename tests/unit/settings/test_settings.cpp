@@ -137,6 +137,21 @@ TEST_F(SettingsTest, OnlyAChangeCanHitALock)
     EXPECT_TRUE(s.propose({{std::string(keys::kSocketMountCommandListType), "allow"}}).hasLockedFieldError);
 }
 
+TEST_F(SettingsTest, AnAdministratorCanLockTheResourceSaver)
+{
+    admin(R"({"configurationFileVersion": 2,
+                  "useResourceSaver": {"locked": true, "value": true},
+                  "resourceSaverIdleMinutes": {"locked": true, "value": 15}})");
+    user(R"({"resourceSaver.enabled": false, "resourceSaver.idleMinutes": 1})");
+    const auto s = load();
+    EXPECT_EQ(s.get(keys::kResourceSaver).value, json(true));
+    EXPECT_TRUE(s.get(keys::kResourceSaver).locked());
+    EXPECT_EQ(s.get(keys::kResourceSaverIdleMinutes).value, json(15));
+    EXPECT_TRUE(s.propose({{std::string(keys::kResourceSaver), false}}).hasLockedFieldError);
+    EXPECT_TRUE(s.propose({{std::string(keys::kResourceSaverIdleMinutes), 60}}).hasLockedFieldError);
+    EXPECT_FALSE(load().propose({{std::string(keys::kResourceSaverIdleMinutes), 0}}).ok());  // 1 to 1440
+}
+
 TEST_F(SettingsTest, UnlockedAdminValueIsOnlyADefault)
 {
     admin(readText(testData("admin/eci-default-unlocked.json")));

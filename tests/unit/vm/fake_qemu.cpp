@@ -336,4 +336,22 @@ FakeQemuProcess* FakeProcessFactory::lastProgram(const QString& name) const
     return nullptr;
 }
 
+EngineOptions fakeEngineOptions(const QString& dir)
+{
+    using namespace std::chrono_literals;
+    EngineOptions options;
+    QFile kernel(dir + "/vmlinuz");
+    if (!kernel.open(QIODevice::WriteOnly)) { qFatal("cannot create %s", qPrintable(kernel.fileName())); }
+    options.instanceDir = dir + "/instance";
+    options.kernel = kernel.fileName();
+    options.initrd = dir + "/initramfs.img";
+    options.accelerator = EngineOptions::AcceleratorChoice::Tcg;
+    options.timeouts.agentShutdown = 2s;
+    options.timeouts.powerdown = 2s;
+    options.timeouts.kill = 2s;
+    options.timeouts.bootToReady = 5s;
+    options.timeouts.qmpConnect = 2s;
+    return options;
+}
+
 }  // namespace berth::vm::testing

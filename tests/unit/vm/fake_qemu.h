@@ -6,6 +6,7 @@
 // agent, reading the guest config from the -fw_cfg file. Behaviour switches simulate bad guests.
 // A program named ...virtiofsd just runs until it is killed or crash()es.
 
+#include "berth/vm/engine_controller.h"
 #include "berth/vm/process.h"
 
 #include <QByteArray>
@@ -115,5 +116,9 @@ private:
     void noteRunningChanged();
     mutable qint64 m_nextPid = 3'900'000;
 };
+
+// Options for a controller over the fake QEMU: an empty kernel made in `dir`, TCG, and every
+// timeout short enough for unit tests.
+EngineOptions fakeEngineOptions(const QString& dir);
 
 }  // namespace berth::vm::testing

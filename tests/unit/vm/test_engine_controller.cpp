@@ -39,17 +39,7 @@ protected:
     void SetUp() override
     {
         ASSERT_TRUE(m_tmp.isValid());
-        QFile kernel(m_tmp.filePath("vmlinuz"));
-        ASSERT_TRUE(kernel.open(QIODevice::WriteOnly));
-        m_options.instanceDir = m_tmp.filePath("instance");
-        m_options.kernel = kernel.fileName();
-        m_options.initrd = m_tmp.filePath("initramfs.img");
-        m_options.accelerator = EngineOptions::AcceleratorChoice::Tcg;
-        m_options.timeouts.agentShutdown = 2s;
-        m_options.timeouts.powerdown = 2s;
-        m_options.timeouts.kill = 2s;
-        m_options.timeouts.bootToReady = 5s;
-        m_options.timeouts.qmpConnect = 2s;
+        m_options = fakeEngineOptions(m_tmp.path());
     }
 
     EngineController& controller()

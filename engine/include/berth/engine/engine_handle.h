@@ -40,6 +40,9 @@ struct EngineStatus {
     quint16 enginePort = 0;  // 127.0.0.1:<port> reaches the engine's TLS endpoint
     QString serialLog;  // the guest console log, for "Show log"
     bool busy = false;  // an operation is running or queued
+    // Stopped by the Resource Saver after its idle time: berth-engine listens on enginePort and
+    // starts the VM when a client connects there.
+    bool resourceSaverPaused = false;
     std::optional<contracts::GuestConfig> guestConfig;  // what the running VM was started with
     std::optional<contracts::GuestConfig> guestReportedConfig;  // what the guest agent says it read
 

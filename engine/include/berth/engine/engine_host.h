@@ -58,9 +58,20 @@ public:
     static QString socketPath(const QString& instanceDir);
     EngineStatus status() const;
 
+    // The Resource Saver's stop: like a stop, but the host stays to start the engine again
+    // (paused(), then resume() or any client's start). A client's stop ends the pause, and the host.
+    void pause();
+    // Starts the engine as a client's "start" would; false when the settings refuse the launch.
+    bool resume();
+    bool isPaused() const { return m_paused; }
+
 signals:
     // The engine stopped on request and nothing is pending: the host process may exit.
     void idle();
+    // pause() stopped the engine.
+    void paused();
+    // Emitted just before the VM launches (start or restart), while it can still take its ports.
+    void aboutToLaunch();
 
 private:
     void onClient();
@@ -68,12 +79,14 @@ private:
     void closeForExit();
     void broadcast(const nlohmann::json& event);
     void send(QLocalSocket* client, const nlohmann::json& event);
-    void launch(EngineOperation operation);
+    bool launch(EngineOperation operation);
 
     vm::EngineController* m_controller;
     LaunchPlanner m_planner;
     QLocalServer* m_server = nullptr;
     bool m_closing = false;  // stopped and exiting: no new clients or requests
+    bool m_pausing = false;  // the stop under way is pause()'s
+    bool m_paused = false;  // stopped by pause(), and nothing launched since
     std::vector<nlohmann::json> m_heldSuccesses;  // launches that succeeded while another waited
 };
 

@@ -73,6 +73,14 @@ public:
     {
         m_status.state = state;
         m_status.detail = detail;
+        m_status.resourceSaverPaused = false;
+        emit statusChanged(m_status);
+    }
+    // Stopped by the Resource Saver, as berth-engine reports it.
+    void pauseByResourceSaver()
+    {
+        m_status.state = engine::EngineState::Stopped;
+        m_status.resourceSaverPaused = true;
         emit statusChanged(m_status);
     }
     // Ends the running operation as the engine host would; a restart boots with the config the

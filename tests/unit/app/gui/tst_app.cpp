@@ -202,6 +202,11 @@ private slots:
         QVERIFY(d->stopButton()->isEnabled());
         QVERIFY(d->restartButton()->isEnabled());
 
+        rig.engine.pauseByResourceSaver();
+        QCOMPARE(d->stateText(), QStringLiteral("Paused by Resource Saver"));
+        QVERIFY(
+            d->findChild<QLabel*>(QStringLiteral("engineDetail"))->text().contains(QStringLiteral("docker command")));
+        QVERIFY(d->startButton()->isEnabled());
         rig.engine.moveTo(engine::EngineState::WaitingForEngine);
         QCOMPARE(d->stateText(), QStringLiteral("Waiting for engine"));
         rig.engine.moveTo(engine::EngineState::Error, QStringLiteral("QEMU exited with status 1"));

@@ -146,6 +146,11 @@ public:
     // The host's 127.0.0.1:<port> forwarded to the guest's (or no longer), while the engine runs;
     // forwards go with the VM when it stops. See VirtualMachine::setHostForward.
     void setHostForward(const HostPort& port, bool enabled, VirtualMachine::ForwardDone done);
+    // The caller listens on the engine's port (the Resource Saver, holding the clients that come
+    // while the engine starts): the next launch boots with the engine on a temporary port; once
+    // the engine answers there, `release` is called (the caller stops listening) and the engine
+    // moves to `port` before it is Running. Dropped if that launch fails.
+    void holdEnginePort(quint16 port, std::function<void()> release);
 
     static QString toString(EngineState state);
     // What the controller last wrote to <instanceDir>/status.json (null if none): a snapshot for
@@ -190,6 +195,7 @@ private:
     void launchTimedOut();
     void onAgentReady(const QByteArray& config);
     void checkEngine();
+    void moveEngineToHeldPort();
     void becomeRunning();
     void syncGuestClock();
     void failWithVm(const QString& reason);
@@ -231,6 +237,9 @@ private:
     LaunchPlan m_launched;  // what the running VM (or the last launch) got
     QByteArray m_reportedConfig;
     quint16 m_enginePort = 0;
+    quint16 m_heldEnginePort = 0;  // holdEnginePort()'s, for the next launch
+    std::function<void()> m_releaseHeldPort;
+    quint16 m_engineMovesTo = 0;  // the launch under way moves the engine here once it answers
     qint64 m_lastPid = 0;
     std::chrono::milliseconds m_launchLimit{};  // the launch's current limit (see Timeouts::launch)
     quint64 m_generation = 0;  // bumped per launch, so late engine-check answers are ignored

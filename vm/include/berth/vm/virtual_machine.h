@@ -118,6 +118,8 @@ public:
     // `done` gets an empty string, or why not (the host's port is taken, ...), never inside the call.
     using ForwardDone = std::function<void(const QString& error)>;
     virtual void setHostForward(const HostPort& port, bool enabled, ForwardDone done) = 0;
+    // The same for a TCP port that the guest serves at another number (the engine's), as `done`.
+    virtual void setTcpForward(quint16 hostPort, quint16 guestPort, bool enabled, ForwardDone done) = 0;
 
 signals:
     void stateChanged(berth::vm::VirtualMachine::State state);
