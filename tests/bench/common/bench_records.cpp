@@ -33,7 +33,7 @@ void Records::add(const std::string& metric, const std::string& label, const std
                            {"n", values.size()}};
     if (!ratioTo.empty()) { line["ratio_to"] = ratioTo; }
     std::ofstream out(file, std::ios::app);
-    out << line.dump() << '\n';
+    out << line.dump() << '\n' << std::flush;
     if (!out) { std::fprintf(stderr, "cannot append to BERTH_BENCH_RECORDS=%s\n", file); }
 }
 
