@@ -6,6 +6,7 @@
 //
 // Usage: berth_guest_bench_boot [ROUNDS]   (default 3; each round is a cold start and a stop)
 
+#include "bench_records.h"
 #include "e2e_support.h"
 
 #include "berth/contracts/guest_config.h"
@@ -25,11 +26,7 @@
 
 namespace {
 
-double median(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    return values.empty() ? 0 : values[values.size() / 2];
-}
+using berth::bench::median;
 
 // Guest uptime (s) at each agent milestone, from lines like "[   18.573] berth-agent: phase: starting dockerd".
 std::map<QString, double> agentMilestones(const QByteArray& serialLog)
@@ -121,6 +118,14 @@ int main(int argc, char** argv)
     std::printf("    dockerd                                  %6.1f s\n", median(dockerd));
     std::printf("    host: launch and TLS /_ping              %6.1f s\n", median(hostCheck));
     std::printf("  ratio engine-ready / bare boot             %6.2f\n", median(total) / median(bare));
+    const berth::bench::Records records("boot");
+    records.add("bare_boot", "bare boot of the test guest (same kernel)", "s", bare);
+    records.add("start_to_ready", "berthctl start to a ready engine", "s", total, "bare_boot");
+    records.add("kernel", "boot phase: kernel and initramfs", "s", kernel);
+    records.add("agent_setup", "boot phase: agent (modules, network, data disk)", "s", setup);
+    records.add("containerd", "boot phase: containerd", "s", containerd);
+    records.add("dockerd", "boot phase: dockerd", "s", dockerd);
+    records.add("host", "boot phase: host (launch, TLS /_ping)", "s", hostCheck);
     env.tearDown();
     return 0;
 }

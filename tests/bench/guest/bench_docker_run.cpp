@@ -6,6 +6,7 @@
 //
 // Usage: berth_guest_bench_docker_run [RUNS]   (default 5 per mode, after one untimed warm-up)
 
+#include "bench_records.h"
 #include "e2e_support.h"
 
 #include <QCoreApplication>
@@ -17,13 +18,7 @@
 
 namespace {
 
-double median(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    if (values.empty()) { return 0; }
-    const std::size_t mid = values.size() / 2;
-    return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
+using berth::bench::median;
 
 // Starts (or restarts) the engine with ECI as asked and times `runs` container starts.
 std::vector<double> timeRuns(berth::e2e::Environment& env, bool eci, int runs)
@@ -75,6 +70,9 @@ int main(int argc, char** argv)
     std::printf("\nmedian ECI off (baseline)  %6.2f s\n", median(off));
     std::printf("median ECI on              %6.2f s\n", median(on));
     std::printf("ratio on / off             %6.2f   (target <= 1.15)\n", median(on) / median(off));
+    const berth::bench::Records records("docker_run");
+    records.add("eci_off", "docker run --rm, ECI off", "s", off);
+    records.add("eci_on", "docker run --rm, ECI on", "s", on, "eci_off");
     env.tearDown();
     return 0;
 }

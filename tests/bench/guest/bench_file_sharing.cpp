@@ -6,6 +6,7 @@
 //
 // Usage: berth_guest_bench_file_sharing [RUNS]   (default 3 per case)
 
+#include "bench_records.h"
 #include "e2e_support.h"
 
 #include <QCoreApplication>
@@ -23,13 +24,7 @@ constexpr int kDirectories = 250;
 constexpr int kFilesPerDirectory = 20;  // 5,000 files
 constexpr qint64 kBigFileBytes = 200ll << 20;
 
-double median(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    if (values.empty()) { return 0; }
-    const std::size_t mid = values.size() / 2;
-    return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
+using berth::bench::median;
 
 // A source tree of 5,000 small files (1-16 KiB, about 40 MB) as tree.tar, and a 200 MB file.
 void makeInputs(const QString& dir)
@@ -93,18 +88,20 @@ int main(int argc, char** argv)
     timed(env, shared, "cp /share/tree.tar /share/big /disk/");
 
     struct Case {
+        const char* key;  // the records' metrics: <key>_share and <key>_disk
         const char* name;
         QString onShare;
         QString onDisk;
         std::vector<double> share, disk;
     };
     std::vector<Case> cases = {
-        {"unpack 5,000 files",
+        {"unpack",
+         "unpack 5,000 files",
          "rm -rf /share/out; mkdir /share/out; tar -xf /share/tree.tar -C /share/out",
          "rm -rf /disk/out; mkdir /disk/out; tar -xf /disk/tree.tar -C /disk/out",
          {},
          {}},
-        {"read 200 MB, cold", "cat /share/big > /dev/null", "cat /disk/big > /dev/null", {}, {}},
+        {"read", "read 200 MB, cold", "cat /share/big > /dev/null", "cat /disk/big > /dev/null", {}, {}},
     };
     std::printf("file sharing (virtiofs) against the data disk, %d runs each (TCG)\n", runs);
     for (int i = 0; i < runs; ++i) {
@@ -119,6 +116,12 @@ int main(int argc, char** argv)
     for (const auto& c : cases) {
         std::printf("%-20s %8.2f s %8.2f s %8.2f\n", c.name, median(c.share), median(c.disk),
                     median(c.share) / median(c.disk));
+    }
+    const berth::bench::Records records("file_sharing");
+    for (const auto& c : cases) {
+        const std::string key = c.key;
+        records.add(key + "_disk", std::string(c.name) + ", data disk", "s", c.disk);
+        records.add(key + "_share", std::string(c.name) + ", shared directory", "s", c.share, key + "_disk");
     }
     env.docker({"--context", "berth", "volume", "rm", "-f", "berth-bench-disk"});
     env.tearDown();

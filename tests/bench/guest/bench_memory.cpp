@@ -5,6 +5,7 @@
 //
 // Usage: berth_guest_bench_memory [MiB]   (default 1024: what the container fills)
 
+#include "bench_records.h"
 #include "e2e_support.h"
 
 #include <QCoreApplication>
@@ -87,6 +88,12 @@ int main(int argc, char** argv)
     QThread::sleep(30);
     const double idle = (cpuSeconds(qemu) - cpuBefore) / (static_cast<double>(clock.elapsed()) / 1000.0);
     std::printf("QEMU CPU while idle (30 s)           %6.1f %% of a core   (target < 2 %%)\n", idle * 100);
+    const berth::bench::Records records("memory");
+    records.add("rss_after_boot", "QEMU RSS, engine ready", "MiB", {afterBoot});
+    records.add("rss_after_workload", QStringLiteral("QEMU RSS, a container filled %1 MiB").arg(fillMiB).toStdString(),
+                "MiB", {afterWorkload}, "rss_after_boot");
+    records.add("rss_minute_later", "QEMU RSS, a minute later", "MiB", {later}, "rss_after_boot");
+    records.add("idle_cpu", "QEMU CPU, idle 30 s (% of a core)", "%", {idle * 100});
     env.tearDown();
     return 0;
 }

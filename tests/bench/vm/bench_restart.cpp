@@ -7,6 +7,7 @@
 // Prints medians and the ratio restart / bare boot. Target: 1.10 or less.
 //
 // Usage: berth_vm_bench_restart [ROUNDS]   (env BERTH_TEST_GUEST_DIR: vmlinuz + initramfs.img)
+#include "bench_records.h"
 #include "berth/contracts/guest_config.h"
 #include "berth/vm/engine_controller.h"
 #include "qemu/qemu_backend.h"
@@ -32,12 +33,7 @@ namespace {
 
 constexpr int kTimeoutMs = 120'000;
 
-double median(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    const size_t n = values.size();
-    return n == 0 ? 0 : (n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2);
-}
+using berth::bench::median;
 
 // Bare QEMU, same arguments as the controller would use, timed to the agent's ready line.
 double bareBootMs(const VmSpec& spec)
@@ -200,5 +196,11 @@ int main(int argc, char** argv)
     std::printf("  ratio restart / bare boot              %7.3f  (target <= 1.10: %s)\n", ratio,
                 ratio <= 1.10 ? "met" : "NOT met");
     std::printf("  ratio of the fastest runs              %7.3f\n", bestRatio);
+    const berth::bench::Records records("vm_restart");
+    records.add("bare_qemu_boot", "test guest: bare qemu-system-x86_64 boot to ready", "ms", bareMs);
+    records.add("restart", "test guest: controller restart", "ms", totalMs, "bare_qemu_boot");
+    records.add("stop", "test guest restart: stop (agent shutdown, QEMU reaped)", "ms", stopMs);
+    records.add("launch", "test guest restart: launch (to QMP answering)", "ms", launchMs);
+    records.add("boot", "test guest restart: boot to ready", "ms", bootMs);
     return 0;
 }
