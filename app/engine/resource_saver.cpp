@@ -129,21 +129,22 @@ bool ResourceSaver::isListening() const
 void ResourceSaver::check()
 {
     if (m_probing) { return; }
-    if (!m_policy().enabled || m_controller.isBusy() || m_controller.state() != vm::EngineState::Running) {
+    const auto policy = m_policy();
+    if (!policy.enabled || m_controller.isBusy() || m_controller.state() != vm::EngineState::Running) {
         m_idleSince.invalidate();
         return;
     }
     m_probing = true;
-    m_activity(m_port, this, [this](bool inUse) {
+    m_activity(m_port, this, [this, policy](bool inUse) {
         m_probing = false;
-        onProbed(inUse);
+        onProbed(inUse, policy);
     });
 }
 
-void ResourceSaver::onProbed(bool inUse)
+// The policy is the tick's: the settings are read once per tick.
+void ResourceSaver::onProbed(bool inUse, const ResourceSaverPolicy& policy)
 {
-    const auto policy = m_policy();
-    if (inUse || !policy.enabled || m_controller.isBusy() || m_controller.state() != vm::EngineState::Running) {
+    if (inUse || m_controller.isBusy() || m_controller.state() != vm::EngineState::Running) {
         m_idleSince.invalidate();
         return;
     }

@@ -48,7 +48,7 @@ public:
 
 private:
     void check();
-    void onProbed(bool inUse);
+    void onProbed(bool inUse, const ResourceSaverPolicy& policy);
     void listenWhilePaused();
     void onClientWaiting();
     void handOverWaiting();
