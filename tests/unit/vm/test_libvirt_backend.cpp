@@ -95,7 +95,9 @@ TEST_F(LibvirtBackendTest, DomainXmlGivesTheGuestTheSameDevicesAsTheQemuBackend)
     EXPECT_THAT(text(xml), HasSubstr("machine=\"q35\""));
     EXPECT_THAT(text(xml), HasSubstr("<kernel>" + text(m_spec.kernel) + "</kernel>"));
     EXPECT_THAT(text(xml), HasSubstr("<initrd>" + text(m_spec.initrd) + "</initrd>"));
-    EXPECT_THAT(text(xml), HasSubstr("<cmdline>console=ttyS0 berth.test=1 berth.data_disk=berth-data</cmdline>"));
+    EXPECT_THAT(
+        text(xml),
+        HasSubstr("<cmdline>console=ttyS0 berth.test=1 cryptomgr.notests=1 berth.data_disk=berth-data</cmdline>"));
     EXPECT_THAT(text(xml), HasSubstr("<sysinfo type=\"fwcfg\">"));
     EXPECT_THAT(text(xml),
                 HasSubstr("<entry name=\"opt/berth/config\" file=\"" + text(m_spec.guestConfigFile) + "\"/>"));

@@ -56,7 +56,20 @@ TEST(QemuArguments, CarryTheLifecycleEssentials)
     EXPECT_EQ(args.at(args.indexOf("-m") + 1), "1536M");
     // The guest learns that a data disk is attached, and waits for it.
     EXPECT_EQ(args.at(args.indexOf("-append") + 1),
-              "console=ttyS0 panic=-1 no_timer_check quiet berth.data_disk=berth-data");
+              "console=ttyS0 panic=-1 no_timer_check quiet cryptomgr.notests=1 berth.data_disk=berth-data");
+}
+
+TEST(QemuArguments, OnlyTcgSkipsTheKernelsCryptoSelfTests)
+{
+    VmSpec spec = testSpec("/inst");
+    const auto cmdline = [&spec] {
+        const QStringList args = qemuArguments(spec);
+        return args.at(args.indexOf("-append") + 1);
+    };
+    spec.accelerator = Accelerator::Tcg;
+    EXPECT_EQ(cmdline(), "console=ttyS0 panic=-1 no_timer_check quiet cryptomgr.notests=1 berth.data_disk=berth-data");
+    spec.accelerator = Accelerator::Kvm;
+    EXPECT_EQ(cmdline(), "console=ttyS0 panic=-1 no_timer_check quiet berth.data_disk=berth-data");
 }
 
 TEST(QemuArguments, ForwardOnlyALoopbackPort)
