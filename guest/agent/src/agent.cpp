@@ -38,8 +38,10 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <string_view>
 #include <thread>
 #include <variant>
@@ -60,6 +62,9 @@ std::string g_hooksError;
 Channel g_channel;
 std::atomic<bool> g_shutdownRequested{false};
 std::atomic<int> g_shutdownTimeoutSeconds{protocol::kDefaultShutdownSeconds};
+// The worker sleeps on this once the boot is done: an idle guest wakes for nothing.
+std::mutex g_shutdownMutex;
+std::condition_variable g_shutdownWoken;
 
 }  // namespace
 
@@ -125,7 +130,10 @@ void worker()
     } catch (const std::exception& e) {
         g_channel.setOutcome(protocol::Error{"boot", e.what()});
     }
-    while (!g_shutdownRequested) { std::this_thread::sleep_for(100ms); }  // woken by requestShutdown()
+    {
+        std::unique_lock lock(g_shutdownMutex);
+        g_shutdownWoken.wait(lock, [] { return g_shutdownRequested.load(); });  // requestShutdown() wakes it
+    }
     if (g_mode == Mode::Engine) { stopEngine(std::chrono::seconds(std::max(5, g_shutdownTimeoutSeconds.load() - 2))); }
     powerOff();
 }
@@ -143,7 +151,11 @@ void requestShutdown(const std::string& why, int timeoutSeconds)
     g_channel.setState("shutting-down");
     // Said before the worker may act on it: with nothing to stop, the power goes off at once.
     g_channel.send(protocol::ShuttingDown{});
-    g_shutdownRequested = true;
+    {
+        std::lock_guard lock(g_shutdownMutex);
+        g_shutdownRequested = true;
+    }
+    g_shutdownWoken.notify_all();
 }
 
 // The host sends its wall clock while the engine runs: the guest's own clock does not see the
@@ -265,13 +277,14 @@ void setUpFullGuest()
 
     for (;;) {
         // While nobody listens the port reports POLLHUP at once: it is left out of the wait then
-        // and checked without waiting after each round (at least every 200 ms).
+        // and checked without waiting after each round (at least every 200 ms). While the host
+        // listens, its hang-up is an event like any other, and an idle guest sleeps until one.
         const bool listen = g_channel.fd() >= 0 && g_channel.connected();
         std::vector<pollfd> fds;
         fds.push_back({signalFd, POLLIN, 0});
         for (int fd : buttons) { fds.push_back({fd, POLLIN, 0}); }
         if (listen) { fds.push_back({g_channel.fd(), POLLIN, 0}); }
-        if (::poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) { continue; }
+        if (::poll(fds.data(), fds.size(), listen ? -1 : 200) < 0 && errno != EINTR) { continue; }
         if (fds[0].revents & POLLIN) {
             signalfd_siginfo info{};
             bool terminate = false;
