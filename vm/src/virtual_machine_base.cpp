@@ -23,7 +23,7 @@ QString guestKernelCmdline(const VmSpec& spec)
 {
     QString cmdline = spec.kernelCmdline;
     // The kernel tests each crypto algorithm as it registers, at boot and as the agent loads
-    // modules. Under TCG that takes a second or more of the one emulated CPU, ahead of the engine;
+    // modules. Under TCG that takes most of a second of the one emulated CPU, ahead of the engine;
     // under KVM it takes milliseconds, and the tests stay on.
     if (spec.accelerator == Accelerator::Tcg) { cmdline += QStringLiteral(" cryptomgr.notests=1"); }
     if (!spec.dataDisk.isEmpty()) { cmdline += QStringLiteral(" berth.data_disk=") + QLatin1String(kDataDiskSerial); }
