@@ -16,7 +16,7 @@ PACKAGES=(
     nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libssl-dev
     qemu-system-x86 qemu-utils
     libvirt-dev libvirt-daemon-system
-    busybox-static cpio mmdebstrap squashfs-tools
+    busybox-static cpio mmdebstrap squashfs-tools zstd lz4 xz-utils
     rustc-web cargo-web libseccomp-dev libcap-ng-dev
     xvfb xauth fonts-wqy-microhei
     acl

@@ -80,7 +80,7 @@ EngineService::EngineService(EngineServiceOptions options, QObject* parent)
 
     vm::EngineOptions engine;
     engine.instanceDir = instance.root();
-    engine.kernel = guest + "/vmlinuz";
+    engine.kernel = guest + "/vmlinux";
     engine.initrd = guest + "/initramfs.img";
     engine.accelerator = m_options.accelerator;
     if (m_fullGuest) {

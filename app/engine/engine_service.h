@@ -28,7 +28,7 @@ class ResourceSaver;
 
 struct EngineServiceOptions {
     QString instanceDir;
-    QString guestDir;  // vmlinuz, initramfs.img and, for the full guest, root.squashfs
+    QString guestDir;  // vmlinux, initramfs.img and, for the full guest, root.squashfs
     // The docker client and cli-plugins/ that come with the full guest image (the image folder in
     // a build tree, /usr/lib/berth/bin in the packages); empty means guestDir.
     QString toolsDir;

@@ -29,7 +29,7 @@ QString defaultGuestDir()
 {
     const QString bin = QCoreApplication::applicationDirPath();
     const QString installed = bin + "/../../lib/berth/guest";
-    if (QFileInfo::exists(installed + "/vmlinuz")) { return QDir(installed).canonicalPath(); }
+    if (QFileInfo::exists(installed + "/vmlinux")) { return QDir(installed).canonicalPath(); }
     return QDir::cleanPath(bin + "/" + QStringLiteral(BERTH_GUEST_DIR_FROM_BIN));
 }
 
@@ -69,7 +69,7 @@ int main(int argc, char* argv[])
     const QString guestDirDefault = defaultGuestDir();
     QCommandLineOption guestDir(
         "guest-dir",
-        QString("Directory with the guest image: vmlinuz, initramfs.img, root.squashfs (default %1).")
+        QString("Directory with the guest image: vmlinux, initramfs.img, root.squashfs (default %1).")
             .arg(guestDirDefault),
         "dir", guestDirDefault);
     // Long form only: -v is --version's (addVersionOption).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Berth's guest image from Debian packages (see README.md beside this script):
-#   OUTDIR/vmlinuz        linux-image-cloud-amd64's kernel
+#   OUTDIR/vmlinux        linux-image-cloud-amd64's kernel, uncompressed (ELF, booted at its PVH
+#                         entry: see ../boot-kernel.sh)
 #   OUTDIR/initramfs.img  busybox, the drivers to reach the root, and ./init: mounts the
 #                         read-only squashfs root under a tmpfs overlay and hands PID 1 to the agent
 #   OUTDIR/root.squashfs  docker.io, containerd, runc, iptables, e2fsprogs, the kernel's modules
@@ -62,7 +63,7 @@ if [[ $(id -u) != 0 ]]; then
     exec sudo --preserve-env=BERTH_GUEST_CACHE_DIR,SOURCE_DATE_EPOCH "$0" --programs "$programs_dir" --suite "$suite" \
         ${cache_dir:+--cache-dir "$cache_dir"} "$outdir"
 fi
-for tool in mmdebstrap mksquashfs cpio chroot apt-get dpkg-deb; do
+for tool in mmdebstrap mksquashfs cpio chroot apt-get dpkg-deb readelf; do
     command -v "$tool" >/dev/null || die "$tool not found (./dev.sh installs the build's packages)"
 done
 
@@ -71,8 +72,11 @@ script="$src_dir/$(basename "${BASH_SOURCE[0]}")"
 init_src="$src_dir/init"
 unpack_hook="$src_dir/unpack-packages.sh"
 stamp_lib="$src_dir/../build-stamp.sh"
+kernel_lib="$src_dir/../boot-kernel.sh"
 # shellcheck source-path=SCRIPTDIR/.. source=build-stamp.sh
 source "$stamp_lib"
+# shellcheck source-path=SCRIPTDIR/.. source=boot-kernel.sh
+source "$kernel_lib"
 programs_dir=$(cd "$programs_dir" && pwd)
 mkdir -p "$outdir" || die "cannot create $outdir"
 outdir=$(cd "$outdir" && pwd)
@@ -87,7 +91,7 @@ stamp="$outdir/.stamp"
 exec 9>"$outdir/.lock"
 flock 9 || die "cannot lock $outdir/.lock"
 
-outputs_present() { [[ -s $outdir/vmlinuz && -s $outdir/initramfs.img && -s $outdir/root.squashfs && -x $outdir/docker ]]; }
+outputs_present() { [[ -s $outdir/vmlinux && -s $outdir/initramfs.img && -s $outdir/root.squashfs && -x $outdir/docker ]]; }
 
 # The guest's apt sources: each Debian archive the host's own sources name for the host's release
 # (its suites and their -updates, -security, ... pockets), with the release swapped for the
@@ -139,7 +143,7 @@ lists_fp=$(apt_lists_fingerprint)
 # the host's lists see it; the image also on init and programs.
 base_key=$( { echo "$suite"; echo "$sources_list"; sed -n '/^SUPPORTED_SUITES=/,/^SOURCE_DATE_EPOCH=/p' "$script"
               cat "$unpack_hook"; echo "$lists_fp"; } | sha256sum | cut -c1-16)
-image_key=$( { cat "$script" "$init_src" "$stamp_lib"; (cd "$programs_dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); echo "$base_key"; } |
+image_key=$( { cat "$script" "$init_src" "$stamp_lib" "$kernel_lib"; (cd "$programs_dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum); echo "$base_key"; } |
              sha256sum | cut -d' ' -f1)
 if outputs_present && [[ $(stamp_field image) == "$image_key" ]]; then
     note "up to date: $outdir"
@@ -188,7 +192,7 @@ root="$work/root"
 mkdir -p "$root"
 tar -x -C "$root" --numeric-owner -f "$base_tar" || die "cannot unpack $base_tar"
 
-# --- kernel: vmlinuz and all modules, unpacked from the suite's .deb by the base's hook --------
+# --- kernel: vmlinux and all modules, unpacked from the suite's .deb by the base's hook --------
 kroot="$root/.berth-extra/kernel"
 vmlinuz=$(ls "$kroot"/boot/vmlinuz-* 2>/dev/null | head -n1)
 [[ -n $vmlinuz ]] || die "the base root holds no kernel (delete $base_tar to rebuild it)"
@@ -200,8 +204,11 @@ mkdir -p "$root/lib/modules"
 cp -a "$kmods/$kver" "$root/lib/modules/"
 # The root's own kmod: the build machine need not have one.
 chroot "$root" depmod "$kver" || die "depmod failed for $kver"
+# berth-modprobe refuses binfmt-* requests unseen (../agent/src/module_request.h): none may exist.
+! grep -q '^alias binfmt-' "$root/lib/modules/$kver/modules.alias" ||
+    die "kernel $kver has a module for a binfmt-* alias, which berth-modprobe would never load"
 mkdir -p "$work/out"
-mv "$vmlinuz" "$work/out/vmlinuz"
+extract_vmlinux "$vmlinuz" "$work/out/vmlinux" || die "cannot unpack the kernel from $vmlinuz"
 cat "$kroot/packages.txt" >>"$root/packages.txt"
 # The docker client and CLI plugins of the suite, for the host.
 host_extra=$root/.berth-extra/host
@@ -237,8 +244,15 @@ for cmd in iptables ip6tables; do
     ln -s ../bin/berth-fixed-layout-exec "$root/usr/lib/berth/fixed-layout/$cmd"
 done
 # Docker's containerd needs no CRI (that is for Kubernetes); skipping it saves seconds per boot.
+# Nor the snapshotters for filesystems the guest has not: dockerd keeps images in its own overlay2
+# store (daemon_json.cpp), and the aufs one alone runs a failing modprobe at every start.
 install -d -m 0755 "$root/etc/containerd"
-printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n' >"$root/etc/containerd/config.toml"
+{
+    echo 'version = 2'
+    echo 'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",'
+    echo '  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",'
+    echo '  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.blockfile"]'
+} >"$root/etc/containerd/config.toml"
 mv "$root/packages.txt" "$work/packages.txt"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/log/* "$root"/boot
 
@@ -274,7 +288,8 @@ mksquashfs "$root" "$work/root.squashfs" -comp lz4 -noappend -quiet -no-progress
 note "squashfs root: $(( $(stat -c %s "$work/root.squashfs") / 1048576 )) MiB in $(( ($(now_ms) - t_sq) / 1000 )) s"
 
 rm -f "$stamp"
-mv -f "$work/out/vmlinuz" "$outdir/vmlinuz"
+mv -f "$work/out/vmlinux" "$outdir/vmlinux"
+rm -f "$outdir/vmlinuz"  # what builds before the ELF kernel wrote
 rm -rf "$outdir/cli-plugins"
 [[ ! -d $work/out/cli-plugins ]] || mv "$work/out/cli-plugins" "$outdir/cli-plugins"
 mv -f "$work/initramfs.img" "$outdir/initramfs.img"

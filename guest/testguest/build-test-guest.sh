@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Berth test guest from Debian packages: OUTDIR/vmlinuz (linux-image-cloud-amd64's
-# kernel) and OUTDIR/initramfs.img (newc cpio, gzip: busybox, the needed kernel modules, /init,
+# Builds the Berth test guest from Debian packages: OUTDIR/vmlinux (linux-image-cloud-amd64's
+# kernel, uncompressed: see ../boot-kernel.sh) and OUTDIR/initramfs.img (newc cpio, gzip: busybox, the needed kernel modules, /init,
 # the guest agent). See README.md beside this script.
 #
 # Usage: build-test-guest.sh --agent FILE [--cache-dir DIR] OUTDIR
@@ -25,7 +25,7 @@ WANTED_MODULES=(
     evdev:CONFIG_INPUT_EVDEV              # /dev/input/event*: where the agent sees the button
 )
 # Must be built in: the initramfs cannot load them.
-REQUIRED_BUILTIN=(CONFIG_BLK_DEV_INITRD CONFIG_RD_GZIP CONFIG_DEVTMPFS CONFIG_SERIAL_8250_CONSOLE CONFIG_ACPI)
+REQUIRED_BUILTIN=(CONFIG_BLK_DEV_INITRD CONFIG_RD_GZIP CONFIG_DEVTMPFS CONFIG_SERIAL_8250_CONSOLE CONFIG_ACPI CONFIG_PVH)
 KERNEL_META=linux-image-cloud-amd64
 BUSYBOX_PKG=busybox-static
 # Fixed timestamps make the initramfs byte-for-byte reproducible.
@@ -53,8 +53,11 @@ src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 script="$src_dir/$(basename "${BASH_SOURCE[0]}")"
 init_src="$src_dir/init"
 stamp_lib="$src_dir/../build-stamp.sh"
+kernel_lib="$src_dir/../boot-kernel.sh"
 # shellcheck source-path=SCRIPTDIR/.. source=build-stamp.sh
 source "$stamp_lib"
+# shellcheck source-path=SCRIPTDIR/.. source=boot-kernel.sh
+source "$kernel_lib"
 [[ -f $agent ]] || die "missing $agent (build the berth-guest-agent target)"
 [[ -f $init_src ]] || die "missing $init_src"
 
@@ -69,9 +72,9 @@ stamp="$outdir/.stamp"
 exec 9>"$outdir/.lock"
 flock 9 || die "cannot lock $outdir/.lock"
 
-inputs_hash=$(cat "$script" "$agent" "$init_src" "$stamp_lib" | sha256sum | cut -d' ' -f1)
+inputs_hash=$(cat "$script" "$agent" "$init_src" "$stamp_lib" "$kernel_lib" | sha256sum | cut -d' ' -f1)
 
-outputs_present() { [[ -s $outdir/vmlinuz && -s $outdir/initramfs.img ]]; }
+outputs_present() { [[ -s $outdir/vmlinux && -s $outdir/initramfs.img ]]; }
 
 lists_fp=$(apt_lists_fingerprint)
 if outputs_present && [[ $(stamp_field inputs) == "$inputs_hash" && $(stamp_field apt-lists) == "$lists_fp" ]]; then
@@ -226,11 +229,12 @@ find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 (cd "$root" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
     cpio --null --create --format=newc --reproducible --owner=0:0 --quiet) |
     gzip -9 -n >"$work/initramfs.img" || die "cannot create the initramfs"
-cp "$vmlinuz" "$work/vmlinuz"
+extract_vmlinux "$vmlinuz" "$work/vmlinux" || die "cannot unpack the kernel from $vmlinuz"
 
 # Replace the outputs, then the stamp: an interrupted build leaves no valid stamp behind.
 rm -f "$stamp"
-mv -f "$work/vmlinuz" "$outdir/vmlinuz"
+mv -f "$work/vmlinux" "$outdir/vmlinux"
+rm -f "$outdir/vmlinuz"  # what builds before the ELF kernel wrote
 mv -f "$work/initramfs.img" "$outdir/initramfs.img"
 {
     echo "kernel $kver"
@@ -240,4 +244,4 @@ mv -f "$work/initramfs.img" "$outdir/initramfs.img"
 } >"$outdir/manifest.txt"
 write_stamp "inputs $inputs_hash" "apt-lists $lists_fp" "build $full_hash"
 t1=$(date +%s%N)
-note "built $outdir/vmlinuz and initramfs.img ($(stat -c %s "$outdir/initramfs.img") bytes) in $(( (t1 - t0) / 1000000 )) ms"
+note "built $outdir/vmlinux and initramfs.img ($(stat -c %s "$outdir/initramfs.img") bytes) in $(( (t1 - t0) / 1000000 )) ms"

@@ -19,7 +19,7 @@ expect() {  # MODE PATH
 expect -rwxr-xr-x bin/berth
 expect -rwxr-xr-x bin/berthctl
 expect -rwxr-xr-x libexec/berth/berth-engine
-expect -rw-r--r-- lib/berth/guest/vmlinuz
+expect -rw-r--r-- lib/berth/guest/vmlinux
 expect -rw-r--r-- lib/berth/guest/initramfs.img
 expect -rw-r--r-- share/applications/berth.desktop
 expect -rw-r--r-- share/icons/hicolor/scalable/apps/berth.svg
@@ -58,7 +58,7 @@ done
 grep -q 'berthctl admin deploy' "$work/control/postinst" || fail "postinst does not deploy with berthctl"
 
 rpm_listing=$(rpm -qlp "$rpm")
-paths=(/usr/bin/berth /usr/bin/berthctl /usr/libexec/berth/berth-engine /usr/lib/berth/guest/vmlinuz)
+paths=(/usr/bin/berth /usr/bin/berthctl /usr/libexec/berth/berth-engine /usr/lib/berth/guest/vmlinux)
 [[ $virtiofsd == no-virtiofsd ]] || paths+=(/usr/lib/berth/bin/virtiofsd "/usr/$virtiofsd_doc/THIRD-PARTY-CRATES.tsv")
 for path in "${paths[@]}"; do
     grep -qx "$path" <<<"$rpm_listing" || fail "$rpm has no $path"

@@ -64,7 +64,7 @@ output=$(dpkg_in_root -- -i /tmp/berth.deb) || fail "plain install failed: $outp
 expect_mode usr/bin/berth root:root 755
 expect_mode usr/bin/berthctl root:root 755
 expect_mode usr/libexec/berth/berth-engine root:root 755
-expect_mode usr/lib/berth/guest/vmlinuz root:root 644
+expect_mode usr/lib/berth/guest/vmlinux root:root 644
 expect_mode usr/lib/berth/guest/initramfs.img root:root 644
 expect_mode usr/share/applications/berth.desktop root:root 644
 [[ ! -e $root/etc/berth ]] || fail "a plain install created /etc/berth"

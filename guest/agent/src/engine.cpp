@@ -79,6 +79,11 @@ namespace {
 
 void loadModules()
 {
+    // The kernel's own module requests go through berth-modprobe (module_request_main.cpp).
+    if (!guest::writeKernelSetting("/proc/sys/kernel/modprobe", "/usr/lib/berth/bin/berth-modprobe")) {
+        guest::log(std::string("cannot make berth-modprobe the kernel's module helper (") + std::strerror(errno)
+                   + "); modprobe stays");
+    }
     // Everything else is loaded on demand by the kernel (request_module runs the root's modprobe).
     // iptables is the legacy backend (build-guest-image.sh): nothing here uses nf_tables.
     const std::vector<std::string> modules

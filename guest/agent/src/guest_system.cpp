@@ -77,6 +77,17 @@ bool writeFile(const std::string& path, const std::string& content, mode_t mode)
     return ok && ::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+bool writeKernelSetting(const std::string& path, const std::string& value)
+{
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) { return false; }
+    const ssize_t n = ::write(fd, value.data(), value.size());
+    const int writeErrno = errno;
+    ::close(fd);
+    errno = writeErrno;
+    return n == static_cast<ssize_t>(value.size());
+}
+
 std::string tailOfFile(const std::string& path, std::size_t maxBytes)
 {
     const auto content = readFile(path);

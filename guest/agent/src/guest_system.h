@@ -19,6 +19,9 @@ double uptimeSeconds();
 
 std::optional<std::string> readFile(const std::string& path);
 bool writeFile(const std::string& path, const std::string& content, mode_t mode = 0644);
+// Writes `value` to a kernel setting under /proc/sys, in place (writeFile's rename cannot be used
+// there); false with errno set when the kernel refused.
+bool writeKernelSetting(const std::string& path, const std::string& value);
 std::string tailOfFile(const std::string& path, std::size_t maxBytes = 4096);
 bool mkdirs(const std::string& path, mode_t mode = 0755);
 

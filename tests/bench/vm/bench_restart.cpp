@@ -6,7 +6,7 @@
 // (Stopped -> WaitingForEngine: QEMU up, QMP answering) and boot-to-ready (-> Running).
 // Prints medians and the ratio restart / bare boot. Target: 1.10 or less.
 //
-// Usage: berth_vm_bench_restart [ROUNDS]   (env BERTH_TEST_GUEST_DIR: vmlinuz + initramfs.img)
+// Usage: berth_vm_bench_restart [ROUNDS]   (env BERTH_TEST_GUEST_DIR: vmlinux + initramfs.img)
 #include "bench_records.h"
 #include "berth/contracts/guest_config.h"
 #include "berth/vm/engine_controller.h"
@@ -133,7 +133,7 @@ int main(int argc, char** argv)
     spdlog::set_level(spdlog::level::warn);
     const int rounds = argc > 1 ? std::max(1, atoi(argv[1])) : 5;
     const QString guestDir = qEnvironmentVariable("BERTH_TEST_GUEST_DIR");
-    if (!QFile::exists(guestDir + "/vmlinuz") || !QFile::exists(guestDir + "/initramfs.img")) {
+    if (!QFile::exists(guestDir + "/vmlinux") || !QFile::exists(guestDir + "/initramfs.img")) {
         std::fprintf(stderr, "test guest not found in BERTH_TEST_GUEST_DIR=%s\n", qPrintable(guestDir));
         return 2;
     }
@@ -141,7 +141,7 @@ int main(int argc, char** argv)
 
     EngineOptions options;
     options.instanceDir = tmp.filePath("controller");
-    options.kernel = guestDir + "/vmlinuz";
+    options.kernel = guestDir + "/vmlinux";
     options.initrd = guestDir + "/initramfs.img";
     options.accelerator = EngineOptions::AcceleratorChoice::Tcg;
 

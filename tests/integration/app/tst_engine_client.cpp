@@ -58,7 +58,7 @@ private slots:
         qRegisterMetaType<engine::EngineStatus>();
         QVERIFY(m_dir.isValid());
         const QString guest = qEnvironmentVariable("BERTH_TEST_GUEST_DIR");
-        if (!QFileInfo::exists(guest + "/vmlinuz")) { QFAIL(qPrintable("test guest not built in " + guest)); }
+        if (!QFileInfo::exists(guest + "/vmlinux")) { QFAIL(qPrintable("test guest not built in " + guest)); }
         const std::filesystem::path base = m_dir.path().toStdString();
         std::filesystem::create_directories(base / "etc");
         m_paths.adminFile = base / "etc" / "admin-settings.json";

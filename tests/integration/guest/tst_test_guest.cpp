@@ -75,7 +75,7 @@ public:
     bool start(const QByteArray& config, bool connectAgentNow = true, const QString& hooks = {})
     {
         const QString qemu = QStandardPaths::findExecutable(QStringLiteral("qemu-system-x86_64"));
-        const QString kernel = guestFile("BERTH_TEST_GUEST_KERNEL", "vmlinuz");
+        const QString kernel = guestFile("BERTH_TEST_GUEST_KERNEL", "vmlinux");
         const QString initrd = guestFile("BERTH_TEST_GUEST_INITRD", "initramfs.img");
         if (qemu.isEmpty()) {
             return fail(QStringLiteral("qemu-system-x86_64 not found in PATH (apt-get install qemu-system-x86)"));

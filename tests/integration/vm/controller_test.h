@@ -55,13 +55,13 @@ class ControllerTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        if (!QFile::exists(guestFile("vmlinuz")) || !QFile::exists(guestFile("initramfs.img"))) {
+        if (!QFile::exists(guestFile("vmlinux")) || !QFile::exists(guestFile("initramfs.img"))) {
             GTEST_FAIL() << "test guest not found in " << qPrintable(qEnvironmentVariable("BERTH_TEST_GUEST_DIR"))
                          << " (build the berth_test_guest target)";
         }
         ASSERT_TRUE(m_tmp.isValid());
         m_options.instanceDir = m_tmp.filePath("instance");
-        m_options.kernel = guestFile("vmlinuz");
+        m_options.kernel = guestFile("vmlinux");
         m_options.initrd = guestFile("initramfs.img");
         m_options.kvmDevice = qEnvironmentVariable("BERTH_TEST_KVM_DEVICE", "/dev/kvm");
         m_options.timeouts.bootToReady = std::chrono::milliseconds(kBootMs);

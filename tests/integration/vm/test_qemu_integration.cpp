@@ -57,7 +57,7 @@ protected:
     {
         auto* helper = new QProcess;
         m_helpers.push_back(helper);
-        QStringList args{instanceDir, guestFile("vmlinuz"), guestFile("initramfs.img"), QString::fromUtf8(config)};
+        QStringList args{instanceDir, guestFile("vmlinux"), guestFile("initramfs.img"), QString::fromUtf8(config)};
         if (qemuSurvives) { args << "--qemu-survives"; }
         helper->start(qEnvironmentVariable("BERTH_VM_CONTROLLER_HELPER"), args);
         EXPECT_TRUE(helper->waitForStarted(5000));
@@ -249,7 +249,7 @@ TEST_F(QemuIntegrationTest, StaleQemuFromAKilledControllerIsCleanedUpOnTheNextSt
 TEST_F(QemuIntegrationTest, AcceleratorProbeDecidesQuickly)
 {
     AcceleratorProbe::Options probeOptions;
-    probeOptions.kernel = guestFile("vmlinuz");
+    probeOptions.kernel = guestFile("vmlinux");
     probeOptions.kvmDevice = m_options.kvmDevice;
     probeOptions.timeout = 3s;
     AcceleratorProbe probe(probeOptions, systemProcessFactory());

@@ -340,7 +340,7 @@ EngineOptions fakeEngineOptions(const QString& dir)
 {
     using namespace std::chrono_literals;
     EngineOptions options;
-    QFile kernel(dir + "/vmlinuz");
+    QFile kernel(dir + "/vmlinux");
     if (!kernel.open(QIODevice::WriteOnly)) { qFatal("cannot create %s", qPrintable(kernel.fileName())); }
     options.instanceDir = dir + "/instance";
     options.kernel = kernel.fileName();

@@ -84,7 +84,7 @@ protected:
     AcceleratorVerdict probe(const QString& device = "/dev/kvm")
     {
         AcceleratorProbe::Options options;
-        options.kernel = m_tmp.filePath("vmlinuz");
+        options.kernel = m_tmp.filePath("vmlinux");
         options.kvmDevice = device;
         options.timeout = 200ms;
         options.cacheFile = m_tmp.filePath("accelerator.json");

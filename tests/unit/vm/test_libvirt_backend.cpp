@@ -42,7 +42,7 @@ protected:
     void SetUp() override
     {
         ASSERT_TRUE(m_tmp.isValid());
-        m_spec.kernel = m_tmp.filePath("vmlinuz");
+        m_spec.kernel = m_tmp.filePath("vmlinux");
         m_spec.initrd = m_tmp.filePath("initramfs.img");
         m_spec.kernelCmdline = "console=ttyS0 berth.test=1";
         m_spec.rootImage = m_tmp.filePath("root.img");
@@ -165,7 +165,7 @@ TEST_F(LibvirtBackendTest, DomainXmlSharesDirectoriesThroughVirtiofsdsStartedFir
 
 TEST_F(LibvirtBackendTest, DomainXmlEscapesPaths)
 {
-    m_spec.kernel = m_tmp.filePath("a&b<c>\"d\"/vmlinuz");
+    m_spec.kernel = m_tmp.filePath("a&b<c>\"d\"/vmlinux");
     const QString xml = libvirtDomainXml(m_spec, false);
     QXmlStreamReader reader(xml);
     QString kernel;
@@ -454,7 +454,7 @@ protected:
     void SetUp() override
     {
         ASSERT_TRUE(m_tmp.isValid());
-        QFile kernel(m_tmp.filePath("vmlinuz"));
+        QFile kernel(m_tmp.filePath("vmlinux"));
         ASSERT_TRUE(kernel.open(QIODevice::WriteOnly));
         m_options.instanceDir = m_tmp.filePath("instance");
         m_options.kernel = kernel.fileName();

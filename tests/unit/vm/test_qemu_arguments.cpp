@@ -19,7 +19,7 @@ namespace {
 VmSpec testSpec(const QString& instance)
 {
     VmSpec spec;
-    spec.kernel = "/images/vmlinuz";
+    spec.kernel = "/images/vmlinux";
     spec.initrd = "/images/initramfs.img";
     spec.guestConfigFile = instance + "/guest-config.json";
     spec.instanceDir = instance;

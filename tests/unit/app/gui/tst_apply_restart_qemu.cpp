@@ -73,7 +73,7 @@ class TestApplyRestartQemu : public QObject {
 private slots:
     void initTestCase()
     {
-        if (!QFileInfo::exists(QStringLiteral(BERTH_TEST_GUEST_DIR "/vmlinuz"))) {
+        if (!QFileInfo::exists(QStringLiteral(BERTH_TEST_GUEST_DIR "/vmlinux"))) {
             QSKIP("the test guest is not built (target berth_test_guest)");
         }
         if (std::filesystem::exists(settings::kAdminSettingsPath)) {
