@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Berth test guest from Debian packages: OUTDIR/vmlinux (linux-image-cloud-amd64's
-# kernel, uncompressed: see ../boot-kernel.sh) and OUTDIR/initramfs.img (newc cpio, gzip: busybox, the needed kernel modules, /init,
-# the guest agent). See README.md beside this script.
+# kernel, uncompressed: see ../boot-kernel.sh) and OUTDIR/initramfs.img (newc cpio, gzip:
+# busybox, the needed kernel modules, /init, the guest agent). See README.md beside this script.
 #
 # Usage: build-test-guest.sh --agent FILE [--cache-dir DIR] OUTDIR
 #   --agent FILE      the static berth-guest-agent (the build's guest program directory); /init
