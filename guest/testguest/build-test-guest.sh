@@ -25,7 +25,7 @@ WANTED_MODULES=(
     evdev:CONFIG_INPUT_EVDEV              # /dev/input/event*: where the agent sees the button
 )
 # Must be built in: the initramfs cannot load them.
-REQUIRED_BUILTIN=(CONFIG_BLK_DEV_INITRD CONFIG_RD_GZIP CONFIG_DEVTMPFS CONFIG_SERIAL_8250_CONSOLE CONFIG_ACPI CONFIG_PVH)
+REQUIRED_BUILTIN=(CONFIG_BLK_DEV_INITRD CONFIG_RD_GZIP CONFIG_DEVTMPFS CONFIG_SERIAL_8250_CONSOLE CONFIG_ACPI)
 KERNEL_META=linux-image-cloud-amd64
 BUSYBOX_PKG=busybox-static
 # Fixed timestamps make the initramfs byte-for-byte reproducible.
