@@ -2,6 +2,7 @@
 
 #include "shared_directory_servers.h"
 
+#include <QFileInfo>
 #include <QTimer>
 
 #include <spdlog/spdlog.h>
@@ -28,6 +29,13 @@ QString guestKernelCmdline(const VmSpec& spec)
     if (spec.accelerator == Accelerator::Tcg) { cmdline += QStringLiteral(" cryptomgr.notests=1"); }
     if (!spec.dataDisk.isEmpty()) { cmdline += QStringLiteral(" berth.data_disk=") + QLatin1String(kDataDiskSerial); }
     return cmdline;
+}
+
+QString guestFirmware(const VmSpec& spec)
+{
+    static const QString qboot = QStringLiteral("/usr/share/qemu/qboot.rom");
+    if (spec.accelerator != Accelerator::Tcg || !QFileInfo::exists(qboot)) { return {}; }
+    return qboot;
 }
 
 VirtualMachineBase::VirtualMachineBase(const QString& instanceDir) : m_dir(instanceDir)

@@ -22,6 +22,18 @@ inline constexpr const char* kDataDiskSerial = "berth-data";
 // data in memory when the disk is slow to appear.
 QString guestKernelCmdline(const VmSpec& spec);
 
+// What the emulated CPU leaves out under TCG, as QEMU's -cpu max sees it: ERMS (fast string
+// instructions). QEMU emulates `rep stosb` and `rep movsb` one byte per loop, and a CPU with ERMS
+// makes the guest kernel clear every page and glibc copy large blocks that way; without it they
+// use `rep stosq` and vector moves, about 7 times faster under TCG. Under KVM the CPU is the host's.
+inline constexpr const char* kTcgCpuFeaturesOff[] = {"erms"};
+
+// The firmware for `spec`'s boot, or empty for QEMU's default (SeaBIOS). Under TCG, qboot (QEMU's
+// minimal firmware for a direct kernel boot, in Debian's qemu-system-data) when it is installed:
+// SeaBIOS's device scans and option ROMs serve boots from disks the VM does not have, and cost
+// 0.2 to 0.6 s of the one emulated CPU (docs/performance.md). KVM keeps SeaBIOS.
+QString guestFirmware(const VmSpec& spec);
+
 class SharedDirectoryServers;
 
 class VirtualMachineBase : public VirtualMachine {

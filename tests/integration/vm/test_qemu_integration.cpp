@@ -246,6 +246,25 @@ TEST_F(QemuIntegrationTest, StaleQemuFromAKilledControllerIsCleanedUpOnTheNextSt
     run([&] { controller().stop(); });
 }
 
+// The ACPI power button with the firmware and CPU model the VM really gets: a QEMU whose controller
+// was killed has no one to ask its agent, so stop presses the button, and the guest powers off.
+TEST_F(QemuIntegrationTest, AStaleQemusGuestPowersOffAtItsPowerButton)
+{
+    const qint64 stalePid
+        = startHelper(m_options.instanceDir, QByteArray::fromStdString(guestConfig("helper").dump()), true);
+    ASSERT_TRUE(isAlive(stalePid));
+    m_helpers.back()->kill();
+    m_helpers.back()->waitForFinished(5000);
+    ASSERT_TRUE(isAlive(stalePid)) << "the simulated crash left QEMU running";
+
+    run([&] { controller().stop(); });
+    EXPECT_FALSE(isAlive(stalePid));
+    QFile serial(m_options.instanceDir + "/serial.log");
+    ASSERT_TRUE(serial.open(QIODevice::ReadOnly));
+    EXPECT_THAT(serial.readAll().toStdString(), HasSubstr("reboot: Power down"))
+        << "the guest did not power off by itself: QEMU was made to quit";
+}
+
 TEST_F(QemuIntegrationTest, AcceleratorProbeDecidesQuickly)
 {
     AcceleratorProbe::Options probeOptions;

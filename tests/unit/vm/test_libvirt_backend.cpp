@@ -14,6 +14,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -104,7 +105,11 @@ TEST_F(LibvirtBackendTest, DomainXmlGivesTheGuestTheSameDevicesAsTheQemuBackend)
     EXPECT_THAT(text(xml),
                 HasSubstr("<entry name=\"opt/berth/tls\" file=\"" + text(m_tmp.filePath("tls.tar")) + "\"/>"));
     EXPECT_THAT(text(xml), HasSubstr("<acpi/>"));
-    EXPECT_THAT(text(xml), HasSubstr("<cpu mode=\"maximum\"/>"));
+    EXPECT_THAT(text(xml),
+                HasSubstr("<cpu mode=\"maximum\">\n    <feature policy=\"disable\" name=\"erms\"/>\n  </cpu>"));
+    if (QFileInfo::exists("/usr/share/qemu/qboot.rom")) {
+        EXPECT_THAT(text(xml), HasSubstr("<loader readonly=\"yes\" type=\"rom\">/usr/share/qemu/qboot.rom</loader>"));
+    }
     EXPECT_THAT(text(xml), HasSubstr("<on_reboot>destroy</on_reboot>"));
     // The root image read-only, the data disk read-write, with the serials the guest looks for.
     EXPECT_THAT(text(xml), HasSubstr("<driver name=\"qemu\" type=\"raw\"/>"));
@@ -137,6 +142,7 @@ TEST_F(LibvirtBackendTest, DomainXmlFollowsTheAcceleratorThePortAndTheDaemon)
     const QString xml = libvirtDomainXml(m_spec, true);
     EXPECT_THAT(text(xml), HasSubstr("<domain type=\"kvm\""));
     EXPECT_THAT(text(xml), HasSubstr("<cpu mode=\"host-passthrough\"/>"));
+    EXPECT_THAT(text(xml), Not(HasSubstr("<loader"))) << "KVM keeps QEMU's default firmware";
     EXPECT_THAT(text(xml), Not(HasSubstr("hostfwd")));
     EXPECT_THAT(text(xml), Not(HasSubstr("<disk")));
     // The unsafe 2375 forward (exposeDockerAPIOnTCP2375) goes to libvirt's QEMU as to ours.

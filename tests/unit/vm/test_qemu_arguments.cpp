@@ -87,8 +87,15 @@ TEST(QemuArguments, AcceleratorSelectsCpuModel)
     VmSpec spec = testSpec("/inst");
     spec.accelerator = Accelerator::Kvm;
     EXPECT_THAT(joined(qemuArguments(spec)), HasSubstr("-accel kvm -cpu host"));
+    EXPECT_THAT(joined(qemuArguments(spec)), Not(HasSubstr("-bios"))) << "KVM keeps QEMU's default firmware";
     spec.accelerator = Accelerator::Tcg;
-    EXPECT_THAT(joined(qemuArguments(spec)), HasSubstr("-accel tcg,thread=multi -cpu max"));
+    EXPECT_THAT(joined(qemuArguments(spec)), HasSubstr("-accel tcg,thread=multi -cpu max,erms=off"))
+        << "no byte-at-a-time string instructions under TCG";
+    if (QFileInfo::exists("/usr/share/qemu/qboot.rom")) {
+        EXPECT_THAT(joined(qemuArguments(spec)), HasSubstr("-bios /usr/share/qemu/qboot.rom"));
+    } else {
+        EXPECT_THAT(joined(qemuArguments(spec)), Not(HasSubstr("-bios"))) << "without qboot, QEMU's default";
+    }
 }
 
 TEST(QemuArguments, CommasInPathsAreEscaped)

@@ -126,6 +126,13 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     w.writeAttribute(QStringLiteral("machine"), QStringLiteral("q35"));
     w.writeCharacters(QStringLiteral("hvm"));
     w.writeEndElement();
+    if (const QString firmware = guestFirmware(spec); !firmware.isEmpty()) {
+        w.writeStartElement(QStringLiteral("loader"));
+        w.writeAttribute(QStringLiteral("readonly"), QStringLiteral("yes"));
+        w.writeAttribute(QStringLiteral("type"), QStringLiteral("rom"));
+        w.writeCharacters(firmware);
+        w.writeEndElement();
+    }
     element(QStringLiteral("kernel"), absolute(spec.kernel));
     if (!spec.initrd.isEmpty()) { element(QStringLiteral("initrd"), absolute(spec.initrd)); }
     element(QStringLiteral("cmdline"), guestKernelCmdline(spec));
@@ -152,10 +159,18 @@ QString libvirtDomainXml(const VmSpec& spec, bool privilegedDaemon)
     w.writeEmptyElement(QStringLiteral("acpi"));  // without it there is no power button to press
     w.writeEmptyElement(QStringLiteral("apic"));
     w.writeEndElement();
-    w.writeEmptyElement(QStringLiteral("cpu"));
-    w.writeAttribute(QStringLiteral("mode"),
-                     spec.accelerator == Accelerator::Kvm ? QStringLiteral("host-passthrough")
-                                                          : QStringLiteral("maximum"));
+    w.writeStartElement(QStringLiteral("cpu"));
+    if (spec.accelerator == Accelerator::Kvm) {
+        w.writeAttribute(QStringLiteral("mode"), QStringLiteral("host-passthrough"));
+    } else {
+        w.writeAttribute(QStringLiteral("mode"), QStringLiteral("maximum"));
+        for (const char* feature : kTcgCpuFeaturesOff) {
+            w.writeEmptyElement(QStringLiteral("feature"));
+            w.writeAttribute(QStringLiteral("policy"), QStringLiteral("disable"));
+            w.writeAttribute(QStringLiteral("name"), QLatin1String(feature));
+        }
+    }
+    w.writeEndElement();  // cpu
     w.writeEmptyElement(QStringLiteral("clock"));
     w.writeAttribute(QStringLiteral("offset"), QStringLiteral("utc"));
     // Like QEMU's -no-reboot: a reboot or crash ends the domain, and the controller decides.

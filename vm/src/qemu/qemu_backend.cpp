@@ -42,8 +42,12 @@ QStringList qemuArguments(const VmSpec& spec)
     if (spec.accelerator == Accelerator::Kvm) {
         args << QStringLiteral("-accel") << QStringLiteral("kvm") << QStringLiteral("-cpu") << QStringLiteral("host");
     } else {
-        args << QStringLiteral("-accel") << QStringLiteral("tcg,thread=multi") << QStringLiteral("-cpu")
-             << QStringLiteral("max");
+        QString cpu = QStringLiteral("max");
+        for (const char* feature : kTcgCpuFeaturesOff) { cpu += QStringLiteral(",%1=off").arg(QLatin1String(feature)); }
+        args << QStringLiteral("-accel") << QStringLiteral("tcg,thread=multi") << QStringLiteral("-cpu") << cpu;
+    }
+    if (const QString firmware = guestFirmware(spec); !firmware.isEmpty()) {
+        args << QStringLiteral("-bios") << firmware;
     }
     args << QStringLiteral("-smp") << QString::number(spec.resources.cpus) << QStringLiteral("-m")
          << QStringLiteral("%1M").arg(spec.resources.memoryMiB);
