@@ -22,6 +22,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 #include <unistd.h>
 
@@ -73,7 +74,6 @@ int main(int argc, char* argv[])
         watching = true;
     });
     bool stopping = false;
-    bool sawLog = false;
     using Command = berth::gui::DashboardWindow::ContainerCommand;
     QObject::connect(&window, &berth::gui::DashboardWindow::containersShown, &app, [&] {
         QTableWidget* table = window.containersTable();
@@ -86,12 +86,15 @@ int main(int argc, char* argv[])
                 table->selectRow(row);
                 window.containerCommand(Command::Logs)->trigger();
                 auto* logs = window.findChild<berth::gui::ContainerLogWindow*>();
-                QObject::connect(logs->view()->document(), &QTextDocument::contentsChanged, logs, [&, logs] {
-                    if (!logs->text().contains(options.value(expectLog)) || sawLog) { return; }
-                    sawLog = true;
-                    say(QStringLiteral("logs"));
-                    window.containerCommand(Command::Stop)->trigger();
-                });
+                // Once only, and never again: not while the log window is torn down at exit.
+                auto watch = std::make_shared<QMetaObject::Connection>();
+                *watch = QObject::connect(logs->view()->document(), &QTextDocument::contentsChanged, logs,
+                                          [&, logs, watch] {
+                                              if (!logs->text().contains(options.value(expectLog))) { return; }
+                                              QObject::disconnect(*watch);
+                                              say(QStringLiteral("logs"));
+                                              window.containerCommand(Command::Stop)->trigger();
+                                          });
             } else if (stopping && status.startsWith(QLatin1String("exited"))) {
                 say(QStringLiteral("stopped ") + status);
                 stopping = false;

@@ -76,6 +76,16 @@ protected:
         return pid;
     }
 
+    // What an app killed with SIGKILL leaves: its QEMU, running, with nobody to talk to its agent.
+    qint64 leaveStaleQemu()
+    {
+        const qint64 pid
+            = startHelper(m_options.instanceDir, QByteArray::fromStdString(guestConfig("helper").dump()), true);
+        m_helpers.back()->kill();
+        m_helpers.back()->waitForFinished(5000);
+        return pid;
+    }
+
     std::vector<qint64> m_foreignPids;
     std::vector<QProcess*> m_helpers;
 };
@@ -230,11 +240,7 @@ TEST_F(QemuIntegrationTest, QemuDiesWithAControllerKilledBySigkill)
 
 TEST_F(QemuIntegrationTest, StaleQemuFromAKilledControllerIsCleanedUpOnTheNextStart)
 {
-    const qint64 stalePid
-        = startHelper(m_options.instanceDir, QByteArray::fromStdString(guestConfig("helper").dump()), true);
-    ASSERT_TRUE(isAlive(stalePid));
-    m_helpers.back()->kill();
-    m_helpers.back()->waitForFinished(5000);
+    const qint64 stalePid = leaveStaleQemu();
     ASSERT_TRUE(isAlive(stalePid)) << "the simulated crash left QEMU running";
 
     run([&] { controller().start(plan(guestConfig("after a crash"))); });
@@ -250,11 +256,7 @@ TEST_F(QemuIntegrationTest, StaleQemuFromAKilledControllerIsCleanedUpOnTheNextSt
 // was killed has no one to ask its agent, so stop presses the button, and the guest powers off.
 TEST_F(QemuIntegrationTest, AStaleQemusGuestPowersOffAtItsPowerButton)
 {
-    const qint64 stalePid
-        = startHelper(m_options.instanceDir, QByteArray::fromStdString(guestConfig("helper").dump()), true);
-    ASSERT_TRUE(isAlive(stalePid));
-    m_helpers.back()->kill();
-    m_helpers.back()->waitForFinished(5000);
+    const qint64 stalePid = leaveStaleQemu();
     ASSERT_TRUE(isAlive(stalePid)) << "the simulated crash left QEMU running";
 
     run([&] { controller().stop(); });
