@@ -144,12 +144,17 @@ DockerApi::DockerApi(quint16 port, QSslConfiguration tls, std::chrono::milliseco
 
 void DockerApi::request(const QByteArray& method, const QByteArray& path, QObject* context, Done done) const
 {
-    auto* socket = new QSslSocket(context);
-    auto* timer = new QTimer(socket);
+    // The exchange is the context's child, and the socket and timer are its own. Every handler below
+    // is connected to the exchange, so when the context goes, its handlers are dropped before the
+    // socket is deleted: the socket's teardown (which signals disconnected() on an open connection)
+    // never calls `done` on a context that is being destroyed.
+    auto* exchange = new QObject(context);
+    auto* socket = new QSslSocket(exchange);
+    auto* timer = new QTimer(exchange);
     auto received = std::make_shared<QByteArray>();
     auto answered = std::make_shared<bool>(false);
     // Called once: with the parsed response, or with the transport error.
-    auto finish = [socket, received, answered, done](const QString& transportError) {
+    auto finish = [exchange, socket, received, answered, done](const QString& transportError) {
         if (*answered) { return; }
         *answered = true;
         HttpResponse response;
@@ -159,41 +164,42 @@ void DockerApi::request(const QByteArray& method, const QByteArray& path, QObjec
         }
         socket->disconnect();
         socket->abort();
-        socket->deleteLater();
+        exchange->deleteLater();
         done(response);
     };
     socket->setSslConfiguration(m_tls);
     // The server certificate names localhost and 127.0.0.1; verify against the name.
     socket->setPeerVerifyName(QStringLiteral("localhost"));
     timer->setSingleShot(true);
-    QObject::connect(timer, &QTimer::timeout, socket, [finish, timeout = m_timeout] {
+    QObject::connect(timer, &QTimer::timeout, exchange, [finish, timeout = m_timeout] {
         finish(QStringLiteral("no answer within %1 ms").arg(timeout.count()));
     });
-    QObject::connect(socket, &QSslSocket::encrypted, socket, [socket, method, path] {
+    QObject::connect(socket, &QSslSocket::encrypted, exchange, [socket, method, path] {
         socket->write(method + ' ' + path
                       + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: Berth\r\nConnection: close\r\n\r\n");
     });
-    QObject::connect(socket, &QSslSocket::readyRead, socket, [socket, received, finish] {
+    QObject::connect(socket, &QSslSocket::readyRead, exchange, [socket, received, finish] {
         received->append(socket->readAll());
         if (received->size() > kMaxResponseBytes) {
             finish(QStringLiteral("the engine's answer exceeds %1 MiB").arg(kMaxResponseBytes >> 20));
         }
     });
-    QObject::connect(socket, &QSslSocket::disconnected, socket, [socket, received, finish] {
+    QObject::connect(socket, &QSslSocket::disconnected, exchange, [socket, received, finish] {
         received->append(socket->readAll());
         finish(QString());
     });
-    QObject::connect(socket, &QSslSocket::sslErrors, socket, [finish](const QList<QSslError>& errors) {
+    QObject::connect(socket, &QSslSocket::sslErrors, exchange, [finish](const QList<QSslError>& errors) {
         QStringList texts;
         for (const auto& e : errors) { texts << e.errorString(); }
         finish(QStringLiteral("TLS: %1").arg(texts.join(QStringLiteral("; "))));
     });
-    QObject::connect(socket, &QSslSocket::errorOccurred, socket, [socket, finish](QAbstractSocket::SocketError error) {
-        if (error == QAbstractSocket::RemoteHostClosedError) {
-            return;  // the end of a Connection: close answer; disconnected() follows
-        }
-        finish(socket->errorString());
-    });
+    QObject::connect(socket, &QSslSocket::errorOccurred, exchange,
+                     [socket, finish](QAbstractSocket::SocketError error) {
+                         if (error == QAbstractSocket::RemoteHostClosedError) {
+                             return;  // the end of a Connection: close answer; disconnected() follows
+                         }
+                         finish(socket->errorString());
+                     });
     timer->start(m_timeout);
     socket->connectToHostEncrypted(m_host, m_port);
 }

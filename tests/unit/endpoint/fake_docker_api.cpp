@@ -27,6 +27,13 @@ QByteArray reason(int status)
     }
 }
 
+// "GET /_ping" from a request's head.
+QByteArray requestKey(const QByteArray& head)
+{
+    const QList<QByteArray> requestLine = head.left(head.indexOf("\r\n")).split(' ');
+    return requestLine.value(0) + ' ' + requestLine.value(1);
+}
+
 }  // namespace
 
 FakeDockerApi::FakeDockerApi(const EngineCertPaths& certs, QObject* parent)
@@ -62,7 +69,11 @@ void FakeDockerApi::onConnection(QSslSocket* socket)
         QByteArray& buffer = m_buffers[socket];
         buffer += socket->readAll();
         const qsizetype end = buffer.indexOf("\r\n\r\n");
-        if (end >= 0 && !silent) { answer(socket, buffer.left(end)); }
+        if (end < 0) { return; }
+        const QByteArray head = buffer.left(end);
+        buffer.clear();
+        requests << QString::fromUtf8(requestKey(head));
+        if (!silent) { answer(socket, head); }
     };
     connect(socket, &QSslSocket::readyRead, socket, onData);
     if (socket->bytesAvailable() > 0) { onData(); }
@@ -70,9 +81,7 @@ void FakeDockerApi::onConnection(QSslSocket* socket)
 
 void FakeDockerApi::answer(QSslSocket* socket, const QByteArray& head)
 {
-    const QList<QByteArray> requestLine = head.left(head.indexOf("\r\n")).split(' ');
-    const QByteArray key = requestLine.value(0) + ' ' + requestLine.value(1);
-    requests << QString::fromUtf8(key);
+    const QByteArray key = requestKey(head);
     CannedResponse response{404, R"({"message":"page not found"})"};
     if (auto it = m_routes.constFind(key); it != m_routes.constEnd()) { response = *it; }
     QByteArray out = "HTTP/1.1 " + QByteArray::number(response.status) + ' ' + reason(response.status)

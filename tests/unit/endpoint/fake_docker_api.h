@@ -40,7 +40,7 @@ public:
     {
         m_routes[methodAndPath] = std::move(response);
     }
-    // Accept connections but never answer (for timeouts).
+    // Accept connections and read the requests (listed in `requests`), but never answer.
     bool silent = false;
 
     // Writes one line to every open stream; closes them all (the engine stopping).

@@ -19,6 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
+
 #include <sys/stat.h>
 
 using namespace berth::endpoint;
@@ -302,6 +304,22 @@ TEST_F(EngineEndpoint, DroppedWithItsContextAndWaitedForSynchronously)
     EXPECT_TRUE(finished);
     EXPECT_TRUE(ok);
     EXPECT_FALSE(called);
+}
+
+// A context destroyed while its request waits on an open connection (a window closed while the
+// engine works on its request): the answer never comes, not even from the socket's teardown.
+TEST_F(EngineEndpoint, ContextDestroyedOnAnOpenConnectionIsNeverAnswered)
+{
+    FakeDockerApi engine(m_certs);
+    engine.silent = true;
+    const DockerApi client = api(engine.port());
+    int called = 0;
+    auto context = std::make_unique<QObject>();
+    client.diskUsage(context.get(), [&called](const DiskUsage&, const QString&) { ++called; });
+    ASSERT_TRUE(QTest::qWaitFor([&] { return engine.requests.contains(QStringLiteral("GET /system/df")); }, 10000));
+    context.reset();
+    QCoreApplication::processEvents();
+    EXPECT_EQ(called, 0);
 }
 
 TEST(HttpResponseParser, HandlesLengthChunksAndGarbage)

@@ -5,8 +5,10 @@
 
 #include "berth/endpoint/endpoint_certs.h"
 #include "container_source.h"
+#include "dashboard_window.h"
 #include "fake_docker_api.h"
 #include "gui_test_support.h"
+#include "storage_view.h"
 
 using namespace berth;
 using berth::endpoint::testing::FakeDockerApi;
@@ -274,6 +276,25 @@ private slots:
         QVERIFY(containers.list().isEmpty());
         QVERIFY(!containers.lastError().isEmpty());
         QVERIFY(clock.elapsed() < 3000);
+    }
+
+    // The dashboard closed while the engine works on its requests (the containers' list it asks
+    // for as it opens, the disk usage the Images tab asks for): no answer reaches the window being
+    // destroyed, not even from the teardown of the requests' connections.
+    void aDashboardClosedWithARequestOnTheWayIsNotAnswered()
+    {
+        m_api->silent = true;
+        running(m_api->port());
+        gui::EngineContainers containers(*m_engine, m_certs);
+        test::SettingsFiles files;
+        const auto settings = settings::Settings::load(files.paths);
+        auto window = std::make_unique<gui::DashboardWindow>(*m_engine, settings, containers);
+        QSignalSpy shown(window.get(), &gui::DashboardWindow::diskUsageShown);
+        window->tabs()->setCurrentWidget(window->imagesView());
+        QTRY_VERIFY_WITH_TIMEOUT(m_api->requests.contains("GET /system/df"), 10000);
+        window.reset();
+        QCoreApplication::processEvents();
+        QCOMPARE(shown.count(), 0);
     }
 };
 
