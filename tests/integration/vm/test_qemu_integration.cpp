@@ -81,6 +81,7 @@ protected:
     {
         const qint64 pid
             = startHelper(m_options.instanceDir, QByteArray::fromStdString(guestConfig("helper").dump()), true);
+        EXPECT_TRUE(isAlive(pid)) << "the helper's QEMU is not running";
         m_helpers.back()->kill();
         m_helpers.back()->waitForFinished(5000);
         return pid;
